@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages dcsweep needs to build, run and test. Idempotent: packages
+# already present are left alone. Works as root (no sudo needed) and as a user with sudo.
+set -euo pipefail
+
+packages=(
+  build-essential meson ninja-build pkg-config cmake
+  openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
+  libdnnl-dev libconfig-dev
+  python3 python3-h5py python3-numpy python3-pandas python3-matplotlib
+)
+# Extra groups: `--with-tests` adds what only the test suite needs; `--with-data` what the dataset
+# generator needs.
+for arg in "$@"; do
+  case "$arg" in
+    --with-tests) packages+=(slurm-wlm munge clang libclang-rt-14-dev valgrind) ;;
+    --with-data) packages+=(xtb) ;;
+    -h|--help) echo "usage: scripts/install-deps.sh [--with-tests] [--with-data]"; exit 0 ;;
+    *) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
+echo "install-deps: installing ${missing[*]}"
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"

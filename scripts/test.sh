@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's test command: configure (once), build and run the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${DC_BUILD:-build}
+[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
+ninja -C "$build"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+meson test -C "$build" --print-errorlogs "$@"

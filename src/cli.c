@@ -14,14 +14,14 @@ typedef struct dc_command {
 } dc_command;
 
 static const dc_command commands[] = {
-    {"plan", NULL, 0, "print the expanded grid of a sweep file"},
-    {"validate", NULL, 0, "check a sweep file and load its datasets"},
-    {"train", NULL, 0, "train one grid point and print its metrics"},
-    {"run", NULL, 1, "run a whole sweep (under mpirun: rank 0 coordinates)"},
+    {"plan", dc_cmd_plan, 0, "print the expanded grid of a sweep file"},
+    {"validate", dc_cmd_validate, 0, "check a sweep file and load its datasets"},
+    {"train", dc_cmd_train, 0, "train one grid point and print its metrics"},
+    {"run", dc_cmd_run, 1, "run a whole sweep (under mpirun: rank 0 coordinates)"},
     {"status", NULL, 0, "count the runs of a results file by status"},
     {"merge", NULL, 0, "combine shard results files into one"},
-    {"report", NULL, 0, "summarise a results file: means, effects, paired comparisons"},
-    {"bench", NULL, 0, "time training steps on a sweep's model and data"},
+    {"report", dc_cmd_report, 0, "summarise a results file: means, effects, paired comparisons"},
+    {"bench", dc_cmd_bench, 0, "time training steps on a sweep's model and data"},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
 

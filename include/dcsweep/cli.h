@@ -25,6 +25,25 @@ typedef struct dc_cli_common {
     int help;                 /* --help given */
 } dc_cli_common;
 
+/* An option of one command beyond the common ones. */
+typedef struct dc_cli_option {
+    const char *name;      /* "--run" */
+    int takes_value;       /* "--run 3" / "--run=3", else a flag */
+    const char *value;     /* out: the value ("" for a flag), NULL when not given */
+} dc_cli_option;
+
+/* Parses argv[1..argc) (argv[0] is the command name): `--set k=v` / `--set=k=v` (repeatable),
+ * `--format X` / `--format=X`, `--help` / `-h`, the command's extra options, `--` ends options,
+ * and exactly one positional SWEEP.cfg (none needed with --help). Unknown options, a missing value,
+ * a missing or second positional are DC_ERR_INPUT with a one-line message. Free with
+ * dc_cli_common_free even on error. */
+int dc_cli_parse_common(dc_cli_common *opts, int argc, char **argv, dc_cli_option *extra,
+                        int n_extra, dc_error *err);
+void dc_cli_common_free(dc_cli_common *opts);
+
+/* Prints "dcsweep: <message>" to stderr and returns the exit status for err->code. */
+int dc_cli_report(const dc_error *err);
+
 typedef int (*dc_command_fn)(int argc, char **argv, MPI_Comm comm);
 
 int dc_cmd_plan(int argc, char **argv, MPI_Comm comm);

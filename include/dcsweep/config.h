@@ -35,10 +35,12 @@ typedef struct dc_dataset_config {
     char *train;
     char *validation;
     char *test;
-    /* ... or one file split into train/validation/test. */
+    /* ... or one file split into train/validation (and test, unless `test` names its own file). */
     char *file;
-    /* Split sizes: fractions in (0,1] or counts (>= 1, integral) of frames; used with `file`. */
+    /* Split sizes: all fractions in (0,1] (split_counts 0) or all counts >= 1 (split_counts 1) of
+     * the frames of `file`; split_test is 0 when the test split is the separate `test` file. */
     double split_train, split_validation, split_test;
+    int split_counts;
     int64_t split_seed;   /* permutation seed of the single-file split */
     char *energy_key;     /* comment-line key of the total energy (default "energy") */
     char *forces_key;     /* Properties= column of the forces (default "forces") */
@@ -75,14 +77,17 @@ typedef struct dc_grid_config {
 
 typedef struct dc_sweep {
     char *path;            /* the sweep file as given */
-    char *text;            /* its full text (stored in results, hashed) */
-    char sha256[65];       /* hex SHA-256 of the effective configuration: file text + overrides */
+    char *text;            /* its full text, as read (for the record; the hash is of `effective`) */
+    char sha256[65];       /* hex SHA-256 of `effective` */
+    char *effective;       /* canonical dump of every validated value that affects results (not
+                            * `name`, `output` or dataset paths; see docs/sweep-format.md): comments,
+                            * layout and `--set` vs. file make no difference, values do */
     char *name;            /* optional `name`, default the file's base name without .cfg */
     dc_dataset_config dataset;
     dc_model_config model;
     dc_train_config train;
     dc_grid_config grid;
-    char *output;          /* results path (sweep-file relative, resolved) */
+    char *output;          /* results path, resolved (default results/<name>.h5 in the cwd) */
 } dc_sweep;
 
 /* One `--set key.path=value` override as given on the command line. */

@@ -79,10 +79,30 @@ typedef struct dc_loss_value {
     double total;        /* energy_loss + alpha * force_loss */
 } dc_loss_value;
 
+/* ---- shared by both engines: per-edge inputs and loss seeds (src/schnet_common.c) ---- */
+
+/* Quantities of each edge that depend on positions only, so they can be computed once per batch
+ * (DERIVATIVES.md, "What this buys"): length d [n_edges], unit vector u = (r_dst - r_src) / d
+ * [n_edges][3], radial basis rbf [n_edges][G] and its derivative drbf = de/dd [n_edges][G], cosine
+ * cutoff fc [n_edges] and dfc = dfc/dd [n_edges]. Any output may be NULL. Fails (DC_ERR_INPUT) on
+ * an edge of zero length or an atom index out of range. */
+int dc_schnet_edge_geometry(const dc_schnet_shape *shape, const dc_batch *batch, double *d, double *u,
+                            double *rbf, double *drbf, double *fc, double *dfc, dc_error *err);
+
+/* The loss of MODEL.md for predictions energy [n_mol], forces [n_atoms][3] against the batch's
+ * targets, and the seeds of DERIVATIVES.md: w [n_mol] = dL_E/dE_b, g [n_atoms][3] = alpha dL_F/dF_i,
+ * with sign(0) = 0 for l1. w, g and value may be NULL. */
+void dc_schnet_loss_seeds(const dc_loss_spec *loss, const dc_batch *batch, const double *energy,
+                          const double *forces, double *w, double *g, dc_loss_value *value);
+
+/* Whether the activation site uses IReLU (MODEL.md table); site 0 filter, 1 interaction, 2 output. */
+int dc_activation_is_irelu(const dc_activation *act, int site);
+
 /* ---- reference, double precision, plain C ---- */
 
 /* Energies [n_mol] and forces [n_atoms][3]; if grad is not NULL, also the loss and its gradient
- * with respect to every parameter ([layout.n_params], overwritten). energy/forces may be NULL. */
+ * with respect to every parameter ([layout.n_params], overwritten). energy/forces may be NULL.
+ * loss_value (may be NULL) is filled whenever loss and the batch's targets are given. */
 int dc_schnet_ref_eval(const dc_schnet_shape *shape, const dc_activation *act, const double *params,
                        const dc_batch *batch, const dc_loss_spec *loss, double *energy,
                        double *forces, double *grad, dc_loss_value *loss_value, dc_error *err);

@@ -7,9 +7,11 @@
 #define DCSWEEP_TRAINER_H
 
 #include "dcsweep/config.h"
+#include "dcsweep/dataset.h"
 #include "dcsweep/error.h"
 #include "dcsweep/grid.h"
 #include "dcsweep/rescale.h"
+#include "dcsweep/schnet.h"
 
 typedef enum {
     DC_RUN_PENDING = 0,   /* not run, or interrupted: will be (re)run */
@@ -53,7 +55,8 @@ typedef struct dc_run_result {
 
 void dc_run_result_free(dc_run_result *result);
 
-/* Called after every epoch; a non-zero return stops the run (SIGINT/SIGTERM): the result then has
+/* Called after every epoch (epoch is 1-based: the number of epochs completed; curve_values has
+ * DC_N_CURVES entries); a non-zero return stops the run (SIGINT/SIGTERM): the result then has
  * status pending. */
 typedef int (*dc_epoch_fn)(void *ctx, const dc_run *run, int epoch, const double *curve_values);
 
@@ -70,5 +73,31 @@ int dc_trainer_run(dc_trainer *trainer, const dc_run *run, dc_run_result *result
 
 /* The rescaling statistics of a method for this sweep's training split (for the results file). */
 int dc_trainer_rescale(const dc_trainer *trainer, dc_rescaling method, dc_rescale *out, dc_error *err);
+
+/* ---- for tests and `dcsweep bench` ---- */
+
+enum { DC_SPLIT_TRAIN = 0, DC_SPLIT_VALIDATION = 1, DC_SPLIT_TEST = 2, DC_N_SPLITS = 3 };
+
+/* A split's frames (element types assigned) as the trainer uses them. */
+const dc_dataset *dc_trainer_split(const dc_trainer *trainer, int split);
+
+/* The model's shape and the parameters as the last dc_trainer_run left them ([layout n_params],
+ * owned by the trainer, overwritten by the next run). */
+const float *dc_trainer_params(const dc_trainer *trainer, dc_schnet_shape *shape, int64_t *n_params);
+
+/* Throughput of training steps (dc_schnet_loss_grad + Adam) on the run's training batches. */
+typedef struct dc_bench_result {
+    int steps;                 /* timed steps */
+    double seconds;            /* wall time of the timed steps */
+    int64_t configs;           /* molecules processed in the timed steps */
+    int64_t atoms, edges;      /* summed over the timed steps */
+    double flops;              /* dc_schnet_step_flops summed over the timed steps */
+    int max_atoms;             /* the engine's limits */
+    int64_t max_edges;
+} dc_bench_result;
+
+/* warmup untimed steps, then steps timed ones, cycling through the first epoch's batches. */
+int dc_trainer_bench(dc_trainer *trainer, const dc_run *run, int warmup, int steps,
+                     dc_bench_result *out, dc_error *err);
 
 #endif

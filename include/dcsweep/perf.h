@@ -1,0 +1,15 @@
+/* Machine yardsticks for the benchmarks: what one core can do, measured in the same binary so
+ * that an engine's GFLOP/s can be quoted as a fraction of it. */
+#ifndef DCSWEEP_PERF_H
+#define DCSWEEP_PERF_H
+
+#include "dcsweep/error.h"
+
+/* GFLOP/s of a float32 oneDNN matmul of size n x n x n (e.g. 2048), the best of `repeats` timed
+ * executions after one warm-up. Threads are oneDNN's (OMP_NUM_THREADS, read at first use). */
+int dc_dnnl_matmul_peak_gflops(int n, int repeats, double *gflops, dc_error *err);
+
+/* Seconds on a monotonic clock (for timing loops). */
+double dc_perf_seconds(void);
+
+#endif

@@ -1,0 +1,335 @@
+#!/usr/bin/env python3
+"""Paper figures from a dcsweep results file.
+
+    python3 scripts/plot_sweep.py RESULTS.h5 OUTDIR [--curves "extent=full,c=0.5"] [--top 3]
+
+Writes PNGs (3.5 in wide, 8 pt text, 200 dpi: one journal column) into OUTDIR:
+
+  test_force_mae_vs_c_<rescaling>.png    test force MAE vs IReLU scale c, one line per extent
+  test_energy_mae_vs_c_<rescaling>.png   (output, full), error bars = sd over seeds; extent none
+                                         of the same rescaling as a horizontal band (mean +- sd)
+  bars_by_rescaling.png                  test energy and force MAE per rescaling method, one bar
+                                         per extent (at its best c, written above the bar)
+  curves_val_force_mae.png               validation force MAE per epoch, mean over seeds with a
+                                         +-sd band, for the --curves configurations (default: the
+                                         baseline and the best --top by test force MAE)
+
+Only runs with status done are used (a partial file plots what has finished). Needs Python 3 with
+h5py, numpy and matplotlib (Debian: python3-h5py python3-numpy python3-matplotlib).
+"""
+import argparse
+import math
+import os
+import sys
+
+import h5py
+import numpy as np
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
+
+EXTENT_ORDER = ("none", "output", "full")
+RESCALING_ORDER = ("none", "power10", "minmax", "standard", "robust")
+EXTENT_STYLE = {"none": ("0.35", "s"), "output": ("tab:blue", "o"), "full": ("tab:red", "^")}
+WIDTH_IN = 3.5
+
+
+def text(b):
+    """Fixed-length null-padded HDF5 strings come back from h5py as bytes: up to the first NUL."""
+    if isinstance(b, bytes):
+        return b.split(b"\0", 1)[0].decode()
+    return str(b)
+
+
+def attr_text(f, name, default):
+    v = f.attrs.get(name, default)
+    return text(v) if isinstance(v, bytes) else str(v)
+
+
+class Sweep:
+    """The done runs of a results file, grouped by configuration (c, extent, rescaling)."""
+
+    def __init__(self, path):
+        with h5py.File(path, "r") as f:
+            runs = f["runs"][...]
+            self.val_force_curve = f["curves/val_force_mae"][...]
+            self.energy_unit = attr_text(f, "energy_unit", "eV")
+            self.length_unit = attr_text(f, "length_unit", "Angstrom")
+            self.name = attr_text(f, "sweep_name", os.path.basename(path))
+        self.force_unit = f"{self.energy_unit}/{self.length_unit}"
+        self.status = np.array([text(s) for s in runs["status"]])
+        self.extent = np.array([text(s) for s in runs["extent"]])
+        self.rescaling = np.array([text(s) for s in runs["rescaling"]])
+        self.c = np.array(runs["irelu_scale"], dtype=float)
+        self.c[self.extent == "none"] = np.nan
+        self.metrics = {m: np.array(runs[m], dtype=float) for m in runs.dtype.names
+                        if m.startswith(("val_", "test_"))}
+        self.done = self.status == "done"
+        self.n_runs = len(runs)
+
+    def configs(self):
+        """(c or None, extent, rescaling) present in the file, in a stable, readable order."""
+        keys = set()
+        for c, e, r in zip(self.c, self.extent, self.rescaling):
+            keys.add((None if math.isnan(c) else float(c), e, r))
+        return sorted(keys, key=lambda k: (rank(RESCALING_ORDER, k[2]), rank(EXTENT_ORDER, k[1]),
+                                           -1 if k[0] is None else k[0]))
+
+    def mask(self, key):
+        c, e, r = key
+        m = self.done & (self.extent == e) & (self.rescaling == r)
+        return m & (np.isnan(self.c) if c is None else self.c == c)
+
+    def stats(self, key, metric):
+        """(mean, sd, n) of a metric over the done seeds of a configuration."""
+        v = self.metrics[metric][self.mask(key)]
+        v = v[np.isfinite(v)]
+        if len(v) == 0:
+            return math.nan, math.nan, 0
+        return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0, len(v)
+
+
+def rank(order, name):
+    return order.index(name) if name in order else len(order)
+
+
+def label(key):
+    c, e, r = key
+    return f"{e}, {r}" if c is None else f"{e} c={c:g}, {r}"
+
+
+def style():
+    plt.rcParams.update({
+        "font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "legend.fontsize": 7,
+        "xtick.labelsize": 7, "ytick.labelsize": 7, "lines.linewidth": 1.0, "lines.markersize": 4,
+        "errorbar.capsize": 2, "savefig.dpi": 200, "figure.dpi": 100, "axes.grid": True,
+        "grid.linewidth": 0.4, "grid.alpha": 0.5, "legend.frameon": False, "axes.axisbelow": True,
+    })
+
+
+def baseline_key(sweep, rescaling=None):
+    """Extent none with the given rescaling, else none with power10, else none with the first
+    rescaling present; None when the grid has no extent none."""
+    nones = [k for k in sweep.configs() if k[1] == "none"]
+    for want in (rescaling, "power10"):
+        for k in nones:
+            if k[2] == want:
+                return k
+    return nones[0] if nones else None
+
+
+def unit_of(sweep, metric):
+    return sweep.force_unit if "force" in metric else sweep.energy_unit
+
+
+def pretty(metric):
+    split, rest = metric.split("_", 1)
+    words = {"energy_mae": "energy MAE", "force_mae": "force MAE", "energy_rmse": "energy RMSE",
+             "force_rmse": "force RMSE", "efwt": "EFwT"}[rest]
+    return f"{'Test' if split == 'test' else 'Validation'} {words}"
+
+
+def save(fig, outdir, name, written):
+    path = os.path.join(outdir, name)
+    fig.savefig(path, dpi=200, bbox_inches="tight")
+    plt.close(fig)
+    written.append(path)
+
+
+def plot_vs_c(sweep, metric, outdir, written):
+    configs = sweep.configs()
+    for resc in sorted({k[2] for k in configs}, key=lambda r: rank(RESCALING_ORDER, r)):
+        scales = sorted({k[0] for k in configs if k[0] is not None and k[2] == resc})
+        if not scales:
+            continue
+        fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.4))
+        base = baseline_key(sweep, resc)
+        if base is not None:
+            m, s, n = sweep.stats(base, metric)
+            if n:
+                ax.axhspan(m - s, m + s, color="0.85", lw=0, zorder=0)
+                ax.axhline(m, color="0.35", lw=1.0, ls="--", zorder=1,
+                           label=f"none ({base[2]}), n={n}")
+        log_x = len(scales) > 1 and max(scales) / min(scales) >= 10
+        plotted = 0
+        for i, ext in enumerate(e for e in EXTENT_ORDER[1:] if any(k[1] == e for k in configs)):
+            pts = [(c, *sweep.stats((c, ext, resc), metric)) for c in scales]
+            pts = [p for p in pts if p[3] > 0]
+            if not pts:
+                continue
+            # A small horizontal dodge keeps the error bars of the two extents apart.
+            span = (max(scales) - min(scales)) or max(scales)
+            x = [p[0] * 1.03 ** (i - 0.5) if log_x else p[0] + (i - 0.5) * 0.015 * span for p in pts]
+            color, marker = EXTENT_STYLE.get(ext, ("k", "o"))
+            ax.errorbar(x, [p[1] for p in pts], yerr=[p[2] for p in pts], color=color, marker=marker,
+                        label=f"{ext}, n={min(p[3] for p in pts)}-{max(p[3] for p in pts)}"
+                        if len({p[3] for p in pts}) > 1 else f"{ext}, n={pts[0][3]}", zorder=3)
+            plotted += 1
+        if not plotted:
+            plt.close(fig)
+            continue
+        if log_x:
+            ax.set_xscale("log")
+        if len(scales) == 1:
+            ax.set_xlim(scales[0] * 0.5, scales[0] * 1.5)
+        ax.set_xticks(scales)
+        ax.set_xticklabels([f"{c:g}" for c in scales])
+        ax.minorticks_off()
+        ax.set_xlabel("IReLU scale c")
+        ax.set_ylabel(f"{pretty(metric)} ({unit_of(sweep, metric)})")
+        ax.set_title(f"{pretty(metric)} vs c, rescaling {resc} (mean ± sd over seeds)")
+        ax.legend(loc="best")
+        save(fig, outdir, f"{metric}_vs_c_{resc}.png", written)
+
+
+def plot_bars(sweep, outdir, written):
+    configs = sweep.configs()
+    rescalings = sorted({k[2] for k in configs}, key=lambda r: rank(RESCALING_ORDER, r))
+    extents = [e for e in EXTENT_ORDER if any(k[1] == e for k in configs)]
+    metrics = ("test_energy_mae", "test_force_mae")
+    fig, axes = plt.subplots(2, 1, figsize=(WIDTH_IN, 4.2), sharex=True)
+    width = 0.8 / max(1, len(extents))
+    any_bar = False
+    for ax, metric in zip(axes, metrics):
+        for j, ext in enumerate(extents):
+            xs, ys, es, cs = [], [], [], []
+            for i, resc in enumerate(rescalings):
+                # Extents with several scales show their best c (lowest mean of this metric).
+                cands = [sweep.stats(k, metric) + (k[0],) for k in configs if k[1] == ext and k[2] == resc]
+                cands = [c for c in cands if c[2] > 0]
+                if not cands:
+                    continue
+                m, s, n, c = min(cands, key=lambda t: t[0])
+                xs.append(i + (j - (len(extents) - 1) / 2) * width)
+                ys.append(m)
+                es.append(s)
+                cs.append(c)
+            if not xs:
+                continue
+            any_bar = True
+            color = EXTENT_STYLE.get(ext, ("k", "o"))[0]
+            ax.bar(xs, ys, width=width * 0.95, yerr=es, color=color, label=ext,
+                   error_kw={"elinewidth": 0.8, "capsize": 2})
+            for x, y, c in zip(xs, ys, cs):
+                if c is not None and len({k[0] for k in configs if k[1] == ext}) > 1:
+                    # Inside the bar, at its foot: clear of the error bars.
+                    ax.text(x, 0.03 * y, f"c={c:g}", ha="center", va="bottom", fontsize=6,
+                            rotation=90, color="white")
+        ax.set_ylabel(f"{pretty(metric)}\n({unit_of(sweep, metric)})")
+        ax.margins(y=0.15)
+    if not any_bar:
+        plt.close(fig)
+        return
+    axes[-1].set_xticks(range(len(rescalings)))
+    axes[-1].set_xticklabels(rescalings)
+    axes[-1].set_xlabel("label rescaling")
+    axes[0].legend(title="extent", ncol=len(extents), loc="upper center", bbox_to_anchor=(0.5, 1.32))
+    save(fig, outdir, "bars_by_rescaling.png", written)
+
+
+def parse_spec(spec):
+    want = {}
+    for item in spec.split(","):
+        if "=" not in item:
+            raise SystemExit(f"plot_sweep: --curves: '{item}' is not key=value (keys: c, extent, rescaling)")
+        k, v = (s.strip() for s in item.split("=", 1))
+        if k in ("c", "irelu_scale"):
+            want["c"] = float(v)
+        elif k in ("extent", "rescaling"):
+            want[k] = v
+        else:
+            raise SystemExit(f"plot_sweep: --curves: unknown key '{k}' (keys: c, extent, rescaling)")
+    return want
+
+
+def matches(key, want):
+    c, e, r = key
+    return (("c" not in want or (c is not None and abs(c - want["c"]) < 1e-12))
+            and want.get("extent", e) == e and want.get("rescaling", r) == r)
+
+
+def curve_configs(sweep, specs, top):
+    configs = [k for k in sweep.configs() if sweep.stats(k, "test_force_mae")[2] > 0]
+    if specs:
+        chosen = []
+        for spec in specs:
+            want = parse_spec(spec)
+            hits = [k for k in configs if matches(k, want) and k not in chosen]
+            if not hits:
+                print(f"plot_sweep: --curves {spec}: no configuration with done runs matches",
+                      file=sys.stderr)
+            chosen += hits
+        return chosen
+    ranked = sorted(configs, key=lambda k: sweep.stats(k, "test_force_mae")[0])
+    chosen = ranked[:top]
+    base = baseline_key(sweep)
+    if base is not None and base in configs and base not in chosen:
+        chosen.append(base)
+    return chosen
+
+
+def plot_curves(sweep, specs, top, outdir, written):
+    chosen = curve_configs(sweep, specs, top)
+    if not chosen:
+        return
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.6))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    epochs = np.arange(1, sweep.val_force_curve.shape[1] + 1)
+    positive = True
+    for i, key in enumerate(chosen):
+        rows = sweep.val_force_curve[sweep.mask(key)]
+        rows = rows[np.all(np.isfinite(rows), axis=1)] if len(rows) else rows
+        if len(rows) == 0:
+            continue
+        mean = rows.mean(axis=0)
+        sd = rows.std(axis=0, ddof=1) if len(rows) > 1 else np.zeros_like(mean)
+        color = colors[i % len(colors)]
+        ax.plot(epochs, mean, color=color, label=f"{label(key)} (n={len(rows)})")
+        ax.fill_between(epochs, mean - sd, mean + sd, color=color, alpha=0.2, lw=0)
+        positive &= bool(np.all(mean - sd > 0))
+    if positive:
+        ax.set_yscale("log")
+        plain = matplotlib.ticker.FormatStrFormatter("%g")
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(plain)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"Validation force MAE ({sweep.force_unit})")
+    ax.set_title("Learning curves (mean ± sd over seeds)")
+    ax.legend(loc="upper right")
+    save(fig, outdir, "curves_val_force_mae.png", written)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Paper figures (PNG) from a dcsweep results file.")
+    ap.add_argument("results", help="results file (complete, partial or merged)")
+    ap.add_argument("outdir", help="directory for the PNG files (created if missing)")
+    ap.add_argument("--curves", action="append", default=[], metavar="SPEC",
+                    help='configurations for the learning curves, e.g. "extent=full,c=0.5" '
+                         "(repeatable; default: the best --top by test force MAE and the baseline)")
+    ap.add_argument("--top", type=int, default=3, help="how many best configurations (default 3)")
+    args = ap.parse_args(argv)
+    try:
+        sweep = Sweep(args.results)
+    except (OSError, KeyError) as e:
+        print(f"plot_sweep: {args.results}: not a dcsweep results file ({e})", file=sys.stderr)
+        return 2
+    if not sweep.done.any():
+        print(f"plot_sweep: {args.results}: no run is done yet ({sweep.n_runs} runs): nothing to plot",
+              file=sys.stderr)
+        return 1
+    os.makedirs(args.outdir, exist_ok=True)
+    style()
+    written = []
+    for metric in ("test_force_mae", "test_energy_mae"):
+        plot_vs_c(sweep, metric, args.outdir, written)
+    plot_bars(sweep, args.outdir, written)
+    plot_curves(sweep, args.curves, args.top, args.outdir, written)
+    for path in written:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,284 @@
+/* The float engine's hand-written loops (see schnet_kernels.h). Written so that GCC -O3
+ * vectorises the inner loops over features without -march or -ffast-math: no calls to libm in
+ * the hot loops (the exp and log below are branch-free polynomials), restrict everywhere. */
+#include <math.h>
+#include <string.h>
+
+#include "schnet_kernels.h"
+
+/* Each kernel is compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time (GCC
+ * function multiversioning), so the build needs no -march. The ISO C mode (-std=c11) keeps
+ * -ffp-contract=off: no clone fuses a multiply-add, so every clone gives the same bits. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define DC_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define DC_KERNEL
+#endif
+
+#define DC_SUM_ROWS_BLOCK 256
+
+/* e^x for x <= 0 (Cephes expf polynomial, ~1 ulp): x = n ln2 + r, |r| <= ln2 / 2. */
+static inline float exp_nonpos(float x)
+{
+    x = x < -87.0f ? -87.0f : x;
+    float n = (float)(int)(x * 1.44269504088896341f - 0.5f); /* round half down: x <= 0 */
+    float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    float y = p * r * r + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return y * scale;
+}
+
+/* ln(y) for y in [1, 2] (Cephes logf polynomial): y = m 2^e with m in [sqrt(1/2), sqrt(2)). */
+static inline float log_1to2(float y)
+{
+    const int big = y > 1.41421356f;
+    float m = big ? 0.5f * y - 1.0f : y - 1.0f;
+    float e = big ? 1.0f : 0.0f;
+    float z = m * m;
+    float p = 7.0376836292e-2f;
+    p = p * m - 1.1514610310e-1f;
+    p = p * m + 1.1676998740e-1f;
+    p = p * m - 1.2420140846e-1f;
+    p = p * m + 1.4249322787e-1f;
+    p = p * m - 1.6668057665e-1f;
+    p = p * m + 2.0000714765e-1f;
+    p = p * m - 2.4999993993e-1f;
+    p = p * m + 3.3333331174e-1f;
+    float r = p * m * z;
+    r += -2.12194440e-4f * e;
+    r += -0.5f * z;
+    return m + r + 0.693359375f * e;
+}
+
+/* A fixed-order sum of 16 lanes (pairwise), the same on every ISA. */
+static inline float sum_lanes(const float lane[16])
+{
+    float s8[8], s4[4];
+    for (int l = 0; l < 8; l++) s8[l] = lane[l] + lane[l + 8];
+    for (int l = 0; l < 4; l++) s4[l] = s8[l] + s8[l + 4];
+    return (s4[0] + s4[2]) + (s4[1] + s4[3]);
+}
+
+/* sum_k a[k] b[k] with 16 independent partial sums: vectorises without reassociating, so the
+ * result does not depend on the vector width. */
+static inline float dot_lanes(const float *restrict a, const float *restrict b, int c)
+{
+    float lane[16] = {0};
+    int k = 0;
+    for (; k + 16 <= c; k += 16)
+        for (int l = 0; l < 16; l++) lane[l] += a[k + l] * b[k + l];
+    for (int l = 0; k < c; k++, l++) lane[l] += a[k] * b[k];
+    return sum_lanes(lane);
+}
+
+DC_KERNEL void dc_rbf(float *restrict rbf, float *restrict drbf, const double *restrict d,
+                      const double *restrict mu, double gamma, int64_t n_edges, int G)
+{
+    const float g = (float)gamma;
+    for (int64_t e = 0; e < n_edges; e++) {
+        float *restrict re = rbf + e * G, *restrict de = drbf + e * G;
+        for (int k = 0; k < G; k++) {
+            float dm = (float)(d[e] - mu[k]);
+            float b = exp_nonpos(-g * dm * dm);
+            re[k] = b;
+            de[k] = -2.0f * g * dm * b;
+        }
+    }
+}
+
+DC_KERNEL void dc_act_forward(dc_act a, float *restrict y, float *restrict ds, const float *restrict x,
+                    int64_t n)
+{
+    if (a.irelu) {
+        const float c = a.c;
+        for (int64_t k = 0; k < n; k++) {
+            float p = x[k] > 0.0f ? x[k] : 0.0f;
+            y[k] = c * p * p;
+            ds[k] = 2.0f * c * p;
+        }
+        return;
+    }
+    /* ssp(x) = max(x, 0) + ln(1 + e^-|x|) - ln 2, sigmoid from the same t = e^-|x|: no overflow. */
+    for (int64_t k = 0; k < n; k++) {
+        float v = x[k];
+        float t = exp_nonpos(v > 0.0f ? -v : v);
+        float inv = 1.0f / (1.0f + t);
+        y[k] = (v > 0.0f ? v : 0.0f) + log_1to2(1.0f + t) - 0.69314718055994531f;
+        ds[k] = v > 0.0f ? inv : t * inv;
+    }
+}
+
+DC_KERNEL void dc_act_tangent(float *restrict yt, const float *restrict ds, const float *restrict xt, int64_t n)
+{
+    for (int64_t k = 0; k < n; k++) yt[k] = ds[k] * xt[k];
+}
+
+DC_KERNEL void dc_act_reverse(dc_act a, float *restrict g, float *restrict gt, const float *restrict ds,
+                    const float *restrict xt, int64_t n)
+{
+    if (!xt) {
+        for (int64_t k = 0; k < n; k++) {
+            g[k] *= ds[k];
+            gt[k] *= ds[k];
+        }
+        return;
+    }
+    if (a.irelu) {
+        const float c2 = 2.0f * a.c;
+        for (int64_t k = 0; k < n; k++) {
+            float dds = ds[k] > 0.0f ? c2 : 0.0f;
+            g[k] = g[k] * ds[k] + gt[k] * dds * xt[k];
+            gt[k] *= ds[k];
+        }
+    } else {
+        for (int64_t k = 0; k < n; k++) {
+            float dds = ds[k] * (1.0f - ds[k]);
+            g[k] = g[k] * ds[k] + gt[k] * dds * xt[k];
+            gt[k] *= ds[k];
+        }
+    }
+}
+
+DC_KERNEL void dc_act_reverse_primal(float *restrict g, const float *restrict ds, int64_t n)
+{
+    for (int64_t k = 0; k < n; k++) g[k] *= ds[k];
+}
+
+DC_KERNEL void dc_scale_rows(float *restrict y, const float *restrict x, const float *restrict s, int64_t n,
+                   int64_t c)
+{
+    for (int64_t r = 0; r < n; r++) {
+        const float sr = s[r];
+        for (int64_t k = 0; k < c; k++) y[r * c + k] = x[r * c + k] * sr;
+    }
+}
+
+DC_KERNEL void dc_scale_rows2(float *restrict y, const float *restrict a, const float *restrict s,
+                    const float *restrict b, const float *restrict t, int64_t n, int64_t c)
+{
+    for (int64_t r = 0; r < n; r++) {
+        const float sr = s[r], tr = t[r];
+        for (int64_t k = 0; k < c; k++) y[r * c + k] = a[r * c + k] * sr + b[r * c + k] * tr;
+    }
+}
+
+DC_KERNEL void dc_cfconv_gather(float *restrict m, const float *restrict w, const float *restrict x,
+                      const float *restrict w2, const float *restrict x2,
+                      const int64_t *restrict row_start, const int *restrict src, int n_atoms, int c)
+{
+    for (int i = 0; i < n_atoms; i++) {
+        float *restrict mi = m + (int64_t)i * c;
+        for (int k = 0; k < c; k++) mi[k] = 0.0f;
+        for (int64_t e = row_start[i]; e < row_start[i + 1]; e++) {
+            const int64_t j = src[e];
+            const float *restrict we = w + e * c, *restrict xj = x + j * c;
+            if (w2) {
+                const float *restrict w2e = w2 + e * c, *restrict x2j = x2 + j * c;
+                for (int k = 0; k < c; k++) mi[k] += we[k] * xj[k] + w2e[k] * x2j[k];
+            } else {
+                for (int k = 0; k < c; k++) mi[k] += we[k] * xj[k];
+            }
+        }
+    }
+}
+
+DC_KERNEL void dc_sum_rows(float *restrict out, const float *restrict x, int64_t n, int64_t c)
+{
+    /* Row by row, so the inner loop is contiguous and vectorises; double partial sums per column. */
+    double acc[DC_SUM_ROWS_BLOCK];
+    for (int64_t k0 = 0; k0 < c; k0 += DC_SUM_ROWS_BLOCK) {
+        const int64_t w = c - k0 < DC_SUM_ROWS_BLOCK ? c - k0 : DC_SUM_ROWS_BLOCK;
+        for (int64_t k = 0; k < w; k++) acc[k] = 0.0;
+        for (int64_t r = 0; r < n; r++) {
+            const float *restrict xr = x + r * c + k0;
+            for (int64_t k = 0; k < w; k++) acc[k] += xr[k];
+        }
+        for (int64_t k = 0; k < w; k++) out[k0 + k] += (float)acc[k];
+    }
+}
+
+DC_KERNEL float dc_dot(const float *restrict a, const float *restrict b, int c)
+{
+    return dot_lanes(a, b, c);
+}
+
+DC_KERNEL float dc_dot3(const float *restrict a, const float *restrict b, const float *restrict d,
+                        int c)
+{
+    /* 16 independent partial sums in a fixed pattern: vectorises without reassociation. */
+    float lane[16] = {0};
+    int k = 0;
+    for (; k + 16 <= c; k += 16)
+        for (int l = 0; l < 16; l++) lane[l] += a[k + l] * b[k + l] * d[k + l];
+    for (int l = 0; k < c; k++, l++) lane[l] += a[k] * b[k] * d[k];
+    return sum_lanes(lane);
+}
+
+DC_KERNEL void dc_cfconv_reverse_primal(float *restrict gf, float *restrict gx, float *restrict dbar,
+                              const float *restrict gm, const float *restrict x,
+                              const float *restrict w, const float *restrict f,
+                              const float *restrict fc, const float *restrict fcd,
+                              const int *restrict src, const int *restrict dst, int64_t n_edges,
+                              int c)
+{
+    for (int64_t e = 0; e < n_edges; e++) {
+        const float *restrict mi = gm + (int64_t)dst[e] * c, *restrict xj = x + (int64_t)src[e] * c;
+        const float *restrict we = w + e * c, *restrict fe = f + e * c;
+        float *restrict gxj = gx + (int64_t)src[e] * c, *restrict gfe = gf + e * c;
+        const float fce = fc[e];
+        float wbar[DC_MAX_ROW];
+        for (int k = 0; k < c; k++) {
+            wbar[k] = mi[k] * xj[k];
+            gxj[k] += mi[k] * we[k];
+            gfe[k] = wbar[k] * fce;
+        }
+        float dot = dot_lanes(wbar, fe, c);
+        dbar[e] += fcd[e] * dot;
+    }
+}
+
+DC_KERNEL void dc_cfconv_reverse(float *restrict gf, float *restrict gft, float *restrict gx,
+                       float *restrict gxt, const float *restrict gm, const float *restrict gmt,
+                       const float *restrict x, const float *restrict xt, const float *restrict w,
+                       const float *restrict wt, const float *restrict fc,
+                       const float *restrict fct, const int *restrict src,
+                       const int *restrict dst, int64_t n_edges, int c)
+{
+    for (int64_t e = 0; e < n_edges; e++) {
+        const int64_t i = dst[e], j = src[e];
+        const float *restrict mi = gm + i * c, *restrict mti = gmt + i * c;
+        const float *restrict xj = x + j * c, *restrict we = w + e * c, *restrict wte = wt + e * c;
+        float *restrict gxj = gx + j * c, *restrict gfe = gf + e * c, *restrict gfte = gft + e * c;
+        const float fce = fc[e], fcte = fct[e];
+        if (xt) {
+            const float *restrict xtj = xt + j * c;
+            for (int k = 0; k < c; k++) {
+                float wbar = mi[k] * xj[k] + mti[k] * xtj[k];
+                float wtbar = mti[k] * xj[k];
+                gxj[k] += mi[k] * we[k] + mti[k] * wte[k];
+                gfe[k] = wbar * fce + wtbar * fcte;
+                gfte[k] = wtbar * fce;
+            }
+        } else {
+            for (int k = 0; k < c; k++) {
+                float wbar = mi[k] * xj[k];
+                float wtbar = mti[k] * xj[k];
+                gxj[k] += mi[k] * we[k] + mti[k] * wte[k];
+                gfe[k] = wbar * fce + wtbar * fcte;
+                gfte[k] = wtbar * fce;
+            }
+        }
+        if (gxt) {
+            float *restrict gxtj = gxt + j * c;
+            for (int k = 0; k < c; k++) gxtj[k] += mti[k] * we[k];
+        }
+    }
+}

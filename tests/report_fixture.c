@@ -1,0 +1,145 @@
+/* Writes a results file with known, made-up metrics through the real results API, for the report
+ * and plot tests (tests/test_report.py, tests/test_plot_sweep.py):
+ *
+ *   report_fixture OUT.h5 [full|partial|noneless]
+ *
+ *   full      c in {0.5, 1}, extents none/output/full, rescalings power10/standard, seeds 0-2:
+ *             30 runs; 1 diverged, 1 failed, 2 pending, the rest done
+ *   partial   the same grid with only seed 0 and part of seed 1 finished (a sweep still running)
+ *   noneless  c = 0.75 only, extents output/full, rescaling standard, seeds 0-1 (no baseline)
+ *
+ * A metric is base(configuration) + seed effect + a small deterministic wiggle, so that paired
+ * differences have a real spread and the best configuration is clear. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dcsweep/grid.h"
+#include "dcsweep/results.h"
+
+#define EPOCHS 8
+
+/* A deterministic number in [-1, 1] from two integers. */
+static double wiggle(int64_t a, int64_t b)
+{
+    uint64_t x = (uint64_t)a * 0x9E3779B97F4A7C15ull ^ ((uint64_t)b + 0x632BE59BD9B4E5ull) * 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 31;
+    x *= 0x94D049BB133111EBull;
+    x ^= x >> 29;
+    return (double)(x >> 11) / (double)(1ull << 52) - 1.0;
+}
+
+static void make_metrics(const dc_run *run, dc_results_row *row, double *curves)
+{
+    double c = isnan(run->irelu_scale) ? 0 : run->irelu_scale;
+    double f = run->extent == DC_EXTENT_NONE ? 0.060 : run->extent == DC_EXTENT_OUTPUT ? 0.052 + 0.004 * c
+                                                                                       : 0.044 + 0.008 * c;
+    if (run->rescaling == DC_RESCALE_STANDARD) f -= 0.003;
+    double seed = 0.002 * (double)run->seed;
+    dc_split_metrics *s[2] = {&row->val, &row->test};
+    for (int k = 0; k < 2; k++) {
+        double force = f + seed + 0.0015 * wiggle(run->index, 10 * k + 1);
+        s[k]->force_mae = force;
+        s[k]->force_rmse = 1.3 * force;
+        s[k]->energy_mae = 0.2 * f + 0.5 * seed + 0.0008 * wiggle(run->index, 10 * k + 2);
+        s[k]->energy_rmse = 1.25 * s[k]->energy_mae;
+        s[k]->efwt = 0.9 - 6 * force + 0.01 * wiggle(run->index, 10 * k + 3);
+    }
+    for (int e = 0; e < EPOCHS; e++) {
+        double decay = exp(-0.4 * e);
+        curves[DC_CURVE_TRAIN_ENERGY_LOSS * EPOCHS + e] = 0.3 * decay + 0.01;
+        curves[DC_CURVE_TRAIN_FORCE_LOSS * EPOCHS + e] = 0.5 * decay + 0.02;
+        curves[DC_CURVE_VAL_ENERGY_MAE * EPOCHS + e] = row->val.energy_mae * (1 + 3 * decay);
+        curves[DC_CURVE_VAL_FORCE_MAE * EPOCHS + e] = row->val.force_mae * (1 + 3 * decay);
+        curves[DC_CURVE_SECONDS * EPOCHS + e] = 1.5 + 0.1 * wiggle(run->index, e);
+    }
+}
+
+/* What happened to a run in each variant. */
+static dc_run_status status_of(const char *variant, const dc_run *run, int n_runs)
+{
+    if (strcmp(variant, "partial") == 0) return run->index < n_runs / 2 ? DC_RUN_DONE : DC_RUN_PENDING;
+    if (strcmp(variant, "noneless") == 0) return DC_RUN_DONE;
+    if (run->index == 7) return DC_RUN_DIVERGED;  /* seed 0, standard, output, c = 1 */
+    if (run->index == 13) return DC_RUN_FAILED;   /* seed 1, power10, full, c = 0.5 */
+    if (run->index >= n_runs - 2) return DC_RUN_PENDING;
+    return DC_RUN_DONE;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: report_fixture OUT.h5 [full|partial|noneless]\n");
+        return 2;
+    }
+    const char *variant = argc > 2 ? argv[2] : "full";
+    int noneless = strcmp(variant, "noneless") == 0;
+    double scales_all[] = {0.5, 1.0}, scales_one[] = {0.75};
+    dc_extent extents_all[] = {DC_EXTENT_NONE, DC_EXTENT_OUTPUT, DC_EXTENT_FULL};
+    dc_extent extents_two[] = {DC_EXTENT_OUTPUT, DC_EXTENT_FULL};
+    dc_rescaling resc_all[] = {DC_RESCALE_POWER10, DC_RESCALE_STANDARD}, resc_one[] = {DC_RESCALE_STANDARD};
+    int64_t seeds[] = {0, 1, 2};
+    dc_grid_config gc = {
+        .irelu_scale = noneless ? scales_one : scales_all, .n_irelu_scale = noneless ? 1 : 2,
+        .extent = noneless ? extents_two : extents_all, .n_extent = noneless ? 2 : 3,
+        .rescaling = noneless ? resc_one : resc_all, .n_rescaling = noneless ? 1 : 2,
+        .seeds = seeds, .n_seeds = noneless ? 2 : 3,
+    };
+    dc_grid grid = {0};
+    dc_error err = {0};
+    dc_results *res = NULL;
+    dc_results_row *rows = NULL;
+    int rc = 1;
+    if (dc_grid_expand(&grid, &gc, &err) != DC_OK) goto done;
+    rows = calloc((size_t)grid.n_runs, sizeof *rows);
+    if (!rows) goto done;
+    for (int i = 0; i < grid.n_runs; i++) dc_results_row_init(&rows[i], &grid.runs[i]);
+    dc_results_meta meta = {
+        .sweep_name = "report-fixture", .sweep_text = "# made up by tests/report_fixture.c\n",
+        .sweep_effective = "fixture", .sweep_sha256 = "0000000000000000000000000000000000000000000000000000000000000000",
+        .dataset_sha256 = "", .created = "2024-05-01T12:00:00Z", .energy_unit = "eV",
+        .length_unit = "Angstrom", .n_runs = grid.n_runs, .epochs = EPOCHS,
+    };
+    for (int m = 0; m < DC_N_RESCALINGS; m++) meta.rescaling[m] = (dc_rescale){(dc_rescaling)m, 0, 1};
+    if (dc_results_create(&res, argv[1], &meta, rows, MPI_COMM_NULL, &err) != DC_OK) goto done;
+    double curves[DC_N_CURVES * EPOCHS];
+    for (int i = 0; i < grid.n_runs; i++) {
+        const dc_run *run = &grid.runs[i];
+        dc_run_status st = status_of(variant, run, grid.n_runs);
+        if (st == DC_RUN_PENDING) continue;
+        dc_results_row row = rows[i];
+        /* Whole fields are written (NULLPAD): clear them, or "done" over "pending" reads "done\0ng". */
+        memset(row.status, 0, sizeof row.status);
+        memset(row.host, 0, sizeof row.host);
+        memset(row.error, 0, sizeof row.error);
+        snprintf(row.status, sizeof row.status, "%s", dc_run_status_name(st));
+        row.rank = 1 + i % 2;
+        snprintf(row.host, sizeof row.host, "node%d", i % 2);
+        row.wall_seconds = 12.0 + i;
+        row.finished = 1714564800.0 + 60.0 * i;
+        row.epochs_completed = EPOCHS;
+        make_metrics(run, &row, curves);
+        if (st != DC_RUN_DONE) {
+            /* Diverged at epoch 3 / failed at once: no metrics, curves NaN from there on. */
+            int last = st == DC_RUN_DIVERGED ? 2 : 0;
+            row.epochs_completed = last;
+            row.diverged_epoch = st == DC_RUN_DIVERGED ? 3 : 0;
+            snprintf(row.error, sizeof row.error, "%s",
+                     st == DC_RUN_DIVERGED ? "loss is NaN at epoch 3" : "out of memory (made up)");
+            dc_split_metrics nan = {NAN, NAN, NAN, NAN, NAN};
+            row.val = row.test = nan;
+            for (int c = 0; c < DC_N_CURVES; c++)
+                for (int e = last; e < EPOCHS; e++) curves[c * EPOCHS + e] = NAN;
+        }
+        if (dc_results_write_run(res, &row, curves, &err) != DC_OK) goto done;
+    }
+    rc = 0;
+done:
+    if (res && dc_results_close(res, rc ? NULL : &err) != DC_OK) rc = 1;
+    if (rc) fprintf(stderr, "report_fixture: %s\n", err.message[0] ? err.message : "out of memory");
+    free(rows);
+    dc_grid_free(&grid);
+    return rc;
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `dcsweep run` with the real trainer on a tiny sweep (20 runs): on 3 ranks (rank 0 coordinates,
+# ranks 1 and 2 train) and alone; every row must be complete, and both files bitwise identical
+# (a run is a pure function of the sweep and its index, whichever rank trains it). Running the
+# same command again on the finished file must train nothing and change nothing.
+set -euo pipefail
+src=${DC_SOURCE_DIR:?}; exe=${DCSWEEP:?}
+check="/usr/bin/python3 $src/tests/results_check.py"
+sweep=$src/tests/data/run/tiny.cfg
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+mpirun -n 3 --oversubscribe "$exe" run "$sweep" -o "$tmp/mpi.h5" > "$tmp/mpi.out"
+cat "$tmp/mpi.out"
+grep -q "sweep tiny: 20 runs: 20 done, 0 diverged, 0 failed, 0 pending" "$tmp/mpi.out"
+grep -q "coordinator CPU" "$tmp/mpi.out"
+[ "$(grep -c '^\[[ 0-9]*/20\] run ' "$tmp/mpi.out")" -eq 20 ]   # one line per run (no tty bar)
+$check complete "$tmp/mpi.h5" --ranks 1,2
+h5dump -H "$tmp/mpi.h5" > /dev/null
+
+"$exe" run "$sweep" -o "$tmp/one.h5" > "$tmp/one.out"
+$check complete "$tmp/one.h5" --ranks 0
+$check same "$tmp/mpi.h5" "$tmp/one.h5"
+
+cp "$tmp/mpi.h5" "$tmp/before.h5"
+mpirun -n 3 --oversubscribe "$exe" run "$sweep" -o "$tmp/mpi.h5" > "$tmp/again.out"
+cat "$tmp/again.out"
+grep -q "20 of 20 runs already finished, 0 to train" "$tmp/again.out"
+$check unchanged "$tmp/before.h5" "$tmp/mpi.h5" "$(seq -s, 0 19)"
+echo "run_mpi: ok"

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# A results file of another sweep is refused (exit 2, one line naming the file and both hashes)
+# and left untouched; --restart replaces it. Something that is not a results file is refused too.
+set -euo pipefail
+src=${DC_SOURCE_DIR:?}; exe=${DCSWEEP:?}
+check="/usr/bin/python3 $src/tests/results_check.py"
+sweep=$src/tests/data/run/tiny.cfg
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail() { echo "run_refuse: $*" >&2; exit 1; }
+
+"$exe" run "$sweep" -o "$tmp/r.h5" --set 'grid.seeds=[0]' > /dev/null
+old_sha=$(/usr/bin/python3 -c "import h5py,sys; print(h5py.File(sys.argv[1])['/'].attrs['sweep_sha256'])" "$tmp/r.h5")
+cp "$tmp/r.h5" "$tmp/keep.h5"
+
+# Another sweep: one more epoch (same grid).
+set +e
+"$exe" run "$sweep" -o "$tmp/r.h5" --set 'grid.seeds=[0]' --set train.epochs=3 > "$tmp/out" 2> "$tmp/err"
+status=$?
+set -e
+cat "$tmp/err"
+[ $status -eq 2 ] || fail "exit status $status, expected 2"
+[ "$(wc -l < "$tmp/err")" -eq 1 ] || fail "expected a one-line error"
+grep -q "$tmp/r.h5" "$tmp/err" || fail "the message does not name the file"
+grep -q "$old_sha" "$tmp/err" || fail "the message does not give the file's sweep_sha256"
+new_sha=$(sed -n 's/.*this sweep: \([0-9a-f]\{64\}\).*/\1/p' "$tmp/err")
+[ -n "$new_sha" ] && [ "$new_sha" != "$old_sha" ] || fail "the message does not give this sweep's sha256"
+cmp -s "$tmp/r.h5" "$tmp/keep.h5" || fail "the refused file was modified"
+
+# The same refusal under mpirun: every rank stops, exit status 2 from the job.
+set +e
+mpirun -n 3 --oversubscribe "$exe" run "$sweep" -o "$tmp/r.h5" --set 'grid.seeds=[0]' \
+    --set train.epochs=3 > "$tmp/out" 2> "$tmp/err"
+status=$?
+set -e
+[ $status -ne 0 ] || fail "mpirun: exit status 0 for a foreign file"
+[ "$(grep -c 'holds results of a different sweep' "$tmp/err")" -eq 1 ] || fail "mpirun: expected the message once"
+cmp -s "$tmp/r.h5" "$tmp/keep.h5" || fail "the refused file was modified under mpirun"
+
+# --restart replaces it with the new sweep.
+mpirun -n 3 --oversubscribe "$exe" run "$sweep" -o "$tmp/r.h5" --set 'grid.seeds=[0]' \
+    --set train.epochs=3 --restart > "$tmp/out"
+$check complete "$tmp/r.h5"
+[ "$(/usr/bin/python3 -c "import h5py,sys; print(h5py.File(sys.argv[1])['/'].attrs['epochs'])" "$tmp/r.h5")" = 3 ]
+
+# Not a results file at all: refused, untouched; --restart overwrites it.
+echo "not hdf5" > "$tmp/text.h5"
+set +e
+"$exe" run "$sweep" -o "$tmp/text.h5" --set 'grid.seeds=[0]' > /dev/null 2> "$tmp/err"
+status=$?
+set -e
+cat "$tmp/err"
+[ $status -eq 2 ] || fail "non-HDF5 file: exit status $status"
+grep -q "not hdf5" "$tmp/text.h5" || fail "the non-HDF5 file was modified"
+"$exe" run "$sweep" -o "$tmp/text.h5" --set 'grid.seeds=[0]' --restart > /dev/null
+$check complete "$tmp/text.h5"
+echo "run_refuse: ok"

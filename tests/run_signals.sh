@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SIGTERM/SIGINT stop a sweep cleanly: no more runs are handed out, runs in progress are abandoned
+# and stay pending, the file is closed properly, the exit status is non-zero with a message; the
+# same command then finishes the sweep, bitwise identical to an uninterrupted one.
+# Three ways: SIGTERM to a single process, SIGTERM to rank 0 alone under mpirun (the workers are
+# told to abandon their runs), SIGINT to mpirun (which forwards it to every rank).
+set -euo pipefail
+src=${DC_SOURCE_DIR:?}; fake=${FAKE_SWEEP:?}
+check="/usr/bin/python3 $src/tests/results_check.py"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail() { echo "run_signals: $*" >&2; exit 1; }
+args="--seeds 3 --epochs 4"   # 18 runs
+
+mpirun -n 3 --oversubscribe "$fake" "$tmp/ref.h5" $args > /dev/null
+
+# wait_done FILE N: until N runs of FILE are done (at most a minute).
+wait_done() {
+    for _ in $(seq 600); do
+        [ -f "$1" ] && [ "$($check rows "$1" done 2> /dev/null | wc -w)" -ge "$2" ] && return 0
+        sleep 0.1
+    done
+    fail "$1: never reached $2 done runs"
+}
+
+# expect_stopped NAME STATUS OUT ERR FILE: the interrupted sweep's outcome, then resume it.
+expect_stopped() {
+    local name=$1 status=$2 err=$3 file=$4
+    cat "$err"
+    [ "$status" -ne 0 ] || fail "$name: exit status 0 after a signal"
+    grep -q "interrupted by SIG.*run the same command again to resume" "$err" || fail "$name: no message"
+    h5dump -H "$file" > /dev/null || fail "$name: h5dump cannot read the file"
+    local left; left=$($check rows "$file" pending)
+    [ -n "$left" ] || fail "$name: the signal came too late to test anything"
+    [ -z "$($check rows "$file" failed diverged)" ] || fail "$name: abandoned runs were recorded as failed"
+    echo "$name: stopped with runs [$left] pending"
+    mpirun -n 3 --oversubscribe "$fake" "$file" $args > /dev/null
+    $check same "$tmp/ref.h5" "$file"
+}
+
+# 1. One process (no mpirun): SIGTERM.
+FAKE_EPOCH_MS=100 "$fake" "$tmp/one.h5" $args > "$tmp/one.out" 2> "$tmp/one.err" &
+pid=$!
+wait_done "$tmp/one.h5" 2
+kill -TERM $pid
+set +e; wait $pid; status=$?; set -e
+expect_stopped single "$status" "$tmp/one.err" "$tmp/one.h5"
+
+# 2. SIGTERM to rank 0 only: it stops handing out runs and tells busy workers to abandon theirs.
+FAKE_LOG=$tmp/log FAKE_EPOCH_MS=100 mpirun -n 3 --oversubscribe "$fake" "$tmp/rank0.h5" $args \
+    > "$tmp/rank0.out" 2> "$tmp/rank0.err" &
+job=$!
+wait_done "$tmp/rank0.h5" 3
+kill -TERM "$(awk '$1 == "rank" && $2 == 0 {print $4}' "$tmp/log")"
+set +e; wait $job; status=$?; set -e
+grep -q "SIGTERM received: stopping" "$tmp/rank0.out" || fail "rank0: no stopping note"
+expect_stopped rank0 "$status" "$tmp/rank0.err" "$tmp/rank0.h5"
+
+# 3. SIGINT to mpirun.
+FAKE_EPOCH_MS=100 mpirun -n 3 --oversubscribe "$fake" "$tmp/int.h5" $args \
+    > "$tmp/int.out" 2> "$tmp/int.err" &
+job=$!
+wait_done "$tmp/int.h5" 3
+kill -INT $job
+set +e; wait $job; status=$?; set -e
+expect_stopped mpirun-sigint "$status" "$tmp/int.err" "$tmp/int.h5"
+echo "run_signals: ok"

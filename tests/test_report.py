@@ -1,0 +1,292 @@
+#!/usr/bin/python3
+"""`dcsweep report` against an independent recomputation from the HDF5 file.
+
+Writes results files with known made-up metrics through the real results API (report_fixture),
+runs `$DCSWEEP report` in every format and recomputes every number from /runs with numpy; checks
+the text formats (rows, 100 columns, units), the CSV, partial and baseline-less files, and the
+error cases (exit 2, one line)."""
+import csv
+import io
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+DCSWEEP = os.environ["DCSWEEP"]
+FIXTURE = os.environ.get("DC_REPORT_FIXTURE") or os.path.join(os.environ["DC_BUILD_DIR"], "tests",
+                                                                "report_fixture")
+METRICS = [f"{s}_{m}" for s in ("val", "test")
+           for m in ("energy_mae", "energy_rmse", "force_mae", "force_rmse", "efwt")]
+TOL = 1e-9
+failures = []
+
+
+def t975(df):
+    """t_{0.975, df}: scipy when installed, else closed forms and a table (scipy's values)."""
+    try:
+        from scipy import stats
+        return float(stats.t.ppf(0.975, df))
+    except ImportError:
+        table = {1: math.tan(math.pi * 0.475), 2: 0.95 * math.sqrt(2 / (4 * 0.975 * 0.025)),
+                 3: 3.182446305284263, 4: 2.7764451051977987, 5: 2.5705818366147395}
+        return table[df]
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        if len(failures) <= 40:
+            print("FAIL:", what, file=sys.stderr)
+
+
+def close(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= TOL * max(1.0, abs(b))
+
+
+def run(*args):
+    return subprocess.run([DCSWEEP, "report", *args], capture_output=True, text=True)
+
+
+def report_json(path, *args):
+    p = run(path, "--format", "json", *args)
+    check(p.returncode == 0, f"report {path} {args} exit {p.returncode}: {p.stderr}")
+    return json.loads(p.stdout)
+
+
+def decode(b):
+    """Fixed-length null-padded strings come back as bytes: up to the first NUL."""
+    return b.split(b"\0", 1)[0].decode() if isinstance(b, bytes) else b
+
+
+def load_runs(path):
+    with h5py.File(path, "r") as f:
+        runs = f["runs"][...]
+        units = (f.attrs["energy_unit"], f.attrs["length_unit"])
+    rows = []
+    for r in runs:
+        scale = float(r["irelu_scale"])
+        rows.append({
+            "key": (None if math.isnan(scale) else scale, decode(r["extent"]), decode(r["rescaling"])),
+            "seed": int(r["seed"]), "status": decode(r["status"]),
+            "metrics": {m: float(r[m]) for m in METRICS},
+        })
+    return rows, units
+
+
+def expected(rows, metric, baseline):
+    """Everything the report says, recomputed the straightforward way."""
+    configs = []
+    for r in rows:
+        if r["key"] not in configs:
+            configs.append(r["key"])
+    out = {"configs": {}, "effects": [], "paired": {}, "best": {}}
+    for k in configs:
+        mine = [r for r in rows if r["key"] == k]
+        done = [r for r in mine if r["status"] == "done"]
+        c = {"n_runs": len(mine), **{f"n_{s}": sum(r["status"] == s for r in mine)
+                                    for s in ("done", "diverged", "failed", "pending")}}
+        c["mean"], c["sd"] = {}, {}
+        for m in METRICS:
+            v = np.array([r["metrics"][m] for r in done])
+            c["mean"][m] = float(v.mean()) if len(v) else None
+            c["sd"][m] = float(v.std(ddof=1)) if len(v) > 1 else None
+        out["configs"][k] = c
+    # Main effects: mean over configurations (with a done run) of the configuration mean.
+    for f, idx in (("irelu_scale", 0), ("extent", 1), ("rescaling", 2)):
+        levels = []
+        for k in configs:
+            if k[idx] is not None and k[idx] not in levels:
+                levels.append(k[idx])
+        for lv in levels:
+            means = [out["configs"][k]["mean"][metric] for k in configs if k[idx] == lv]
+            means = [x for x in means if x is not None]
+            out["effects"].append((f, lv, len(means), float(np.mean(means)) if means else None))
+    # Paired against the baseline, seeds done in both.
+    if baseline is not None:
+        base = {r["seed"]: r["metrics"][metric] for r in rows
+                if r["key"] == baseline and r["status"] == "done"}
+        for k in configs:
+            if k == baseline:
+                continue
+            d = np.array([r["metrics"][metric] - base[r["seed"]] for r in rows
+                          if r["key"] == k and r["status"] == "done" and r["seed"] in base])
+            n = len(d)
+            p = {"n": n, "mean": float(d.mean()) if n else None,
+                 "sd": float(d.std(ddof=1)) if n > 1 else None}
+            if n > 1:
+                h = t975(n - 1) * p["sd"] / math.sqrt(n)
+                p["ci_low"], p["ci_high"] = p["mean"] - h, p["mean"] + h
+                p["excludes_zero"] = p["ci_low"] > 0 or p["ci_high"] < 0
+            else:
+                p["ci_low"] = p["ci_high"] = p["excludes_zero"] = None
+            out["paired"][k] = p
+    for m in METRICS:
+        cand = [(out["configs"][k]["mean"][m], k) for k in configs
+                if out["configs"][k]["mean"][m] is not None]
+        if cand:
+            best = max(cand, key=lambda x: x[0]) if m.endswith("efwt") else min(cand, key=lambda x: x[0])
+            out["best"][m] = best[1]
+    return configs, out
+
+
+def key_of(obj):
+    return (obj["irelu_scale"], obj["extent"], obj["rescaling"])
+
+
+def compare(path, metric="test_force_mae", baseline=("none", "power10"), args=()):
+    rows, _ = load_runs(path)
+    got = report_json(path, "--metric", metric, *args)
+    base_key = None
+    if baseline is not None:
+        matches = [r["key"] for r in rows if r["key"][1:] == baseline]
+        base_key = matches[0] if matches else None
+    configs, exp = expected(rows, metric, base_key)
+    tag = f"{os.path.basename(path)} {metric} {args}"
+    check(got["metric"] == metric, f"{tag}: metric")
+    check(got["runs"]["total"] == len(rows), f"{tag}: total runs")
+    for s in ("done", "diverged", "failed", "pending"):
+        check(got["runs"][s] == sum(r["status"] == s for r in rows), f"{tag}: runs {s}")
+    check([key_of(c) for c in got["configurations"]] == configs, f"{tag}: configuration order")
+    for c in got["configurations"]:
+        e = exp["configs"][key_of(c)]
+        for n in ("n_runs", "n_done", "n_diverged", "n_failed", "n_pending"):
+            check(c[n] == e[n], f"{tag}: {key_of(c)} {n} {c[n]} != {e[n]}")
+        for m in METRICS:
+            check(close(c["mean"][m], e["mean"][m]), f"{tag}: {key_of(c)} mean {m}")
+            check(close(c["sd"][m], e["sd"][m]), f"{tag}: {key_of(c)} sd {m}")
+    eff = [(x["factor"], x["level"], x["n_configs"], x["mean"]) for x in got["main_effects"]]
+    check(len(eff) == len(exp["effects"]), f"{tag}: main effect levels {len(eff)} != {len(exp['effects'])}")
+    for g, e in zip(eff, exp["effects"]):
+        check(g[:3] == e[:3] and close(g[3], e[3]), f"{tag}: main effect {g} != {e}")
+    if base_key is None:
+        check(got["baseline"] is None and got["paired"] == [], f"{tag}: no paired section")
+    else:
+        check(key_of(got["baseline"]) == base_key, f"{tag}: baseline")
+        check(len(got["paired"]) == len(configs) - 1, f"{tag}: paired count")
+        for p in got["paired"]:
+            e = exp["paired"][key_of(p)]
+            check(p["n"] == e["n"], f"{tag}: paired {key_of(p)} n")
+            for f in ("mean", "sd", "ci_low", "ci_high"):
+                check(close(p[f], e[f]), f"{tag}: paired {key_of(p)} {f} {p[f]} != {e[f]}")
+            check(p["excludes_zero"] == e["excludes_zero"], f"{tag}: paired {key_of(p)} excludes_zero")
+    for b in got["best"]:
+        check(exp["best"].get(b["metric"]) == (key_of(b) if b["extent"] else None), f"{tag}: best {b['metric']}")
+    return got
+
+
+def check_text(path):
+    rows, (eu, lu) = load_runs(path)
+    configs = list(dict.fromkeys(r["key"] for r in rows))
+    table = run(path)
+    check(table.returncode == 0, f"table exit {table.returncode}")
+    lines = table.stdout.splitlines()
+    check(max(len(l) for l in lines) <= 100, "table fits 100 columns")
+    check(f"F MAE [{eu}/{lu}]" in table.stdout and f"E MAE [{eu}]" in table.stdout, "table units")
+    for k in configs:
+        c = "-" if k[0] is None else f"{k[0]:g}"
+        # Once in each split's table, once in the paired table unless it is the baseline.
+        hits = [l for l in lines if l.split()[:3] == [c, k[1], k[2]]]
+        check(len(hits) >= 2, f"table rows for {k}: {len(hits)}")
+    md = run(path, "--format", "markdown")
+    check(md.returncode == 0, "markdown exit")
+    pipes = [l for l in md.stdout.splitlines() if l.startswith("|")]
+    has_paired = any(k[1:] == ("none", "power10") for k in configs)
+    # Test split, validation split, main effects, [paired,] best.
+    check(sum(l.startswith("|---") for l in pipes) == 4 + has_paired, "markdown tables")
+    check(all(l.endswith("|") for l in pipes), "markdown rows closed")
+    for k in configs:
+        c = "-" if k[0] is None else f"{k[0]:g}"
+        check(any(l.startswith(f"| {c} | {k[1]} | {k[2]} |") for l in pipes), f"markdown row {k}")
+    p = run(path, "--format", "csv")
+    check(p.returncode == 0, "csv exit")
+    recs = list(csv.DictReader(io.StringIO(p.stdout)))
+    check(all(None not in r and len(r) == 21 for r in recs), "csv: 21 fields in every row")
+    got = report_json(path)
+    sections = {r["section"] for r in recs}
+    check({"configurations", "main_effects", "best"} <= sections, f"csv sections {sections}")
+    conf = [r for r in recs if r["section"] == "configurations" and r["metric"] == "test_force_mae"]
+    check(len(conf) == len(got["configurations"]), "csv configuration rows")
+    for r, c in zip(conf, got["configurations"]):
+        m = c["mean"]["test_force_mae"]
+        check((r["mean"] == "" and m is None) or close(float(r["mean"]), m), "csv mean = json mean")
+    paired = [r for r in recs if r["section"] == "paired"]
+    check(len(paired) == len(got["paired"]), "csv paired rows")
+    for r, c in zip(paired, got["paired"]):
+        check(close(float(r["mean"]), c["mean"]), "csv paired mean = json")
+
+
+def check_errors(tmp, good):
+    def one_line_exit2(args, needle, what):
+        p = run(*args)
+        check(p.returncode == 2, f"{what}: exit {p.returncode} (want 2)")
+        check(p.stdout == "" and len(p.stderr.strip().splitlines()) == 1, f"{what}: one line: {p.stderr!r}")
+        check(needle in p.stderr, f"{what}: '{needle}' in {p.stderr!r}")
+
+    one_line_exit2([os.path.join(tmp, "missing.h5")], "missing.h5", "missing file")
+    text = os.path.join(tmp, "notes.txt")
+    with open(text, "w") as f:
+        f.write("not hdf5\n")
+    one_line_exit2([text], "not a dcsweep results file", "text file")
+    foreign = os.path.join(tmp, "foreign.h5")
+    with h5py.File(foreign, "w") as f:
+        f["x"] = np.arange(3)
+    one_line_exit2([foreign], "not a dcsweep results file", "foreign HDF5 file")
+    one_line_exit2([good, "--metric", "force_mae"], "test_force_mae", "unknown metric lists valid ones")
+    one_line_exit2([good, "--format", "yaml"], "yaml", "unknown format")
+    one_line_exit2([good, "--baseline", "extent=full"], "ambiguous", "ambiguous baseline")
+    one_line_exit2([good, "--baseline", "extent=none,rescaling=robust"], "matches no configuration",
+                   "absent baseline")
+    one_line_exit2([good, "--baseline", "color=red"], "unknown key", "bad baseline key")
+    one_line_exit2([good, "--baseline", "extent=sideways"], "unknown extent", "bad baseline extent")
+    one_line_exit2([], "missing the results file", "no file")
+    one_line_exit2([good, "--bogus"], "unknown option", "unknown option")
+    h = run("--help")
+    check(h.returncode == 0 and "usage: dcsweep report" in h.stdout, "--help")
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {}
+        for variant in ("full", "partial", "noneless"):
+            files[variant] = os.path.join(tmp, f"{variant}.h5")
+            subprocess.run([FIXTURE, files[variant], variant], check=True)
+        full = files["full"]
+        for metric in ("test_force_mae", "test_energy_mae", "val_efwt"):
+            compare(full, metric)
+        got = compare(full, "test_force_mae", ("none", "standard"),
+                      ("--baseline", "extent=none,rescaling=standard"))
+        check(got["baseline"]["spec"] == "extent=none,rescaling=standard", "baseline spec")
+        # A baseline with an IReLU scale: c=1 of extent full under power10.
+        got = report_json(full, "--baseline", "c=1,extent=full,rescaling=power10")
+        check(key_of(got["baseline"]) == (1.0, "full", "power10"), "baseline with c")
+        # The fixture's made-up truth: full c=0.5 standard is the best on test force MAE.
+        best = {b["metric"]: key_of(b) for b in got["best"]}
+        check(best["test_force_mae"] == (0.5, "full", "standard"), f"best {best['test_force_mae']}")
+
+        part = compare(files["partial"])
+        check(part["runs"]["pending"] == 15 and part["runs"]["done"] == 15, "partial: 15 pending")
+        check(any(c["n_pending"] > 0 and c["n_done"] > 0 for c in part["configurations"]),
+              "partial: configurations with pending and done runs")
+        compare(files["noneless"], baseline=None)
+        p = run(files["noneless"])
+        check(p.returncode == 0 and "Paired comparisons left out" in p.stdout, "noneless: paired left out")
+        compare(files["noneless"], baseline=None, args=())
+        for path in files.values():
+            check_text(path)
+        check_errors(tmp, full)
+    if failures:
+        print(f"{len(failures)} failure(s)", file=sys.stderr)
+        return 1
+    print("report: all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

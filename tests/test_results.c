@@ -1,0 +1,152 @@
+/* The results file in-process: create, write a run, read it back, reopen, probe and refuse, in
+ * serial mode (MPI_COMM_NULL) and through the MPI-IO driver on MPI_COMM_SELF. */
+#include <hdf5.h>
+#include <math.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "dcsweep/results.h"
+
+#define N_RUNS 3
+#define EPOCHS 4
+
+static void make_grid(dc_run runs[N_RUNS])
+{
+    for (int i = 0; i < N_RUNS; i++) {
+        runs[i].index = i;
+        runs[i].extent = (dc_extent)i;
+        runs[i].irelu_scale = i == 0 ? NAN : 0.25 * i;
+        runs[i].rescaling = DC_RESCALE_STANDARD;
+        runs[i].seed = 40 + i;
+    }
+}
+
+static void make_meta(dc_results_meta *meta)
+{
+    memset(meta, 0, sizeof *meta);
+    meta->sweep_name = "unit";
+    meta->sweep_text = "name = \"unit\";\n";
+    meta->sweep_effective = "effective\n";
+    meta->sweep_sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    meta->dataset_sha256 = "";
+    meta->created = "2024-01-02T03:04:05Z";
+    meta->energy_unit = "eV";
+    meta->length_unit = "Angstrom";
+    meta->n_runs = N_RUNS;
+    meta->epochs = EPOCHS;
+    for (int m = 0; m < DC_N_RESCALINGS; m++) {
+        meta->rescaling[m].method = (dc_rescaling)m;
+        meta->rescaling[m].shift = m == 4 ? NAN : -1.5 * m;
+        meta->rescaling[m].scale = m == 4 ? NAN : 1.0 + m;
+    }
+}
+
+static void roundtrip(const char *path, MPI_Comm comm)
+{
+    dc_error err = {0};
+    dc_run runs[N_RUNS];
+    dc_results_row rows[N_RUNS], back[N_RUNS];
+    dc_results_meta meta;
+    dc_results *res = NULL;
+    make_grid(runs);
+    make_meta(&meta);
+    for (int i = 0; i < N_RUNS; i++) dc_results_row_init(&rows[i], &runs[i]);
+
+    int rc = dc_results_create(&res, path, &meta, rows, comm, &err);
+    CHECK(rc == DC_OK, "create %s: %s", path, err.message);
+    if (rc != DC_OK) return;
+    CHECK(dc_results_n_runs(res) == N_RUNS && dc_results_epochs(res) == EPOCHS, "dims");
+    CHECK(dc_results_read_rows(res, 0, N_RUNS, back, &err) == DC_OK, "read: %s", err.message);
+    CHECK(strcmp(back[1].status, "pending") == 0, "new rows are pending, got %s", back[1].status);
+    CHECK(strcmp(back[2].extent, "full") == 0 && back[2].seed == 42 && back[2].rank == -1, "factors");
+    CHECK(isnan(back[0].irelu_scale) && isnan(back[2].test.force_mae), "NaN where n/a");
+
+    /* Write run 1 as done, with curves. */
+    dc_results_row row = rows[1];
+    snprintf(row.status, sizeof row.status, "done");
+    snprintf(row.host, sizeof row.host, "node-7");
+    row.rank = 5;
+    row.wall_seconds = 12.5;
+    row.finished = 1.7e9;
+    row.epochs_completed = EPOCHS;
+    row.val = (dc_split_metrics){0.1, 0.2, 0.3, 0.4, 0.5};
+    row.test = (dc_split_metrics){1.1, 1.2, 1.3, 1.4, 0.75};
+    double curves[DC_N_CURVES * EPOCHS];
+    for (int i = 0; i < DC_N_CURVES * EPOCHS; i++) curves[i] = 0.5 * i + 1;
+    CHECK(dc_results_write_run(res, &row, curves, &err) == DC_OK, "write: %s", err.message);
+    CHECK(dc_results_read_rows(res, 0, N_RUNS, back, &err) == DC_OK, "read: %s", err.message);
+    CHECK(memcmp(&back[1], &row, sizeof row) == 0, "row 1 reads back as written");
+    CHECK(strcmp(back[0].status, "pending") == 0 && strcmp(back[2].status, "pending") == 0,
+          "other rows untouched");
+    CHECK(dc_results_close(res, &err) == DC_OK, "close: %s", err.message);
+
+    /* Reopen serially: everything is there. */
+    dc_results_info info;
+    CHECK(dc_results_probe(path, &info, &err) == DC_OK, "probe: %s", err.message);
+    CHECK(info.format_version == 1 && info.n_runs == N_RUNS && info.epochs == EPOCHS &&
+              strcmp(info.sweep_sha256, meta.sweep_sha256) == 0, "probe identity");
+    res = NULL;
+    CHECK(dc_results_open(&res, path, 0, MPI_COMM_NULL, &err) == DC_OK, "open: %s", err.message);
+    if (!res) return;
+    double got[N_RUNS * EPOCHS];
+    CHECK(dc_results_read_curve(res, DC_CURVE_VAL_FORCE_MAE, got, &err) == DC_OK, "curve");
+    CHECK(got[1 * EPOCHS + 2] == curves[DC_CURVE_VAL_FORCE_MAE * EPOCHS + 2], "curve value");
+    CHECK(isnan(got[0]) && isnan(got[2 * EPOCHS + 3]), "curves of other runs are NaN");
+    char *text = NULL;
+    CHECK(dc_results_read_attr_string(res, "sweep_text", &text, &err) == DC_OK &&
+              strcmp(text, meta.sweep_text) == 0, "sweep_text");
+    free(text);
+    dc_rescale rs[DC_N_RESCALINGS];
+    CHECK(dc_results_read_rescaling(res, rs, &err) == DC_OK, "rescaling: %s", err.message);
+    CHECK(rs[3].shift == -4.5 && rs[3].scale == 4.0 && isnan(rs[4].scale), "rescaling values");
+    CHECK(dc_results_read_rows(res, 1, 1, back, &err) == DC_OK && back[0].test.efwt == 0.75, "row");
+    dc_results_close(res, &err);
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    char dir[] = "/tmp/dc_results_XXXXXX";
+    if (!mkdtemp(dir)) return 1;
+    char p1[256], p2[256], p3[256], p4[256];
+    snprintf(p1, sizeof p1, "%s/serial.h5", dir);
+    snprintf(p2, sizeof p2, "%s/mpiio.h5", dir);
+    snprintf(p3, sizeof p3, "%s/text.h5", dir);
+    snprintf(p4, sizeof p4, "%s/other.h5", dir);
+    roundtrip(p1, MPI_COMM_NULL);
+    roundtrip(p2, MPI_COMM_SELF);
+
+    /* Refusals: not HDF5 (DC_ERR_IO), HDF5 without our attributes (DC_ERR_INPUT). */
+    dc_error err = {0};
+    dc_results_info info;
+    FILE *f = fopen(p3, "w");
+    fputs("abc", f);
+    fclose(f);
+    CHECK(dc_results_probe(p3, &info, &err) == DC_ERR_IO, "text file: %s", err.message);
+    hid_t h = H5Fcreate(p4, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    H5Fclose(h);
+    CHECK(dc_results_probe(p4, &info, &err) == DC_ERR_INPUT && strstr(err.message, "not a dcsweep"),
+          "foreign HDF5: %s", err.message);
+
+    /* Dataset digests: sha256sum format, of the file's bytes. */
+    dc_dataset_config ds = {0};
+    ds.train = p3;
+    char *digest = NULL;
+    CHECK(dc_results_dataset_digest(&ds, &digest, &err) == DC_OK, "digest: %s", err.message);
+    char want[512];
+    snprintf(want, sizeof want, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  %s\n", p3);
+    CHECK(digest && strcmp(digest, want) == 0, "digest of 'abc': %s", digest ? digest : "(null)");
+    free(digest);
+
+    unlink(p1);
+    unlink(p2);
+    unlink(p3);
+    unlink(p4);
+    rmdir(dir);
+    MPI_Finalize();
+    return check_finish();
+}

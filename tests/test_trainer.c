@@ -1,0 +1,321 @@
+/* The trainer on a tiny synthetic dataset (a smooth pair potential, written to a temp dir):
+ * determinism, common random numbers, learning, divergence, and the final metrics against an
+ * independent computation from the engine's predictions. */
+#include <stdint.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "dcsweep/config.h"
+#include "dcsweep/grid.h"
+#include "dcsweep/rng.h"
+#include "dcsweep/schnet.h"
+#include "dcsweep/trainer.h"
+
+static char dir[256];
+
+/* Molecules of 3..5 atoms (H, C, O) in a ball of radius 1.5 (all pairs within the 4 Å cutoff),
+ * E = sum_i eps_z + sum_{i<j} 0.5 (d_ij - 1.5)^2, F = -dE/dr exactly. */
+static void write_xyz(const char *name, int n_frames, uint64_t seed)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    dc_rng rng;
+    dc_rng_seed(&rng, seed, 0);
+    const char *sym[3] = {"H", "C", "O"};
+    const double eps[3] = {-13.6, -1029.0, -2041.0};
+    for (int fr = 0; fr < n_frames; fr++) {
+        int n = 3 + (int)dc_rng_below(&rng, 3), z[5];
+        double r[5][3], F[5][3] = {{0}}, E = 0.0;
+        for (int i = 0; i < n; i++) {
+            z[i] = i == 0 ? 1 : (int)dc_rng_below(&rng, 3);
+            E += eps[z[i]];
+            for (int tries = 0;; tries++) {
+                double rr = 0.0;
+                for (int k = 0; k < 3; k++) {
+                    r[i][k] = 3.0 * dc_rng_uniform(&rng) - 1.5;
+                    rr += r[i][k] * r[i][k];
+                }
+                int ok = rr <= 1.5 * 1.5;
+                for (int j = 0; j < i && ok; j++) {
+                    double d2 = 0.0;
+                    for (int k = 0; k < 3; k++) d2 += (r[i][k] - r[j][k]) * (r[i][k] - r[j][k]);
+                    ok = d2 > 0.8 * 0.8;
+                }
+                if (ok || tries > 1000) break;
+            }
+        }
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++) {
+                double u[3], d = 0.0;
+                for (int k = 0; k < 3; k++) {
+                    u[k] = r[i][k] - r[j][k];
+                    d += u[k] * u[k];
+                }
+                d = sqrt(d);
+                E += 0.5 * (d - 1.5) * (d - 1.5);
+                for (int k = 0; k < 3; k++) {
+                    F[i][k] -= (d - 1.5) * u[k] / d;
+                    F[j][k] += (d - 1.5) * u[k] / d;
+                }
+            }
+        fprintf(f, "%d\nProperties=species:S:1:pos:R:3:forces:R:3 energy=%.12f pbc=\"F F F\"\n", n, E);
+        for (int i = 0; i < n; i++)
+            fprintf(f, "%s %.10f %.10f %.10f %.10f %.10f %.10f\n", sym[z[i]], r[i][0], r[i][1], r[i][2],
+                    F[i][0], F[i][1], F[i][2]);
+    }
+    fclose(f);
+}
+
+static void write_sweep(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/toy.cfg", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "dataset = { train = \"train.xyz\"; validation = \"val.xyz\"; test = \"test.xyz\"; };\n"
+               "model = { features = 16; filters = 16; interactions = 2; gaussians = 12; cutoff = 4.0; };\n"
+               "train = { epochs = 2; batch_size = 4; learning_rate = 0.005; force_weight = 10.0;\n"
+               "          loss = \"l1\"; eval_batch_size = 3; };\n"
+               "grid = { irelu_scale = [0.5]; extent = [\"full\", \"none\"]; rescaling = [\"standard\"];\n"
+               "         seeds = [3, 4]; };\n");
+    fclose(f);
+}
+
+typedef struct setup {
+    dc_sweep sweep;
+    dc_grid grid;
+    dc_trainer *trainer;
+} setup;
+
+static int setup_open(setup *s, const char *const *sets, int n_sets)
+{
+    char path[512];
+    dc_error err = {0};
+    dc_override ov[8];
+    for (int i = 0; i < n_sets; i++) ov[i].assignment = sets[i];
+    snprintf(path, sizeof path, "%s/toy.cfg", dir);
+    memset(s, 0, sizeof *s);
+    int rc = dc_sweep_load(&s->sweep, path, ov, n_sets, &err);
+    if (rc == DC_OK) rc = dc_grid_expand(&s->grid, &s->sweep.grid, &err);
+    if (rc == DC_OK) rc = dc_trainer_create(&s->trainer, &s->sweep, &err);
+    CHECK(rc == DC_OK, "setup: %s", err.message);
+    return rc;
+}
+
+static void setup_close(setup *s)
+{
+    dc_trainer_destroy(s->trainer);
+    dc_grid_free(&s->grid);
+    dc_sweep_free(&s->sweep);
+}
+
+static int count_epochs(void *ctx, const dc_run *run, int epoch, const double *c)
+{
+    (void)run;
+    int *calls = ctx;
+    CHECK(epoch == *calls + 1, "callback epoch %d after %d calls", epoch, *calls);
+    CHECK(isfinite(c[DC_CURVE_VAL_FORCE_MAE]), "val force MAE %g", c[DC_CURVE_VAL_FORCE_MAE]);
+    (*calls)++;
+    return 0;
+}
+
+static int train(setup *s, int run, dc_run_result *r)
+{
+    dc_error err = {0};
+    int calls = 0;
+    int rc = dc_trainer_run(s->trainer, &s->grid.runs[run], r, count_epochs, &calls, &err);
+    CHECK(rc == DC_OK, "run %d: %s", run, err.message);
+    if (r->status == DC_RUN_DONE) CHECK(calls == r->n_epochs, "%d callbacks, %d epochs", calls, r->n_epochs);
+    return rc;
+}
+
+static void test_determinism(setup *s)
+{
+    dc_run_result a, b;
+    train(s, 0, &a);
+    train(s, 0, &b);
+    CHECK(a.status == DC_RUN_DONE && a.epochs_completed == 2, "status %s, %d epochs",
+          dc_run_status_name(a.status), a.epochs_completed);
+    CHECK(memcmp(&a.val, &b.val, sizeof a.val) == 0 && memcmp(&a.test, &b.test, sizeof a.test) == 0,
+          "same run, different metrics: %.17g vs %.17g", a.test.force_mae, b.test.force_mae);
+    /* every curve but the wall seconds, bit for bit */
+    CHECK(memcmp(a.curves, b.curves, DC_CURVE_SECONDS * a.n_epochs * sizeof(double)) == 0,
+          "same run, different curves");
+    for (int k = 0; k < DC_CURVE_SECONDS * a.n_epochs; k++)
+        CHECK(isfinite(a.curves[k]), "curve value %d is %g", k, a.curves[k]);
+    CHECK(isfinite(a.test.energy_mae) && a.test.energy_rmse >= a.test.energy_mae &&
+              a.test.force_rmse >= a.test.force_mae && a.test.efwt >= 0 && a.test.efwt <= 1,
+          "implausible metrics");
+    dc_run_result_free(&a);
+    dc_run_result_free(&b);
+}
+
+/* Runs 0 (full) and 1 (none) share seed 3, run 2 has seed 4: with a learning rate far below float
+ * resolution the final weights are the initial ones, which must be the seed's and nothing else's. */
+static void test_common_random_numbers(void)
+{
+    const char *sets[] = {"train.learning_rate=1e-30", "train.epochs=1"};
+    setup s;
+    if (setup_open(&s, sets, 2) != DC_OK) return;
+    dc_schnet_shape shape;
+    int64_t n = 0;
+    dc_run_result r;
+    dc_schnet_layout layout;
+    dc_error err = {0};
+    float *p[3];
+    for (int k = 0; k < 3; k++) {
+        train(&s, k, &r);
+        dc_run_result_free(&r);
+        const float *params = dc_trainer_params(s.trainer, &shape, &n);
+        p[k] = malloc((size_t)n * sizeof(float));
+        memcpy(p[k], params, (size_t)n * sizeof(float));
+    }
+    CHECK(s.grid.runs[0].seed == s.grid.runs[1].seed && s.grid.runs[0].extent != s.grid.runs[1].extent &&
+              s.grid.runs[2].seed != s.grid.runs[0].seed, "grid order changed");
+    dc_schnet_layout_init(&layout, &shape, &err);
+    float *init = malloc((size_t)n * sizeof(float));
+    dc_schnet_init_params(&layout, (uint64_t)s.grid.runs[0].seed, init);
+    double d01 = 0, d0i = 0, d02 = 0;
+    for (int64_t k = 0; k < n; k++) {
+        d01 = fmax(d01, fabs(p[0][k] - p[1][k]));
+        d0i = fmax(d0i, fabs(p[0][k] - init[k]));
+        d02 = fmax(d02, fabs(p[0][k] - p[2][k]));
+    }
+    CHECK(d01 <= 1e-20, "extents full and none start from different weights (%g)", d01);
+    CHECK(d0i <= 1e-20, "the run's weights are not dc_schnet_init_params(seed) (%g)", d0i);
+    CHECK(d02 > 1e-3, "seeds 3 and 4 give the same weights");
+    for (int k = 0; k < 3; k++) free(p[k]);
+    free(init);
+    setup_close(&s);
+}
+
+static void test_learns(void)
+{
+    const char *sets[] = {"train.epochs=8", "train.learning_rate=0.005"};
+    setup s;
+    if (setup_open(&s, sets, 2) != DC_OK) return;
+    dc_run_result r;
+    train(&s, 0, &r);
+    int E = r.n_epochs;
+    double *c = r.curves;
+    double f0 = c[DC_CURVE_TRAIN_FORCE_LOSS * E], f1 = c[DC_CURVE_TRAIN_FORCE_LOSS * E + E - 1];
+    double v0 = c[DC_CURVE_VAL_FORCE_MAE * E], v1 = c[DC_CURVE_VAL_FORCE_MAE * E + E - 1];
+    printf("force loss %.4g -> %.4g, val force MAE %.4g -> %.4g\n", f0, f1, v0, v1);
+    CHECK(r.status == DC_RUN_DONE, "status %s", dc_run_status_name(r.status));
+    CHECK(f1 < 0.7 * f0, "training force loss did not fall: %g -> %g", f0, f1);
+    CHECK(v1 < 0.8 * v0, "validation force MAE did not fall: %g -> %g", v0, v1);
+    dc_run_result_free(&r);
+    setup_close(&s);
+}
+
+static void test_diverges(void)
+{
+    const char *sets[] = {"train.learning_rate=1e6", "train.epochs=3"};
+    setup s;
+    if (setup_open(&s, sets, 2) != DC_OK) return;
+    dc_run_result r;
+    train(&s, 0, &r);
+    CHECK(r.status == DC_RUN_DIVERGED, "status %s", dc_run_status_name(r.status));
+    CHECK(r.diverged_epoch >= 1 && r.diverged_epoch <= 3, "diverged epoch %d", r.diverged_epoch);
+    CHECK(r.epochs_completed == r.diverged_epoch - 1, "%d epochs completed, diverged at %d",
+          r.epochs_completed, r.diverged_epoch);
+    char expect[64];
+    snprintf(expect, sizeof expect, "at epoch %d", r.diverged_epoch);
+    CHECK(strstr(r.message, expect) != NULL, "message '%s'", r.message);
+    CHECK(isnan(r.test.force_mae), "a diverged run has no metrics");
+    printf("diverged: %s\n", r.message);
+    dc_run_result_free(&r);
+    setup_close(&s);
+}
+
+/* The test split's metrics from the final weights, computed here: one batch holding the whole
+ * split (its own edge list), predictions mapped back, errors summed directly. */
+static void test_metrics_independent(setup *s)
+{
+    dc_run_result r;
+    train(s, 1, &r);
+    const dc_dataset *ds = dc_trainer_split(s->trainer, DC_SPLIT_TEST);
+    dc_schnet_shape shape;
+    const float *params = dc_trainer_params(s->trainer, &shape, NULL);
+    dc_rescale rs;
+    dc_error err = {0};
+    CHECK(dc_trainer_rescale(s->trainer, s->grid.runs[1].rescaling, &rs, &err) == DC_OK, "%s", err.message);
+    int na = (int)ds->n_atoms_total, nm = ds->n_frames;
+    int *mol = malloc((size_t)na * sizeof *mol), *types = malloc((size_t)na * sizeof *types);
+    int *src = malloc((size_t)na * 5 * sizeof *src), *dst = malloc((size_t)na * 5 * sizeof *dst);
+    double *E = malloc((size_t)nm * sizeof *E), *F = malloc(3 * (size_t)na * sizeof *F);
+    int64_t ne = 0;
+    for (int f = 0; f < nm; f++)
+        for (int64_t i = ds->frame_start[f]; i < ds->frame_start[f + 1]; i++) {
+            mol[i] = f;
+            types[i] = ds->types[i];
+            for (int64_t j = ds->frame_start[f]; j < ds->frame_start[f + 1]; j++) {
+                double d2 = 0;
+                for (int k = 0; k < 3; k++)
+                    d2 += pow(ds->positions[3 * i + k] - ds->positions[3 * j + k], 2);
+                if (i != j && sqrt(d2) < shape.cutoff) {
+                    dst[ne] = (int)i;
+                    src[ne++] = (int)j;
+                }
+            }
+        }
+    dc_batch batch = {.n_mol = nm, .n_atoms = na, .n_edges = ne, .types = types, .mol = mol,
+                      .pos = ds->positions, .src = src, .dst = dst};
+    dc_schnet *engine = NULL;
+    int rc = dc_schnet_create(&engine, &shape, nm, na, ne, &err);
+    if (rc == DC_OK) rc = dc_schnet_predict(engine, &(dc_activation){DC_EXTENT_NONE, 0.0}, params, &batch, E, F, &err);
+    CHECK(rc == DC_OK, "predict: %s", err.message);
+    double sae = 0, sse = 0, saf = 0, ssf = 0;
+    int within = 0;
+    for (int f = 0; f < nm; f++) {
+        double de = fabs(E[f] * rs.scale + rs.shift - ds->energy[f]), worst = 0;
+        sae += de;
+        sse += de * de;
+        for (int64_t k = 3 * ds->frame_start[f]; k < 3 * ds->frame_start[f + 1]; k++) {
+            double df = fabs(F[k] * rs.scale - ds->forces[k]);
+            saf += df;
+            ssf += df * df;
+            worst = fmax(worst, df);
+        }
+        within += de <= 0.02 && worst <= 0.03;
+    }
+    CHECK(r.status == DC_RUN_DONE, "status %s", dc_run_status_name(r.status));
+    CHECK_CLOSE(r.test.energy_mae, sae / nm, 1e-5);
+    CHECK_CLOSE(r.test.energy_rmse, sqrt(sse / nm), 1e-5);
+    CHECK_CLOSE(r.test.force_mae, saf / (3.0 * na), 1e-5);
+    CHECK_CLOSE(r.test.force_rmse, sqrt(ssf / (3.0 * na)), 1e-5);
+    CHECK_CLOSE(r.test.efwt, (double)within / nm, 1e-12);
+    dc_schnet_destroy(engine);
+    free(mol); free(types); free(src); free(dst); free(E); free(F);
+    dc_run_result_free(&r);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "%s/dcsweep_trainer_XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    write_xyz("train.xyz", 40, 1);
+    write_xyz("val.xyz", 10, 2);
+    write_xyz("test.xyz", 11, 3);
+    write_sweep();
+    setup s;
+    if (setup_open(&s, NULL, 0) == DC_OK) {
+        test_determinism(&s);
+        test_metrics_independent(&s);
+        setup_close(&s);
+        test_common_random_numbers();
+        test_learns();
+        test_diverges();
+    }
+    const char *names[] = {"train.xyz", "val.xyz", "test.xyz", "toy.cfg"};
+    char path[512];
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+    return check_finish();
+}

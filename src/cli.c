@@ -18,8 +18,8 @@ static const dc_command commands[] = {
     {"validate", dc_cmd_validate, 0, "check a sweep file and load its datasets"},
     {"train", dc_cmd_train, 0, "train one grid point and print its metrics"},
     {"run", dc_cmd_run, 1, "run a whole sweep (under mpirun: rank 0 coordinates)"},
-    {"status", NULL, 0, "count the runs of a results file by status"},
-    {"merge", NULL, 0, "combine shard results files into one"},
+    {"status", dc_cmd_status, 0, "count the runs of a results file by status"},
+    {"merge", dc_cmd_merge, 0, "combine shard results files into one"},
     {"report", dc_cmd_report, 0, "summarise a results file: means, effects, paired comparisons"},
     {"bench", dc_cmd_bench, 0, "time training steps on a sweep's model and data"},
 };

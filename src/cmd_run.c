@@ -86,7 +86,7 @@ static int make_parent_dirs(const char *path, dc_error *err)
  * even when mpirun's own goes to a file: the live bar is only for a process started directly. */
 static int launched_by_mpirun(void)
 {
-    return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK");
+    return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE");  /* Open MPI, MPICH/Slurm PMI */
 }
 
 int dc_cmd_run(int argc, char **argv, MPI_Comm comm)

@@ -165,7 +165,7 @@ static int interrupted(int sig, int n_pending, const char *path, dc_error *err)
 }
 
 /* Rank 0 with workers: answer every report with the next run or "stop" until all have stopped. */
-static int coordinate(const dc_grid *grid, const int *todo, int n_todo, int size, MPI_Comm comm,
+static int coordinate(const int *todo, int n_todo, int size, MPI_Comm comm,
                       dc_progress *progress, int *stop_sig, double *cpu_share, dc_error *err)
 {
     int rc = DC_OK;
@@ -176,6 +176,8 @@ static int coordinate(const dc_grid *grid, const int *todo, int n_todo, int size
     for (int r = 0; r < size; r++) busy[r] = -1;
     int next = 0, active = size - 1, stopping = 0;
     double wall0 = dc_progress_elapsed(progress), cpu0 = cpu_seconds();
+    dc_poll poll;
+    dc_poll_reset(&poll);
     while (active > 0) {
         int sig = dc_stop_signal();
         if (sig && !stopping) {
@@ -190,9 +192,10 @@ static int coordinate(const dc_grid *grid, const int *todo, int n_todo, int size
         MPI_Status st;
         MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, DC_TAG_REPORT, comm, &flag, &st));
         if (!flag) {
-            dc_poll_sleep();
+            dc_poll_wait(&poll);
             continue;
         }
+        dc_poll_reset(&poll);  /* reports come in bursts: look again soon */
         dc_report report;
         int from = st.MPI_SOURCE;
         MPI_CHECK(MPI_Recv(&report, (int)sizeof report, MPI_BYTE, from, DC_TAG_REPORT, comm,
@@ -229,7 +232,6 @@ static int coordinate(const dc_grid *grid, const int *todo, int n_todo, int size
         rc = fatal.code;
         *err = fatal;
     }
-    (void)grid;
 cleanup:
     free(busy);
     return rc;
@@ -318,7 +320,7 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
         if (size == 1)
             local = train_alone(&w, todo, n_todo, &progress, &stop_sig, err);
         else if (rank == 0)
-            local = coordinate(grid, todo, n_todo, size, comm, &progress, &stop_sig, &cpu_share, err);
+            local = coordinate(todo, n_todo, size, comm, &progress, &stop_sig, &cpu_share, err);
         else
             local = dc_worker_loop(&w, err);
     }

@@ -179,9 +179,14 @@ void dc_results_hdf5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
 hid_t dc_results_file(const dc_results *res) { return res->file; }
 
-static hid_t file_access(MPI_Comm comm)
+hid_t dc_results_file_access(MPI_Comm comm)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    /* Lock where the file system can, go on where it cannot (Lustre/NFS mounted without flock). */
+    if (fapl >= 0 && H5Pset_file_locking(fapl, 1, 1) < 0) {
+        H5Pclose(fapl);
+        return -1;
+    }
     if (fapl >= 0 && comm != MPI_COMM_NULL && H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0) {
         H5Pclose(fapl);
         return -1;
@@ -248,7 +253,7 @@ int dc_results_create(dc_results **out, const char *path, const dc_results_meta 
     res->n_runs = meta->n_runs;
     res->epochs = meta->epochs;
 
-    H5_CHECK(fapl = file_access(comm));
+    H5_CHECK(fapl = dc_results_file_access(comm));
     res->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     if (res->file < 0) DC_FAIL(DC_ERR_IO, "%s: cannot create the results file", path);
     DC_TRY(row_type_create(&res->row_type, 0, err));
@@ -307,7 +312,7 @@ int dc_results_open(dc_results **out, const char *path, int writable, MPI_Comm c
     *out = NULL;
     dc_results_hdf5_quiet();
     if (!(res = results_alloc(err))) return DC_ERR_NOMEM;
-    H5_CHECK(fapl = file_access(comm));
+    H5_CHECK(fapl = dc_results_file_access(comm));
     res->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
     if (res->file < 0)
         DC_FAIL(DC_ERR_IO, "%s: cannot open as an HDF5 file%s", path, writable ? " for writing" : "");

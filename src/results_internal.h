@@ -18,6 +18,9 @@ void dc_results_hdf5_quiet(void);
 
 hid_t dc_results_file(const dc_results *res);
 
+/* File access properties: the MPI-IO driver over comm unless MPI_COMM_NULL. */
+hid_t dc_results_file_access(MPI_Comm comm);
+
 /* The root attributes and /rescaling of a new file. Collective in parallel (metadata); writer:
  * whether this process writes /rescaling's raw data. */
 int dc_results_write_meta(hid_t file, const dc_results_meta *meta, int writer, dc_error *err);

@@ -168,17 +168,18 @@ cleanup:
 int dc_results_probe(const char *path, dc_results_info *info, dc_error *err)
 {
     int rc = DC_OK;
-    hid_t file = -1;
+    hid_t file = -1, fapl = -1;
     memset(info, 0, sizeof *info);
     dc_results_hdf5_quiet();
-    file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    H5_CHECK(fapl = dc_results_file_access(MPI_COMM_NULL));
+    file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     if (file < 0) DC_FAIL(DC_ERR_IO, "%s: cannot open as an HDF5 file", path);
     DC_TRY(dc_results_check_identity(file, path, info, err));
 cleanup:
     if (file >= 0) H5Fclose(file);
+    if (fapl >= 0) H5Pclose(fapl);
     return rc;
 }
-
 
 int dc_results_read_attr_string(dc_results *res, const char *name, char **out, dc_error *err)
 {

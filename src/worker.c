@@ -9,13 +9,17 @@
 
 #include "dcsweep/stop.h"
 
-/* Long enough that an idle rank costs nothing measurable, short next to any training epoch. */
-#define POLL_NANOSECONDS 10000000L
+#define POLL_MIN_NS 500000L    /* 0.5 ms */
+#define POLL_MAX_NS 10000000L  /* 10 ms: short next to any training epoch */
 
-void dc_poll_sleep(void)
+void dc_poll_reset(dc_poll *p) { p->ns = POLL_MIN_NS; }
+
+void dc_poll_wait(dc_poll *p)
 {
-    struct timespec ts = {0, POLL_NANOSECONDS};
+    if (p->ns < POLL_MIN_NS) p->ns = POLL_MIN_NS;
+    struct timespec ts = {0, p->ns};
     nanosleep(&ts, NULL);
+    p->ns = p->ns * 2 < POLL_MAX_NS ? p->ns * 2 : POLL_MAX_NS;
 }
 
 static double unix_seconds(void)
@@ -127,11 +131,13 @@ cleanup:
 int dc_wait_polling(MPI_Request *req, dc_error *err)
 {
     int rc = DC_OK;
+    dc_poll poll;
+    dc_poll_reset(&poll);
     for (;;) {
         int done = 0;
         MPI_CHECK(MPI_Test(req, &done, MPI_STATUS_IGNORE));
         if (done) break;
-        dc_poll_sleep();
+        dc_poll_wait(&poll);
     }
 cleanup:
     return rc;
@@ -142,12 +148,14 @@ cleanup:
 static int receive_assignment(dc_worker *w, int *run, dc_error *err)
 {
     int rc = DC_OK;
+    dc_poll poll;
+    dc_poll_reset(&poll);
     for (;;) {
         int flag = 0;
         MPI_Status st;
         MPI_CHECK(MPI_Iprobe(0, MPI_ANY_TAG, w->comm, &flag, &st));
         if (!flag) {
-            dc_poll_sleep();
+            dc_poll_wait(&poll);
             continue;
         }
         if (st.MPI_TAG == DC_TAG_ABORT) {

@@ -26,4 +26,27 @@ mpirun -n 3 --oversubscribe "$exe" run "$sweep" -o "$tmp/mpi.h5" > "$tmp/again.o
 cat "$tmp/again.out"
 grep -q "20 of 20 runs already finished, 0 to train" "$tmp/again.out"
 $check unchanged "$tmp/before.h5" "$tmp/mpi.h5" "$(seq -s, 0 19)"
+# Resume with the real trainer, deterministically: make rows 3, 7 and 12 look like runs a crash
+# interrupted (status pending, metrics and curves garbage), rerun on 3 ranks: exactly those are
+# trained again, the others stay byte for byte, and the result is bitwise the uninterrupted one.
+/usr/bin/python3 - "$tmp/mpi.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    runs = f["runs"][()]
+    for i in (3, 7, 12):
+        runs[i]["status"] = b"pending"
+        runs[i]["test_force_mae"] = 1e9
+        runs[i]["finished"] = 0.0
+        for c in f["curves"].values():
+            c[i, :] = -1.0
+    f["runs"][...] = runs
+PY
+mpirun -n 3 --oversubscribe "$exe" run "$sweep" -o "$tmp/mpi.h5" > "$tmp/resume.out"
+grep -q "17 of 20 runs already finished, 3 to train" "$tmp/resume.out"
+$check unchanged "$tmp/before.h5" "$tmp/mpi.h5" "$(seq 0 19 | grep -vx '3\|7\|12' | paste -sd,)"
+/usr/bin/python3 -c "
+import sys, h5py
+r = h5py.File(sys.argv[1])['runs'][()]
+assert all(r['finished'][i] > 1e9 for i in (3, 7, 12)), r['finished']" "$tmp/mpi.h5"
+$check same "$tmp/one.h5" "$tmp/mpi.h5"
 echo "run_mpi: ok"

@@ -144,7 +144,7 @@ int dc_report_compute(dc_report *report, int n, const dc_report_key *keys, const
 
 void dc_report_free(dc_report *report);
 
-/* "c=0.5 full standard"-style label of a configuration: "c=<g>" or "-" for extent none. */
+/* The scale of a configuration as the tables show it: "%g" of c, or "-" for extent none. */
 void dc_report_key_format_scale(const dc_report_key *key, char *buf, size_t cap);
 
 #endif

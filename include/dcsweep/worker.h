@@ -70,8 +70,15 @@ int dc_worker_do_run(dc_worker *w, int run_index, dc_report *report, dc_error *e
 /* The worker side of the protocol above, until the coordinator says stop. */
 int dc_worker_loop(dc_worker *w, dc_error *err);
 
-/* Sleeps a few milliseconds between polls (returns early on a signal). */
-void dc_poll_sleep(void);
+/* Sleeping between polls with backoff: 0.5 ms after activity (answers are fast when the sweep is
+ * busy), doubling up to 10 ms while nothing happens (an idle rank costs nothing measurable).
+ * A sleep returns early on a signal. */
+typedef struct dc_poll {
+    long ns;  /* next sleep */
+} dc_poll;
+
+void dc_poll_reset(dc_poll *p);
+void dc_poll_wait(dc_poll *p);
 
 /* Completes a request by testing and sleeping: MPI_Wait would busy-poll a core. */
 int dc_wait_polling(MPI_Request *req, dc_error *err);

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite (MPI tests included) under AddressSanitizer + UndefinedBehaviorSanitizer.
+#
+#   scripts/test-sanitize.sh                 # configure build-asan once, build, run every test
+#   scripts/test-sanitize.sh --no-suite shared   # meson test arguments pass through
+#   DC_ASAN_BUILD=dir scripts/test-sanitize.sh   # another build directory
+#
+# The build is a separate meson directory (default build-asan) configured with
+#   -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized
+#   -Dc_args=-fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# so any UBSan report aborts the test that hit it. Leaks are checked (detect_leaks=1) for our code;
+# Open MPI, HDF5, oneDNN and libgomp keep allocations until exit by design and are suppressed in
+# tests/lsan.supp (library names only, never our functions). Stacks are unwound the slow way
+# (fast_unwind_on_malloc=0): the system libraries have no frame pointers, and a suppression only
+# matches a stack that reaches them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+build=${DC_ASAN_BUILD:-build-asan}
+if [ ! -f "$build/build.ninja" ]; then
+    meson setup "$build" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized \
+        "-Dc_args=-fno-omit-frame-pointer -fno-sanitize-recover=undefined" >/dev/null
+fi
+ninja -C "$build" >/dev/null
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# detect_stack_use_after_return off: Open MPI's progress threads and oneDNN's JIT switch stacks.
+export ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=30:halt_on_error=1:detect_stack_use_after_return=0:abort_on_error=0:strict_string_checks=1:check_initialization_order=1
+export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# The timeouts of the suite are for a normal build: ASan makes MPI start-up and training slower.
+meson test -C "$build" --print-errorlogs --timeout-multiplier 3 "$@"

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""docs/analysis.md cannot drift: runs its pandas snippet exactly as written (on a results file
+"""The README's "Analysing results" section cannot drift: runs its pandas snippet exactly as written (on a results file
 from tests/report_fixture.c, placed where the snippet looks for it) and checks what it builds
 against `dcsweep report`; and every line of the doc's example report output must be a line that
 `dcsweep report` prints for that file."""
@@ -17,7 +17,7 @@ SOURCE = os.environ["DC_SOURCE_DIR"]
 DCSWEEP = os.environ["DCSWEEP"]
 FIXTURE = os.environ.get("DC_REPORT_FIXTURE") or os.path.join(os.environ["DC_BUILD_DIR"], "tests",
                                                                 "report_fixture")
-DOC = os.path.join(SOURCE, "docs", "analysis.md")
+DOC = os.path.join(SOURCE, "README.md")
 failures = []
 
 
@@ -37,7 +37,10 @@ def main():
     except ImportError:
         print("skipping: no pandas (apt-get install python3-pandas)")
         return 77
-    doc = open(DOC).read()
+    readme = open(DOC).read()
+    start = readme.index("## Analysing results")
+    end = readme.find("\n## ", start + 1)
+    doc = readme[start:end if end >= 0 else len(readme)]
     marker = doc.index("tests/test_analysis_doc.py runs the next code block")
     snippet = blocks(doc[marker:], "python")[0]
     example = blocks(doc, "text")[0]
@@ -49,7 +52,7 @@ def main():
         try:
             ns, out = {}, io.StringIO()
             with contextlib.redirect_stdout(out):
-                exec(compile(snippet, "docs/analysis.md", "exec"), ns)
+                exec(compile(snippet, "README.md", "exec"), ns)
             report = json.loads(subprocess.run([DCSWEEP, "report", "results/quickstart.h5", "--format", "json"],
                                                capture_output=True, text=True, check=True).stdout)
             table = subprocess.run([DCSWEEP, "report", "results/quickstart.h5"], capture_output=True,

@@ -2,6 +2,8 @@
 #ifndef DCSWEEP_CMD_UTIL_H
 #define DCSWEEP_CMD_UTIL_H
 
+#include <dlfcn.h>
+#include <string.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -27,13 +29,30 @@ static inline int cmd_parse_count(const char *s, const char *cmd, const char *op
     return DC_OK;
 }
 
-/* oneDNN reads OMP_NUM_THREADS once, at its first call: default it to one thread (a worker per
- * core is how sweeps scale) unless the user chose. Returns the thread count in effect. */
+/* Default oneDNN to one thread (a worker per core is how sweeps scale) unless the user set
+ * OMP_NUM_THREADS. Debian's oneDNN runs on OpenMP (libgomp), which reads the environment when the
+ * library is loaded, before main, so setting the variable here would be too late: the count is
+ * applied through omp_set_num_threads, looked up at run time because libgomp is oneDNN's
+ * dependency, not ours (no OpenMP flags in our build). Returns the thread count in effect. */
 static inline int cmd_default_threads(void)
 {
     setenv("OMP_NUM_THREADS", "1", 0);
     int n = atoi(getenv("OMP_NUM_THREADS"));
-    return n > 0 ? n : 1;
+    if (n < 1) n = 1;
+    void *sym = dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+    if (sym) {
+        void (*set_threads)(int);
+        memcpy(&set_threads, &sym, sizeof set_threads); /* ISO C has no object-to-function cast */
+        set_threads(n);
+    }
+    /* Report what the runtime will use, not what we asked for. */
+    void *get_sym = dlsym(RTLD_DEFAULT, "omp_get_max_threads");
+    if (get_sym) {
+        int (*get_threads)(void);
+        memcpy(&get_threads, &get_sym, sizeof get_threads);
+        n = get_threads();
+    }
+    return n;
 }
 
 /* A JSON number, or null for NaN/Inf (JSON has neither). */

@@ -17,11 +17,42 @@
 
 #define DC_SUM_ROWS_BLOCK 256
 
+/* The helpers below are written so that GCC's if-conversion can turn every loop calling them
+ * into straight-line code (otherwise: "not vectorized: control flow in loop"). Two things block
+ * it. A float ?: is a branch in GIMPLE, and if-conversion refuses to speculate float arithmetic
+ * (it may trap, -ftrapping-math) into it; worse, when one arm is a constant (the clamp), GCC
+ * folds everything downstream of that arm to a constant and moves the whole polynomial into the
+ * other arm. So selects go through bits: dc_select is integer and/or on the float's bits, which
+ * the compiler cannot fold through, and both arms are always computed. Rounding is the 1.5 2^23
+ * trick, and the exponent comes from the same float's bits (no float -> int conversion). */
+static inline int32_t f2bits(float f)
+{
+    int32_t i;
+    memcpy(&i, &f, sizeof i);
+    return i;
+}
+
+static inline float bits2f(int32_t i)
+{
+    float f;
+    memcpy(&f, &i, sizeof f);
+    return f;
+}
+
+/* c ? a : b for c in {0, 1}, branch-free. */
+static inline float dc_select(int c, float a, float b)
+{
+    const int32_t m = -(int32_t)c;
+    return bits2f((f2bits(a) & m) | (f2bits(b) & ~m));
+}
+
 /* e^x for x <= 0 (Cephes expf polynomial, ~1 ulp): x = n ln2 + r, |r| <= ln2 / 2. */
 static inline float exp_nonpos(float x)
 {
-    x = x < -87.0f ? -87.0f : x;
-    float n = (float)(int)(x * 1.44269504088896341f - 0.5f); /* round half down: x <= 0 */
+    x = dc_select(x < -87.0f, -87.0f, x);
+    /* n = round(x / ln2) in [-126, 0]: adding 1.5 2^23 leaves n in the low mantissa bits. */
+    const float s = x * 1.44269504088896341f + 12582912.0f;
+    const float n = s - 12582912.0f;
     float r = x - n * 0.693359375f + n * 2.12194440e-4f;
     float p = 1.9875691500e-4f;
     p = p * r + 1.3981999507e-3f;
@@ -30,9 +61,8 @@ static inline float exp_nonpos(float x)
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     float y = p * r * r + r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
+    /* 2^n: (n + 127) << 23, with n = bits(s) - bits(1.5 2^23); n + 127 >= 1, no overflow. */
+    const float scale = bits2f((f2bits(s) - 0x4B400000 + 127) << 23);
     return y * scale;
 }
 
@@ -40,8 +70,8 @@ static inline float exp_nonpos(float x)
 static inline float log_1to2(float y)
 {
     const int big = y > 1.41421356f;
-    float m = big ? 0.5f * y - 1.0f : y - 1.0f;
-    float e = big ? 1.0f : 0.0f;
+    const float m = dc_select(big, 0.5f * y - 1.0f, y - 1.0f);
+    const float e = dc_select(big, 1.0f, 0.0f);
     float z = m * m;
     float p = 7.0376836292e-2f;
     p = p * m - 1.1514610310e-1f;
@@ -108,11 +138,12 @@ DC_KERNEL void dc_act_forward(dc_act a, float *restrict y, float *restrict ds, c
     }
     /* ssp(x) = max(x, 0) + ln(1 + e^-|x|) - ln 2, sigmoid from the same t = e^-|x|: no overflow. */
     for (int64_t k = 0; k < n; k++) {
-        float v = x[k];
-        float t = exp_nonpos(v > 0.0f ? -v : v);
-        float inv = 1.0f / (1.0f + t);
-        y[k] = (v > 0.0f ? v : 0.0f) + log_1to2(1.0f + t) - 0.69314718055994531f;
-        ds[k] = v > 0.0f ? inv : t * inv;
+        const float v = x[k];
+        const int pos = v > 0.0f;
+        const float t = exp_nonpos(-fabsf(v));
+        const float inv = 1.0f / (1.0f + t);
+        y[k] = dc_select(pos, v, 0.0f) + log_1to2(1.0f + t) - 0.69314718055994531f;
+        ds[k] = dc_select(pos, inv, t * inv);
     }
 }
 

@@ -14,7 +14,7 @@
 
 static const char run_help[] =
     "usage: [mpirun -n P] dcsweep run SWEEP.cfg [-o PATH] [--retry-failed] [--restart]\n"
-    "                                 [--set KEY=VALUE ...]\n"
+    "                                 [--shard K/N|auto] [--set KEY=VALUE ...]\n"
     "\n"
     "Trains every run of the sweep and writes them to one HDF5 results file (docs/results-format.md).\n"
     "Under mpirun, rank 0 hands out runs (in seed-major order, as ranks become free) and ranks\n"
@@ -31,6 +31,10 @@ static const char run_help[] =
     "  --retry-failed     train failed runs again (diverged runs are results, never retried)\n"
     "  --restart          replace a results file that belongs to a different sweep (otherwise\n"
     "                     refused, exit 2)\n"
+    "  --shard K/N|auto   train only shard K of N (1 <= K <= N: the runs i with i % N == K-1)\n"
+    "                     into PATH's shard file, PATH.h5 -> PATH.shard-K-of-N.h5; auto: K, N\n"
+    "                     from the Slurm array task (slurm/README.md); `dcsweep merge`\n"
+    "                     combines the shard files (docs/results-format.md, Shards)\n"
     "  --set KEY=VALUE    override a key of the sweep file (repeatable, applied in order)\n"
     "  --help             print this text\n"
     "\n"
@@ -97,17 +101,24 @@ int dc_cmd_run(int argc, char **argv, MPI_Comm comm)
     dc_sweep sweep = {0};
     dc_grid grid = {0};
     dc_cli_option extra[] = {{"-o", 1, NULL}, {"--output", 1, NULL}, {"--retry-failed", 0, NULL},
-                             {"--restart", 0, NULL}};
+                             {"--restart", 0, NULL}, {"--shard", 1, NULL}};
+    dc_shard shard = {0, 0};
+    char shard_output[4096];
     MPI_Comm_rank(comm, &rank);
     cmd_default_threads();
 
     /* Every rank reads the sweep itself; agree on the outcome so nobody waits for a rank that
      * gave up (e.g. a file missing on one node). */
-    int local = dc_cli_parse_common(&opts, argc, argv, extra, 4, err);
+    int local = dc_cli_parse_common(&opts, argc, argv, extra, 5, err);
     if (local == DC_OK && !opts.help) local = dc_sweep_load(&sweep, opts.sweep_path, opts.overrides,
                                                             opts.n_overrides, err);
     if (local == DC_OK && !opts.help) local = dc_grid_expand(&grid, &sweep.grid, err);
     const char *output = extra[0].value ? extra[0].value : extra[1].value ? extra[1].value : sweep.output;
+    if (local == DC_OK && !opts.help && extra[4].value) {
+        local = dc_shard_parse(&shard, extra[4].value, err);
+        if (local == DC_OK) local = dc_shard_path(&shard, output, shard_output, sizeof shard_output, err);
+        if (local == DC_OK) output = shard_output;
+    }
     if (local == DC_OK && !opts.help && rank == 0) local = make_parent_dirs(output, err);
     int size = 1, first = 0, worst = local;
     MPI_Comm_size(comm, &size);
@@ -130,6 +141,7 @@ int dc_cmd_run(int argc, char **argv, MPI_Comm comm)
         .restart = extra[3].value != NULL,
         .out = stdout,
         .tty = isatty(STDOUT_FILENO) && !launched_by_mpirun(),
+        .shard = shard,
     };
     rc = dc_coordinator_sweep(&sweep, &grid, &real_trainer, &run, comm, err);
     if (rank != 0) e.message[0] = '\0';  /* rank 0 has the same message and reports it */

@@ -80,7 +80,11 @@ static int decide_file(const dc_sweep *sweep, const dc_grid *grid, const dc_run_
     }
     if (strcmp(info.sweep_sha256, sweep->sha256) == 0 && info.n_runs == grid->n_runs &&
         info.epochs == sweep->train.epochs) {
-        *action = FILE_OPEN;
+        /* A shard file resumes only as the same shard, an unsharded file only unsharded. */
+        int rc = dc_shard_check_file(opts->output, &opts->shard, err);
+        if (rc == DC_OK) *action = FILE_OPEN;
+        if (rc != DC_ERR_INPUT || !opts->restart) return rc;
+        dc_error_clear(err);
         return DC_OK;
     }
     if (opts->restart) return DC_OK;
@@ -265,7 +269,8 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
     dc_results *results = NULL;
     dc_results_row *rows = NULL;
     int *todo = NULL;
-    char *digest = NULL, *created = NULL;
+    char *digest = NULL, *created = NULL, shard_text[32];
+    int n_scope = dc_shard_size(&opts->shard, grid->n_runs);  /* the runs this job may train */
     dc_error_clear(err);
     MPI_CHECK(MPI_Comm_rank(comm, &rank));
     MPI_CHECK(MPI_Comm_size(comm, &size));
@@ -285,6 +290,8 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
     if (action == FILE_CREATE) {
         dc_results_meta meta;
         DC_TRY(gather_meta(sweep, grid, ops, trainer, rank, size, comm, &meta, &digest, &created, err));
+        dc_shard_format(&opts->shard, shard_text, sizeof shard_text);
+        meta.shard = shard_text[0] ? shard_text : NULL;
         local = dc_results_create(&results, opts->output, &meta, rows, comm, err);
     } else {
         local = dc_results_open(&results, opts->output, 1, comm, err);
@@ -297,6 +304,7 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
         DC_ALLOC(todo, grid->n_runs);
         local = dc_results_read_rows(results, 0, grid->n_runs, rows, err);
         for (int i = 0; local == DC_OK && i < grid->n_runs; i++) {
+            if (!dc_shard_owns(&opts->shard, i)) continue;
             int s = dc_results_status_parse(rows[i].status);
             if (s == DC_RUN_PENDING || s < 0 || (s == DC_RUN_FAILED && opts->retry_failed))
                 todo[n_todo++] = i;
@@ -307,11 +315,15 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
     DC_TRY(agree(comm, rank, size, local, err));
 
     dc_progress progress;
-    dc_progress_init(&progress, rank == 0 ? opts->out : NULL, opts->tty, grid->n_runs, n_todo,
+    dc_progress_init(&progress, rank == 0 ? opts->out : NULL, opts->tty, n_scope, n_todo,
                      n_before, sweep->dataset.energy_unit, sweep->dataset.length_unit);
+    if (rank == 0 && opts->shard.count > 0)
+        dc_progress_note(&progress, "shard %d/%d: %d of %d runs (run i with i %% %d == %d), in %s",
+                         opts->shard.index, opts->shard.count, n_scope, grid->n_runs,
+                         opts->shard.count, opts->shard.index - 1, opts->output);
     if (rank == 0 && n_before > 0)
         dc_progress_note(&progress, "resuming %s: %d of %d runs already finished, %d to train",
-                         opts->output, n_before, grid->n_runs, n_todo);
+                         opts->output, n_before, n_scope, n_todo);
     int stop_sig = 0;
     double cpu_share = -1;
     dc_worker w;
@@ -328,9 +340,12 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
     if (rank == 0) {
         dc_error read_err = {0};
         if (dc_results_read_rows(results, 0, grid->n_runs, rows, &read_err) == DC_OK) {
+            int n = 0;  /* keep the shard's rows only: the others are other shards' business */
             for (int i = 0; i < grid->n_runs; i++)
+                if (dc_shard_owns(&opts->shard, i)) rows[n++] = rows[i];
+            for (int i = 0; i < n; i++)
                 n_pending += dc_results_status_parse(rows[i].status) == DC_RUN_PENDING;
-            dc_progress_summary(&progress, sweep->name, opts->output, rows, grid->n_runs, cpu_share);
+            dc_progress_summary(&progress, sweep->name, opts->output, rows, n, cpu_share);
         }
         if (local == DC_OK && stop_sig) local = interrupted(stop_sig, n_pending, opts->output, err);
     }

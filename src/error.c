@@ -5,6 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A message is one line: control characters that came in with user input (a newline inside a
+ * quoted path in a sweep file, a stray byte in a dataset) are shown as '?', as ls does. */
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) *s = '?';
+}
+
 int dc_error_set(dc_error *err, int code, const char *fmt, ...)
 {
     if (err) {
@@ -12,6 +20,7 @@ int dc_error_set(dc_error *err, int code, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->message, sizeof err->message, fmt, ap);
         va_end(ap);
+        one_line(err->message);
         err->code = code;
     }
     return code;
@@ -35,6 +44,7 @@ void dc_error_prefix(dc_error *err, const char *fmt, ...)
     size_t msg_len = strnlen(err->message, rest);
     memcpy(joined + used + 2, err->message, msg_len);
     joined[used + 2 + msg_len] = '\0';
+    one_line(joined);
     memcpy(err->message, joined, sizeof joined);
 }
 

@@ -122,7 +122,11 @@ static int merge_input(merge_state *st, dc_merge_input *inputs, int k, dc_error 
     dc_results_info info;
     const char *path = inputs[k].path;
 
-    DC_TRY(dc_results_probe(path, &info, err));
+    /* An input that cannot be read as a results file is bad input (exit 2), whatever the cause. */
+    if (dc_results_probe(path, &info, err) != DC_OK) {
+        rc = err->code = DC_ERR_INPUT;
+        goto cleanup;
+    }
     if (k == 0) st->info = info;
     int n = st->info.n_runs, epochs = st->info.epochs;
     size_t cells = (size_t)n * (size_t)epochs;

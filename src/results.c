@@ -236,6 +236,34 @@ static hid_t fixed_dcpl(hid_t fill_type, const void *fill)
     return dcpl;
 }
 
+/* Reserves the new file's size (an upper estimate) on disk, through a probe file next to it, before
+ * HDF5 writes anything: a full disk or an exhausted quota is then one clear error here, not a
+ * failure inside HDF5, whose MPI-IO driver cannot close a file after a failed write (HDF5 1.10.8
+ * then crashes in MPI_Finalize). Once created the file never grows (see the top of this file), so
+ * a disk that fills up later cannot stop rows from being written. Rank 0 only. */
+static int reserve_space(const char *path, const dc_results_meta *meta, dc_error *err)
+{
+    double row = 0;
+    for (int i = 0; i < N_MEMBERS; i++)
+        row += members[i].kind == M_STR ? (double)members[i].len : members[i].kind == M_I32 ? 4 : 8;
+    double bytes = (double)meta->n_runs * row + 8.0 * DC_N_CURVES * meta->n_runs * meta->epochs +
+                   (meta->sweep_text ? (double)strlen(meta->sweep_text) : 0) +
+                   (meta->sweep_effective ? (double)strlen(meta->sweep_effective) : 0) + 32768;
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s.space-check", path);
+    int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0)
+        return dc_error_set(err, DC_ERR_IO, "%s: cannot create the results file: %s", path,
+                            strerror(errno));
+    int e = posix_fallocate(fd, 0, (off_t)bytes);
+    close(fd);
+    unlink(probe);
+    if (e == ENOSPC || e == EDQUOT || e == EFBIG)
+        return dc_error_set(err, DC_ERR_IO, "%s: cannot create the results file: %s (it needs about "
+                            "%.0f kB)", path, strerror(e), bytes / 1024);
+    return DC_OK;  /* a file system without fallocate: HDF5 reports what goes wrong, if anything */
+}
+
 int dc_results_create(dc_results **out, const char *path, const dc_results_meta *meta,
                       const dc_results_row *rows, MPI_Comm comm, dc_error *err)
 {
@@ -253,6 +281,15 @@ int dc_results_create(dc_results **out, const char *path, const dc_results_meta 
     res->n_runs = meta->n_runs;
     res->epochs = meta->epochs;
 
+    /* Collective: every rank learns rank 0's verdict (and message) before H5Fcreate. */
+    dc_error space_err = {0};
+    int space_rc = rank == 0 ? reserve_space(path, meta, &space_err) : DC_OK;
+    if (comm != MPI_COMM_NULL && MPI_Bcast(&space_rc, 1, MPI_INT, 0, comm) != MPI_SUCCESS)
+        DC_FAIL(DC_ERR_MPI, "MPI_Bcast failed");
+    if (space_rc != DC_OK && comm != MPI_COMM_NULL &&
+        MPI_Bcast(space_err.message, DC_ERROR_MAX, MPI_CHAR, 0, comm) != MPI_SUCCESS)
+        DC_FAIL(DC_ERR_MPI, "MPI_Bcast failed");
+    if (space_rc != DC_OK) DC_FAIL(space_rc, "%s", space_err.message);
     H5_CHECK(fapl = dc_results_file_access(comm));
     res->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     if (res->file < 0) DC_FAIL(DC_ERR_IO, "%s: cannot create the results file", path);

@@ -14,6 +14,7 @@
 #include "dcsweep/config.h"
 #include "dcsweep/error.h"
 #include "dcsweep/grid.h"
+#include "dcsweep/shard.h"
 #include "dcsweep/worker.h"
 
 typedef struct dc_run_options {
@@ -22,6 +23,7 @@ typedef struct dc_run_options {
     int restart;         /* replace a results file of another sweep instead of refusing it */
     FILE *out;           /* progress on rank 0; NULL for none */
     int tty;             /* a live progress bar instead of one line per run */
+    dc_shard shard;      /* train only this shard's runs (count 0: all); output is its file */
 } dc_run_options;
 
 /* Collective over comm (any size >= 1). Returns DC_OK when the sweep has no pending run left

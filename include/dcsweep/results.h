@@ -67,6 +67,7 @@ typedef struct dc_results_meta {
     int n_runs;
     int epochs;
     dc_rescale rescaling[DC_N_RESCALINGS];  /* by method; NaN shift/scale where it failed */
+    const char *shard;           /* "K/N" in a shard file (shard.h): attribute `shard`; else NULL */
 } dc_results_meta;
 
 /* What identifies an existing file's sweep (dc_results_probe). */

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (tests/fuzz/fuzz_*.c) with clang and runs each for a bounded time.
+#
+#   scripts/fuzz.sh [SECONDS]      # default 45 s per target; 0 only builds and replays the corpora
+#   DC_FUZZ_TARGETS="xyz" scripts/fuzz.sh 600   # one target, longer
+#
+# The targets link the few engine sources they exercise (dataset reader, sweep loader, grid),
+# compiled here with -fsanitize=fuzzer-no-link,address,undefined: no meson build directory, no
+# MPI/HDF5/oneDNN. Everything goes to build-fuzz/ (DC_FUZZ_BUILD): the executables, a working
+# corpus per target (seeded from tests/fuzz/corpus_*/, which new inputs never touch), and crash
+# artifacts under build-fuzz/crashes/. Before fuzzing, every seed and every saved regression input
+# (tests/data/regress/<target>-*) is replayed. Exit status 1 when a target crashed: the input is
+# named; save it as tests/data/regress/<target>-<what>.<ext> with a test (docs/reliability.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+seconds=${1:-45}
+build=${DC_FUZZ_BUILD:-build-fuzz}
+targets=${DC_FUZZ_TARGETS:-xyz config}
+cc=${DC_FUZZ_CC:-clang}
+command -v "$cc" >/dev/null || { echo "fuzz.sh: $cc not found (scripts/install-deps.sh --with-tests)" >&2; exit 1; }
+
+# The engine sources each target needs (all self-contained: libc, libm, libconfig).
+sources="xyz.c dataset.c error.c config.c config_set.c sha256.c grid.c"
+mkdir -p "$build/obj" "$build/crashes"
+printf '#define DC_VERSION "fuzz"\n' > "$build/dc_version.h"
+flags=(-g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_GNU_SOURCE
+       -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+       -I"$root/include" -I"$root/src" -I"$build" $(pkg-config --cflags libconfig))
+objs=()
+for s in $sources; do
+    o="$build/obj/${s%.c}.o"
+    if [ ! -f "$o" ] || [ "$root/src/$s" -nt "$o" ] || [ "$0" -nt "$o" ]; then
+        "$cc" "${flags[@]}" -fsanitize=fuzzer-no-link -c "$root/src/$s" -o "$o"
+    fi
+    objs+=("$o")
+done
+for t in $targets; do
+    "$cc" "${flags[@]}" -fsanitize=fuzzer "$root/tests/fuzz/fuzz_$t.c" "${objs[@]}" \
+        $(pkg-config --libs libconfig) -lm -o "$build/fuzz_$t"
+done
+echo "fuzz.sh: built $(for t in $targets; do printf '%s ' "$build/fuzz_$t"; done)"
+
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=1
+export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+status=0
+for t in $targets; do
+    exe=$build/fuzz_$t
+    seeds=$root/tests/fuzz/corpus_$t
+    work=$build/corpus_$t
+    mkdir -p "$work"
+    # Replay: the seeds and the saved crash inputs must all pass.
+    replay=("$seeds"/*)
+    for r in "$root"/tests/data/regress/"$t"-*; do [ -e "$r" ] && replay+=("$r"); done
+    if ! "$exe" -runs=1 "${replay[@]}" > "$build/replay_$t.log" 2>&1; then
+        echo "fuzz.sh: $t: a seed or a saved regression input fails (log: $build/replay_$t.log)" >&2
+        tail -30 "$build/replay_$t.log" >&2
+        status=1
+        continue
+    fi
+    echo "fuzz.sh: $t: replayed ${#replay[@]} seed and regression inputs"
+    [ "$seconds" -gt 0 ] || continue
+    # -max_len: sweeps and frames of interest are small; -timeout: a hang is a bug too.
+    if "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+        -print_final_stats=1 -artifact_prefix="$build/crashes/$t-" "$work" "$seeds" \
+        > "$build/fuzz_$t.log" 2>&1; then
+        echo "fuzz.sh: $t: no crash in ${seconds}s ($(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$build/fuzz_$t.log" | grep -o '[0-9]*$') inputs; corpus $(ls "$work" | wc -l) files)"
+    else
+        echo "fuzz.sh: $t: CRASH (log: $build/fuzz_$t.log)" >&2
+        grep -E "ERROR|SUMMARY|runtime error|bad error|Test unit written" "$build/fuzz_$t.log" >&2 || tail -40 "$build/fuzz_$t.log" >&2
+        echo "fuzz.sh: reproduce with: $exe $build/crashes/$t-*" >&2
+        status=1
+    fi
+done
+exit $status

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# A full disk under the results file (a 1 MiB tmpfs mounted for the test; root only, else skipped):
+#   1. the disk is full before the run: `dcsweep run` (alone and on 2 ranks) fails with one line
+#      naming the path and the cause, exit 1, no crash, nothing left behind; a finished results
+#      file already on that disk stays readable and untouched;
+#   2. the disk fills up during the run: the sweep still finishes and every run is recorded (the
+#      results file is allocated in full when it is created and never grows);
+#   3. `merge` onto the full disk fails the same clean way.
+set -euo pipefail
+src=${DC_SOURCE_DIR:?}; exe=${DCSWEEP:?}; fake=${FAKE_SWEEP:?}
+py=/usr/bin/python3
+check="$py $src/tests/results_check.py"
+sweep=$src/tests/data/run/tiny.cfg
+skip() { echo "test_full_disk: SKIP: $*"; exit 77; }
+fail() { echo "test_full_disk: FAILED: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || skip "needs root to mount a small tmpfs"
+tmp=$(mktemp -d)
+mnt=$tmp/mnt
+mkdir "$mnt"
+mount -t tmpfs -o size=1m dcsweep-full-disk "$mnt" 2>/dev/null || { rm -rf "$tmp"; skip "mount -t tmpfs not permitted here"; }
+trap 'umount "$mnt" 2>/dev/null || umount -l "$mnt"; rm -rf "$tmp"' EXIT
+cd "$tmp"
+fill() { dd if=/dev/zero of="$mnt/fill" bs=4k 2>/dev/null || true; }
+
+# expect_full CMD...: exit 1 (not a crash), stderr one line "dcsweep: <path>: ... No space left ...".
+expect_full() {
+    local path=$1; shift
+    set +e; "$@" > out.txt 2> err.txt; local got=$?; set -e
+    [ "$got" -eq 1 ] || { cat out.txt err.txt; fail "exit $got, expected 1: $*"; }
+    local lines; lines=$(grep -c '^dcsweep: ' err.txt || true)
+    [ "$lines" -eq 1 ] || { cat err.txt; fail "expected exactly one error line: $*"; }
+    # (merge writes OUT.merging-PID, renamed to OUT once complete)
+    grep -Eq "^dcsweep: $path(\.merging-[0-9]+)?: cannot create the results file: No space left on device" err.txt \
+        || { cat err.txt; fail "the error does not name $path and the cause: $*"; }
+}
+
+# A finished results file on the disk before it fills up.
+"$exe" run "$sweep" -o "$mnt/done.h5" > /dev/null
+cp "$mnt/done.h5" done.copy.h5
+fill
+[ "$(df --output=avail "$mnt" | tail -1 | tr -d ' ')" -eq 0 ] || fail "the tmpfs is not full"
+
+# ---- 1. full before the run ----
+expect_full "$mnt/new.h5" "$exe" run "$sweep" -o "$mnt/new.h5" --set train.epochs=1
+expect_full "$mnt/new.h5" mpirun -n 2 --oversubscribe "$exe" run "$sweep" -o "$mnt/new.h5" --set train.epochs=1
+[ ! -e "$mnt/new.h5" ] || fail "a failed run left $mnt/new.h5 behind"
+ls "$mnt" | grep -q space-check && fail "the space probe was left behind"
+cmp -s "$mnt/done.h5" done.copy.h5 || fail "the finished results file changed"
+$check complete "$mnt/done.h5"
+"$exe" status "$mnt/done.h5" > out.txt || fail "status of the finished file on the full disk"
+grep -q "20 runs" out.txt || { cat out.txt; fail "status output"; }
+
+# ---- 3. merge onto the full disk ----
+expect_full "$mnt/merged.h5" "$exe" merge "$mnt/merged.h5" "$mnt/done.h5"
+[ -z "$(ls "$mnt" | grep -v -x -e fill -e done.h5)" ] || { ls -la "$mnt"; fail "merge left files behind"; }
+
+# ---- 2. the disk fills up during the run ----
+rm -f "$mnt/fill" "$mnt/done.h5"
+FAKE_EPOCH_MS=40 mpirun -n 2 --oversubscribe "$fake" "$mnt/during.h5" --seeds 2 --epochs 3 \
+    > during.out 2> during.err &
+pid=$!
+for _ in $(seq 1 200); do
+    if [ -f "$mnt/during.h5" ] && [ -n "$($check rows "$mnt/during.h5" done 2>/dev/null || true)" ]; then break; fi
+    sleep 0.05
+done
+fill
+done_at_fill=$($check rows "$mnt/during.h5" done | wc -w)
+[ "$done_at_fill" -lt 12 ] || fail "the sweep finished before the disk filled up (test too slow?)"
+[ "$(df --output=avail "$mnt" | tail -1 | tr -d ' ')" -eq 0 ] || fail "the tmpfs is not full (during)"
+status=0; wait $pid || status=$?
+[ $status -eq 0 ] || { cat during.out during.err; fail "the sweep failed when the disk filled up (exit $status)"; }
+[ -z "$($check rows "$mnt/during.h5" pending failed)" ] || fail "runs missing after the disk filled up"
+[ "$($check rows "$mnt/during.h5" done | wc -w)" = 12 ] || fail "not 12 done runs"
+echo "test_full_disk: ok (the disk filled up with $done_at_fill of 12 runs done)"

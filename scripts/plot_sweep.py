@@ -180,7 +180,8 @@ def plot_vs_c(sweep, metric, outdir, written):
         ax.set_xlabel("IReLU scale c")
         ax.set_ylabel(f"{pretty(metric)} ({unit_of(sweep, metric)})")
         ax.set_title(f"{pretty(metric)} vs c, rescaling {resc} (mean ± sd over seeds)")
-        ax.legend(loc="best")
+        # Below the axes: the baseline band spans the whole width, so no corner is free of data.
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3)
         save(fig, outdir, f"{metric}_vs_c_{resc}.png", written)
 
 
@@ -293,7 +294,10 @@ def plot_curves(sweep, specs, top, outdir, written):
         ax.set_yscale("log")
         plain = matplotlib.ticker.FormatStrFormatter("%g")
         ax.yaxis.set_major_formatter(plain)
-        ax.yaxis.set_minor_formatter(plain)
+        # Minor ticks are labelled only within about a decade; wider, their labels would overlap.
+        low, high = ax.get_ylim()
+        wide = high / low > 12
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter() if wide else plain)
     ax.set_xlabel("epoch")
     ax.set_ylabel(f"Validation force MAE ({sweep.force_unit})")
     ax.set_title("Learning curves (mean ± sd over seeds)")

@@ -19,14 +19,15 @@ pass=0; failed=0
 # MESSAGE is empty), exit STATUS.
 expect() {
     local want_status=$1 want=$2; shift 2
-    set +e; "$@" > out.txt 2> err.txt; local got=$?; set -e
+    # (out/err under $tmp: some commands run from tests/data/bad, which must stay clean)
+    set +e; "$@" > "$tmp/out.txt" 2> "$tmp/err.txt"; local got=$?; set -e
     [ -z "$want" ] || want="dcsweep: $want"
-    if [ "$got" = "$want_status" ] && [ "$(cat err.txt)" = "$want" ]; then
+    if [ "$got" = "$want_status" ] && [ "$(cat "$tmp/err.txt")" = "$want" ]; then
         pass=$((pass + 1))
     else
         failed=$((failed + 1))
         printf 'FAIL: %s\n  status %s (want %s)\n  got:  %s\n  want: %s\n' "$*" "$got" \
-            "$want_status" "$(cat err.txt)" "$want"
+            "$want_status" "$(cat "$tmp/err.txt")" "$want"
     fi
 }
 ok() { if "$@"; then pass=$((pass + 1)); else failed=$((failed + 1)); echo "FAIL: $*"; fi; }

@@ -2,6 +2,8 @@
 # The README's test command: configure (once), build and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Idempotent: a no-op when the packages are there, so this command also works on its own.
+scripts/install-deps.sh
 build=${DC_BUILD:-build}
 [ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
 ninja -C "$build"

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "dcsweep/schnet.h"
 
 #define GOLDEN_MAX_CASES 16
@@ -347,6 +348,26 @@ static inline double golden_tensor_err(const golden *g, const double *mine, cons
 static inline void golden_path(char *out, size_t len, const char *shared_dir)
 {
     snprintf(out, len, "%s/golden/schnet_golden.h5", shared_dir);
+}
+
+/* The golden file of the developers' shared folder, loaded into gd for a test: 0 when loaded (with
+ * its four cases), CHECK_SKIP_EXIT where this machine has no shared folder, 1 after a failed CHECK
+ * when it cannot be read. */
+static inline int golden_open_shared(golden *gd)
+{
+    const char *shared = check_shared_dir();
+    if (!shared) {
+        printf("skipped: no shared directory\n");
+        return CHECK_SKIP_EXIT;
+    }
+    char path[4096], msg[512];
+    golden_path(path, sizeof path, shared);
+    if (golden_load(gd, path, msg, sizeof msg)) {
+        CHECK(0, "%s", msg);
+        return 1;
+    }
+    CHECK(gd->n_cases == 4, "expected 4 golden cases, found %d", gd->n_cases);
+    return 0;
 }
 
 #endif

@@ -53,19 +53,10 @@ static double run_float(const golden *gd, const golden_case *gc, const dc_loss_s
 
 int main(void)
 {
-    const char *shared = check_shared_dir();
-    if (!shared) {
-        printf("skipped: no shared directory\n");
-        return CHECK_SKIP_EXIT;
-    }
-    char path[4096], msg[512];
-    golden_path(path, sizeof path, shared);
     golden gd;
-    if (golden_load(&gd, path, msg, sizeof msg)) {
-        CHECK(0, "%s", msg);
-        return check_finish();
-    }
-    CHECK(gd.n_cases == 4, "expected 4 golden cases, found %d", gd.n_cases);
+    int opened = golden_open_shared(&gd);
+    if (opened) return opened == CHECK_SKIP_EXIT ? opened : check_finish();
+    char msg[512];
     int64_t n = gd.layout.n_params;
     double *p = calloc((size_t)n, sizeof *p), *g = calloc((size_t)n, sizeof *g);
     double *m = calloc((size_t)n, sizeof *m), *v = calloc((size_t)n, sizeof *v);

@@ -9,19 +9,10 @@ static const double TOL = 1e-9;
 
 int main(void)
 {
-    const char *shared = check_shared_dir();
-    if (!shared) {
-        printf("skipped: no shared directory\n");
-        return CHECK_SKIP_EXIT;
-    }
-    char path[4096], msg[512];
-    golden_path(path, sizeof path, shared);
     golden gd;
-    if (golden_load(&gd, path, msg, sizeof msg)) {
-        CHECK(0, "%s", msg);
-        return check_finish();
-    }
-    CHECK(gd.n_cases == 4, "expected 4 golden cases, found %d", gd.n_cases);
+    int opened = golden_open_shared(&gd);
+    if (opened) return opened == CHECK_SKIP_EXIT ? opened : check_finish();
+    char msg[512];
     double *energy = calloc((size_t)gd.n_mol, sizeof *energy);
     double *forces = calloc(3 * (size_t)gd.n_atoms, sizeof *forces);
     double *grad = calloc((size_t)gd.layout.n_params, sizeof *grad);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_out.h"
 #include "cmd_report.h"
 #include "dcsweep/config.h"
 
@@ -133,17 +134,6 @@ void report_print_csv(FILE *out, const dc_report *r, const report_source *src)
 
 /* ---- JSON ---- */
 
-static void json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') fprintf(out, "\\%c", ch);
-        else if (ch < 0x20) fprintf(out, "\\u%04x", ch);
-        else fputc(ch, out);
-    }
-    fputc('"', out);
-}
 
 static void json_num(FILE *out, double v)
 {
@@ -179,18 +169,18 @@ static void json_counts(FILE *out, const dc_report_config *c)
 void report_print_json(FILE *out, const dc_report *r, const report_source *src)
 {
     fputs("{\"file\": ", out);
-    json_string(out, src->path);
+    dc_json_string(out, src->path);
     fputs(", \"sweep_name\": ", out);
-    json_string(out, r->sweep_name);
+    dc_json_string(out, r->sweep_name);
     fprintf(out, ", \"epochs\": %d, \"metric\": \"%s\", \"metric_unit\": ", r->epochs,
             dc_metric_name(r->metric));
-    json_string(out, unit_of(r, r->metric));
+    dc_json_string(out, unit_of(r, r->metric));
     fputs(", \"units\": {\"energy\": ", out);
-    json_string(out, r->energy_unit);
+    dc_json_string(out, r->energy_unit);
     fputs(", \"length\": ", out);
-    json_string(out, r->length_unit);
+    dc_json_string(out, r->length_unit);
     fputs(", \"force\": ", out);
-    json_string(out, r->force_unit);
+    dc_json_string(out, r->force_unit);
     fprintf(out, ", \"efwt\": \"fraction\"}, \"runs\": {\"total\": %d, \"done\": %d, \"diverged\": %d, "
                  "\"failed\": %d, \"pending\": %d}",
             r->n_runs, r->n_done, r->n_diverged, r->n_failed, r->n_pending);
@@ -200,7 +190,7 @@ void report_print_json(FILE *out, const dc_report *r, const report_source *src)
         fputc('{', out);
         json_key(out, &r->configs[r->baseline].key);
         fputs(", \"spec\": ", out);
-        json_string(out, src->baseline_spec ? src->baseline_spec : "");
+        dc_json_string(out, src->baseline_spec ? src->baseline_spec : "");
         fputc('}', out);
     } else {
         fputs("null", out);

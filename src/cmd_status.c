@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_out.h"
 #include "dcsweep/cli.h"
 #include "dcsweep/results.h"
 #include "dcsweep/shard.h"
@@ -42,17 +43,6 @@ typedef struct status_view {
     int count[4];
 } status_view;
 
-static void json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') fprintf(out, "\\%c", ch);
-        else if (ch < 0x20) fprintf(out, "\\u%04x", ch);
-        else fputc(ch, out);
-    }
-    fputc('"', out);
-}
 
 static int in_scope(const status_view *v, int i)
 {
@@ -69,9 +59,9 @@ static void print_json(FILE *out, const status_view *v)
     char shard[32];
     dc_shard_format(&v->shard, shard, sizeof shard);
     fputs("{\"file\": ", out);
-    json_string(out, v->path);
+    dc_json_string(out, v->path);
     fputs(", \"sweep_name\": ", out);
-    json_string(out, v->name);
+    dc_json_string(out, v->name);
     fprintf(out, ", \"sweep_sha256\": \"%s\", \"format_version\": %d, \"n_runs\": %d, \"epochs\": %d, ",
             v->info.sweep_sha256, v->info.format_version, v->info.n_runs, v->info.epochs);
     if (shard[0]) fprintf(out, "\"shard\": \"%s\", ", shard);
@@ -87,15 +77,15 @@ static void print_json(FILE *out, const status_view *v)
         if (!not_done(v, i)) continue;
         const dc_results_row *r = &v->rows[i];
         fprintf(out, "%s\n  {\"run\": %d, \"status\": ", first ? "" : ",", r->run);
-        json_string(out, r->status);
+        dc_json_string(out, r->status);
         fprintf(out, ", \"seed\": %lld, \"rescaling\": ", (long long)r->seed);
-        json_string(out, r->rescaling);
+        dc_json_string(out, r->rescaling);
         fputs(", \"extent\": ", out);
-        json_string(out, r->extent);
+        dc_json_string(out, r->extent);
         if (isfinite(r->irelu_scale)) fprintf(out, ", \"irelu_scale\": %.17g", r->irelu_scale);
         else fputs(", \"irelu_scale\": null", out);
         fputs(", \"error\": ", out);
-        json_string(out, r->error);
+        dc_json_string(out, r->error);
         fputc('}', out);
         first = 0;
     }

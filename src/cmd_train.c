@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_out.h"
 #include "cmd_util.h"
 #include "dcsweep/cli.h"
 #include "dcsweep/config.h"
@@ -37,12 +38,9 @@ static int print_epoch(void *ctx, const dc_run *run, int epoch, const double *c)
 
 static void json_string(FILE *out, const char *key, const char *s, int comma)
 {
-    fprintf(out, "\"%s\": \"", key);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fputc('\\', out);
-        if ((unsigned char)*s >= 0x20) fputc(*s, out);
-    }
-    fprintf(out, "\"%s", comma ? ", " : "");
+    fprintf(out, "\"%s\": ", key);
+    dc_json_string(out, s);
+    if (comma) fputs(", ", out);
 }
 
 static void print_json(FILE *out, const dc_run *run, const dc_run_result *r)

@@ -64,6 +64,20 @@ static void csv_key(FILE *out, const dc_report_key *k)
     fprintf(out, ",%s,%s", dc_extent_name(k->extent), dc_rescaling_name(k->rescaling));
 }
 
+/* One configuration's counts, mean and sd of metric m: the rows of two sections. */
+static void csv_config_row(FILE *out, const char *section, const dc_report *r,
+                           const dc_report_config *c, dc_metric m)
+{
+    fprintf(out, "%s,%s", section, dc_metric_name(m));
+    csv_text(out, unit_of(r, m));
+    csv_key(out, &c->key);
+    fprintf(out, ",,,,%d,%d,%d,%d,%d,%d", c->n_runs, c->n_done, c->n_diverged, c->n_failed,
+            c->n_pending, c->n_done);
+    csv_num(out, c->mean[m]);
+    csv_num(out, c->sd[m]);
+    fputs(",,,,\n", out);
+}
+
 void report_print_csv(FILE *out, const dc_report *r, const report_source *src)
 {
     (void)src;
@@ -71,14 +85,7 @@ void report_print_csv(FILE *out, const dc_report *r, const report_source *src)
     for (int i = 0; i < r->n_configs; i++) {
         const dc_report_config *c = &r->configs[i];
         for (int m = 0; m < DC_N_METRICS; m++) {
-            fprintf(out, "configurations,%s", dc_metric_name((dc_metric)m));
-            csv_text(out, unit_of(r, (dc_metric)m));
-            csv_key(out, &c->key);
-            fprintf(out, ",,,,%d,%d,%d,%d,%d,%d", c->n_runs, c->n_done, c->n_diverged, c->n_failed,
-                    c->n_pending, c->n_done);
-            csv_num(out, c->mean[m]);
-            csv_num(out, c->sd[m]);
-            fputs(",,,,\n", out);
+            csv_config_row(out, "configurations", r, c, (dc_metric)m);
         }
     }
     for (int i = 0; i < r->n_effects; i++) {
@@ -121,14 +128,7 @@ void report_print_csv(FILE *out, const dc_report *r, const report_source *src)
         int b = r->best[m];
         if (b < 0) continue;
         const dc_report_config *c = &r->configs[b];
-        fprintf(out, "best,%s", dc_metric_name((dc_metric)m));
-        csv_text(out, unit_of(r, (dc_metric)m));
-        csv_key(out, &c->key);
-        fprintf(out, ",,,,%d,%d,%d,%d,%d,%d", c->n_runs, c->n_done, c->n_diverged, c->n_failed,
-                c->n_pending, c->n_done);
-        csv_num(out, c->mean[m]);
-        csv_num(out, c->sd[m]);
-        fputs(",,,,\n", out);
+        csv_config_row(out, "best", r, c, (dc_metric)m);
     }
 }
 

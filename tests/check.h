@@ -52,4 +52,29 @@ static inline const char *check_shared_dir(void)
 
 #define CHECK_SKIP_EXIT 77
 
+/* The edges of MODEL.md by brute force, as an oracle independent of dc_neighbors_build: every
+ * ordered pair (i <- j) of atoms of one molecule with d < cutoff, sorted by dst then src (atoms of
+ * a molecule are contiguous). Writes src/dst unless they are NULL; returns the count. */
+static inline long long check_brute_edges(int n_atoms, const int *mol, const double *pos,
+                                          double cutoff, int *src, int *dst)
+{
+    long long n = 0;
+    for (int i = 0; i < n_atoms; i++)
+        for (int j = 0; j < n_atoms; j++) {
+            if (i == j || mol[i] != mol[j]) continue;
+            double d2 = 0.0;
+            for (int k = 0; k < 3; k++) {
+                double x = pos[3 * i + k] - pos[3 * j + k];
+                d2 += x * x;
+            }
+            if (sqrt(d2) >= cutoff) continue;
+            if (dst) {
+                dst[n] = i;
+                src[n] = j;
+            }
+            n++;
+        }
+    return n;
+}
+
 #endif

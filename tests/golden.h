@@ -143,30 +143,6 @@ static inline void golden_free(golden *g)
     memset(g, 0, sizeof *g);
 }
 
-/* All ordered pairs (i <- j) of one molecule with d < cutoff, sorted by dst then src: atoms of a
- * molecule are contiguous, so looping i then j gives that order directly. */
-static inline int64_t golden_build_edges_(golden *g, int count_only)
-{
-    int64_t n = 0;
-    double rc = g->shape.cutoff;
-    for (int i = 0; i < g->n_atoms; i++)
-        for (int j = 0; j < g->n_atoms; j++) {
-            if (i == j || g->mol[i] != g->mol[j]) continue;
-            double d2 = 0.0;
-            for (int k = 0; k < 3; k++) {
-                double x = g->pos[3 * i + k] - g->pos[3 * j + k];
-                d2 += x * x;
-            }
-            if (sqrt(d2) >= rc) continue;
-            if (!count_only) {
-                g->dst[n] = i;
-                g->src[n] = j;
-            }
-            n++;
-        }
-    return n;
-}
-
 static inline int golden_load(golden *g, const char *path, char *msg, size_t len)
 {
     memset(g, 0, sizeof *g);
@@ -231,7 +207,7 @@ static inline int golden_load(golden *g, const char *path, char *msg, size_t len
         goto fail;
     for (int64_t k = 0; k < g->layout.n_params; k++) g->params_f[k] = (float)g->params[k];
 
-    g->n_edges = golden_build_edges_(g, 1);
+    g->n_edges = check_brute_edges(g->n_atoms, g->mol, g->pos, g->shape.cutoff, NULL, NULL);
     if (g->n_edges != n_edges_file) {
         golden_fail_(msg, len, "golden: built %lld edges, the file says %lld",
                      (long long)g->n_edges, n_edges_file);
@@ -240,7 +216,7 @@ static inline int golden_load(golden *g, const char *path, char *msg, size_t len
     g->src = calloc((size_t)g->n_edges + 1, sizeof *g->src);
     g->dst = calloc((size_t)g->n_edges + 1, sizeof *g->dst);
     if (!g->src || !g->dst) { golden_fail_(msg, len, "golden: out of memory"); goto fail; }
-    golden_build_edges_(g, 0);
+    check_brute_edges(g->n_atoms, g->mol, g->pos, g->shape.cutoff, g->src, g->dst);
     g->batch = (dc_batch){.n_mol = g->n_mol, .n_atoms = g->n_atoms, .n_edges = g->n_edges,
                           .types = g->types, .mol = g->mol, .pos = g->pos, .src = g->src,
                           .dst = g->dst, .energy_target = g->energy_label,

@@ -50,20 +50,7 @@ static void make_batch(rand_batch *r, dc_rng *rng, int n_mol, int max_size, int 
         }
         r->energy[m] = dc_rng_normal(rng);
     }
-    r->n_edges = 0;
-    for (int i = 0; i < r->n_atoms; i++)
-        for (int j = 0; j < r->n_atoms; j++) {
-            if (i == j || r->mol[i] != r->mol[j]) continue;
-            double d2 = 0.0;
-            for (int k = 0; k < 3; k++) {
-                double x = r->pos[3 * i + k] - r->pos[3 * j + k];
-                d2 += x * x;
-            }
-            if (d2 >= rc * rc) continue;
-            r->dst[r->n_edges] = i;
-            r->src[r->n_edges] = j;
-            r->n_edges++;
-        }
+    r->n_edges = check_brute_edges(r->n_atoms, r->mol, r->pos, rc, r->src, r->dst);
     r->b = (dc_batch){.n_mol = r->n_mol, .n_atoms = r->n_atoms, .n_edges = r->n_edges,
                       .types = r->types, .mol = r->mol, .pos = r->pos, .src = r->src,
                       .dst = r->dst, .energy_target = r->energy, .force_target = r->forces};

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential meson ninja-build pkg-config cmake
+  build-essential meson ninja-build pkg-config cmake ocl-icd-opencl-dev
   openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
   libdnnl-dev libconfig-dev
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib

@@ -14,11 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dcsweep/batch.h"
-#include "dcsweep/dataset.h"
-#include "dcsweep/perf.h"
-#include "dcsweep/rng.h"
-#include "dcsweep/schnet.h"
+#include "dcsweep/model/batch.h"
+#include "dcsweep/data/dataset.h"
+#include "dcsweep/core/perf.h"
+#include "dcsweep/model/peak.h"
+#include "dcsweep/core/rng.h"
+#include "dcsweep/model/schnet.h"
 
 #define BATCH 20
 #define N_BATCHES 8

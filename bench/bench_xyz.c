@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dcsweep/dataset.h"
+#include "dcsweep/data/dataset.h"
 
 static double now(void)
 {

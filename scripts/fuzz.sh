@@ -4,9 +4,8 @@
 #   scripts/fuzz.sh [SECONDS]      # default 45 s per target; 0 only builds and replays the corpora
 #   DC_FUZZ_TARGETS="xyz" scripts/fuzz.sh 600   # one target, longer
 #
-# The targets link the few engine sources they exercise (dataset reader, sweep loader, grid),
-# compiled here with -fsanitize=fuzzer-no-link,address,undefined: no meson build directory, no
-# MPI/HDF5/oneDNN. Everything goes to build-fuzz/ (DC_FUZZ_BUILD): the executables, a working
+# meson builds the targets (-Dfuzz=true, tests/fuzz/meson.build); this script configures that build
+# and runs them. Everything goes to build-fuzz/ (DC_FUZZ_BUILD): the executables, a working
 # corpus per target (seeded from tests/fuzz/corpus_*/, which new inputs never touch), and crash
 # artifacts under build-fuzz/crashes/. Before fuzzing, every seed and every saved regression input
 # (tests/data/regress/<target>-*) is replayed. Exit status 1 when a target crashed: the input is
@@ -20,25 +19,15 @@ targets=${DC_FUZZ_TARGETS:-xyz config}
 cc=${DC_FUZZ_CC:-clang}
 command -v "$cc" >/dev/null || { echo "fuzz.sh: $cc not found (scripts/install-deps.sh --with-tests)" >&2; exit 1; }
 
-# The engine sources each target needs (all self-contained: libc, libm, libconfig).
-sources="xyz.c dataset.c error.c config.c config_set.c sha256.c grid.c"
-mkdir -p "$build/obj" "$build/crashes"
-printf '#define DC_VERSION "fuzz"\n' > "$build/dc_version.h"
-flags=(-g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_GNU_SOURCE
-       -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
-       -I"$root/include" -I"$root/src" -I"$build" $(pkg-config --cflags libconfig))
-objs=()
-for s in $sources; do
-    o="$build/obj/${s%.c}.o"
-    if [ ! -f "$o" ] || [ "$root/src/$s" -nt "$o" ] || [ "$0" -nt "$o" ]; then
-        "$cc" "${flags[@]}" -fsanitize=fuzzer-no-link -c "$root/src/$s" -o "$o"
-    fi
-    objs+=("$o")
-done
-for t in $targets; do
-    "$cc" "${flags[@]}" -fsanitize=fuzzer "$root/tests/fuzz/fuzz_$t.c" "${objs[@]}" \
-        $(pkg-config --libs libconfig) -lm -o "$build/fuzz_$t"
-done
+# The targets are built by meson (tests/fuzz/meson.build) in their own build directory: clang,
+# ASan + UBSan, libFuzzer coverage in the libraries they link (core, config, data).
+mkdir -p "$build/crashes"
+if [ ! -f "$build/build.ninja" ]; then
+    CC=$cc meson setup "$build" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+        -Dbuildtype=debugoptimized "-Dc_args=-fno-omit-frame-pointer -fno-sanitize-recover=undefined" >/dev/null
+fi
+ninja -C "$build" $(for t in $targets; do printf 'tests/fuzz/fuzz_%s ' "$t"; done) >/dev/null
+for t in $targets; do ln -sf "tests/fuzz/fuzz_$t" "$build/fuzz_$t"; done
 echo "fuzz.sh: built $(for t in $targets; do printf '%s ' "$build/fuzz_$t"; done)"
 
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=1

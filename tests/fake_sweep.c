@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dcsweep/coordinator.h"
-#include "dcsweep/sha256.h"
+#include "dcsweep/sweep/coordinator.h"
+#include "dcsweep/core/sha256.h"
 #include "fake_trainer.h"
 
 int main(int argc, char **argv)

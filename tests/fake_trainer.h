@@ -9,7 +9,7 @@
 #ifndef DCSWEEP_TESTS_FAKE_TRAINER_H
 #define DCSWEEP_TESTS_FAKE_TRAINER_H
 
-#include "dcsweep/worker.h"
+#include "dcsweep/sweep/worker.h"
 
 extern const dc_trainer_ops fake_trainer_ops;
 

@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "dcsweep/schnet.h"
+#include "dcsweep/model/schnet.h"
 
 #define GOLDEN_MAX_CASES 16
 #define GOLDEN_NAME_MAX 64

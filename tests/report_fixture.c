@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dcsweep/grid.h"
-#include "dcsweep/results.h"
+#include "dcsweep/config/grid.h"
+#include "dcsweep/results/results.h"
 
 #define EPOCHS 8
 

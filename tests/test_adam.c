@@ -3,9 +3,9 @@
 #include <math.h>
 
 #include "check.h"
-#include "dcsweep/adam.h"
-#include "dcsweep/metrics.h"
-#include "dcsweep/rng.h"
+#include "dcsweep/train/adam.h"
+#include "dcsweep/model/metrics.h"
+#include "dcsweep/core/rng.h"
 
 static void test_first_step(void)
 {

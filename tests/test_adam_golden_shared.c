@@ -3,8 +3,8 @@
  * with the float Adam (what training runs), and the double reference with the double Adam path
  * (which isolates the optimiser's formula from float rounding). */
 #include "check.h"
-#include "dcsweep/adam.h"
-#include "dcsweep/schnet.h"
+#include "dcsweep/train/adam.h"
+#include "dcsweep/model/schnet.h"
 #include "golden.h"
 
 #define STEPS 3

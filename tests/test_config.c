@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "dcsweep/config.h"
-#include "dcsweep/sha256.h"
+#include "dcsweep/config/config.h"
+#include "dcsweep/core/sha256.h"
 
 static char dir[4096];   /* tests/data/sweeps, absolute */
 

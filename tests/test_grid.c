@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 #include "check.h"
-#include "dcsweep/grid.h"
+#include "dcsweep/config/grid.h"
 
 static int same_run(const dc_run *a, const dc_run *b)
 {

@@ -3,7 +3,7 @@
 #include <stdint.h>
 
 #include "check.h"
-#include "dcsweep/dataset.h"
+#include "dcsweep/data/dataset.h"
 
 /* Two frames of tests/data/xyz/normal.xyz (rMD17 ethanol) plus a hand-made 4-atom frame where
  * distances are exact: atoms on a line at x = 0, 1, 2, 3.5. */

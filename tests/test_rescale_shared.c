@@ -3,8 +3,8 @@
 #include <hdf5.h>
 
 #include "check.h"
-#include "dcsweep/dataset.h"
-#include "dcsweep/rescale.h"
+#include "dcsweep/data/dataset.h"
+#include "dcsweep/data/rescale.h"
 
 static int read_golden(const char *file, const char *method, double out[2])
 {

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "dcsweep/results.h"
+#include "dcsweep/results/results.h"
 
 #define N_RUNS 3
 #define EPOCHS 4

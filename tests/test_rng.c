@@ -3,7 +3,7 @@
 #include <stdint.h>
 
 #include "check.h"
-#include "dcsweep/rng.h"
+#include "dcsweep/core/rng.h"
 
 int main(void)
 {

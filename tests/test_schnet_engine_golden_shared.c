@@ -2,7 +2,7 @@
  * both losses and every parameter gradient for every activation case, each within 1e-4 relative to
  * the tensor's largest magnitude (MODEL.md: what float32 arithmetic allows). */
 #include "check.h"
-#include "dcsweep/schnet.h"
+#include "dcsweep/model/schnet.h"
 #include "golden.h"
 
 static const double TOL = 1e-4;

@@ -4,8 +4,8 @@
 #include <stdint.h>
 
 #include "check.h"
-#include "dcsweep/rng.h"
-#include "dcsweep/schnet.h"
+#include "dcsweep/core/rng.h"
+#include "dcsweep/model/schnet.h"
 
 static const double TOL = 2e-4;
 static double worst_all;

@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 #include "check.h"
-#include "dcsweep/schnet.h"
+#include "dcsweep/model/schnet.h"
 
 int main(void)
 {

@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #include "check.h"
-#include "dcsweep/rng.h"
-#include "dcsweep/schnet.h"
+#include "dcsweep/core/rng.h"
+#include "dcsweep/model/schnet.h"
 
 #define MAX_ATOMS 16
 #define MAX_EDGES (MAX_ATOMS * MAX_ATOMS)

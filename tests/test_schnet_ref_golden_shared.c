@@ -2,7 +2,7 @@
  * energies, forces, both losses and every parameter gradient, for every activation case. Both are
  * double precision, so anything above rounding noise is a bug in the maths, not in precision. */
 #include "check.h"
-#include "dcsweep/schnet.h"
+#include "dcsweep/model/schnet.h"
 #include "golden.h"
 
 static const double TOL = 1e-9;

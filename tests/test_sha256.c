@@ -3,7 +3,7 @@
 #include <stdint.h>
 
 #include "check.h"
-#include "dcsweep/sha256.h"
+#include "dcsweep/core/sha256.h"
 
 int main(void)
 {

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "dcsweep/shard.h"
+#include "dcsweep/results/shard.h"
 
 static int parse_ok(const char *spec, int k, int n)
 {

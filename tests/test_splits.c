@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "dcsweep/splits.h"
+#include "dcsweep/data/splits.h"
 
 static int load_sweep(dc_sweep *s, const char *path, const char *const *sets, int n, dc_error *err)
 {

@@ -5,11 +5,11 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "dcsweep/config.h"
-#include "dcsweep/grid.h"
-#include "dcsweep/rng.h"
-#include "dcsweep/schnet.h"
-#include "dcsweep/trainer.h"
+#include "dcsweep/config/config.h"
+#include "dcsweep/config/grid.h"
+#include "dcsweep/core/rng.h"
+#include "dcsweep/model/schnet.h"
+#include "dcsweep/train/trainer.h"
 
 static char dir[256];
 

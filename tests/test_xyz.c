@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "dcsweep/dataset.h"
+#include "dcsweep/data/dataset.h"
 
 static char dir[4096];
 

@@ -8,6 +8,7 @@
  * loader's file-existence check:
  *   T/sweeps/fuzz.cfg, T/sweeps/water4.xyz, T/sweeps/water12.xyz, T/data/ethanol-xtb/{train,test}.xyz
  * Inputs with "@include" are skipped: libconfig would read any file they name (/dev/zero...). */
+#define _GNU_SOURCE /* memmem */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dcsweep/config.h"
-#include "dcsweep/grid.h"
+#include "dcsweep/config/config.h"
+#include "dcsweep/config/grid.h"
 
 #define MAX_SETS 4
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dcsweep/dataset.h"
+#include "dcsweep/data/dataset.h"
 
 static char tmp_path[64];
 

@@ -1,0 +1,106 @@
+/* The sweep file: libconfig loading, `--set` overrides, schema validation.
+ *
+ * Every key, its type, default and unit is documented in docs/sweep-format.md. Errors name the
+ * file, the line and the key in one line ("sweeps/x.cfg:12: train.epochs: expected an integer"),
+ * with code DC_ERR_INPUT. This module knows nothing of MPI, HDF5 or oneDNN. */
+#ifndef DCSWEEP_CONFIG_H
+#define DCSWEEP_CONFIG_H
+
+#include <stdint.h>
+
+#include "dcsweep/core/error.h"
+
+typedef enum { DC_EXTENT_NONE = 0, DC_EXTENT_OUTPUT = 1, DC_EXTENT_FULL = 2 } dc_extent;
+typedef enum {
+    DC_RESCALE_NONE = 0,
+    DC_RESCALE_POWER10 = 1,
+    DC_RESCALE_MINMAX = 2,
+    DC_RESCALE_STANDARD = 3,
+    DC_RESCALE_ROBUST = 4,
+} dc_rescaling;
+typedef enum { DC_LOSS_L1 = 0, DC_LOSS_MSE = 1 } dc_loss;
+
+#define DC_N_EXTENTS 3
+#define DC_N_RESCALINGS 5
+#define DC_MAX_INTERACTIONS 16  /* model.interactions: the most interaction blocks a model may have */
+
+const char *dc_extent_name(dc_extent e);        /* "none" | "output" | "full" */
+const char *dc_rescaling_name(dc_rescaling r);  /* "none" | "power10" | ... */
+const char *dc_loss_name(dc_loss l);            /* "l1" | "mse" */
+int dc_extent_parse(const char *s, dc_extent *out);        /* 0 on success, -1 unknown */
+int dc_rescaling_parse(const char *s, dc_rescaling *out);
+int dc_loss_parse(const char *s, dc_loss *out);
+
+typedef struct dc_dataset_config {
+    /* Either three files ... (absolute or cwd-relative paths after loading; NULL when unused) */
+    char *train;
+    char *validation;
+    char *test;
+    /* ... or one file split into train/validation (and test, unless `test` names its own file). */
+    char *file;
+    /* Split sizes: all fractions in (0,1] (split_counts 0) or all counts >= 1 (split_counts 1) of
+     * the frames of `file`; split_test is 0 when the test split is the separate `test` file. */
+    double split_train, split_validation, split_test;
+    int split_counts;
+    int64_t split_seed;   /* permutation seed of the single-file split */
+    char *energy_key;     /* comment-line key of the total energy (default "energy") */
+    char *forces_key;     /* Properties= column of the forces (default "forces") */
+    char *length_unit;    /* informational, copied to results (default "Angstrom") */
+    char *energy_unit;    /* informational, copied to results (default "eV") */
+} dc_dataset_config;
+
+typedef struct dc_model_config {
+    int features;     /* F */
+    int filters;      /* nf */
+    int interactions; /* T */
+    int gaussians;    /* G */
+    double cutoff;    /* Angstrom */
+} dc_model_config;
+
+typedef struct dc_train_config {
+    int epochs;
+    int batch_size;           /* molecules per training batch */
+    double learning_rate;
+    double force_weight;      /* alpha */
+    dc_loss loss;
+    double lr_decay;          /* multiplicative factor per decay step; 1 = no decay */
+    int lr_decay_every;       /* epochs between decays; 0 = no decay */
+    double weight_decay;      /* Adam L2 weight decay; 0 by default */
+    int eval_batch_size;      /* molecules per evaluation batch */
+} dc_train_config;
+
+typedef struct dc_grid_config {
+    double *irelu_scale;  int n_irelu_scale;   /* each > 0, distinct */
+    dc_extent *extent;    int n_extent;
+    dc_rescaling *rescaling; int n_rescaling;
+    int64_t *seeds;       int n_seeds;
+} dc_grid_config;
+
+typedef struct dc_sweep {
+    char *path;            /* the sweep file as given */
+    char *text;            /* its full text, as read (for the record; the hash is of `effective`) */
+    char sha256[65];       /* hex SHA-256 of `effective` */
+    char *effective;       /* canonical dump of every validated value that affects results (not
+                            * `name`, `output` or dataset paths; see docs/sweep-format.md): comments,
+                            * layout and `--set` vs. file make no difference, values do */
+    char *name;            /* optional `name`, default the file's base name without .cfg */
+    dc_dataset_config dataset;
+    dc_model_config model;
+    dc_train_config train;
+    dc_grid_config grid;
+    char *output;          /* results path, resolved (default results/<name>.h5 in the cwd) */
+} dc_sweep;
+
+/* One `--set key.path=value` override as given on the command line. */
+typedef struct dc_override {
+    const char *assignment;   /* "train.epochs=2" */
+} dc_override;
+
+/* Loads and validates path, applying overrides in order. On error, err names file, line and key
+ * ("--set" overrides are named as "--set train.epochs"). sweep is zeroed first and must be freed
+ * with dc_sweep_free even on error. */
+int dc_sweep_load(dc_sweep *sweep, const char *path, const dc_override *overrides, int n_overrides,
+                  dc_error *err);
+void dc_sweep_free(dc_sweep *sweep);
+
+#endif

@@ -1,0 +1,33 @@
+/* MODEL.md metrics of one split, accumulated batch by batch in double precision: energy MAE/RMSE
+ * over molecules, force MAE/RMSE over components, EFwT (|dE| <= 0.02 and max |dF| component <=
+ * 0.03 per molecule). Inputs are in the dataset's units (predictions already mapped back). */
+#ifndef DCSWEEP_METRICS_H
+#define DCSWEEP_METRICS_H
+
+#include <stdint.h>
+
+#include "dcsweep/train/trainer.h"
+
+#define DC_EFWT_ENERGY 0.02  /* eV */
+#define DC_EFWT_FORCE 0.03   /* eV/Angstrom, per component */
+
+typedef struct dc_metrics_acc {
+    int64_t n_mol;           /* molecules seen */
+    int64_t n_components;    /* force components seen (3 per atom) */
+    int64_t n_within;        /* molecules within both EFwT thresholds */
+    double sum_abs_e, sum_sq_e;
+    double sum_abs_f, sum_sq_f;
+} dc_metrics_acc;
+
+void dc_metrics_reset(dc_metrics_acc *acc);
+
+/* One batch: n_mol molecules, n_atoms atoms with molecule index mol[n_atoms] (local, 0..n_mol-1);
+ * energies [n_mol] and forces [n_atoms][3], predicted and true. */
+void dc_metrics_add(dc_metrics_acc *acc, int n_mol, int n_atoms, const int *mol,
+                    const double *pred_energy, const double *true_energy, const double *pred_forces,
+                    const double *true_forces);
+
+/* The split's metrics; NaN for an empty split. */
+void dc_metrics_finish(const dc_metrics_acc *acc, dc_split_metrics *out);
+
+#endif

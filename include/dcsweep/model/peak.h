@@ -1,0 +1,12 @@
+/* The machine's yardstick for the benchmarks: what one core can do in a float32 oneDNN matmul,
+ * measured in the same binary, so that an engine's GFLOP/s can be quoted as a fraction of it. */
+#ifndef DCSWEEP_MODEL_PEAK_H
+#define DCSWEEP_MODEL_PEAK_H
+
+#include "dcsweep/core/error.h"
+
+/* GFLOP/s of a float32 oneDNN matmul of size n x n x n (e.g. 2048), the best of `repeats` timed
+ * executions after one warm-up. Threads are oneDNN's (OMP_NUM_THREADS, read at first use). */
+int dc_dnnl_matmul_peak_gflops(int n, int repeats, double *gflops, dc_error *err);
+
+#endif

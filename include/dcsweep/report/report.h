@@ -1,0 +1,150 @@
+/* Post-hoc analysis of a results file: per-configuration summaries, main effects, paired
+ * comparisons against a baseline, the best configuration per metric, and the t distribution the
+ * confidence intervals need. Aggregation only: the `report` command does every bit of printing.
+ *
+ * A configuration is a grid point without its seed: (irelu_scale, extent, rescaling). Only runs
+ * with status done have metrics; diverged, failed and pending runs are counted, never averaged, so
+ * a partial file (a sweep still running, or one shard) gives a valid report of what is there.
+ * Knows nothing of MPI (files are opened serially) or oneDNN. */
+#ifndef DCSWEEP_REPORT_H
+#define DCSWEEP_REPORT_H
+
+#include <stdint.h>
+
+#include "dcsweep/config/config.h"
+#include "dcsweep/core/error.h"
+#include "dcsweep/core/stats.h"
+
+/* The per-run metrics, in the order of the /runs columns. */
+typedef enum {
+    DC_METRIC_VAL_ENERGY_MAE = 0,
+    DC_METRIC_VAL_ENERGY_RMSE,
+    DC_METRIC_VAL_FORCE_MAE,
+    DC_METRIC_VAL_FORCE_RMSE,
+    DC_METRIC_VAL_EFWT,
+    DC_METRIC_TEST_ENERGY_MAE,
+    DC_METRIC_TEST_ENERGY_RMSE,
+    DC_METRIC_TEST_FORCE_MAE,
+    DC_METRIC_TEST_FORCE_RMSE,
+    DC_METRIC_TEST_EFWT,
+    DC_N_METRICS,
+} dc_metric;
+
+/* What a metric measures, for its unit. */
+typedef enum { DC_METRIC_ENERGY = 0, DC_METRIC_FORCE = 1, DC_METRIC_FRACTION = 2 } dc_metric_kind;
+
+const char *dc_metric_name(dc_metric m);  /* the /runs column name: "test_force_mae", ... */
+int dc_metric_parse(const char *s, dc_metric *out);  /* 0 on success, -1 unknown */
+dc_metric_kind dc_metric_kind_of(dc_metric m);
+int dc_metric_higher_is_better(dc_metric m);  /* EFwT: 1; errors: 0 */
+
+/* ---- the report ---- */
+
+/* A configuration's factors. irelu_scale is NaN when extent is none (the scale does not apply). */
+typedef struct dc_report_key {
+    double irelu_scale;
+    dc_extent extent;
+    dc_rescaling rescaling;
+} dc_report_key;
+
+typedef struct dc_report_config {
+    dc_report_key key;
+    int n_runs;                    /* rows of this configuration (one per seed) */
+    int n_done, n_diverged, n_failed, n_pending;
+    double mean[DC_N_METRICS];     /* over done runs; NaN when none */
+    double sd[DC_N_METRICS];       /* sample sd over done runs; NaN when fewer than 2 */
+} dc_report_config;
+
+/* The factors a main effect is computed for. */
+typedef enum { DC_FACTOR_IRELU_SCALE = 0, DC_FACTOR_EXTENT = 1, DC_FACTOR_RESCALING = 2,
+               DC_N_FACTORS = 3 } dc_factor;
+
+const char *dc_factor_name(dc_factor f);  /* "irelu_scale" | "extent" | "rescaling" */
+
+/* One level of a factor. mean = the mean over the configurations at this level that have at least
+ * one done run of their per-configuration mean (each configuration weighs the same, however many
+ * seeds finished). Configurations with extent none have no scale and are not part of any
+ * irelu_scale level. */
+typedef struct dc_report_effect {
+    dc_factor factor;
+    dc_report_key level;   /* only the factor's own field is meaningful */
+    int n_configs;         /* configurations averaged (with a done run) */
+    int n_configs_total;   /* configurations at this level */
+    double mean;           /* NaN when n_configs is 0 */
+} dc_report_effect;
+
+/* A configuration against the baseline on the report's metric: differences config - baseline
+ * per seed, over the seeds done in both. */
+typedef struct dc_report_paired {
+    int config;            /* index into configs */
+    dc_paired_stats stats;
+} dc_report_paired;
+
+/* Which configuration(s) --baseline names: any subset of the three factors. */
+typedef struct dc_report_baseline {
+    int has_scale, has_extent, has_rescaling;
+    dc_report_key key;
+} dc_report_baseline;
+
+typedef struct dc_report {
+    char *sweep_name;      /* the file's attributes ("" when absent) */
+    char *energy_unit;
+    char *length_unit;
+    char *force_unit;      /* "<energy>/<length>" */
+    int epochs;
+    int n_runs;
+    int n_done, n_diverged, n_failed, n_pending;
+
+    int n_configs;
+    dc_report_config *configs;   /* [n_configs] in order of first appearance in /runs */
+
+    dc_metric metric;            /* of the main effects and the paired comparisons */
+    int n_effects;
+    dc_report_effect *effects;   /* factor by factor, levels in order of first appearance */
+
+    int baseline;                /* index into configs; -1 when there is no paired section */
+    int n_paired;
+    dc_report_paired *paired;    /* every configuration but the baseline, in config order */
+
+    int best[DC_N_METRICS];      /* per metric, the configuration with the best mean; -1 if none */
+
+    /* The runs themselves (for paired statistics and for tests). */
+    int *run_config;             /* [n_runs] configuration index of each row */
+    int64_t *run_seed;           /* [n_runs] */
+    int *run_status;             /* [n_runs] dc_run_status */
+    double *run_metrics;         /* [n_runs][DC_N_METRICS]; NaN unless done */
+} dc_report;
+
+/* Parses "extent=none,rescaling=power10" (keys: c or irelu_scale, extent, rescaling; each at most
+ * once). DC_ERR_INPUT with a one-line message for anything else. */
+int dc_report_baseline_parse(const char *spec, dc_report_baseline *out, dc_error *err);
+
+/* The default baseline: extent none with rescaling power10 (the paper's original setting). */
+void dc_report_baseline_default(dc_report_baseline *out);
+
+/* "extent=none,rescaling=power10" form of a baseline (buf of cap bytes). */
+void dc_report_baseline_format(const dc_report_baseline *b, char *buf, size_t cap);
+
+/* Loads path (a results file, read serially) and computes everything for metric. baseline NULL
+ * means the default, and a default that is not in the grid only leaves the paired section out
+ * (report->baseline = -1); a given baseline that matches no configuration, or several, is
+ * DC_ERR_INPUT. So is a missing file, or one that is not a results file (for a report, every one
+ * of these is a wrong argument). report is zeroed first; free it with dc_report_free even on
+ * error. */
+int dc_report_load(dc_report *report, const char *path, dc_metric metric,
+                   const dc_report_baseline *baseline, dc_error *err);
+
+/* The same from rows already in memory (tests): n rows of factors, seeds, statuses and
+ * metrics [n][DC_N_METRICS] (read only where the status is done). Units are copied. report is
+ * zeroed first; free it with dc_report_free even on error. */
+int dc_report_compute(dc_report *report, int n, const dc_report_key *keys, const int64_t *seeds,
+                      const int *statuses, const double *metrics, const char *energy_unit,
+                      const char *length_unit, dc_metric metric,
+                      const dc_report_baseline *baseline, dc_error *err);
+
+void dc_report_free(dc_report *report);
+
+/* The scale of a configuration as the tables show it: "%g" of c, or "-" for extent none. */
+void dc_report_key_format_scale(const dc_report_key *key, char *buf, size_t cap);
+
+#endif

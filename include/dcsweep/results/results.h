@@ -1,0 +1,132 @@
+/* The results file: one HDF5 file per sweep (docs/results-format.md).
+ *
+ *   /runs            [n_runs] compound, one row per grid point (dc_results_row)
+ *   /curves/<name>   [n_runs][epochs] float64 per dc_curve (dc_curve_name), NaN where not reached
+ *   /rescaling       [5] compound (method, shift, scale) of the training energies
+ *   root attributes  sweep_text, sweep_sha256, dataset_sha256, dcsweep_version, created, units,
+ *                    format_version, n_runs, epochs
+ *
+ * Every dataset is created at once, contiguous and fully preallocated (fill: NaN, "pending"), and
+ * the metadata is flushed: afterwards only raw data is written, into space that already exists, so
+ * a process killed at any moment cannot corrupt the file's metadata. A run's row is written in two
+ * steps, metrics and curves first and its status last (dc_results_write_run), so a row never reads
+ * "done" without its metrics.
+ *
+ * With a communicator (not MPI_COMM_NULL) the file uses the MPI-IO driver: create, open and close
+ * are collective; writing and reading rows are independent (any one rank, any row). With
+ * MPI_COMM_NULL it is an ordinary serial file (status, merge, tests). Knows nothing of training. */
+#ifndef DCSWEEP_RESULTS_H
+#define DCSWEEP_RESULTS_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "dcsweep/config/config.h"
+#include "dcsweep/core/error.h"
+#include "dcsweep/config/grid.h"
+#include "dcsweep/data/rescale.h"
+#include "dcsweep/train/trainer.h"
+
+#define DC_RESULTS_FORMAT_VERSION 1
+
+/* Fixed string lengths of the /runs columns (null-padded, not necessarily null-terminated on
+ * disk; the in-memory row keeps one more byte so it always is). */
+#define DC_RESULTS_NAME_LEN 16
+#define DC_RESULTS_ERROR_LEN 256
+#define DC_RESULTS_HOST_LEN 64
+
+/* One /runs row in memory. The file's compound type has these members under these names (the
+ * metrics as val_energy_mae, ..., test_efwt); see docs/results-format.md. */
+typedef struct dc_results_row {
+    int32_t run;                          /* grid index */
+    double irelu_scale;                   /* NaN when extent is none */
+    char extent[DC_RESULTS_NAME_LEN + 1];
+    char rescaling[DC_RESULTS_NAME_LEN + 1];
+    char status[DC_RESULTS_NAME_LEN + 1]; /* "pending" | "done" | "diverged" | "failed" */
+    int64_t seed;
+    char error[DC_RESULTS_ERROR_LEN + 1]; /* message of a diverged/failed run, else empty */
+    int32_t rank;                         /* MPI rank that ran it, -1 while pending */
+    char host[DC_RESULTS_HOST_LEN + 1];
+    double wall_seconds;                  /* training + evaluation of the run */
+    double finished;                      /* when the row was written: seconds since 1970 UTC */
+    int32_t epochs_completed;
+    int32_t diverged_epoch;               /* 1-based, 0 if none */
+    dc_split_metrics val, test;           /* NaN unless done */
+} dc_results_row;
+
+/* What a new file records besides its rows. */
+typedef struct dc_results_meta {
+    const char *sweep_name;      /* dc_sweep.name */
+    const char *sweep_text;      /* full text of the sweep file */
+    const char *sweep_effective; /* dc_sweep.effective: the canonical values that were hashed */
+    const char *sweep_sha256;    /* dc_sweep.sha256 */
+    const char *dataset_sha256;  /* "<hex>  <path>\n" per dataset file (sha256sum -c format) */
+    const char *created;         /* ISO 8601 UTC, e.g. "2024-05-01T12:00:00Z" */
+    const char *energy_unit;
+    const char *length_unit;
+    int n_runs;
+    int epochs;
+    dc_rescale rescaling[DC_N_RESCALINGS];  /* by method; NaN shift/scale where it failed */
+    const char *shard;           /* "K/N" in a shard file (shard.h): attribute `shard`; else NULL */
+} dc_results_meta;
+
+/* What identifies an existing file's sweep (dc_results_probe). */
+typedef struct dc_results_info {
+    int format_version;
+    int n_runs;
+    int epochs;
+    char sweep_sha256[65];
+} dc_results_info;
+
+typedef struct dc_results dc_results;
+
+/* Creates path (truncating any existing file), writes the metadata and the rows (the grid's
+ * factors, status pending), and flushes. rows [meta->n_runs] must be identical on every rank;
+ * the first rank of comm writes them. Collective over comm unless it is MPI_COMM_NULL. */
+int dc_results_create(dc_results **res, const char *path, const dc_results_meta *meta,
+                      const dc_results_row *rows, MPI_Comm comm, dc_error *err);
+
+/* Opens an existing file for reading (writable = 0) or writing rows (writable = 1). Fails with
+ * DC_ERR_INPUT if it is not a dcsweep results file of this format. Collective over comm. */
+int dc_results_open(dc_results **res, const char *path, int writable, MPI_Comm comm,
+                    dc_error *err);
+
+/* Closes (collective over the communicator of open/create) and frees; res may be NULL. */
+int dc_results_close(dc_results *res, dc_error *err);
+
+/* Serial: the identity of an existing file. DC_ERR_IO if it cannot be opened as HDF5,
+ * DC_ERR_INPUT if it is HDF5 but not a dcsweep results file. */
+int dc_results_probe(const char *path, dc_results_info *info, dc_error *err);
+
+int dc_results_n_runs(const dc_results *res);
+int dc_results_epochs(const dc_results *res);
+
+/* Writes run row->run: every curve row (curves [DC_N_CURVES][epochs], NULL leaves them), then the
+ * row with status "pending", forces both to storage, then the status alone. Independent: the
+ * calling rank only touches this row. */
+int dc_results_write_run(dc_results *res, const dc_results_row *row, const double *curves,
+                         dc_error *err);
+
+/* Reads rows [first, first + n) into rows[0..n). Independent. */
+int dc_results_read_rows(dc_results *res, int first, int n, dc_results_row *rows, dc_error *err);
+
+/* Reads the whole curve c: out [n_runs][epochs]. Independent. */
+int dc_results_read_curve(dc_results *res, dc_curve c, double *out, dc_error *err);
+
+/* A string attribute of the root group (sweep_text, sweep_sha256, ...): *out is malloc'd. */
+int dc_results_read_attr_string(dc_results *res, const char *name, char **out, dc_error *err);
+
+/* The rescaling statistics recorded at creation, indexed by method. */
+int dc_results_read_rescaling(dc_results *res, dc_rescale out[DC_N_RESCALINGS], dc_error *err);
+
+/* A pending row for a grid point: factors filled, status pending, metrics NaN, rank -1. */
+void dc_results_row_init(dc_results_row *row, const dc_run *run);
+
+/* The status of a row: stored as dc_run_status_name; -1 for an unknown name. */
+int dc_results_status_parse(const char *name);
+
+/* "<hex>  <path>\n" for each dataset file the sweep reads, in the order train, validation, test,
+ * file (unused ones skipped); *out is malloc'd. Reads every file whole. */
+int dc_results_dataset_digest(const dc_dataset_config *dataset, char **out, dc_error *err);
+
+#endif

@@ -1,0 +1,42 @@
+/* Progress output of `dcsweep run`: one line per finished run, or a live bar (\r) on a terminal,
+ * and a summary at the end. Prints only to the FILE* it is given; knows nothing of MPI. */
+#ifndef DCSWEEP_PROGRESS_H
+#define DCSWEEP_PROGRESS_H
+
+#include <stdio.h>
+
+#include "dcsweep/results/results.h"
+
+typedef struct dc_progress {
+    FILE *out;
+    int tty;                /* live bar instead of lines */
+    int n_runs;             /* grid size */
+    int n_todo;             /* runs this session will train */
+    int n_before;           /* rows already finished when the session started */
+    int finished;           /* runs finished this session */
+    int count[4];           /* this session, by dc_run_status */
+    double t0;              /* monotonic seconds at init */
+    const char *energy_unit, *length_unit;
+    int bar_shown;          /* a bar line is on screen and must be ended before other output */
+} dc_progress;
+
+void dc_progress_init(dc_progress *p, FILE *out, int tty, int n_runs, int n_todo, int n_before,
+                      const char *energy_unit, const char *length_unit);
+
+/* A run finished (its row as written). */
+void dc_progress_run(dc_progress *p, const dc_results_row *row);
+
+/* A free-form line (clears the bar first). */
+void dc_progress_note(dc_progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Seconds since init. */
+double dc_progress_elapsed(const dc_progress *p);
+
+/* Counts every row of the file by status and prints the closing summary. cpu_share < 0: unknown. */
+void dc_progress_summary(dc_progress *p, const char *sweep_name, const char *path,
+                         const dc_results_row *rows, int n_rows, double cpu_share);
+
+/* "12.3s", "4m05s", "2h03m" */
+void dc_format_duration(char *out, size_t size, double seconds);
+
+#endif

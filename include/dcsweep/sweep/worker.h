@@ -1,0 +1,86 @@
+/* A worker: trains the runs the coordinator hands it and writes each one's row of the results
+ * file itself (independent parallel HDF5 I/O), then reports the row to the coordinator.
+ *
+ * Messages (all on the sweep's communicator, rank 0 is the coordinator):
+ *   worker -> 0  DC_TAG_REPORT  dc_report: "ready", a finished run, an abandoned run, or a fatal error;
+ *                               every report asks for the next run
+ *   0 -> worker  DC_TAG_ASSIGN  int: the next run's grid index, or -1: stop
+ *   0 -> worker  DC_TAG_ABORT   empty: abandon the run in progress (the sweep is being stopped)
+ * Neither side blocks in MPI while waiting (Open MPI busy-polls a blocking receive): they test,
+ * then sleep a few milliseconds. */
+#ifndef DCSWEEP_WORKER_H
+#define DCSWEEP_WORKER_H
+
+#include <mpi.h>
+
+#include "dcsweep/config/config.h"
+#include "dcsweep/core/error.h"
+#include "dcsweep/config/grid.h"
+#include "dcsweep/data/rescale.h"
+#include "dcsweep/results/results.h"
+#include "dcsweep/train/trainer.h"
+
+/* What trains a run: the real trainer (dc_trainer_ops_real, in cmd_run.c) or a test's fake. The
+ * functions have the meaning of trainer.h's dc_trainer_create/destroy/run/rescale. */
+typedef struct dc_trainer_ops {
+    int (*create)(void **state, const dc_sweep *sweep, dc_error *err);
+    void (*destroy)(void *state);
+    int (*run)(void *state, const dc_run *run, dc_run_result *result, dc_epoch_fn on_epoch,
+               void *ctx, dc_error *err);
+    int (*rescale)(void *state, dc_rescaling method, dc_rescale *out, dc_error *err);
+} dc_trainer_ops;
+
+enum { DC_TAG_REPORT = 101, DC_TAG_ASSIGN = 102, DC_TAG_ABORT = 103 };
+
+typedef enum {
+    DC_REPORT_READY = 0,     /* first request: no run yet */
+    DC_REPORT_FINISHED = 1,  /* row written (done, diverged or failed) */
+    DC_REPORT_ABANDONED = 2, /* stopped by a signal or DC_TAG_ABORT: the run stays pending */
+    DC_REPORT_FATAL = 3,     /* the worker cannot go on: row has status failed and the message */
+} dc_report_kind;
+
+/* Sent as bytes: ranks of one job share one architecture and one build. */
+typedef struct dc_report {
+    int kind;           /* dc_report_kind */
+    int run;            /* grid index, -1 with READY */
+    dc_results_row row; /* what was written (FINISHED, FATAL) */
+} dc_report;
+
+typedef struct dc_worker {
+    const dc_sweep *sweep;
+    const dc_grid *grid;
+    const dc_trainer_ops *ops;
+    void *trainer;          /* ops->create's state */
+    dc_results *results;
+    MPI_Comm comm;          /* MPI_COMM_NULL: alone, nobody to hear from */
+    int rank;
+    char host[DC_RESULTS_HOST_LEN + 1];
+    int aborted;            /* DC_TAG_ABORT received during the current run */
+} dc_worker;
+
+/* Fills w; the trainer is created by the caller (ops->create) and owned by it. */
+int dc_worker_init(dc_worker *w, const dc_sweep *sweep, const dc_grid *grid, const dc_trainer_ops *ops,
+                   void *trainer, dc_results *results, MPI_Comm comm, dc_error *err);
+
+/* Trains grid run `run_index`, writes its row (status last) unless it was abandoned, and describes
+ * the outcome in report. An error return means the worker is unusable (report kind FATAL, its row
+ * recorded as failed when that was still possible). */
+int dc_worker_do_run(dc_worker *w, int run_index, dc_report *report, dc_error *err);
+
+/* The worker side of the protocol above, until the coordinator says stop. */
+int dc_worker_loop(dc_worker *w, dc_error *err);
+
+/* Sleeping between polls with backoff: 0.5 ms after activity (answers are fast when the sweep is
+ * busy), doubling up to 10 ms while nothing happens (an idle rank costs nothing measurable).
+ * A sleep returns early on a signal. */
+typedef struct dc_poll {
+    long ns;  /* next sleep */
+} dc_poll;
+
+void dc_poll_reset(dc_poll *p);
+void dc_poll_wait(dc_poll *p);
+
+/* Completes a request by testing and sleeping: MPI_Wait would busy-poll a core. */
+int dc_wait_polling(MPI_Request *req, dc_error *err);
+
+#endif

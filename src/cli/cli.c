@@ -1,0 +1,79 @@
+/* The top level: dispatches `dcsweep <command>` and turns errors into exit statuses. */
+#include "dcsweep/cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "dc_version.h"
+
+typedef struct dc_command {
+    const char *name;
+    dc_command_fn fn;   /* NULL: the name is reserved, its issue has not landed */
+    int needs_mpi;
+    const char *summary;
+} dc_command;
+
+static const dc_command commands[] = {
+    {"plan", dc_cmd_plan, 0, "print the expanded grid of a sweep file"},
+    {"validate", dc_cmd_validate, 0, "check a sweep file and load its datasets"},
+    {"train", dc_cmd_train, 0, "train one grid point and print its metrics"},
+    {"run", dc_cmd_run, 1, "run a whole sweep (under mpirun: rank 0 coordinates)"},
+    {"status", dc_cmd_status, 0, "count the runs of a results file by status"},
+    {"merge", dc_cmd_merge, 0, "combine shard results files into one"},
+    {"report", dc_cmd_report, 0, "summarise a results file: means, effects, paired comparisons"},
+    {"bench", dc_cmd_bench, 0, "time training steps on a sweep's model and data"},
+};
+#define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
+
+static const dc_command *find_command(const char *name)
+{
+    for (int i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0) return &commands[i];
+    return NULL;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: dcsweep <command> [options]\n\n"
+                 "Ablation sweeps for derivative-constrained SchNet training (IReLU scale, replacement\n"
+                 "extent, label rescaling, seeds), distributed over MPI, results in one HDF5 file.\n\n"
+                 "commands:\n");
+    for (int i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-9s %s%s\n", commands[i].name, commands[i].summary,
+                commands[i].fn ? "" : " (not available yet)");
+    fprintf(out, "\n`dcsweep <command> --help` describes a command; `dcsweep --version` prints the version.\n");
+}
+
+int dc_cli_needs_mpi(int argc, char **argv)
+{
+    if (argc < 2) return 0;
+    const dc_command *cmd = find_command(argv[1]);
+    return cmd && cmd->fn && cmd->needs_mpi;
+}
+
+int dc_cli_run(int argc, char **argv, MPI_Comm comm)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        printf("dcsweep %s\n", DC_VERSION);
+        return 0;
+    }
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    const dc_command *cmd = find_command(name);
+    if (!cmd) {
+        fprintf(stderr, "dcsweep: unknown command '%s' (see dcsweep --help)\n", name);
+        return 2;
+    }
+    if (!cmd->fn) {
+        fprintf(stderr, "dcsweep: '%s' is not available in this version yet\n", name);
+        return 2;
+    }
+    return cmd->fn(argc - 1, argv + 1, comm);
+}

@@ -1,0 +1,132 @@
+/* `dcsweep report`: summarise a results file (options, loading, choice of format). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_report.h"
+#include "dcsweep/cli/cli.h"
+#include "dcsweep/report/report.h"
+
+static const char report_help[] =
+    "usage: dcsweep report RESULTS.h5 [--metric METRIC] [--format table|markdown|csv|json]\n"
+    "                      [--baseline KEY=VALUE[,KEY=VALUE...]]\n"
+    "\n"
+    "Summarises a results file (complete, partial or merged): per configuration (grid point without\n"
+    "its seed) the runs done, diverged, failed and pending, and the mean and sample standard deviation\n"
+    "over done seeds of the test and validation metrics; the main effect of each factor on METRIC;\n"
+    "paired comparisons of every configuration with a baseline on METRIC; the best configuration per\n"
+    "metric. Diverged, failed and pending runs are counted, never averaged.\n"
+    "\n"
+    "  main effect of a level  = mean, over the configurations at that level with a done run, of\n"
+    "                            their per-configuration mean (extent none has no IReLU scale and is\n"
+    "                            not part of the scale's levels)\n"
+    "  paired difference       = mean over seeds done in both of METRIC(config, seed) -\n"
+    "                            METRIC(baseline, seed), 95% CI from Student's t with n-1 df\n"
+    "\n"
+    "options:\n"
+    "  --metric METRIC     metric of the main effects and paired comparisons (default test_force_mae):\n"
+    "                      {val,test}_{energy_mae,energy_rmse,force_mae,force_rmse,efwt}\n"
+    "  --format FORMAT     table (default, 100 columns), markdown (pipe tables), csv (one table with\n"
+    "                      a `section` column), json ({configurations, main_effects, paired, best})\n"
+    "  --baseline SPEC     the configuration to compare with: keys c, extent, rescaling (default\n"
+    "                      extent=none,rescaling=power10; without it the paired section is left out\n"
+    "                      when the grid lacks that configuration); it must match exactly one\n"
+    "  --help              print this text\n"
+    "\n"
+    "examples:\n"
+    "  dcsweep report results/quickstart.h5\n"
+    "  dcsweep report results/quickstart.h5 --metric test_energy_mae --format markdown\n"
+    "  dcsweep report results/ablation.h5 --baseline extent=none,rescaling=standard --format json\n";
+
+typedef struct report_options {
+    const char *path, *metric, *format, *baseline;
+    int help;
+} report_options;
+
+/* "--name value" or "--name=value"; 1 when arg is this option (value NULL if missing). */
+static int take_value(const char *arg, const char *name, int argc, char **argv, int *i,
+                      const char **value)
+{
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) != 0) return 0;
+    if (arg[n] == '=') *value = arg + n + 1;
+    else if (arg[n] == '\0') *value = *i + 1 < argc ? argv[++*i] : NULL;
+    else return 0;
+    return 1;
+}
+
+static int parse_options(report_options *o, int argc, char **argv, dc_error *err)
+{
+    int rc = DC_OK, done = 0;
+    memset(o, 0, sizeof *o);
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *value = NULL, **slot = NULL;
+        if (done || arg[0] != '-' || arg[1] == '\0') {
+            if (o->path) DC_FAIL(DC_ERR_INPUT, "report: unexpected argument '%s' (one results file only)", arg);
+            o->path = arg;
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) done = 1;
+        else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) o->help = 1;
+        else if (take_value(arg, "--metric", argc, argv, &i, &value)) slot = &o->metric;
+        else if (take_value(arg, "--format", argc, argv, &i, &value)) slot = &o->format;
+        else if (take_value(arg, "--baseline", argc, argv, &i, &value)) slot = &o->baseline;
+        else DC_FAIL(DC_ERR_INPUT, "report: unknown option '%s' (see dcsweep report --help)", arg);
+        if (slot) {
+            if (!value || !*value) DC_FAIL(DC_ERR_INPUT, "report: %.*s needs a value", (int)strcspn(arg, "="), arg);
+            *slot = value;
+        }
+    }
+    if (!o->path && !o->help)
+        DC_FAIL(DC_ERR_INPUT, "report: missing the results file (usage: dcsweep report RESULTS.h5; see --help)");
+cleanup:
+    return rc;
+}
+
+static int parse_metric(const char *name, dc_metric *out, dc_error *err)
+{
+    if (dc_metric_parse(name, out) == 0) return DC_OK;
+    char valid[512];
+    size_t len = 0;
+    for (int m = 0; m < DC_N_METRICS && len < sizeof valid; m++)
+        len += (size_t)snprintf(valid + len, sizeof valid - len, "%s%s", m ? ", " : "",
+                                dc_metric_name((dc_metric)m));
+    return dc_error_set(err, DC_ERR_INPUT, "report: unknown metric '%s' (valid: %s)", name, valid);
+}
+
+int dc_cmd_report(int argc, char **argv, MPI_Comm comm)
+{
+    (void)comm;
+    int rc = DC_OK;
+    dc_error e = {0}, *err = &e;
+    report_options o;
+    dc_report report;
+    memset(&report, 0, sizeof report);
+    DC_TRY(parse_options(&o, argc, argv, err));
+    if (o.help) {
+        fputs(report_help, stdout);
+        goto cleanup;
+    }
+    dc_metric metric = DC_METRIC_TEST_FORCE_MAE;
+    if (o.metric) DC_TRY(parse_metric(o.metric, &metric, err));
+    const char *format = o.format ? o.format : "table";
+    if (strcmp(format, "table") && strcmp(format, "markdown") && strcmp(format, "csv") && strcmp(format, "json"))
+        DC_FAIL(DC_ERR_INPUT, "report: unknown format '%s' (table, markdown, csv or json)", format);
+    dc_report_baseline baseline;
+    if (o.baseline) DC_TRY(dc_report_baseline_parse(o.baseline, &baseline, err));
+    DC_TRY(dc_report_load(&report, o.path, metric, o.baseline ? &baseline : NULL, err));
+
+    char spec[128] = "";
+    if (report.baseline >= 0) {
+        if (!o.baseline) dc_report_baseline_default(&baseline);
+        dc_report_baseline_format(&baseline, spec, sizeof spec);
+    }
+    report_source src = {o.path, report.baseline >= 0 ? spec : NULL};
+    if (strcmp(format, "json") == 0) report_print_json(stdout, &report, &src);
+    else if (strcmp(format, "csv") == 0) report_print_csv(stdout, &report, &src);
+    else DC_TRY(report_print_tables(stdout, &report, &src, strcmp(format, "markdown") == 0, err));
+    if (fflush(stdout) != 0) DC_FAIL(DC_ERR_IO, "report: cannot write the output");
+cleanup:
+    dc_report_free(&report);
+    return rc == DC_OK ? 0 : dc_cli_report(err);
+}

@@ -1,0 +1,27 @@
+/* The output formats of `dcsweep report` (not a public interface): the command parses its options
+ * and computes a dc_report; these functions print it. */
+#ifndef DCSWEEP_CMD_REPORT_H
+#define DCSWEEP_CMD_REPORT_H
+
+#include <stdio.h>
+
+#include "dcsweep/core/error.h"
+#include "dcsweep/report/report.h"
+
+/* What the outputs say about where the numbers came from. */
+typedef struct report_source {
+    const char *path;
+    const char *baseline_spec;  /* as chosen ("extent=none,rescaling=power10"), or NULL */
+} report_source;
+
+/* Aligned text for a terminal (100 columns) or pipe tables for markdown. */
+int report_print_tables(FILE *out, const dc_report *r, const report_source *src, int markdown,
+                        dc_error *err);
+
+/* One CSV table with a `section` column (tidy: one row per number set). */
+void report_print_csv(FILE *out, const dc_report *r, const report_source *src);
+
+/* One JSON object: configurations, main_effects, paired, best. */
+void report_print_json(FILE *out, const dc_report *r, const report_source *src);
+
+#endif

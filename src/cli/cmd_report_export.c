@@ -1,0 +1,264 @@
+/* `dcsweep report` for scripts: CSV (one tidy table with a `section` column) and JSON.
+ *
+ * Values are the raw numbers at full precision (the shortest decimal that reads back as the same
+ * double), EFwT as a fraction, missing values empty (CSV) or null (JSON). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dcsweep/core/json_out.h"
+#include "cmd_report.h"
+#include "dcsweep/config/config.h"
+
+/* The shortest %g that reads back as the same double; "" for NaN/Inf (the caller says null). */
+static void format_double(char *out, size_t size, double v)
+{
+    if (!isfinite(v)) {
+        out[0] = '\0';
+        return;
+    }
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(out, size, "%.*g", digits, v);
+        if (strtod(out, NULL) == v) return;
+    }
+}
+
+static const char *unit_of(const dc_report *r, dc_metric m)
+{
+    switch (dc_metric_kind_of(m)) {
+    case DC_METRIC_ENERGY: return r->energy_unit;
+    case DC_METRIC_FORCE: return r->force_unit;
+    default: return "fraction";
+    }
+}
+
+/* ---- CSV ---- */
+
+static const char csv_header[] =
+    "section,metric,unit,irelu_scale,extent,rescaling,factor,level,n_configs,n_runs,n_done,"
+    "n_diverged,n_failed,n_pending,n,mean,sd,t,ci_low,ci_high,excludes_zero\n";
+
+/* A CSV field for a number: empty when missing. */
+static void csv_num(FILE *out, double v)
+{
+    char buf[40];
+    format_double(buf, sizeof buf, v);
+    fprintf(out, ",%s", buf);
+}
+
+/* Our names and units never hold commas or quotes, but a unit comes from the file: quote it. */
+static void csv_text(FILE *out, const char *s)
+{
+    fputs(",\"", out);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static void csv_key(FILE *out, const dc_report_key *k)
+{
+    csv_num(out, k->irelu_scale);
+    fprintf(out, ",%s,%s", dc_extent_name(k->extent), dc_rescaling_name(k->rescaling));
+}
+
+/* One configuration's counts, mean and sd of metric m: the rows of two sections. */
+static void csv_config_row(FILE *out, const char *section, const dc_report *r,
+                           const dc_report_config *c, dc_metric m)
+{
+    fprintf(out, "%s,%s", section, dc_metric_name(m));
+    csv_text(out, unit_of(r, m));
+    csv_key(out, &c->key);
+    fprintf(out, ",,,,%d,%d,%d,%d,%d,%d", c->n_runs, c->n_done, c->n_diverged, c->n_failed,
+            c->n_pending, c->n_done);
+    csv_num(out, c->mean[m]);
+    csv_num(out, c->sd[m]);
+    fputs(",,,,\n", out);
+}
+
+void report_print_csv(FILE *out, const dc_report *r, const report_source *src)
+{
+    (void)src;
+    fputs(csv_header, out);
+    for (int i = 0; i < r->n_configs; i++) {
+        const dc_report_config *c = &r->configs[i];
+        for (int m = 0; m < DC_N_METRICS; m++) {
+            csv_config_row(out, "configurations", r, c, (dc_metric)m);
+        }
+    }
+    for (int i = 0; i < r->n_effects; i++) {
+        const dc_report_effect *e = &r->effects[i];
+        fprintf(out, "main_effects,%s", dc_metric_name(r->metric));
+        csv_text(out, unit_of(r, r->metric));
+        fprintf(out, ",,,,%s,", dc_factor_name(e->factor));
+        if (e->factor == DC_FACTOR_IRELU_SCALE) {
+            char buf[40];
+            format_double(buf, sizeof buf, e->level.irelu_scale);
+            fputs(buf, out);
+        } else {
+            fputs(e->factor == DC_FACTOR_EXTENT ? dc_extent_name(e->level.extent)
+                                                : dc_rescaling_name(e->level.rescaling), out);
+        }
+        fprintf(out, ",%d,,,,,,", e->n_configs);
+        csv_num(out, e->mean);
+        fputs(",,,,,\n", out);
+    }
+    if (r->baseline >= 0) {
+        fprintf(out, "baseline,%s", dc_metric_name(r->metric));
+        csv_text(out, unit_of(r, r->metric));
+        csv_key(out, &r->configs[r->baseline].key);
+        fputs(",,,,,,,,,,,,,,,\n", out);
+    }
+    for (int i = 0; i < r->n_paired; i++) {
+        const dc_report_paired *p = &r->paired[i];
+        fprintf(out, "paired,%s", dc_metric_name(r->metric));
+        csv_text(out, unit_of(r, r->metric));
+        csv_key(out, &r->configs[p->config].key);
+        fprintf(out, ",,,,,,,,,%d", p->stats.n);
+        csv_num(out, p->stats.mean);
+        csv_num(out, p->stats.sd);
+        csv_num(out, p->stats.t);
+        csv_num(out, p->stats.ci_low);
+        csv_num(out, p->stats.ci_high);
+        fprintf(out, ",%s\n", p->stats.n < 2 ? "" : p->stats.excludes_zero ? "true" : "false");
+    }
+    for (int m = 0; m < DC_N_METRICS; m++) {
+        int b = r->best[m];
+        if (b < 0) continue;
+        const dc_report_config *c = &r->configs[b];
+        csv_config_row(out, "best", r, c, (dc_metric)m);
+    }
+}
+
+/* ---- JSON ---- */
+
+
+static void json_num(FILE *out, double v)
+{
+    char buf[40];
+    format_double(buf, sizeof buf, v);
+    fputs(buf[0] ? buf : "null", out);
+}
+
+static void json_key(FILE *out, const dc_report_key *k)
+{
+    fputs("\"irelu_scale\": ", out);
+    json_num(out, k->irelu_scale);
+    fprintf(out, ", \"extent\": \"%s\", \"rescaling\": \"%s\"", dc_extent_name(k->extent),
+            dc_rescaling_name(k->rescaling));
+}
+
+static void json_metric_map(FILE *out, const double *v)
+{
+    fputc('{', out);
+    for (int m = 0; m < DC_N_METRICS; m++) {
+        fprintf(out, "%s\"%s\": ", m ? ", " : "", dc_metric_name((dc_metric)m));
+        json_num(out, v[m]);
+    }
+    fputc('}', out);
+}
+
+static void json_counts(FILE *out, const dc_report_config *c)
+{
+    fprintf(out, "\"n_runs\": %d, \"n_done\": %d, \"n_diverged\": %d, \"n_failed\": %d, \"n_pending\": %d",
+            c->n_runs, c->n_done, c->n_diverged, c->n_failed, c->n_pending);
+}
+
+void report_print_json(FILE *out, const dc_report *r, const report_source *src)
+{
+    fputs("{\"file\": ", out);
+    dc_json_string(out, src->path);
+    fputs(", \"sweep_name\": ", out);
+    dc_json_string(out, r->sweep_name);
+    fprintf(out, ", \"epochs\": %d, \"metric\": \"%s\", \"metric_unit\": ", r->epochs,
+            dc_metric_name(r->metric));
+    dc_json_string(out, unit_of(r, r->metric));
+    fputs(", \"units\": {\"energy\": ", out);
+    dc_json_string(out, r->energy_unit);
+    fputs(", \"length\": ", out);
+    dc_json_string(out, r->length_unit);
+    fputs(", \"force\": ", out);
+    dc_json_string(out, r->force_unit);
+    fprintf(out, ", \"efwt\": \"fraction\"}, \"runs\": {\"total\": %d, \"done\": %d, \"diverged\": %d, "
+                 "\"failed\": %d, \"pending\": %d}",
+            r->n_runs, r->n_done, r->n_diverged, r->n_failed, r->n_pending);
+
+    fputs(",\n \"baseline\": ", out);
+    if (r->baseline >= 0) {
+        fputc('{', out);
+        json_key(out, &r->configs[r->baseline].key);
+        fputs(", \"spec\": ", out);
+        dc_json_string(out, src->baseline_spec ? src->baseline_spec : "");
+        fputc('}', out);
+    } else {
+        fputs("null", out);
+    }
+
+    fputs(",\n \"configurations\": [", out);
+    for (int i = 0; i < r->n_configs; i++) {
+        const dc_report_config *c = &r->configs[i];
+        fprintf(out, "%s\n  {", i ? "," : "");
+        json_key(out, &c->key);
+        fputs(", ", out);
+        json_counts(out, c);
+        fputs(", \"mean\": ", out);
+        json_metric_map(out, c->mean);
+        fputs(", \"sd\": ", out);
+        json_metric_map(out, c->sd);
+        fputc('}', out);
+    }
+
+    fputs("],\n \"main_effects\": [", out);
+    for (int i = 0; i < r->n_effects; i++) {
+        const dc_report_effect *e = &r->effects[i];
+        fprintf(out, "%s\n  {\"factor\": \"%s\", \"level\": ", i ? "," : "", dc_factor_name(e->factor));
+        if (e->factor == DC_FACTOR_IRELU_SCALE) json_num(out, e->level.irelu_scale);
+        else if (e->factor == DC_FACTOR_EXTENT) fprintf(out, "\"%s\"", dc_extent_name(e->level.extent));
+        else fprintf(out, "\"%s\"", dc_rescaling_name(e->level.rescaling));
+        fprintf(out, ", \"metric\": \"%s\", \"n_configs\": %d, \"n_configs_total\": %d, \"mean\": ",
+                dc_metric_name(r->metric), e->n_configs, e->n_configs_total);
+        json_num(out, e->mean);
+        fputc('}', out);
+    }
+
+    fputs("],\n \"paired\": [", out);
+    for (int i = 0; i < r->n_paired; i++) {
+        const dc_report_paired *p = &r->paired[i];
+        fprintf(out, "%s\n  {", i ? "," : "");
+        json_key(out, &r->configs[p->config].key);
+        fprintf(out, ", \"metric\": \"%s\", \"n\": %d, \"mean\": ", dc_metric_name(r->metric), p->stats.n);
+        json_num(out, p->stats.mean);
+        fputs(", \"sd\": ", out);
+        json_num(out, p->stats.sd);
+        fputs(", \"t\": ", out);
+        json_num(out, p->stats.t);
+        fputs(", \"ci_low\": ", out);
+        json_num(out, p->stats.ci_low);
+        fputs(", \"ci_high\": ", out);
+        json_num(out, p->stats.ci_high);
+        fprintf(out, ", \"excludes_zero\": %s}",
+                p->stats.n < 2 ? "null" : p->stats.excludes_zero ? "true" : "false");
+    }
+
+    fputs("],\n \"best\": [", out);
+    for (int m = 0; m < DC_N_METRICS; m++) {
+        fprintf(out, "%s\n  {\"metric\": \"%s\", \"higher_is_better\": %s, ", m ? "," : "",
+                dc_metric_name((dc_metric)m), dc_metric_higher_is_better((dc_metric)m) ? "true" : "false");
+        int b = r->best[m];
+        if (b < 0) {
+            fputs("\"irelu_scale\": null, \"extent\": null, \"rescaling\": null, \"n_done\": 0, "
+                  "\"mean\": null, \"sd\": null}", out);
+            continue;
+        }
+        const dc_report_config *c = &r->configs[b];
+        json_key(out, &c->key);
+        fprintf(out, ", \"n_done\": %d, \"mean\": ", c->n_done);
+        json_num(out, c->mean[m]);
+        fputs(", \"sd\": ", out);
+        json_num(out, c->sd[m]);
+        fputc('}', out);
+    }
+    fputs("]}\n", out);
+}

@@ -1,0 +1,155 @@
+/* `dcsweep run SWEEP.cfg`: the whole sweep, under mpirun or alone (include/dcsweep/coordinator.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd_util.h"
+#include "dcsweep/cli/cli.h"
+#include "dcsweep/sweep/coordinator.h"
+#include "dcsweep/config/grid.h"
+#include "dcsweep/train/trainer.h"
+
+static const char run_help[] =
+    "usage: [mpirun -n P] dcsweep run SWEEP.cfg [-o PATH] [--retry-failed] [--restart]\n"
+    "                                 [--shard K/N|auto] [--set KEY=VALUE ...]\n"
+    "\n"
+    "Trains every run of the sweep and writes them to one HDF5 results file (docs/results-format.md).\n"
+    "Under mpirun, rank 0 hands out runs (in seed-major order, as ranks become free) and ranks\n"
+    "1..P-1 train them; alone, one process does both. One line per finished run is printed (a live\n"
+    "bar on a terminal), then a summary.\n"
+    "\n"
+    "The same command on an existing results file resumes: runs already done (or diverged, or\n"
+    "failed) are kept and only the rest are trained. SIGINT/SIGTERM stop cleanly: runs in progress\n"
+    "are abandoned and stay pending; rerun to resume. Even after SIGKILL, every run the file shows\n"
+    "as done is complete.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output PATH  results file (default: the sweep's `output`)\n"
+    "  --retry-failed     train failed runs again (diverged runs are results, never retried)\n"
+    "  --restart          replace a results file that belongs to a different sweep (otherwise\n"
+    "                     refused, exit 2)\n"
+    "  --shard K/N|auto   train only shard K of N (1 <= K <= N: the runs i with i % N == K-1)\n"
+    "                     into PATH's shard file, PATH.h5 -> PATH.shard-K-of-N.h5; auto: K, N\n"
+    "                     from the Slurm array task (slurm/README.md); `dcsweep merge`\n"
+    "                     combines the shard files (docs/results-format.md, Shards)\n"
+    "  --set KEY=VALUE    override a key of the sweep file (repeatable, applied in order)\n"
+    "  --help             print this text\n"
+    "\n"
+    "OMP_NUM_THREADS sets oneDNN's threads per rank (default 1: one rank per core).\n"
+    "\n"
+    "examples:\n"
+    "  dcsweep run sweeps/quickstart.cfg\n"
+    "  mpirun -n 64 dcsweep run sweeps/full.cfg -o /scratch/full.h5\n";
+
+static int real_create(void **state, const dc_sweep *sweep, dc_error *err)
+{
+    return dc_trainer_create((dc_trainer **)state, sweep, err);
+}
+
+static void real_destroy(void *state) { dc_trainer_destroy(state); }
+
+static int real_run(void *state, const dc_run *run, dc_run_result *result, dc_epoch_fn on_epoch,
+                    void *ctx, dc_error *err)
+{
+    return dc_trainer_run(state, run, result, on_epoch, ctx, err);
+}
+
+static int real_rescale(void *state, dc_rescaling method, dc_rescale *out, dc_error *err)
+{
+    return dc_trainer_rescale(state, method, out, err);
+}
+
+static const dc_trainer_ops real_trainer = {real_create, real_destroy, real_run, real_rescale};
+
+/* mkdir -p of path's directory, so the default results/<name>.h5 works in a fresh checkout. */
+static int make_parent_dirs(const char *path, dc_error *err)
+{
+    char dir[4096];
+    if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+        return dc_error_set(err, DC_ERR_INPUT, "output path too long: %s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir) return DC_OK;
+    *slash = '\0';
+    for (char *p = dir + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+                return dc_error_set(err, DC_ERR_IO, "cannot create directory %s: %s", dir, strerror(errno));
+            *p = saved;
+            if (saved == '\0') break;
+        }
+    }
+    return DC_OK;
+}
+
+/* mpirun forwards output through a pseudo-terminal, so every rank's stdout looks like a terminal
+ * even when mpirun's own goes to a file: the live bar is only for a process started directly. */
+static int launched_by_mpirun(void)
+{
+    return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE");  /* Open MPI, MPICH/Slurm PMI */
+}
+
+int dc_cmd_run(int argc, char **argv, MPI_Comm comm)
+{
+    int rc = DC_OK, rank = 0;
+    dc_error e = {0}, *err = &e;
+    dc_cli_common opts;
+    dc_sweep sweep = {0};
+    dc_grid grid = {0};
+    dc_cli_option extra[] = {{"-o", 1, NULL}, {"--output", 1, NULL}, {"--retry-failed", 0, NULL},
+                             {"--restart", 0, NULL}, {"--shard", 1, NULL}};
+    dc_shard shard = {0, 0};
+    char shard_output[4096];
+    MPI_Comm_rank(comm, &rank);
+    cmd_default_threads();
+
+    /* Every rank reads the sweep itself; agree on the outcome so nobody waits for a rank that
+     * gave up (e.g. a file missing on one node). */
+    int local = dc_cli_parse_common(&opts, argc, argv, extra, 5, err);
+    if (local == DC_OK && !opts.help) local = dc_sweep_load(&sweep, opts.sweep_path, opts.overrides,
+                                                            opts.n_overrides, err);
+    if (local == DC_OK && !opts.help) local = dc_grid_expand(&grid, &sweep.grid, err);
+    const char *output = extra[0].value ? extra[0].value : extra[1].value ? extra[1].value : sweep.output;
+    if (local == DC_OK && !opts.help && extra[4].value) {
+        local = dc_shard_parse(&shard, extra[4].value, err);
+        if (local == DC_OK) local = dc_shard_path(&shard, output, shard_output, sizeof shard_output, err);
+        if (local == DC_OK) output = shard_output;
+    }
+    if (local == DC_OK && !opts.help && rank == 0) local = make_parent_dirs(output, err);
+    int size = 1, first = 0, worst = local;
+    MPI_Comm_size(comm, &size);
+    first = local != DC_OK ? rank : size;
+    MPI_Allreduce(&local, &worst, 1, MPI_INT, MPI_MAX, comm);
+    MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm);
+    if (worst != DC_OK) {
+        rc = worst;
+        /* Only the lowest failing rank speaks (usually rank 0: all ranks read the same file). */
+        if (rank != first) e.message[0] = '\0';
+        goto cleanup;
+    }
+    if (opts.help) {
+        if (rank == 0) fputs(run_help, stdout);
+        goto cleanup;
+    }
+    dc_run_options run = {
+        .output = output,
+        .retry_failed = extra[2].value != NULL,
+        .restart = extra[3].value != NULL,
+        .out = stdout,
+        .tty = isatty(STDOUT_FILENO) && !launched_by_mpirun(),
+        .shard = shard,
+    };
+    rc = dc_coordinator_sweep(&sweep, &grid, &real_trainer, &run, comm, err);
+    if (rank != 0) e.message[0] = '\0';  /* rank 0 has the same message and reports it */
+cleanup:
+    dc_grid_free(&grid);
+    dc_sweep_free(&sweep);
+    dc_cli_common_free(&opts);
+    if (rc == DC_OK) return 0;
+    if (e.message[0]) return dc_cli_report(err);
+    return dc_error_exit_status(rc);
+}

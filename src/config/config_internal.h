@@ -1,0 +1,60 @@
+/* Shared by config.c (reading and validation) and config_set.c (schema, --set overrides): not a
+ * public interface. */
+#ifndef DCSWEEP_CONFIG_INTERNAL_H
+#define DCSWEEP_CONFIG_INTERNAL_H
+
+#include <libconfig.h>
+#include <stddef.h>
+
+#include "dcsweep/config/config.h"
+
+typedef enum {
+    KEY_GROUP,
+    KEY_STRING,
+    KEY_INT,      /* integer */
+    KEY_FLOAT,    /* number: integers are accepted */
+    KEY_SPLIT,    /* integer count or float fraction */
+    KEY_FLOATS,   /* list of numbers (a single number is a list of one) */
+    KEY_INTS,     /* list of integers */
+    KEY_STRINGS,  /* list of strings */
+} dc_key_kind;
+
+typedef struct dc_key {
+    const char *path;   /* "model.features" */
+    dc_key_kind kind;
+} dc_key;
+
+#define DC_MAX_OVERRIDES 64
+
+typedef struct dc_config_ctx {
+    const char *path;       /* the sweep file, for messages */
+    char *dir;              /* its directory: file paths are relative to it */
+    config_t cfg;
+    char *overridden[DC_MAX_OVERRIDES];  /* keys set by --set: named "--set key" in messages */
+    int n_overridden;
+    dc_error *err;
+} dc_config_ctx;
+
+const dc_key *dc_config_find_key(const char *path);
+
+/* out = " (did you mean model.features?)" for the closest schema key, or "" when none is close. */
+void dc_config_suggest(char *out, size_t size, const char *path);
+
+/* Whether key was set by --set (so it is named "--set key" and its paths are cwd-relative). */
+int dc_config_is_overridden(const dc_config_ctx *c, const char *key);
+
+/* Fills c->err with "file:line: key: message" (or "--set key: message") and returns DC_ERR_INPUT.
+ * s gives the line; it may be NULL (no line). */
+int dc_config_fail(dc_config_ctx *c, const char *key, const config_setting_t *s, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+
+/* "an integer", "a string", ... for a libconfig type. */
+const char *dc_config_type_phrase(int type);
+
+/* Applies one "key=value" to c->cfg (creating groups as needed) and records the key. */
+int dc_config_apply_override(dc_config_ctx *c, const char *assignment);
+
+/* Fails on the first setting of the file (depth first, in file order) that is not in the schema. */
+int dc_config_check_unknown(dc_config_ctx *c, const config_setting_t *group, const char *prefix);
+
+#endif

@@ -1,0 +1,174 @@
+/* oneDNN matmul helpers (see dnnl_util.h) and the peak-matmul yardstick of dcsweep/model/peak.h.
+ *
+ * Debian's libdnnl2 is built with DNNL_CPU_RUNTIME = OMP: its threads come from OpenMP, so the
+ * thread count is OMP_NUM_THREADS as read when the OpenMP runtime starts (the first oneDNN call).
+ * We do not link OpenMP ourselves; whoever wants one thread sets OMP_NUM_THREADS=1 beforehand. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dcsweep/core/perf.h"
+#include "dcsweep/model/peak.h"
+#include "dnnl_util.h"
+
+int dc_dnnl_init(dc_dnnl *ctx, dc_error *err)
+{
+    int rc = DC_OK;
+    memset(ctx, 0, sizeof *ctx);
+    DNNL_CHECK(dnnl_engine_create(&ctx->engine, dnnl_cpu, 0));
+    DNNL_CHECK(dnnl_stream_create(&ctx->stream, ctx->engine, dnnl_stream_default_flags));
+cleanup:
+    if (rc != DC_OK) dc_dnnl_fini(ctx);
+    return rc;
+}
+
+void dc_dnnl_fini(dc_dnnl *ctx)
+{
+    if (ctx->stream) dnnl_stream_destroy(ctx->stream);
+    if (ctx->engine) dnnl_engine_destroy(ctx->engine);
+    ctx->stream = NULL;
+    ctx->engine = NULL;
+}
+
+/* The three descriptors of C = op(A) op(B) for dims (m, k, n), any of which may be runtime:
+ * strides never involve the runtime dimension (see dnnl_util.h), so they are fixed. */
+static int matmul_mds(const dc_matmul *mm, int64_t m, int64_t k, dnnl_memory_desc_t *a,
+                      dnnl_memory_desc_t *b, dnnl_memory_desc_t *bias, dnnl_memory_desc_t *c,
+                      dc_error *err)
+{
+    int rc = DC_OK;
+    const int64_t n = mm->n;
+    dnnl_dims_t a_dims = {m, k}, b_dims = {k, n}, c_dims = {m, n}, bias_dims = {1, n};
+    dnnl_dims_t a_str = {k, 1}, b_str = {n, 1}, c_str = {n, 1}, bias_str = {n, 1};
+    if (mm->a_trans) { a_str[0] = 1; a_str[1] = m; }
+    if (mm->b_trans) { b_str[0] = 1; b_str[1] = k; }
+    DNNL_CHECK(dnnl_memory_desc_init_by_strides(a, 2, a_dims, dnnl_f32, a_str));
+    DNNL_CHECK(dnnl_memory_desc_init_by_strides(b, 2, b_dims, dnnl_f32, b_str));
+    DNNL_CHECK(dnnl_memory_desc_init_by_strides(c, 2, c_dims, dnnl_f32, c_str));
+    if (bias) DNNL_CHECK(dnnl_memory_desc_init_by_strides(bias, 2, bias_dims, dnnl_f32, bias_str));
+cleanup:
+    return rc;
+}
+
+int dc_matmul_create(dc_matmul *mm, const dc_dnnl *ctx, int64_t m, int64_t k, int64_t n, int a_trans,
+                     int b_trans, int bias, int accumulate, dc_error *err)
+{
+    int rc = DC_OK;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t ops = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    memset(mm, 0, sizeof *mm);
+    mm->m = m;
+    mm->k = k;
+    mm->n = n;
+    mm->a_trans = a_trans;
+    mm->b_trans = b_trans;
+    mm->bias = bias;
+    mm->accumulate = accumulate;
+    if ((m == DC_MM_RUNTIME && k == DC_MM_RUNTIME) || n == DC_MM_RUNTIME ||
+        (a_trans && m == DC_MM_RUNTIME) || (!a_trans && k == DC_MM_RUNTIME) ||
+        (b_trans && k == DC_MM_RUNTIME))
+        DC_FAIL(DC_ERR_INTERNAL, "matmul %lld x %lld x %lld: unsupported runtime layout",
+                (long long)m, (long long)k, (long long)n);
+    dnnl_memory_desc_t a_md, b_md, bias_md, c_md;
+    DC_TRY(matmul_mds(mm, m, k, &a_md, &b_md, bias ? &bias_md : NULL, &c_md, err));
+    dnnl_matmul_desc_t desc;
+    DNNL_CHECK(dnnl_matmul_desc_init(&desc, &a_md, &b_md, bias ? &bias_md : NULL, &c_md));
+    DNNL_CHECK(dnnl_primitive_attr_create(&attr));
+    if (accumulate) {
+        DNNL_CHECK(dnnl_post_ops_create(&ops));
+        DNNL_CHECK(dnnl_post_ops_append_sum(ops, 1.0f));
+        DNNL_CHECK(dnnl_primitive_attr_set_post_ops(attr, ops));
+    }
+    DNNL_CHECK(dnnl_primitive_desc_create(&pd, &desc, attr, ctx->engine, NULL));
+    DNNL_CHECK(dnnl_primitive_create(&mm->prim, pd));
+cleanup:
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (ops) dnnl_post_ops_destroy(ops);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    return rc;
+}
+
+int dc_matmul_run(const dc_matmul *mm, const dc_dnnl *ctx, int64_t runtime, const float *a,
+                  const float *b, const float *bias, float *c, dc_error *err)
+{
+    int rc = DC_OK;
+    dnnl_memory_t mem[4] = {NULL, NULL, NULL, NULL};
+    const int64_t m = mm->m == DC_MM_RUNTIME ? runtime : mm->m;
+    const int64_t k = mm->k == DC_MM_RUNTIME ? runtime : mm->k;
+    if (m == 0) return DC_OK;
+    if (k == 0) {
+        /* An empty sum: oneDNN would be asked for a degenerate product. */
+        if (!mm->accumulate) memset(c, 0, (size_t)(m * mm->n) * sizeof *c);
+        if (mm->bias)
+            for (int64_t i = 0; i < m; i++)
+                for (int64_t j = 0; j < mm->n; j++) c[i * mm->n + j] += bias[j];
+        return DC_OK;
+    }
+    dnnl_memory_desc_t a_md, b_md, bias_md, c_md;
+    DC_TRY(matmul_mds(mm, m, k, &a_md, &b_md, &bias_md, &c_md, err));
+    /* oneDNN takes non-const handles; it does not write to sources. */
+    DNNL_CHECK(dnnl_memory_create(&mem[0], &a_md, ctx->engine, (void *)a));
+    DNNL_CHECK(dnnl_memory_create(&mem[1], &b_md, ctx->engine, (void *)b));
+    DNNL_CHECK(dnnl_memory_create(&mem[2], &c_md, ctx->engine, c));
+    dnnl_exec_arg_t args[4] = {
+        {DNNL_ARG_SRC, mem[0]}, {DNNL_ARG_WEIGHTS, mem[1]}, {DNNL_ARG_DST, mem[2]}, {0, NULL}};
+    int nargs = 3;
+    if (mm->bias) {
+        DNNL_CHECK(dnnl_memory_create(&mem[3], &bias_md, ctx->engine, (void *)bias));
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, mem[3]};
+    }
+    DNNL_CHECK(dnnl_primitive_execute(mm->prim, ctx->stream, nargs, args));
+    DNNL_CHECK(dnnl_stream_wait(ctx->stream));
+cleanup:
+    for (int i = 0; i < 4; i++)
+        if (mem[i]) dnnl_memory_destroy(mem[i]);
+    return rc;
+}
+
+void dc_matmul_destroy(dc_matmul *mm)
+{
+    if (mm->prim) dnnl_primitive_destroy(mm->prim);
+    mm->prim = NULL;
+}
+
+double dc_matmul_flops(const dc_matmul *mm, int64_t runtime)
+{
+    const double m = (double)(mm->m == DC_MM_RUNTIME ? runtime : mm->m);
+    const double k = (double)(mm->k == DC_MM_RUNTIME ? runtime : mm->k);
+    return 2.0 * m * k * (double)mm->n;
+}
+
+int dc_dnnl_matmul_peak_gflops(int n, int repeats, double *gflops, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_dnnl ctx = {0};
+    dc_matmul mm = {0};
+    float *a = NULL, *b = NULL, *c = NULL;
+    *gflops = 0.0;
+    if (n < 1 || repeats < 1) DC_FAIL(DC_ERR_INPUT, "peak matmul: bad size %d or repeats %d", n, repeats);
+    DC_ALLOC(a, (size_t)n * n);
+    DC_ALLOC(b, (size_t)n * n);
+    DC_ALLOC(c, (size_t)n * n);
+    for (size_t i = 0; i < (size_t)n * n; i++) {
+        a[i] = (float)((i * 7) % 13) * 0.01f;
+        b[i] = (float)((i * 5) % 11) * 0.01f;
+    }
+    DC_TRY(dc_dnnl_init(&ctx, err));
+    DC_TRY(dc_matmul_create(&mm, &ctx, n, n, n, 0, 0, 0, 0, err));
+    double best = 1e300;
+    for (int r = 0; r <= repeats; r++) {
+        double t0 = dc_perf_seconds();
+        DC_TRY(dc_matmul_run(&mm, &ctx, 0, a, b, NULL, c, err));
+        double dt = dc_perf_seconds() - t0;
+        if (r > 0 && dt < best) best = dt; /* r = 0 warms caches and the JIT */
+    }
+    *gflops = 2.0 * (double)n * n * n / best * 1e-9;
+cleanup:
+    dc_matmul_destroy(&mm);
+    dc_dnnl_fini(&ctx);
+    free(a);
+    free(b);
+    free(c);
+    return rc;
+}

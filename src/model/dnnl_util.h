@@ -1,0 +1,44 @@
+/* Private helpers over the oneDNN v2 C API: one matmul primitive per (shape, layout) built once,
+ * executed on any row count up to the engine limits through one runtime dimension.
+ *
+ * C[m x n] (= or +=) op(A)[m x k] op(B)[k x n] (+ bias[n]), everything row-major float32.
+ * Exactly one of m, k is DC_MM_RUNTIME (the batch-dependent count); n is always fixed.
+ *   - a_trans: A is stored as [k][m] (its transpose), e.g. an adjoint ybar[M][out] read as ybar^T;
+ *   - b_trans: B is stored as [n][k], e.g. a PyTorch weight W[out][in] used as W^T. */
+#ifndef DCSWEEP_DNNL_UTIL_H
+#define DCSWEEP_DNNL_UTIL_H
+
+#include <stdint.h>
+
+#include <oneapi/dnnl/dnnl.h>
+
+#include "dcsweep/core/error.h"
+
+#define DC_MM_RUNTIME DNNL_RUNTIME_DIM_VAL
+
+typedef struct dc_matmul {
+    dnnl_primitive_t prim;
+    int64_t m, k, n; /* DC_MM_RUNTIME where the count is given at execution */
+    int a_trans, b_trans, bias, accumulate;
+} dc_matmul;
+
+typedef struct dc_dnnl {
+    dnnl_engine_t engine;
+    dnnl_stream_t stream;
+} dc_dnnl;
+
+int dc_dnnl_init(dc_dnnl *ctx, dc_error *err);
+void dc_dnnl_fini(dc_dnnl *ctx);
+
+/* accumulate: C += ... (a sum post-op) instead of C = ... . */
+int dc_matmul_create(dc_matmul *mm, const dc_dnnl *ctx, int64_t m, int64_t k, int64_t n, int a_trans,
+                     int b_trans, int bias, int accumulate, dc_error *err);
+/* runtime: the value of the runtime dimension (0 is allowed: C is zeroed or left alone). */
+int dc_matmul_run(const dc_matmul *mm, const dc_dnnl *ctx, int64_t runtime, const float *a,
+                  const float *b, const float *bias, float *c, dc_error *err);
+void dc_matmul_destroy(dc_matmul *mm);
+
+/* FLOPs of one execution with this runtime value: 2 m k n. */
+double dc_matmul_flops(const dc_matmul *mm, int64_t runtime);
+
+#endif

@@ -1,0 +1,51 @@
+/* Error metrics in double, whatever precision the predictions were computed in: sums over a few
+ * thousand molecules of float-sized errors lose nothing that matters in double. */
+#include "dcsweep/model/metrics.h"
+
+#include <math.h>
+#include <string.h>
+
+void dc_metrics_reset(dc_metrics_acc *acc) { memset(acc, 0, sizeof *acc); }
+
+void dc_metrics_add(dc_metrics_acc *acc, int n_mol, int n_atoms, const int *mol,
+                    const double *pred_energy, const double *true_energy, const double *pred_forces,
+                    const double *true_forces)
+{
+    int a = 0; /* atoms are grouped by molecule (mol non-decreasing) */
+    for (int b = 0; b < n_mol; b++) {
+        double de = fabs(pred_energy[b] - true_energy[b]);
+        acc->sum_abs_e += de;
+        acc->sum_sq_e += de * de;
+        int within = de <= DC_EFWT_ENERGY; /* false for a NaN error too */
+        for (; a < n_atoms && mol[a] == b; a++) {
+            for (int k = 0; k < 3; k++) {
+                double df = fabs(pred_forces[3 * a + k] - true_forces[3 * a + k]);
+                acc->sum_abs_f += df;
+                acc->sum_sq_f += df * df;
+                within = within && df <= DC_EFWT_FORCE;
+            }
+            acc->n_components += 3;
+        }
+        if (within) acc->n_within++;
+    }
+    acc->n_mol += n_mol;
+}
+
+void dc_metrics_finish(const dc_metrics_acc *acc, dc_split_metrics *out)
+{
+    if (acc->n_mol == 0) {
+        out->energy_mae = out->energy_rmse = out->force_mae = out->force_rmse = out->efwt = NAN;
+        return;
+    }
+    double nm = (double)acc->n_mol;
+    out->energy_mae = acc->sum_abs_e / nm;
+    out->energy_rmse = sqrt(acc->sum_sq_e / nm);
+    out->efwt = (double)acc->n_within / nm;
+    if (acc->n_components == 0) {
+        out->force_mae = out->force_rmse = NAN;
+    } else {
+        double nc = (double)acc->n_components;
+        out->force_mae = acc->sum_abs_f / nc;
+        out->force_rmse = sqrt(acc->sum_sq_f / nc);
+    }
+}

@@ -1,0 +1,89 @@
+/* Private: the float engine's state, shared by schnet_engine.c (create, forward, force pass,
+ * predict) and schnet_engine_grad.c (tangent pass, reverse of S, loss_grad).
+ *
+ * Naming: per batch n atoms, E edges, B molecules; F features, nf filters, G Gaussians, H = F/2.
+ * "Stacked" arrays are [2 * rows][cols]: primal rows first, then the tangent rows (at row n or E
+ * of the current batch, not of the limit), so that the reverse pass runs one matmul over both
+ * (DERIVATIVES.md): TAN(a, rows, cols) is the tangent half. */
+#ifndef DCSWEEP_SCHNET_ENGINE_H
+#define DCSWEEP_SCHNET_ENGINE_H
+
+#include "dcsweep/model/schnet.h"
+#include "dnnl_util.h"
+#include "schnet_kernels.h"
+
+#define TAN(a, rows, cols) ((a) + (int64_t)(rows) * (cols))
+
+/* Offsets of one interaction block's tensors in the flat parameter buffer. */
+typedef struct dc_block_params {
+    int64_t w1, b1, w2, b2, w_in, w_out, b_out, w_d, b_d;
+} dc_block_params;
+
+/* One dense layer's primitives. y = x W^T (+ b): fwd (bias; for filter and dense layers it also
+ * adds into y for the residual) and tan (no bias); bwd xbar = ybar W; wgrad Wbar += ybar^T x with
+ * the row count as the runtime reduction dimension. */
+typedef struct dc_dense_mm {
+    dc_matmul fwd, tan, bwd, wgrad;
+} dc_dense_mm;
+
+/* Arrays of one interaction block kept from the forward and tangent passes for the reverse ones. */
+typedef struct dc_block_ws {
+    float *P;    /* [E][nf]   drbf W1^T: filter1's derivative in d (tangent a1' = d' P) */
+    float *ds1;  /* [E][nf]   act_filter'(a1) */
+    float *a1t;  /* [E][nf]   a1' */
+    float *s1;   /* [2E][nf]  act_filter(a1), stacked */
+    float *f;    /* [E][nf]   filter2 output before the cutoff */
+    float *w;    /* [2E][nf]  W = f fc, stacked */
+    float *h;    /* [2n][F]   the block's input h (and h'), stacked */
+    float *x;    /* [2n][nf]  cfconv_in output, stacked */
+    float *m;    /* [2n][nf]  cfconv sum, stacked */
+    float *dc;   /* [n][F]    act_inter'(c) */
+    float *ct;   /* [n][F]    c' */
+    float *s2;   /* [2n][F]   act_inter(c), stacked */
+} dc_block_ws;
+
+struct dc_schnet {
+    dc_schnet_shape shape;
+    dc_schnet_layout layout;
+    int max_mol, max_atoms;
+    int64_t max_edges;
+    int F, nf, G, H, T;
+    dc_block_params bp[DC_MAX_INTERACTIONS];
+    int64_t emb, wo1, bo1, wo2, bo2;
+    dc_dnnl ctx;
+
+    dc_matmul f1_fwd, f1_proj, f1_wgrad; /* filter1: G -> nf (its input needs no adjoint) */
+    dc_dense_mm f2;                      /* filter2: nf -> nf, on edges */
+    dc_dense_mm cin;                     /* cfconv_in: F -> nf (fwd without bias) */
+    dc_dense_mm cout;                    /* cfconv_out: nf -> F */
+    dc_dense_mm dense;                   /* dense: F -> F, fwd/tan add into h (residual) */
+    dc_dense_mm out1;                    /* output1: F -> H */
+
+    /* per batch */
+    double *mu, gamma;                           /* Gaussian centres [G] and width */
+    double *gd, *gu;                             /* [E] edge length, [E][3] unit vector (double) */
+    int64_t *row_start;                          /* [n + 1] each atom's incoming edge range */
+    float *rbf2;                                 /* [2E][G] rbf, then drbf (stacked for W1bar) */
+    float *fc, *fcd;                             /* [E] cutoff and its derivative in d */
+    float *dt, *fct, *dbar;                      /* [E] d', fc' d', dE/dd */
+    dc_block_ws blk[DC_MAX_INTERACTIONS];
+    float *hT;                                   /* [2n][F] final h, stacked */
+    float *do1, *o1t;                            /* [n][H] act_out'(o1), o1' */
+    float *s3;                                   /* [2n][H] act_out(o1), stacked */
+    float *ea, *eb;                              /* [2E][nf] edge scratch */
+    float *gh, *gs2, *gm, *gx, *go;              /* [2n][F], [2n][F], [2n][nf], [2n][nf], [2n][H] */
+    double *forces, *g, *wmol, *energy;          /* [n][3], [n][3], [B], [B] */
+};
+
+/* Checks the batch against the limits and its invariants, fills the per-batch edge arrays. */
+int dc_engine_prepare(dc_schnet *s, const dc_batch *batch, dc_error *err);
+/* Pass 1: forward of every primal value; energy [B] (double sums). */
+int dc_engine_forward(dc_schnet *s, const dc_act act[3], const float *p, const dc_batch *batch,
+                      double *energy, dc_error *err);
+/* Pass 2: reverse of E down to the edge lengths; forces [n][3]. */
+int dc_engine_forces(dc_schnet *s, const float *p, const dc_batch *batch, double *forces,
+                     dc_error *err);
+/* The three activation sites of an extent. */
+void dc_engine_acts(const dc_activation *a, dc_act act[3]);
+
+#endif

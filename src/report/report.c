@@ -1,0 +1,466 @@
+/* Post-hoc analysis of a results file (include/dcsweep/report.h): aggregation only, no printing.
+ *
+ * Everything is computed from four per-run arrays (configuration, seed, status, metrics), so the
+ * statistics can be tested on rows built in memory as well as on a file read through the results
+ * API. Files are read serially (MPI_COMM_NULL): a report never needs the MPI runtime. */
+#include "dcsweep/report/report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dcsweep/results/results.h"
+#include "dcsweep/train/trainer.h"
+
+static const char *const metric_names[DC_N_METRICS] = {
+    "val_energy_mae",  "val_energy_rmse",  "val_force_mae",  "val_force_rmse",  "val_efwt",
+    "test_energy_mae", "test_energy_rmse", "test_force_mae", "test_force_rmse", "test_efwt",
+};
+
+const char *dc_metric_name(dc_metric m)
+{
+    return m >= 0 && m < DC_N_METRICS ? metric_names[m] : "?";
+}
+
+int dc_metric_parse(const char *s, dc_metric *out)
+{
+    for (int m = 0; m < DC_N_METRICS; m++)
+        if (s && strcmp(s, metric_names[m]) == 0) {
+            *out = (dc_metric)m;
+            return 0;
+        }
+    return -1;
+}
+
+dc_metric_kind dc_metric_kind_of(dc_metric m)
+{
+    switch (m % 5) {  /* val and test list the same five metrics in the same order */
+    case 0: case 1: return DC_METRIC_ENERGY;
+    case 2: case 3: return DC_METRIC_FORCE;
+    default: return DC_METRIC_FRACTION;
+    }
+}
+
+int dc_metric_higher_is_better(dc_metric m) { return dc_metric_kind_of(m) == DC_METRIC_FRACTION; }
+
+const char *dc_factor_name(dc_factor f)
+{
+    static const char *const names[DC_N_FACTORS] = {"irelu_scale", "extent", "rescaling"};
+    return f >= 0 && f < DC_N_FACTORS ? names[f] : "?";
+}
+
+/* ---- configurations ---- */
+
+/* Extent none ignores the scale, so its key carries NaN there and NaN matches NaN. */
+static int key_equal(const dc_report_key *a, const dc_report_key *b)
+{
+    if (a->extent != b->extent || a->rescaling != b->rescaling) return 0;
+    if (isnan(a->irelu_scale) || isnan(b->irelu_scale))
+        return isnan(a->irelu_scale) && isnan(b->irelu_scale);
+    return a->irelu_scale == b->irelu_scale;
+}
+
+static int level_equal(dc_factor f, const dc_report_key *a, const dc_report_key *b)
+{
+    switch (f) {
+    case DC_FACTOR_IRELU_SCALE: return a->irelu_scale == b->irelu_scale;
+    case DC_FACTOR_EXTENT: return a->extent == b->extent;
+    default: return a->rescaling == b->rescaling;
+    }
+}
+
+void dc_report_key_format_scale(const dc_report_key *key, char *buf, size_t cap)
+{
+    if (isnan(key->irelu_scale)) snprintf(buf, cap, "-");
+    else snprintf(buf, cap, "%g", key->irelu_scale);
+}
+
+/* ---- baseline ---- */
+
+void dc_report_baseline_default(dc_report_baseline *out)
+{
+    memset(out, 0, sizeof *out);
+    out->has_extent = out->has_rescaling = 1;
+    out->key.irelu_scale = NAN;
+    out->key.extent = DC_EXTENT_NONE;
+    out->key.rescaling = DC_RESCALE_POWER10;
+}
+
+void dc_report_baseline_format(const dc_report_baseline *b, char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    if (b->has_scale && len < cap)
+        len += (size_t)snprintf(buf + len, cap - len, "c=%g", b->key.irelu_scale);
+    if (b->has_extent && len < cap)
+        len += (size_t)snprintf(buf + len, cap - len, "%sextent=%s", len ? "," : "",
+                                dc_extent_name(b->key.extent));
+    if (b->has_rescaling && len < cap)
+        snprintf(buf + len, cap - len, "%srescaling=%s", len ? "," : "",
+                 dc_rescaling_name(b->key.rescaling));
+}
+
+int dc_report_baseline_parse(const char *spec, dc_report_baseline *out, dc_error *err)
+{
+    int rc = DC_OK;
+    char *copy = NULL;
+    memset(out, 0, sizeof *out);
+    out->key.irelu_scale = NAN;
+    if (!spec || !*spec)
+        DC_FAIL(DC_ERR_INPUT, "--baseline needs key=value pairs, e.g. extent=none,rescaling=power10");
+    DC_ALLOC(copy, strlen(spec) + 1);
+    memcpy(copy, spec, strlen(spec));
+    char *save = NULL;
+    for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(item, '=');
+        if (!eq || eq == item || !eq[1])
+            DC_FAIL(DC_ERR_INPUT, "--baseline: '%s' is not key=value (keys: c, extent, rescaling)", item);
+        *eq = '\0';
+        const char *key = item, *value = eq + 1;
+        int *seen;
+        if (strcmp(key, "c") == 0 || strcmp(key, "irelu_scale") == 0) {
+            char *end = NULL;
+            errno = 0;
+            double v = strtod(value, &end);
+            if (*end || errno || !isfinite(v) || v <= 0)
+                DC_FAIL(DC_ERR_INPUT, "--baseline: c needs a positive number, got '%s'", value);
+            out->key.irelu_scale = v;
+            seen = &out->has_scale;
+        } else if (strcmp(key, "extent") == 0) {
+            if (dc_extent_parse(value, &out->key.extent) != 0)
+                DC_FAIL(DC_ERR_INPUT, "--baseline: unknown extent '%s' (none, output, full)", value);
+            seen = &out->has_extent;
+        } else if (strcmp(key, "rescaling") == 0) {
+            if (dc_rescaling_parse(value, &out->key.rescaling) != 0)
+                DC_FAIL(DC_ERR_INPUT,
+                        "--baseline: unknown rescaling '%s' (none, power10, minmax, standard, robust)",
+                        value);
+            seen = &out->has_rescaling;
+        } else {
+            DC_FAIL(DC_ERR_INPUT, "--baseline: unknown key '%s' (keys: c, extent, rescaling)", key);
+        }
+        if (*seen) DC_FAIL(DC_ERR_INPUT, "--baseline: %s given twice", key);
+        *seen = 1;
+    }
+    if (!out->has_scale && !out->has_extent && !out->has_rescaling)
+        DC_FAIL(DC_ERR_INPUT, "--baseline needs key=value pairs, e.g. extent=none,rescaling=power10");
+cleanup:
+    free(copy);
+    return rc;
+}
+
+static int baseline_matches(const dc_report_baseline *b, const dc_report_key *k)
+{
+    if (b->has_extent && b->key.extent != k->extent) return 0;
+    if (b->has_rescaling && b->key.rescaling != k->rescaling) return 0;
+    if (b->has_scale && !(b->key.irelu_scale == k->irelu_scale)) return 0;
+    return 1;
+}
+
+/* The one configuration the baseline names; DC_ERR_INPUT when none or several match. */
+static int find_baseline(const dc_report *r, const dc_report_baseline *b, int *out, dc_error *err)
+{
+    char spec[128];
+    dc_report_baseline_format(b, spec, sizeof spec);
+    int found = -1, n = 0;
+    char scales[256] = "";
+    size_t len = 0;
+    for (int i = 0; i < r->n_configs; i++) {
+        if (!baseline_matches(b, &r->configs[i].key)) continue;
+        if (found < 0) found = i;
+        n++;
+        if (len < sizeof scales) {
+            char c[32];
+            dc_report_key_format_scale(&r->configs[i].key, c, sizeof c);
+            len += (size_t)snprintf(scales + len, sizeof scales - len, "%s%s %s %s", n > 1 ? "; " : "",
+                                    c, dc_extent_name(r->configs[i].key.extent),
+                                    dc_rescaling_name(r->configs[i].key.rescaling));
+        }
+    }
+    if (n == 0)
+        return dc_error_set(err, DC_ERR_INPUT, "baseline %s matches no configuration of the file", spec);
+    if (n > 1)
+        return dc_error_set(err, DC_ERR_INPUT,
+                            "baseline %s is ambiguous: it matches %d configurations (%s); add c=, "
+                            "extent= or rescaling=",
+                            spec, n, scales);
+    *out = found;
+    return DC_OK;
+}
+
+/* ---- aggregation ---- */
+
+static int build_configs(dc_report *r, const dc_report_key *keys, const int *statuses,
+                         const double *metrics, dc_error *err)
+{
+    int rc = DC_OK;
+    double *values = NULL;
+    DC_ALLOC(r->configs, r->n_runs > 0 ? r->n_runs : 1);
+    DC_ALLOC(values, r->n_runs > 0 ? r->n_runs : 1);
+    for (int i = 0; i < r->n_runs; i++) {
+        dc_report_key k = keys[i];
+        if (k.extent == DC_EXTENT_NONE) k.irelu_scale = NAN;
+        int c = 0;
+        while (c < r->n_configs && !key_equal(&r->configs[c].key, &k)) c++;
+        if (c == r->n_configs) r->configs[r->n_configs++].key = k;
+        r->run_config[i] = c;
+        dc_report_config *cfg = &r->configs[c];
+        cfg->n_runs++;
+        switch (statuses[i]) {
+        case DC_RUN_DONE: cfg->n_done++; r->n_done++; break;
+        case DC_RUN_DIVERGED: cfg->n_diverged++; r->n_diverged++; break;
+        case DC_RUN_FAILED: cfg->n_failed++; r->n_failed++; break;
+        default: cfg->n_pending++; r->n_pending++; break;
+        }
+    }
+    /* Per configuration and metric: done runs with a finite value. */
+    for (int c = 0; c < r->n_configs; c++) {
+        for (int m = 0; m < DC_N_METRICS; m++) {
+            int n = 0;
+            for (int i = 0; i < r->n_runs; i++) {
+                double v = metrics[(size_t)i * DC_N_METRICS + m];
+                if (r->run_config[i] == c && statuses[i] == DC_RUN_DONE && isfinite(v)) values[n++] = v;
+            }
+            dc_mean_sd(values, n, &r->configs[c].mean[m], &r->configs[c].sd[m]);
+        }
+    }
+cleanup:
+    free(values);
+    return rc;
+}
+
+/* Main effects: per factor level, the mean over its configurations of their mean. */
+static int build_effects(dc_report *r, dc_error *err)
+{
+    int rc = DC_OK;
+    DC_ALLOC(r->effects, DC_N_FACTORS * (r->n_configs > 0 ? r->n_configs : 1));
+    for (int f = 0; f < DC_N_FACTORS; f++) {
+        int first = r->n_effects;
+        for (int c = 0; c < r->n_configs; c++) {
+            const dc_report_config *cfg = &r->configs[c];
+            if (f == DC_FACTOR_IRELU_SCALE && isnan(cfg->key.irelu_scale)) continue;
+            int e = first;
+            while (e < r->n_effects && !level_equal((dc_factor)f, &r->effects[e].level, &cfg->key)) e++;
+            if (e == r->n_effects) {
+                r->effects[e].factor = (dc_factor)f;
+                r->effects[e].level = cfg->key;
+                r->effects[e].mean = 0;
+                r->n_effects++;
+            }
+            dc_report_effect *eff = &r->effects[e];
+            eff->n_configs_total++;
+            double v = cfg->mean[r->metric];
+            if (isfinite(v)) {
+                eff->mean += v;
+                eff->n_configs++;
+            }
+        }
+        for (int e = first; e < r->n_effects; e++)
+            r->effects[e].mean = r->effects[e].n_configs ? r->effects[e].mean / r->effects[e].n_configs : NAN;
+    }
+cleanup:
+    return rc;
+}
+
+/* Paired differences on the report's metric: each configuration's done runs against the
+ * baseline's done run of the same seed (the first such row, should a file hold duplicates). */
+static int build_paired(dc_report *r, const double *metrics, dc_error *err)
+{
+    int rc = DC_OK;
+    double *diff = NULL;
+    int64_t *used = NULL;
+    if (r->baseline < 0) return DC_OK;
+    DC_ALLOC(r->paired, r->n_configs);
+    DC_ALLOC(diff, r->n_runs > 0 ? r->n_runs : 1);
+    DC_ALLOC(used, r->n_runs > 0 ? r->n_runs : 1);
+    for (int c = 0; c < r->n_configs; c++) {
+        if (c == r->baseline) continue;
+        int n = 0;
+        for (int i = 0; i < r->n_runs; i++) {
+            double v = metrics[(size_t)i * DC_N_METRICS + r->metric];
+            if (r->run_config[i] != c || r->run_status[i] != DC_RUN_DONE || !isfinite(v)) continue;
+            int dup = 0;
+            for (int k = 0; k < n && !dup; k++) dup = used[k] == r->run_seed[i];
+            if (dup) continue;
+            for (int j = 0; j < r->n_runs; j++) {
+                double b = metrics[(size_t)j * DC_N_METRICS + r->metric];
+                if (r->run_config[j] == r->baseline && r->run_seed[j] == r->run_seed[i] &&
+                    r->run_status[j] == DC_RUN_DONE && isfinite(b)) {
+                    used[n] = r->run_seed[i];
+                    diff[n++] = v - b;
+                    break;
+                }
+            }
+        }
+        dc_report_paired *p = &r->paired[r->n_paired++];
+        p->config = c;
+        dc_paired_stats_compute(diff, n, &p->stats);
+    }
+cleanup:
+    free(diff);
+    free(used);
+    return rc;
+}
+
+static void build_best(dc_report *r)
+{
+    for (int m = 0; m < DC_N_METRICS; m++) {
+        int best = -1, higher = dc_metric_higher_is_better((dc_metric)m);
+        for (int c = 0; c < r->n_configs; c++) {
+            double v = r->configs[c].mean[m];
+            if (!isfinite(v)) continue;
+            if (best < 0 || (higher ? v > r->configs[best].mean[m] : v < r->configs[best].mean[m]))
+                best = c;
+        }
+        r->best[m] = best;
+    }
+}
+
+static char *dup_string(const char *s, dc_error *err)
+{
+    size_t n = strlen(s ? s : "");
+    char *d = dc_calloc(n + 1, 1, err);
+    if (d && n) memcpy(d, s, n);
+    return d;
+}
+
+int dc_report_compute(dc_report *r, int n, const dc_report_key *keys, const int64_t *seeds,
+                      const int *statuses, const double *metrics, const char *energy_unit,
+                      const char *length_unit, dc_metric metric,
+                      const dc_report_baseline *baseline, dc_error *err)
+{
+    int rc = DC_OK;
+    memset(r, 0, sizeof *r);
+    r->n_runs = n;
+    r->metric = metric;
+    r->baseline = -1;
+    if (metric < 0 || metric >= DC_N_METRICS) DC_FAIL(DC_ERR_INTERNAL, "metric %d out of range", (int)metric);
+    if (!(r->energy_unit = dup_string(energy_unit, err))) return DC_ERR_NOMEM;
+    if (!(r->length_unit = dup_string(length_unit, err))) return DC_ERR_NOMEM;
+    if (!(r->sweep_name = dup_string("", err))) return DC_ERR_NOMEM;
+    DC_ALLOC(r->force_unit, strlen(r->energy_unit) + strlen(r->length_unit) + 2);
+    sprintf(r->force_unit, "%s/%s", r->energy_unit, r->length_unit);
+    int cap = n > 0 ? n : 1;
+    DC_ALLOC(r->run_config, cap);
+    DC_ALLOC(r->run_seed, cap);
+    DC_ALLOC(r->run_status, cap);
+    DC_ALLOC(r->run_metrics, (size_t)cap * DC_N_METRICS);
+    for (int i = 0; i < n; i++) {
+        r->run_seed[i] = seeds[i];
+        r->run_status[i] = statuses[i];
+        for (int m = 0; m < DC_N_METRICS; m++)
+            r->run_metrics[(size_t)i * DC_N_METRICS + m] =
+                statuses[i] == DC_RUN_DONE ? metrics[(size_t)i * DC_N_METRICS + m] : NAN;
+    }
+    DC_TRY(build_configs(r, keys, statuses, r->run_metrics, err));
+    DC_TRY(build_effects(r, err));
+    if (baseline) {
+        DC_TRY(find_baseline(r, baseline, &r->baseline, err));
+    } else {
+        /* The default baseline is a convenience: a grid without it just has no paired section. */
+        dc_report_baseline def;
+        dc_report_baseline_default(&def);
+        if (find_baseline(r, &def, &r->baseline, NULL) != DC_OK) r->baseline = -1;
+    }
+    DC_TRY(build_paired(r, r->run_metrics, err));
+    build_best(r);
+cleanup:
+    return rc;
+}
+
+/* ---- reading a file ---- */
+
+static void row_metrics(const dc_results_row *row, double *out)
+{
+    const dc_split_metrics *s[2] = {&row->val, &row->test};
+    for (int k = 0; k < 2; k++) {
+        out[5 * k + 0] = s[k]->energy_mae;
+        out[5 * k + 1] = s[k]->energy_rmse;
+        out[5 * k + 2] = s[k]->force_mae;
+        out[5 * k + 3] = s[k]->force_rmse;
+        out[5 * k + 4] = s[k]->efwt;
+    }
+}
+
+int dc_report_load(dc_report *r, const char *path, dc_metric metric,
+                   const dc_report_baseline *baseline, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_results *res = NULL;
+    dc_results_row *rows = NULL;
+    dc_report_key *keys = NULL;
+    int64_t *seeds = NULL;
+    int *statuses = NULL;
+    double *metrics = NULL;
+    char *energy_unit = NULL, *length_unit = NULL, *name = NULL;
+    memset(r, 0, sizeof *r);
+    FILE *probe = fopen(path, "rb");
+    if (!probe) DC_FAIL(DC_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+    fclose(probe);
+    rc = dc_results_open(&res, path, 0, MPI_COMM_NULL, err);
+    /* For a report, a file that is not HDF5 is a wrong argument like any other foreign file. */
+    if (rc == DC_ERR_IO) DC_FAIL(DC_ERR_INPUT, "%s: not a dcsweep results file (not HDF5)", path);
+    if (rc != DC_OK) goto cleanup;
+    int n = dc_results_n_runs(res);
+    /* Units and name are informational: a file without them still reports (MODEL.md's units). */
+    if (dc_results_read_attr_string(res, "energy_unit", &energy_unit, NULL) != DC_OK) energy_unit = NULL;
+    if (dc_results_read_attr_string(res, "length_unit", &length_unit, NULL) != DC_OK) length_unit = NULL;
+    if (dc_results_read_attr_string(res, "sweep_name", &name, NULL) != DC_OK) name = NULL;
+    DC_ALLOC(rows, n);
+    DC_ALLOC(keys, n);
+    DC_ALLOC(seeds, n);
+    DC_ALLOC(statuses, n);
+    DC_ALLOC(metrics, (size_t)n * DC_N_METRICS);
+    DC_TRY(dc_results_read_rows(res, 0, n, rows, err));
+    for (int i = 0; i < n; i++) {
+        const dc_results_row *row = &rows[i];
+        if (dc_extent_parse(row->extent, &keys[i].extent) != 0)
+            DC_FAIL(DC_ERR_INPUT, "%s: /runs row %d: unknown extent '%s'", path, i, row->extent);
+        if (dc_rescaling_parse(row->rescaling, &keys[i].rescaling) != 0)
+            DC_FAIL(DC_ERR_INPUT, "%s: /runs row %d: unknown rescaling '%s'", path, i, row->rescaling);
+        keys[i].irelu_scale = row->irelu_scale;
+        statuses[i] = dc_results_status_parse(row->status);
+        if (statuses[i] < 0)
+            DC_FAIL(DC_ERR_INPUT, "%s: /runs row %d: unknown status '%s'", path, i, row->status);
+        seeds[i] = row->seed;
+        row_metrics(row, metrics + (size_t)i * DC_N_METRICS);
+    }
+    DC_TRY(dc_report_compute(r, n, keys, seeds, statuses, metrics, energy_unit ? energy_unit : "eV",
+                             length_unit ? length_unit : "Angstrom", metric, baseline, err));
+    r->epochs = dc_results_epochs(res);
+    if (name) {
+        free(r->sweep_name);
+        r->sweep_name = name;
+        name = NULL;
+    }
+cleanup:
+    if (res) dc_results_close(res, NULL);
+    free(energy_unit);
+    free(length_unit);
+    free(name);
+    free(rows);
+    free(keys);
+    free(seeds);
+    free(statuses);
+    free(metrics);
+    return rc;
+}
+
+void dc_report_free(dc_report *r)
+{
+    if (!r) return;
+    free(r->sweep_name);
+    free(r->energy_unit);
+    free(r->length_unit);
+    free(r->force_unit);
+    free(r->configs);
+    free(r->effects);
+    free(r->paired);
+    free(r->run_config);
+    free(r->run_seed);
+    free(r->run_status);
+    free(r->run_metrics);
+    memset(r, 0, sizeof *r);
+}

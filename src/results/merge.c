@@ -1,0 +1,287 @@
+/* Merging results files of one sweep (include/dcsweep/merge.h).
+ *
+ * The merged rows and curves are built in memory (one copy: a shard is read one curve at a time),
+ * then written with dc_results_create into a temporary file, which is renamed onto OUT only once
+ * it is complete and synced: a crash leaves at worst a stray temporary, never a half-merged OUT. */
+#include "dcsweep/results/merge.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "results_internal.h"
+
+enum { META_NAME, META_TEXT, META_EFFECTIVE, META_SHA, META_DIGEST, META_CREATED, META_EUNIT,
+       META_LUNIT, N_META };
+static const char *const meta_attrs[N_META] = {"sweep_name", "sweep_text", "sweep_effective",
+                                               "sweep_sha256", "dataset_sha256", "created",
+                                               "energy_unit", "length_unit"};
+
+typedef struct merge_state {
+    dc_results_info info;      /* of the first input */
+    char *meta[N_META];        /* the first input's attributes */
+    dc_rescale rescaling[DC_N_RESCALINGS];
+    char *hashes;              /* the first input's dataset digests, hex only */
+    dc_results_row *rows;      /* [n_runs] merged */
+    int *source;               /* [n_runs] input a finished row came from, -1 while pending */
+    char *duplicate;           /* [n_runs] finished (identically) in more than one input */
+    double *curves;            /* [DC_N_CURVES][n_runs][epochs] merged */
+} merge_state;
+
+/* The hex digests of a dataset_sha256 attribute, one per line, without the paths: the same data
+ * read through another path (another working directory) is the same data. */
+static int digest_hashes(const char *text, char **out, dc_error *err)
+{
+    int rc = DC_OK;
+    size_t len = 0;
+    DC_ALLOC(*out, strlen(text) + 2);  /* a last line without its newline gets one */
+    for (const char *p = text; *p;) {
+        size_t word = strcspn(p, " \n");
+        memcpy(*out + len, p, word);
+        len += word;
+        (*out)[len++] = '\n';
+        p += strcspn(p, "\n");
+        if (*p) p++;
+    }
+    (*out)[len] = '\0';
+cleanup:
+    return rc;
+}
+
+static int same_bytes(const void *a, const void *b, size_t n) { return memcmp(a, b, n) == 0; }
+
+/* The grid point of a row: equal in every input of one sweep. */
+static int same_factors(const dc_results_row *a, const dc_results_row *b)
+{
+    return a->run == b->run && same_bytes(&a->irelu_scale, &b->irelu_scale, sizeof a->irelu_scale) &&
+           same_bytes(a->extent, b->extent, sizeof a->extent) &&
+           same_bytes(a->rescaling, b->rescaling, sizeof a->rescaling) && a->seed == b->seed;
+}
+
+/* What a run produced, bitwise; not where or when (rank, host, wall_seconds, finished). */
+static int same_results(const dc_results_row *a, const dc_results_row *b)
+{
+    return same_bytes(a->status, b->status, sizeof a->status) &&
+           same_bytes(a->error, b->error, sizeof a->error) && a->epochs_completed == b->epochs_completed &&
+           a->diverged_epoch == b->diverged_epoch && same_bytes(&a->val, &b->val, sizeof a->val) &&
+           same_bytes(&a->test, &b->test, sizeof a->test);
+}
+
+/* The first input: identity, metadata and its rows as the starting point (all pending ones too). */
+static int load_first(merge_state *st, dc_results *res, dc_error *err)
+{
+    int rc = DC_OK;
+    for (int m = 0; m < N_META; m++) DC_TRY(dc_results_read_attr_string(res, meta_attrs[m], &st->meta[m], err));
+    DC_TRY(dc_results_read_rescaling(res, st->rescaling, err));
+    DC_TRY(digest_hashes(st->meta[META_DIGEST], &st->hashes, err));
+    size_t n = (size_t)st->info.n_runs, cells = n * (size_t)st->info.epochs;
+    DC_ALLOC(st->rows, n);
+    DC_ALLOC(st->source, n);
+    DC_ALLOC(st->duplicate, n);
+    DC_ALLOC(st->curves, (size_t)DC_N_CURVES * cells);
+    DC_TRY(dc_results_read_rows(res, 0, st->info.n_runs, st->rows, err));
+    for (size_t i = 0; i < n; i++) st->source[i] = -1;
+    for (int c = 0; c < DC_N_CURVES; c++) DC_TRY(dc_results_read_curve(res, (dc_curve)c, st->curves + c * cells, err));
+cleanup:
+    return rc;
+}
+
+static int check_same_sweep(const merge_state *st, const dc_results_info *info, dc_results *res,
+                            const char *path, const char *first, dc_error *err)
+{
+    int rc = DC_OK;
+    char *digest = NULL, *hashes = NULL;
+    if (strcmp(info->sweep_sha256, st->info.sweep_sha256) != 0)
+        DC_FAIL(DC_ERR_INPUT, "%s is not from the same sweep as %s (sweep_sha256 %.12s... vs %.12s...)",
+                path, first, info->sweep_sha256, st->info.sweep_sha256);
+    if (info->n_runs != st->info.n_runs || info->epochs != st->info.epochs)
+        DC_FAIL(DC_ERR_INPUT, "%s has %d runs x %d epochs, %s %d x %d: not the same sweep", path,
+                info->n_runs, info->epochs, first, st->info.n_runs, st->info.epochs);
+    DC_TRY(dc_results_read_attr_string(res, "dataset_sha256", &digest, err));
+    DC_TRY(digest_hashes(digest, &hashes, err));
+    if (strcmp(hashes, st->hashes) != 0)
+        DC_FAIL(DC_ERR_INPUT, "%s was trained on other data than %s (dataset_sha256 differs)", path, first);
+cleanup:
+    free(digest);
+    free(hashes);
+    return rc;
+}
+
+/* Takes input k's finished rows into the merged state; checks duplicates against what is there. */
+static int merge_input(merge_state *st, dc_merge_input *inputs, int k, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_results *res = NULL;
+    dc_results_row *rows = NULL;
+    double *curve = NULL;
+    char *take = NULL;  /* 1: copy this run from input k; 2: compare (already taken elsewhere) */
+    dc_results_info info;
+    const char *path = inputs[k].path;
+
+    /* An input that cannot be read as a results file is bad input (exit 2), whatever the cause. */
+    if (dc_results_probe(path, &info, err) != DC_OK) {
+        rc = err->code = DC_ERR_INPUT;
+        goto cleanup;
+    }
+    if (k == 0) st->info = info;
+    int n = st->info.n_runs, epochs = st->info.epochs;
+    size_t cells = (size_t)n * (size_t)epochs;
+    DC_TRY(dc_results_open(&res, path, 0, MPI_COMM_NULL, err));
+    DC_TRY(dc_shard_read(res, &inputs[k].shard, err));
+    if (k == 0) DC_TRY(load_first(st, res, err));
+    else DC_TRY(check_same_sweep(st, &info, res, path, inputs[0].path, err));
+
+    DC_ALLOC(rows, n);
+    DC_ALLOC(take, n);
+    DC_ALLOC(curve, cells);
+    DC_TRY(dc_results_read_rows(res, 0, n, rows, err));
+    for (int i = 0; i < n; i++) {
+        if (!same_factors(&rows[i], &st->rows[i]))
+            DC_FAIL(DC_ERR_INPUT, "%s: row %d does not describe the same grid point as in %s", path, i,
+                    inputs[0].path);
+        int s = dc_results_status_parse(rows[i].status);
+        if (s < 0) DC_FAIL(DC_ERR_INPUT, "%s: run %d has an unknown status '%s'", path, i, rows[i].status);
+        if (s == DC_RUN_PENDING) continue;
+        if (st->source[i] < 0) {
+            take[i] = 1;
+            st->rows[i] = rows[i];
+            st->source[i] = k;
+            inputs[k].n_taken++;
+        } else {
+            if (!same_results(&rows[i], &st->rows[i]))
+                DC_FAIL(DC_ERR_INPUT, "run %d was trained in both %s and %s with different results (%s vs %s)",
+                        i, inputs[st->source[i]].path, path, st->rows[i].status, rows[i].status);
+            take[i] = 2;
+            st->duplicate[i] = 1;
+        }
+    }
+    for (int c = 0; c < DC_N_CURVES; c++) {
+        DC_TRY(dc_results_read_curve(res, (dc_curve)c, curve, err));
+        double *merged = st->curves + (size_t)c * cells;
+        for (int i = 0; i < n; i++) {
+            size_t at = (size_t)i * (size_t)epochs, bytes = (size_t)epochs * sizeof *curve;
+            if (take[i] == 1) {
+                memcpy(merged + at, curve + at, bytes);
+            } else if (take[i] == 2 && c != DC_CURVE_SECONDS && !same_bytes(merged + at, curve + at, bytes)) {
+                DC_FAIL(DC_ERR_INPUT, "run %d was trained in both %s and %s with different %s curves", i,
+                        inputs[st->source[i]].path, path, dc_curve_name((dc_curve)c));
+            }
+        }
+    }
+cleanup:
+    if (res) dc_results_close(res, NULL);
+    free(rows);
+    free(take);
+    free(curve);
+    return rc;
+}
+
+/* The merged file at tmp: created whole (rows included), then every curve, then synced. */
+static int write_merged(const merge_state *st, const char *tmp, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_results *res = NULL;
+    hid_t dset = -1;
+    dc_results_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.sweep_name = st->meta[META_NAME];
+    meta.sweep_text = st->meta[META_TEXT];
+    meta.sweep_effective = st->meta[META_EFFECTIVE];
+    meta.sweep_sha256 = st->meta[META_SHA];
+    meta.dataset_sha256 = st->meta[META_DIGEST];
+    meta.created = st->meta[META_CREATED];
+    meta.energy_unit = st->meta[META_EUNIT];
+    meta.length_unit = st->meta[META_LUNIT];
+    meta.n_runs = st->info.n_runs;
+    meta.epochs = st->info.epochs;
+    memcpy(meta.rescaling, st->rescaling, sizeof meta.rescaling);
+    DC_TRY(dc_results_create(&res, tmp, &meta, st->rows, MPI_COMM_NULL, err));
+    size_t cells = (size_t)st->info.n_runs * (size_t)st->info.epochs;
+    for (int c = 0; c < DC_N_CURVES; c++) {
+        char name[64];
+        snprintf(name, sizeof name, "curves/%s", dc_curve_name((dc_curve)c));
+        H5_CHECK(dset = H5Dopen2(dc_results_file(res), name, H5P_DEFAULT));
+        H5_CHECK(H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, st->curves + (size_t)c * cells));
+        H5Dclose(dset);
+        dset = -1;
+    }
+cleanup:
+    if (dset >= 0) H5Dclose(dset);
+    if (res) {
+        int crc = dc_results_close(res, rc == DC_OK ? err : NULL);
+        if (rc == DC_OK) rc = crc;
+    }
+    if (rc == DC_OK) {
+        int fd = open(tmp, O_RDONLY);
+        if (fd < 0 || fsync(fd) != 0) rc = dc_error_set(err, DC_ERR_IO, "%s: cannot sync: %s", tmp, strerror(errno));
+        if (fd >= 0) close(fd);
+    }
+    return rc;
+}
+
+static void state_free(merge_state *st)
+{
+    for (int m = 0; m < N_META; m++) free(st->meta[m]);
+    free(st->hashes);
+    free(st->rows);
+    free(st->source);
+    free(st->duplicate);
+    free(st->curves);
+}
+
+int dc_merge(const char *out, dc_merge_input *inputs, int n_inputs, int force, dc_merge_report *report,
+             dc_error *err)
+{
+    int rc = DC_OK;
+    merge_state st;
+    char *tmp = NULL;
+    int tmp_made = 0;
+    memset(&st, 0, sizeof st);
+    memset(report, 0, sizeof *report);
+    if (n_inputs < 1) DC_FAIL(DC_ERR_INPUT, "merge: no input files");
+    if (!force && access(out, F_OK) == 0)
+        DC_FAIL(DC_ERR_INPUT, "%s exists: refusing to overwrite it (use --force to replace it)", out);
+    for (int k = 0; k < n_inputs; k++) {
+        inputs[k].n_taken = 0;
+        memset(&inputs[k].shard, 0, sizeof inputs[k].shard);
+    }
+    for (int k = 0; k < n_inputs; k++) DC_TRY(merge_input(&st, inputs, k, err));
+
+    int n = st.info.n_runs;
+    report->n_runs = n;
+    report->epochs = st.info.epochs;
+    snprintf(report->sweep_name, sizeof report->sweep_name, "%s", st.meta[META_NAME]);
+    DC_ALLOC(report->missing, n);
+    DC_ALLOC(report->duplicates, n);
+    for (int i = 0; i < n; i++) {
+        int s = dc_results_status_parse(st.rows[i].status);
+        if (s >= 0) report->count[s]++;
+        if (st.source[i] < 0) report->missing[report->n_missing++] = i;
+        if (st.duplicate[i]) report->duplicates[report->n_duplicates++] = i;
+    }
+
+    size_t len = strlen(out) + 32;
+    DC_ALLOC(tmp, len);
+    snprintf(tmp, len, "%s.merging-%ld", out, (long)getpid());
+    tmp_made = 1;
+    DC_TRY(write_merged(&st, tmp, err));
+    if (rename(tmp, out) != 0) DC_FAIL(DC_ERR_IO, "cannot rename %s to %s: %s", tmp, out, strerror(errno));
+    tmp_made = 0;
+cleanup:
+    if (tmp_made) unlink(tmp);
+    free(tmp);
+    state_free(&st);
+    return rc;
+}
+
+void dc_merge_report_free(dc_merge_report *report)
+{
+    if (!report) return;
+    free(report->missing);
+    free(report->duplicates);
+    memset(report, 0, sizeof *report);
+}

@@ -1,0 +1,155 @@
+/* Progress output of `dcsweep run` (include/dcsweep/progress.h). */
+#include "dcsweep/sweep/progress.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+#define BAR_WIDTH 30
+
+static double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void dc_format_duration(char *out, size_t size, double s)
+{
+    if (!isfinite(s) || s < 0) {
+        snprintf(out, size, "?");
+    } else if (s < 60) {
+        snprintf(out, size, "%.1fs", s);
+    } else if (s < 3600) {
+        long t = lround(s);
+        snprintf(out, size, "%ldm%02lds", t / 60, t % 60);
+    } else {
+        long t = lround(s / 60);
+        snprintf(out, size, "%ldh%02ldm", t / 60, t % 60);
+    }
+}
+
+void dc_progress_init(dc_progress *p, FILE *out, int tty, int n_runs, int n_todo, int n_before,
+                      const char *energy_unit, const char *length_unit)
+{
+    memset(p, 0, sizeof *p);
+    p->out = out;
+    p->tty = tty;
+    p->n_runs = n_runs;
+    p->n_todo = n_todo;
+    p->n_before = n_before;
+    p->t0 = monotonic_seconds();
+    p->energy_unit = energy_unit ? energy_unit : "eV";
+    p->length_unit = length_unit ? length_unit : "Angstrom";
+}
+
+double dc_progress_elapsed(const dc_progress *p) { return monotonic_seconds() - p->t0; }
+
+/* The time left, from this session's throughput (which already reflects every worker). */
+static void eta(const dc_progress *p, char *out, size_t size)
+{
+    int left = p->n_todo - p->finished;
+    if (p->finished == 0) {
+        snprintf(out, size, "?");
+        return;
+    }
+    dc_format_duration(out, size, dc_progress_elapsed(p) / p->finished * left);
+}
+
+static void end_bar(dc_progress *p)
+{
+    if (p->bar_shown) fputc('\n', p->out);
+    p->bar_shown = 0;
+}
+
+void dc_progress_note(dc_progress *p, const char *fmt, ...)
+{
+    if (!p->out) return;
+    end_bar(p);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(p->out, fmt, ap);
+    va_end(ap);
+    fputc('\n', p->out);
+    fflush(p->out);
+}
+
+static void describe(const dc_results_row *row, char *out, size_t size)
+{
+    if (isnan(row->irelu_scale))
+        snprintf(out, size, "extent %s, rescaling %s, seed %lld", row->extent, row->rescaling,
+                 (long long)row->seed);
+    else
+        snprintf(out, size, "c=%g, extent %s, rescaling %s, seed %lld", row->irelu_scale, row->extent,
+                 row->rescaling, (long long)row->seed);
+}
+
+void dc_progress_run(dc_progress *p, const dc_results_row *row)
+{
+    int status = dc_results_status_parse(row->status);
+    p->finished++;
+    if (status >= 0) p->count[status]++;
+    if (!p->out) return;
+    char factors[160], took[32], left[32], outcome[400];
+    describe(row, factors, sizeof factors);
+    dc_format_duration(took, sizeof took, row->wall_seconds);
+    eta(p, left, sizeof left);
+    int total_done = p->n_before + p->finished;
+    if (status == DC_RUN_DONE)
+        snprintf(outcome, sizeof outcome, "done: test force MAE %.4g %s/%s, energy MAE %.4g %s",
+                 row->test.force_mae, p->energy_unit, p->length_unit, row->test.energy_mae,
+                 p->energy_unit);
+    else if (status == DC_RUN_DIVERGED)
+        snprintf(outcome, sizeof outcome, "diverged at epoch %d: %s", row->diverged_epoch, row->error);
+    else
+        snprintf(outcome, sizeof outcome, "%s: %s", row->status, row->error);
+
+    if (!p->tty || status != DC_RUN_DONE) {
+        /* Failures are printed as lines on a terminal too, so the bar does not overwrite them. */
+        end_bar(p);
+        fprintf(p->out, "[%*d/%d] run %d (%s) %s; %s on rank %d; ETA %s\n",
+                (int)snprintf(NULL, 0, "%d", p->n_runs), total_done, p->n_runs, row->run, factors,
+                outcome, took, row->rank, left);
+    }
+    if (p->tty) {
+        int filled = p->n_runs ? (int)((long)BAR_WIDTH * total_done / p->n_runs) : BAR_WIDTH;
+        char bar[BAR_WIDTH + 1];
+        for (int i = 0; i < BAR_WIDTH; i++) bar[i] = i < filled ? '#' : '.';
+        bar[BAR_WIDTH] = '\0';
+        fprintf(p->out, "\r[%s] %d/%d runs", bar, total_done, p->n_runs);
+        if (p->count[DC_RUN_DIVERGED] || p->count[DC_RUN_FAILED])
+            fprintf(p->out, " (%d diverged, %d failed)", p->count[DC_RUN_DIVERGED],
+                    p->count[DC_RUN_FAILED]);
+        fprintf(p->out, "  ETA %s  last: run %d test force MAE %.4g %s/%s   ", left, row->run,
+                row->test.force_mae, p->energy_unit, p->length_unit);
+        p->bar_shown = 1;
+    }
+    fflush(p->out);
+}
+
+void dc_progress_summary(dc_progress *p, const char *sweep_name, const char *path,
+                         const dc_results_row *rows, int n_rows, double cpu_share)
+{
+    if (!p->out) return;
+    int count[4] = {0, 0, 0, 0};
+    for (int i = 0; i < n_rows; i++) {
+        int s = dc_results_status_parse(rows[i].status);
+        if (s >= 0) count[s]++;
+    }
+    double elapsed = dc_progress_elapsed(p);
+    char took[32];
+    dc_format_duration(took, sizeof took, elapsed);
+    end_bar(p);
+    fprintf(p->out, "sweep %s: %d runs: %d done, %d diverged, %d failed, %d pending\n",
+            sweep_name ? sweep_name : "?", n_rows, count[DC_RUN_DONE], count[DC_RUN_DIVERGED],
+            count[DC_RUN_FAILED], count[DC_RUN_PENDING]);
+    fprintf(p->out, "this session: %d runs in %s", p->finished, took);
+    if (p->finished > 0 && elapsed > 0) fprintf(p->out, " (%.2f runs/min)", 60.0 * p->finished / elapsed);
+    if (cpu_share >= 0) fprintf(p->out, "; coordinator CPU %.2f%% of a core", 100.0 * cpu_share);
+    fprintf(p->out, "\nresults: %s\n", path);
+    if (count[DC_RUN_FAILED])
+        fprintf(p->out, "%d failed runs: rerun with --retry-failed to train them again\n",
+                count[DC_RUN_FAILED]);
+    fflush(p->out);
+}

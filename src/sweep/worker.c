@@ -1,0 +1,205 @@
+/* A worker: trains runs, writes their rows, reports to the coordinator (include/dcsweep/worker.h). */
+#include "dcsweep/sweep/worker.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dcsweep/sweep/stop.h"
+
+#define POLL_MIN_NS 500000L    /* 0.5 ms */
+#define POLL_MAX_NS 10000000L  /* 10 ms: short next to any training epoch */
+
+void dc_poll_reset(dc_poll *p) { p->ns = POLL_MIN_NS; }
+
+void dc_poll_wait(dc_poll *p)
+{
+    if (p->ns < POLL_MIN_NS) p->ns = POLL_MIN_NS;
+    struct timespec ts = {0, p->ns};
+    nanosleep(&ts, NULL);
+    p->ns = p->ns * 2 < POLL_MAX_NS ? p->ns * 2 : POLL_MAX_NS;
+}
+
+static double unix_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int dc_worker_init(dc_worker *w, const dc_sweep *sweep, const dc_grid *grid, const dc_trainer_ops *ops,
+                   void *trainer, dc_results *results, MPI_Comm comm, dc_error *err)
+{
+    int rc = DC_OK;
+    memset(w, 0, sizeof *w);
+    w->sweep = sweep;
+    w->grid = grid;
+    w->ops = ops;
+    w->trainer = trainer;
+    w->results = results;
+    w->comm = comm;
+    if (comm != MPI_COMM_NULL) MPI_CHECK(MPI_Comm_rank(comm, &w->rank));
+    if (gethostname(w->host, sizeof w->host - 1) != 0) snprintf(w->host, sizeof w->host, "unknown");
+    w->host[sizeof w->host - 1] = '\0';
+cleanup:
+    return rc;
+}
+
+/* After every epoch: a signal, or the coordinator's DC_TAG_ABORT, abandons the run (it stays
+ * pending in the file and is trained again by the next `dcsweep run`). */
+static int on_epoch(void *ctx, const dc_run *run, int epoch, const double *curve_values)
+{
+    dc_worker *w = ctx;
+    (void)run;
+    (void)epoch;
+    (void)curve_values;
+    if (dc_stop_signal()) return 1;
+    if (w->comm != MPI_COMM_NULL && !w->aborted) {
+        int flag = 0;
+        if (MPI_Iprobe(0, DC_TAG_ABORT, w->comm, &flag, MPI_STATUS_IGNORE) == MPI_SUCCESS && flag) {
+            MPI_Recv(NULL, 0, MPI_BYTE, 0, DC_TAG_ABORT, w->comm, MPI_STATUS_IGNORE);
+            w->aborted = 1;
+        }
+    }
+    return w->aborted;
+}
+
+static void set_text(char *dst, size_t cap, const char *src)
+{
+    /* Messages longer than the column are cut: the column is fixed-size by design. */
+    memset(dst, 0, cap);
+    size_t n = src ? strnlen(src, cap - 1) : 0;
+    memcpy(dst, src ? src : "", n);
+}
+
+int dc_worker_do_run(dc_worker *w, int run_index, dc_report *report, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_run_result result;
+    memset(&result, 0, sizeof result);
+    memset(report, 0, sizeof *report);
+    report->run = run_index;
+    dc_results_row *row = &report->row;
+    if (run_index < 0 || run_index >= w->grid->n_runs)
+        DC_FAIL(DC_ERR_INTERNAL, "run %d is not in the grid of %d runs", run_index, w->grid->n_runs);
+    const dc_run *run = &w->grid->runs[run_index];
+    dc_results_row_init(row, run);
+    row->rank = w->rank;
+    set_text(row->host, sizeof row->host, w->host);
+    w->aborted = 0;
+
+    int epochs = dc_results_epochs(w->results);
+    rc = w->ops->run(w->trainer, run, &result, on_epoch, w, err);
+    if (rc != DC_OK) {
+        /* The worker is unusable; the run itself may be fine, so record it as failed (rerun with
+         * --retry-failed) and keep the trainer's message, not whatever recording it says. */
+        report->kind = DC_REPORT_FATAL;
+        set_text(row->status, sizeof row->status, dc_run_status_name(DC_RUN_FAILED));
+        set_text(row->error, sizeof row->error, err->message);
+        row->epochs_completed = result.epochs_completed;
+        row->wall_seconds = result.wall_seconds;
+        row->finished = unix_seconds();
+        dc_error ignored = {0};
+        dc_results_write_run(w->results, row, NULL, &ignored);
+        goto cleanup;
+    }
+    if (result.status == DC_RUN_PENDING) {
+        report->kind = DC_REPORT_ABANDONED;
+        goto cleanup;
+    }
+    if (result.curves && result.n_epochs != epochs)
+        DC_FAIL(DC_ERR_INTERNAL, "run %d: the trainer returned %d epochs of curves, the file has %d",
+                run_index, result.n_epochs, epochs);
+    set_text(row->status, sizeof row->status, dc_run_status_name(result.status));
+    if (result.status != DC_RUN_DONE) set_text(row->error, sizeof row->error, result.message);
+    row->epochs_completed = result.epochs_completed;
+    row->diverged_epoch = result.diverged_epoch;
+    row->wall_seconds = result.wall_seconds;
+    row->val = result.val;
+    row->test = result.test;
+    row->finished = unix_seconds();
+    DC_TRY(dc_results_write_run(w->results, row, result.curves, err));
+    report->kind = DC_REPORT_FINISHED;
+cleanup:
+    if (rc != DC_OK) report->kind = DC_REPORT_FATAL;
+    dc_run_result_free(&result);
+    return rc;
+}
+
+int dc_wait_polling(MPI_Request *req, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_poll poll;
+    dc_poll_reset(&poll);
+    for (;;) {
+        int done = 0;
+        MPI_CHECK(MPI_Test(req, &done, MPI_STATUS_IGNORE));
+        if (done) break;
+        dc_poll_wait(&poll);
+    }
+cleanup:
+    return rc;
+}
+
+/* The coordinator's answer to a report: a run index, or -1 to stop. A DC_TAG_ABORT that arrives
+ * after the run it was meant for has finished is consumed here: it was sent before the answer. */
+static int receive_assignment(dc_worker *w, int *run, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_poll poll;
+    dc_poll_reset(&poll);
+    for (;;) {
+        int flag = 0;
+        MPI_Status st;
+        MPI_CHECK(MPI_Iprobe(0, MPI_ANY_TAG, w->comm, &flag, &st));
+        if (!flag) {
+            dc_poll_wait(&poll);
+            continue;
+        }
+        if (st.MPI_TAG == DC_TAG_ABORT) {
+            MPI_CHECK(MPI_Recv(NULL, 0, MPI_BYTE, 0, DC_TAG_ABORT, w->comm, MPI_STATUS_IGNORE));
+            continue;
+        }
+        if (st.MPI_TAG != DC_TAG_ASSIGN)
+            DC_FAIL(DC_ERR_INTERNAL, "rank %d: unexpected message tag %d from the coordinator",
+                    w->rank, st.MPI_TAG);
+        MPI_CHECK(MPI_Recv(run, 1, MPI_INT, 0, DC_TAG_ASSIGN, w->comm, MPI_STATUS_IGNORE));
+        break;
+    }
+cleanup:
+    return rc;
+}
+
+int dc_worker_loop(dc_worker *w, dc_error *err)
+{
+    int rc = DC_OK, fatal = DC_OK;
+    dc_error fatal_err = {0};
+    dc_report report;
+    memset(&report, 0, sizeof report);
+    report.kind = DC_REPORT_READY;
+    report.run = -1;
+    for (;;) {
+        MPI_Request req;
+        MPI_CHECK(MPI_Isend(&report, (int)sizeof report, MPI_BYTE, 0, DC_TAG_REPORT, w->comm, &req));
+        DC_TRY(dc_wait_polling(&req, err));
+        int run = -1;
+        DC_TRY(receive_assignment(w, &run, err));
+        if (run < 0 || fatal != DC_OK) break;
+        if (dc_stop_signal()) {
+            memset(&report, 0, sizeof report);
+            report.kind = DC_REPORT_ABANDONED;
+            report.run = run;
+            continue;
+        }
+        int run_rc = dc_worker_do_run(w, run, &report, &fatal_err);
+        if (run_rc != DC_OK) fatal = run_rc;  /* reported as FATAL; the answer will be stop */
+    }
+    if (fatal != DC_OK) {
+        rc = fatal;
+        if (err) *err = fatal_err;
+    }
+cleanup:
+    return rc;
+}

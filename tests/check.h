@@ -52,7 +52,7 @@ static inline const char *check_shared_dir(void)
 
 #define CHECK_SKIP_EXIT 77
 
-/* The edges of MODEL.md by brute force, as an oracle independent of dc_neighbors_build: every
+/* The edges of docs/model.md by brute force, as an oracle independent of dc_neighbors_build: every
  * ordered pair (i <- j) of atoms of one molecule with d < cutoff, sorted by dst then src (atoms of
  * a molecule are contiguous). Writes src/dst unless they are NULL; returns the count. */
 static inline long long check_brute_edges(int n_atoms, const int *mol, const double *pos,

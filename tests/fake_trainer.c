@@ -1,5 +1,6 @@
 /* The fake trainer of tests/fake_trainer.h. */
 #include "fake_trainer.h"
+#include "schnet_fixture.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -8,9 +9,14 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The real SchNet trainer's layout (metric columns and curves), so that fake files look real. */
+enum { FAKE_METRICS = FX_METRICS, FAKE_CURVES = FX_CURVES };
+
 typedef struct fake {
     int epochs;
     int rank;
+    dc_metric_desc metrics[FAKE_METRICS];
+    dc_trainer_desc desc;
 } fake;
 
 static int fake_log_rank = -1;
@@ -36,9 +42,17 @@ static int fake_create(void **state, const dc_sweep *sweep, dc_error *err)
     fake *f = dc_calloc(1, sizeof *f, err);
     if (!f) return DC_ERR_NOMEM;
     f->epochs = sweep->train.epochs;
+    fx_metrics(f->metrics);
+    f->desc.model_kind = "schnet";
+    f->desc.n_metrics = FAKE_METRICS;
+    f->desc.metrics = f->metrics;
+    f->desc.n_curves = FAKE_CURVES;
+    for (int c = 0; c < FAKE_CURVES; c++) f->desc.curves[c] = fx_curves[c];
     *state = f;
     return DC_OK;
 }
+
+static const dc_trainer_desc *fake_describe(const void *state) { return &((const fake *)state)->desc; }
 
 static void fake_destroy(void *state) { free(state); }
 
@@ -52,14 +66,15 @@ static int fake_rescale(void *state, dc_rescaling method, dc_rescale *out, dc_er
     return DC_OK;
 }
 
-static void set_metrics(dc_split_metrics *m, const dc_run *run, double split)
+/* energy MAE/RMSE, force MAE/RMSE, EFwT of one split into m[5]. */
+static void set_metrics(double *m, const dc_run *run, double split)
 {
     double x = (double)run->index + 1.0, s = (double)run->seed;
-    m->energy_mae = split * (0.0123 * sqrt(x) + 1e-5 * s);
-    m->energy_rmse = split * (0.0171 * sqrt(x) + 2e-5 * s);
-    m->force_mae = split * (0.0456 / x + exp(-x) + 3e-5 * s);
-    m->force_rmse = split * (0.0612 / x + sin(x) * 1e-3 + 4e-5 * s);
-    m->efwt = fmod(0.37 * x, 1.0);
+    m[0] = split * (0.0123 * sqrt(x) + 1e-5 * s);
+    m[1] = split * (0.0171 * sqrt(x) + 2e-5 * s);
+    m[2] = split * (0.0456 / x + exp(-x) + 3e-5 * s);
+    m[3] = split * (0.0612 / x + sin(x) * 1e-3 + 4e-5 * s);
+    m[4] = fmod(0.37 * x, 1.0);
 }
 
 static int fake_run(void *state, const dc_run *run, dc_run_result *r, dc_epoch_fn on_epoch,
@@ -78,10 +93,12 @@ static int fake_run(void *state, const dc_run *run, dc_run_result *r, dc_epoch_f
     memset(r, 0, sizeof *r);
     r->run_index = run->index;
     r->n_epochs = f->epochs;
-    DC_ALLOC(r->curves, (size_t)DC_N_CURVES * (size_t)f->epochs);
-    for (int i = 0; i < DC_N_CURVES * f->epochs; i++) r->curves[i] = NAN;
-    set_metrics(&r->val, run, 1.0);
-    set_metrics(&r->test, run, 1.1);
+    r->n_curves = FAKE_CURVES;
+    r->n_metrics = FAKE_METRICS;
+    DC_ALLOC(r->curves, (size_t)FAKE_CURVES * (size_t)f->epochs);
+    for (int i = 0; i < FAKE_CURVES * f->epochs; i++) r->curves[i] = NAN;
+    set_metrics(r->metrics, run, 1.0);
+    set_metrics(r->metrics + 5, run, 1.1);
     if (listed("FAKE_FATAL_RUNS", run->index))
         DC_FAIL(DC_ERR_INTERNAL, "fake fatal error on run %d", run->index);
     int diverge_at = listed("FAKE_DIVERGE_RUNS", run->index) ? (f->epochs > 1 ? 2 : 1) : 0;
@@ -98,8 +115,8 @@ static int fake_run(void *state, const dc_run *run, dc_run_result *r, dc_epoch_f
             snprintf(r->message, sizeof r->message, "loss became NaN in epoch %d", e);
             break;
         }
-        double values[DC_N_CURVES];
-        for (int c = 0; c < DC_N_CURVES; c++) {
+        double values[FAKE_CURVES];
+        for (int c = 0; c < FAKE_CURVES; c++) {
             values[c] = (0.5 + run->index) * (c + 1) / (double)e;
             r->curves[(size_t)c * (size_t)f->epochs + (size_t)(e - 1)] = values[c];
         }
@@ -113,13 +130,11 @@ static int fake_run(void *state, const dc_run *run, dc_run_result *r, dc_epoch_f
         r->status = DC_RUN_FAILED;
         snprintf(r->message, sizeof r->message, "fake failure of run %d", run->index);
     }
-    if (r->status != DC_RUN_DONE) {
-        dc_split_metrics none = {NAN, NAN, NAN, NAN, NAN};
-        r->val = r->test = none;
-    }
+    if (r->status != DC_RUN_DONE)
+        for (int k = 0; k < FAKE_METRICS; k++) r->metrics[k] = NAN;
     r->wall_seconds = 0.001 * (double)(ms * r->epochs_completed) + 1e-4;
 cleanup:
     return rc;
 }
 
-const dc_trainer_ops fake_trainer_ops = {fake_create, fake_destroy, fake_run, fake_rescale};
+const dc_trainer_ops fake_trainer_ops = {fake_create, fake_destroy, fake_describe, fake_run, fake_rescale};

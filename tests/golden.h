@@ -1,4 +1,4 @@
-/* Reading ../shared/golden/schnet_golden.h5 (PyTorch float64 reference values, MODEL.md) for the
+/* Reading ../shared/golden/schnet_golden.h5 (PyTorch float64 reference values, docs/model.md) for the
  * tests of both SchNet engines. Header-only so any test can include it without build changes.
  *
  *   golden gd;

@@ -18,6 +18,7 @@
 
 #include "dcsweep/config/grid.h"
 #include "dcsweep/results/results.h"
+#include "schnet_fixture.h"
 
 #define EPOCHS 8
 
@@ -38,22 +39,23 @@ static void make_metrics(const dc_run *run, dc_results_row *row, double *curves)
                                                                                        : 0.044 + 0.008 * c;
     if (run->rescaling == DC_RESCALE_STANDARD) f -= 0.003;
     double seed = 0.002 * (double)run->seed;
-    dc_split_metrics *s[2] = {&row->val, &row->test};
     for (int k = 0; k < 2; k++) {
+        double *s = row->metric + k * FX_TEST;
         double force = f + seed + 0.0015 * wiggle(run->index, 10 * k + 1);
-        s[k]->force_mae = force;
-        s[k]->force_rmse = 1.3 * force;
-        s[k]->energy_mae = 0.2 * f + 0.5 * seed + 0.0008 * wiggle(run->index, 10 * k + 2);
-        s[k]->energy_rmse = 1.25 * s[k]->energy_mae;
-        s[k]->efwt = 0.9 - 6 * force + 0.01 * wiggle(run->index, 10 * k + 3);
+        s[FX_FORCE_MAE] = force;
+        s[FX_FORCE_RMSE] = 1.3 * force;
+        s[FX_ENERGY_MAE] = 0.2 * f + 0.5 * seed + 0.0008 * wiggle(run->index, 10 * k + 2);
+        s[FX_ENERGY_RMSE] = 1.25 * s[FX_ENERGY_MAE];
+        s[FX_EFWT] = 0.9 - 6 * force + 0.01 * wiggle(run->index, 10 * k + 3);
     }
     for (int e = 0; e < EPOCHS; e++) {
         double decay = exp(-0.4 * e);
-        curves[DC_CURVE_TRAIN_ENERGY_LOSS * EPOCHS + e] = 0.3 * decay + 0.01;
-        curves[DC_CURVE_TRAIN_FORCE_LOSS * EPOCHS + e] = 0.5 * decay + 0.02;
-        curves[DC_CURVE_VAL_ENERGY_MAE * EPOCHS + e] = row->val.energy_mae * (1 + 3 * decay);
-        curves[DC_CURVE_VAL_FORCE_MAE * EPOCHS + e] = row->val.force_mae * (1 + 3 * decay);
-        curves[DC_CURVE_SECONDS * EPOCHS + e] = 1.5 + 0.1 * wiggle(run->index, e);
+        curves[FX_TRAIN_ENERGY_LOSS * EPOCHS + e] = 0.3 * decay + 0.01;
+        curves[FX_TRAIN_FORCE_LOSS * EPOCHS + e] = 0.5 * decay + 0.02;
+        curves[FX_VAL_LOSS * EPOCHS + e] = 0.4 * decay + 0.03;
+        curves[FX_VAL_ENERGY_MAE * EPOCHS + e] = row->metric[FX_ENERGY_MAE] * (1 + 3 * decay);
+        curves[FX_VAL_FORCE_MAE * EPOCHS + e] = row->metric[FX_FORCE_MAE] * (1 + 3 * decay);
+        curves[FX_SECONDS * EPOCHS + e] = 1.5 + 0.1 * wiggle(run->index, e);
     }
 }
 
@@ -96,15 +98,18 @@ int main(int argc, char **argv)
     rows = calloc((size_t)grid.n_runs, sizeof *rows);
     if (!rows) goto done;
     for (int i = 0; i < grid.n_runs; i++) dc_results_row_init(&rows[i], &grid.runs[i]);
+    dc_metric_desc metrics[FX_METRICS];
+    fx_metrics(metrics);
     dc_results_meta meta = {
         .sweep_name = "report-fixture", .sweep_text = "# made up by tests/report_fixture.c\n",
         .sweep_effective = "fixture", .sweep_sha256 = "0000000000000000000000000000000000000000000000000000000000000000",
         .dataset_sha256 = "", .created = "2024-05-01T12:00:00Z", .energy_unit = "eV",
-        .length_unit = "Angstrom", .n_runs = grid.n_runs, .epochs = EPOCHS,
+        .length_unit = "Angstrom", .model_kind = "schnet", .n_runs = grid.n_runs, .epochs = EPOCHS,
+        .n_metrics = FX_METRICS, .metrics = metrics, .n_curves = FX_CURVES, .curves = fx_curves,
     };
     for (int m = 0; m < DC_N_RESCALINGS; m++) meta.rescaling[m] = (dc_rescale){(dc_rescaling)m, 0, 1};
-    if (dc_results_create(&res, argv[1], &meta, rows, MPI_COMM_NULL, &err) != DC_OK) goto done;
-    double curves[DC_N_CURVES * EPOCHS];
+    if (dc_results_create(&res, argv[1], &meta, rows, &err) != DC_OK) goto done;
+    double curves[FX_CURVES * EPOCHS];
     for (int i = 0; i < grid.n_runs; i++) {
         const dc_run *run = &grid.runs[i];
         dc_run_status st = status_of(variant, run, grid.n_runs);
@@ -128,9 +133,8 @@ int main(int argc, char **argv)
             row.diverged_epoch = st == DC_RUN_DIVERGED ? 3 : 0;
             snprintf(row.error, sizeof row.error, "%s",
                      st == DC_RUN_DIVERGED ? "loss is NaN at epoch 3" : "out of memory (made up)");
-            dc_split_metrics nan = {NAN, NAN, NAN, NAN, NAN};
-            row.val = row.test = nan;
-            for (int c = 0; c < DC_N_CURVES; c++)
+            for (int k = 0; k < FX_METRICS; k++) row.metric[k] = NAN;
+            for (int c = 0; c < FX_CURVES; c++)
                 for (int e = last; e < EPOCHS; e++) curves[c * EPOCHS + e] = NAN;
         }
         if (dc_results_write_run(res, &row, curves, &err) != DC_OK) goto done;

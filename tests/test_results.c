@@ -1,5 +1,5 @@
 /* The results file in-process: create, write a run, read it back, reopen, probe and refuse, in
- * serial mode (MPI_COMM_NULL) and through the MPI-IO driver on MPI_COMM_SELF. */
+ * serial mode (results.h) and through the MPI-IO driver on MPI_COMM_SELF (results_mpi.h). */
 #include <hdf5.h>
 #include <math.h>
 #include <mpi.h>
@@ -9,7 +9,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "dcsweep/results/results.h"
+#include "dcsweep/results/results_mpi.h"
+#include "schnet_fixture.h"
 
 #define N_RUNS 3
 #define EPOCHS 4
@@ -25,8 +26,11 @@ static void make_grid(dc_run runs[N_RUNS])
     }
 }
 
+static dc_metric_desc metrics[FX_METRICS];
+
 static void make_meta(dc_results_meta *meta)
 {
+    fx_metrics(metrics);
     memset(meta, 0, sizeof *meta);
     meta->sweep_name = "unit";
     meta->sweep_text = "name = \"unit\";\n";
@@ -38,6 +42,11 @@ static void make_meta(dc_results_meta *meta)
     meta->length_unit = "Angstrom";
     meta->n_runs = N_RUNS;
     meta->epochs = EPOCHS;
+    meta->model_kind = "schnet";
+    meta->n_metrics = FX_METRICS;
+    meta->metrics = metrics;
+    meta->n_curves = FX_CURVES;
+    meta->curves = fx_curves;
     for (int m = 0; m < DC_N_RESCALINGS; m++) {
         meta->rescaling[m].method = (dc_rescaling)m;
         meta->rescaling[m].shift = m == 4 ? NAN : -1.5 * m;
@@ -56,14 +65,15 @@ static void roundtrip(const char *path, MPI_Comm comm)
     make_meta(&meta);
     for (int i = 0; i < N_RUNS; i++) dc_results_row_init(&rows[i], &runs[i]);
 
-    int rc = dc_results_create(&res, path, &meta, rows, comm, &err);
+    int rc = comm == MPI_COMM_NULL ? dc_results_create(&res, path, &meta, rows, &err)
+                                   : dc_results_create_mpi(&res, path, &meta, rows, comm, &err);
     CHECK(rc == DC_OK, "create %s: %s", path, err.message);
     if (rc != DC_OK) return;
     CHECK(dc_results_n_runs(res) == N_RUNS && dc_results_epochs(res) == EPOCHS, "dims");
     CHECK(dc_results_read_rows(res, 0, N_RUNS, back, &err) == DC_OK, "read: %s", err.message);
     CHECK(strcmp(back[1].status, "pending") == 0, "new rows are pending, got %s", back[1].status);
     CHECK(strcmp(back[2].extent, "full") == 0 && back[2].seed == 42 && back[2].rank == -1, "factors");
-    CHECK(isnan(back[0].irelu_scale) && isnan(back[2].test.force_mae), "NaN where n/a");
+    CHECK(isnan(back[0].irelu_scale) && isnan(back[2].metric[FX_TEST + FX_FORCE_MAE]), "NaN where n/a");
 
     /* Write run 1 as done, with curves. */
     dc_results_row row = rows[1];
@@ -73,10 +83,10 @@ static void roundtrip(const char *path, MPI_Comm comm)
     row.wall_seconds = 12.5;
     row.finished = 1.7e9;
     row.epochs_completed = EPOCHS;
-    row.val = (dc_split_metrics){0.1, 0.2, 0.3, 0.4, 0.5};
-    row.test = (dc_split_metrics){1.1, 1.2, 1.3, 1.4, 0.75};
-    double curves[DC_N_CURVES * EPOCHS];
-    for (int i = 0; i < DC_N_CURVES * EPOCHS; i++) curves[i] = 0.5 * i + 1;
+    const double values[FX_METRICS] = {0.1, 0.2, 0.3, 0.4, 0.5, 1.1, 1.2, 1.3, 1.4, 0.75};
+    memcpy(row.metric, values, sizeof values);
+    double curves[FX_CURVES * EPOCHS];
+    for (int i = 0; i < FX_CURVES * EPOCHS; i++) curves[i] = 0.5 * i + 1;
     CHECK(dc_results_write_run(res, &row, curves, &err) == DC_OK, "write: %s", err.message);
     CHECK(dc_results_read_rows(res, 0, N_RUNS, back, &err) == DC_OK, "read: %s", err.message);
     CHECK(memcmp(&back[1], &row, sizeof row) == 0, "row 1 reads back as written");
@@ -87,14 +97,20 @@ static void roundtrip(const char *path, MPI_Comm comm)
     /* Reopen serially: everything is there. */
     dc_results_info info;
     CHECK(dc_results_probe(path, &info, &err) == DC_OK, "probe: %s", err.message);
-    CHECK(info.format_version == 1 && info.n_runs == N_RUNS && info.epochs == EPOCHS &&
+    CHECK(info.format_version == DC_RESULTS_FORMAT_VERSION && info.n_runs == N_RUNS && info.epochs == EPOCHS &&
               strcmp(info.sweep_sha256, meta.sweep_sha256) == 0, "probe identity");
     res = NULL;
-    CHECK(dc_results_open(&res, path, 0, MPI_COMM_NULL, &err) == DC_OK, "open: %s", err.message);
+    CHECK(dc_results_open(&res, path, 0, &err) == DC_OK, "open: %s", err.message);
     if (!res) return;
     double got[N_RUNS * EPOCHS];
-    CHECK(dc_results_read_curve(res, DC_CURVE_VAL_FORCE_MAE, got, &err) == DC_OK, "curve");
-    CHECK(got[1 * EPOCHS + 2] == curves[DC_CURVE_VAL_FORCE_MAE * EPOCHS + 2], "curve value");
+    int n_metrics = 0, n_curves = 0;
+    const dc_metric_desc *m = dc_results_metrics(res, &n_metrics);
+    const char *const *names = dc_results_curves(res, &n_curves);
+    CHECK(n_metrics == FX_METRICS && memcmp(m, metrics, sizeof metrics) == 0, "metric columns read back");
+    CHECK(n_curves == FX_CURVES && strcmp(names[FX_VAL_FORCE_MAE], "val_force_mae") == 0, "curve names");
+    int c = dc_results_curve_index(res, "val_force_mae");
+    CHECK(c == FX_VAL_FORCE_MAE && dc_results_read_curve(res, c, got, &err) == DC_OK, "curve");
+    CHECK(got[1 * EPOCHS + 2] == curves[FX_VAL_FORCE_MAE * EPOCHS + 2], "curve value");
     CHECK(isnan(got[0]) && isnan(got[2 * EPOCHS + 3]), "curves of other runs are NaN");
     char *text = NULL;
     CHECK(dc_results_read_attr_string(res, "sweep_text", &text, &err) == DC_OK &&
@@ -103,7 +119,7 @@ static void roundtrip(const char *path, MPI_Comm comm)
     dc_rescale rs[DC_N_RESCALINGS];
     CHECK(dc_results_read_rescaling(res, rs, &err) == DC_OK, "rescaling: %s", err.message);
     CHECK(rs[3].shift == -4.5 && rs[3].scale == 4.0 && isnan(rs[4].scale), "rescaling values");
-    CHECK(dc_results_read_rows(res, 1, 1, back, &err) == DC_OK && back[0].test.efwt == 0.75, "row");
+    CHECK(dc_results_read_rows(res, 1, 1, back, &err) == DC_OK && back[0].metric[dc_results_metric_index(res, "test_efwt")] == 0.75, "row");
     dc_results_close(res, &err);
 }
 

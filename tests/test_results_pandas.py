@@ -52,8 +52,18 @@ with tempfile.TemporaryDirectory() as tmp:
         epochs = int(f.attrs["epochs"])
         assert epochs == 2 and int(f.attrs["n_runs"]) == 20
         names = sorted(f["curves"])
-        assert names == sorted(["train_energy_loss", "train_force_loss", "val_energy_mae",
-                                "val_force_mae", "epoch_seconds"]), names
+        order = ["train_energy_loss", "train_force_loss", "val_loss", "val_energy_mae",
+                 "val_force_mae", "epoch_seconds"]
+        assert names == sorted(order), names
+        assert f.attrs["curve_names"].splitlines() == order, f.attrs["curve_names"]
+        assert f.attrs["model_kind"] == "schnet"
+        # Every metric column of /runs, with its unit, in /metrics.
+        m = pd.DataFrame(f["metrics"][()])
+        m["name"] = m["name"].str.decode("ascii")
+        m["unit"] = m["unit"].str.decode("ascii")
+        assert list(m["name"]) == expected[13:], list(m["name"])
+        assert list(m["unit"][:5]) == ["eV", "eV", "eV/Angstrom", "eV/Angstrom", ""], list(m["unit"])
+        assert list(m["higher_is_better"]) == [0, 0, 0, 0, 1] * 2
         for name in names:
             c = f["curves"][name][()]
             assert c.shape == (20, epochs) and c.dtype == np.float64 and np.isfinite(c).all(), name
@@ -61,7 +71,7 @@ with tempfile.TemporaryDirectory() as tmp:
         assert np.allclose(f["curves/val_force_mae"][:, -1], df["val_force_mae"], rtol=1e-6)
 
         a = f.attrs
-        assert int(a["format_version"]) == 1
+        assert int(a["format_version"]) == 2
         assert re.fullmatch(r"[0-9a-f]{64}", a["sweep_sha256"]), a["sweep_sha256"]
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", a["created"]), a["created"]
         assert a["energy_unit"] == "eV" and a["length_unit"] == "Angstrom"

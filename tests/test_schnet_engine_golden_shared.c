@@ -1,6 +1,6 @@
 /* The float oneDNN engine against PyTorch float64 autograd on the golden file: energies, forces,
  * both losses and every parameter gradient for every activation case, each within 1e-4 relative to
- * the tensor's largest magnitude (MODEL.md: what float32 arithmetic allows). */
+ * the tensor's largest magnitude (docs/model.md: what float32 arithmetic allows). */
 #include "check.h"
 #include "dcsweep/model/schnet.h"
 #include "golden.h"

@@ -19,7 +19,7 @@ typedef struct rand_batch {
     dc_batch b;
 } rand_batch;
 
-/* Molecules of 1..max_size atoms in a box, no two atoms closer than 0.7 A; edges as MODEL.md:
+/* Molecules of 1..max_size atoms in a box, no two atoms closer than 0.7 A; edges as docs/model.md:
  * ordered pairs of a molecule closer than the cutoff, sorted by dst then src. */
 static void make_batch(rand_batch *r, dc_rng *rng, int n_mol, int max_size, int n_types, double rc)
 {

@@ -1,5 +1,5 @@
 /* The flat parameter layout (names and shapes as the golden file's params/ group) and the
- * initialisation of MODEL.md: a pure function of the seed, Xavier bounds, N(0,1) embedding, zero
+ * initialisation of docs/model.md: a pure function of the seed, Xavier bounds, N(0,1) embedding, zero
  * biases. A changed layout or init stream silently breaks checkpoints and paired comparisons. */
 #include <stdint.h>
 

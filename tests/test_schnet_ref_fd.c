@@ -3,7 +3,7 @@
  *   (a) forces = -dE/dr, every coordinate;
  *   (b) mse: the gradient of the total loss, every parameter;
  *   (c) l1 (kinks in the loss itself): the gradient of S = sum_b w_b E_b + sum_i g_i . F_i with the
- *       seeds w, g frozen at the base point (DERIVATIVES.md), every parameter.
+ *       seeds w, g frozen at the base point (docs/model.md "Loss and its gradient"), every parameter.
  * Errors are normalised by the largest magnitude of the quantity's tensor (as the golden test). */
 #include <stdint.h>
 

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "check.h"
+#include "dcsweep/config/run.h"
 #include "dcsweep/report/report.h"
 #include "dcsweep/core/stats.h"
-#include "dcsweep/train/trainer.h"
 
 #define EXPECT(cond) CHECK(cond, "%s", "")
 

@@ -8,6 +8,7 @@
 #include "dcsweep/config/config.h"
 #include "dcsweep/config/grid.h"
 #include "dcsweep/core/rng.h"
+#include "dcsweep/data/splits.h"
 #include "dcsweep/model/schnet.h"
 #include "dcsweep/train/trainer.h"
 
@@ -87,6 +88,22 @@ typedef struct setup {
     dc_trainer *trainer;
 } setup;
 
+/* The trainer's curve and metric indices, by name (what the results file records). */
+static int val_force_curve = -1, seconds_curve = -1, force_loss_curve = -1;
+
+static int desc_index(const dc_trainer *tr, const char *name, int metric)
+{
+    const dc_trainer_desc *d = dc_trainer_describe(tr);
+    for (int k = 0; k < (metric ? d->n_metrics : d->n_curves); k++)
+        if (strcmp(metric ? d->metrics[k].name : d->curves[k], name) == 0) return k;
+    CHECK(0, "the trainer reports no %s %s", metric ? "metric" : "curve", name);
+    return 0;
+}
+
+/* A final metric of a result, by its /runs column name. */
+static const dc_trainer *metric_trainer;
+static double M(const dc_run_result *r, const char *name) { return r->metrics[desc_index(metric_trainer, name, 1)]; }
+
 static int setup_open(setup *s, const char *const *sets, int n_sets)
 {
     char path[512];
@@ -99,6 +116,13 @@ static int setup_open(setup *s, const char *const *sets, int n_sets)
     if (rc == DC_OK) rc = dc_grid_expand(&s->grid, &s->sweep.grid, &err);
     if (rc == DC_OK) rc = dc_trainer_create(&s->trainer, &s->sweep, &err);
     CHECK(rc == DC_OK, "setup: %s", err.message);
+    if (rc == DC_OK) {
+        metric_trainer = s->trainer;
+        val_force_curve = desc_index(s->trainer, "val_force_mae", 0);
+        seconds_curve = desc_index(s->trainer, "epoch_seconds", 0);
+        force_loss_curve = desc_index(s->trainer, "train_force_loss", 0);
+        CHECK(seconds_curve == dc_trainer_describe(s->trainer)->n_curves - 1, "epoch_seconds comes last");
+    }
     return rc;
 }
 
@@ -114,7 +138,7 @@ static int count_epochs(void *ctx, const dc_run *run, int epoch, const double *c
     (void)run;
     int *calls = ctx;
     CHECK(epoch == *calls + 1, "callback epoch %d after %d calls", epoch, *calls);
-    CHECK(isfinite(c[DC_CURVE_VAL_FORCE_MAE]), "val force MAE %g", c[DC_CURVE_VAL_FORCE_MAE]);
+    CHECK(isfinite(c[val_force_curve]), "val force MAE %g", c[val_force_curve]);
     (*calls)++;
     return 0;
 }
@@ -136,16 +160,16 @@ static void test_determinism(setup *s)
     train(s, 0, &b);
     CHECK(a.status == DC_RUN_DONE && a.epochs_completed == 2, "status %s, %d epochs",
           dc_run_status_name(a.status), a.epochs_completed);
-    CHECK(memcmp(&a.val, &b.val, sizeof a.val) == 0 && memcmp(&a.test, &b.test, sizeof a.test) == 0,
-          "same run, different metrics: %.17g vs %.17g", a.test.force_mae, b.test.force_mae);
+    CHECK(a.n_metrics == 10 && memcmp(a.metrics, b.metrics, sizeof a.metrics) == 0,
+          "same run, different metrics: %.17g vs %.17g", M(&a, "test_force_mae"), M(&b, "test_force_mae"));
     /* every curve but the wall seconds, bit for bit */
-    CHECK(memcmp(a.curves, b.curves, DC_CURVE_SECONDS * a.n_epochs * sizeof(double)) == 0,
+    CHECK(memcmp(a.curves, b.curves, (size_t)seconds_curve * a.n_epochs * sizeof(double)) == 0,
           "same run, different curves");
-    for (int k = 0; k < DC_CURVE_SECONDS * a.n_epochs; k++)
+    for (int k = 0; k < seconds_curve * a.n_epochs; k++)
         CHECK(isfinite(a.curves[k]), "curve value %d is %g", k, a.curves[k]);
-    CHECK(isfinite(a.test.energy_mae) && a.test.energy_rmse >= a.test.energy_mae &&
-              a.test.force_rmse >= a.test.force_mae && a.test.efwt >= 0 && a.test.efwt <= 1,
-          "implausible metrics");
+    CHECK(isfinite(M(&a, "test_energy_mae")) && M(&a, "test_energy_rmse") >= M(&a, "test_energy_mae") &&
+              M(&a, "test_force_rmse") >= M(&a, "test_force_mae") && M(&a, "test_efwt") >= 0 &&
+              M(&a, "test_efwt") <= 1, "implausible metrics");
     dc_run_result_free(&a);
     dc_run_result_free(&b);
 }
@@ -157,8 +181,9 @@ static void test_common_random_numbers(void)
     const char *sets[] = {"train.learning_rate=1e-30", "train.epochs=1"};
     setup s;
     if (setup_open(&s, sets, 2) != DC_OK) return;
-    dc_schnet_shape shape;
-    int64_t n = 0;
+    dc_schnet_shape shape = {.n_types = 3, .features = 16, .filters = 16, .interactions = 2,
+                             .gaussians = 12, .cutoff = 4.0};
+    int64_t n = dc_trainer_model(s.trainer)->n_params;
     dc_run_result r;
     dc_schnet_layout layout;
     dc_error err = {0};
@@ -166,13 +191,14 @@ static void test_common_random_numbers(void)
     for (int k = 0; k < 3; k++) {
         train(&s, k, &r);
         dc_run_result_free(&r);
-        const float *params = dc_trainer_params(s.trainer, &shape, &n);
+        const float *params = dc_trainer_params(s.trainer);
         p[k] = malloc((size_t)n * sizeof(float));
         memcpy(p[k], params, (size_t)n * sizeof(float));
     }
     CHECK(s.grid.runs[0].seed == s.grid.runs[1].seed && s.grid.runs[0].extent != s.grid.runs[1].extent &&
               s.grid.runs[2].seed != s.grid.runs[0].seed, "grid order changed");
     dc_schnet_layout_init(&layout, &shape, &err);
+    CHECK(layout.n_params == n, "the trainer's model is not the sweep's SchNet");
     float *init = malloc((size_t)n * sizeof(float));
     dc_schnet_init_params(&layout, (uint64_t)s.grid.runs[0].seed, init);
     double d01 = 0, d0i = 0, d02 = 0;
@@ -198,8 +224,8 @@ static void test_learns(void)
     train(&s, 0, &r);
     int E = r.n_epochs;
     double *c = r.curves;
-    double f0 = c[DC_CURVE_TRAIN_FORCE_LOSS * E], f1 = c[DC_CURVE_TRAIN_FORCE_LOSS * E + E - 1];
-    double v0 = c[DC_CURVE_VAL_FORCE_MAE * E], v1 = c[DC_CURVE_VAL_FORCE_MAE * E + E - 1];
+    double f0 = c[force_loss_curve * E], f1 = c[force_loss_curve * E + E - 1];
+    double v0 = c[val_force_curve * E], v1 = c[val_force_curve * E + E - 1];
     printf("force loss %.4g -> %.4g, val force MAE %.4g -> %.4g\n", f0, f1, v0, v1);
     CHECK(r.status == DC_RUN_DONE, "status %s", dc_run_status_name(r.status));
     CHECK(f1 < 0.7 * f0, "training force loss did not fall: %g -> %g", f0, f1);
@@ -222,7 +248,7 @@ static void test_diverges(void)
     char expect[64];
     snprintf(expect, sizeof expect, "at epoch %d", r.diverged_epoch);
     CHECK(strstr(r.message, expect) != NULL, "message '%s'", r.message);
-    CHECK(isnan(r.test.force_mae), "a diverged run has no metrics");
+    CHECK(isnan(M(&r, "test_force_mae")), "a diverged run has no metrics");
     printf("diverged: %s\n", r.message);
     dc_run_result_free(&r);
     setup_close(&s);
@@ -234,11 +260,14 @@ static void test_metrics_independent(setup *s)
 {
     dc_run_result r;
     train(s, 1, &r);
-    const dc_dataset *ds = dc_trainer_split(s->trainer, DC_SPLIT_TEST);
-    dc_schnet_shape shape;
-    const float *params = dc_trainer_params(s->trainer, &shape, NULL);
-    dc_rescale rs;
+    dc_splits splits;
     dc_error err = {0};
+    CHECK(dc_splits_load(&splits, &s->sweep, &err) == DC_OK, "splits: %s", err.message);
+    const dc_dataset *ds = &splits.test;
+    dc_schnet_shape shape = {.n_types = splits.elements.n, .features = 16, .filters = 16,
+                             .interactions = 2, .gaussians = 12, .cutoff = 4.0};
+    const float *params = dc_trainer_params(s->trainer);
+    dc_rescale rs;
     CHECK(dc_trainer_rescale(s->trainer, s->grid.runs[1].rescaling, &rs, &err) == DC_OK, "%s", err.message);
     int na = (int)ds->n_atoms_total, nm = ds->n_frames;
     int *mol = malloc((size_t)na * sizeof *mol), *types = malloc((size_t)na * sizeof *types);
@@ -280,14 +309,15 @@ static void test_metrics_independent(setup *s)
         within += de <= 0.02 && worst <= 0.03;
     }
     CHECK(r.status == DC_RUN_DONE, "status %s", dc_run_status_name(r.status));
-    CHECK_CLOSE(r.test.energy_mae, sae / nm, 1e-5);
-    CHECK_CLOSE(r.test.energy_rmse, sqrt(sse / nm), 1e-5);
-    CHECK_CLOSE(r.test.force_mae, saf / (3.0 * na), 1e-5);
-    CHECK_CLOSE(r.test.force_rmse, sqrt(ssf / (3.0 * na)), 1e-5);
-    CHECK_CLOSE(r.test.efwt, (double)within / nm, 1e-12);
+    CHECK_CLOSE(M(&r, "test_energy_mae"), sae / nm, 1e-5);
+    CHECK_CLOSE(M(&r, "test_energy_rmse"), sqrt(sse / nm), 1e-5);
+    CHECK_CLOSE(M(&r, "test_force_mae"), saf / (3.0 * na), 1e-5);
+    CHECK_CLOSE(M(&r, "test_force_rmse"), sqrt(ssf / (3.0 * na)), 1e-5);
+    CHECK_CLOSE(M(&r, "test_efwt"), (double)within / nm, 1e-12);
     dc_schnet_destroy(engine);
     free(mol); free(types); free(src); free(dst); free(E); free(F);
     dc_run_result_free(&r);
+    dc_splits_free(&splits);
 }
 
 int main(void)

@@ -9,19 +9,18 @@
 typedef struct dc_command {
     const char *name;
     dc_command_fn fn;   /* NULL: the name is reserved, its issue has not landed */
-    int needs_mpi;
     const char *summary;
 } dc_command;
 
 static const dc_command commands[] = {
-    {"plan", dc_cmd_plan, 0, "print the expanded grid of a sweep file"},
-    {"validate", dc_cmd_validate, 0, "check a sweep file and load its datasets"},
-    {"train", dc_cmd_train, 0, "train one grid point and print its metrics"},
-    {"run", dc_cmd_run, 1, "run a whole sweep (under mpirun: rank 0 coordinates)"},
-    {"status", dc_cmd_status, 0, "count the runs of a results file by status"},
-    {"merge", dc_cmd_merge, 0, "combine shard results files into one"},
-    {"report", dc_cmd_report, 0, "summarise a results file: means, effects, paired comparisons"},
-    {"bench", dc_cmd_bench, 0, "time training steps on a sweep's model and data"},
+    {"plan", dc_cmd_plan, "print the expanded grid of a sweep file"},
+    {"validate", dc_cmd_validate, "check a sweep file and load its datasets"},
+    {"train", dc_cmd_train, "train one grid point and print its metrics"},
+    {"run", dc_cmd_run, "run a whole sweep (under mpirun: rank 0 coordinates)"},
+    {"status", dc_cmd_status, "count the runs of a results file by status"},
+    {"merge", dc_cmd_merge, "combine shard results files into one"},
+    {"report", dc_cmd_report, "summarise a results file: means, effects, paired comparisons"},
+    {"bench", dc_cmd_bench, "time training steps on a sweep's model and data"},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
 
@@ -44,14 +43,7 @@ static void usage(FILE *out)
     fprintf(out, "\n`dcsweep <command> --help` describes a command; `dcsweep --version` prints the version.\n");
 }
 
-int dc_cli_needs_mpi(int argc, char **argv)
-{
-    if (argc < 2) return 0;
-    const dc_command *cmd = find_command(argv[1]);
-    return cmd && cmd->fn && cmd->needs_mpi;
-}
-
-int dc_cli_run(int argc, char **argv, MPI_Comm comm)
+int dc_cli_run(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -75,5 +67,5 @@ int dc_cli_run(int argc, char **argv, MPI_Comm comm)
         fprintf(stderr, "dcsweep: '%s' is not available in this version yet\n", name);
         return 2;
     }
-    return cmd->fn(argc - 1, argv + 1, comm);
+    return cmd->fn(argc - 1, argv + 1);
 }

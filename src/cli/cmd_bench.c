@@ -22,9 +22,8 @@ static const char *bench_help =
     "prints one JSON line: configurations/s, ms per step, GFLOP/s and its fraction of a oneDNN\n"
     "matmul's peak on this machine, and the sizes. OMP_NUM_THREADS sets the threads (default 1).\n";
 
-int dc_cmd_bench(int argc, char **argv, MPI_Comm comm)
+int dc_cmd_bench(int argc, char **argv)
 {
-    (void)comm;
     int rc = DC_OK, status = 0;
     dc_error err_s = {0}, *err = &err_s;
     dc_cli_common opts;
@@ -57,15 +56,18 @@ int dc_cmd_bench(int argc, char **argv, MPI_Comm comm)
     DC_TRY(dc_dnnl_matmul_peak_gflops(BENCH_PEAK_N, BENCH_PEAK_REPEATS, &peak, err));
     double gflops = b.flops / b.seconds * 1e-9;
     const dc_model_config *m = &sweep.model;
+    const dc_model_info *info = dc_trainer_model(trainer);
     printf("{\"train_configs_per_s\": %.2f, \"step_ms\": %.3f, \"gflop_per_s\": %.2f, "
            "\"peak_gflop_per_s\": %.2f, \"fraction_of_peak\": %.4f, \"threads\": %d, "
-           "\"features\": %d, \"filters\": %d, \"interactions\": %d, \"gaussians\": %d, "
-           "\"cutoff\": %g, \"batch_size\": %d, \"atoms_per_batch\": %.1f, "
-           "\"edges_per_batch\": %.1f, \"steps\": %d, \"run\": %d}\n",
-           (double)b.configs / b.seconds, 1e3 * b.seconds / b.steps, gflops, peak,
-           peak > 0 ? gflops / peak : 0.0, threads, m->features, m->filters, m->interactions,
-           m->gaussians, m->cutoff, sweep.train.batch_size, (double)b.atoms / b.steps,
-           (double)b.edges / b.steps, b.steps, index);
+           "\"model\": \"%s\", \"features\": %d, \"filters\": %d, \"interactions\": %d, "
+           "\"gaussians\": %d, \"cutoff\": %g, \"batch_size\": %d, ",
+           (double)b.items / b.seconds, 1e3 * b.seconds / b.steps, gflops, peak,
+           peak > 0 ? gflops / peak : 0.0, threads, info->kind, m->features, m->filters,
+           m->interactions, m->gaussians, m->cutoff, sweep.train.batch_size);
+    for (int k = 0; k < 2; k++)
+        if (info->count_names[k])
+            printf("\"%s_per_batch\": %.1f, ", info->count_names[k], (double)b.counts[k] / b.steps);
+    printf("\"steps\": %d, \"run\": %d}\n", b.steps, index);
 cleanup:
     if (rc != DC_OK) status = dc_cli_report(err);
     dc_trainer_destroy(trainer);

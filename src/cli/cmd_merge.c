@@ -1,4 +1,4 @@
-/* `dcsweep merge OUT.h5 INPUT.h5... [--force]`: combines shard results files (include/dcsweep/merge.h). */
+/* `dcsweep merge OUT.h5 INPUT.h5... [--force]`: combines shard results files (include/dcsweep/results/merge.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,9 +37,8 @@ static void print_runs(FILE *out, const int *runs, int n)
     if (shown < n) fprintf(out, ", ... (%d in all)", n);
 }
 
-int dc_cmd_merge(int argc, char **argv, MPI_Comm comm)
+int dc_cmd_merge(int argc, char **argv)
 {
-    (void)comm;
     int rc = DC_OK, force = 0, help = 0, n_inputs = 0, options_done = 0;
     dc_error e = {0}, *err = &e;
     const char *out = NULL;

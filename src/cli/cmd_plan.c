@@ -71,9 +71,8 @@ static void print_json(const dc_grid *grid)
     printf("], \"total\": %d}\n", grid->n_runs);
 }
 
-int dc_cmd_plan(int argc, char **argv, MPI_Comm comm)
+int dc_cmd_plan(int argc, char **argv)
 {
-    (void)comm;
     int rc = DC_OK;
     dc_error e = {0}, *err = &e;
     dc_cli_common opts;

@@ -94,9 +94,8 @@ static int parse_metric(const char *name, dc_metric *out, dc_error *err)
     return dc_error_set(err, DC_ERR_INPUT, "report: unknown metric '%s' (valid: %s)", name, valid);
 }
 
-int dc_cmd_report(int argc, char **argv, MPI_Comm comm)
+int dc_cmd_report(int argc, char **argv)
 {
-    (void)comm;
     int rc = DC_OK;
     dc_error e = {0}, *err = &e;
     report_options o;
@@ -122,9 +121,9 @@ int dc_cmd_report(int argc, char **argv, MPI_Comm comm)
         dc_report_baseline_format(&baseline, spec, sizeof spec);
     }
     report_source src = {o.path, report.baseline >= 0 ? spec : NULL};
-    if (strcmp(format, "json") == 0) report_print_json(stdout, &report, &src);
-    else if (strcmp(format, "csv") == 0) report_print_csv(stdout, &report, &src);
-    else DC_TRY(report_print_tables(stdout, &report, &src, strcmp(format, "markdown") == 0, err));
+    if (strcmp(format, "json") == 0) dc_report_print_json(stdout, &report, &src);
+    else if (strcmp(format, "csv") == 0) dc_report_print_csv(stdout, &report, &src);
+    else DC_TRY(dc_report_print_tables(stdout, &report, &src, strcmp(format, "markdown") == 0, err));
     if (fflush(stdout) != 0) DC_FAIL(DC_ERR_IO, "report: cannot write the output");
 cleanup:
     dc_report_free(&report);

@@ -15,13 +15,13 @@ typedef struct report_source {
 } report_source;
 
 /* Aligned text for a terminal (100 columns) or pipe tables for markdown. */
-int report_print_tables(FILE *out, const dc_report *r, const report_source *src, int markdown,
-                        dc_error *err);
+int dc_report_print_tables(FILE *out, const dc_report *r, const report_source *src, int markdown,
+                           dc_error *err);
 
 /* One CSV table with a `section` column (tidy: one row per number set). */
-void report_print_csv(FILE *out, const dc_report *r, const report_source *src);
+void dc_report_print_csv(FILE *out, const dc_report *r, const report_source *src);
 
 /* One JSON object: configurations, main_effects, paired, best. */
-void report_print_json(FILE *out, const dc_report *r, const report_source *src);
+void dc_report_print_json(FILE *out, const dc_report *r, const report_source *src);
 
 #endif

@@ -78,7 +78,7 @@ static void csv_config_row(FILE *out, const char *section, const dc_report *r,
     fputs(",,,,\n", out);
 }
 
-void report_print_csv(FILE *out, const dc_report *r, const report_source *src)
+void dc_report_print_csv(FILE *out, const dc_report *r, const report_source *src)
 {
     (void)src;
     fputs(csv_header, out);
@@ -166,7 +166,7 @@ static void json_counts(FILE *out, const dc_report_config *c)
             c->n_runs, c->n_done, c->n_diverged, c->n_failed, c->n_pending);
 }
 
-void report_print_json(FILE *out, const dc_report *r, const report_source *src)
+void dc_report_print_json(FILE *out, const dc_report *r, const report_source *src)
 {
     fputs("{\"file\": ", out);
     dc_json_string(out, src->path);

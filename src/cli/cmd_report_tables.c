@@ -333,8 +333,8 @@ cleanup:
     return rc;
 }
 
-int report_print_tables(FILE *out, const dc_report *r, const report_source *src, int markdown,
-                        dc_error *err)
+int dc_report_print_tables(FILE *out, const dc_report *r, const report_source *src, int markdown,
+                           dc_error *err)
 {
     int rc = DC_OK;
     const char *item = markdown ? "- " : "";

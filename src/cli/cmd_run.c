@@ -1,4 +1,4 @@
-/* `dcsweep run SWEEP.cfg`: the whole sweep, under mpirun or alone (include/dcsweep/coordinator.h). */
+/* `dcsweep run SWEEP.cfg`: the whole sweep, under mpirun or alone (include/dcsweep/sweep/coordinator.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +8,9 @@
 
 #include "cmd_util.h"
 #include "dcsweep/cli/cli.h"
+#include "dcsweep/cli/run.h"
 #include "dcsweep/sweep/coordinator.h"
 #include "dcsweep/config/grid.h"
-#include "dcsweep/train/trainer.h"
 
 static const char run_help[] =
     "usage: [mpirun -n P] dcsweep run SWEEP.cfg [-o PATH] [--retry-failed] [--restart]\n"
@@ -44,26 +44,6 @@ static const char run_help[] =
     "  dcsweep run sweeps/quickstart.cfg\n"
     "  mpirun -n 64 dcsweep run sweeps/full.cfg -o /scratch/full.h5\n";
 
-static int real_create(void **state, const dc_sweep *sweep, dc_error *err)
-{
-    return dc_trainer_create((dc_trainer **)state, sweep, err);
-}
-
-static void real_destroy(void *state) { dc_trainer_destroy(state); }
-
-static int real_run(void *state, const dc_run *run, dc_run_result *result, dc_epoch_fn on_epoch,
-                    void *ctx, dc_error *err)
-{
-    return dc_trainer_run(state, run, result, on_epoch, ctx, err);
-}
-
-static int real_rescale(void *state, dc_rescaling method, dc_rescale *out, dc_error *err)
-{
-    return dc_trainer_rescale(state, method, out, err);
-}
-
-static const dc_trainer_ops real_trainer = {real_create, real_destroy, real_run, real_rescale};
-
 /* mkdir -p of path's directory, so the default results/<name>.h5 works in a fresh checkout. */
 static int make_parent_dirs(const char *path, dc_error *err)
 {
@@ -93,7 +73,7 @@ static int launched_by_mpirun(void)
     return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE");  /* Open MPI, MPICH/Slurm PMI */
 }
 
-int dc_cmd_run(int argc, char **argv, MPI_Comm comm)
+int dc_cmd_run_on(int argc, char **argv, MPI_Comm comm)
 {
     int rc = DC_OK, rank = 0;
     dc_error e = {0}, *err = &e;
@@ -143,7 +123,7 @@ int dc_cmd_run(int argc, char **argv, MPI_Comm comm)
         .tty = isatty(STDOUT_FILENO) && !launched_by_mpirun(),
         .shard = shard,
     };
-    rc = dc_coordinator_sweep(&sweep, &grid, &real_trainer, &run, comm, err);
+    rc = dc_coordinator_sweep(&sweep, &grid, &dc_trainer_real_ops, &run, comm, err);
     if (rank != 0) e.message[0] = '\0';  /* rank 0 has the same message and reports it */
 cleanup:
     dc_grid_free(&grid);
@@ -152,4 +132,16 @@ cleanup:
     if (rc == DC_OK) return 0;
     if (e.message[0]) return dc_cli_report(err);
     return dc_error_exit_status(rc);
+}
+
+int dc_cmd_run(int argc, char **argv)
+{
+    int provided = 0;
+    if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "dcsweep: run: MPI_Init_thread failed\n");
+        return 1;
+    }
+    int status = dc_cmd_run_on(argc, argv, MPI_COMM_WORLD);
+    MPI_Finalize();
+    return status;
 }

@@ -129,7 +129,7 @@ static int load_view(status_view *v, const char *path, dc_error *err)
     dc_results *res = NULL;
     v->path = path;
     DC_TRY(dc_results_probe(path, &v->info, err));
-    DC_TRY(dc_results_open(&res, path, 0, MPI_COMM_NULL, err));
+    DC_TRY(dc_results_open(&res, path, 0, err));
     DC_TRY(dc_results_read_attr_string(res, "sweep_name", &v->name, err));
     DC_TRY(dc_shard_read(res, &v->shard, err));
     DC_ALLOC(v->rows, v->info.n_runs);
@@ -149,9 +149,8 @@ cleanup:
     return rc;
 }
 
-int dc_cmd_status(int argc, char **argv, MPI_Comm comm)
+int dc_cmd_status(int argc, char **argv)
 {
-    (void)comm;
     int rc = DC_OK, help = 0;
     dc_error e = {0}, *err = &e;
     dc_cli_common opts;

@@ -10,6 +10,8 @@
 #include "dcsweep/config/grid.h"
 #include "dcsweep/train/trainer.h"
 
+#define CURVE_WIDTH 17  /* columns of a per-epoch value: the longest curve name fits */
+
 static const char *train_help =
     "usage: dcsweep train SWEEP.cfg --run N [--set key=value ...] [--format table|json]\n\n"
     "Trains grid point N of the sweep (see `dcsweep plan`) on its training split and prints one line\n"
@@ -21,6 +23,7 @@ static const char *train_help =
 typedef struct train_ctx {
     FILE *out;
     int table;
+    int n_curves;
 } train_ctx;
 
 static int print_epoch(void *ctx, const dc_run *run, int epoch, const double *c)
@@ -28,9 +31,9 @@ static int print_epoch(void *ctx, const dc_run *run, int epoch, const double *c)
     (void)run;
     train_ctx *t = ctx;
     if (t->table) {
-        fprintf(t->out, "%5d  %17.6g  %16.6g  %14.6g  %13.6g  %7.2f\n", epoch,
-                c[DC_CURVE_TRAIN_ENERGY_LOSS], c[DC_CURVE_TRAIN_FORCE_LOSS],
-                c[DC_CURVE_VAL_ENERGY_MAE], c[DC_CURVE_VAL_FORCE_MAE], c[DC_CURVE_SECONDS]);
+        fprintf(t->out, "%5d", epoch);
+        for (int k = 0; k < t->n_curves; k++) fprintf(t->out, "  %*.6g", CURVE_WIDTH, c[k]);
+        fputc('\n', t->out);
         fflush(t->out);
     }
     return 0;
@@ -43,7 +46,7 @@ static void json_string(FILE *out, const char *key, const char *s, int comma)
     if (comma) fputs(", ", out);
 }
 
-static void print_json(FILE *out, const dc_run *run, const dc_run_result *r)
+static void print_json(FILE *out, const dc_run *run, const dc_trainer_desc *d, const dc_run_result *r)
 {
     fprintf(out, "{\"run\": %d, ", run->index);
     cmd_json_number(out, "irelu_scale", run->extent == DC_EXTENT_NONE ? NAN : run->irelu_scale, 1);
@@ -54,47 +57,53 @@ static void print_json(FILE *out, const dc_run *run, const dc_run_result *r)
     fprintf(out, "\"epochs\": %d, ", r->epochs_completed);
     if (r->diverged_epoch) fprintf(out, "\"diverged_epoch\": %d, ", r->diverged_epoch);
     if (r->message[0]) json_string(out, "message", r->message, 1);
-    const dc_split_metrics *m[2] = {&r->val, &r->test};
-    const char *prefix[2] = {"val", "test"};
-    for (int s = 0; s < 2; s++) {
-        char key[64];
-#define NUM(field, comma)                                                                          \
-    snprintf(key, sizeof key, "%s_" #field, prefix[s]);                                            \
-    cmd_json_number(out, key, m[s]->field, comma)
-        NUM(energy_mae, 1);
-        NUM(energy_rmse, 1);
-        NUM(force_mae, 1);
-        NUM(force_rmse, 1);
-        NUM(efwt, s == 0);
-#undef NUM
-    }
-    fprintf(out, ", \"wall_seconds\": %.3f}\n", r->wall_seconds);
+    for (int k = 0; k < d->n_metrics; k++) cmd_json_number(out, d->metrics[k].name, r->metrics[k], 1);
+    fprintf(out, "\"wall_seconds\": %.3f}\n", r->wall_seconds);
 }
 
-static void print_table(FILE *out, const dc_sweep *sw, const dc_run_result *r)
+/* One line per metric: name, value, unit. */
+static void print_table(FILE *out, const dc_trainer_desc *d, const dc_run_result *r)
 {
-    const char *eu = sw->dataset.energy_unit, *lu = sw->dataset.length_unit;
-    char fu[96];
-    snprintf(fu, sizeof fu, "%s/%s", eu, lu);
     if (r->status == DC_RUN_DIVERGED) {
         fprintf(out, "diverged: %s\n", r->message);
         return;
     }
-    fprintf(out, "\n%-10s  %12s  %12s  %12s  %12s  %6s\n", "split", "energy_mae", "energy_rmse",
-            "force_mae", "force_rmse", "efwt");
-    fprintf(out, "%-10s  %12s  %12s  %12s  %12s  %6s\n", "", eu, eu, fu, fu, "");
-    const dc_split_metrics *m[2] = {&r->val, &r->test};
-    const char *name[2] = {"validation", "test"};
-    for (int s = 0; s < 2; s++)
-        fprintf(out, "%-10s  %12.6g  %12.6g  %12.6g  %12.6g  %6.4f\n", name[s], m[s]->energy_mae,
-                m[s]->energy_rmse, m[s]->force_mae, m[s]->force_rmse, m[s]->efwt);
+    fputc('\n', out);
+    for (int k = 0; k < d->n_metrics; k++) {
+        const dc_metric_desc *m = &d->metrics[k];
+        if (m->fraction) fprintf(out, "%-20s %12.4f\n", m->name, r->metrics[k]);
+        else fprintf(out, "%-20s %12.6g  %s\n", m->name, r->metrics[k], m->unit);
+    }
     fprintf(out, "status %s after %d epochs, %.1f s\n", dc_run_status_name(r->status),
             r->epochs_completed, r->wall_seconds);
 }
 
-int dc_cmd_train(int argc, char **argv, MPI_Comm comm)
+/* The header of the per-epoch lines: curve names, then what they are measured in. */
+static void print_header(FILE *out, const dc_run *run, int n_runs, const dc_trainer_desc *d)
 {
-    (void)comm;
+    char scale[32] = "n/a";
+    if (run->extent != DC_EXTENT_NONE) snprintf(scale, sizeof scale, "%g", run->irelu_scale);
+    fprintf(out, "run %d of %d: extent %s, irelu_scale %s, rescaling %s, seed %lld\n", run->index,
+            n_runs, dc_extent_name(run->extent), scale, dc_rescaling_name(run->rescaling),
+            (long long)run->seed);
+    fprintf(out, "%5s", "epoch");
+    for (int k = 0; k < d->n_curves; k++) fprintf(out, "  %*s", CURVE_WIDTH, d->curves[k]);
+    fprintf(out, "\n%5s", "");
+    for (int k = 0; k < d->n_curves; k++) {
+        /* training losses and the validation loss are in scaled units, MAEs in the data's */
+        const char *name = d->curves[k], *unit = "(scaled)";
+        for (int m = 0; m < d->n_metrics; m++)
+            if (strncmp(name, "val_", 4) == 0 && strcmp(d->metrics[m].name, name) == 0)
+                unit = d->metrics[m].unit;
+        if (strcmp(name, "epoch_seconds") == 0) unit = "s";
+        fprintf(out, "  %*s", CURVE_WIDTH, unit);
+    }
+    fputc('\n', out);
+    fflush(out);
+}
+
+int dc_cmd_train(int argc, char **argv)
+{
     int rc = DC_OK, status = 0;
     dc_error err_s = {0}, *err = &err_s;
     dc_cli_common opts;
@@ -123,24 +132,12 @@ int dc_cmd_train(int argc, char **argv, MPI_Comm comm)
     cmd_default_threads();
     DC_TRY(dc_trainer_create(&trainer, &sweep, err));
 
-    if (table) {
-        char scale[32] = "n/a";
-        if (run->extent != DC_EXTENT_NONE) snprintf(scale, sizeof scale, "%g", run->irelu_scale);
-        printf("run %d of %d: extent %s, irelu_scale %s, rescaling %s, seed %lld\n", index,
-               grid.n_runs, dc_extent_name(run->extent), scale, dc_rescaling_name(run->rescaling),
-               (long long)run->seed);
-        printf("%5s  %17s  %16s  %14s  %13s  %7s\n", "epoch", "train_energy_loss",
-               "train_force_loss", "val_energy_mae", "val_force_mae", "seconds");
-        char fu[96];
-        snprintf(fu, sizeof fu, "%s/%s", sweep.dataset.energy_unit, sweep.dataset.length_unit);
-        printf("%5s  %17s  %16s  %14s  %13s  %7s\n", "", "(scaled)", "(scaled)",
-               sweep.dataset.energy_unit, fu, "s");
-        fflush(stdout);
-    }
-    train_ctx ctx = {.out = stdout, .table = table};
+    const dc_trainer_desc *desc = dc_trainer_describe(trainer);
+    if (table) print_header(stdout, run, grid.n_runs, desc);
+    train_ctx ctx = {.out = stdout, .table = table, .n_curves = desc->n_curves};
     DC_TRY(dc_trainer_run(trainer, run, &result, print_epoch, &ctx, err));
-    if (table) print_table(stdout, &sweep, &result);
-    else print_json(stdout, run, &result);
+    if (table) print_table(stdout, desc, &result);
+    else print_json(stdout, run, desc, &result);
     if (result.status == DC_RUN_FAILED) {
         fprintf(stderr, "dcsweep: train: run %d failed: %s\n", index, result.message);
         status = 1;

@@ -40,9 +40,8 @@ static void print_split(const char *name, const dc_dataset *ds, const char *unit
            (long long)ds->n_atoms_total, lo, hi, unit);
 }
 
-int dc_cmd_validate(int argc, char **argv, MPI_Comm comm)
+int dc_cmd_validate(int argc, char **argv)
 {
-    (void)comm;
     int rc = DC_OK;
     dc_error e = {0}, *err = &e;
     dc_cli_common opts;

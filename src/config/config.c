@@ -30,6 +30,7 @@ const char *dc_rescaling_name(dc_rescaling r)
     return (unsigned)r < DC_N_RESCALINGS ? rescaling_names[r] : "?";
 }
 const char *dc_loss_name(dc_loss l) { return (unsigned)l < 2 ? loss_names[l] : "?"; }
+const char *dc_task_kind_name(dc_task_kind k) { return k == DC_TASK_SCHNET ? "schnet" : "?"; }
 
 int dc_extent_parse(const char *s, dc_extent *out)
 {

@@ -43,3 +43,16 @@ void dc_grid_free(dc_grid *grid)
     free(grid->runs);
     memset(grid, 0, sizeof *grid);
 }
+
+const char *dc_run_status_name(dc_run_status s)
+{
+    static const char *const names[DC_N_RUN_STATUSES] = {"pending", "done", "diverged", "failed"};
+    return (unsigned)s < DC_N_RUN_STATUSES ? names[s] : "unknown";
+}
+
+int dc_run_status_parse(const char *name)
+{
+    for (int s = 0; s < DC_N_RUN_STATUSES; s++)
+        if (name && strcmp(name, dc_run_status_name((dc_run_status)s)) == 0) return s;
+    return -1;
+}

@@ -1,4 +1,4 @@
-/* Student's t distribution and paired differences (include/dcsweep/stats.h).
+/* Student's t distribution and paired differences (include/dcsweep/core/stats.h).
  *
  * The t CDF comes from the regularized incomplete beta function,
  *   P(T > t) = I_{df/(df+t^2)}(df/2, 1/2) / 2   (t >= 0),

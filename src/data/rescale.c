@@ -1,4 +1,4 @@
-/* Label rescaling statistics (MODEL.md, "Label rescaling"). Percentiles follow numpy's default
+/* Label rescaling statistics (docs/model.md, "Label rescaling"). Percentiles follow numpy's default
  * ("linear") method, including its two-sided lerp, so robust matches numpy to the last bits. */
 #include "dcsweep/data/rescale.h"
 

@@ -1,8 +1,8 @@
-/* Post-hoc analysis of a results file (include/dcsweep/report.h): aggregation only, no printing.
+/* Post-hoc analysis of a results file (include/dcsweep/report/report.h): aggregation only, no printing.
  *
  * Everything is computed from four per-run arrays (configuration, seed, status, metrics), so the
  * statistics can be tested on rows built in memory as well as on a file read through the results
- * API. Files are read serially (MPI_COMM_NULL): a report never needs the MPI runtime. */
+ * API. Files are read serially: a report never needs the MPI runtime. */
 #include "dcsweep/report/report.h"
 
 #include <errno.h>
@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "dcsweep/results/results.h"
-#include "dcsweep/train/trainer.h"
 
 static const char *const metric_names[DC_N_METRICS] = {
     "val_energy_mae",  "val_energy_rmse",  "val_force_mae",  "val_force_rmse",  "val_efwt",
@@ -372,16 +371,16 @@ cleanup:
 
 /* ---- reading a file ---- */
 
-static void row_metrics(const dc_results_row *row, double *out)
+/* column[m]: the /runs metric column of the report's metric m, found by name. */
+static int metric_columns(dc_results *res, const char *path, int *column, dc_error *err)
 {
-    const dc_split_metrics *s[2] = {&row->val, &row->test};
-    for (int k = 0; k < 2; k++) {
-        out[5 * k + 0] = s[k]->energy_mae;
-        out[5 * k + 1] = s[k]->energy_rmse;
-        out[5 * k + 2] = s[k]->force_mae;
-        out[5 * k + 3] = s[k]->force_rmse;
-        out[5 * k + 4] = s[k]->efwt;
+    for (int m = 0; m < DC_N_METRICS; m++) {
+        column[m] = dc_results_metric_index(res, metric_names[m]);
+        if (column[m] < 0)
+            return dc_error_set(err, DC_ERR_INPUT, "%s: /runs has no column %s (a file of another "
+                                "model family)", path, metric_names[m]);
     }
+    return DC_OK;
 }
 
 int dc_report_load(dc_report *r, const char *path, dc_metric metric,
@@ -399,12 +398,12 @@ int dc_report_load(dc_report *r, const char *path, dc_metric metric,
     FILE *probe = fopen(path, "rb");
     if (!probe) DC_FAIL(DC_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
     fclose(probe);
-    rc = dc_results_open(&res, path, 0, MPI_COMM_NULL, err);
+    rc = dc_results_open(&res, path, 0, err);
     /* For a report, a file that is not HDF5 is a wrong argument like any other foreign file. */
     if (rc == DC_ERR_IO) DC_FAIL(DC_ERR_INPUT, "%s: not a dcsweep results file (not HDF5)", path);
     if (rc != DC_OK) goto cleanup;
     int n = dc_results_n_runs(res);
-    /* Units and name are informational: a file without them still reports (MODEL.md's units). */
+    /* Units and name are informational: a file without them still reports (docs/model.md's units). */
     if (dc_results_read_attr_string(res, "energy_unit", &energy_unit, NULL) != DC_OK) energy_unit = NULL;
     if (dc_results_read_attr_string(res, "length_unit", &length_unit, NULL) != DC_OK) length_unit = NULL;
     if (dc_results_read_attr_string(res, "sweep_name", &name, NULL) != DC_OK) name = NULL;
@@ -413,6 +412,8 @@ int dc_report_load(dc_report *r, const char *path, dc_metric metric,
     DC_ALLOC(seeds, n);
     DC_ALLOC(statuses, n);
     DC_ALLOC(metrics, (size_t)n * DC_N_METRICS);
+    int column[DC_N_METRICS];
+    DC_TRY(metric_columns(res, path, column, err));
     DC_TRY(dc_results_read_rows(res, 0, n, rows, err));
     for (int i = 0; i < n; i++) {
         const dc_results_row *row = &rows[i];
@@ -425,7 +426,8 @@ int dc_report_load(dc_report *r, const char *path, dc_metric metric,
         if (statuses[i] < 0)
             DC_FAIL(DC_ERR_INPUT, "%s: /runs row %d: unknown status '%s'", path, i, row->status);
         seeds[i] = row->seed;
-        row_metrics(row, metrics + (size_t)i * DC_N_METRICS);
+        for (int m = 0; m < DC_N_METRICS; m++)
+            metrics[(size_t)i * DC_N_METRICS + m] = row->metric[column[m]];
     }
     DC_TRY(dc_report_compute(r, n, keys, seeds, statuses, metrics, energy_unit ? energy_unit : "eV",
                              length_unit ? length_unit : "Angstrom", metric, baseline, err));

@@ -1,4 +1,4 @@
-/* Merging results files of one sweep (include/dcsweep/merge.h).
+/* Merging results files of one sweep (include/dcsweep/results/merge.h).
  *
  * The merged rows and curves are built in memory (one copy: a shard is read one curve at a time),
  * then written with dc_results_create into a temporary file, which is renamed onto OUT only once
@@ -13,13 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "results_internal.h"
+#include "dcsweep/results/results.h"
 
 enum { META_NAME, META_TEXT, META_EFFECTIVE, META_SHA, META_DIGEST, META_CREATED, META_EUNIT,
-       META_LUNIT, N_META };
+       META_LUNIT, META_KIND, N_META };
 static const char *const meta_attrs[N_META] = {"sweep_name", "sweep_text", "sweep_effective",
                                                "sweep_sha256", "dataset_sha256", "created",
-                                               "energy_unit", "length_unit"};
+                                               "energy_unit", "length_unit", "model_kind"};
 
 typedef struct merge_state {
     dc_results_info info;      /* of the first input */
@@ -29,7 +29,11 @@ typedef struct merge_state {
     dc_results_row *rows;      /* [n_runs] merged */
     int *source;               /* [n_runs] input a finished row came from, -1 while pending */
     char *duplicate;           /* [n_runs] finished (identically) in more than one input */
-    double *curves;            /* [DC_N_CURVES][n_runs][epochs] merged */
+    int n_metrics, n_curves;   /* of the first input; every input must have the same */
+    dc_metric_desc metrics[DC_MAX_METRICS];
+    char curve_names[DC_MAX_CURVES][DC_METRIC_NAME_MAX];
+    int seconds_curve;         /* epoch_seconds: where and when, not what (-1 if none) */
+    double *curves;            /* [n_curves][n_runs][epochs] merged */
 } merge_state;
 
 /* The hex digests of a dataset_sha256 attribute, one per line, without the paths: the same data
@@ -63,12 +67,26 @@ static int same_factors(const dc_results_row *a, const dc_results_row *b)
 }
 
 /* What a run produced, bitwise; not where or when (rank, host, wall_seconds, finished). */
-static int same_results(const dc_results_row *a, const dc_results_row *b)
+static int same_results(const dc_results_row *a, const dc_results_row *b, int n_metrics)
 {
     return same_bytes(a->status, b->status, sizeof a->status) &&
            same_bytes(a->error, b->error, sizeof a->error) && a->epochs_completed == b->epochs_completed &&
-           a->diverged_epoch == b->diverged_epoch && same_bytes(&a->val, &b->val, sizeof a->val) &&
-           same_bytes(&a->test, &b->test, sizeof a->test);
+           a->diverged_epoch == b->diverged_epoch &&
+           same_bytes(a->metric, b->metric, (size_t)n_metrics * sizeof a->metric[0]);
+}
+
+/* The metric columns and curves of a results file: equal in every input of one sweep. */
+static int same_layout(const merge_state *st, dc_results *res)
+{
+    int n_metrics = 0, n_curves = 0;
+    const dc_metric_desc *metrics = dc_results_metrics(res, &n_metrics);
+    const char *const *curves = dc_results_curves(res, &n_curves);
+    if (n_metrics != st->n_metrics || n_curves != st->n_curves) return 0;
+    for (int k = 0; k < n_metrics; k++)
+        if (memcmp(&metrics[k], &st->metrics[k], sizeof metrics[k]) != 0) return 0;
+    for (int c = 0; c < n_curves; c++)
+        if (strcmp(curves[c], st->curve_names[c]) != 0) return 0;
+    return 1;
 }
 
 /* The first input: identity, metadata and its rows as the starting point (all pending ones too). */
@@ -78,14 +96,20 @@ static int load_first(merge_state *st, dc_results *res, dc_error *err)
     for (int m = 0; m < N_META; m++) DC_TRY(dc_results_read_attr_string(res, meta_attrs[m], &st->meta[m], err));
     DC_TRY(dc_results_read_rescaling(res, st->rescaling, err));
     DC_TRY(digest_hashes(st->meta[META_DIGEST], &st->hashes, err));
+    const dc_metric_desc *metrics = dc_results_metrics(res, &st->n_metrics);
+    const char *const *curves = dc_results_curves(res, &st->n_curves);
+    memcpy(st->metrics, metrics, (size_t)st->n_metrics * sizeof *metrics);
+    st->seconds_curve = dc_results_curve_index(res, "epoch_seconds");
+    for (int c = 0; c < st->n_curves; c++)
+        dc_results_copy_field(st->curve_names[c], sizeof st->curve_names[c], curves[c]);
     size_t n = (size_t)st->info.n_runs, cells = n * (size_t)st->info.epochs;
     DC_ALLOC(st->rows, n);
     DC_ALLOC(st->source, n);
     DC_ALLOC(st->duplicate, n);
-    DC_ALLOC(st->curves, (size_t)DC_N_CURVES * cells);
+    DC_ALLOC(st->curves, (size_t)st->n_curves * cells);
     DC_TRY(dc_results_read_rows(res, 0, st->info.n_runs, st->rows, err));
     for (size_t i = 0; i < n; i++) st->source[i] = -1;
-    for (int c = 0; c < DC_N_CURVES; c++) DC_TRY(dc_results_read_curve(res, (dc_curve)c, st->curves + c * cells, err));
+    for (int c = 0; c < st->n_curves; c++) DC_TRY(dc_results_read_curve(res, c, st->curves + c * cells, err));
 cleanup:
     return rc;
 }
@@ -105,6 +129,8 @@ static int check_same_sweep(const merge_state *st, const dc_results_info *info, 
     DC_TRY(digest_hashes(digest, &hashes, err));
     if (strcmp(hashes, st->hashes) != 0)
         DC_FAIL(DC_ERR_INPUT, "%s was trained on other data than %s (dataset_sha256 differs)", path, first);
+    if (!same_layout(st, res))
+        DC_FAIL(DC_ERR_INPUT, "%s has other metric columns or curves than %s: not the same sweep", path, first);
 cleanup:
     free(digest);
     free(hashes);
@@ -130,7 +156,7 @@ static int merge_input(merge_state *st, dc_merge_input *inputs, int k, dc_error 
     if (k == 0) st->info = info;
     int n = st->info.n_runs, epochs = st->info.epochs;
     size_t cells = (size_t)n * (size_t)epochs;
-    DC_TRY(dc_results_open(&res, path, 0, MPI_COMM_NULL, err));
+    DC_TRY(dc_results_open(&res, path, 0, err));
     DC_TRY(dc_shard_read(res, &inputs[k].shard, err));
     if (k == 0) DC_TRY(load_first(st, res, err));
     else DC_TRY(check_same_sweep(st, &info, res, path, inputs[0].path, err));
@@ -152,23 +178,23 @@ static int merge_input(merge_state *st, dc_merge_input *inputs, int k, dc_error 
             st->source[i] = k;
             inputs[k].n_taken++;
         } else {
-            if (!same_results(&rows[i], &st->rows[i]))
+            if (!same_results(&rows[i], &st->rows[i], st->n_metrics))
                 DC_FAIL(DC_ERR_INPUT, "run %d was trained in both %s and %s with different results (%s vs %s)",
                         i, inputs[st->source[i]].path, path, st->rows[i].status, rows[i].status);
             take[i] = 2;
             st->duplicate[i] = 1;
         }
     }
-    for (int c = 0; c < DC_N_CURVES; c++) {
-        DC_TRY(dc_results_read_curve(res, (dc_curve)c, curve, err));
+    for (int c = 0; c < st->n_curves; c++) {
+        DC_TRY(dc_results_read_curve(res, c, curve, err));
         double *merged = st->curves + (size_t)c * cells;
         for (int i = 0; i < n; i++) {
             size_t at = (size_t)i * (size_t)epochs, bytes = (size_t)epochs * sizeof *curve;
             if (take[i] == 1) {
                 memcpy(merged + at, curve + at, bytes);
-            } else if (take[i] == 2 && c != DC_CURVE_SECONDS && !same_bytes(merged + at, curve + at, bytes)) {
+            } else if (take[i] == 2 && c != st->seconds_curve && !same_bytes(merged + at, curve + at, bytes)) {
                 DC_FAIL(DC_ERR_INPUT, "run %d was trained in both %s and %s with different %s curves", i,
-                        inputs[st->source[i]].path, path, dc_curve_name((dc_curve)c));
+                        inputs[st->source[i]].path, path, st->curve_names[c]);
             }
         }
     }
@@ -185,8 +211,8 @@ static int write_merged(const merge_state *st, const char *tmp, dc_error *err)
 {
     int rc = DC_OK;
     dc_results *res = NULL;
-    hid_t dset = -1;
     dc_results_meta meta;
+    const char *curves[DC_MAX_CURVES];
     memset(&meta, 0, sizeof meta);
     meta.sweep_name = st->meta[META_NAME];
     meta.sweep_text = st->meta[META_TEXT];
@@ -196,21 +222,20 @@ static int write_merged(const merge_state *st, const char *tmp, dc_error *err)
     meta.created = st->meta[META_CREATED];
     meta.energy_unit = st->meta[META_EUNIT];
     meta.length_unit = st->meta[META_LUNIT];
+    meta.model_kind = st->meta[META_KIND];
     meta.n_runs = st->info.n_runs;
     meta.epochs = st->info.epochs;
+    meta.n_metrics = st->n_metrics;
+    meta.metrics = st->metrics;
+    meta.n_curves = st->n_curves;
+    for (int c = 0; c < st->n_curves; c++) curves[c] = st->curve_names[c];
+    meta.curves = curves;
     memcpy(meta.rescaling, st->rescaling, sizeof meta.rescaling);
-    DC_TRY(dc_results_create(&res, tmp, &meta, st->rows, MPI_COMM_NULL, err));
+    DC_TRY(dc_results_create(&res, tmp, &meta, st->rows, err));
     size_t cells = (size_t)st->info.n_runs * (size_t)st->info.epochs;
-    for (int c = 0; c < DC_N_CURVES; c++) {
-        char name[64];
-        snprintf(name, sizeof name, "curves/%s", dc_curve_name((dc_curve)c));
-        H5_CHECK(dset = H5Dopen2(dc_results_file(res), name, H5P_DEFAULT));
-        H5_CHECK(H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, st->curves + (size_t)c * cells));
-        H5Dclose(dset);
-        dset = -1;
-    }
+    for (int c = 0; c < st->n_curves; c++)
+        DC_TRY(dc_results_write_curve(res, c, st->curves + (size_t)c * cells, err));
 cleanup:
-    if (dset >= 0) H5Dclose(dset);
     if (res) {
         int crc = dc_results_close(res, rc == DC_OK ? err : NULL);
         if (rc == DC_OK) rc = crc;

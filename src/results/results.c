@@ -1,10 +1,11 @@
-/* The results file (include/dcsweep/results.h, docs/results-format.md).
+/* The results file (include/dcsweep/results/results.h, docs/results-format.md).
  *
  * Crash consistency comes from the layout, not from luck: every dataset is contiguous and
  * allocated (and filled) when it is created, time tracking is off, and the metadata is flushed
  * before any row is written. Writing a row afterwards is a plain write into existing bytes; no
  * HDF5 metadata changes, so a process killed in the middle of a write can leave at worst that one
- * row half written, and the row's status is written last, after its metrics reached storage. */
+ * row half written, and the row's status is written last, after its metrics reached storage.
+ * Creating and opening are results_create.c (serial) and results_mpi.c (collective). */
 #include "dcsweep/results/results.h"
 
 #include <hdf5.h>
@@ -19,17 +20,6 @@
 #include <unistd.h>
 
 #include "results_internal.h"
-
-struct dc_results {
-    hid_t file;
-    hid_t runs;                 /* /runs [n_runs] */
-    hid_t curves[DC_N_CURVES];  /* /curves/<name> [n_runs][epochs] */
-    hid_t row_type;             /* memory compound of dc_results_row */
-    hid_t status_type;          /* memory compound with only `status`: the last write of a row */
-    int n_runs, epochs;
-    int can_flush;              /* H5Fflush is collective under MPI-IO: only when we are alone */
-    int fd;                     /* read-only descriptor of the file, to fsync it; -1 if none */
-};
 
 /* ---- the /runs compound type: one table drives the memory and the file layout ---- */
 
@@ -57,16 +47,6 @@ static const member members[] = {
     {"finished", ROW_OFF(finished), M_F64, 0},
     {"epochs_completed", ROW_OFF(epochs_completed), M_I32, 0},
     {"diverged_epoch", ROW_OFF(diverged_epoch), M_I32, 0},
-    {"val_energy_mae", ROW_OFF(val.energy_mae), M_F64, 0},
-    {"val_energy_rmse", ROW_OFF(val.energy_rmse), M_F64, 0},
-    {"val_force_mae", ROW_OFF(val.force_mae), M_F64, 0},
-    {"val_force_rmse", ROW_OFF(val.force_rmse), M_F64, 0},
-    {"val_efwt", ROW_OFF(val.efwt), M_F64, 0},
-    {"test_energy_mae", ROW_OFF(test.energy_mae), M_F64, 0},
-    {"test_energy_rmse", ROW_OFF(test.energy_rmse), M_F64, 0},
-    {"test_force_mae", ROW_OFF(test.force_mae), M_F64, 0},
-    {"test_force_rmse", ROW_OFF(test.force_rmse), M_F64, 0},
-    {"test_efwt", ROW_OFF(test.efwt), M_F64, 0},
 };
 #define N_MEMBERS (int)(sizeof members / sizeof members[0])
 
@@ -81,18 +61,23 @@ hid_t dc_results_string_type(size_t len)
     return t;
 }
 
-/* packed = 0: the in-memory dc_results_row; 1: the file's packed little-endian layout. */
-static int row_type_create(hid_t *out, int packed, dc_error *err)
+/* Bytes of a packed file row with n_metrics metric columns. */
+size_t dc_results_packed_row_size(int n_metrics)
+{
+    size_t size = 8 * (size_t)n_metrics;
+    for (int i = 0; i < N_MEMBERS; i++)
+        size += members[i].kind == M_STR ? members[i].len : members[i].kind == M_I32 ? 4 : 8;
+    return size;
+}
+
+/* packed = 0: the in-memory dc_results_row; 1: the file's packed little-endian layout. The fixed
+ * members, then one float64 per metric, named as the metric. */
+int dc_results_row_type(hid_t *out, int packed, int n_metrics, const dc_metric_desc *metrics,
+                        dc_error *err)
 {
     int rc = DC_OK;
     hid_t t = -1, str = -1;
-    size_t size = 0;
-    if (packed) {
-        for (int i = 0; i < N_MEMBERS; i++)
-            size += members[i].kind == M_STR ? members[i].len : members[i].kind == M_I32 ? 4 : 8;
-    } else {
-        size = sizeof(dc_results_row);
-    }
+    size_t size = packed ? dc_results_packed_row_size(n_metrics) : sizeof(dc_results_row);
     H5_CHECK(t = H5Tcreate(H5T_COMPOUND, size));
     size_t at = 0;
     for (int i = 0; i < N_MEMBERS; i++) {
@@ -112,6 +97,12 @@ static int row_type_create(hid_t *out, int packed, dc_error *err)
         at += msize;
         if (str >= 0) H5Tclose(str);
         str = -1;
+    }
+    for (int k = 0; k < n_metrics; k++) {
+        size_t mem = ROW_OFF(metric) + (size_t)k * sizeof(double);
+        H5_CHECK(H5Tinsert(t, metrics[k].name, packed ? at : mem,
+                           packed ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE));
+        at += 8;
     }
     *out = t;
     t = -1;
@@ -158,28 +149,43 @@ void dc_results_row_init(dc_results_row *row, const dc_run *run)
     row->rank = -1;
     row->wall_seconds = NAN;
     row->finished = NAN;
-    double *metrics[] = {&row->val.energy_mae, &row->val.energy_rmse, &row->val.force_mae,
-                         &row->val.force_rmse, &row->val.efwt, &row->test.energy_mae,
-                         &row->test.energy_rmse, &row->test.force_mae, &row->test.force_rmse,
-                         &row->test.efwt};
-    for (size_t i = 0; i < sizeof metrics / sizeof metrics[0]; i++) *metrics[i] = NAN;
+    for (int k = 0; k < DC_MAX_METRICS; k++) row->metric[k] = NAN;
 }
 
-int dc_results_status_parse(const char *name)
-{
-    for (int s = DC_RUN_PENDING; s <= DC_RUN_FAILED; s++)
-        if (strcmp(name, dc_run_status_name((dc_run_status)s)) == 0) return s;
-    return -1;
-}
+int dc_results_status_parse(const char *name) { return dc_run_status_parse(name); }
 
 int dc_results_n_runs(const dc_results *res) { return res->n_runs; }
 int dc_results_epochs(const dc_results *res) { return res->epochs; }
 
+const dc_metric_desc *dc_results_metrics(const dc_results *res, int *n)
+{
+    *n = res->n_metrics;
+    return res->metrics;
+}
+
+const char *const *dc_results_curves(const dc_results *res, int *n)
+{
+    *n = res->n_curves;
+    return res->curve_ptrs;
+}
+
+int dc_results_metric_index(const dc_results *res, const char *name)
+{
+    for (int k = 0; k < res->n_metrics; k++)
+        if (name && strcmp(res->metrics[k].name, name) == 0) return k;
+    return -1;
+}
+
+int dc_results_curve_index(const dc_results *res, const char *name)
+{
+    for (int k = 0; k < res->n_curves; k++)
+        if (name && strcmp(res->curve_names[k], name) == 0) return k;
+    return -1;
+}
+
 void dc_results_hdf5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
-hid_t dc_results_file(const dc_results *res) { return res->file; }
-
-hid_t dc_results_file_access(MPI_Comm comm)
+hid_t dc_results_file_access(void)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     /* Lock where the file system can, go on where it cannot (Lustre/NFS mounted without flock). */
@@ -187,32 +193,42 @@ hid_t dc_results_file_access(MPI_Comm comm)
         H5Pclose(fapl);
         return -1;
     }
-    if (fapl >= 0 && comm != MPI_COMM_NULL && H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0) {
-        H5Pclose(fapl);
-        return -1;
-    }
     return fapl;
 }
 
-static dc_results *results_alloc(dc_error *err)
+dc_results *dc_results_alloc(dc_error *err)
 {
     dc_results *res = dc_calloc(1, sizeof *res, err);
     if (!res) return NULL;
     res->file = res->runs = res->row_type = res->status_type = -1;
-    for (int c = 0; c < DC_N_CURVES; c++) res->curves[c] = -1;
+    for (int c = 0; c < DC_MAX_CURVES; c++) res->curves[c] = -1;
     res->fd = -1;
     return res;
 }
 
+/* The metric columns and curve names of a file, kept in res (create and open). */
+int dc_results_set_layout(dc_results *res, int n_metrics, const dc_metric_desc *metrics,
+                          int n_curves, const char *const *curves, dc_error *err)
+{
+    if (n_metrics < 0 || n_metrics > DC_MAX_METRICS || n_curves < 1 || n_curves > DC_MAX_CURVES)
+        return dc_error_set(err, DC_ERR_INPUT, "results: %d metrics (at most %d) and %d curves (1..%d)",
+                            n_metrics, DC_MAX_METRICS, n_curves, DC_MAX_CURVES);
+    res->n_metrics = n_metrics;
+    if (n_metrics > 0) memcpy(res->metrics, metrics, (size_t)n_metrics * sizeof *metrics);
+    res->n_curves = n_curves;
+    for (int c = 0; c < n_curves; c++) {
+        dc_results_copy_field(res->curve_names[c], sizeof res->curve_names[c], curves[c]);
+        res->curve_ptrs[c] = res->curve_names[c];
+    }
+    return DC_OK;
+}
+
 /* Called last by create and open: types, fd, and whether this process may flush alone. */
-static int results_finish_open(dc_results *res, const char *path, MPI_Comm comm, dc_error *err)
+int dc_results_finish_open(dc_results *res, const char *path, int alone, dc_error *err)
 {
     int rc = DC_OK;
-    int size = 1;
-    if (comm != MPI_COMM_NULL && MPI_Comm_size(comm, &size) != MPI_SUCCESS)
-        DC_FAIL(DC_ERR_MPI, "MPI_Comm_size failed");
-    res->can_flush = size == 1;
-    if (res->row_type < 0) DC_TRY(row_type_create(&res->row_type, 0, err));
+    res->can_flush = alone;
+    if (res->row_type < 0) DC_TRY(dc_results_row_type(&res->row_type, 0, res->n_metrics, res->metrics, err));
     DC_TRY(status_type_create(&res->status_type, err));
     /* fsync through a plain descriptor reaches the same file pages as the MPI-IO writes. */
     res->fd = open(path, O_RDONLY);
@@ -220,179 +236,11 @@ cleanup:
     return rc;
 }
 
-/* ---- create ---- */
-
-/* Contiguous, allocated and filled at creation, no timestamps: nothing about it changes later. */
-static hid_t fixed_dcpl(hid_t fill_type, const void *fill)
-{
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    if (dcpl < 0) return dcpl;
-    if (H5Pset_layout(dcpl, H5D_CONTIGUOUS) < 0 || H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0 ||
-        H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) < 0 || H5Pset_obj_track_times(dcpl, 0) < 0 ||
-        H5Pset_fill_value(dcpl, fill_type, fill) < 0) {
-        H5Pclose(dcpl);
-        return -1;
-    }
-    return dcpl;
-}
-
-/* Reserves the new file's size (an upper estimate) on disk, through a probe file next to it, before
- * HDF5 writes anything: a full disk or an exhausted quota is then one clear error here, not a
- * failure inside HDF5, whose MPI-IO driver cannot close a file after a failed write (HDF5 1.10.8
- * then crashes in MPI_Finalize). Once created the file never grows (see the top of this file), so
- * a disk that fills up later cannot stop rows from being written. Rank 0 only. */
-static int reserve_space(const char *path, const dc_results_meta *meta, dc_error *err)
-{
-    double row = 0;
-    for (int i = 0; i < N_MEMBERS; i++)
-        row += members[i].kind == M_STR ? (double)members[i].len : members[i].kind == M_I32 ? 4 : 8;
-    double bytes = (double)meta->n_runs * row + 8.0 * DC_N_CURVES * meta->n_runs * meta->epochs +
-                   (meta->sweep_text ? (double)strlen(meta->sweep_text) : 0) +
-                   (meta->sweep_effective ? (double)strlen(meta->sweep_effective) : 0) + 32768;
-    char probe[4200];
-    snprintf(probe, sizeof probe, "%s.space-check", path);
-    int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
-        return dc_error_set(err, DC_ERR_IO, "%s: cannot create the results file: %s", path,
-                            strerror(errno));
-    int e = posix_fallocate(fd, 0, (off_t)bytes);
-    close(fd);
-    unlink(probe);
-    if (e == ENOSPC || e == EDQUOT || e == EFBIG)
-        return dc_error_set(err, DC_ERR_IO, "%s: cannot create the results file: %s (it needs about "
-                            "%.0f kB)", path, strerror(e), bytes / 1024);
-    return DC_OK;  /* a file system without fallocate: HDF5 reports what goes wrong, if anything */
-}
-
-int dc_results_create(dc_results **out, const char *path, const dc_results_meta *meta,
-                      const dc_results_row *rows, MPI_Comm comm, dc_error *err)
-{
-    int rc = DC_OK;
-    dc_results *res = NULL;
-    hid_t fapl = -1, ftype = -1, space = -1, dcpl = -1, gcpl = -1, group = -1;
-    *out = NULL;
-    dc_results_hdf5_quiet();
-    if (meta->n_runs < 1 || meta->epochs < 1)
-        DC_FAIL(DC_ERR_INPUT, "%s: a results file needs at least one run and one epoch", path);
-    int rank = 0;
-    if (comm != MPI_COMM_NULL && MPI_Comm_rank(comm, &rank) != MPI_SUCCESS)
-        DC_FAIL(DC_ERR_MPI, "MPI_Comm_rank failed");
-    if (!(res = results_alloc(err))) return DC_ERR_NOMEM;
-    res->n_runs = meta->n_runs;
-    res->epochs = meta->epochs;
-
-    /* Collective: every rank learns rank 0's verdict (and message) before H5Fcreate. */
-    dc_error space_err = {0};
-    int space_rc = rank == 0 ? reserve_space(path, meta, &space_err) : DC_OK;
-    if (comm != MPI_COMM_NULL && MPI_Bcast(&space_rc, 1, MPI_INT, 0, comm) != MPI_SUCCESS)
-        DC_FAIL(DC_ERR_MPI, "MPI_Bcast failed");
-    if (space_rc != DC_OK && comm != MPI_COMM_NULL &&
-        MPI_Bcast(space_err.message, DC_ERROR_MAX, MPI_CHAR, 0, comm) != MPI_SUCCESS)
-        DC_FAIL(DC_ERR_MPI, "MPI_Bcast failed");
-    if (space_rc != DC_OK) DC_FAIL(space_rc, "%s", space_err.message);
-    H5_CHECK(fapl = dc_results_file_access(comm));
-    res->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    if (res->file < 0) DC_FAIL(DC_ERR_IO, "%s: cannot create the results file", path);
-    DC_TRY(row_type_create(&res->row_type, 0, err));
-    DC_TRY(row_type_create(&ftype, 1, err));
-
-    dc_results_row fill_row;
-    dc_run nothing = {.index = -1, .irelu_scale = NAN, .extent = DC_EXTENT_NONE,
-                      .rescaling = DC_RESCALE_NONE, .seed = 0};
-    dc_results_row_init(&fill_row, &nothing);
-    memset(fill_row.extent, 0, sizeof fill_row.extent);
-    memset(fill_row.rescaling, 0, sizeof fill_row.rescaling);
-    hsize_t dims[2] = {(hsize_t)meta->n_runs, (hsize_t)meta->epochs};
-    H5_CHECK(space = H5Screate_simple(1, dims, NULL));
-    H5_CHECK(dcpl = fixed_dcpl(res->row_type, &fill_row));
-    H5_CHECK(res->runs = H5Dcreate2(res->file, "runs", ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
-    H5Pclose(dcpl);
-    H5Sclose(space);
-    dcpl = space = -1;
-
-    double nan = NAN;
-    H5_CHECK(gcpl = H5Pcreate(H5P_GROUP_CREATE));
-    H5_CHECK(H5Pset_obj_track_times(gcpl, 0));
-    H5_CHECK(group = H5Gcreate2(res->file, "curves", H5P_DEFAULT, gcpl, H5P_DEFAULT));
-    H5_CHECK(space = H5Screate_simple(2, dims, NULL));
-    H5_CHECK(dcpl = fixed_dcpl(H5T_NATIVE_DOUBLE, &nan));
-    for (int c = 0; c < DC_N_CURVES; c++)
-        H5_CHECK(res->curves[c] = H5Dcreate2(group, dc_curve_name((dc_curve)c), H5T_IEEE_F64LE,
-                                             space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
-
-    DC_TRY(dc_results_write_meta(res->file, meta, rank == 0, err));
-    if (rank == 0) H5_CHECK(H5Dwrite(res->runs, res->row_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows));
-    /* Collective: from here on the metadata is on disk and never changes. */
-    H5_CHECK(H5Fflush(res->file, H5F_SCOPE_GLOBAL));
-    DC_TRY(results_finish_open(res, path, comm, err));
-    *out = res;
-    res = NULL;
-cleanup:
-    if (group >= 0) H5Gclose(group);
-    if (gcpl >= 0) H5Pclose(gcpl);
-    if (dcpl >= 0) H5Pclose(dcpl);
-    if (space >= 0) H5Sclose(space);
-    if (ftype >= 0) H5Tclose(ftype);
-    if (fapl >= 0) H5Pclose(fapl);
-    if (res) dc_results_close(res, NULL);
-    return rc;
-}
-
-/* ---- open, probe, close ---- */
-
-int dc_results_open(dc_results **out, const char *path, int writable, MPI_Comm comm, dc_error *err)
-{
-    int rc = DC_OK;
-    dc_results *res = NULL;
-    hid_t fapl = -1, space = -1;
-    dc_results_info info;
-    *out = NULL;
-    dc_results_hdf5_quiet();
-    if (!(res = results_alloc(err))) return DC_ERR_NOMEM;
-    H5_CHECK(fapl = dc_results_file_access(comm));
-    res->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
-    if (res->file < 0)
-        DC_FAIL(DC_ERR_IO, "%s: cannot open as an HDF5 file%s", path, writable ? " for writing" : "");
-    DC_TRY(dc_results_check_identity(res->file, path, &info, err));
-    res->n_runs = info.n_runs;
-    res->epochs = info.epochs;
-    res->runs = H5Dopen2(res->file, "runs", H5P_DEFAULT);
-    if (res->runs < 0) DC_FAIL(DC_ERR_INPUT, "%s: no /runs dataset", path);
-    hsize_t dims[2] = {0, 0};
-    H5_CHECK(space = H5Dget_space(res->runs));
-    if (H5Sget_simple_extent_ndims(space) != 1 || H5Sget_simple_extent_dims(space, dims, NULL) < 0 ||
-        dims[0] != (hsize_t)info.n_runs)
-        DC_FAIL(DC_ERR_INPUT, "%s: /runs does not have n_runs = %d rows", path, info.n_runs);
-    H5Sclose(space);
-    space = -1;
-    for (int c = 0; c < DC_N_CURVES; c++) {
-        char name[64];
-        snprintf(name, sizeof name, "curves/%s", dc_curve_name((dc_curve)c));
-        res->curves[c] = H5Dopen2(res->file, name, H5P_DEFAULT);
-        if (res->curves[c] < 0) DC_FAIL(DC_ERR_INPUT, "%s: no /%s dataset", path, name);
-        H5_CHECK(space = H5Dget_space(res->curves[c]));
-        if (H5Sget_simple_extent_ndims(space) != 2 || H5Sget_simple_extent_dims(space, dims, NULL) < 0 ||
-            dims[0] != (hsize_t)info.n_runs || dims[1] != (hsize_t)info.epochs)
-            DC_FAIL(DC_ERR_INPUT, "%s: /%s is not [n_runs = %d][epochs = %d]", path, name,
-                    info.n_runs, info.epochs);
-        H5Sclose(space);
-        space = -1;
-    }
-    DC_TRY(results_finish_open(res, path, comm, err));
-    *out = res;
-    res = NULL;
-cleanup:
-    if (space >= 0) H5Sclose(space);
-    if (fapl >= 0) H5Pclose(fapl);
-    if (res) dc_results_close(res, NULL);
-    return rc;
-}
-
 int dc_results_close(dc_results *res, dc_error *err)
 {
     int rc = DC_OK;
     if (!res) return rc;
-    for (int c = 0; c < DC_N_CURVES; c++)
+    for (int c = 0; c < DC_MAX_CURVES; c++)
         if (res->curves[c] >= 0) H5Dclose(res->curves[c]);
     if (res->runs >= 0) H5Dclose(res->runs);
     if (res->row_type >= 0) H5Tclose(res->row_type);
@@ -453,7 +301,7 @@ int dc_results_write_run(dc_results *res, const dc_results_row *row, const doubl
     if (row->run < 0 || row->run >= res->n_runs)
         DC_FAIL(DC_ERR_INTERNAL, "run %d outside the results file's %d runs", row->run, res->n_runs);
     if (curves)
-        for (int c = 0; c < DC_N_CURVES; c++)
+        for (int c = 0; c < res->n_curves; c++)
             DC_TRY(write_rows(res, res->curves[c], H5T_NATIVE_DOUBLE, row->run, 1, res->epochs,
                               curves + (size_t)c * (size_t)res->epochs, err));
     dc_results_row first = *row;
@@ -477,17 +325,28 @@ int dc_results_read_rows(dc_results *res, int first, int n, dc_results_row *rows
     memset(rows, 0, (size_t)n * sizeof *rows);  /* the byte after each string stays its NUL */
     DC_TRY(select_rows(res->runs, first, n, 0, &fs, &ms, err));
     H5_CHECK(H5Dread(res->runs, res->row_type, ms, fs, H5P_DEFAULT, rows));
+    for (int i = 0; i < n; i++) /* columns the file does not have, as dc_results_row_init leaves them */
+        for (int k = res->n_metrics; k < DC_MAX_METRICS; k++) rows[i].metric[k] = NAN;
 cleanup:
     if (fs >= 0) H5Sclose(fs);
     if (ms >= 0) H5Sclose(ms);
     return rc;
 }
 
-int dc_results_read_curve(dc_results *res, dc_curve c, double *out, dc_error *err)
+int dc_results_read_curve(dc_results *res, int c, double *out, dc_error *err)
 {
     int rc = DC_OK;
-    if (c < 0 || c >= DC_N_CURVES) DC_FAIL(DC_ERR_INTERNAL, "curve %d out of range", (int)c);
+    if (c < 0 || c >= res->n_curves) DC_FAIL(DC_ERR_INTERNAL, "curve %d out of range", c);
     H5_CHECK(H5Dread(res->curves[c], H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out));
+cleanup:
+    return rc;
+}
+
+int dc_results_write_curve(dc_results *res, int c, const double *data, dc_error *err)
+{
+    int rc = DC_OK;
+    if (c < 0 || c >= res->n_curves) DC_FAIL(DC_ERR_INTERNAL, "curve %d out of range", c);
+    H5_CHECK(H5Dwrite(res->curves[c], H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data));
 cleanup:
     return rc;
 }

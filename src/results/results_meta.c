@@ -1,6 +1,7 @@
-/* The results file's metadata (include/dcsweep/results.h): root attributes, the /rescaling table,
+/* The results file's metadata (include/dcsweep/results/results.h): root attributes, the /rescaling table,
  * the identity check of an existing file, and the SHA-256 of dataset files. */
 #include <errno.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,10 +124,133 @@ cleanup:
 }
 
 
+/* /metrics: one row per metric column of /runs, so that readers know each column's unit and
+ * direction without knowing the model. */
+typedef struct metric_row {
+    char name[DC_METRIC_NAME_MAX];
+    char unit[DC_METRIC_UNIT_MAX];
+    int32_t higher_is_better, fraction, headline;
+} metric_row;
+
+static int metric_types(hid_t *mem, hid_t *file, dc_error *err)
+{
+    int rc = DC_OK;
+    hid_t name = -1, unit = -1;
+    *mem = *file = -1;
+    H5_CHECK(name = dc_results_string_type(DC_METRIC_NAME_MAX));
+    H5_CHECK(unit = dc_results_string_type(DC_METRIC_UNIT_MAX));
+    H5_CHECK(*mem = H5Tcreate(H5T_COMPOUND, sizeof(metric_row)));
+    H5_CHECK(H5Tinsert(*mem, "name", offsetof(metric_row, name), name));
+    H5_CHECK(H5Tinsert(*mem, "unit", offsetof(metric_row, unit), unit));
+    H5_CHECK(H5Tinsert(*mem, "higher_is_better", offsetof(metric_row, higher_is_better), H5T_NATIVE_INT32));
+    H5_CHECK(H5Tinsert(*mem, "fraction", offsetof(metric_row, fraction), H5T_NATIVE_INT32));
+    H5_CHECK(H5Tinsert(*mem, "headline", offsetof(metric_row, headline), H5T_NATIVE_INT32));
+    const size_t at = DC_METRIC_NAME_MAX + DC_METRIC_UNIT_MAX;
+    H5_CHECK(*file = H5Tcreate(H5T_COMPOUND, at + 12));
+    H5_CHECK(H5Tinsert(*file, "name", 0, name));
+    H5_CHECK(H5Tinsert(*file, "unit", DC_METRIC_NAME_MAX, unit));
+    H5_CHECK(H5Tinsert(*file, "higher_is_better", at, H5T_STD_I32LE));
+    H5_CHECK(H5Tinsert(*file, "fraction", at + 4, H5T_STD_I32LE));
+    H5_CHECK(H5Tinsert(*file, "headline", at + 8, H5T_STD_I32LE));
+cleanup:
+    if (name >= 0) H5Tclose(name);
+    if (unit >= 0) H5Tclose(unit);
+    return rc;
+}
+
+static int create_metrics(hid_t file, const dc_results_meta *meta, int writer, dc_error *err)
+{
+    int rc = DC_OK;
+    hid_t mtype = -1, ftype = -1, space = -1, dset = -1;
+    metric_row rows[DC_MAX_METRICS];
+    memset(rows, 0, sizeof rows);
+    for (int k = 0; k < meta->n_metrics; k++) {
+        dc_results_copy_field(rows[k].name, sizeof rows[k].name, meta->metrics[k].name);
+        dc_results_copy_field(rows[k].unit, sizeof rows[k].unit, meta->metrics[k].unit);
+        rows[k].higher_is_better = meta->metrics[k].higher_is_better;
+        rows[k].fraction = meta->metrics[k].fraction;
+        rows[k].headline = meta->metrics[k].headline;
+    }
+    DC_TRY(metric_types(&mtype, &ftype, err));
+    hsize_t dims[1] = {(hsize_t)meta->n_metrics};
+    H5_CHECK(space = H5Screate_simple(1, dims, NULL));
+    H5_CHECK(dset = H5Dcreate2(file, "metrics", ftype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    if (writer && meta->n_metrics > 0) H5_CHECK(H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows));
+cleanup:
+    if (dset >= 0) H5Dclose(dset);
+    if (space >= 0) H5Sclose(space);
+    if (ftype >= 0) H5Tclose(ftype);
+    if (mtype >= 0) H5Tclose(mtype);
+    return rc;
+}
+
+/* The curve names as one attribute, a name per line, in the order of a row's curves. */
+static int write_curve_names(hid_t file, const dc_results_meta *meta, dc_error *err)
+{
+    int rc = DC_OK;
+    char *text = NULL;
+    size_t len = 0;
+    DC_ALLOC(text, (size_t)meta->n_curves * (DC_METRIC_NAME_MAX + 1) + 1);
+    for (int c = 0; c < meta->n_curves; c++)
+        len += (size_t)sprintf(text + len, "%.*s\n", DC_METRIC_NAME_MAX - 1, meta->curves[c]);
+    DC_TRY(write_attr_string(file, "curve_names", text, err));
+cleanup:
+    free(text);
+    return rc;
+}
+
+int dc_results_read_layout(dc_results *res, const char *path, dc_error *err)
+{
+    int rc = DC_OK;
+    hid_t dset = -1, space = -1, mtype = -1, ftype = -1;
+    char *names = NULL;
+    metric_row rows[DC_MAX_METRICS];
+    dc_metric_desc metrics[DC_MAX_METRICS];
+    const char *curves[DC_MAX_CURVES];
+    int n_curves = 0;
+    hsize_t n = 0;
+    memset(rows, 0, sizeof rows);
+    memset(metrics, 0, sizeof metrics);
+    dset = H5Dopen2(res->file, "metrics", H5P_DEFAULT);
+    if (dset < 0) DC_FAIL(DC_ERR_INPUT, "%s: no /metrics dataset", path);
+    H5_CHECK(space = H5Dget_space(dset));
+    if (H5Sget_simple_extent_ndims(space) != 1 || H5Sget_simple_extent_dims(space, &n, NULL) < 0 ||
+        n > DC_MAX_METRICS)
+        DC_FAIL(DC_ERR_INPUT, "%s: /metrics has more than %d rows", path, DC_MAX_METRICS);
+    DC_TRY(metric_types(&mtype, &ftype, err));
+    if (n > 0) H5_CHECK(H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows));
+    for (hsize_t k = 0; k < n; k++) {
+        memcpy(metrics[k].name, rows[k].name, sizeof rows[k].name - 1);
+        memcpy(metrics[k].unit, rows[k].unit, sizeof rows[k].unit - 1);
+        metrics[k].higher_is_better = rows[k].higher_is_better;
+        metrics[k].fraction = rows[k].fraction;
+        metrics[k].headline = rows[k].headline;
+    }
+    if (H5Aexists(res->file, "curve_names") <= 0)
+        DC_FAIL(DC_ERR_INPUT, "%s: not a dcsweep results file (no attribute curve_names)", path);
+    DC_TRY(read_attr_string(res->file, "curve_names", &names, err));
+    for (char *p = names, *nl; *p && n_curves < DC_MAX_CURVES; p = nl + 1) {
+        if (!(nl = strchr(p, '\n'))) break;
+        *nl = '\0';
+        curves[n_curves++] = p;
+    }
+    DC_TRY(dc_results_set_layout(res, (int)n, metrics, n_curves, curves, err));
+cleanup:
+    free(names);
+    if (ftype >= 0) H5Tclose(ftype);
+    if (mtype >= 0) H5Tclose(mtype);
+    if (space >= 0) H5Sclose(space);
+    if (dset >= 0) H5Dclose(dset);
+    return rc;
+}
+
 int dc_results_write_meta(hid_t file, const dc_results_meta *meta, int writer, dc_error *err)
 {
     int rc = DC_OK;
     DC_TRY(create_rescaling(file, meta, writer, err));
+    DC_TRY(create_metrics(file, meta, writer, err));
+    DC_TRY(write_curve_names(file, meta, err));
+    DC_TRY(write_attr_string(file, "model_kind", meta->model_kind ? meta->model_kind : "schnet", err));
     DC_TRY(write_attr_int(file, "format_version", DC_RESULTS_FORMAT_VERSION, err));
     DC_TRY(write_attr_string(file, "dcsweep_version", DC_VERSION, err));
     DC_TRY(write_attr_string(file, "created", meta->created, err));
@@ -166,28 +290,14 @@ cleanup:
     return rc;
 }
 
-int dc_results_probe(const char *path, dc_results_info *info, dc_error *err)
-{
-    int rc = DC_OK;
-    hid_t file = -1, fapl = -1;
-    memset(info, 0, sizeof *info);
-    dc_results_hdf5_quiet();
-    H5_CHECK(fapl = dc_results_file_access(MPI_COMM_NULL));
-    file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-    if (file < 0) DC_FAIL(DC_ERR_IO, "%s: cannot open as an HDF5 file", path);
-    DC_TRY(dc_results_check_identity(file, path, info, err));
-cleanup:
-    if (file >= 0) H5Fclose(file);
-    if (fapl >= 0) H5Pclose(fapl);
-    return rc;
-}
+int dc_results_has_attr(dc_results *res, const char *name) { return H5Aexists(res->file, name) > 0; }
 
 int dc_results_read_attr_string(dc_results *res, const char *name, char **out, dc_error *err)
 {
     *out = NULL;
-    if (H5Aexists(dc_results_file(res), name) <= 0)
+    if (H5Aexists(res->file, name) <= 0)
         return dc_error_set(err, DC_ERR_INPUT, "results file has no attribute %s", name);
-    return read_attr_string(dc_results_file(res), name, out, err);
+    return read_attr_string(res->file, name, out, err);
 }
 
 int dc_results_read_rescaling(dc_results *res, dc_rescale out[DC_N_RESCALINGS], dc_error *err)
@@ -196,7 +306,7 @@ int dc_results_read_rescaling(dc_results *res, dc_rescale out[DC_N_RESCALINGS], 
     int rc = DC_OK;
     hid_t dset = -1, mtype = -1;
     rs_row rows[DC_N_RESCALINGS];
-    H5_CHECK(dset = H5Dopen2(dc_results_file(res), "rescaling", H5P_DEFAULT));
+    H5_CHECK(dset = H5Dopen2(res->file, "rescaling", H5P_DEFAULT));
     H5_CHECK(mtype = H5Tcreate(H5T_COMPOUND, sizeof(rs_row)));
     H5_CHECK(H5Tinsert(mtype, "shift", offsetof(rs_row, shift), H5T_NATIVE_DOUBLE));
     H5_CHECK(H5Tinsert(mtype, "scale", offsetof(rs_row, scale), H5T_NATIVE_DOUBLE));

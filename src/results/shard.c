@@ -1,4 +1,4 @@
-/* Shards of a sweep (include/dcsweep/shard.h). */
+/* Shards of a sweep (include/dcsweep/results/shard.h). */
 #include "dcsweep/results/shard.h"
 
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "results_internal.h"
+#include "dcsweep/results/results.h"
 
 /* A whole-string decimal integer in [lo, hi]. */
 static int parse_int(const char *s, long lo, long hi, long *out)
@@ -131,7 +131,7 @@ int dc_shard_read(dc_results *res, dc_shard *shard, dc_error *err)
     int rc = DC_OK;
     char *text = NULL;
     memset(shard, 0, sizeof *shard);
-    if (H5Aexists(dc_results_file(res), "shard") <= 0) return DC_OK;
+    if (!dc_results_has_attr(res, "shard")) return DC_OK;
     DC_TRY(dc_results_read_attr_string(res, "shard", &text, err));
     if (strcmp(text, "auto") == 0 || dc_shard_parse(shard, text, err) != DC_OK)
         DC_FAIL(DC_ERR_INPUT, "results file has a malformed shard attribute '%s'", text);
@@ -145,7 +145,7 @@ int dc_shard_check_file(const char *path, const dc_shard *want, dc_error *err)
     int rc = DC_OK;
     dc_results *res = NULL;
     dc_shard have;
-    DC_TRY(dc_results_open(&res, path, 0, MPI_COMM_NULL, err));
+    DC_TRY(dc_results_open(&res, path, 0, err));
     DC_TRY(dc_shard_read(res, &have, err));
     int want_count = want ? want->count : 0, want_index = want ? want->index : 0;
     if (have.count != want_count || (want_count > 0 && have.index != want_index)) {

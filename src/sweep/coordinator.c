@@ -1,4 +1,4 @@
-/* `dcsweep run` on every rank (include/dcsweep/coordinator.h).
+/* `dcsweep run` on every rank (include/dcsweep/sweep/coordinator.h).
  *
  * Setup is a sequence of collective steps, each closed by agree() so that a failure anywhere
  * stops every rank at the same step with the same code: decide what to do with the results file
@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "dcsweep/sweep/progress.h"
-#include "dcsweep/results/results.h"
+#include "dcsweep/results/results_mpi.h"
 #include "dcsweep/sweep/stop.h"
 
 enum { FILE_CREATE = 0, FILE_OPEN = 1 };
@@ -95,15 +95,45 @@ static int decide_file(const dc_sweep *sweep, const dc_grid *grid, const dc_run_
                         grid->n_runs, sweep->train.epochs);
 }
 
-/* What a new file records: rescaling statistics from the first training rank, dataset digests
- * and the creation time from rank 0. Identical on every rank afterwards, as parallel HDF5 needs. */
+/* What the trainer's runs report (metric columns, curve names), as the first training rank's
+ * trainer describes it, in fixed-size arrays that a broadcast can carry. */
+typedef struct file_layout {
+    char model_kind[DC_METRIC_NAME_MAX];
+    int n_metrics, n_curves;
+    dc_metric_desc metrics[DC_MAX_METRICS];
+    char curve_names[DC_MAX_CURVES][DC_METRIC_NAME_MAX];
+    const char *curves[DC_MAX_CURVES];  /* into curve_names, set on every rank */
+} file_layout;
+
+static int layout_from(file_layout *l, const dc_trainer_desc *d, dc_error *err)
+{
+    memset(l, 0, sizeof *l);
+    if (d->n_metrics > DC_MAX_METRICS || d->n_curves > DC_MAX_CURVES)
+        return dc_error_set(err, DC_ERR_INTERNAL, "the trainer reports %d metrics and %d curves",
+                            d->n_metrics, d->n_curves);
+    dc_results_copy_field(l->model_kind, sizeof l->model_kind, d->model_kind);
+    l->n_metrics = d->n_metrics;
+    l->n_curves = d->n_curves;
+    memcpy(l->metrics, d->metrics, (size_t)d->n_metrics * sizeof *d->metrics);
+    for (int c = 0; c < d->n_curves; c++)
+        dc_results_copy_field(l->curve_names[c], sizeof l->curve_names[c], d->curves[c]);
+    return DC_OK;
+}
+
+/* What a new file records: the layout and rescaling statistics from the first training rank,
+ * dataset digests and the creation time from rank 0. Identical on every rank afterwards, as
+ * parallel HDF5 needs. */
 static int gather_meta(const dc_sweep *sweep, const dc_grid *grid, const dc_trainer_ops *ops,
                        void *trainer, int rank, int size, MPI_Comm comm, dc_results_meta *meta,
-                       char **digest, char **created, dc_error *err)
+                       file_layout *layout, char **digest, char **created, dc_error *err)
 {
     int rc = DC_OK, local = DC_OK;
     int stats_rank = size > 1 ? 1 : 0;
     double stats[2 * DC_N_RESCALINGS];
+    if (rank == stats_rank) local = layout_from(layout, ops->describe(trainer), err);
+    DC_TRY(agree(comm, rank, size, local, err));
+    MPI_CHECK(MPI_Bcast(layout, (int)sizeof *layout, MPI_BYTE, stats_rank, comm));
+    for (int c = 0; c < layout->n_curves; c++) layout->curves[c] = layout->curve_names[c];
     if (rank == stats_rank) {
         for (int m = 0; m < DC_N_RESCALINGS; m++) {
             dc_rescale rs = {.method = (dc_rescaling)m, .shift = NAN, .scale = NAN};
@@ -139,6 +169,11 @@ static int gather_meta(const dc_sweep *sweep, const dc_grid *grid, const dc_trai
     meta->length_unit = sweep->dataset.length_unit ? sweep->dataset.length_unit : "Angstrom";
     meta->n_runs = grid->n_runs;
     meta->epochs = sweep->train.epochs;
+    meta->model_kind = layout->model_kind;
+    meta->n_metrics = layout->n_metrics;
+    meta->metrics = layout->metrics;
+    meta->n_curves = layout->n_curves;
+    meta->curves = layout->curves;
     for (int m = 0; m < DC_N_RESCALINGS; m++) {
         meta->rescaling[m].method = (dc_rescaling)m;
         meta->rescaling[m].shift = stats[2 * m];
@@ -200,7 +235,7 @@ static int coordinate(const int *todo, int n_todo, int size, MPI_Comm comm,
             continue;
         }
         dc_poll_reset(&poll);  /* reports come in bursts: look again soon */
-        dc_report report;
+        dc_worker_report report;
         int from = st.MPI_SOURCE;
         MPI_CHECK(MPI_Recv(&report, (int)sizeof report, MPI_BYTE, from, DC_TAG_REPORT, comm,
                            MPI_STATUS_IGNORE));
@@ -248,7 +283,7 @@ static int train_alone(dc_worker *w, const int *todo, int n_todo, dc_progress *p
     int rc = DC_OK;
     for (int k = 0; k < n_todo; k++) {
         if ((*stop_sig = dc_stop_signal()) != 0) break;
-        dc_report report;
+        dc_worker_report report;
         rc = dc_worker_do_run(w, todo[k], &report, err);
         if (report.kind == DC_REPORT_FINISHED || report.kind == DC_REPORT_FATAL)
             dc_progress_run(progress, &report.row);
@@ -289,12 +324,14 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
     for (int i = 0; i < grid->n_runs; i++) dc_results_row_init(&rows[i], &grid->runs[i]);
     if (action == FILE_CREATE) {
         dc_results_meta meta;
-        DC_TRY(gather_meta(sweep, grid, ops, trainer, rank, size, comm, &meta, &digest, &created, err));
+        file_layout layout;
+        DC_TRY(gather_meta(sweep, grid, ops, trainer, rank, size, comm, &meta, &layout, &digest,
+                           &created, err));
         dc_shard_format(&opts->shard, shard_text, sizeof shard_text);
         meta.shard = shard_text[0] ? shard_text : NULL;
-        local = dc_results_create(&results, opts->output, &meta, rows, comm, err);
+        local = dc_results_create_mpi(&results, opts->output, &meta, rows, comm, err);
     } else {
-        local = dc_results_open(&results, opts->output, 1, comm, err);
+        local = dc_results_open_mpi(&results, opts->output, 1, comm, err);
     }
     DC_TRY(agree(comm, rank, size, local, err));
 
@@ -315,8 +352,10 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
     DC_TRY(agree(comm, rank, size, local, err));
 
     dc_progress progress;
+    int n_metrics = 0;
+    const dc_metric_desc *metrics = dc_results_metrics(results, &n_metrics);
     dc_progress_init(&progress, rank == 0 ? opts->out : NULL, opts->tty, n_scope, n_todo,
-                     n_before, sweep->dataset.energy_unit, sweep->dataset.length_unit);
+                     n_before, metrics, n_metrics);
     if (rank == 0 && opts->shard.count > 0)
         dc_progress_note(&progress, "shard %d/%d: %d of %d runs (run i with i %% %d == %d), in %s",
                          opts->shard.index, opts->shard.count, n_scope, grid->n_runs,

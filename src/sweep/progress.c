@@ -1,4 +1,4 @@
-/* Progress output of `dcsweep run` (include/dcsweep/progress.h). */
+/* Progress output of `dcsweep run` (include/dcsweep/sweep/progress.h). */
 #include "dcsweep/sweep/progress.h"
 
 #include <math.h>
@@ -31,7 +31,7 @@ void dc_format_duration(char *out, size_t size, double s)
 }
 
 void dc_progress_init(dc_progress *p, FILE *out, int tty, int n_runs, int n_todo, int n_before,
-                      const char *energy_unit, const char *length_unit)
+                      const dc_metric_desc *metrics, int n_metrics)
 {
     memset(p, 0, sizeof *p);
     p->out = out;
@@ -40,8 +40,25 @@ void dc_progress_init(dc_progress *p, FILE *out, int tty, int n_runs, int n_todo
     p->n_todo = n_todo;
     p->n_before = n_before;
     p->t0 = monotonic_seconds();
-    p->energy_unit = energy_unit ? energy_unit : "eV";
-    p->length_unit = length_unit ? length_unit : "Angstrom";
+    for (int k = 0; k < n_metrics && p->n_headline < DC_PROGRESS_HEADLINES; k++)
+        if (metrics[k].headline) {
+            p->headline[p->n_headline] = k;
+            p->headline_desc[p->n_headline++] = &metrics[k];
+        }
+}
+
+/* "test_force_mae 0.0123 eV/Angstrom, test_energy_mae 0.004 eV" */
+static void headline(const dc_progress *p, const dc_results_row *row, int first_only, char *out,
+                     size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (int h = 0; h < p->n_headline && len < size; h++) {
+        const dc_metric_desc *d = p->headline_desc[h];
+        len += (size_t)snprintf(out + len, size - len, "%s%s %.4g%s%s", h ? ", " : "", d->name,
+                                row->metric[p->headline[h]], d->unit[0] ? " " : "", d->unit);
+        if (first_only) break;
+    }
 }
 
 double dc_progress_elapsed(const dc_progress *p) { return monotonic_seconds() - p->t0; }
@@ -91,15 +108,14 @@ void dc_progress_run(dc_progress *p, const dc_results_row *row)
     p->finished++;
     if (status >= 0) p->count[status]++;
     if (!p->out) return;
-    char factors[160], took[32], left[32], outcome[400];
+    char factors[160], took[32], left[32], outcome[400], metrics[200];
     describe(row, factors, sizeof factors);
     dc_format_duration(took, sizeof took, row->wall_seconds);
     eta(p, left, sizeof left);
     int total_done = p->n_before + p->finished;
+    headline(p, row, 0, metrics, sizeof metrics);
     if (status == DC_RUN_DONE)
-        snprintf(outcome, sizeof outcome, "done: test force MAE %.4g %s/%s, energy MAE %.4g %s",
-                 row->test.force_mae, p->energy_unit, p->length_unit, row->test.energy_mae,
-                 p->energy_unit);
+        snprintf(outcome, sizeof outcome, "done%s%s", metrics[0] ? ": " : "", metrics);
     else if (status == DC_RUN_DIVERGED)
         snprintf(outcome, sizeof outcome, "diverged at epoch %d: %s", row->diverged_epoch, row->error);
     else
@@ -121,8 +137,8 @@ void dc_progress_run(dc_progress *p, const dc_results_row *row)
         if (p->count[DC_RUN_DIVERGED] || p->count[DC_RUN_FAILED])
             fprintf(p->out, " (%d diverged, %d failed)", p->count[DC_RUN_DIVERGED],
                     p->count[DC_RUN_FAILED]);
-        fprintf(p->out, "  ETA %s  last: run %d test force MAE %.4g %s/%s   ", left, row->run,
-                row->test.force_mae, p->energy_unit, p->length_unit);
+        headline(p, row, 1, metrics, sizeof metrics);
+        fprintf(p->out, "  ETA %s  last: run %d %s   ", left, row->run, metrics);
         p->bar_shown = 1;
     }
     fflush(p->out);

@@ -1,4 +1,4 @@
-/* SIGINT/SIGTERM handling (include/dcsweep/stop.h). The flag is the one static the rules allow:
+/* SIGINT/SIGTERM handling (include/dcsweep/sweep/stop.h). The flag is the one static the rules allow:
  * a handler can do nothing else safely, everything else polls it. */
 #include "dcsweep/sweep/stop.h"
 

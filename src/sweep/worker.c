@@ -1,4 +1,4 @@
-/* A worker: trains runs, writes their rows, reports to the coordinator (include/dcsweep/worker.h). */
+/* A worker: trains runs, writes their rows, reports to the coordinator (include/dcsweep/sweep/worker.h). */
 #include "dcsweep/sweep/worker.h"
 
 #include <math.h>
@@ -21,6 +21,29 @@ void dc_poll_wait(dc_poll *p)
     nanosleep(&ts, NULL);
     p->ns = p->ns * 2 < POLL_MAX_NS ? p->ns * 2 : POLL_MAX_NS;
 }
+
+static int real_create(void **state, const dc_sweep *sweep, dc_error *err)
+{
+    return dc_trainer_create((dc_trainer **)state, sweep, err);
+}
+
+static void real_destroy(void *state) { dc_trainer_destroy(state); }
+
+static const dc_trainer_desc *real_describe(const void *state) { return dc_trainer_describe(state); }
+
+static int real_run(void *state, const dc_run *run, dc_run_result *result, dc_epoch_fn on_epoch,
+                    void *ctx, dc_error *err)
+{
+    return dc_trainer_run(state, run, result, on_epoch, ctx, err);
+}
+
+static int real_rescale(void *state, dc_rescaling method, dc_rescale *out, dc_error *err)
+{
+    return dc_trainer_rescale(state, method, out, err);
+}
+
+const dc_trainer_ops dc_trainer_real_ops = {real_create, real_destroy, real_describe, real_run,
+                                            real_rescale};
 
 static double unix_seconds(void)
 {
@@ -74,7 +97,7 @@ static void set_text(char *dst, size_t cap, const char *src)
     memcpy(dst, src ? src : "", n);
 }
 
-int dc_worker_do_run(dc_worker *w, int run_index, dc_report *report, dc_error *err)
+int dc_worker_do_run(dc_worker *w, int run_index, dc_worker_report *report, dc_error *err)
 {
     int rc = DC_OK;
     dc_run_result result;
@@ -109,16 +132,17 @@ int dc_worker_do_run(dc_worker *w, int run_index, dc_report *report, dc_error *e
         report->kind = DC_REPORT_ABANDONED;
         goto cleanup;
     }
-    if (result.curves && result.n_epochs != epochs)
-        DC_FAIL(DC_ERR_INTERNAL, "run %d: the trainer returned %d epochs of curves, the file has %d",
-                run_index, result.n_epochs, epochs);
+    int n_curves = 0;
+    dc_results_curves(w->results, &n_curves);
+    if (result.curves && (result.n_epochs != epochs || result.n_curves != n_curves))
+        DC_FAIL(DC_ERR_INTERNAL, "run %d: the trainer returned %d curves x %d epochs, the file has "
+                "%d x %d", run_index, result.n_curves, result.n_epochs, n_curves, epochs);
     set_text(row->status, sizeof row->status, dc_run_status_name(result.status));
     if (result.status != DC_RUN_DONE) set_text(row->error, sizeof row->error, result.message);
     row->epochs_completed = result.epochs_completed;
     row->diverged_epoch = result.diverged_epoch;
     row->wall_seconds = result.wall_seconds;
-    row->val = result.val;
-    row->test = result.test;
+    for (int k = 0; k < result.n_metrics && k < DC_MAX_METRICS; k++) row->metric[k] = result.metrics[k];
     row->finished = unix_seconds();
     DC_TRY(dc_results_write_run(w->results, row, result.curves, err));
     report->kind = DC_REPORT_FINISHED;
@@ -176,7 +200,7 @@ int dc_worker_loop(dc_worker *w, dc_error *err)
 {
     int rc = DC_OK, fatal = DC_OK;
     dc_error fatal_err = {0};
-    dc_report report;
+    dc_worker_report report;
     memset(&report, 0, sizeof report);
     report.kind = DC_REPORT_READY;
     report.run = -1;

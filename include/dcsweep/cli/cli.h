@@ -1,20 +1,14 @@
 /* The command line: `dcsweep <command> ...`, one function per command.
  *
  * A command returns the process exit status (0 ok, 2 bad input, 1 other failure) and prints its
- * own one-line error to stderr. comm is MPI_COMM_WORLD for the commands that need MPI (see
- * dc_cli_needs_mpi) and MPI_COMM_NULL otherwise, so tests can drive any command in-process. */
+ * own one-line error to stderr. Only `run` uses MPI: it initialises it itself (cli/run.h). */
 #ifndef DCSWEEP_CLI_H
 #define DCSWEEP_CLI_H
-
-#include <mpi.h>
 
 #include "dcsweep/config/config.h"
 
 /* Entry point used by main() and by tests. */
-int dc_cli_run(int argc, char **argv, MPI_Comm comm);
-
-/* Whether argv names a command that runs under MPI (main() initialises MPI only then). */
-int dc_cli_needs_mpi(int argc, char **argv);
+int dc_cli_run(int argc, char **argv);
 
 /* Options every sweep-file command accepts, parsed by dc_cli_parse_common. */
 typedef struct dc_cli_common {
@@ -44,15 +38,15 @@ void dc_cli_common_free(dc_cli_common *opts);
 /* Prints "dcsweep: <message>" to stderr and returns the exit status for err->code. */
 int dc_cli_report(const dc_error *err);
 
-typedef int (*dc_command_fn)(int argc, char **argv, MPI_Comm comm);
+typedef int (*dc_command_fn)(int argc, char **argv);
 
-int dc_cmd_plan(int argc, char **argv, MPI_Comm comm);
-int dc_cmd_validate(int argc, char **argv, MPI_Comm comm);
-int dc_cmd_train(int argc, char **argv, MPI_Comm comm);
-int dc_cmd_bench(int argc, char **argv, MPI_Comm comm);
-int dc_cmd_run(int argc, char **argv, MPI_Comm comm);
-int dc_cmd_status(int argc, char **argv, MPI_Comm comm);
-int dc_cmd_merge(int argc, char **argv, MPI_Comm comm);
-int dc_cmd_report(int argc, char **argv, MPI_Comm comm);
+int dc_cmd_plan(int argc, char **argv);
+int dc_cmd_validate(int argc, char **argv);
+int dc_cmd_train(int argc, char **argv);
+int dc_cmd_bench(int argc, char **argv);
+int dc_cmd_run(int argc, char **argv);  /* MPI_Init, dc_cmd_run_on(MPI_COMM_WORLD), MPI_Finalize */
+int dc_cmd_status(int argc, char **argv);
+int dc_cmd_merge(int argc, char **argv);
+int dc_cmd_report(int argc, char **argv);
 
 #endif

@@ -19,6 +19,8 @@ typedef enum {
     DC_RESCALE_ROBUST = 4,
 } dc_rescaling;
 typedef enum { DC_LOSS_L1 = 0, DC_LOSS_MSE = 1 } dc_loss;
+/* The model family a sweep trains (task.kind): each is a folder of src/model/. */
+typedef enum { DC_TASK_SCHNET = 0 } dc_task_kind;
 
 #define DC_N_EXTENTS 3
 #define DC_N_RESCALINGS 5
@@ -27,6 +29,7 @@ typedef enum { DC_LOSS_L1 = 0, DC_LOSS_MSE = 1 } dc_loss;
 const char *dc_extent_name(dc_extent e);        /* "none" | "output" | "full" */
 const char *dc_rescaling_name(dc_rescaling r);  /* "none" | "power10" | ... */
 const char *dc_loss_name(dc_loss l);            /* "l1" | "mse" */
+const char *dc_task_kind_name(dc_task_kind k);  /* "schnet" */
 int dc_extent_parse(const char *s, dc_extent *out);        /* 0 on success, -1 unknown */
 int dc_rescaling_parse(const char *s, dc_rescaling *out);
 int dc_loss_parse(const char *s, dc_loss *out);
@@ -69,6 +72,10 @@ typedef struct dc_train_config {
     int eval_batch_size;      /* molecules per evaluation batch */
 } dc_train_config;
 
+typedef struct dc_task_config {
+    dc_task_kind kind;
+} dc_task_config;
+
 typedef struct dc_grid_config {
     double *irelu_scale;  int n_irelu_scale;   /* each > 0, distinct */
     dc_extent *extent;    int n_extent;
@@ -84,6 +91,7 @@ typedef struct dc_sweep {
                             * `name`, `output` or dataset paths; see docs/sweep-format.md): comments,
                             * layout and `--set` vs. file make no difference, values do */
     char *name;            /* optional `name`, default the file's base name without .cfg */
+    dc_task_config task;
     dc_dataset_config dataset;
     dc_model_config model;
     dc_train_config train;

@@ -7,15 +7,8 @@
 #include <stdint.h>
 
 #include "dcsweep/config/config.h"
+#include "dcsweep/config/run.h"
 #include "dcsweep/core/error.h"
-
-typedef struct dc_run {
-    int index;             /* position in the grid, 0-based: the run's identity everywhere */
-    double irelu_scale;    /* c; NaN when extent is none */
-    dc_extent extent;
-    dc_rescaling rescaling;
-    int64_t seed;
-} dc_run;
 
 typedef struct dc_grid {
     int n_runs;

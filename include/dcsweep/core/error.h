@@ -1,7 +1,7 @@
 /* Error reporting shared by every module.
  *
  * Library code never prints and never exits: it fills a dc_error and returns its code, so the top
- * level (src/cli.c) decides how to report and which exit status to use. Functions use one cleanup
+ * level (src/cli/) decides how to report and which exit status to use. Functions use one cleanup
  * label; the *_CHECK macros below jump to it with the failing call, file and line named. */
 #ifndef DCSWEEP_ERROR_H
 #define DCSWEEP_ERROR_H

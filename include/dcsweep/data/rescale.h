@@ -1,4 +1,4 @@
-/* Label rescaling (MODEL.md): E' = (E - shift) / scale, F' = F / scale, statistics from the
+/* Label rescaling (docs/model.md): E' = (E - shift) / scale, F' = F / scale, statistics from the
  * training energies only. */
 #ifndef DCSWEEP_RESCALE_H
 #define DCSWEEP_RESCALE_H

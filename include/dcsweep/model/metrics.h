@@ -1,4 +1,4 @@
-/* MODEL.md metrics of one split, accumulated batch by batch in double precision: energy MAE/RMSE
+/* SchNet's metrics of one split (docs/model.md), accumulated batch by batch in double precision: energy MAE/RMSE
  * over molecules, force MAE/RMSE over components, EFwT (|dE| <= 0.02 and max |dF| component <=
  * 0.03 per molecule). Inputs are in the dataset's units (predictions already mapped back). */
 #ifndef DCSWEEP_METRICS_H
@@ -6,7 +6,12 @@
 
 #include <stdint.h>
 
-#include "dcsweep/train/trainer.h"
+/* The five metrics of one split, in the dataset's units. */
+typedef struct dc_split_metrics {
+    double energy_mae, energy_rmse;  /* per molecule, energy unit */
+    double force_mae, force_rmse;    /* per component, energy/length unit */
+    double efwt;                     /* fraction in [0, 1] */
+} dc_split_metrics;
 
 #define DC_EFWT_ENERGY 0.02  /* eV */
 #define DC_EFWT_FORCE 0.03   /* eV/Angstrom, per component */

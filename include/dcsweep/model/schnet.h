@@ -1,5 +1,5 @@
-/* SchNet of ../shared/spec/MODEL.md (PyTorch-Geometric layout): parameters, energies, forces and
- * the exact gradient of the energy+force loss (a second derivative, see DERIVATIVES.md).
+/* SchNet of docs/model.md (PyTorch-Geometric layout): parameters, energies, forces and
+ * the exact gradient of the energy+force loss (a second derivative, see docs/model.md "Loss and its gradient").
  *
  * Two implementations of the same function:
  *   - dc_schnet_ref_*: plain C in double precision, the reference that tests check against the
@@ -14,6 +14,7 @@
 
 #include "dcsweep/config/config.h"
 #include "dcsweep/core/error.h"
+#include "dcsweep/model/model.h"
 
 typedef struct dc_schnet_shape {
     int n_types;       /* number of element types */
@@ -24,20 +25,11 @@ typedef struct dc_schnet_shape {
     double cutoff;     /* Angstrom */
 } dc_schnet_shape;
 
-/* Which sites use IReLU (MODEL.md table) and its scale c (ignored for DC_EXTENT_NONE). */
+/* Which sites use IReLU (docs/model.md table) and its scale c (ignored for DC_EXTENT_NONE). */
 typedef struct dc_activation {
     dc_extent extent;
     double irelu_scale;
 } dc_activation;
-
-#define DC_TENSOR_NAME_MAX 48
-
-typedef struct dc_tensor {
-    char name[DC_TENSOR_NAME_MAX]; /* "embedding", "interaction0/filter1/weight", "output/dense2/bias" */
-    int64_t offset;                /* into the flat parameter buffer */
-    int64_t rows, cols;            /* weights (out, in) as PyTorch; biases (out, 1); embedding (n_types, F) */
-    int is_bias;
-} dc_tensor;
 
 typedef struct dc_schnet_layout {
     int64_t n_params;
@@ -49,7 +41,7 @@ int dc_schnet_layout_init(dc_schnet_layout *layout, const dc_schnet_shape *shape
 /* Index of the tensor called name, or -1. */
 int dc_schnet_layout_find(const dc_schnet_layout *layout, const char *name);
 
-/* MODEL.md initialisation from seed alone: embedding N(0,1), dense weights Xavier-uniform, biases 0. */
+/* docs/model.md initialisation from seed alone: embedding N(0,1), dense weights Xavier-uniform, biases 0. */
 void dc_schnet_init_params(const dc_schnet_layout *layout, uint64_t seed, float *params);
 
 /* One batch of molecules. Atom and molecule indices are local to the batch. */
@@ -71,30 +63,30 @@ typedef struct dc_loss_spec {
     double force_weight;  /* alpha */
 } dc_loss_spec;
 
-/* The two loss terms of MODEL.md in scaled units (alpha not applied) and the total. */
+/* The two loss terms of docs/model.md in scaled units (alpha not applied) and the total. */
 typedef struct dc_loss_value {
     double energy_loss;  /* mean_b |dE'| or mean_b dE'^2 */
     double force_loss;   /* mean_{i,xyz} |dF'| or (dF')^2 */
     double total;        /* energy_loss + alpha * force_loss */
 } dc_loss_value;
 
-/* ---- shared by both engines: per-edge inputs and loss seeds (src/schnet_common.c) ---- */
+/* ---- shared by both engines: per-edge inputs and loss seeds (schnet_common.c) ---- */
 
 /* Quantities of each edge that depend on positions only, so they can be computed once per batch
- * (DERIVATIVES.md, "What this buys"): length d [n_edges], unit vector u = (r_dst - r_src) / d
+ * (docs/model.md, "Loss and its gradient"): length d [n_edges], unit vector u = (r_dst - r_src) / d
  * [n_edges][3], radial basis rbf [n_edges][G] and its derivative drbf = de/dd [n_edges][G], cosine
  * cutoff fc [n_edges] and dfc = dfc/dd [n_edges]. Any output may be NULL. Fails (DC_ERR_INPUT) on
  * an edge of zero length or an atom index out of range. */
 int dc_schnet_edge_geometry(const dc_schnet_shape *shape, const dc_batch *batch, double *d, double *u,
                             double *rbf, double *drbf, double *fc, double *dfc, dc_error *err);
 
-/* The loss of MODEL.md for predictions energy [n_mol], forces [n_atoms][3] against the batch's
- * targets, and the seeds of DERIVATIVES.md: w [n_mol] = dL_E/dE_b, g [n_atoms][3] = alpha dL_F/dF_i,
+/* The loss of docs/model.md for predictions energy [n_mol], forces [n_atoms][3] against the batch's
+ * targets, and the seeds of docs/model.md "Loss and its gradient": w [n_mol] = dL_E/dE_b, g [n_atoms][3] = alpha dL_F/dF_i,
  * with sign(0) = 0 for l1. w, g and value may be NULL. */
 void dc_schnet_loss_seeds(const dc_loss_spec *loss, const dc_batch *batch, const double *energy,
                           const double *forces, double *w, double *g, dc_loss_value *value);
 
-/* Whether the activation site uses IReLU (MODEL.md table); site 0 filter, 1 interaction, 2 output. */
+/* Whether the activation site uses IReLU (docs/model.md table); site 0 filter, 1 interaction, 2 output. */
 int dc_activation_is_irelu(const dc_activation *act, int site);
 
 /* ---- reference, double precision, plain C ---- */
@@ -111,7 +103,7 @@ int dc_schnet_ref_eval(const dc_schnet_shape *shape, const dc_activation *act, c
 typedef struct dc_schnet dc_schnet; /* primitives (built once), workspaces sized for the limits */
 
 /* Limits are the largest batch the engine will be given; primitives use runtime dimensions for
- * atom and edge counts so one engine serves every batch up to them. threads: oneDNN threads. */
+ * atom and edge counts so one engine serves every batch up to them. */
 int dc_schnet_create(dc_schnet **engine, const dc_schnet_shape *shape, int max_mol, int max_atoms,
                      int64_t max_edges, dc_error *err);
 void dc_schnet_destroy(dc_schnet *engine);
@@ -128,5 +120,8 @@ int dc_schnet_loss_grad(dc_schnet *engine, const dc_activation *act, const float
 /* Floating-point operations of one dc_schnet_loss_grad call on a batch with these counts (the
  * count derived in docs/performance.md). */
 double dc_schnet_step_flops(const dc_schnet_shape *shape, int n_mol, int n_atoms, int64_t n_edges);
+
+/* SchNet behind the model interface (schnet_model.c): its splits, batches and metrics. */
+extern const dc_model_ops dc_schnet_model_ops;
 
 #endif

@@ -1,33 +1,32 @@
-/* The results file: one HDF5 file per sweep (docs/results-format.md).
+/* The results file: one HDF5 file per sweep (docs/results-format.md). The serial interface, for
+ * `status`, `report`, `merge`, shards and the sweep's row writes; creating and opening a file
+ * collectively over MPI is results_mpi.h, which only the sweep includes.
  *
- *   /runs            [n_runs] compound, one row per grid point (dc_results_row)
- *   /curves/<name>   [n_runs][epochs] float64 per dc_curve (dc_curve_name), NaN where not reached
- *   /rescaling       [5] compound (method, shift, scale) of the training energies
+ *   /runs            [n_runs] compound, one row per grid point (dc_results_row): the grid point,
+ *                    its status and bookkeeping, then one float64 column per metric of the model
+ *   /metrics         [n_metrics] compound (name, unit, higher_is_better, fraction, headline)
+ *   /curves/<name>   [n_runs][epochs] float64 per per-epoch curve, NaN where not reached
+ *   /rescaling       [5] compound (method, shift, scale) of the training labels
  *   root attributes  sweep_text, sweep_sha256, dataset_sha256, dcsweep_version, created, units,
- *                    format_version, n_runs, epochs
+ *                    format_version, model_kind, curve_names, n_runs, epochs
  *
  * Every dataset is created at once, contiguous and fully preallocated (fill: NaN, "pending"), and
  * the metadata is flushed: afterwards only raw data is written, into space that already exists, so
  * a process killed at any moment cannot corrupt the file's metadata. A run's row is written in two
  * steps, metrics and curves first and its status last (dc_results_write_run), so a row never reads
- * "done" without its metrics.
- *
- * With a communicator (not MPI_COMM_NULL) the file uses the MPI-IO driver: create, open and close
- * are collective; writing and reading rows are independent (any one rank, any row). With
- * MPI_COMM_NULL it is an ordinary serial file (status, merge, tests). Knows nothing of training. */
-#ifndef DCSWEEP_RESULTS_H
-#define DCSWEEP_RESULTS_H
+ * "done" without its metrics. Knows nothing of training or MPI. */
+#ifndef DCSWEEP_RESULTS_RESULTS_H
+#define DCSWEEP_RESULTS_RESULTS_H
 
-#include <mpi.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dcsweep/config/config.h"
+#include "dcsweep/config/run.h"
 #include "dcsweep/core/error.h"
-#include "dcsweep/config/grid.h"
 #include "dcsweep/data/rescale.h"
-#include "dcsweep/train/trainer.h"
 
-#define DC_RESULTS_FORMAT_VERSION 1
+#define DC_RESULTS_FORMAT_VERSION 2
 
 /* Fixed string lengths of the /runs columns (null-padded, not necessarily null-terminated on
  * disk; the in-memory row keeps one more byte so it always is). */
@@ -35,8 +34,8 @@
 #define DC_RESULTS_ERROR_LEN 256
 #define DC_RESULTS_HOST_LEN 64
 
-/* One /runs row in memory. The file's compound type has these members under these names (the
- * metrics as val_energy_mae, ..., test_efwt); see docs/results-format.md. */
+/* One /runs row in memory. The file's compound type has these members under these names, then
+ * the metric columns under the names of /metrics; see docs/results-format.md. */
 typedef struct dc_results_row {
     int32_t run;                          /* grid index */
     double irelu_scale;                   /* NaN when extent is none */
@@ -51,7 +50,7 @@ typedef struct dc_results_row {
     double finished;                      /* when the row was written: seconds since 1970 UTC */
     int32_t epochs_completed;
     int32_t diverged_epoch;               /* 1-based, 0 if none */
-    dc_split_metrics val, test;           /* NaN unless done */
+    double metric[DC_MAX_METRICS];        /* in /metrics order; NaN unless done */
 } dc_results_row;
 
 /* What a new file records besides its rows. */
@@ -64,8 +63,13 @@ typedef struct dc_results_meta {
     const char *created;         /* ISO 8601 UTC, e.g. "2024-05-01T12:00:00Z" */
     const char *energy_unit;
     const char *length_unit;
+    const char *model_kind;      /* "schnet" */
     int n_runs;
     int epochs;
+    int n_metrics;
+    const dc_metric_desc *metrics;          /* [n_metrics] */
+    int n_curves;
+    const char *const *curves;              /* [n_curves] names */
     dc_rescale rescaling[DC_N_RESCALINGS];  /* by method; NaN shift/scale where it failed */
     const char *shard;           /* "K/N" in a shard file (shard.h): attribute `shard`; else NULL */
 } dc_results_meta;
@@ -81,27 +85,32 @@ typedef struct dc_results_info {
 typedef struct dc_results dc_results;
 
 /* Creates path (truncating any existing file), writes the metadata and the rows (the grid's
- * factors, status pending), and flushes. rows [meta->n_runs] must be identical on every rank;
- * the first rank of comm writes them. Collective over comm unless it is MPI_COMM_NULL. */
+ * factors, status pending), and flushes. Serial. */
 int dc_results_create(dc_results **res, const char *path, const dc_results_meta *meta,
-                      const dc_results_row *rows, MPI_Comm comm, dc_error *err);
+                      const dc_results_row *rows, dc_error *err);
 
 /* Opens an existing file for reading (writable = 0) or writing rows (writable = 1). Fails with
- * DC_ERR_INPUT if it is not a dcsweep results file of this format. Collective over comm. */
-int dc_results_open(dc_results **res, const char *path, int writable, MPI_Comm comm,
-                    dc_error *err);
+ * DC_ERR_INPUT if it is not a dcsweep results file of this format. Serial. */
+int dc_results_open(dc_results **res, const char *path, int writable, dc_error *err);
 
-/* Closes (collective over the communicator of open/create) and frees; res may be NULL. */
+/* Closes and frees (collective when the file was opened with results_mpi.h); res may be NULL. */
 int dc_results_close(dc_results *res, dc_error *err);
 
-/* Serial: the identity of an existing file. DC_ERR_IO if it cannot be opened as HDF5,
- * DC_ERR_INPUT if it is HDF5 but not a dcsweep results file. */
+/* The identity of an existing file. DC_ERR_IO if it cannot be opened as HDF5, DC_ERR_INPUT if it
+ * is HDF5 but not a dcsweep results file. */
 int dc_results_probe(const char *path, dc_results_info *info, dc_error *err);
 
 int dc_results_n_runs(const dc_results *res);
 int dc_results_epochs(const dc_results *res);
 
-/* Writes run row->run: every curve row (curves [DC_N_CURVES][epochs], NULL leaves them), then the
+/* The file's metric columns [*n] and curve names [*n] (owned by res). */
+const dc_metric_desc *dc_results_metrics(const dc_results *res, int *n);
+const char *const *dc_results_curves(const dc_results *res, int *n);
+/* Index of a metric column or a curve by name, or -1. */
+int dc_results_metric_index(const dc_results *res, const char *name);
+int dc_results_curve_index(const dc_results *res, const char *name);
+
+/* Writes run row->run: every curve row (curves [n_curves][epochs], NULL leaves them), then the
  * row with status "pending", forces both to storage, then the status alone. Independent: the
  * calling rank only touches this row. */
 int dc_results_write_run(dc_results *res, const dc_results_row *row, const double *curves,
@@ -110,8 +119,14 @@ int dc_results_write_run(dc_results *res, const dc_results_row *row, const doubl
 /* Reads rows [first, first + n) into rows[0..n). Independent. */
 int dc_results_read_rows(dc_results *res, int first, int n, dc_results_row *rows, dc_error *err);
 
-/* Reads the whole curve c: out [n_runs][epochs]. Independent. */
-int dc_results_read_curve(dc_results *res, dc_curve c, double *out, dc_error *err);
+/* Reads the whole curve c (an index of dc_results_curves): out [n_runs][epochs]. Independent. */
+int dc_results_read_curve(dc_results *res, int c, double *out, dc_error *err);
+
+/* Writes the whole curve c: data [n_runs][epochs] (merge builds a file this way). */
+int dc_results_write_curve(dc_results *res, int c, const double *data, dc_error *err);
+
+/* Whether the root group has an attribute called name. */
+int dc_results_has_attr(dc_results *res, const char *name);
 
 /* A string attribute of the root group (sweep_text, sweep_sha256, ...): *out is malloc'd. */
 int dc_results_read_attr_string(dc_results *res, const char *name, char **out, dc_error *err);
@@ -128,5 +143,8 @@ int dc_results_status_parse(const char *name);
 /* "<hex>  <path>\n" for each dataset file the sweep reads, in the order train, validation, test,
  * file (unused ones skipped); *out is malloc'd. Reads every file whole. */
 int dc_results_dataset_digest(const dc_dataset_config *dataset, char **out, dc_error *err);
+
+/* dst[0..cap) = src, cut to cap - 1 bytes, zero-filled (so fixed-length fields compare bytewise). */
+void dc_results_copy_field(char *dst, size_t cap, const char *src);
 
 #endif

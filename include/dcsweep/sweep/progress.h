@@ -7,6 +7,8 @@
 
 #include "dcsweep/results/results.h"
 
+#define DC_PROGRESS_HEADLINES 4
+
 typedef struct dc_progress {
     FILE *out;
     int tty;                /* live bar instead of lines */
@@ -16,12 +18,15 @@ typedef struct dc_progress {
     int finished;           /* runs finished this session */
     int count[4];           /* this session, by dc_run_status */
     double t0;              /* monotonic seconds at init */
-    const char *energy_unit, *length_unit;
+    int n_headline;         /* the metrics a finished run's line shows (dc_metric_desc.headline) */
+    int headline[DC_PROGRESS_HEADLINES];                     /* their /runs column indices */
+    const dc_metric_desc *headline_desc[DC_PROGRESS_HEADLINES];
     int bar_shown;          /* a bar line is on screen and must be ended before other output */
 } dc_progress;
 
+/* metrics [n_metrics]: the results file's columns (they must outlive p). */
 void dc_progress_init(dc_progress *p, FILE *out, int tty, int n_runs, int n_todo, int n_before,
-                      const char *energy_unit, const char *length_unit);
+                      const dc_metric_desc *metrics, int n_metrics);
 
 /* A run finished (its row as written). */
 void dc_progress_run(dc_progress *p, const dc_results_row *row);

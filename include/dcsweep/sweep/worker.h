@@ -2,7 +2,7 @@
  * file itself (independent parallel HDF5 I/O), then reports the row to the coordinator.
  *
  * Messages (all on the sweep's communicator, rank 0 is the coordinator):
- *   worker -> 0  DC_TAG_REPORT  dc_report: "ready", a finished run, an abandoned run, or a fatal error;
+ *   worker -> 0  DC_TAG_REPORT  dc_worker_report: "ready", a finished run, an abandoned run, or a fatal error;
  *                               every report asks for the next run
  *   0 -> worker  DC_TAG_ASSIGN  int: the next run's grid index, or -1: stop
  *   0 -> worker  DC_TAG_ABORT   empty: abandon the run in progress (the sweep is being stopped)
@@ -14,21 +14,25 @@
 #include <mpi.h>
 
 #include "dcsweep/config/config.h"
-#include "dcsweep/core/error.h"
 #include "dcsweep/config/grid.h"
+#include "dcsweep/core/error.h"
 #include "dcsweep/data/rescale.h"
-#include "dcsweep/results/results.h"
+#include "dcsweep/results/results_mpi.h"
 #include "dcsweep/train/trainer.h"
 
-/* What trains a run: the real trainer (dc_trainer_ops_real, in cmd_run.c) or a test's fake. The
- * functions have the meaning of trainer.h's dc_trainer_create/destroy/run/rescale. */
+/* What trains a run: the real trainer (dc_trainer_real_ops) or a test's fake. The functions have
+ * the meaning of trainer.h's dc_trainer_create/destroy/describe/run/rescale. */
 typedef struct dc_trainer_ops {
     int (*create)(void **state, const dc_sweep *sweep, dc_error *err);
     void (*destroy)(void *state);
+    const dc_trainer_desc *(*describe)(const void *state);
     int (*run)(void *state, const dc_run *run, dc_run_result *result, dc_epoch_fn on_epoch,
                void *ctx, dc_error *err);
     int (*rescale)(void *state, dc_rescaling method, dc_rescale *out, dc_error *err);
 } dc_trainer_ops;
+
+/* dc_trainer_* of trainer.h behind dc_trainer_ops. */
+extern const dc_trainer_ops dc_trainer_real_ops;
 
 enum { DC_TAG_REPORT = 101, DC_TAG_ASSIGN = 102, DC_TAG_ABORT = 103 };
 
@@ -40,11 +44,11 @@ typedef enum {
 } dc_report_kind;
 
 /* Sent as bytes: ranks of one job share one architecture and one build. */
-typedef struct dc_report {
+typedef struct dc_worker_report {
     int kind;           /* dc_report_kind */
     int run;            /* grid index, -1 with READY */
     dc_results_row row; /* what was written (FINISHED, FATAL) */
-} dc_report;
+} dc_worker_report;
 
 typedef struct dc_worker {
     const dc_sweep *sweep;
@@ -65,7 +69,7 @@ int dc_worker_init(dc_worker *w, const dc_sweep *sweep, const dc_grid *grid, con
 /* Trains grid run `run_index`, writes its row (status last) unless it was abandoned, and describes
  * the outcome in report. An error return means the worker is unusable (report kind FATAL, its row
  * recorded as failed when that was still possible). */
-int dc_worker_do_run(dc_worker *w, int run_index, dc_report *report, dc_error *err);
+int dc_worker_do_run(dc_worker *w, int run_index, dc_worker_report *report, dc_error *err);
 
 /* The worker side of the protocol above, until the coordinator says stop. */
 int dc_worker_loop(dc_worker *w, dc_error *err);

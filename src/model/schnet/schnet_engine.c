@@ -1,4 +1,4 @@
-/* The float engine on oneDNN (dcsweep/schnet.h): creation, the forward pass, the force pass and
+/* The float engine on oneDNN (dcsweep/model/schnet.h): creation, the forward pass, the force pass and
  * prediction. Every dense layer is a oneDNN matmul built once here with the atom or edge count as
  * a runtime dimension; everything else is a loop of schnet_kernels.c. The gradient passes are in
  * schnet_engine_grad.c. Threads: see dnnl_util.c (OMP_NUM_THREADS); our own loops are serial, in a

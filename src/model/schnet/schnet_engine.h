@@ -4,7 +4,7 @@
  * Naming: per batch n atoms, E edges, B molecules; F features, nf filters, G Gaussians, H = F/2.
  * "Stacked" arrays are [2 * rows][cols]: primal rows first, then the tangent rows (at row n or E
  * of the current batch, not of the limit), so that the reverse pass runs one matmul over both
- * (DERIVATIVES.md): TAN(a, rows, cols) is the tangent half. */
+ * (docs/model.md "Loss and its gradient"): TAN(a, rows, cols) is the tangent half. */
 #ifndef DCSWEEP_SCHNET_ENGINE_H
 #define DCSWEEP_SCHNET_ENGINE_H
 

@@ -1,4 +1,4 @@
-/* The float engine's gradient passes (DERIVATIVES.md): pass 3, the forward tangent along the
+/* The float engine's gradient passes (docs/model.md "Loss and its gradient"): pass 3, the forward tangent along the
  * displacement g, and pass 4, one reverse pass over primal and tangent values together, where
  * every dense layer's data and weight adjoints are one matmul over the stacked [primal; tangent]
  * rows. Shapes: n atoms, E edges, F, nf, G, H as in schnet_engine.h. */

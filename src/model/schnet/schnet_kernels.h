@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-/* An activation site: ssp or irelu_c (MODEL.md). */
+/* An activation site: ssp or irelu_c (docs/model.md). */
 typedef struct dc_act {
     int irelu;
     float c;
@@ -60,7 +60,7 @@ void dc_cfconv_reverse_primal(float *gf, float *gx, float *dbar, const float *gm
                               const float *w, const float *f, const float *fc, const float *fcd,
                               const int *src, const int *dst, int64_t n_edges, int c);
 
-/* Reverse of cfconv and cutoff over primal and tangent values (DERIVATIVES.md rules):
+/* Reverse of cfconv and cutoff over primal and tangent values (docs/model.md "Loss and its gradient" rules):
  *   Wbar = mbar_i x_j + m'bar_i x'_j;  W'bar = m'bar_i x_j;
  *   xbar_j += mbar_i W + m'bar_i W';   x'bar_j += m'bar_i W;
  *   fbar = Wbar fc + W'bar fct;        f'bar = W'bar fc      (fct = fc' d', the cutoff's tangent)

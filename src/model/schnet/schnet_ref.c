@@ -1,6 +1,6 @@
 /* The double-precision reference SchNet: energies, forces and the exact loss gradient.
  *
- * The four passes of DERIVATIVES.md: (1) forward, (2) reverse of E down to the edge lengths for
+ * The four passes of docs/model.md "Loss and its gradient": (1) forward, (2) reverse of E down to the edge lengths for
  * the forces, (3) tangent forward along the force seed g, (4) reverse of
  * S = sum_b w_b E_b - D_g E with two adjoints per value. Passes 2 and 4 are one function: pass 2 is
  * pass 4 with w = 1, no tangent and no parameter gradient, plus the last step down to d.
@@ -123,20 +123,20 @@ static void forward(ref_state *s, const double *p, double *energy)
     for (int i = 0; i < N; i++)
         memcpy(s->h[0] + (int64_t)i * F, p + (int64_t)b->types[i] * F, (size_t)F * sizeof(double));
     for (int t = 0; t < s->T; t++) {
-        dense_forward(s->a1[t], s->rbf, param(s, p, t, F1W), param(s, p, t, F1B), E, G, nf);
-        act_forward(s->s1[t], s->a1[t], E * nf, s->act_filter);
-        dense_forward(s->f[t], s->s1[t], param(s, p, t, F2W), param(s, p, t, F2B), E, nf, nf);
-        cutoff_forward(s->wf[t], s->f[t], s->fc, E, nf);
-        dense_forward(s->x[t], s->h[t], param(s, p, t, CIW), NULL, N, F, nf);
-        cfconv_forward(s->m[t], s->wf[t], s->x[t], b->src, b->dst, N, E, nf);
-        dense_forward(s->a2[t], s->m[t], param(s, p, t, COW), param(s, p, t, COB), N, nf, F);
-        act_forward(s->s2[t], s->a2[t], (int64_t)N * F, s->act_inter);
-        dense_forward(s->h[t + 1], s->s2[t], param(s, p, t, DW), param(s, p, t, DB), N, F, F);
+        dc_ref_dense_forward(s->a1[t], s->rbf, param(s, p, t, F1W), param(s, p, t, F1B), E, G, nf);
+        dc_ref_act_forward(s->s1[t], s->a1[t], E * nf, s->act_filter);
+        dc_ref_dense_forward(s->f[t], s->s1[t], param(s, p, t, F2W), param(s, p, t, F2B), E, nf, nf);
+        dc_ref_cutoff_forward(s->wf[t], s->f[t], s->fc, E, nf);
+        dc_ref_dense_forward(s->x[t], s->h[t], param(s, p, t, CIW), NULL, N, F, nf);
+        dc_ref_cfconv_forward(s->m[t], s->wf[t], s->x[t], b->src, b->dst, N, E, nf);
+        dc_ref_dense_forward(s->a2[t], s->m[t], param(s, p, t, COW), param(s, p, t, COB), N, nf, F);
+        dc_ref_act_forward(s->s2[t], s->a2[t], (int64_t)N * F, s->act_inter);
+        dc_ref_dense_forward(s->h[t + 1], s->s2[t], param(s, p, t, DW), param(s, p, t, DB), N, F, F);
         for (int64_t q = 0; q < (int64_t)N * F; q++) s->h[t + 1][q] += s->h[t][q]; /* residual */
     }
-    dense_forward(s->a3, s->h[s->T], out_param(s, p, O1W), out_param(s, p, O1B), N, F, H);
-    act_forward(s->s3, s->a3, (int64_t)N * H, s->act_out);
-    dense_forward(s->e, s->s3, out_param(s, p, O2W), out_param(s, p, O2B), N, H, 1);
+    dc_ref_dense_forward(s->a3, s->h[s->T], out_param(s, p, O1W), out_param(s, p, O1B), N, F, H);
+    dc_ref_act_forward(s->s3, s->a3, (int64_t)N * H, s->act_out);
+    dc_ref_dense_forward(s->e, s->s3, out_param(s, p, O2W), out_param(s, p, O2B), N, H, 1);
     zero(energy, s->B);
     for (int i = 0; i < N; i++) energy[b->mol[i]] += s->e[i];
 }
@@ -157,20 +157,20 @@ static void tangent_forward(ref_state *s, const double *p, const double *g)
     }
     zero(s->ht[0], (int64_t)N * F); /* the embedding does not depend on positions */
     for (int t = 0; t < s->T; t++) {
-        dense_forward(s->a1t[t], s->rbft, param(s, p, t, F1W), NULL, E, G, nf);
-        act_tangent(s->s1t[t], s->a1[t], s->a1t[t], E * nf, s->act_filter);
-        dense_forward(s->ft[t], s->s1t[t], param(s, p, t, F2W), NULL, E, nf, nf);
-        cutoff_tangent(s->wft[t], s->f[t], s->ft[t], s->fc, s->fct, E, nf);
-        dense_forward(s->xt[t], s->ht[t], param(s, p, t, CIW), NULL, N, F, nf);
-        cfconv_tangent(s->mt[t], s->wf[t], s->wft[t], s->x[t], s->xt[t], b->src, b->dst, N, E, nf);
-        dense_forward(s->a2t[t], s->mt[t], param(s, p, t, COW), NULL, N, nf, F);
-        act_tangent(s->s2t[t], s->a2[t], s->a2t[t], (int64_t)N * F, s->act_inter);
-        dense_forward(s->ht[t + 1], s->s2t[t], param(s, p, t, DW), NULL, N, F, F);
+        dc_ref_dense_forward(s->a1t[t], s->rbft, param(s, p, t, F1W), NULL, E, G, nf);
+        dc_ref_act_tangent(s->s1t[t], s->a1[t], s->a1t[t], E * nf, s->act_filter);
+        dc_ref_dense_forward(s->ft[t], s->s1t[t], param(s, p, t, F2W), NULL, E, nf, nf);
+        dc_ref_cutoff_tangent(s->wft[t], s->f[t], s->ft[t], s->fc, s->fct, E, nf);
+        dc_ref_dense_forward(s->xt[t], s->ht[t], param(s, p, t, CIW), NULL, N, F, nf);
+        dc_ref_cfconv_tangent(s->mt[t], s->wf[t], s->wft[t], s->x[t], s->xt[t], b->src, b->dst, N, E, nf);
+        dc_ref_dense_forward(s->a2t[t], s->mt[t], param(s, p, t, COW), NULL, N, nf, F);
+        dc_ref_act_tangent(s->s2t[t], s->a2[t], s->a2t[t], (int64_t)N * F, s->act_inter);
+        dc_ref_dense_forward(s->ht[t + 1], s->s2t[t], param(s, p, t, DW), NULL, N, F, F);
         for (int64_t q = 0; q < (int64_t)N * F; q++) s->ht[t + 1][q] += s->ht[t][q];
     }
-    dense_forward(s->a3t, s->ht[s->T], out_param(s, p, O1W), NULL, N, F, H);
-    act_tangent(s->s3t, s->a3, s->a3t, (int64_t)N * H, s->act_out);
-    dense_forward(s->et, s->s3t, out_param(s, p, O2W), NULL, N, H, 1);
+    dc_ref_dense_forward(s->a3t, s->ht[s->T], out_param(s, p, O1W), NULL, N, F, H);
+    dc_ref_act_tangent(s->s3t, s->a3, s->a3t, (int64_t)N * H, s->act_out);
+    dc_ref_dense_forward(s->et, s->s3t, out_param(s, p, O2W), NULL, N, H, 1);
 }
 
 /* Passes 2 and 4: reverse of S = sum_b w_b E_b - tangent_scale * sum_b E'_b.
@@ -190,22 +190,22 @@ static void reverse(ref_state *s, const double *p, const double *w, int with_tan
     }
     zero(s->s3bar, (int64_t)N * H);
     zero(s->s3tbar, (int64_t)N * H);
-    dense_backward(s->s3bar, grad_out(s, grad, O2W), grad_out(s, grad, O2B), s->ebar, s->s3,
-                   out_param(s, p, O2W), N, H, 1);
+    dc_ref_dense_backward(s->s3bar, grad_out(s, grad, O2W), grad_out(s, grad, O2B), s->ebar, s->s3,
+                          out_param(s, p, O2W), N, H, 1);
     if (with_tangent)
-        dense_backward(s->s3tbar, grad_out(s, grad, O2W), NULL, s->etbar, s->s3t,
-                       out_param(s, p, O2W), N, H, 1);
+        dc_ref_dense_backward(s->s3tbar, grad_out(s, grad, O2W), NULL, s->etbar, s->s3t,
+                              out_param(s, p, O2W), N, H, 1);
     zero(s->a3bar, (int64_t)N * H);
     zero(s->a3tbar, (int64_t)N * H);
-    act_backward(s->a3bar, TB(s->a3tbar), s->s3bar, TB(s->s3tbar), s->a3, s->a3t, (int64_t)N * H,
-                 s->act_out);
+    dc_ref_act_backward(s->a3bar, TB(s->a3tbar), s->s3bar, TB(s->s3tbar), s->a3, s->a3t, (int64_t)N * H,
+                        s->act_out);
     zero(s->hbar, NF);
     zero(s->htbar, NF);
-    dense_backward(s->hbar, grad_out(s, grad, O1W), grad_out(s, grad, O1B), s->a3bar, s->h[s->T],
-                   out_param(s, p, O1W), N, F, H);
+    dc_ref_dense_backward(s->hbar, grad_out(s, grad, O1W), grad_out(s, grad, O1B), s->a3bar, s->h[s->T],
+                          out_param(s, p, O1W), N, F, H);
     if (with_tangent)
-        dense_backward(s->htbar, grad_out(s, grad, O1W), NULL, s->a3tbar, s->ht[s->T],
-                       out_param(s, p, O1W), N, F, H);
+        dc_ref_dense_backward(s->htbar, grad_out(s, grad, O1W), NULL, s->a3tbar, s->ht[s->T],
+                              out_param(s, p, O1W), N, F, H);
     if (with_d) {
         zero(s->rbfbar, E * G);
         zero(s->fcbar, E);
@@ -214,54 +214,54 @@ static void reverse(ref_state *s, const double *p, const double *w, int with_tan
         /* h_{t+1} = h_t + v: hbar/htbar are the adjoints of v now and of h_t below. */
         zero(s->s2bar, NF);
         zero(s->s2tbar, NF);
-        dense_backward(s->s2bar, grad_block(s, grad, t, DW), grad_block(s, grad, t, DB), s->hbar,
-                       s->s2[t], param(s, p, t, DW), N, F, F);
+        dc_ref_dense_backward(s->s2bar, grad_block(s, grad, t, DW), grad_block(s, grad, t, DB), s->hbar,
+                              s->s2[t], param(s, p, t, DW), N, F, F);
         if (with_tangent)
-            dense_backward(s->s2tbar, grad_block(s, grad, t, DW), NULL, s->htbar, s->s2t[t],
-                           param(s, p, t, DW), N, F, F);
+            dc_ref_dense_backward(s->s2tbar, grad_block(s, grad, t, DW), NULL, s->htbar, s->s2t[t],
+                                  param(s, p, t, DW), N, F, F);
         zero(s->a2bar, NF);
         zero(s->a2tbar, NF);
-        act_backward(s->a2bar, TB(s->a2tbar), s->s2bar, TB(s->s2tbar), s->a2[t], s->a2t[t], NF,
-                     s->act_inter);
+        dc_ref_act_backward(s->a2bar, TB(s->a2tbar), s->s2bar, TB(s->s2tbar), s->a2[t], s->a2t[t], NF,
+                            s->act_inter);
         zero(s->mbar, Nnf);
         zero(s->mtbar, Nnf);
-        dense_backward(s->mbar, grad_block(s, grad, t, COW), grad_block(s, grad, t, COB), s->a2bar,
-                       s->m[t], param(s, p, t, COW), N, nf, F);
+        dc_ref_dense_backward(s->mbar, grad_block(s, grad, t, COW), grad_block(s, grad, t, COB), s->a2bar,
+                              s->m[t], param(s, p, t, COW), N, nf, F);
         if (with_tangent)
-            dense_backward(s->mtbar, grad_block(s, grad, t, COW), NULL, s->a2tbar, s->mt[t],
-                           param(s, p, t, COW), N, nf, F);
+            dc_ref_dense_backward(s->mtbar, grad_block(s, grad, t, COW), NULL, s->a2tbar, s->mt[t],
+                                  param(s, p, t, COW), N, nf, F);
         zero(s->wfbar, Enf);
         zero(s->wftbar, Enf);
         zero(s->xbar, Nnf);
         zero(s->xtbar, Nnf);
-        cfconv_backward(s->wfbar, TB(s->wftbar), s->xbar, TB(s->xtbar), s->mbar, TB(s->mtbar),
-                        s->wf[t], TB(s->wft[t]), s->x[t], TB(s->xt[t]), b->src, b->dst, E, nf);
-        dense_backward(s->hbar, grad_block(s, grad, t, CIW), NULL, s->xbar, s->h[t],
-                       param(s, p, t, CIW), N, F, nf);
+        dc_ref_cfconv_backward(s->wfbar, TB(s->wftbar), s->xbar, TB(s->xtbar), s->mbar, TB(s->mtbar),
+                               s->wf[t], TB(s->wft[t]), s->x[t], TB(s->xt[t]), b->src, b->dst, E, nf);
+        dc_ref_dense_backward(s->hbar, grad_block(s, grad, t, CIW), NULL, s->xbar, s->h[t],
+                              param(s, p, t, CIW), N, F, nf);
         if (with_tangent)
-            dense_backward(s->htbar, grad_block(s, grad, t, CIW), NULL, s->xtbar, s->ht[t],
-                           param(s, p, t, CIW), N, F, nf);
+            dc_ref_dense_backward(s->htbar, grad_block(s, grad, t, CIW), NULL, s->xtbar, s->ht[t],
+                                  param(s, p, t, CIW), N, F, nf);
         zero(s->fbar, Enf);
         zero(s->ftbar, Enf);
-        cutoff_backward(s->fbar, TB(s->ftbar), with_d ? s->fcbar : NULL, s->wfbar, TB(s->wftbar),
-                        s->f[t], s->fc, s->fct, E, nf);
+        dc_ref_cutoff_backward(s->fbar, TB(s->ftbar), with_d ? s->fcbar : NULL, s->wfbar, TB(s->wftbar),
+                               s->f[t], s->fc, s->fct, E, nf);
         zero(s->s1bar, Enf);
         zero(s->s1tbar, Enf);
-        dense_backward(s->s1bar, grad_block(s, grad, t, F2W), grad_block(s, grad, t, F2B), s->fbar,
-                       s->s1[t], param(s, p, t, F2W), E, nf, nf);
+        dc_ref_dense_backward(s->s1bar, grad_block(s, grad, t, F2W), grad_block(s, grad, t, F2B), s->fbar,
+                              s->s1[t], param(s, p, t, F2W), E, nf, nf);
         if (with_tangent)
-            dense_backward(s->s1tbar, grad_block(s, grad, t, F2W), NULL, s->ftbar, s->s1t[t],
-                           param(s, p, t, F2W), E, nf, nf);
+            dc_ref_dense_backward(s->s1tbar, grad_block(s, grad, t, F2W), NULL, s->ftbar, s->s1t[t],
+                                  param(s, p, t, F2W), E, nf, nf);
         zero(s->a1bar, Enf);
         zero(s->a1tbar, Enf);
-        act_backward(s->a1bar, TB(s->a1tbar), s->s1bar, TB(s->s1tbar), s->a1[t], s->a1t[t], Enf,
-                     s->act_filter);
-        dense_backward(with_d ? s->rbfbar : NULL, grad_block(s, grad, t, F1W),
-                       grad_block(s, grad, t, F1B), s->a1bar, s->rbf, param(s, p, t, F1W), E, G,
-                       nf);
+        dc_ref_act_backward(s->a1bar, TB(s->a1tbar), s->s1bar, TB(s->s1tbar), s->a1[t], s->a1t[t], Enf,
+                            s->act_filter);
+        dc_ref_dense_backward(with_d ? s->rbfbar : NULL, grad_block(s, grad, t, F1W),
+                              grad_block(s, grad, t, F1B), s->a1bar, s->rbf, param(s, p, t, F1W), E, G,
+                              nf);
         if (with_tangent)
-            dense_backward(NULL, grad_block(s, grad, t, F1W), NULL, s->a1tbar, s->rbft,
-                           param(s, p, t, F1W), E, G, nf);
+            dc_ref_dense_backward(NULL, grad_block(s, grad, t, F1W), NULL, s->a1tbar, s->rbft,
+                                  param(s, p, t, F1W), E, G, nf);
     }
 #undef TB
     if (grad)

@@ -1,5 +1,5 @@
 /* Layers of the double-precision reference SchNet: straightforward loops, no blocking, because
- * this code is the yardstick the fast engine is measured against. Rules are DERIVATIVES.md's. */
+ * this code is the yardstick the fast engine is measured against. Its rules: docs/model.md, "Loss and its gradient". */
 #include "schnet_ref_layers.h"
 
 #include <math.h>
@@ -38,18 +38,18 @@ static double act_d2(double x, ref_act a)
     return s * (1.0 - s);
 }
 
-void act_forward(double *y, const double *x, int64_t n, ref_act act)
+void dc_ref_act_forward(double *y, const double *x, int64_t n, ref_act act)
 {
     for (int64_t k = 0; k < n; k++) y[k] = act_value(x[k], act);
 }
 
-void act_tangent(double *yt, const double *x, const double *xt, int64_t n, ref_act act)
+void dc_ref_act_tangent(double *yt, const double *x, const double *xt, int64_t n, ref_act act)
 {
     for (int64_t k = 0; k < n; k++) yt[k] = act_d1(x[k], act) * xt[k];
 }
 
-void act_backward(double *xbar, double *xtbar, const double *ybar, const double *ytbar,
-                  const double *x, const double *xt, int64_t n, ref_act act)
+void dc_ref_act_backward(double *xbar, double *xtbar, const double *ybar, const double *ytbar,
+                         const double *x, const double *xt, int64_t n, ref_act act)
 {
     for (int64_t k = 0; k < n; k++) {
         double s1 = act_d1(x[k], act);
@@ -63,8 +63,8 @@ void act_backward(double *xbar, double *xtbar, const double *ybar, const double 
 
 /* ---- dense ---- */
 
-void dense_forward(double *y, const double *x, const double *w, const double *b, int64_t rows,
-                   int in, int out)
+void dc_ref_dense_forward(double *y, const double *x, const double *w, const double *b, int64_t rows,
+                          int in, int out)
 {
     for (int64_t r = 0; r < rows; r++) {
         const double *xr = x + r * in;
@@ -78,8 +78,8 @@ void dense_forward(double *y, const double *x, const double *w, const double *b,
     }
 }
 
-void dense_backward(double *xbar, double *wbar, double *bbar, const double *ybar, const double *x,
-                    const double *w, int64_t rows, int in, int out)
+void dc_ref_dense_backward(double *xbar, double *wbar, double *bbar, const double *ybar, const double *x,
+                           const double *w, int64_t rows, int in, int out)
 {
     for (int64_t r = 0; r < rows; r++) {
         const double *xr = x + r * in, *gr = ybar + r * out;
@@ -98,23 +98,23 @@ void dense_backward(double *xbar, double *wbar, double *bbar, const double *ybar
 
 /* ---- cosine cutoff product ---- */
 
-void cutoff_forward(double *wf, const double *f, const double *fc, int64_t E, int nf)
+void dc_ref_cutoff_forward(double *wf, const double *f, const double *fc, int64_t E, int nf)
 {
     for (int64_t e = 0; e < E; e++)
         for (int k = 0; k < nf; k++) wf[e * nf + k] = f[e * nf + k] * fc[e];
 }
 
-void cutoff_tangent(double *wft, const double *f, const double *ft, const double *fc,
-                    const double *fct, int64_t E, int nf)
+void dc_ref_cutoff_tangent(double *wft, const double *f, const double *ft, const double *fc,
+                           const double *fct, int64_t E, int nf)
 {
     for (int64_t e = 0; e < E; e++)
         for (int k = 0; k < nf; k++)
             wft[e * nf + k] = ft[e * nf + k] * fc[e] + f[e * nf + k] * fct[e];
 }
 
-void cutoff_backward(double *fbar, double *ftbar, double *fcbar, const double *wfbar,
-                     const double *wftbar, const double *f, const double *fc, const double *fct,
-                     int64_t E, int nf)
+void dc_ref_cutoff_backward(double *fbar, double *ftbar, double *fcbar, const double *wfbar,
+                            const double *wftbar, const double *f, const double *fc, const double *fct,
+                            int64_t E, int nf)
 {
     for (int64_t e = 0; e < E; e++) {
         double s = 0.0;
@@ -133,8 +133,8 @@ void cutoff_backward(double *fbar, double *ftbar, double *fcbar, const double *w
 
 /* ---- continuous-filter convolution ---- */
 
-void cfconv_forward(double *m, const double *wf, const double *x, const int *src, const int *dst,
-                    int N, int64_t E, int nf)
+void dc_ref_cfconv_forward(double *m, const double *wf, const double *x, const int *src, const int *dst,
+                           int N, int64_t E, int nf)
 {
     for (int64_t q = 0; q < (int64_t)N * nf; q++) m[q] = 0.0;
     for (int64_t e = 0; e < E; e++) {
@@ -144,8 +144,8 @@ void cfconv_forward(double *m, const double *wf, const double *x, const int *src
     }
 }
 
-void cfconv_tangent(double *mt, const double *wf, const double *wft, const double *x,
-                    const double *xt, const int *src, const int *dst, int N, int64_t E, int nf)
+void dc_ref_cfconv_tangent(double *mt, const double *wf, const double *wft, const double *x,
+                           const double *xt, const int *src, const int *dst, int N, int64_t E, int nf)
 {
     for (int64_t q = 0; q < (int64_t)N * nf; q++) mt[q] = 0.0;
     for (int64_t e = 0; e < E; e++) {
@@ -159,9 +159,9 @@ void cfconv_tangent(double *mt, const double *wf, const double *wft, const doubl
     }
 }
 
-void cfconv_backward(double *wfbar, double *wftbar, double *xbar, double *xtbar, const double *mbar,
-                     const double *mtbar, const double *wf, const double *wft, const double *x,
-                     const double *xt, const int *src, const int *dst, int64_t E, int nf)
+void dc_ref_cfconv_backward(double *wfbar, double *wftbar, double *xbar, double *xtbar, const double *mbar,
+                            const double *mtbar, const double *wf, const double *wft, const double *x,
+                            const double *xt, const int *src, const int *dst, int64_t E, int nf)
 {
     for (int64_t e = 0; e < E; e++) {
         int64_t i = dst[e], j = src[e];

@@ -1,0 +1,23 @@
+/* The registry of model families (include/dcsweep/model/model.h). */
+#include "dcsweep/model/model.h"
+
+#include <string.h>
+
+#include "dcsweep/model/schnet.h"
+
+static const dc_model_ops *const families[] = {&dc_schnet_model_ops};
+
+const dc_model_ops *dc_model_find(const char *kind)
+{
+    if (!kind || !*kind) kind = "schnet";
+    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
+        if (strcmp(families[i]->kind, kind) == 0) return families[i];
+    return NULL;
+}
+
+int dc_model_tensor_find(const dc_model_info *info, const char *name)
+{
+    for (int i = 0; i < info->n_tensors; i++)
+        if (strcmp(info->tensors[i].name, name) == 0) return i;
+    return -1;
+}

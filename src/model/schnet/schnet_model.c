@@ -1,0 +1,303 @@
+/* SchNet behind the model interface (dcsweep/model/model.h): the sweep's three splits with their
+ * neighbour lists, one float engine sized for the worst batch any split can produce, and the
+ * metrics of docs/model.md. Everything here is prepared once per worker; a run only changes the
+ * activation and the rescaling (begin_run). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dcsweep/data/splits.h"
+#include "dcsweep/model/batch.h"
+#include "dcsweep/model/metrics.h"
+#include "dcsweep/model/model.h"
+#include "dcsweep/model/schnet.h"
+
+enum { SPLIT_TRAIN = 0, SPLIT_VALIDATION = 1, SPLIT_TEST = 2, N_SPLITS = 3 };
+enum { N_SPLIT_METRICS = 5 };  /* energy_mae, energy_rmse, force_mae, force_rmse, efwt */
+
+typedef struct schnet_model {
+    dc_model_info info;
+    dc_train_config train;         /* batch sizes, loss, alpha */
+    dc_splits splits;
+    const dc_dataset *split[N_SPLITS];
+    dc_neighbors nb[N_SPLITS];
+    dc_schnet_shape shape;
+    dc_schnet_layout layout;
+    dc_schnet *engine;
+    dc_batch_buf buf;
+    int max_mol, max_atoms;
+    int64_t max_edges;
+    int *window;                   /* [max frames of any split] 0..n-1: evaluation windows */
+    double *energy, *forces;       /* [max_mol], [max_atoms][3] predictions, scaled units */
+    double *energy_u, *forces_u;   /* the same mapped back to the dataset's units */
+    dc_activation act;             /* of the current run */
+    dc_rescale rs;
+    dc_loss_spec loss;
+} schnet_model;
+
+static void schnet_model_destroy(void *impl)
+{
+    schnet_model *m = impl;
+    if (!m) return;
+    dc_schnet_destroy(m->engine);
+    for (int s = 0; s < N_SPLITS; s++) dc_neighbors_free(&m->nb[s]);
+    dc_splits_free(&m->splits);
+    dc_batch_buf_free(&m->buf);
+    free(m->window);
+    free(m->energy);
+    free(m->forces);
+    free(m->energy_u);
+    free(m->forces_u);
+    free(m);
+}
+
+/* The /runs columns: val_* then test_*, each energy MAE/RMSE, force MAE/RMSE, EFwT. */
+static void describe_metrics(dc_model_info *info, const dc_dataset_config *ds)
+{
+    static const char *const split_name[2] = {"val", "test"};
+    static const char *const metric_name[N_SPLIT_METRICS] = {"energy_mae", "energy_rmse",
+                                                             "force_mae", "force_rmse", "efwt"};
+    const char *eu = ds->energy_unit ? ds->energy_unit : "eV";
+    const char *lu = ds->length_unit ? ds->length_unit : "Angstrom";
+    info->n_metrics = 2 * N_SPLIT_METRICS;
+    for (int s = 0; s < 2; s++)
+        for (int k = 0; k < N_SPLIT_METRICS; k++) {
+            dc_metric_desc *d = &info->metrics[s * N_SPLIT_METRICS + k];
+            snprintf(d->name, sizeof d->name, "%s_%s", split_name[s], metric_name[k]);
+            if (k < 2) snprintf(d->unit, sizeof d->unit, "%s", eu);
+            else if (k < 4) snprintf(d->unit, sizeof d->unit, "%s/%s", eu, lu);
+            d->fraction = d->higher_is_better = k == 4;
+            d->headline = s == 1 && (k == 0 || k == 2);
+        }
+}
+
+/* One engine for every batch: sized for the worst training batch and the worst evaluation window
+ * of any split. */
+static int size_engine(schnet_model *m, int *max_frames, dc_error *err)
+{
+    int rc = DC_OK;
+    *max_frames = 0;
+    for (int s = 0; s < N_SPLITS; s++) {
+        const dc_dataset *ds = m->split[s];
+        DC_TRY(dc_neighbors_build(&m->nb[s], ds, m->shape.cutoff, err));
+        int bs = s == SPLIT_TRAIN ? m->train.batch_size : m->train.eval_batch_size;
+        int atoms = 0;
+        int64_t edges = 0;
+        DC_TRY(dc_batch_limits(ds, &m->nb[s], bs, &atoms, &edges, err));
+        if (atoms > m->max_atoms) m->max_atoms = atoms;
+        if (edges > m->max_edges) m->max_edges = edges;
+        if (ds->n_frames > *max_frames) *max_frames = ds->n_frames;
+    }
+    m->max_mol = m->train.batch_size > m->train.eval_batch_size ? m->train.batch_size
+                                                               : m->train.eval_batch_size;
+    if (m->max_atoms < 1) m->max_atoms = 1;
+    if (m->max_edges < 1) m->max_edges = 1;
+cleanup:
+    return rc;
+}
+
+static int schnet_model_create(void **out, const dc_sweep *sweep, dc_error *err)
+{
+    int rc = DC_OK;
+    schnet_model *m = NULL;
+    *out = NULL;
+    DC_ALLOC(m, 1);
+    m->train = sweep->train;
+    if (m->train.batch_size < 1 || m->train.eval_batch_size < 1)
+        DC_FAIL(DC_ERR_INPUT, "train: batch_size %d and eval_batch_size %d must be >= 1",
+                m->train.batch_size, m->train.eval_batch_size);
+    m->loss = (dc_loss_spec){.kind = m->train.loss, .force_weight = m->train.force_weight};
+    DC_TRY(dc_splits_load(&m->splits, sweep, err));
+    m->split[SPLIT_TRAIN] = &m->splits.train;
+    m->split[SPLIT_VALIDATION] = &m->splits.validation;
+    m->split[SPLIT_TEST] = &m->splits.test;
+    if (m->split[SPLIT_TRAIN]->n_frames < 1) DC_FAIL(DC_ERR_INPUT, "the training split has no frames");
+    m->shape = (dc_schnet_shape){.n_types = m->splits.elements.n,
+                                 .features = sweep->model.features,
+                                 .filters = sweep->model.filters,
+                                 .interactions = sweep->model.interactions,
+                                 .gaussians = sweep->model.gaussians,
+                                 .cutoff = sweep->model.cutoff};
+    DC_TRY(dc_schnet_layout_init(&m->layout, &m->shape, err));
+    int max_frames = 0;
+    DC_TRY(size_engine(m, &max_frames, err));
+    DC_TRY(dc_schnet_create(&m->engine, &m->shape, m->max_mol, m->max_atoms, m->max_edges, err));
+    DC_TRY(dc_batch_buf_init(&m->buf, m->max_mol, m->max_atoms, m->max_edges, err));
+    DC_ALLOC(m->window, max_frames);
+    for (int f = 0; f < max_frames; f++) m->window[f] = f;
+    DC_ALLOC(m->energy, m->max_mol);
+    DC_ALLOC(m->forces, 3 * (int64_t)m->max_atoms);
+    DC_ALLOC(m->energy_u, m->max_mol);
+    DC_ALLOC(m->forces_u, 3 * (int64_t)m->max_atoms);
+
+    dc_model_info *info = &m->info;
+    info->kind = "schnet";
+    info->n_params = m->layout.n_params;
+    info->n_tensors = m->layout.n_tensors;
+    info->tensors = m->layout.tensors;
+    info->n_train_items = m->split[SPLIT_TRAIN]->n_frames;
+    info->n_terms = 2;
+    info->terms[0] = "energy";
+    info->terms[1] = "force";
+    info->n_values = 3;
+    info->values[0] = "loss";
+    info->values[1] = "energy_mae";
+    info->values[2] = "force_mae";
+    describe_metrics(info, &sweep->dataset);
+    info->count_names[0] = "atoms";
+    info->count_names[1] = "edges";
+    *out = m;
+    return DC_OK;
+cleanup:
+    schnet_model_destroy(m);
+    return rc;
+}
+
+static const dc_model_info *schnet_model_info(const void *impl)
+{
+    return &((const schnet_model *)impl)->info;
+}
+
+static int schnet_model_rescale(const void *impl, dc_rescaling method, dc_rescale *out,
+                                dc_error *err)
+{
+    const dc_dataset *ds = ((const schnet_model *)impl)->split[SPLIT_TRAIN];
+    return dc_rescale_fit(out, method, ds->energy, ds->n_frames, err);
+}
+
+static int schnet_model_begin_run(void *impl, const dc_run *run, dc_error *err)
+{
+    schnet_model *m = impl;
+    m->act = (dc_activation){.extent = run->extent,
+                             .irelu_scale = run->extent == DC_EXTENT_NONE ? 0.0 : run->irelu_scale};
+    const dc_dataset *ds = m->split[SPLIT_TRAIN];
+    return dc_rescale_fit(&m->rs, run->rescaling, ds->energy, ds->n_frames, err);
+}
+
+static void schnet_model_init_params(const void *impl, uint64_t seed, float *params)
+{
+    dc_schnet_init_params(&((const schnet_model *)impl)->layout, seed, params);
+}
+
+static int schnet_model_loss_grad(void *impl, const float *params, const int *items, int n_items,
+                                  float *grad, double *terms, double *total, dc_error *err)
+{
+    int rc = DC_OK;
+    schnet_model *m = impl;
+    dc_batch batch;
+    dc_loss_value lv;
+    DC_TRY(dc_batch_assemble(&batch, &m->buf, m->split[SPLIT_TRAIN], &m->nb[SPLIT_TRAIN], items,
+                             n_items, &m->rs, err));
+    DC_TRY(dc_schnet_loss_grad(m->engine, &m->act, params, &batch, &m->loss, NULL, NULL, grad, &lv,
+                               err));
+    terms[0] = lv.energy_loss;
+    terms[1] = lv.force_loss;
+    *total = lv.total;
+cleanup:
+    return rc;
+}
+
+/* A split with these parameters, in windows of eval_batch_size consecutive frames: its metrics
+ * in the dataset's units and its loss in scaled units (the training objective over the split). */
+static int evaluate(schnet_model *m, int split, const float *params, dc_split_metrics *metrics,
+                    double *loss, dc_error *err)
+{
+    int rc = DC_OK;
+    const dc_dataset *ds = m->split[split];
+    const int window = m->train.eval_batch_size;
+    dc_metrics_acc acc;
+    dc_metrics_reset(&acc);
+    double sum_e = 0.0, sum_f = 0.0;
+    int64_t n_mol = 0, n_comp = 0;
+    for (int start = 0; start < ds->n_frames; start += window) {
+        int n = ds->n_frames - start < window ? ds->n_frames - start : window;
+        dc_batch batch;
+        dc_loss_value lv;
+        DC_TRY(dc_batch_assemble(&batch, &m->buf, ds, &m->nb[split], m->window + start, n, &m->rs,
+                                 err));
+        DC_TRY(dc_schnet_predict(m->engine, &m->act, params, &batch, m->energy, m->forces, err));
+        dc_schnet_loss_seeds(&m->loss, &batch, m->energy, m->forces, NULL, NULL, &lv);
+        sum_e += lv.energy_loss * n;
+        sum_f += lv.force_loss * 3.0 * batch.n_atoms;
+        n_mol += n;
+        n_comp += 3 * (int64_t)batch.n_atoms;
+        for (int b = 0; b < n; b++) m->energy_u[b] = dc_unscale_energy(&m->rs, m->energy[b]);
+        for (int64_t k = 0; k < 3 * (int64_t)batch.n_atoms; k++)
+            m->forces_u[k] = dc_unscale_force(&m->rs, m->forces[k]);
+        /* a window is consecutive frames, so its true labels are contiguous in the dataset */
+        int64_t first_atom = ds->frame_start[start];
+        dc_metrics_add(&acc, n, batch.n_atoms, batch.mol, m->energy_u, ds->energy + start,
+                       m->forces_u, ds->forces + 3 * first_atom);
+    }
+    dc_metrics_finish(&acc, metrics);
+    if (loss)
+        *loss = n_mol > 0 ? sum_e / (double)n_mol +
+                                m->loss.force_weight * (n_comp > 0 ? sum_f / (double)n_comp : 0.0)
+                          : NAN;
+cleanup:
+    return rc;
+}
+
+static int schnet_model_validate(void *impl, const float *params, double *values, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_split_metrics val;
+    DC_TRY(evaluate(impl, SPLIT_VALIDATION, params, &val, &values[0], err));
+    values[1] = val.energy_mae;
+    values[2] = val.force_mae;
+cleanup:
+    return rc;
+}
+
+static void put_split(double *out, const dc_split_metrics *s)
+{
+    out[0] = s->energy_mae;
+    out[1] = s->energy_rmse;
+    out[2] = s->force_mae;
+    out[3] = s->force_rmse;
+    out[4] = s->efwt;
+}
+
+static int schnet_model_metrics(void *impl, const float *params, double *metrics, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_split_metrics val, test;
+    DC_TRY(evaluate(impl, SPLIT_VALIDATION, params, &val, NULL, err));
+    DC_TRY(evaluate(impl, SPLIT_TEST, params, &test, NULL, err));
+    put_split(metrics, &val);
+    put_split(metrics + N_SPLIT_METRICS, &test);
+cleanup:
+    return rc;
+}
+
+static double schnet_model_step_flops(const void *impl, const int *items, int n_items,
+                                      int64_t counts[2])
+{
+    const schnet_model *m = impl;
+    const dc_dataset *ds = m->split[SPLIT_TRAIN];
+    const dc_neighbors *nb = &m->nb[SPLIT_TRAIN];
+    int64_t atoms = 0, edges = 0;
+    for (int b = 0; b < n_items; b++) {
+        int f = items[b];
+        atoms += ds->frame_start[f + 1] - ds->frame_start[f];
+        edges += nb->frame_edge_start[f + 1] - nb->frame_edge_start[f];
+    }
+    counts[0] = atoms;
+    counts[1] = edges;
+    return dc_schnet_step_flops(&m->shape, n_items, (int)atoms, edges);
+}
+
+const dc_model_ops dc_schnet_model_ops = {
+    .kind = "schnet",
+    .create = schnet_model_create,
+    .destroy = schnet_model_destroy,
+    .info = schnet_model_info,
+    .rescale = schnet_model_rescale,
+    .begin_run = schnet_model_begin_run,
+    .init_params = schnet_model_init_params,
+    .loss_grad = schnet_model_loss_grad,
+    .validate = schnet_model_validate,
+    .metrics = schnet_model_metrics,
+    .step_flops = schnet_model_step_flops,
+};

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The module boundaries of docs/architecture.md, checked on the sources: which folder may include
+# which folder's headers, and where MPI, HDF5 and oneDNN may appear. The build already refuses
+# mpi.h and hdf5.h outside the libraries that get their include folders; oneDNN's header is on the
+# default path, so this check is what refuses it outside src/model/.
+set -uo pipefail
+root=${DC_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+cd "$root" || exit 1
+fail=0
+bad() { echo "boundaries: $*"; fail=1; }
+
+# folder -> the folders whose public headers (include/dcsweep/<folder>/) it may include
+declare -A may=(
+  [core]="core"
+  [config]="core config"
+  [data]="core config data"
+  [model]="core config data model"
+  [train]="core config data model train"
+  [results]="core config data results"
+  [report]="core config data results report"
+  [sweep]="core config data model train results sweep"
+  [cli]="core config data model train results report sweep cli"
+)
+
+for folder in "${!may[@]}"; do
+  for f in $(find "src/$folder" "include/dcsweep/$folder" -name '*.[ch]' 2>/dev/null); do
+    while IFS= read -r inc; do
+      target=${inc#dcsweep/}
+      target=${target%%/*}
+      case " ${may[$folder]} " in
+        *" $target "*) ;;
+        *) bad "$f includes \"$inc\": $folder/ may include only ${may[$folder]}" ;;
+      esac
+    done < <(grep -ho '#include "dcsweep/[a-z_]*/[^"]*"' "$f" | sed 's/#include "//; s/"$//')
+  done
+done
+
+# External libraries: who may include them directly.
+check_lib() {  # header-regex allowed-path-regex what
+  grep -rlE "#include <$1" src include tests bench 2>/dev/null | while read -r f; do
+    [[ $f =~ $2 ]] || echo "$f"
+  done
+}
+for f in $(check_lib 'mpi\.h>' '^(src/sweep/|include/dcsweep/sweep/|src/results/results_mpi\.c|include/dcsweep/results/results_mpi\.h|src/cli/cmd_run\.c|include/dcsweep/cli/run\.h|tests/)'); do
+  bad "$f includes mpi.h: only sweep/, results_mpi and the run command may"
+done
+for f in $(check_lib 'hdf5\.h>' '^(src/results/|tests/)'); do
+  bad "$f includes hdf5.h: only results/ may"
+done
+for f in $(check_lib 'oneapi/dnnl/' '^(src/model/)'); do
+  bad "$f includes oneDNN: only src/model/ may"
+done
+
+# Every external name a folder exports carries the project's prefix.
+for h in $(find include/dcsweep -name '*.h'); do
+  grep -hoE '^[a-z_][a-z_0-9 \*]*\b([a-z_][a-z_0-9]*)\(' "$h" | sed -E 's/.*\b([a-z_][a-z_0-9]*)\($/\1/' |
+    while read -r name; do
+      case $name in dc_*) ;; *) echo "boundaries: $h declares $name without the dc_ prefix" ;; esac
+    done
+done | tee /tmp/boundaries.$$ >/dev/null
+[ -s /tmp/boundaries.$$ ] && { cat /tmp/boundaries.$$; fail=1; }
+rm -f /tmp/boundaries.$$
+
+[ $fail -eq 0 ] && echo "boundaries: ok"
+exit $fail

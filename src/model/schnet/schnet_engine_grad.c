@@ -35,10 +35,10 @@ static int tangent_pass(dc_schnet *s, const float *p, const dc_batch *b, double 
         float *xt = TAN(w->x, n, nf), *mt = TAN(w->m, n, nf);
         if (t > 0) {
             DC_TRY(dc_matmul_run(&s->cin.tan, ctx, n, ht, p + bp->w_in, NULL, xt, err));
-            dc_cfconv_gather(mt, TAN(w->w, E, nf), w->x, w->w, xt, s->row_start, b->src, n, nf);
+            dc_cfconv_gather(mt, TAN(w->w, E, nf), w->x, w->w, xt, s->pairs.row_start, b->src, n, nf);
         } else {
             memset(xt, 0, (size_t)n * nf * sizeof *xt);
-            dc_cfconv_gather(mt, TAN(w->w, E, nf), w->x, NULL, NULL, s->row_start, b->src, n, nf);
+            dc_cfconv_gather(mt, TAN(w->w, E, nf), w->x, NULL, NULL, s->pairs.row_start, b->src, n, nf);
         }
         DC_TRY(dc_matmul_run(&s->cout.tan, ctx, n, mt, p + bp->w_out, NULL, w->ct, err));
         dc_act_tangent(TAN(w->s2, n, F), w->dc, w->ct, (int64_t)n * F);

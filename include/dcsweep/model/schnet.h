@@ -109,6 +109,12 @@ int dc_schnet_ref_eval(const dc_schnet_shape *shape, const dc_activation *act, c
 
 /* ---- float engine on oneDNN ---- */
 
+/* The float engine's numerics: bumped whenever its results change in the last bits (the same
+ * inputs, other float32 rounding), so that a results file never mixes runs of two versions.
+ *   1: the engine up to the filter network per ordered edge;
+ *   2: one filter network evaluation per unordered atom pair, used for both of its edges. */
+#define DC_SCHNET_NUMERICS_VERSION 2
+
 typedef struct dc_schnet dc_schnet; /* primitives (built once), workspaces sized for the limits */
 
 /* Limits are the largest batch the engine will be given; primitives use runtime dimensions for
@@ -126,8 +132,8 @@ int dc_schnet_loss_grad(dc_schnet *engine, const dc_activation *act, const float
                         const dc_batch *batch, const dc_loss_spec *loss, double *energy,
                         double *forces, float *grad, dc_loss_value *loss_value, dc_error *err);
 
-/* Floating-point operations of one dc_schnet_loss_grad call on a batch with these counts (the
- * count derived in docs/performance.md). */
+/* Floating-point operations of one dc_schnet_loss_grad call on a batch with these counts: the
+ * matmuls as the engine executes them (docs/performance.md); n_edges counts both directions. */
 double dc_schnet_step_flops(const dc_schnet_shape *shape, int n_mol, int n_atoms, int64_t n_edges);
 
 #endif

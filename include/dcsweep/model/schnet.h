@@ -112,8 +112,9 @@ int dc_schnet_ref_eval(const dc_schnet_shape *shape, const dc_activation *act, c
 /* The float engine's numerics: bumped whenever its results change in the last bits (the same
  * inputs, other float32 rounding), so that a results file never mixes runs of two versions.
  *   1: the engine up to the filter network per ordered edge;
- *   2: one filter network evaluation per unordered atom pair, used for both of its edges. */
-#define DC_SCHNET_NUMERICS_VERSION 2
+ *   2: one filter network evaluation per unordered atom pair, used for both of its edges;
+ *   3: the radial basis and sigmoid flushed to 0 below 2^-64 (no subnormal products). */
+#define DC_SCHNET_NUMERICS_VERSION 3
 
 typedef struct dc_schnet dc_schnet; /* primitives (built once), workspaces sized for the limits */
 

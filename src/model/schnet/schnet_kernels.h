@@ -13,7 +13,7 @@ typedef struct dc_act {
 } dc_act;
 
 /* Radial basis rbf[e][k] = exp(-gamma (d_e - mu_k)^2) and drbf = d rbf / dd   [E][G] each, in
- * float from double d [E] and centres mu [G] (e^x clamped at e^-87 ~ 1e-38 instead of 0). */
+ * float from double d [E] and centres mu [G] (0 below 2^-64: see DC_EXP_FLUSH in schnet_kernels.c). */
 void dc_rbf(float *rbf, float *drbf, const double *d, const double *mu, double gamma,
             int64_t n_edges, int G);
 

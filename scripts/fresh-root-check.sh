@@ -176,7 +176,9 @@ say "clone of $head in /root/dcsweep (no ../shared)"
 # ---- mounts mpirun, the tests and apt need ----
 mnt() { local target=$1; shift; mkdir -p "$target"; mount "$@" "$target"; }
 mnt "$root/proc" -t proc proc
-mnt "$root/sys" -t sysfs sysfs
+# /sys with its submounts (slurmd needs /sys/fs/cgroup), as a slave so that unmounting them here
+# never unmounts anything of this machine's.
+mnt "$root/sys" --rbind --make-rslave /sys
 mnt "$root/dev" --bind /dev
 mnt "$root/dev/pts" --bind /dev/pts
 mnt "$root/dev/shm" -t tmpfs -o mode=1777,nosuid,nodev shm

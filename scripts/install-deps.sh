@@ -3,17 +3,21 @@
 # already present are left alone. Works as root (no sudo needed) and as a user with sudo.
 set -euo pipefail
 
+# Enough for a minimal Debian 12 root (debootstrap --variant=minbase bookworm), checked by
+# scripts/fresh-root-check.sh: ocl-icd-opencl-dev because oneDNN's cmake file needs OpenCL (only a
+# Recommends of libdnnl-dev); procps for the tests' pgrep (otherwise there only through cmake).
 packages=(
   build-essential meson ninja-build pkg-config cmake ocl-icd-opencl-dev
   openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
   libdnnl-dev libconfig-dev
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib
+  procps
 )
 # Extra groups: `--with-tests` adds what only the test suite needs; `--with-data` what the dataset
 # generator needs.
 for arg in "$@"; do
   case "$arg" in
-    --with-tests) packages+=(slurm-wlm munge clang libclang-rt-14-dev valgrind) ;;
+    --with-tests) packages+=(slurm-wlm munge clang libclang-rt-14-dev llvm valgrind) ;;
     --with-data) packages+=(xtb) ;;
     -h|--help) echo "usage: scripts/install-deps.sh [--with-tests] [--with-data]"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;

@@ -53,7 +53,8 @@ typedef struct dc_batch {
     const int *mol;              /* [n_atoms] molecule of each atom, non-decreasing */
     const double *pos;           /* [n_atoms][3] Angstrom */
     const int *src;              /* [n_edges] j: message source */
-    const int *dst;              /* [n_edges] i: message destination; edges sorted by dst */
+    const int *dst;              /* [n_edges] i: message destination; edges sorted by dst, and
+                                  * j -> i and i -> j both present, once (MODEL.md's edges) */
     const double *energy_target; /* [n_mol] scaled labels (may be NULL for prediction only) */
     const double *force_target;  /* [n_atoms][3] scaled labels (may be NULL for prediction only) */
 } dc_batch;
@@ -100,6 +101,13 @@ int dc_schnet_ref_eval(const dc_schnet_shape *shape, const dc_activation *act, c
 
 /* ---- float engine on oneDNN ---- */
 
+/* The float engine's numerics: bumped whenever its results change in the last bits (the same
+ * inputs, other float32 rounding), so that a results file never mixes runs of two versions.
+ *   1: the engine up to the filter network per ordered edge;
+ *   2: one filter network evaluation per unordered atom pair, used for both of its edges;
+ *   3: the radial basis and sigmoid flushed to 0 below 2^-64 (no subnormal products). */
+#define DC_SCHNET_NUMERICS_VERSION 3
+
 typedef struct dc_schnet dc_schnet; /* primitives (built once), workspaces sized for the limits */
 
 /* Limits are the largest batch the engine will be given; primitives use runtime dimensions for
@@ -117,8 +125,8 @@ int dc_schnet_loss_grad(dc_schnet *engine, const dc_activation *act, const float
                         const dc_batch *batch, const dc_loss_spec *loss, double *energy,
                         double *forces, float *grad, dc_loss_value *loss_value, dc_error *err);
 
-/* Floating-point operations of one dc_schnet_loss_grad call on a batch with these counts (the
- * count derived in docs/performance.md). */
+/* Floating-point operations of one dc_schnet_loss_grad call on a batch with these counts: the
+ * matmuls as the engine executes them (docs/performance.md); n_edges counts both directions. */
 double dc_schnet_step_flops(const dc_schnet_shape *shape, int n_mol, int n_atoms, int64_t n_edges);
 
 /* SchNet behind the model interface (schnet_model.c): its splits, batches and metrics. */

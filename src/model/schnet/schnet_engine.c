@@ -10,8 +10,6 @@
 
 #include "schnet_engine.h"
 
-static const double PI = 3.14159265358979323846;
-
 static int64_t param_offset(const dc_schnet_layout *layout, const char *name)
 {
     int i = dc_schnet_layout_find(layout, name);
@@ -39,6 +37,34 @@ static void dense_mm_destroy(dc_dense_mm *d)
     dc_matmul_destroy(&d->tan);
     dc_matmul_destroy(&d->bwd);
     dc_matmul_destroy(&d->wgrad);
+}
+
+/* Every workspace array, sized for the engine's limits (see dc_arena). */
+static void carve(dc_schnet *s, dc_arena *ar)
+{
+    const int64_t A = s->max_atoms, P = (s->max_edges + 1) / 2, B = s->max_mol;
+    const int64_t F = s->F, nf = s->nf, G = s->G, H = s->H;
+    dc_pairs_carve(&s->pairs, ar, s->max_atoms, s->max_edges);
+    DC_TAKE(ar, s->mu, G);
+    DC_TAKE(ar, s->gd, P); DC_TAKE(ar, s->gu, 3 * P);
+    DC_TAKE(ar, s->gfc, P); DC_TAKE(ar, s->gfcd, P);
+    DC_TAKE(ar, s->rbf2, 2 * P * G);
+    DC_TAKE(ar, s->fc, P); DC_TAKE(ar, s->fcd, P); DC_TAKE(ar, s->dt, P); DC_TAKE(ar, s->fct, P);
+    DC_TAKE(ar, s->dbar, P);
+    for (int t = 0; t < s->T; t++) {
+        dc_block_ws *w = &s->blk[t];
+        DC_TAKE(ar, w->P, P * nf); DC_TAKE(ar, w->ds1, P * nf); DC_TAKE(ar, w->a1t, P * nf);
+        DC_TAKE(ar, w->s1, 2 * P * nf); DC_TAKE(ar, w->f, P * nf); DC_TAKE(ar, w->w, 2 * P * nf);
+        DC_TAKE(ar, w->h, 2 * A * F); DC_TAKE(ar, w->x, 2 * A * nf); DC_TAKE(ar, w->m, 2 * A * nf);
+        DC_TAKE(ar, w->dc, A * F); DC_TAKE(ar, w->ct, A * F); DC_TAKE(ar, w->s2, 2 * A * F);
+    }
+    DC_TAKE(ar, s->hT, 2 * A * F);
+    DC_TAKE(ar, s->do1, A * H); DC_TAKE(ar, s->o1t, A * H); DC_TAKE(ar, s->s3, 2 * A * H);
+    DC_TAKE(ar, s->ea, 2 * P * nf); DC_TAKE(ar, s->eb, 2 * P * nf);
+    DC_TAKE(ar, s->gh, 2 * A * F); DC_TAKE(ar, s->gs2, 2 * A * F); DC_TAKE(ar, s->gm, 2 * A * nf);
+    DC_TAKE(ar, s->gx, 2 * A * nf); DC_TAKE(ar, s->go, 2 * A * H);
+    DC_TAKE(ar, s->forces, 3 * A); DC_TAKE(ar, s->g, 3 * A); DC_TAKE(ar, s->wmol, B);
+    DC_TAKE(ar, s->energy, B);
 }
 
 int dc_schnet_create(dc_schnet **engine, const dc_schnet_shape *shape, int max_mol, int max_atoms,
@@ -82,13 +108,7 @@ int dc_schnet_create(dc_schnet **engine, const dc_schnet_shape *shape, int max_m
     s->wo2 = param_offset(&s->layout, "output/dense2/weight");
     s->bo2 = param_offset(&s->layout, "output/dense2/bias");
 
-    const int64_t F = s->F, nf = s->nf, G = s->G, H = s->H, T = s->T, R = DC_MM_RUNTIME;
-    /* mu_k as torch.linspace builds it (from both ends), as the reference does */
-    DC_ALLOC(s->mu, G);
-    const double step = shape->cutoff / (double)(G - 1);
-    for (int k = 0; k < G; k++)
-        s->mu[k] = k < G / 2 ? step * (double)k : shape->cutoff - step * (double)(G - 1 - k);
-    s->gamma = 0.5 / ((s->mu[1] - s->mu[0]) * (s->mu[1] - s->mu[0]));
+    const int64_t F = s->F, nf = s->nf, G = s->G, H = s->H, R = DC_MM_RUNTIME;
     DC_TRY(dc_dnnl_init(&s->ctx, err));
     DC_TRY(dc_matmul_create(&s->f1_fwd, &s->ctx, R, G, nf, 0, 1, 1, 0, err));
     DC_TRY(dc_matmul_create(&s->f1_proj, &s->ctx, R, G, nf, 0, 1, 0, 0, err));
@@ -101,27 +121,10 @@ int dc_schnet_create(dc_schnet **engine, const dc_schnet_shape *shape, int max_m
     /* hbar += xbar W_in accumulates over blocks: its own primitive with a sum post-op. */
     dc_matmul_destroy(&s->cin.bwd);
     DC_TRY(dc_matmul_create(&s->cin.bwd, &s->ctx, R, nf, F, 0, 0, 0, 1, err));
-
-    const int64_t A = max_atoms, E = max_edges, B = max_mol;
-    DC_ALLOC(s->gd, E); DC_ALLOC(s->gu, 3 * E);
-    DC_ALLOC(s->row_start, A + 1);
-    DC_ALLOC(s->rbf2, 2 * E * G);
-    DC_ALLOC(s->fc, E); DC_ALLOC(s->fcd, E); DC_ALLOC(s->dt, E); DC_ALLOC(s->fct, E);
-    DC_ALLOC(s->dbar, E);
-    for (int t = 0; t < T; t++) {
-        dc_block_ws *w = &s->blk[t];
-        DC_ALLOC(w->P, E * nf); DC_ALLOC(w->ds1, E * nf); DC_ALLOC(w->a1t, E * nf);
-        DC_ALLOC(w->s1, 2 * E * nf); DC_ALLOC(w->f, E * nf); DC_ALLOC(w->w, 2 * E * nf);
-        DC_ALLOC(w->h, 2 * A * F); DC_ALLOC(w->x, 2 * A * nf); DC_ALLOC(w->m, 2 * A * nf);
-        DC_ALLOC(w->dc, A * F); DC_ALLOC(w->ct, A * F); DC_ALLOC(w->s2, 2 * A * F);
-    }
-    DC_ALLOC(s->hT, 2 * A * F);
-    DC_ALLOC(s->do1, A * H); DC_ALLOC(s->o1t, A * H); DC_ALLOC(s->s3, 2 * A * H);
-    DC_ALLOC(s->ea, 2 * E * nf); DC_ALLOC(s->eb, 2 * E * nf);
-    DC_ALLOC(s->gh, 2 * A * F); DC_ALLOC(s->gs2, 2 * A * F); DC_ALLOC(s->gm, 2 * A * nf);
-    DC_ALLOC(s->gx, 2 * A * nf); DC_ALLOC(s->go, 2 * A * H);
-    DC_ALLOC(s->forces, 3 * A); DC_ALLOC(s->g, 3 * A); DC_ALLOC(s->wmol, B);
-    DC_ALLOC(s->energy, B);
+    carve(s, &s->arena);
+    DC_TRY(dc_arena_alloc(&s->arena, err));
+    carve(s, &s->arena);
+    dc_schnet_gaussians(shape, s->mu, &s->gamma);
     *engine = s;
     s = NULL;
 cleanup:
@@ -141,17 +144,7 @@ void dc_schnet_destroy(dc_schnet *s)
     dense_mm_destroy(&s->dense);
     dense_mm_destroy(&s->out1);
     dc_dnnl_fini(&s->ctx);
-    void *bufs[] = {s->mu, s->gd, s->gu, s->row_start, s->rbf2,
-                    s->fc, s->fcd, s->dt, s->fct, s->dbar, s->hT, s->do1, s->o1t, s->s3, s->ea,
-                    s->eb, s->gh, s->gs2, s->gm, s->gx, s->go, s->forces, s->g, s->wmol,
-                    s->energy};
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
-    for (int t = 0; t < DC_MAX_INTERACTIONS; t++) {
-        dc_block_ws *w = &s->blk[t];
-        void *wb[] = {w->P, w->ds1, w->a1t, w->s1, w->f, w->w, w->h, w->x, w->m, w->dc, w->ct,
-                      w->s2};
-        for (size_t i = 0; i < sizeof wb / sizeof wb[0]; i++) free(wb[i]);
-    }
+    free(s->arena.base);
     free(s);
 }
 
@@ -167,46 +160,21 @@ int dc_engine_prepare(dc_schnet *s, const dc_batch *b, dc_error *err)
 {
     int rc = DC_OK;
     const int64_t E = b->n_edges, G = s->G;
-    const double cut = s->shape.cutoff;
-    if (b->n_mol < 0 || b->n_atoms < 0 || E < 0 || b->n_mol > s->max_mol ||
-        b->n_atoms > s->max_atoms || E > s->max_edges)
+    if (b->n_mol > s->max_mol || b->n_atoms > s->max_atoms || E > s->max_edges)
         DC_FAIL(DC_ERR_INPUT,
                 "batch of %d molecules, %d atoms, %lld edges exceeds the engine limits "
                 "(%d, %d, %lld)", b->n_mol, b->n_atoms, (long long)E, s->max_mol, s->max_atoms,
                 (long long)s->max_edges);
-    for (int i = 0; i < b->n_atoms; i++) {
-        if (b->types[i] < 0 || b->types[i] >= s->shape.n_types)
-            DC_FAIL(DC_ERR_INPUT, "atom %d: type %d out of range (%d types)", i, b->types[i],
-                    s->shape.n_types);
-        if (b->mol[i] < 0 || b->mol[i] >= b->n_mol || (i > 0 && b->mol[i] < b->mol[i - 1]))
-            DC_FAIL(DC_ERR_INPUT, "atom %d: molecule index %d out of order or range", i, b->mol[i]);
+    DC_TRY(dc_schnet_check_batch(&s->shape, b, &s->pairs, err));
+    /* d, u and the cutoff in double per pair (the radial basis is the costly part: in float) */
+    const int64_t P = s->pairs.n;
+    DC_TRY(dc_pair_geometry(&s->shape, b, s->pairs.a, s->pairs.b, P, s->gd, s->gu, s->gfc,
+                            s->gfcd, err));
+    for (int64_t k = 0; k < P; k++) {
+        s->fc[k] = (float)s->gfc[k];
+        s->fcd[k] = (float)s->gfcd[k];
     }
-    /* d, u and the cutoff in double per edge (the radial basis is the costly part: in float) */
-    for (int64_t k = 0; k < E; k++) {
-        const int i = b->dst[k], j = b->src[k];
-        if (i < 0 || i >= b->n_atoms || j < 0 || j >= b->n_atoms)
-            DC_FAIL(DC_ERR_INPUT, "edge %lld: atom index out of range (%d -> %d)", (long long)k, j, i);
-        double diff[3], dd = 0.0;
-        for (int c = 0; c < 3; c++) {
-            diff[c] = b->pos[3 * i + c] - b->pos[3 * j + c];
-            dd += diff[c] * diff[c];
-        }
-        dd = sqrt(dd);
-        if (!(dd > 0.0)) DC_FAIL(DC_ERR_INPUT, "edge %lld: atoms %d and %d coincide", (long long)k, j, i);
-        s->gd[k] = dd;
-        for (int c = 0; c < 3; c++) s->gu[3 * k + c] = diff[c] / dd;
-        s->fc[k] = (float)(0.5 * (cos(PI * dd / cut) + 1.0));
-        s->fcd[k] = (float)(-0.5 * (PI / cut) * sin(PI * dd / cut));
-    }
-    dc_rbf(s->rbf2, s->rbf2 + E * G, s->gd, s->mu, s->gamma, E, (int)G);
-    /* The cfconv sum is a per-destination loop: needs edges grouped by dst, ascending. */
-    int64_t e = 0;
-    for (int i = 0; i < b->n_atoms; i++) {
-        s->row_start[i] = e;
-        while (e < E && b->dst[e] == i) e++;
-    }
-    s->row_start[b->n_atoms] = e;
-    if (e != E) DC_FAIL(DC_ERR_INPUT, "edges are not sorted by destination (edge %lld)", (long long)e);
+    dc_rbf(s->rbf2, s->rbf2 + P * G, s->gd, s->mu, s->gamma, P, (int)G);
 cleanup:
     return rc;
 }
@@ -217,7 +185,7 @@ int dc_engine_forward(dc_schnet *s, const dc_act act[3], const float *p, const d
     int rc = DC_OK;
     const dc_dnnl *ctx = &s->ctx;
     const int n = b->n_atoms, F = s->F, nf = s->nf, H = s->H, G = s->G;
-    const int64_t E = b->n_edges;
+    const int64_t P = s->pairs.n;
     float *h = s->blk[0].h; /* [n][F] */
     for (int i = 0; i < n; i++)
         memcpy(h + (int64_t)i * F, p + s->emb + (int64_t)b->types[i] * F, (size_t)F * sizeof *h);
@@ -225,15 +193,17 @@ int dc_engine_forward(dc_schnet *s, const dc_act act[3], const float *p, const d
         const dc_block_params *bp = &s->bp[t];
         dc_block_ws *w = &s->blk[t];
         float *h_next = t + 1 < s->T ? s->blk[t + 1].h : s->hT; /* [n][F] */
-        /* filter network on edges: a1 [E][nf] -> s1, ds1; P = drbf W1^T; f; W = f fc */
-        DC_TRY(dc_matmul_run(&s->f1_fwd, ctx, E, s->rbf2, p + bp->w1, p + bp->b1, s->ea, err));
-        dc_act_forward(act[0], w->s1, w->ds1, s->ea, E * nf);
-        DC_TRY(dc_matmul_run(&s->f1_proj, ctx, E, s->rbf2 + E * G, p + bp->w1, NULL, w->P, err));
-        DC_TRY(dc_matmul_run(&s->f2.fwd, ctx, E, w->s1, p + bp->w2, p + bp->b2, w->f, err));
-        dc_scale_rows(w->w, w->f, s->fc, E, nf);
-        /* atoms: x [n][nf]; m [n][nf]; c [n][F] -> s2, dc; h_next = h + s2 W_d^T + b_d */
+        /* filter network, once per atom pair: a1 [P][nf] -> s1, ds1; P = drbf W1^T; f; W = f fc */
+        DC_TRY(dc_matmul_run(&s->f1_fwd, ctx, P, s->rbf2, p + bp->w1, p + bp->b1, s->ea, err));
+        dc_act_forward(act[0], w->s1, w->ds1, s->ea, P * nf);
+        DC_TRY(dc_matmul_run(&s->f1_proj, ctx, P, s->rbf2 + P * G, p + bp->w1, NULL, w->P, err));
+        DC_TRY(dc_matmul_run(&s->f2.fwd, ctx, P, w->s1, p + bp->w2, p + bp->b2, w->f, err));
+        dc_scale_rows(w->w, w->f, s->fc, P, nf);
+        /* atoms: x [n][nf]; m [n][nf] (both edges of a pair read its W); c [n][F] -> s2, dc;
+         * h_next = h + s2 W_d^T + b_d */
         DC_TRY(dc_matmul_run(&s->cin.fwd, ctx, n, w->h, p + bp->w_in, NULL, w->x, err));
-        dc_cfconv_gather(w->m, w->w, w->x, NULL, NULL, s->row_start, b->src, n, nf);
+        dc_cfconv_gather(w->m, w->w, w->x, NULL, NULL, s->pairs.row_start, b->src,
+                         s->pairs.of_edge, n, nf);
         DC_TRY(dc_matmul_run(&s->cout.fwd, ctx, n, w->m, p + bp->w_out, p + bp->b_out, s->gs2, err));
         dc_act_forward(act[1], w->s2, w->dc, s->gs2, (int64_t)n * F);
         memcpy(h_next, w->h, (size_t)n * F * sizeof *h_next);
@@ -258,13 +228,13 @@ int dc_engine_forces(dc_schnet *s, const float *p, const dc_batch *b, double *fo
     int rc = DC_OK;
     const dc_dnnl *ctx = &s->ctx;
     const int n = b->n_atoms, F = s->F, nf = s->nf, H = s->H;
-    const int64_t E = b->n_edges;
+    const int64_t P = s->pairs.n;
     /* dE_b/de_i = 1 for the atom's own molecule: o1bar = wo2 act_out'(o1) */
     for (int i = 0; i < n; i++)
         for (int k = 0; k < H; k++)
             s->go[(int64_t)i * H + k] = p[s->wo2 + k] * s->do1[(int64_t)i * H + k];
     DC_TRY(dc_matmul_run(&s->out1.bwd, ctx, n, s->go, p + s->wo1, NULL, s->gh, err));
-    memset(s->dbar, 0, (size_t)E * sizeof *s->dbar);
+    memset(s->dbar, 0, (size_t)P * sizeof *s->dbar);
     for (int t = s->T - 1; t >= 0; t--) {
         const dc_block_params *bp = &s->bp[t];
         dc_block_ws *w = &s->blk[t];
@@ -273,21 +243,21 @@ int dc_engine_forces(dc_schnet *s, const float *p, const dc_batch *b, double *fo
         DC_TRY(dc_matmul_run(&s->cout.bwd, ctx, n, s->gs2, p + bp->w_out, NULL, s->gm, err));
         memset(s->gx, 0, (size_t)n * nf * sizeof *s->gx);
         dc_cfconv_reverse_primal(s->ea, s->gx, s->dbar, s->gm, w->x, w->w, w->f, s->fc, s->fcd,
-                                 b->src, b->dst, E, nf);
+                                 s->pairs.a, s->pairs.b, P, nf);
         if (t > 0) /* hbar of the embedding is not needed */
             DC_TRY(dc_matmul_run(&s->cin.bwd, ctx, n, s->gx, p + bp->w_in, NULL, s->gh, err));
         /* filter: s1bar = fbar W2, a1bar = s1bar ds1, dbar += a1bar . (drbf W1^T) */
-        DC_TRY(dc_matmul_run(&s->f2.bwd, ctx, E, s->ea, p + bp->w2, NULL, s->eb, err));
-        for (int64_t e = 0; e < E; e++)
+        DC_TRY(dc_matmul_run(&s->f2.bwd, ctx, P, s->ea, p + bp->w2, NULL, s->eb, err));
+        for (int64_t e = 0; e < P; e++)
             s->dbar[e] += dc_dot3(s->eb + e * nf, w->ds1 + e * nf, w->P + e * nf, nf);
     }
-    /* F_i = -dE/dr_i with dd_e/dr_dst = u_e, dd_e/dr_src = -u_e; a fixed edge order. */
+    /* F = -dE/dr with dd_p/dr_a = u_p, dd_p/dr_b = -u_p; in pair order. */
     memset(forces, 0, (size_t)n * 3 * sizeof *forces);
-    for (int64_t e = 0; e < E; e++)
+    for (int64_t e = 0; e < P; e++)
         for (int k = 0; k < 3; k++) {
             double v = (double)s->dbar[e] * s->gu[3 * e + k];
-            forces[3 * b->dst[e] + k] -= v;
-            forces[3 * b->src[e] + k] += v;
+            forces[3 * s->pairs.a[e] + k] -= v;
+            forces[3 * s->pairs.b[e] + k] += v;
         }
 cleanup:
     return rc;
@@ -313,18 +283,18 @@ double dc_schnet_step_flops(const dc_schnet_shape *shape, int n_mol, int n_atoms
     (void)n_mol;
     const double F = shape->features, nf = shape->filters, G = shape->gaussians;
     const double H = (double)(shape->features / 2), T = shape->interactions;
-    const double n = n_atoms, E = (double)n_edges;
+    const double n = n_atoms, P = (double)(n_edges / 2); /* the filter runs once per atom pair */
     /* In units of 2 (rows x in x out), per block:
-     * edges: forward f1 + P (E G nf each), f2 (E nf nf); forces f2 bwd; tangent f2;
-     *        reverse of S: f2 bwd and wgrad (2E rows each), f1 wgrad (2E rows).
+     * pairs: forward f1 + P (P G nf each), f2 (P nf nf); forces f2 bwd; tangent f2;
+     *        reverse of S: f2 bwd and wgrad (2P rows each), f1 wgrad (2P rows).
      * atoms, cfconv_out and dense: forward, forces bwd, tangent (n rows), reverse bwd + wgrad
      *        (2n rows each). cfconv_in: forward always; forces bwd, tangent (n rows) and reverse
      *        bwd + wgrad (2n rows) in blocks t > 0; block 0's reverse is primal only (h' = 0).
      * output1 like cfconv_out; output2 (H -> 1) and every elementwise loop are not counted. */
-    const double edge = 4.0 * E * G * nf + 7.0 * E * nf * nf;
+    const double pair = 4.0 * P * G * nf + 7.0 * P * nf * nf;
     const double atom_fixed = 7.0 * n * (nf * F + F * F) + n * F * nf;
     const double atom_in = 6.0 * n * F * nf;  /* blocks t > 0, beyond the forward */
     const double atom_in0 = 2.0 * n * F * nf; /* block 0's reverse */
     const double output = 7.0 * n * F * H;
-    return 2.0 * (T * (edge + atom_fixed) + (T - 1.0) * atom_in + atom_in0 + output);
+    return 2.0 * (T * (pair + atom_fixed) + (T - 1.0) * atom_in + atom_in0 + output);
 }

@@ -10,6 +10,7 @@
 
 #include "dcsweep/model/schnet.h"
 #include "dnnl_util.h"
+#include "schnet_common.h"
 #include "schnet_kernels.h"
 
 #define TAN(a, rows, cols) ((a) + (int64_t)(rows) * (cols))
@@ -59,10 +60,12 @@ struct dc_schnet {
     dc_dense_mm dense;                   /* dense: F -> F, fwd/tan add into h (residual) */
     dc_dense_mm out1;                    /* output1: F -> H */
 
+    dc_arena arena;                              /* every array below is a slice of it */
     /* per batch */
+    dc_pairs pairs;                              /* the batch check's: rows, pairs of the edges */
     double *mu, gamma;                           /* Gaussian centres [G] and width */
     double *gd, *gu;                             /* [E] edge length, [E][3] unit vector (double) */
-    int64_t *row_start;                          /* [n + 1] each atom's incoming edge range */
+    double *gfc, *gfcd;                          /* [E] cutoff and its derivative (double) */
     float *rbf2;                                 /* [2E][G] rbf, then drbf (stacked for W1bar) */
     float *fc, *fcd;                             /* [E] cutoff and its derivative in d */
     float *dt, *fct, *dbar;                      /* [E] d', fc' d', dE/dd */

@@ -14,9 +14,10 @@ static int tangent_pass(dc_schnet *s, const float *p, const dc_batch *b, double 
     int rc = DC_OK;
     const dc_dnnl *ctx = &s->ctx;
     const int n = b->n_atoms, F = s->F, nf = s->nf, H = s->H;
-    const int64_t E = b->n_edges;
+    const int64_t E = s->pairs.n; /* the filter's rows: one per pair */
     for (int64_t e = 0; e < E; e++) {
-        const double *u = s->gu + 3 * e, *gi = s->g + 3 * b->dst[e], *gj = s->g + 3 * b->src[e];
+        const double *u = s->gu + 3 * e, *gi = s->g + 3 * s->pairs.a[e];
+        const double *gj = s->g + 3 * s->pairs.b[e];
         s->dt[e] = (float)(u[0] * (gi[0] - gj[0]) + u[1] * (gi[1] - gj[1]) + u[2] * (gi[2] - gj[2]));
         s->fct[e] = s->fcd[e] * s->dt[e];
     }
@@ -35,10 +36,12 @@ static int tangent_pass(dc_schnet *s, const float *p, const dc_batch *b, double 
         float *xt = TAN(w->x, n, nf), *mt = TAN(w->m, n, nf);
         if (t > 0) {
             DC_TRY(dc_matmul_run(&s->cin.tan, ctx, n, ht, p + bp->w_in, NULL, xt, err));
-            dc_cfconv_gather(mt, TAN(w->w, E, nf), w->x, w->w, xt, s->row_start, b->src, n, nf);
+            dc_cfconv_gather(mt, TAN(w->w, E, nf), w->x, w->w, xt, s->pairs.row_start, b->src,
+                             s->pairs.of_edge, n, nf);
         } else {
             memset(xt, 0, (size_t)n * nf * sizeof *xt);
-            dc_cfconv_gather(mt, TAN(w->w, E, nf), w->x, NULL, NULL, s->row_start, b->src, n, nf);
+            dc_cfconv_gather(mt, TAN(w->w, E, nf), w->x, NULL, NULL, s->pairs.row_start, b->src,
+                             s->pairs.of_edge, n, nf);
         }
         DC_TRY(dc_matmul_run(&s->cout.tan, ctx, n, mt, p + bp->w_out, NULL, w->ct, err));
         dc_act_tangent(TAN(w->s2, n, F), w->dc, w->ct, (int64_t)n * F);
@@ -65,7 +68,7 @@ static int reverse_pass(dc_schnet *s, const dc_act act[3], const float *p, const
     int rc = DC_OK;
     const dc_dnnl *ctx = &s->ctx;
     const int n = b->n_atoms, F = s->F, nf = s->nf, H = s->H;
-    const int64_t E = b->n_edges, n2 = 2 * (int64_t)n, E2 = 2 * E;
+    const int64_t E = s->pairs.n, n2 = 2 * (int64_t)n, E2 = 2 * E; /* E: pairs */
     memset(grad, 0, (size_t)s->layout.n_params * sizeof *grad);
     /* output block: ebar_i = w_b, e'bar_i = -1; go = [o1bar; o1'bar] [2n][H] */
     double gbo2 = 0.0;
@@ -103,8 +106,8 @@ static int reverse_pass(dc_schnet *s, const dc_act act[3], const float *p, const
         /* cfconv and cutoff: -> gx = [xbar; x'bar], ea = [fbar; f'bar] */
         memset(s->gx, 0, (size_t)n2 * nf * sizeof *s->gx);
         dc_cfconv_reverse(s->ea, TAN(s->ea, E, nf), s->gx, t > 0 ? TAN(s->gx, n, nf) : NULL, s->gm,
-                          TAN(s->gm, n, nf), w->x, t > 0 ? TAN(w->x, n, nf) : NULL, w->w,
-                          TAN(w->w, E, nf), s->fc, s->fct, b->src, b->dst, E, nf);
+                          TAN(s->gm, n, nf), w->x, TAN(w->x, n, nf), w->w,
+                          TAN(w->w, E, nf), s->fc, s->fct, s->pairs.a, s->pairs.b, E, nf);
         /* cfconv_in: hbar += [xbar; x'bar] W_in; h' = 0 in block 0: primal half only */
         const int64_t rows = t > 0 ? n2 : n;
         DC_TRY(dc_matmul_run(&s->cin.bwd, ctx, rows, s->gx, p + bp->w_in, NULL, s->gh, err));

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dcsweep/model/schnet.h"
+#include "schnet_common.h"
 #include "schnet_ref_layers.h"
 
 /* Order of an interaction block's tensors in the layout (src/schnet_layout.c). */
@@ -290,25 +291,14 @@ static void forces_from_dbar(const ref_state *s, double *forces)
     }
 }
 
-static int validate(const dc_schnet_shape *shape, const dc_batch *b, dc_error *err)
-{
-    for (int i = 0; i < b->n_atoms; i++) {
-        if (b->types[i] < 0 || b->types[i] >= shape->n_types)
-            return dc_error_set(err, DC_ERR_INPUT, "atom %d: type %d out of range [0, %d)", i,
-                                b->types[i], shape->n_types);
-        if (b->mol[i] < 0 || b->mol[i] >= b->n_mol)
-            return dc_error_set(err, DC_ERR_INPUT, "atom %d: molecule %d out of range [0, %d)", i,
-                                b->mol[i], b->n_mol);
-    }
-    return DC_OK;
-}
-
 int dc_schnet_ref_eval(const dc_schnet_shape *shape, const dc_activation *act, const double *params,
                        const dc_batch *batch, const dc_loss_spec *loss, double *energy,
                        double *forces, double *grad, dc_loss_value *loss_value, dc_error *err)
 {
     int rc = DC_OK;
     double *arena = NULL, *own = NULL; /* own: [B] energies, [N][3] forces, [B] w, [N][3] g */
+    dc_arena check = {0};              /* the batch check's arrays (the pairs go unused here) */
+    dc_pairs pairs;
     dc_schnet_layout layout;
     ref_state s;
     memset(&s, 0, sizeof s);
@@ -317,7 +307,10 @@ int dc_schnet_ref_eval(const dc_schnet_shape *shape, const dc_activation *act, c
         DC_FAIL(DC_ERR_INPUT,
                 "dc_schnet_ref_eval: a gradient needs a loss and the batch's targets");
     DC_TRY(dc_schnet_layout_init(&layout, shape, err));
-    DC_TRY(validate(shape, batch, err));
+    dc_pairs_carve(&pairs, &check, batch->n_atoms, batch->n_edges);
+    DC_TRY(dc_arena_alloc(&check, err));
+    dc_pairs_carve(&pairs, &check, batch->n_atoms, batch->n_edges);
+    DC_TRY(dc_schnet_check_batch(shape, batch, &pairs, err));
     s.N = batch->n_atoms; s.B = batch->n_mol; s.E = batch->n_edges;
     s.F = shape->features; s.nf = shape->filters; s.G = shape->gaussians; s.H = shape->features / 2;
     s.T = shape->interactions;
@@ -348,5 +341,6 @@ int dc_schnet_ref_eval(const dc_schnet_shape *shape, const dc_activation *act, c
 cleanup:
     free(arena);
     free(own);
+    free(check.base);
     return rc;
 }

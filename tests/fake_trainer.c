@@ -77,9 +77,10 @@ static void set_metrics(double *m, const dc_run *run, double split)
     m[4] = fmod(0.37 * x, 1.0);
 }
 
-static int fake_run(void *state, const dc_run *run, dc_run_result *r, dc_epoch_fn on_epoch,
-                    void *ctx, dc_error *err)
+static int fake_run(void *state, const dc_run *run, const dc_run_state *resume, dc_run_result *r,
+                    dc_epoch_fn on_epoch, void *ctx, dc_error *err)
 {
+    (void)resume;
     int rc = DC_OK;
     fake *f = state;
     const char *log = getenv("FAKE_LOG");
@@ -121,7 +122,7 @@ static int fake_run(void *state, const dc_run *run, dc_run_result *r, dc_epoch_f
             r->curves[(size_t)c * (size_t)f->epochs + (size_t)(e - 1)] = values[c];
         }
         r->epochs_completed = e;
-        if (on_epoch && on_epoch(ctx, run, e, values)) {
+        if (on_epoch && on_epoch(ctx, run, e, values, NULL)) {
             r->status = DC_RUN_PENDING;
             break;
         }

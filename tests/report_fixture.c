@@ -55,6 +55,8 @@ static void make_metrics(const dc_run *run, dc_results_row *row, double *curves)
         curves[FX_VAL_LOSS * EPOCHS + e] = 0.4 * decay + 0.03;
         curves[FX_VAL_ENERGY_MAE * EPOCHS + e] = row->metric[FX_ENERGY_MAE] * (1 + 3 * decay);
         curves[FX_VAL_FORCE_MAE * EPOCHS + e] = row->metric[FX_FORCE_MAE] * (1 + 3 * decay);
+        curves[FX_LR * EPOCHS + e] = 5e-4;
+        curves[FX_MONITOR * EPOCHS + e] = curves[FX_VAL_LOSS * EPOCHS + e];
         curves[FX_SECONDS * EPOCHS + e] = 1.5 + 0.1 * wiggle(run->index, e);
     }
 }

@@ -8,15 +8,16 @@
 
 #include "dcsweep/config/run.h"
 
-enum { FX_METRICS = 10, FX_CURVES = 6 };
+enum { FX_METRICS = 10, FX_CURVES = 8 };
 /* metric columns: (val, test) x (energy_mae, energy_rmse, force_mae, force_rmse, efwt) */
 enum { FX_ENERGY_MAE = 0, FX_ENERGY_RMSE = 1, FX_FORCE_MAE = 2, FX_FORCE_RMSE = 3, FX_EFWT = 4,
        FX_TEST = 5 };
 enum { FX_TRAIN_ENERGY_LOSS = 0, FX_TRAIN_FORCE_LOSS = 1, FX_VAL_LOSS = 2, FX_VAL_ENERGY_MAE = 3,
-       FX_VAL_FORCE_MAE = 4, FX_SECONDS = 5 };
+       FX_VAL_FORCE_MAE = 4, FX_LR = 5, FX_MONITOR = 6, FX_SECONDS = 7 };
 
 static const char *const fx_curves[FX_CURVES] = {"train_energy_loss", "train_force_loss", "val_loss",
-                                                 "val_energy_mae", "val_force_mae", "epoch_seconds"};
+                                                 "val_energy_mae", "val_force_mae", "lr", "monitor",
+                                                 "epoch_seconds"};
 
 static inline void fx_metrics(dc_metric_desc metrics[FX_METRICS])
 {

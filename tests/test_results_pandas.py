@@ -53,7 +53,7 @@ with tempfile.TemporaryDirectory() as tmp:
         assert epochs == 2 and int(f.attrs["n_runs"]) == 20
         names = sorted(f["curves"])
         order = ["train_energy_loss", "train_force_loss", "val_loss", "val_energy_mae",
-                 "val_force_mae", "epoch_seconds"]
+                 "val_force_mae", "lr", "monitor", "epoch_seconds"]
         assert names == sorted(order), names
         assert f.attrs["curve_names"].splitlines() == order, f.attrs["curve_names"]
         assert f.attrs["model_kind"] == "schnet"

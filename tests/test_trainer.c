@@ -133,9 +133,11 @@ static void setup_close(setup *s)
     dc_sweep_free(&s->sweep);
 }
 
-static int count_epochs(void *ctx, const dc_run *run, int epoch, const double *c)
+static int count_epochs(void *ctx, const dc_run *run, int epoch, const double *c,
+                        const dc_run_state *state)
 {
     (void)run;
+    (void)state;
     int *calls = ctx;
     CHECK(epoch == *calls + 1, "callback epoch %d after %d calls", epoch, *calls);
     CHECK(isfinite(c[val_force_curve]), "val force MAE %g", c[val_force_curve]);
@@ -147,7 +149,7 @@ static int train(setup *s, int run, dc_run_result *r)
 {
     dc_error err = {0};
     int calls = 0;
-    int rc = dc_trainer_run(s->trainer, &s->grid.runs[run], r, count_epochs, &calls, &err);
+    int rc = dc_trainer_run(s->trainer, &s->grid.runs[run], NULL, r, count_epochs, &calls, &err);
     CHECK(rc == DC_OK, "run %d: %s", run, err.message);
     if (r->status == DC_RUN_DONE) CHECK(calls == r->n_epochs, "%d callbacks, %d epochs", calls, r->n_epochs);
     return rc;

@@ -26,9 +26,11 @@ typedef struct train_ctx {
     int n_curves;
 } train_ctx;
 
-static int print_epoch(void *ctx, const dc_run *run, int epoch, const double *c)
+static int print_epoch(void *ctx, const dc_run *run, int epoch, const double *c,
+                       const dc_run_state *state)
 {
     (void)run;
+    (void)state;
     train_ctx *t = ctx;
     if (t->table) {
         fprintf(t->out, "%5d", epoch);
@@ -135,7 +137,7 @@ int dc_cmd_train(int argc, char **argv)
     const dc_trainer_desc *desc = dc_trainer_describe(trainer);
     if (table) print_header(stdout, run, grid.n_runs, desc);
     train_ctx ctx = {.out = stdout, .table = table, .n_curves = desc->n_curves};
-    DC_TRY(dc_trainer_run(trainer, run, &result, print_epoch, &ctx, err));
+    DC_TRY(dc_trainer_run(trainer, run, NULL, &result, print_epoch, &ctx, err));
     if (table) print_table(stdout, desc, &result);
     else print_json(stdout, run, desc, &result);
     if (result.status == DC_RUN_FAILED) {

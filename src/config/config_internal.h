@@ -5,6 +5,7 @@
 
 #include <libconfig.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dcsweep/config/config.h"
 
@@ -53,6 +54,34 @@ const char *dc_config_type_phrase(int type);
 
 /* Applies one "key=value" to c->cfg (creating groups as needed) and records the key. */
 int dc_config_apply_override(dc_config_ctx *c, const char *assignment);
+
+/* ---- config_read.c: typed readers (absent key: the default; errors name file:line and key) ---- */
+
+int dc_config_want_type(dc_config_ctx *c, const char *key, const config_setting_t *s,
+                        const char *what, int ok);
+int dc_config_is_int(const config_setting_t *s);
+int dc_config_read_int64(dc_config_ctx *c, const char *key, int64_t def, int64_t min, int64_t max,
+                         int64_t *out);
+int dc_config_read_int(dc_config_ctx *c, const char *key, int def, int min, int max, int *out);
+/* lo_open: the value must be > lo (else >= lo). */
+int dc_config_read_double(dc_config_ctx *c, const char *key, double def, double lo, int lo_open,
+                          double hi, double *out);
+/* *out = a copy of the string, of def when absent (NULL def: *out stays NULL). */
+int dc_config_read_string(dc_config_ctx *c, const char *key, const char *def, char **out);
+/* One of names[0..n) (def when absent): *out its index; an unknown value lists them. */
+int dc_config_read_choice(dc_config_ctx *c, const char *key, int def, const char *const *names,
+                          int n, int *out);
+int dc_config_read_path(dc_config_ctx *c, const char *key, char **out, int must_exist);
+/* The elements of a list key (a lone scalar is a list of one), each of the wanted type.
+ * *n = -1 when the key is absent. elems must be freed. */
+int dc_config_list_elems(dc_config_ctx *c, const char *key, int want, const char *what,
+                         const config_setting_t ***elems, int *n);
+char *dc_config_dir_of(const char *path);
+
+/* ---- the sections ---- */
+
+int dc_config_read_model_train(dc_config_ctx *c, dc_model_config *m, dc_train_config *t);
+int dc_config_dump_effective(char **out, const dc_sweep *s, dc_error *err);
 
 /* Fails on the first setting of the file (depth first, in file order) that is not in the schema. */
 int dc_config_check_unknown(dc_config_ctx *c, const config_setting_t *group, const char *prefix);

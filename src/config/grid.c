@@ -56,3 +56,10 @@ int dc_run_status_parse(const char *name)
         if (name && strcmp(name, dc_run_status_name((dc_run_status)s)) == 0) return s;
     return -1;
 }
+
+const char *dc_stop_reason_name(dc_stop_reason r)
+{
+    static const char *const names[DC_N_STOP_REASONS] = {"", "max_epochs", "early_stopping", "min_lr",
+                                                         "diverged"};
+    return (unsigned)r < DC_N_STOP_REASONS ? names[r] : "?";
+}

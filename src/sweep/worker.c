@@ -31,10 +31,10 @@ static void real_destroy(void *state) { dc_trainer_destroy(state); }
 
 static const dc_trainer_desc *real_describe(const void *state) { return dc_trainer_describe(state); }
 
-static int real_run(void *state, const dc_run *run, dc_run_result *result, dc_epoch_fn on_epoch,
-                    void *ctx, dc_error *err)
+static int real_run(void *state, const dc_run *run, const dc_run_state *resume,
+                    dc_run_result *result, dc_epoch_fn on_epoch, void *ctx, dc_error *err)
 {
-    return dc_trainer_run(state, run, result, on_epoch, ctx, err);
+    return dc_trainer_run(state, run, resume, result, on_epoch, ctx, err);
 }
 
 static int real_rescale(void *state, dc_rescaling method, dc_rescale *out, dc_error *err)
@@ -72,12 +72,14 @@ cleanup:
 
 /* After every epoch: a signal, or the coordinator's DC_TAG_ABORT, abandons the run (it stays
  * pending in the file and is trained again by the next `dcsweep run`). */
-static int on_epoch(void *ctx, const dc_run *run, int epoch, const double *curve_values)
+static int on_epoch(void *ctx, const dc_run *run, int epoch, const double *curve_values,
+                    const dc_run_state *state)
 {
     dc_worker *w = ctx;
     (void)run;
     (void)epoch;
     (void)curve_values;
+    (void)state;
     if (dc_stop_signal()) return 1;
     if (w->comm != MPI_COMM_NULL && !w->aborted) {
         int flag = 0;
@@ -114,7 +116,7 @@ int dc_worker_do_run(dc_worker *w, int run_index, dc_worker_report *report, dc_e
     w->aborted = 0;
 
     int epochs = dc_results_epochs(w->results);
-    rc = w->ops->run(w->trainer, run, &result, on_epoch, w, err);
+    rc = w->ops->run(w->trainer, run, NULL, &result, on_epoch, w, err);
     if (rc != DC_OK) {
         /* The worker is unusable; the run itself may be fine, so record it as failed (rerun with
          * --retry-failed) and keep the trainer's message, not whatever recording it says. */

@@ -1,7 +1,8 @@
 /* Training one grid point (include/dcsweep/train/trainer.h). The model instance (its data, its
  * engines, its buffers) is created once per worker in dc_trainer_create; a run then only sets the
  * model's activation and rescaling and draws its weights and batch order from its seed, so it is a
- * pure function of (sweep, run). */
+ * pure function of (sweep, run). Everything a run carries from epoch to epoch lives in one
+ * dc_run_state, which is what a checkpoint saves and a resumed run starts from. */
 #include "dcsweep/train/trainer.h"
 
 #include <math.h>
@@ -12,11 +13,14 @@
 #include "dcsweep/core/perf.h"
 #include "dcsweep/core/rng.h"
 #include "dcsweep/train/adam.h"
+#include "dcsweep/train/schedule.h"
 
 /* The random stream of epoch e's batch order is DC_BATCH_STREAM + e: distinct from the weight
  * initialisation's stream, so changing one never shifts the other, and the order of epoch e
  * depends on (seed, e) alone. */
 #define DC_BATCH_STREAM ((uint64_t)1 << 32)
+
+enum { BAD_NONE = 0, BAD_NAN, BAD_INF, BAD_PARAMS, BAD_VALIDATION };
 
 struct dc_trainer {
     dc_train_config train;
@@ -25,9 +29,14 @@ struct dc_trainer {
     const dc_model_info *info;
     dc_trainer_desc desc;
     char curve_names[DC_MAX_CURVES][DC_METRIC_NAME_MAX];
-    int curve_seconds;   /* index of the epoch_seconds curve */
-    float *params;       /* [n_params] */
+    int curve_values;    /* index of the first val_<value> curve */
+    int curve_lr, curve_monitor, curve_seconds;
+    int monitor;         /* index of the monitored value among the model's validation values */
+    float *params;       /* [n_params] the weights being trained */
     float *grad;         /* [n_params] */
+    float *ema;          /* [n_params] their moving average; NULL without EMA */
+    float *best;         /* [n_params] the best evaluated weights; NULL with select = last */
+    float *selected;     /* the weights of the last run's metrics (params, ema or best) */
     dc_adam adam;
     int *order;          /* [n_train_items] the epoch's batch order */
 };
@@ -46,6 +55,8 @@ void dc_trainer_destroy(dc_trainer *tr)
     dc_adam_free(&tr->adam);
     free(tr->params);
     free(tr->grad);
+    free(tr->ema);
+    free(tr->best);
     free(tr->order);
     free(tr);
 }
@@ -62,7 +73,7 @@ static int add_curve(dc_trainer *tr, const char *prefix, const char *name, const
     return DC_OK;
 }
 
-/* The curves in the order of trainer.h: loss terms, validation values, epoch seconds. */
+/* The curves in the order of trainer.h: loss terms, validation values, lr, monitor, seconds. */
 static int describe(dc_trainer *tr, dc_error *err)
 {
     int rc = DC_OK;
@@ -71,11 +82,27 @@ static int describe(dc_trainer *tr, dc_error *err)
     tr->desc.n_metrics = info->n_metrics;
     tr->desc.metrics = info->metrics;
     for (int t = 0; t < info->n_terms; t++) DC_TRY(add_curve(tr, "train_", info->terms[t], "_loss", err));
+    tr->curve_values = tr->desc.n_curves;
     for (int v = 0; v < info->n_values; v++) DC_TRY(add_curve(tr, "val_", info->values[v], "", err));
+    tr->curve_lr = tr->desc.n_curves;
+    DC_TRY(add_curve(tr, "", "lr", "", err));
+    tr->curve_monitor = tr->desc.n_curves;
+    DC_TRY(add_curve(tr, "", "monitor", "", err));
     tr->curve_seconds = tr->desc.n_curves;
     DC_TRY(add_curve(tr, "", "epoch_seconds", "", err));
 cleanup:
     return rc;
+}
+
+static int find_monitor(dc_trainer *tr, dc_error *err)
+{
+    for (int v = 0; v < tr->info->n_values; v++)
+        if (strcmp(tr->info->values[v], tr->train.monitor) == 0) {
+            tr->monitor = v;
+            return DC_OK;
+        }
+    return dc_error_set(err, DC_ERR_INPUT, "train.monitor: the %s model has no validation value \"%s\"",
+                        tr->info->kind, tr->train.monitor);
 }
 
 int dc_trainer_create(dc_trainer **out, const dc_sweep *sweep, dc_error *err)
@@ -85,16 +112,23 @@ int dc_trainer_create(dc_trainer **out, const dc_sweep *sweep, dc_error *err)
     *out = NULL;
     DC_ALLOC(tr, 1);
     tr->train = sweep->train;
-    if (tr->train.epochs < 0) DC_FAIL(DC_ERR_INPUT, "train.epochs %d must be >= 0", tr->train.epochs);
+    if (tr->train.epochs < 1) DC_FAIL(DC_ERR_INPUT, "train.epochs %d must be >= 1", tr->train.epochs);
+    if (tr->train.eval_every < 1) tr->train.eval_every = 1;
+    if (!tr->train.monitor[0]) snprintf(tr->train.monitor, sizeof tr->train.monitor, "loss");
     const char *kind = dc_task_kind_name(sweep->task.kind);
     if (!(tr->ops = dc_model_find(kind))) DC_FAIL(DC_ERR_INPUT, "task.kind '%s': no such model family", kind);
     DC_TRY(tr->ops->create(&tr->model, sweep, err));
     tr->info = tr->ops->info(tr->model);
     DC_TRY(describe(tr, err));
-    DC_TRY(dc_adam_init(&tr->adam, tr->info->n_params, tr->train.weight_decay, err));
-    DC_ALLOC(tr->params, tr->info->n_params);
-    DC_ALLOC(tr->grad, tr->info->n_params);
+    DC_TRY(find_monitor(tr, err));
+    const int64_t n = tr->info->n_params;
+    DC_TRY(dc_adam_init(&tr->adam, n, tr->train.weight_decay, err));
+    DC_ALLOC(tr->params, n);
+    DC_ALLOC(tr->grad, n);
+    if (tr->train.ema_decay > 0) DC_ALLOC(tr->ema, n);
+    if (tr->train.select == DC_SELECT_BEST) DC_ALLOC(tr->best, n);
     DC_ALLOC(tr->order, tr->info->n_train_items > 0 ? tr->info->n_train_items : 1);
+    tr->selected = tr->params;
     *out = tr;
     return DC_OK;
 cleanup:
@@ -111,7 +145,7 @@ int dc_trainer_rescale(const dc_trainer *tr, dc_rescaling method, dc_rescale *ou
 
 const dc_model_info *dc_trainer_model(const dc_trainer *tr) { return tr->info; }
 
-const float *dc_trainer_params(const dc_trainer *tr) { return tr->params; }
+const float *dc_trainer_params(const dc_trainer *tr) { return tr->selected; }
 
 /* Epoch e's (0-based) batch order: a permutation of the training items from (seed, e) alone. */
 static void epoch_order(int *order, int n, int64_t seed, int epoch)
@@ -128,64 +162,47 @@ static int params_finite(const float *p, int64_t n)
     return 1;
 }
 
-static void diverge(dc_run_result *result, int epoch, const char *what)
-{
-    result->status = DC_RUN_DIVERGED;
-    result->diverged_epoch = epoch;
-    snprintf(result->message, sizeof result->message, "%s at epoch %d", what, epoch);
-}
-
 /* A model error that is this run's alone (its data or its statistics), not the worker's: the run
  * fails with the reason and the sweep goes on. */
 static int run_failure(int code) { return code == DC_ERR_INPUT || code == DC_ERR_NUMERIC; }
 
-static void fail(dc_run_result *result, const dc_error *why)
+static void set_message(dc_run_result *result, const char *text)
 {
-    result->status = DC_RUN_FAILED;
     /* cut to the column: the message is one line for a human */
-    size_t len = strnlen(why->message, sizeof result->message - 1);
-    memcpy(result->message, why->message, len);
+    size_t len = strnlen(text, sizeof result->message - 1);
+    memcpy(result->message, text, len);
     result->message[len] = '\0';
 }
 
-static double epoch_lr(const dc_train_config *t, int epoch)
-{
-    double lr = t->learning_rate;
-    if (t->lr_decay_every > 0) lr *= pow(t->lr_decay, (double)(epoch / t->lr_decay_every));
-    return lr;
-}
-
-/* One epoch's steps: the mean of each loss term over its batches into terms [n_terms]. Returns
- * DC_OK with *bad set when the loss or the parameters stopped being finite. */
-static int train_epoch(dc_trainer *tr, const dc_run *run, int epoch, double *terms, int *bad,
-                       dc_error *err)
+/* One epoch's steps: the mean of each loss term over its batches into terms [n_terms], with *bad
+ * set when the loss or the parameters stopped being finite. */
+static int train_epoch(dc_trainer *tr, const dc_run *run, int epoch, double lr, double *terms,
+                       int *bad, dc_error *err)
 {
     int rc = DC_OK;
     const dc_model_info *info = tr->info;
     const int items = info->n_train_items;
     const int bs = items > 0 ? tr->train.batch_size : 1;
-    const double lr = epoch_lr(&tr->train, epoch);
+    const int n_steps = items > 0 ? (items + bs - 1) / bs : 1;
     double step_terms[DC_MODEL_MAX_TERMS];
-    int n_batches = 0;
-    *bad = 0;
+    *bad = BAD_NONE;
     for (int t = 0; t < info->n_terms; t++) terms[t] = 0.0;
     if (items > 0) epoch_order(tr->order, items, run->seed, epoch);
-    const int n_steps = items > 0 ? (items + bs - 1) / bs : 1;
     for (int step = 0; step < n_steps; step++) {
         int start = step * bs, n = items - start < bs ? items - start : bs;
         double total = 0.0;
         DC_TRY(tr->ops->loss_grad(tr->model, tr->params, tr->order + start, n, tr->grad,
                                   step_terms, &total, err));
         if (!isfinite(total)) {
-            *bad = isnan(total) ? 1 : 2;
+            *bad = isnan(total) ? BAD_NAN : BAD_INF;
             goto cleanup;
         }
         dc_adam_step(&tr->adam, tr->params, tr->grad, lr);
+        if (tr->ema) dc_ema_update(tr->ema, tr->params, info->n_params, tr->train.ema_decay, tr->adam.t);
         for (int t = 0; t < info->n_terms; t++) terms[t] += step_terms[t];
-        n_batches++;
     }
-    for (int t = 0; t < info->n_terms; t++) terms[t] /= n_batches;
-    if (!params_finite(tr->params, info->n_params)) *bad = 3;
+    for (int t = 0; t < info->n_terms; t++) terms[t] /= n_steps;
+    if (!params_finite(tr->params, info->n_params)) *bad = BAD_PARAMS;
 cleanup:
     return rc;
 }
@@ -200,66 +217,186 @@ static int start_result(dc_trainer *tr, const dc_run *run, dc_run_result *result
     result->n_epochs = n_epochs;
     result->n_metrics = tr->desc.n_metrics;
     result->n_curves = tr->desc.n_curves;
+    result->final_lr = NAN;
     for (int k = 0; k < DC_MAX_METRICS; k++) result->metrics[k] = NAN;
-    DC_ALLOC(result->curves, (int64_t)result->n_curves * (n_epochs > 0 ? n_epochs : 1));
+    DC_ALLOC(result->curves, (int64_t)result->n_curves * n_epochs);
     for (int64_t k = 0; k < (int64_t)result->n_curves * n_epochs; k++) result->curves[k] = NAN;
 cleanup:
     return rc;
 }
 
-int dc_trainer_run(dc_trainer *tr, const dc_run *run, dc_run_result *result, dc_epoch_fn on_epoch,
-                   void *ctx, dc_error *err)
+/* The state's arrays point at the trainer's buffers and the result's curves. */
+static void bind_state(dc_trainer *tr, const dc_run *run, dc_run_result *result, dc_run_state *st)
 {
-    int rc = DC_OK;
-    const dc_model_info *info = tr->info;
-    const int n_epochs = tr->train.epochs;
-    static const char *const bad_what[4] = {"", "loss became NaN", "loss became Inf",
-                                            "parameters became non-finite"};
-    double t_run = dc_perf_seconds();
-    dc_error run_err = {0};
+    st->run = run->index;
+    st->n_params = tr->info->n_params;
+    st->params = tr->params;
+    st->adam_m = tr->adam.m;
+    st->adam_v = tr->adam.v;
+    st->ema = tr->ema;
+    st->best = tr->best;
+    st->n_curves = result->n_curves;
+    st->n_epochs = result->n_epochs;
+    st->curves = result->curves;
+}
 
-    DC_TRY(start_result(tr, run, result, err));
-    int mrc = tr->ops->begin_run(tr->model, run, &run_err);
-    if (mrc != DC_OK) {
-        if (!run_failure(mrc)) DC_FAIL(mrc, "%s", run_err.message);
-        fail(result, &run_err);
-        goto cleanup;
-    }
+/* A fresh start: the seed's weights, zero moments, the schedule's initial state. */
+static void start_state(dc_trainer *tr, const dc_run *run, dc_run_state *st)
+{
     tr->ops->init_params(tr->model, (uint64_t)run->seed, tr->params);
     dc_adam_reset(&tr->adam);
-    double *c = result->curves;
-    for (int e = 0; e < n_epochs; e++) {
-        double t0 = dc_perf_seconds(), terms[DC_MODEL_MAX_TERMS], values[DC_MODEL_MAX_VALUES];
-        int bad = 0;
-        mrc = train_epoch(tr, run, e, terms, &bad, &run_err);
-        if (mrc == DC_OK && !bad) mrc = tr->ops->validate(tr->model, tr->params, values, &run_err);
-        if (mrc != DC_OK) {
-            if (!run_failure(mrc)) DC_FAIL(mrc, "%s", run_err.message);
-            fail(result, &run_err);
+    if (tr->ema) memcpy(tr->ema, tr->params, (size_t)tr->info->n_params * sizeof *tr->ema);
+    if (tr->best) memcpy(tr->best, tr->params, (size_t)tr->info->n_params * sizeof *tr->best);
+    st->epoch = 0;
+    st->adam_step = 0;
+    dc_schedule_start(&tr->train, st);
+}
+
+static int resume_state(dc_trainer *tr, const dc_run_state *from, dc_run_state *st, dc_error *err)
+{
+    const size_t bytes = (size_t)tr->info->n_params * sizeof(float);
+    if (from->run != st->run || from->n_params != st->n_params || from->n_curves != st->n_curves ||
+        from->n_epochs != st->n_epochs || from->epoch < 0 || from->epoch > st->n_epochs ||
+        !from->params || !from->adam_m || !from->adam_v || !from->curves || (tr->ema && !from->ema) ||
+        (tr->best && !from->best))
+        return dc_error_set(err, DC_ERR_INPUT, "run %d: the checkpoint does not fit this run (run %d, "
+                            "%lld parameters, %d curves x %d epochs)", st->run, from->run,
+                            (long long)from->n_params, from->n_curves, from->n_epochs);
+    memcpy(tr->params, from->params, bytes);
+    memcpy(tr->adam.m, from->adam_m, bytes);
+    memcpy(tr->adam.v, from->adam_v, bytes);
+    tr->adam.t = from->adam_step;
+    if (tr->ema) memcpy(tr->ema, from->ema, bytes);
+    if (tr->best) memcpy(tr->best, from->best, bytes);
+    memcpy(st->curves, from->curves, (size_t)st->n_curves * (size_t)st->n_epochs * sizeof(double));
+    st->epoch = from->epoch;
+    st->adam_step = from->adam_step;
+    st->best_value = from->best_value;
+    st->best_epoch = from->best_epoch;
+    st->lr = from->lr;
+    st->plateau_best = from->plateau_best;
+    st->plateau_bad = from->plateau_bad;
+    st->plateau_cooldown = from->plateau_cooldown;
+    st->stop_best = from->stop_best;
+    st->stop_wait = from->stop_wait;
+    return DC_OK;
+}
+
+/* Validation of the evaluated weights (the EMA when on): the model's values into the curves, then
+ * what the monitored value decides. */
+static int evaluate(dc_trainer *tr, dc_run_state *st, int e, dc_stop_reason *stop, int *bad,
+                    dc_error *err)
+{
+    int rc = DC_OK;
+    const int n_epochs = tr->train.epochs;
+    const float *eval = tr->ema ? tr->ema : tr->params;
+    double values[DC_MODEL_MAX_VALUES];
+    DC_TRY(tr->ops->validate(tr->model, eval, values, err));
+    for (int v = 0; v < tr->info->n_values; v++)
+        st->curves[(int64_t)(tr->curve_values + v) * n_epochs + e] = values[v];
+    double m = values[tr->monitor];
+    st->curves[(int64_t)tr->curve_monitor * n_epochs + e] = m;
+    if (!isfinite(m)) {
+        *bad = BAD_VALIDATION;
+        goto cleanup;
+    }
+    int improved = 0;
+    *stop = dc_schedule_observe(&tr->train, st, e + 1, m, &improved);
+    if (improved && tr->best) memcpy(tr->best, eval, (size_t)tr->info->n_params * sizeof *tr->best);
+cleanup:
+    return rc;
+}
+
+/* The epochs from st->epoch on, until the last one or a stop. */
+static int train_epochs(dc_trainer *tr, const dc_run *run, dc_run_state *st, dc_run_result *result,
+                        dc_epoch_fn on_epoch, void *ctx, int *bad, int *aborted, dc_error *err)
+{
+    int rc = DC_OK;
+    const int n_epochs = tr->train.epochs;
+    const dc_model_info *info = tr->info;
+    for (int e = st->epoch; e < n_epochs; e++) {
+        double t0 = dc_perf_seconds(), terms[DC_MODEL_MAX_TERMS];
+        double lr = dc_schedule_lr(&tr->train, st, e);
+        dc_stop_reason stop = DC_STOP_NONE;
+        DC_TRY(train_epoch(tr, run, e, lr, terms, bad, err));
+        result->final_lr = lr;
+        if (*bad) {
+            result->diverged_epoch = e + 1;
             goto cleanup;
         }
-        if (bad) {
-            diverge(result, e + 1, bad_what[bad]);
-            goto cleanup;
+        if ((e + 1) % tr->train.eval_every == 0 || e + 1 == n_epochs) {
+            DC_TRY(evaluate(tr, st, e, &stop, bad, err));
+            if (*bad) {
+                result->diverged_epoch = e + 1;
+                goto cleanup;
+            }
         }
-        int k = 0;
-        for (int t = 0; t < info->n_terms; t++) c[(int64_t)k++ * n_epochs + e] = terms[t];
-        for (int v = 0; v < info->n_values; v++) c[(int64_t)k++ * n_epochs + e] = values[v];
+        double *c = st->curves;
+        for (int t = 0; t < info->n_terms; t++) c[(int64_t)t * n_epochs + e] = terms[t];
+        c[(int64_t)tr->curve_lr * n_epochs + e] = lr;
         c[(int64_t)tr->curve_seconds * n_epochs + e] = dc_perf_seconds() - t0;
+        st->epoch = e + 1;
+        st->adam_step = tr->adam.t;
         result->epochs_completed = e + 1;
         if (on_epoch) {
             double now[DC_MAX_CURVES];
             for (int j = 0; j < result->n_curves; j++) now[j] = c[(int64_t)j * n_epochs + e];
-            if (on_epoch(ctx, run, e + 1, now) != 0) goto cleanup; /* stays pending: rerun */
+            if (on_epoch(ctx, run, e + 1, now, st) != 0) {
+                *aborted = 1; /* stays pending: resumed from the checkpoint, or rerun */
+                goto cleanup;
+            }
+        }
+        if (stop != DC_STOP_NONE) {
+            result->stop_reason = stop;
+            goto cleanup;
         }
     }
-    mrc = tr->ops->metrics(tr->model, tr->params, result->metrics, &run_err);
+    result->stop_reason = DC_STOP_MAX_EPOCHS;
+cleanup:
+    return rc;
+}
+
+int dc_trainer_run(dc_trainer *tr, const dc_run *run, const dc_run_state *resume,
+                   dc_run_result *result, dc_epoch_fn on_epoch, void *ctx, dc_error *err)
+{
+    int rc = DC_OK, bad = BAD_NONE, aborted = 0;
+    static const char *const bad_what[] = {"", "loss became NaN", "loss became Inf",
+                                           "parameters became non-finite",
+                                           "the validation value became NaN or Inf"};
+    double t_run = dc_perf_seconds();
+    dc_error run_err = {0};
+    dc_run_state st;
+    memset(&st, 0, sizeof st);
+    tr->selected = tr->params;
+
+    DC_TRY(start_result(tr, run, result, err));
+    bind_state(tr, run, result, &st);
+    int mrc = tr->ops->begin_run(tr->model, run, &run_err);
+    if (mrc == DC_OK) {
+        start_state(tr, run, &st);
+        if (resume) DC_TRY(resume_state(tr, resume, &st, err));
+        result->epochs_completed = st.epoch;
+        mrc = train_epochs(tr, run, &st, result, on_epoch, ctx, &bad, &aborted, &run_err);
+    }
+    if (mrc == DC_OK && !bad && !aborted) {
+        tr->selected = tr->best ? tr->best : tr->ema ? tr->ema : tr->params;
+        mrc = tr->ops->metrics(tr->model, tr->selected, result->metrics, &run_err);
+    }
+    result->best_epoch = st.best_epoch;
     if (mrc != DC_OK) {
         if (!run_failure(mrc)) DC_FAIL(mrc, "%s", run_err.message);
-        fail(result, &run_err);
-        goto cleanup;
+        result->status = DC_RUN_FAILED;
+        result->stop_reason = DC_STOP_NONE;
+        set_message(result, run_err.message);
+    } else if (bad) {
+        result->status = DC_RUN_DIVERGED;
+        result->stop_reason = DC_STOP_DIVERGED;
+        char what[128];
+        snprintf(what, sizeof what, "%s at epoch %d", bad_what[bad], result->diverged_epoch);
+        set_message(result, what);
+    } else if (!aborted) {
+        result->status = DC_RUN_DONE;
     }
-    result->status = DC_RUN_DONE;
 cleanup:
     if (result->status != DC_RUN_DONE)
         for (int k = 0; k < DC_MAX_METRICS; k++) result->metrics[k] = NAN;

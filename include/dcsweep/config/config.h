@@ -60,14 +60,46 @@ typedef struct dc_model_config {
     double cutoff;    /* Angstrom */
 } dc_model_config;
 
+typedef enum { DC_SCHEDULE_CONSTANT = 0, DC_SCHEDULE_STEP = 1, DC_SCHEDULE_PLATEAU = 2 } dc_schedule;
+typedef enum { DC_SELECT_LAST = 0, DC_SELECT_BEST = 1 } dc_select;
+#define DC_N_SCHEDULES 3
+#define DC_N_SELECTS 2
+const char *dc_schedule_name(dc_schedule s);  /* "constant" | "step" | "plateau" */
+const char *dc_select_name(dc_select s);      /* "last" | "best" */
+
+/* PyTorch's ReduceLROnPlateau, mode "min", threshold mode "rel". */
+typedef struct dc_plateau_config {
+    double factor;     /* lr *= factor on a plateau, in (0, 1) */
+    int patience;      /* evaluations without improvement tolerated before a reduction */
+    double threshold;  /* an improvement is value < best * (1 - threshold) */
+    int cooldown;      /* evaluations after a reduction during which bad ones are not counted */
+    double min_lr;     /* the lr never goes below; a reduction needed at min_lr stops the run */
+} dc_plateau_config;
+
+typedef struct dc_early_stopping_config {
+    int patience;      /* evaluations without improvement before stopping; 0 = off */
+    double min_delta;  /* an improvement is value < best - min_delta */
+} dc_early_stopping_config;
+
+#define DC_MONITOR_NAME_MAX 32
+
 typedef struct dc_train_config {
-    int epochs;
+    int epochs;               /* the most epochs a run trains */
     int batch_size;           /* molecules per training batch */
     double learning_rate;
     double force_weight;      /* alpha */
     dc_loss loss;
-    double lr_decay;          /* multiplicative factor per decay step; 1 = no decay */
-    int lr_decay_every;       /* epochs between decays; 0 = no decay */
+    dc_schedule schedule;
+    double lr_decay;          /* step schedule: multiplicative factor per decay step */
+    int lr_decay_every;       /* step schedule: epochs between decays */
+    dc_plateau_config plateau;
+    int warmup_epochs;        /* linear warm-up of the lr over the first epochs; 0 = none */
+    char monitor[DC_MONITOR_NAME_MAX]; /* validation value driving schedule, stopping, selection */
+    int eval_every;           /* epochs between validations (and the last epoch) */
+    dc_early_stopping_config early_stopping;
+    dc_select select;         /* which epoch's weights the metrics (and kept model) are of */
+    double ema_decay;         /* exponential moving average of the weights; 0 = off */
+    double checkpoint_seconds; /* a mid-run checkpoint at least this often; 0: every epoch */
     double weight_decay;      /* Adam L2 weight decay; 0 by default */
     int eval_batch_size;      /* molecules per evaluation batch */
 } dc_train_config;

@@ -28,6 +28,43 @@ typedef enum {
 const char *dc_run_status_name(dc_run_status s);  /* "pending" | "done" | "diverged" | "failed" */
 int dc_run_status_parse(const char *name);        /* the status, or -1 for an unknown name */
 
+/* Why a run stopped training (the /runs column stop_reason). */
+typedef enum {
+    DC_STOP_NONE = 0,          /* pending or failed: it did not stop by itself */
+    DC_STOP_MAX_EPOCHS = 1,    /* trained train.epochs epochs */
+    DC_STOP_EARLY = 2,         /* early stopping: no improvement for its patience */
+    DC_STOP_MIN_LR = 3,        /* the plateau schedule would go below its min_lr */
+    DC_STOP_DIVERGED = 4,      /* NaN/Inf */
+} dc_stop_reason;
+#define DC_N_STOP_REASONS 5
+
+/* "" | "max_epochs" | "early_stopping" | "min_lr" | "diverged" */
+const char *dc_stop_reason_name(dc_stop_reason r);
+
+/* The complete state of a run at the end of an epoch: what a mid-run checkpoint holds, so that
+ * training continued from it gives bitwise the result of training without a stop. The batch order
+ * needs no state of its own: epoch e's order is a function of (seed, e). Arrays are [n_params]
+ * unless said; ema and best are NULL when not used (no EMA; select = "last"). */
+typedef struct dc_run_state {
+    int run;                       /* grid index */
+    int epoch;                     /* epochs completed: training continues with epoch + 1 */
+    int64_t n_params;
+    float *params;
+    float *adam_m, *adam_v;        /* Adam's moments */
+    int64_t adam_step;             /* Adam steps taken */
+    float *ema;                    /* the exponential moving average of params */
+    float *best;                   /* the evaluated weights of the best epoch so far */
+    double best_value;             /* the monitored value there (Inf before any) */
+    int best_epoch;                /* 0 before any */
+    double lr;                     /* the plateau schedule's current learning rate */
+    double plateau_best;           /* ReduceLROnPlateau's best, bad evaluations, cooldown left */
+    int plateau_bad, plateau_cooldown;
+    double stop_best;              /* early stopping's best and evaluations without improvement */
+    int stop_wait;
+    int n_curves, n_epochs;
+    double *curves;                /* [n_curves][n_epochs] the curves so far */
+} dc_run_state;
+
 /* The longest metric or curve name and unit a model may declare (the results file's columns). */
 #define DC_METRIC_NAME_MAX 32
 #define DC_METRIC_UNIT_MAX 48

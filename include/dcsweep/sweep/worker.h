@@ -26,8 +26,8 @@ typedef struct dc_trainer_ops {
     int (*create)(void **state, const dc_sweep *sweep, dc_error *err);
     void (*destroy)(void *state);
     const dc_trainer_desc *(*describe)(const void *state);
-    int (*run)(void *state, const dc_run *run, dc_run_result *result, dc_epoch_fn on_epoch,
-               void *ctx, dc_error *err);
+    int (*run)(void *state, const dc_run *run, const dc_run_state *resume, dc_run_result *result,
+               dc_epoch_fn on_epoch, void *ctx, dc_error *err);
     int (*rescale)(void *state, dc_rescaling method, dc_rescale *out, dc_error *err);
 } dc_trainer_ops;
 

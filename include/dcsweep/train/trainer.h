@@ -17,7 +17,9 @@
 
 /* What a trainer's runs report, for the results file: the model's final metrics and the names of
  * the per-epoch curves, in the order of dc_run_result.curves: train_<term>_loss for each loss term
- * of the model, val_<value> for each validation value, then epoch_seconds. */
+ * of the model, val_<value> for each validation value, lr, monitor (the monitored validation value,
+ * on the weights that are evaluated), then epoch_seconds. Validation curves are NaN in epochs
+ * without an evaluation (train.eval_every). */
 typedef struct dc_trainer_desc {
     const char *model_kind;
     int n_metrics;
@@ -31,8 +33,12 @@ typedef struct dc_run_result {
     dc_run_status status;
     int epochs_completed;            /* epochs fully trained and evaluated */
     int diverged_epoch;              /* 1-based epoch where NaN/Inf appeared, 0 if none */
+    int best_epoch;                  /* the epoch of the best monitored value, 0 if none */
+    dc_stop_reason stop_reason;
+    double final_lr;                 /* the learning rate of the last epoch trained */
     int n_metrics;
-    double metrics[DC_MAX_METRICS];  /* the model's final metrics; NaN unless status is done */
+    double metrics[DC_MAX_METRICS];  /* the model's final metrics, of the selected epoch's weights
+                                      * (train.select); NaN unless status is done */
     double wall_seconds;
     int n_epochs;                    /* the sweep's train.epochs */
     int n_curves;
@@ -43,9 +49,11 @@ typedef struct dc_run_result {
 void dc_run_result_free(dc_run_result *result);
 
 /* Called after every epoch (epoch is 1-based: the number of epochs completed; curve_values has
- * n_curves entries); a non-zero return stops the run (SIGINT/SIGTERM): the result then has
- * status pending. */
-typedef int (*dc_epoch_fn)(void *ctx, const dc_run *run, int epoch, const double *curve_values);
+ * n_curves entries; state is the run's complete state at this epoch boundary, valid during the
+ * call: what a checkpoint saves). A non-zero return stops the run (SIGINT/SIGTERM): the result
+ * then has status pending. */
+typedef int (*dc_epoch_fn)(void *ctx, const dc_run *run, int epoch, const double *curve_values,
+                           const dc_run_state *state);
 
 typedef struct dc_trainer dc_trainer;  /* the model instance and the optimiser's buffers */
 
@@ -55,19 +63,22 @@ void dc_trainer_destroy(dc_trainer *trainer);
 
 const dc_trainer_desc *dc_trainer_describe(const dc_trainer *trainer);
 
-/* Trains and evaluates one run. Divergence, a degenerate rescaling statistic and a data error in
- * a batch are reported in result->status (failed or diverged, with the reason) with DC_OK
- * returned; only errors that make the whole worker unusable return an error code. */
-int dc_trainer_run(dc_trainer *trainer, const dc_run *run, dc_run_result *result,
-                   dc_epoch_fn on_epoch, void *ctx, dc_error *err);
+/* Trains and evaluates one run, from the start or (resume not NULL) from a state an on_epoch
+ * call saw: the result is bitwise that of the uninterrupted run (but for epoch_seconds and
+ * wall_seconds). Divergence, a degenerate rescaling statistic and a data error in a batch are
+ * reported in result->status (failed or diverged, with the reason) with DC_OK returned; only
+ * errors that make the whole worker unusable return an error code. A resume state that does not
+ * fit this run and sweep is DC_ERR_INPUT. */
+int dc_trainer_run(dc_trainer *trainer, const dc_run *run, const dc_run_state *resume,
+                   dc_run_result *result, dc_epoch_fn on_epoch, void *ctx, dc_error *err);
 
 /* The rescaling statistics of a method on this sweep's training labels (for the results file). */
 int dc_trainer_rescale(const dc_trainer *trainer, dc_rescaling method, dc_rescale *out, dc_error *err);
 
 /* ---- for tests and `dcsweep bench` ---- */
 
-/* The model's layout and the parameters as the last dc_trainer_run left them ([n_params], owned
- * by the trainer, overwritten by the next run). */
+/* The model's layout and the selected parameters of the last dc_trainer_run ([n_params], owned by
+ * the trainer, overwritten by the next run). */
 const dc_model_info *dc_trainer_model(const dc_trainer *trainer);
 const float *dc_trainer_params(const dc_trainer *trainer);
 

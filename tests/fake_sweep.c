@@ -55,6 +55,9 @@ int main(int argc, char **argv)
     sweep.dataset.energy_unit = "eV";
     sweep.dataset.length_unit = "Angstrom";
     sweep.train.epochs = epochs;
+    sweep.train.checkpoint_seconds = 300;
+    sweep.run.heartbeat_timeout = getenv("FAKE_HEARTBEAT_TIMEOUT") ? atof(getenv("FAKE_HEARTBEAT_TIMEOUT")) : 300;
+    sweep.run.stop_timeout = getenv("FAKE_STOP_TIMEOUT") ? atof(getenv("FAKE_STOP_TIMEOUT")) : 120;
 
     dc_grid grid;
     grid.n_runs = 6 * n_seeds;
@@ -74,7 +77,12 @@ int main(int argc, char **argv)
     opts.output = output;
     opts.out = stdout;
     dc_error err = {0};
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     int rc = dc_coordinator_sweep(&sweep, &grid, &fake_trainer_ops, &opts, MPI_COMM_WORLD, &err);
+    if (rc == DC_ERR_HUNG) {
+        fprintf(stderr, "fake_sweep: %s\n", err.message);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
     if (rc != DC_OK && rank == 0) fprintf(stderr, "fake_sweep: %s\n", err.message);
     free(grid.runs);
     MPI_Finalize();

@@ -44,6 +44,7 @@ static int fake_create(void **state, const dc_sweep *sweep, dc_error *err)
     f->epochs = sweep->train.epochs;
     fx_metrics(f->metrics);
     f->desc.model_kind = "schnet";
+    f->desc.numerics_version = getenv("FAKE_NUMERICS") ? atoi(getenv("FAKE_NUMERICS")) : 1;
     f->desc.n_metrics = FAKE_METRICS;
     f->desc.metrics = f->metrics;
     f->desc.n_curves = FAKE_CURVES;
@@ -78,7 +79,7 @@ static void set_metrics(double *m, const dc_run *run, double split)
 }
 
 static int fake_run(void *state, const dc_run *run, const dc_run_state *resume, dc_run_result *r,
-                    dc_epoch_fn on_epoch, void *ctx, dc_error *err)
+                    const dc_train_hooks *hooks, dc_error *err)
 {
     (void)resume;
     int rc = DC_OK;
@@ -122,11 +123,18 @@ static int fake_run(void *state, const dc_run *run, const dc_run_state *resume, 
             r->curves[(size_t)c * (size_t)f->epochs + (size_t)(e - 1)] = values[c];
         }
         r->epochs_completed = e;
-        if (on_epoch && on_epoch(ctx, run, e, values, NULL)) {
+        if (hooks && hooks->on_step) hooks->on_step(hooks->ctx);
+        if (hooks && hooks->on_epoch && hooks->on_epoch(hooks->ctx, run, e, values, NULL)) {
             r->status = DC_RUN_PENDING;
             break;
         }
     }
+    if (r->status == DC_RUN_DONE) {
+        r->stop_reason = DC_STOP_MAX_EPOCHS;
+        r->best_epoch = r->epochs_completed;
+        r->final_lr = 1e-3;
+    }
+    if (r->status == DC_RUN_DIVERGED) r->stop_reason = DC_STOP_DIVERGED;
     if (r->status == DC_RUN_DONE && listed("FAKE_FAIL_RUNS", run->index)) {
         r->status = DC_RUN_FAILED;
         snprintf(r->message, sizeof r->message, "fake failure of run %d", run->index);

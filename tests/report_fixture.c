@@ -127,6 +127,9 @@ int main(int argc, char **argv)
         row.wall_seconds = 12.0 + i;
         row.finished = 1714564800.0 + 60.0 * i;
         row.epochs_completed = EPOCHS;
+        row.best_epoch = EPOCHS;
+        row.final_lr = 5e-4;
+        snprintf(row.stop_reason, sizeof row.stop_reason, "max_epochs");
         make_metrics(run, &row, curves);
         if (st != DC_RUN_DONE) {
             /* Diverged at epoch 3 / failed at once: no metrics, curves NaN from there on. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `dcsweep run` with the real trainer on a tiny sweep (20 runs): on 3 ranks (rank 0 coordinates,
-# ranks 1 and 2 train) and alone; every row must be complete, and both files bitwise identical
-# (a run is a pure function of the sweep and its index, whichever rank trains it). Running the
+# `dcsweep run` with the real trainer on a tiny sweep (20 runs): on 3 ranks, on 2 and alone (every
+# rank trains; rank 0 also coordinates between its steps); every row must be complete, and the
+# files bitwise identical (a run is a pure function of the sweep and its index, whichever rank
+# trains it). Running the
 # same command again on the finished file must train nothing and change nothing.
 set -euo pipefail
 src=${DC_SOURCE_DIR:?}; exe=${DCSWEEP:?}
@@ -12,9 +13,16 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 mpirun -n 3 --oversubscribe "$exe" run "$sweep" -o "$tmp/mpi.h5" > "$tmp/mpi.out"
 cat "$tmp/mpi.out"
 grep -q "sweep tiny: 20 runs: 20 done, 0 diverged, 0 failed, 0 pending" "$tmp/mpi.out"
-grep -q "coordinator CPU" "$tmp/mpi.out"
+grep -q "coordinator .* of rank 0's time, answered ranks within [0-9]* ms" "$tmp/mpi.out"
 [ "$(grep -c '^\[[ 0-9]*/20\] run ' "$tmp/mpi.out")" -eq 20 ]   # one line per run (no tty bar)
-$check complete "$tmp/mpi.h5" --ranks 1,2
+$check complete "$tmp/mpi.h5" --ranks 0,1,2
+# every rank trained a share (rank 0 too)
+for r in 0 1 2; do grep -q "on rank $r;" "$tmp/mpi.out"; done
+h5dump -H "$tmp/mpi.h5" > /dev/null
+
+mpirun -n 2 --oversubscribe "$exe" run "$sweep" -o "$tmp/two.h5" > "$tmp/two.out"
+$check complete "$tmp/two.h5" --ranks 0,1
+$check same "$tmp/mpi.h5" "$tmp/two.h5"
 h5dump -H "$tmp/mpi.h5" > /dev/null
 
 "$exe" run "$sweep" -o "$tmp/one.h5" > "$tmp/one.out"

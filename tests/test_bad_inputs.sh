@@ -52,7 +52,7 @@ sha_other=$("$exe" plan "$tiny" --set train.epochs=2 --format json | $py -c 'imp
 set +e; "$exe" run "$tiny" -o good.h5 --set train.epochs=2 > out.txt 2> err.txt; status=$?; set -e
 ok test "$status" = 2
 ok test "$(wc -l < err.txt)" = 1
-ok grep -q "^dcsweep: good.h5 holds results of a different sweep (sweep_sha256 [0-9a-f]\{64\}, 20 runs x 1 epochs; this sweep: [0-9a-f]\{64\}, 20 runs x 2 epochs): use --restart to replace it, or -o PATH$" err.txt
+ok grep -q "^dcsweep: good.h5 holds results of a different sweep: train.epochs (1 -> 2); use --restart to replace it, or -o PATH$" err.txt
 [ -z "$sha_other" ] || ok grep -q "this sweep: $sha_other" err.txt
 ok cmp -s good.h5 good.orig.h5
 ok $py "$src/tests/results_check.py" complete good.h5

@@ -29,8 +29,8 @@ expect_full() {
     [ "$got" -eq 1 ] || { cat out.txt err.txt; fail "exit $got, expected 1: $*"; }
     local lines; lines=$(grep -c '^dcsweep: ' err.txt || true)
     [ "$lines" -eq 1 ] || { cat err.txt; fail "expected exactly one error line: $*"; }
-    # (merge writes OUT.merging-PID, renamed to OUT once complete)
-    grep -Eq "^dcsweep: $path(\.merging-[0-9]+)?: cannot create the results file: No space left on device" err.txt \
+    # (merge writes OUT.merging-PID, renamed to OUT once complete; run first takes OUT.lock)
+    grep -Eq "^dcsweep: $path(\.merging-[0-9]+|\.lock)?: cannot (create the results file|create the lock file|write the lock file): No space left on device" err.txt \
         || { cat err.txt; fail "the error does not name $path and the cause: $*"; }
 }
 

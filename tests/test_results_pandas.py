@@ -29,10 +29,11 @@ with tempfile.TemporaryDirectory() as tmp:
     with h5py.File(path, "r") as f:
         df = pd.DataFrame(f["runs"][()])
         # Fixed-length strings arrive as bytes: decode them once.
-        for col in ["extent", "rescaling", "status", "error", "host"]:
+        for col in ["extent", "rescaling", "status", "error", "host", "stop_reason"]:
             df[col] = df[col].str.decode("ascii")
         expected = ["run", "irelu_scale", "extent", "rescaling", "status", "seed", "error", "rank",
-                    "host", "wall_seconds", "finished", "epochs_completed", "diverged_epoch"] + [
+                    "host", "wall_seconds", "finished", "epochs_completed", "diverged_epoch", "best_epoch",
+                    "stop_reason", "final_lr"] + [
             f"{s}_{m}" for s in ("val", "test")
             for m in ("energy_mae", "energy_rmse", "force_mae", "force_rmse", "efwt")]
         assert list(df.columns) == expected, list(df.columns)
@@ -61,7 +62,7 @@ with tempfile.TemporaryDirectory() as tmp:
         m = pd.DataFrame(f["metrics"][()])
         m["name"] = m["name"].str.decode("ascii")
         m["unit"] = m["unit"].str.decode("ascii")
-        assert list(m["name"]) == expected[13:], list(m["name"])
+        assert list(m["name"]) == expected[16:], list(m["name"])
         assert list(m["unit"][:5]) == ["eV", "eV", "eV/Angstrom", "eV/Angstrom", ""], list(m["unit"])
         assert list(m["higher_is_better"]) == [0, 0, 0, 0, 1] * 2
         for name in names:

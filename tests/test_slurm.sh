@@ -129,7 +129,7 @@ ref_id=$(sbatch --parsable -n 2 -D "$tmp" -o "$tmp/sweep-%j.out" "$src/slurm/swe
 timeout=120 wait_jobs "$ref_id"
 [ "$(job_state "$ref_id")" = COMPLETED ] || fail "sweep job $ref_id: $(job_state "$ref_id")"
 grep -q "sweep tiny: 20 runs: 20 done" "$tmp/sweep-$ref_id.out" || fail "sweep job output"
-$check complete "$tmp/res/ref.h5" --ranks 1
+$check complete "$tmp/res/ref.h5" --ranks 0,1   # both ranks train
 echo "test_slurm: sweep.sbatch done at $(( $(date +%s) - t_start ))s"
 
 # ---- 2. array of 4 shards + merge ----

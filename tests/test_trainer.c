@@ -149,7 +149,8 @@ static int train(setup *s, int run, dc_run_result *r)
 {
     dc_error err = {0};
     int calls = 0;
-    int rc = dc_trainer_run(s->trainer, &s->grid.runs[run], NULL, r, count_epochs, &calls, &err);
+    dc_train_hooks hooks = {.on_epoch = count_epochs, .ctx = &calls};
+    int rc = dc_trainer_run(s->trainer, &s->grid.runs[run], NULL, r, &hooks, &err);
     CHECK(rc == DC_OK, "run %d: %s", run, err.message);
     if (r->status == DC_RUN_DONE) CHECK(calls == r->n_epochs, "%d callbacks, %d epochs", calls, r->n_epochs);
     return rc;

@@ -124,6 +124,13 @@ int dc_cmd_run_on(int argc, char **argv, MPI_Comm comm)
         .shard = shard,
     };
     rc = dc_coordinator_sweep(&sweep, &grid, &dc_trainer_real_ops, &run, comm, err);
+    if (rc == DC_ERR_HUNG) {
+        /* Only rank 0 returns here: the job cannot end collectively. */
+        dc_cli_report(err);
+        fflush(stdout);
+        fflush(stderr);
+        MPI_Abort(comm, 1);
+    }
     if (rank != 0) e.message[0] = '\0';  /* rank 0 has the same message and reports it */
 cleanup:
     dc_grid_free(&grid);
@@ -141,6 +148,8 @@ int dc_cmd_run(int argc, char **argv)
         fprintf(stderr, "dcsweep: run: MPI_Init_thread failed\n");
         return 1;
     }
+    /* MPI errors come back as codes that MPI_CHECK names (the default handler would abort). */
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     int status = dc_cmd_run_on(argc, argv, MPI_COMM_WORLD);
     MPI_Finalize();
     return status;

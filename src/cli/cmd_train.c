@@ -58,6 +58,9 @@ static void print_json(FILE *out, const dc_run *run, const dc_trainer_desc *d, c
     json_string(out, "status", dc_run_status_name(r->status), 1);
     fprintf(out, "\"epochs\": %d, ", r->epochs_completed);
     if (r->diverged_epoch) fprintf(out, "\"diverged_epoch\": %d, ", r->diverged_epoch);
+    fprintf(out, "\"best_epoch\": %d, ", r->best_epoch);
+    json_string(out, "stop_reason", dc_stop_reason_name(r->stop_reason), 1);
+    cmd_json_number(out, "final_lr", r->final_lr, 1);
     if (r->message[0]) json_string(out, "message", r->message, 1);
     for (int k = 0; k < d->n_metrics; k++) cmd_json_number(out, d->metrics[k].name, r->metrics[k], 1);
     fprintf(out, "\"wall_seconds\": %.3f}\n", r->wall_seconds);
@@ -76,8 +79,9 @@ static void print_table(FILE *out, const dc_trainer_desc *d, const dc_run_result
         if (m->fraction) fprintf(out, "%-20s %12.4f\n", m->name, r->metrics[k]);
         else fprintf(out, "%-20s %12.6g  %s\n", m->name, r->metrics[k], m->unit);
     }
-    fprintf(out, "status %s after %d epochs, %.1f s\n", dc_run_status_name(r->status),
-            r->epochs_completed, r->wall_seconds);
+    fprintf(out, "status %s after %d epochs (%s; best epoch %d, final lr %.3g), %.1f s\n",
+            dc_run_status_name(r->status), r->epochs_completed, dc_stop_reason_name(r->stop_reason),
+            r->best_epoch, r->final_lr, r->wall_seconds);
 }
 
 /* The header of the per-epoch lines: curve names, then what they are measured in. */
@@ -137,7 +141,8 @@ int dc_cmd_train(int argc, char **argv)
     const dc_trainer_desc *desc = dc_trainer_describe(trainer);
     if (table) print_header(stdout, run, grid.n_runs, desc);
     train_ctx ctx = {.out = stdout, .table = table, .n_curves = desc->n_curves};
-    DC_TRY(dc_trainer_run(trainer, run, NULL, &result, print_epoch, &ctx, err));
+    dc_train_hooks hooks = {.on_epoch = print_epoch, .ctx = &ctx};
+    DC_TRY(dc_trainer_run(trainer, run, NULL, &result, &hooks, err));
     if (table) print_table(stdout, desc, &result);
     else print_json(stdout, run, desc, &result);
     if (result.status == DC_RUN_FAILED) {

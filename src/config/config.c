@@ -266,8 +266,9 @@ int dc_sweep_load(dc_sweep *sweep, const char *path, const dc_override *override
     }
     for (int i = 0; i < n_overrides; i++) DC_TRY(dc_config_apply_override(&c, overrides[i].assignment));
     DC_TRY(dc_config_check_unknown(&c, config_root_setting(&c.cfg), ""));
-    const char *groups[5] = {"dataset", "dataset.split", "model", "train", "grid"};
-    for (int i = 0; i < 5; i++) {
+    const char *groups[] = {"dataset", "dataset.split", "model", "train", "train.plateau",
+                            "train.early_stopping", "grid", "run"};
+    for (int i = 0; i < (int)(sizeof groups / sizeof groups[0]); i++) {
         const config_setting_t *s = config_lookup(&c.cfg, groups[i]);
         if (s && !config_setting_is_group(s)) DC_TRY(dc_config_want_type(&c, groups[i], s, "a group", 0));
     }
@@ -281,6 +282,9 @@ int dc_sweep_load(dc_sweep *sweep, const char *path, const dc_override *override
     DC_TRY(read_dataset(&c, &sweep->dataset));
     DC_TRY(dc_config_read_model_train(&c, &sweep->model, &sweep->train));
     DC_TRY(read_grid(&c, &sweep->grid));
+    DC_TRY(dc_config_read_double(&c, "run.heartbeat_timeout", 300.0, 0, 1, INFINITY,
+                                 &sweep->run.heartbeat_timeout));
+    DC_TRY(dc_config_read_double(&c, "run.stop_timeout", 120.0, 0, 1, INFINITY, &sweep->run.stop_timeout));
     DC_TRY(dc_config_read_path(&c, "output", &sweep->output, 0));
     if (!sweep->output) {
         DC_ALLOC(sweep->output, strlen(sweep->name) + 16);

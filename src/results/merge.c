@@ -71,7 +71,9 @@ static int same_results(const dc_results_row *a, const dc_results_row *b, int n_
 {
     return same_bytes(a->status, b->status, sizeof a->status) &&
            same_bytes(a->error, b->error, sizeof a->error) && a->epochs_completed == b->epochs_completed &&
-           a->diverged_epoch == b->diverged_epoch &&
+           a->diverged_epoch == b->diverged_epoch && a->best_epoch == b->best_epoch &&
+           same_bytes(a->stop_reason, b->stop_reason, sizeof a->stop_reason) &&
+           same_bytes(&a->final_lr, &b->final_lr, sizeof a->final_lr) &&
            same_bytes(a->metric, b->metric, (size_t)n_metrics * sizeof a->metric[0]);
 }
 
@@ -122,6 +124,10 @@ static int check_same_sweep(const merge_state *st, const dc_results_info *info, 
     if (strcmp(info->sweep_sha256, st->info.sweep_sha256) != 0)
         DC_FAIL(DC_ERR_INPUT, "%s is not from the same sweep as %s (sweep_sha256 %.12s... vs %.12s...)",
                 path, first, info->sweep_sha256, st->info.sweep_sha256);
+    if (info->numerics_version != st->info.numerics_version)
+        DC_FAIL(DC_ERR_INPUT, "%s was trained by engine numerics version %d, %s by %d: results of two "
+                "engines do not mix (rerun one of them with the same dcsweep)", path,
+                info->numerics_version, first, st->info.numerics_version);
     if (info->n_runs != st->info.n_runs || info->epochs != st->info.epochs)
         DC_FAIL(DC_ERR_INPUT, "%s has %d runs x %d epochs, %s %d x %d: not the same sweep", path,
                 info->n_runs, info->epochs, first, st->info.n_runs, st->info.epochs);
@@ -223,6 +229,7 @@ static int write_merged(const merge_state *st, const char *tmp, dc_error *err)
     meta.energy_unit = st->meta[META_EUNIT];
     meta.length_unit = st->meta[META_LUNIT];
     meta.model_kind = st->meta[META_KIND];
+    meta.numerics_version = st->info.numerics_version;
     meta.n_runs = st->info.n_runs;
     meta.epochs = st->info.epochs;
     meta.n_metrics = st->n_metrics;

@@ -47,6 +47,9 @@ static const member members[] = {
     {"finished", ROW_OFF(finished), M_F64, 0},
     {"epochs_completed", ROW_OFF(epochs_completed), M_I32, 0},
     {"diverged_epoch", ROW_OFF(diverged_epoch), M_I32, 0},
+    {"best_epoch", ROW_OFF(best_epoch), M_I32, 0},
+    {"stop_reason", ROW_OFF(stop_reason), M_STR, DC_RESULTS_NAME_LEN},
+    {"final_lr", ROW_OFF(final_lr), M_F64, 0},
 };
 #define N_MEMBERS (int)(sizeof members / sizeof members[0])
 
@@ -149,6 +152,7 @@ void dc_results_row_init(dc_results_row *row, const dc_run *run)
     row->rank = -1;
     row->wall_seconds = NAN;
     row->finished = NAN;
+    row->final_lr = NAN;
     for (int k = 0; k < DC_MAX_METRICS; k++) row->metric[k] = NAN;
 }
 

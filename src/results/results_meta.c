@@ -261,6 +261,7 @@ int dc_results_write_meta(hid_t file, const dc_results_meta *meta, int writer, d
     DC_TRY(write_attr_string(file, "dataset_sha256", meta->dataset_sha256, err));
     DC_TRY(write_attr_string(file, "energy_unit", meta->energy_unit, err));
     DC_TRY(write_attr_string(file, "length_unit", meta->length_unit, err));
+    DC_TRY(write_attr_int(file, "numerics_version", meta->numerics_version, err));
     DC_TRY(write_attr_int(file, "n_runs", meta->n_runs, err));
     DC_TRY(write_attr_int(file, "epochs", meta->epochs, err));
     if (meta->shard) DC_TRY(write_attr_string(file, "shard", meta->shard, err));
@@ -281,6 +282,9 @@ int dc_results_check_identity(hid_t file, const char *path, dc_results_info *inf
     if (info->format_version != DC_RESULTS_FORMAT_VERSION)
         DC_FAIL(DC_ERR_INPUT, "%s: results format_version %d, this dcsweep reads %d", path,
                 info->format_version, DC_RESULTS_FORMAT_VERSION);
+    if (H5Aexists(file, "numerics_version") <= 0)
+        DC_FAIL(DC_ERR_INPUT, "%s: not a dcsweep results file (no attribute numerics_version)", path);
+    DC_TRY(read_attr_int(file, "numerics_version", &info->numerics_version, err));
     DC_TRY(read_attr_int(file, "n_runs", &info->n_runs, err));
     DC_TRY(read_attr_int(file, "epochs", &info->epochs, err));
     DC_TRY(read_attr_string(file, "sweep_sha256", &sha, err));

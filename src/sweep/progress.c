@@ -115,7 +115,8 @@ void dc_progress_run(dc_progress *p, const dc_results_row *row)
     int total_done = p->n_before + p->finished;
     headline(p, row, 0, metrics, sizeof metrics);
     if (status == DC_RUN_DONE)
-        snprintf(outcome, sizeof outcome, "done%s%s", metrics[0] ? ": " : "", metrics);
+        snprintf(outcome, sizeof outcome, "done (%s after %d epochs, best %d)%s%s", row->stop_reason,
+                 row->epochs_completed, row->best_epoch, metrics[0] ? ": " : "", metrics);
     else if (status == DC_RUN_DIVERGED)
         snprintf(outcome, sizeof outcome, "diverged at epoch %d: %s", row->diverged_epoch, row->error);
     else
@@ -145,7 +146,7 @@ void dc_progress_run(dc_progress *p, const dc_results_row *row)
 }
 
 void dc_progress_summary(dc_progress *p, const char *sweep_name, const char *path,
-                         const dc_results_row *rows, int n_rows, double cpu_share)
+                         const dc_results_row *rows, int n_rows, double share, double max_gap)
 {
     if (!p->out) return;
     int count[4] = {0, 0, 0, 0};
@@ -162,7 +163,8 @@ void dc_progress_summary(dc_progress *p, const char *sweep_name, const char *pat
             count[DC_RUN_FAILED], count[DC_RUN_PENDING]);
     fprintf(p->out, "this session: %d runs in %s", p->finished, took);
     if (p->finished > 0 && elapsed > 0) fprintf(p->out, " (%.2f runs/min)", 60.0 * p->finished / elapsed);
-    if (cpu_share >= 0) fprintf(p->out, "; coordinator CPU %.2f%% of a core", 100.0 * cpu_share);
+    if (share >= 0) fprintf(p->out, "; coordinator %.2f%% of rank 0's time", 100.0 * share);
+    if (max_gap >= 0) fprintf(p->out, ", answered ranks within %.0f ms", 1e3 * max_gap);
     fprintf(p->out, "\nresults: %s\n", path);
     if (count[DC_RUN_FAILED])
         fprintf(p->out, "%d failed runs: rerun with --retry-failed to train them again\n",

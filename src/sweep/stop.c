@@ -6,9 +6,13 @@
 #include <signal.h>
 #include <string.h>
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, stop_count;
 
-static void on_signal(int sig) { stop_signal = sig; }
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+    stop_count++;
+}
 
 int dc_stop_install(dc_error *err)
 {
@@ -18,6 +22,7 @@ int dc_stop_install(dc_error *err)
     sigemptyset(&sa.sa_mask);
     /* No SA_RESTART: a blocking call in progress (a sleep between polls) returns early. */
     stop_signal = 0;
+    stop_count = 0;
     if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
         return dc_error_set(err, DC_ERR_INTERNAL, "sigaction failed: %s", strerror(errno));
     return DC_OK;
@@ -30,3 +35,5 @@ void dc_stop_uninstall(void)
 }
 
 int dc_stop_signal(void) { return (int)stop_signal; }
+
+int dc_stop_count(void) { return (int)stop_count; }

@@ -2,11 +2,13 @@
 #include "dcsweep/sweep/worker.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "dcsweep/core/perf.h"
 #include "dcsweep/sweep/stop.h"
 
 #define POLL_MIN_NS 500000L    /* 0.5 ms */
@@ -32,9 +34,9 @@ static void real_destroy(void *state) { dc_trainer_destroy(state); }
 static const dc_trainer_desc *real_describe(const void *state) { return dc_trainer_describe(state); }
 
 static int real_run(void *state, const dc_run *run, const dc_run_state *resume,
-                    dc_run_result *result, dc_epoch_fn on_epoch, void *ctx, dc_error *err)
+                    dc_run_result *result, const dc_train_hooks *hooks, dc_error *err)
 {
-    return dc_trainer_run(state, run, resume, result, on_epoch, ctx, err);
+    return dc_trainer_run(state, run, resume, result, hooks, err);
 }
 
 static int real_rescale(void *state, dc_rescaling method, dc_rescale *out, dc_error *err)
@@ -53,7 +55,8 @@ static double unix_seconds(void)
 }
 
 int dc_worker_init(dc_worker *w, const dc_sweep *sweep, const dc_grid *grid, const dc_trainer_ops *ops,
-                   void *trainer, dc_results *results, MPI_Comm comm, dc_error *err)
+                   void *trainer, dc_results *results, const char *output, MPI_Comm comm,
+                   dc_error *err)
 {
     int rc = DC_OK;
     memset(w, 0, sizeof *w);
@@ -62,7 +65,11 @@ int dc_worker_init(dc_worker *w, const dc_sweep *sweep, const dc_grid *grid, con
     w->ops = ops;
     w->trainer = trainer;
     w->results = results;
+    w->output = output;
     w->comm = comm;
+    w->run = -1;
+    const dc_trainer_desc *d = ops->describe(trainer);
+    w->ckpt_id = (dc_checkpoint_id){.sweep_sha256 = sweep->sha256, .numerics_version = d->numerics_version};
     if (comm != MPI_COMM_NULL) MPI_CHECK(MPI_Comm_rank(comm, &w->rank));
     if (gethostname(w->host, sizeof w->host - 1) != 0) snprintf(w->host, sizeof w->host, "unknown");
     w->host[sizeof w->host - 1] = '\0';
@@ -70,25 +77,73 @@ cleanup:
     return rc;
 }
 
-/* After every epoch: a signal, or the coordinator's DC_TAG_ABORT, abandons the run (it stays
- * pending in the file and is trained again by the next `dcsweep run`). */
+/* A line for the progress output: rank 0 prints it itself, the others send it there. */
+static void note(dc_worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(dc_worker *w, const char *fmt, ...)
+{
+    char line[DC_NOTE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (w->note) w->note(w->coordinator, line);
+    else if (w->comm != MPI_COMM_NULL) MPI_Send(line, DC_NOTE_MAX, MPI_CHAR, 0, DC_TAG_NOTE, w->comm);
+}
+
+/* Between steps: rank 0 serves the sweep; the others look for DC_TAG_ABORT and say they are alive
+ * often enough for the coordinator's run.heartbeat_timeout. */
+static void on_step(void *ctx)
+{
+    dc_worker *w = ctx;
+    if (w->serve) {
+        if (w->serve(w->coordinator)) w->aborted = 1;
+        return;
+    }
+    if (w->comm == MPI_COMM_NULL) return;
+    int flag = 0;
+    if (!w->aborted && MPI_Iprobe(0, DC_TAG_ABORT, w->comm, &flag, MPI_STATUS_IGNORE) == MPI_SUCCESS && flag) {
+        MPI_Recv(NULL, 0, MPI_BYTE, 0, DC_TAG_ABORT, w->comm, MPI_STATUS_IGNORE);
+        w->aborted = 1;
+    }
+    double now = dc_perf_seconds(), every = w->sweep->run.heartbeat_timeout / 10.0;
+    if (now - w->last_beat >= (every < 1.0 ? every : 1.0)) {
+        int beat[2] = {w->run, 0};
+        MPI_Send(beat, 2, MPI_INT, 0, DC_TAG_BEAT, w->comm);  /* 8 bytes: sent eagerly */
+        w->last_beat = now;
+    }
+}
+
+static void save_checkpoint(dc_worker *w, const dc_run_state *state)
+{
+    char path[4300];
+    dc_error err = {0};
+    int rc = dc_checkpoint_path(w->output, state->run, path, sizeof path, &err);
+    if (rc == DC_OK) rc = dc_checkpoint_save(path, &w->ckpt_id, state, &err);
+    if (rc == DC_OK) {
+        w->last_save = dc_perf_seconds();
+    } else if (!w->ckpt_warned) {
+        /* The run goes on: a checkpoint only saves time, never a result. */
+        note(w, "warning: run %d: no checkpoint at epoch %d: %s", state->run, state->epoch, err.message);
+        w->ckpt_warned = 1;
+    }
+}
+
+/* After every epoch: checkpoint when train.checkpoint_seconds have passed, and always when the run
+ * is being stopped (a signal, or the coordinator's DC_TAG_ABORT): the run stays pending and the
+ * next `dcsweep run` continues it from there. */
 static int on_epoch(void *ctx, const dc_run *run, int epoch, const double *curve_values,
                     const dc_run_state *state)
 {
     dc_worker *w = ctx;
     (void)run;
-    (void)epoch;
     (void)curve_values;
-    (void)state;
-    if (dc_stop_signal()) return 1;
-    if (w->comm != MPI_COMM_NULL && !w->aborted) {
-        int flag = 0;
-        if (MPI_Iprobe(0, DC_TAG_ABORT, w->comm, &flag, MPI_STATUS_IGNORE) == MPI_SUCCESS && flag) {
-            MPI_Recv(NULL, 0, MPI_BYTE, 0, DC_TAG_ABORT, w->comm, MPI_STATUS_IGNORE);
-            w->aborted = 1;
-        }
-    }
-    return w->aborted;
+    on_step(w);
+    int stop = dc_stop_signal() != 0 || w->aborted;
+    if (!state) return stop;  /* a trainer without state to save (the tests' fake) */
+    int last = epoch >= state->n_epochs || state->stop_reason != DC_STOP_NONE;
+    int due = dc_perf_seconds() - w->last_save >= w->sweep->train.checkpoint_seconds;
+    if (stop || (due && !last)) save_checkpoint(w, state);
+    return stop;
 }
 
 static void set_text(char *dst, size_t cap, const char *src)
@@ -99,10 +154,61 @@ static void set_text(char *dst, size_t cap, const char *src)
     memcpy(dst, src ? src : "", n);
 }
 
+/* The run's checkpoint, when there is a usable one: *have = 1 and st filled. A refused one (another
+ * sweep or engine, damaged) is set aside with a warning and the run starts over. */
+static int load_checkpoint(dc_worker *w, int run, const char *path, dc_run_state *st, int *have,
+                           dc_error *err)
+{
+    dc_error why = {0};
+    *have = 0;
+    int rc = dc_checkpoint_load(path, &w->ckpt_id, run, st, &why);
+    if (rc == DC_OK) {
+        *have = 1;
+        note(w, "run %d resumes at epoch %d (checkpoint %s)", run, st->epoch + 1, path);
+        return DC_OK;
+    }
+    if (rc == DC_ERR_IO) return DC_OK;  /* none */
+    if (rc == DC_ERR_NOMEM) return dc_error_set(err, rc, "%s", why.message);
+    char moved[4400];
+    dc_error aside = {0};
+    if (dc_checkpoint_set_aside(path, moved, sizeof moved, &aside) == DC_OK)
+        note(w, "warning: %s; set aside as %s; run %d starts over", why.message, moved, run);
+    else
+        note(w, "warning: %s; run %d starts over (%s)", why.message, run, aside.message);
+    return DC_OK;
+}
+
+/* Trains the run, from its checkpoint when there is one; a checkpoint that the trainer finds does
+ * not fit the run is set aside like a damaged one, and the run starts over. */
+static int train(dc_worker *w, const dc_run *run, const char *path, dc_run_result *result,
+                 dc_error *err)
+{
+    int rc = DC_OK, have = 0;
+    dc_run_state resume;
+    memset(&resume, 0, sizeof resume);
+    dc_train_hooks hooks = {.on_epoch = on_epoch, .on_step = on_step, .ctx = w};
+    DC_TRY(load_checkpoint(w, run->index, path, &resume, &have, err));
+    w->last_save = dc_perf_seconds();
+    rc = w->ops->run(w->trainer, run, have ? &resume : NULL, result, &hooks, err);
+    if (rc == DC_ERR_INPUT && have) {
+        char moved[4400];
+        dc_error aside = {0};
+        note(w, "warning: %s; set aside; run %d starts over", err->message, run->index);
+        dc_checkpoint_set_aside(path, moved, sizeof moved, &aside);
+        dc_run_result_free(result);
+        dc_error_clear(err);
+        rc = w->ops->run(w->trainer, run, NULL, result, &hooks, err);
+    }
+cleanup:
+    dc_checkpoint_state_free(&resume);
+    return rc;
+}
+
 int dc_worker_do_run(dc_worker *w, int run_index, dc_worker_report *report, dc_error *err)
 {
     int rc = DC_OK;
     dc_run_result result;
+    char path[4300];
     memset(&result, 0, sizeof result);
     memset(report, 0, sizeof *report);
     report->run = run_index;
@@ -114,9 +220,12 @@ int dc_worker_do_run(dc_worker *w, int run_index, dc_worker_report *report, dc_e
     row->rank = w->rank;
     set_text(row->host, sizeof row->host, w->host);
     w->aborted = 0;
+    w->ckpt_warned = 0;
+    w->run = run_index;
+    DC_TRY(dc_checkpoint_path(w->output, run_index, path, sizeof path, err));
 
     int epochs = dc_results_epochs(w->results);
-    rc = w->ops->run(w->trainer, run, NULL, &result, on_epoch, w, err);
+    rc = train(w, run, path, &result, err);
     if (rc != DC_OK) {
         /* The worker is unusable; the run itself may be fine, so record it as failed (rerun with
          * --retry-failed) and keep the trainer's message, not whatever recording it says. */
@@ -143,13 +252,19 @@ int dc_worker_do_run(dc_worker *w, int run_index, dc_worker_report *report, dc_e
     if (result.status != DC_RUN_DONE) set_text(row->error, sizeof row->error, result.message);
     row->epochs_completed = result.epochs_completed;
     row->diverged_epoch = result.diverged_epoch;
+    row->best_epoch = result.best_epoch;
+    set_text(row->stop_reason, sizeof row->stop_reason, dc_stop_reason_name(result.stop_reason));
+    row->final_lr = result.final_lr;
     row->wall_seconds = result.wall_seconds;
     for (int k = 0; k < result.n_metrics && k < DC_MAX_METRICS; k++) row->metric[k] = result.metrics[k];
     row->finished = unix_seconds();
     DC_TRY(dc_results_write_run(w->results, row, result.curves, err));
     report->kind = DC_REPORT_FINISHED;
+    dc_error ignored = {0};
+    dc_checkpoint_remove(path, &ignored);  /* the row is final: its checkpoint has done its job */
 cleanup:
     if (rc != DC_OK) report->kind = DC_REPORT_FATAL;
+    w->run = -1;
     dc_run_result_free(&result);
     return rc;
 }

@@ -79,6 +79,7 @@ static int describe(dc_trainer *tr, dc_error *err)
     int rc = DC_OK;
     const dc_model_info *info = tr->info;
     tr->desc.model_kind = info->kind;
+    tr->desc.numerics_version = info->numerics_version;
     tr->desc.n_metrics = info->n_metrics;
     tr->desc.metrics = info->metrics;
     for (int t = 0; t < info->n_terms; t++) DC_TRY(add_curve(tr, "train_", info->terms[t], "_loss", err));
@@ -176,8 +177,8 @@ static void set_message(dc_run_result *result, const char *text)
 
 /* One epoch's steps: the mean of each loss term over its batches into terms [n_terms], with *bad
  * set when the loss or the parameters stopped being finite. */
-static int train_epoch(dc_trainer *tr, const dc_run *run, int epoch, double lr, double *terms,
-                       int *bad, dc_error *err)
+static int train_epoch(dc_trainer *tr, const dc_run *run, int epoch, double lr,
+                       const dc_train_hooks *hooks, double *terms, int *bad, dc_error *err)
 {
     int rc = DC_OK;
     const dc_model_info *info = tr->info;
@@ -200,6 +201,7 @@ static int train_epoch(dc_trainer *tr, const dc_run *run, int epoch, double lr, 
         dc_adam_step(&tr->adam, tr->params, tr->grad, lr);
         if (tr->ema) dc_ema_update(tr->ema, tr->params, info->n_params, tr->train.ema_decay, tr->adam.t);
         for (int t = 0; t < info->n_terms; t++) terms[t] += step_terms[t];
+        if (hooks && hooks->on_step) hooks->on_step(hooks->ctx);
     }
     for (int t = 0; t < info->n_terms; t++) terms[t] /= n_steps;
     if (!params_finite(tr->params, info->n_params)) *bad = BAD_PARAMS;
@@ -249,6 +251,7 @@ static void start_state(dc_trainer *tr, const dc_run *run, dc_run_state *st)
     if (tr->best) memcpy(tr->best, tr->params, (size_t)tr->info->n_params * sizeof *tr->best);
     st->epoch = 0;
     st->adam_step = 0;
+    st->stop_reason = DC_STOP_NONE;
     dc_schedule_start(&tr->train, st);
 }
 
@@ -279,6 +282,7 @@ static int resume_state(dc_trainer *tr, const dc_run_state *from, dc_run_state *
     st->plateau_cooldown = from->plateau_cooldown;
     st->stop_best = from->stop_best;
     st->stop_wait = from->stop_wait;
+    st->stop_reason = from->stop_reason;
     return DC_OK;
 }
 
@@ -309,16 +313,21 @@ cleanup:
 
 /* The epochs from st->epoch on, until the last one or a stop. */
 static int train_epochs(dc_trainer *tr, const dc_run *run, dc_run_state *st, dc_run_result *result,
-                        dc_epoch_fn on_epoch, void *ctx, int *bad, int *aborted, dc_error *err)
+                        const dc_train_hooks *hooks, int *bad, int *aborted, dc_error *err)
 {
     int rc = DC_OK;
     const int n_epochs = tr->train.epochs;
     const dc_model_info *info = tr->info;
+    if (st->stop_reason != DC_STOP_NONE) { /* resumed from the epoch that decided to stop */
+        result->stop_reason = (dc_stop_reason)st->stop_reason;
+        result->final_lr = st->epoch > 0 ? st->curves[(int64_t)tr->curve_lr * n_epochs + st->epoch - 1] : NAN;
+        goto cleanup;
+    }
     for (int e = st->epoch; e < n_epochs; e++) {
         double t0 = dc_perf_seconds(), terms[DC_MODEL_MAX_TERMS];
         double lr = dc_schedule_lr(&tr->train, st, e);
         dc_stop_reason stop = DC_STOP_NONE;
-        DC_TRY(train_epoch(tr, run, e, lr, terms, bad, err));
+        DC_TRY(train_epoch(tr, run, e, lr, hooks, terms, bad, err));
         result->final_lr = lr;
         if (*bad) {
             result->diverged_epoch = e + 1;
@@ -337,11 +346,12 @@ static int train_epochs(dc_trainer *tr, const dc_run *run, dc_run_state *st, dc_
         c[(int64_t)tr->curve_seconds * n_epochs + e] = dc_perf_seconds() - t0;
         st->epoch = e + 1;
         st->adam_step = tr->adam.t;
+        st->stop_reason = stop;
         result->epochs_completed = e + 1;
-        if (on_epoch) {
+        if (hooks && hooks->on_epoch) {
             double now[DC_MAX_CURVES];
             for (int j = 0; j < result->n_curves; j++) now[j] = c[(int64_t)j * n_epochs + e];
-            if (on_epoch(ctx, run, e + 1, now, st) != 0) {
+            if (hooks->on_epoch(hooks->ctx, run, e + 1, now, st) != 0) {
                 *aborted = 1; /* stays pending: resumed from the checkpoint, or rerun */
                 goto cleanup;
             }
@@ -357,7 +367,7 @@ cleanup:
 }
 
 int dc_trainer_run(dc_trainer *tr, const dc_run *run, const dc_run_state *resume,
-                   dc_run_result *result, dc_epoch_fn on_epoch, void *ctx, dc_error *err)
+                   dc_run_result *result, const dc_train_hooks *hooks, dc_error *err)
 {
     int rc = DC_OK, bad = BAD_NONE, aborted = 0;
     static const char *const bad_what[] = {"", "loss became NaN", "loss became Inf",
@@ -376,7 +386,8 @@ int dc_trainer_run(dc_trainer *tr, const dc_run *run, const dc_run_state *resume
         start_state(tr, run, &st);
         if (resume) DC_TRY(resume_state(tr, resume, &st, err));
         result->epochs_completed = st.epoch;
-        mrc = train_epochs(tr, run, &st, result, on_epoch, ctx, &bad, &aborted, &run_err);
+        if (resume && st.epoch > 0) result->final_lr = st.curves[(int64_t)tr->curve_lr * st.n_epochs + st.epoch - 1];
+        mrc = train_epochs(tr, run, &st, result, hooks, &bad, &aborted, &run_err);
     }
     if (mrc == DC_OK && !bad && !aborted) {
         tr->selected = tr->best ? tr->best : tr->ema ? tr->ema : tr->params;

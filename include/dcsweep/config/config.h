@@ -104,6 +104,12 @@ typedef struct dc_train_config {
     int eval_batch_size;      /* molecules per evaluation batch */
 } dc_train_config;
 
+/* How `dcsweep run` watches its ranks; nothing here changes a result (not in the sweep's hash). */
+typedef struct dc_run_config {
+    double heartbeat_timeout;  /* seconds a training rank may stay silent before the job ends */
+    double stop_timeout;       /* seconds ranks get to stop after SIGINT/SIGTERM */
+} dc_run_config;
+
 typedef struct dc_task_config {
     dc_task_kind kind;
 } dc_task_config;
@@ -128,6 +134,7 @@ typedef struct dc_sweep {
     dc_model_config model;
     dc_train_config train;
     dc_grid_config grid;
+    dc_run_config run;
     char *output;          /* results path, resolved (default results/<name>.h5 in the cwd) */
 } dc_sweep;
 

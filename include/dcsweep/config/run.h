@@ -61,6 +61,7 @@ typedef struct dc_run_state {
     int plateau_bad, plateau_cooldown;
     double stop_best;              /* early stopping's best and evaluations without improvement */
     int stop_wait;
+    int stop_reason;               /* a dc_stop_reason decided at this epoch: no epoch follows */
     int n_curves, n_epochs;
     double *curves;                /* [n_curves][n_epochs] the curves so far */
 } dc_run_state;

@@ -19,6 +19,7 @@ enum {
     DC_ERR_NUMERIC = 8,     /* NaN/Inf or a degenerate statistic */
     DC_ERR_INTERRUPTED = 9, /* SIGINT/SIGTERM asked us to stop */
     DC_ERR_INTERNAL = 10,   /* a broken invariant: a bug */
+    DC_ERR_HUNG = 11,       /* a rank stopped answering: only ending the whole job can help */
 };
 
 #define DC_ERROR_MAX 1024
@@ -76,13 +77,17 @@ void *dc_calloc(size_t count, size_t size, dc_error *err);
         }                                                                                          \
     } while (0)
 
-/* Needs <mpi.h>. */
+/* Needs <mpi.h>, and MPI_ERRORS_RETURN on the communicator (cli/cmd_run.c sets it), without which
+ * MPI aborts before a failing call returns. */
 #define MPI_CHECK(call)                                                                            \
     do {                                                                                           \
         int mpi_status_ = (call);                                                                  \
         if (mpi_status_ != MPI_SUCCESS) {                                                          \
-            rc = dc_error_set(err, DC_ERR_MPI, "%s:%d: %s failed: MPI error %d", __FILE__,        \
-                              __LINE__, #call, mpi_status_);                                       \
+            char mpi_text_[MPI_MAX_ERROR_STRING] = "";                                             \
+            int mpi_len_ = 0;                                                                      \
+            MPI_Error_string(mpi_status_, mpi_text_, &mpi_len_);                                   \
+            rc = dc_error_set(err, DC_ERR_MPI, "%s:%d: %s failed: %s", __FILE__, __LINE__, #call,  \
+                              mpi_text_);                                                          \
             goto cleanup;                                                                          \
         }                                                                                          \
     } while (0)

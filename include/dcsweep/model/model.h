@@ -35,6 +35,7 @@ typedef struct dc_tensor {
 /* What a model is, for the trainer and for the results file. Owned by the model instance. */
 typedef struct dc_model_info {
     const char *kind;              /* "schnet" | "advection": the sweep's task.kind */
+    int numerics_version;          /* changes whenever the float results change in the last bits */
     int64_t n_params;
     int n_tensors;
     const dc_tensor *tensors;      /* [n_tensors] the parameter layout, in buffer order */

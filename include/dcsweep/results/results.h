@@ -50,6 +50,9 @@ typedef struct dc_results_row {
     double finished;                      /* when the row was written: seconds since 1970 UTC */
     int32_t epochs_completed;
     int32_t diverged_epoch;               /* 1-based, 0 if none */
+    int32_t best_epoch;                   /* the epoch of the best monitored value, 0 if none */
+    char stop_reason[DC_RESULTS_NAME_LEN + 1]; /* dc_stop_reason_name; "" while pending */
+    double final_lr;                      /* learning rate of the last epoch trained; NaN if none */
     double metric[DC_MAX_METRICS];        /* in /metrics order; NaN unless done */
 } dc_results_row;
 
@@ -64,6 +67,7 @@ typedef struct dc_results_meta {
     const char *energy_unit;
     const char *length_unit;
     const char *model_kind;      /* "schnet" */
+    int numerics_version;        /* of the engine that trains the runs: no resume or merge across */
     int n_runs;
     int epochs;
     int n_metrics;
@@ -77,6 +81,7 @@ typedef struct dc_results_meta {
 /* What identifies an existing file's sweep (dc_results_probe). */
 typedef struct dc_results_info {
     int format_version;
+    int numerics_version;
     int n_runs;
     int epochs;
     char sweep_sha256[65];

@@ -37,9 +37,11 @@ void dc_progress_note(dc_progress *p, const char *fmt, ...) __attribute__((forma
 /* Seconds since init. */
 double dc_progress_elapsed(const dc_progress *p);
 
-/* Counts every row of the file by status and prints the closing summary. cpu_share < 0: unknown. */
+/* Counts every row of the file by status and prints the closing summary. share: the coordinator's
+ * share of rank 0's time; max_gap: the longest a rank could wait for an answer (seconds); < 0:
+ * not shown. */
 void dc_progress_summary(dc_progress *p, const char *sweep_name, const char *path,
-                         const dc_results_row *rows, int n_rows, double cpu_share);
+                         const dc_results_row *rows, int n_rows, double share, double max_gap);
 
 /* "12.3s", "4m05s", "2h03m" */
 void dc_format_duration(char *out, size_t size, double seconds);

@@ -14,4 +14,7 @@ void dc_stop_uninstall(void);
 /* 0, or the number of the signal that asked us to stop. */
 int dc_stop_signal(void);
 
+/* How many stop signals arrived (a second one means: stop now). */
+int dc_stop_count(void);
+
 #endif

@@ -1,15 +1,19 @@
-/* A worker: trains the runs the coordinator hands it and writes each one's row of the results
- * file itself (independent parallel HDF5 I/O), then reports the row to the coordinator.
+/* A worker: trains the runs the coordinator hands it, with mid-run checkpoints, writes each run's
+ * row of the results file itself (independent parallel HDF5 I/O), then reports the row. Every
+ * rank has one; rank 0's also serves the coordinator between its own training steps.
  *
  * Messages (all on the sweep's communicator, rank 0 is the coordinator):
- *   worker -> 0  DC_TAG_REPORT  dc_worker_report: "ready", a finished run, an abandoned run, or a fatal error;
- *                               every report asks for the next run
+ *   worker -> 0  DC_TAG_REPORT  dc_worker_report: "ready", a finished run, an abandoned run, or a
+ *                               fatal error; every report asks for the next run
+ *   worker -> 0  DC_TAG_NOTE    char[DC_NOTE_MAX]: a line for the progress output
+ *   worker -> 0  DC_TAG_BEAT    int[2] (run, epoch): alive, while training
  *   0 -> worker  DC_TAG_ASSIGN  int: the next run's grid index, or -1: stop
- *   0 -> worker  DC_TAG_ABORT   empty: abandon the run in progress (the sweep is being stopped)
+ *   0 -> worker  DC_TAG_ABORT   empty: stop the run in progress (the sweep is being stopped); it is
+ *                               checkpointed at the end of its epoch and stays pending
  * Neither side blocks in MPI while waiting (Open MPI busy-polls a blocking receive): they test,
  * then sleep a few milliseconds. */
-#ifndef DCSWEEP_WORKER_H
-#define DCSWEEP_WORKER_H
+#ifndef DCSWEEP_SWEEP_WORKER_H
+#define DCSWEEP_SWEEP_WORKER_H
 
 #include <mpi.h>
 
@@ -17,6 +21,7 @@
 #include "dcsweep/config/grid.h"
 #include "dcsweep/core/error.h"
 #include "dcsweep/data/rescale.h"
+#include "dcsweep/results/checkpoint.h"
 #include "dcsweep/results/results_mpi.h"
 #include "dcsweep/train/trainer.h"
 
@@ -27,14 +32,17 @@ typedef struct dc_trainer_ops {
     void (*destroy)(void *state);
     const dc_trainer_desc *(*describe)(const void *state);
     int (*run)(void *state, const dc_run *run, const dc_run_state *resume, dc_run_result *result,
-               dc_epoch_fn on_epoch, void *ctx, dc_error *err);
+               const dc_train_hooks *hooks, dc_error *err);
     int (*rescale)(void *state, dc_rescaling method, dc_rescale *out, dc_error *err);
 } dc_trainer_ops;
 
 /* dc_trainer_* of trainer.h behind dc_trainer_ops. */
 extern const dc_trainer_ops dc_trainer_real_ops;
 
-enum { DC_TAG_REPORT = 101, DC_TAG_ASSIGN = 102, DC_TAG_ABORT = 103 };
+enum { DC_TAG_REPORT = 101, DC_TAG_ASSIGN = 102, DC_TAG_ABORT = 103, DC_TAG_NOTE = 104,
+       DC_TAG_BEAT = 105 };
+
+#define DC_NOTE_MAX 512
 
 typedef enum {
     DC_REPORT_READY = 0,     /* first request: no run yet */
@@ -56,22 +64,35 @@ typedef struct dc_worker {
     const dc_trainer_ops *ops;
     void *trainer;          /* ops->create's state */
     dc_results *results;
-    MPI_Comm comm;          /* MPI_COMM_NULL: alone, nobody to hear from */
+    const char *output;     /* the results path: checkpoints are <output>.ckpt/run-<k>.h5 */
+    dc_checkpoint_id ckpt_id;
+    MPI_Comm comm;          /* the sweep's communicator; MPI_COMM_NULL: alone */
     int rank;
     char host[DC_RESULTS_HOST_LEN + 1];
-    int aborted;            /* DC_TAG_ABORT received during the current run */
+    /* Rank 0: the coordinator's service between steps and its notes, instead of messages. */
+    int (*serve)(void *ctx);                /* non-zero: stop the run (the sweep is stopping) */
+    void (*note)(void *ctx, const char *line);
+    void *coordinator;
+    /* the run in progress */
+    int run;
+    int aborted;            /* DC_TAG_ABORT received, or the coordinator is stopping */
+    double last_save;       /* monotonic seconds of the last checkpoint */
+    double last_beat;       /* ... and of the last heartbeat sent */
+    int ckpt_warned;        /* a failed checkpoint was reported once for this run */
 } dc_worker;
 
 /* Fills w; the trainer is created by the caller (ops->create) and owned by it. */
 int dc_worker_init(dc_worker *w, const dc_sweep *sweep, const dc_grid *grid, const dc_trainer_ops *ops,
-                   void *trainer, dc_results *results, MPI_Comm comm, dc_error *err);
+                   void *trainer, dc_results *results, const char *output, MPI_Comm comm,
+                   dc_error *err);
 
-/* Trains grid run `run_index`, writes its row (status last) unless it was abandoned, and describes
- * the outcome in report. An error return means the worker is unusable (report kind FATAL, its row
- * recorded as failed when that was still possible). */
+/* Trains grid run `run_index` (continuing from its checkpoint when there is a valid one), writes
+ * its row (status last) unless it was abandoned, and describes the outcome in report. An error
+ * return means the worker is unusable (report kind FATAL, its row recorded as failed when that
+ * was still possible). */
 int dc_worker_do_run(dc_worker *w, int run_index, dc_worker_report *report, dc_error *err);
 
-/* The worker side of the protocol above, until the coordinator says stop. */
+/* The worker side of the protocol above on ranks > 0, until the coordinator says stop. */
 int dc_worker_loop(dc_worker *w, dc_error *err);
 
 /* Sleeping between polls with backoff: 0.5 ms after activity (answers are fast when the sweep is

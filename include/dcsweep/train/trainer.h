@@ -22,6 +22,7 @@
  * without an evaluation (train.eval_every). */
 typedef struct dc_trainer_desc {
     const char *model_kind;
+    int numerics_version;                /* the model engine's (dc_model_info.numerics_version) */
     int n_metrics;
     const dc_metric_desc *metrics;       /* [n_metrics] */
     int n_curves;
@@ -55,6 +56,13 @@ void dc_run_result_free(dc_run_result *result);
 typedef int (*dc_epoch_fn)(void *ctx, const dc_run *run, int epoch, const double *curve_values,
                            const dc_run_state *state);
 
+/* What a caller hears while a run trains; any member may be NULL. */
+typedef struct dc_train_hooks {
+    dc_epoch_fn on_epoch;
+    void (*on_step)(void *ctx);  /* after every optimiser step (rank 0 serves the sweep here) */
+    void *ctx;
+} dc_train_hooks;
+
 typedef struct dc_trainer dc_trainer;  /* the model instance and the optimiser's buffers */
 
 /* Creates the sweep's model (its task.kind) and everything that does not depend on the run. */
@@ -70,7 +78,7 @@ const dc_trainer_desc *dc_trainer_describe(const dc_trainer *trainer);
  * errors that make the whole worker unusable return an error code. A resume state that does not
  * fit this run and sweep is DC_ERR_INPUT. */
 int dc_trainer_run(dc_trainer *trainer, const dc_run *run, const dc_run_state *resume,
-                   dc_run_result *result, dc_epoch_fn on_epoch, void *ctx, dc_error *err);
+                   dc_run_result *result, const dc_train_hooks *hooks, dc_error *err);
 
 /* The rescaling statistics of a method on this sweep's training labels (for the results file). */
 int dc_trainer_rescale(const dc_trainer *trainer, dc_rescaling method, dc_rescale *out, dc_error *err);

@@ -133,6 +133,7 @@ static int schnet_model_create(void **out, const dc_sweep *sweep, dc_error *err)
 
     dc_model_info *info = &m->info;
     info->kind = "schnet";
+    info->numerics_version = DC_SCHNET_NUMERICS_VERSION;
     info->n_params = m->layout.n_params;
     info->n_tensors = m->layout.n_tensors;
     info->tensors = m->layout.tensors;

@@ -1,0 +1,354 @@
+/* The collective steps of `dcsweep run` before training (sweep_internal.h): what to do with the
+ * results file, what a new file records, and creating it so that a kill at any moment leaves
+ * either no file or a complete one at the output path. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sweep_internal.h"
+
+int dc_sweep_agree(MPI_Comm comm, int rank, int size, int rc, dc_error *err)
+{
+    int first = rc != DC_OK ? rank : size, lowest = size;
+    MPI_Request req;
+    dc_error wait_err = {0};
+    if (MPI_Iallreduce(&first, &lowest, 1, MPI_INT, MPI_MIN, comm, &req) != MPI_SUCCESS)
+        return dc_error_set(err, DC_ERR_MPI, "MPI_Iallreduce failed");
+    if (dc_wait_polling(&req, &wait_err) != DC_OK) {
+        *err = wait_err;
+        return err->code;
+    }
+    if (lowest == size) return DC_OK;
+    int code = rc;
+    if (MPI_Bcast(&code, 1, MPI_INT, lowest, comm) != MPI_SUCCESS ||
+        MPI_Bcast(err->message, DC_ERROR_MAX, MPI_CHAR, lowest, comm) != MPI_SUCCESS)
+        return dc_error_set(err, DC_ERR_MPI, "MPI_Bcast failed");
+    err->code = code;
+    return code;
+}
+
+/* *s (malloc'd on the root, allocated elsewhere) to every rank. */
+static int bcast_string(char **s, int root, int rank, MPI_Comm comm, dc_error *err)
+{
+    int rc = DC_OK;
+    int len = rank == root && *s ? (int)strlen(*s) : 0;
+    MPI_CHECK(MPI_Bcast(&len, 1, MPI_INT, root, comm));
+    if (rank != root) {
+        free(*s);
+        DC_ALLOC(*s, len + 1);
+    }
+    MPI_CHECK(MPI_Bcast(*s, len + 1, MPI_CHAR, root, comm));
+cleanup:
+    return rc;
+}
+
+/* ---- the existing file ---- */
+
+static const char *file_kind(mode_t m)
+{
+    return S_ISDIR(m) ? "a directory" : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
+         : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/* In a canonical dump (dc_sweep.effective: "key = value;" lines), the value of key, or NULL. */
+static const char *dump_value(const char *text, const char *key, size_t key_len, size_t *len)
+{
+    for (const char *p = text; p && *p;) {
+        size_t n = strcspn(p, "\n");
+        if (n > key_len + 3 && strncmp(p, key, key_len) == 0 && strncmp(p + key_len, " = ", 3) == 0) {
+            *len = n - key_len - 3 - (p[n - 1] == ';');
+            return p + key_len + 3;
+        }
+        p += n;
+        if (*p) p++;
+    }
+    return NULL;
+}
+
+/* Appends "key (old -> new)" for every key of `a` whose value in `b` differs or is absent
+ * (`forward`: a is the old dump; otherwise only keys absent from b, as "absent -> value"). */
+static size_t diff_keys(const char *a, const char *b, int forward, char *out, size_t len, size_t size)
+{
+    for (const char *p = a; p && *p && len < size;) {
+        size_t n = strcspn(p, "\n");
+        const char *eq = strstr(p, " = ");
+        if (p[0] != '#' && eq && eq < p + n) {
+            size_t key = (size_t)(eq - p), va = 0, vb = 0;
+            const char *value_a = dump_value(a, p, key, &va), *value_b = dump_value(b, p, key, &vb);
+            int differs = !value_b || va != vb || strncmp(value_a, value_b, va) != 0;
+            if (differs && (forward || !value_b)) {
+                const char *old = forward ? value_a : "absent", *now = forward ? (value_b ? value_b : "absent") : value_a;
+                int no = forward ? (int)va : 6, nn = forward ? (value_b ? (int)vb : 6) : (int)va;
+                len += (size_t)snprintf(out + len, size - len, "%s%.*s (%.*s -> %.*s)", len ? ", " : "",
+                                        (int)key, p, no, old, nn, now);
+            }
+        }
+        p += n;
+        if (*p) p++;
+    }
+    return len;
+}
+
+/* The settings of two canonical dumps that differ: "train.epochs (30 -> 60), model.cutoff (5 -> 6)". */
+static void differing_settings(const char *old_text, const char *new_text, char *out, size_t size)
+{
+    out[0] = '\0';
+    size_t len = diff_keys(old_text, new_text, 1, out, 0, size);
+    diff_keys(new_text, old_text, 0, out, len, size);
+}
+
+/* The refusal of a file of another sweep, naming what differs. */
+static int foreign_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_run_options *opts,
+                         const dc_results_info *info, dc_error *err)
+{
+    dc_results *res = NULL;
+    char *old = NULL, diff[700] = "";
+    dc_error ignored = {0};
+    if (dc_results_open(&res, opts->output, 0, &ignored) == DC_OK &&
+        dc_results_read_attr_string(res, "sweep_effective", &old, &ignored) == DC_OK)
+        differing_settings(old, sweep->effective, diff, sizeof diff);
+    dc_results_close(res, NULL);
+    free(old);
+    if (diff[0])
+        return dc_error_set(err, DC_ERR_INPUT, "%s holds results of a different sweep: %s; use "
+                            "--restart to replace it, or -o PATH", opts->output, diff);
+    return dc_error_set(err, DC_ERR_INPUT,
+                        "%s holds results of a different sweep (sweep_sha256 %.12s..., %d runs x %d "
+                        "epochs; this sweep: %.12s..., %d runs x %d epochs): use --restart to replace "
+                        "it, or -o PATH", opts->output, info->sweep_sha256, info->n_runs, info->epochs,
+                        sweep->sha256, grid->n_runs, sweep->train.epochs);
+}
+
+int dc_sweep_decide_file(const dc_sweep *sweep, const dc_grid *grid, const dc_run_options *opts,
+                         int *action, dc_error *err)
+{
+    dc_results_info info;
+    struct stat st;
+    *action = DC_FILE_CREATE;
+    if (stat(opts->output, &st) != 0) {
+        if (errno == ENOENT) return DC_OK;
+        return dc_error_set(err, DC_ERR_IO, "%s: %s", opts->output, strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode))
+        return dc_error_set(err, DC_ERR_INPUT, "%s is %s, not a results file: give a file path with -o",
+                            opts->output, file_kind(st.st_mode));
+    if (access(opts->output, R_OK | W_OK) != 0)
+        return dc_error_set(err, DC_ERR_IO, "%s: cannot open for reading and writing: %s",
+                            opts->output, strerror(errno));
+    if (dc_results_probe(opts->output, &info, err) != DC_OK) {
+        if (opts->restart) {
+            dc_error_clear(err);
+            return DC_OK;
+        }
+        /* Not ours: never overwrite silently. */
+        char why[DC_ERROR_MAX];
+        snprintf(why, sizeof why, "%s", err->message);
+        return dc_error_set(err, DC_ERR_INPUT, "%s; refusing to overwrite it: use --restart to "
+                            "replace it, or -o PATH", why);
+    }
+    if (strcmp(info.sweep_sha256, sweep->sha256) == 0 && info.n_runs == grid->n_runs &&
+        info.epochs == sweep->train.epochs) {
+        /* A shard file resumes only as the same shard, an unsharded file only unsharded. */
+        int rc = dc_shard_check_file(opts->output, &opts->shard, err);
+        if (rc == DC_OK) *action = DC_FILE_OPEN;
+        if (rc != DC_ERR_INPUT || !opts->restart) return rc;
+        dc_error_clear(err);
+        return DC_OK;
+    }
+    if (opts->restart) return DC_OK;
+    return foreign_sweep(sweep, grid, opts, &info, err);
+}
+
+/* ---- what the file records ---- */
+
+static int layout_from(dc_file_layout *l, const dc_trainer_desc *d, dc_error *err)
+{
+    memset(l, 0, sizeof *l);
+    if (d->n_metrics > DC_MAX_METRICS || d->n_curves > DC_MAX_CURVES)
+        return dc_error_set(err, DC_ERR_INTERNAL, "the trainer reports %d metrics and %d curves",
+                            d->n_metrics, d->n_curves);
+    dc_results_copy_field(l->model_kind, sizeof l->model_kind, d->model_kind);
+    l->numerics_version = d->numerics_version;
+    l->n_metrics = d->n_metrics;
+    l->n_curves = d->n_curves;
+    memcpy(l->metrics, d->metrics, (size_t)d->n_metrics * sizeof *d->metrics);
+    for (int c = 0; c < d->n_curves; c++)
+        dc_results_copy_field(l->curve_names[c], sizeof l->curve_names[c], d->curves[c]);
+    return DC_OK;
+}
+
+int dc_sweep_layout(const dc_trainer_ops *ops, void *trainer, int rank, int size, MPI_Comm comm,
+                    dc_file_layout *layout, dc_error *err)
+{
+    int rc = DC_OK, local = DC_OK;
+    (void)size;
+    if (rank == 0) local = layout_from(layout, ops->describe(trainer), err);
+    DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
+    MPI_CHECK(MPI_Bcast(layout, (int)sizeof *layout, MPI_BYTE, 0, comm));
+    for (int c = 0; c < layout->n_curves; c++) layout->curves[c] = layout->curve_names[c];
+cleanup:
+    return rc;
+}
+
+/* The data file of a digest line whose hash is not in `now`, or NULL. */
+static const char *changed_file(const char *recorded, const char *now, char *path, size_t size)
+{
+    for (const char *p = recorded; *p;) {
+        size_t n = strcspn(p, "\n");
+        const char *sep = memchr(p, ' ', n);
+        if (sep && (size_t)(sep - p) == 64) {
+            char hex[65];
+            memcpy(hex, p, 64);
+            hex[64] = '\0';
+            if (!strstr(now, hex)) {
+                snprintf(path, size, "%.*s", (int)(n - 66), p + 66);
+                return path;
+            }
+        }
+        p += n;
+        if (*p) p++;
+    }
+    return NULL;
+}
+
+int dc_sweep_check_resume(const dc_sweep *sweep, const dc_run_options *opts,
+                          const dc_file_layout *layout, int *action, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_results_info info;
+    dc_results *res = NULL;
+    char *recorded = NULL, *now = NULL, path[4096];
+    DC_TRY(dc_results_probe(opts->output, &info, err));
+    if (info.numerics_version != layout->numerics_version) {
+        if (opts->restart) goto restart;
+        DC_FAIL(DC_ERR_INPUT, "%s was trained by engine numerics version %d, this dcsweep's is %d: "
+                "results of two engines differ in the last bits and do not mix; use --restart to "
+                "replace it, or -o PATH", opts->output, info.numerics_version, layout->numerics_version);
+    }
+    DC_TRY(dc_results_open(&res, opts->output, 0, err));
+    DC_TRY(dc_results_read_attr_string(res, "dataset_sha256", &recorded, err));
+    DC_TRY(dc_results_dataset_digest(&sweep->dataset, &now, err));
+    const char *changed = changed_file(recorded, now, path, sizeof path);
+    if (changed) {
+        if (opts->restart) goto restart;
+        DC_FAIL(DC_ERR_INPUT, "%s was trained on other data: %s changed since (its SHA-256 is not the "
+                "one recorded); use --restart to train on the new data, or -o PATH", opts->output, changed);
+    }
+    goto cleanup;
+restart:
+    *action = DC_FILE_CREATE;
+cleanup:
+    dc_results_close(res, NULL);
+    free(recorded);
+    free(now);
+    return rc;
+}
+
+/* What a new file records: the layout (already broadcast), the rescaling statistics of the first
+ * training rank, dataset digests and the creation time from rank 0: identical on every rank, as
+ * parallel HDF5 needs. */
+static int gather_meta(const dc_sweep *sweep, const dc_grid *grid, const dc_trainer_ops *ops,
+                       void *trainer, const dc_file_layout *layout, int rank, int size,
+                       MPI_Comm comm, dc_results_meta *meta, char **digest, char **created,
+                       dc_error *err)
+{
+    int rc = DC_OK, local = DC_OK;
+    double stats[2 * DC_N_RESCALINGS];
+    if (rank == 0) {
+        for (int m = 0; m < DC_N_RESCALINGS; m++) {
+            dc_rescale rs = {.method = (dc_rescaling)m, .shift = NAN, .scale = NAN};
+            dc_error ignored = {0};
+            /* A method this sweep does not use may be degenerate on its data: NaN, not an error. */
+            if (ops->rescale(trainer, (dc_rescaling)m, &rs, &ignored) != DC_OK) rs.shift = rs.scale = NAN;
+            stats[2 * m] = rs.shift;
+            stats[2 * m + 1] = rs.scale;
+        }
+        local = dc_results_dataset_digest(&sweep->dataset, digest, err);
+        char buf[32];
+        time_t now = time(NULL);
+        struct tm utc;
+        gmtime_r(&now, &utc);
+        strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+        *created = strdup(buf);
+        if (local == DC_OK && !*created) local = dc_error_set(err, DC_ERR_NOMEM, "out of memory");
+    }
+    DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
+    MPI_CHECK(MPI_Bcast(stats, 2 * DC_N_RESCALINGS, MPI_DOUBLE, 0, comm));
+    DC_TRY(bcast_string(digest, 0, rank, comm, err));
+    DC_TRY(bcast_string(created, 0, rank, comm, err));
+    memset(meta, 0, sizeof *meta);
+    meta->sweep_name = sweep->name;
+    meta->sweep_text = sweep->text;
+    meta->sweep_effective = sweep->effective;
+    meta->sweep_sha256 = sweep->sha256;
+    meta->dataset_sha256 = *digest;
+    meta->created = *created;
+    meta->energy_unit = sweep->dataset.energy_unit ? sweep->dataset.energy_unit : "eV";
+    meta->length_unit = sweep->dataset.length_unit ? sweep->dataset.length_unit : "Angstrom";
+    meta->n_runs = grid->n_runs;
+    meta->epochs = sweep->train.epochs;
+    meta->model_kind = layout->model_kind;
+    meta->numerics_version = layout->numerics_version;
+    meta->n_metrics = layout->n_metrics;
+    meta->metrics = layout->metrics;
+    meta->n_curves = layout->n_curves;
+    meta->curves = layout->curves;
+    for (int m = 0; m < DC_N_RESCALINGS; m++) {
+        meta->rescaling[m].method = (dc_rescaling)m;
+        meta->rescaling[m].shift = stats[2 * m];
+        meta->rescaling[m].scale = stats[2 * m + 1];
+    }
+cleanup:
+    return rc;
+}
+
+static int sync_dir_of(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = '\0';
+    else snprintf(dir, sizeof dir, ".");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return -1;
+    int bad = fsync(fd);
+    close(fd);
+    return bad;
+}
+
+int dc_sweep_create_file(const dc_sweep *sweep, const dc_grid *grid, const dc_trainer_ops *ops,
+                         void *trainer, const dc_run_options *opts, const dc_file_layout *layout,
+                         const dc_results_row *rows, int rank, int size, MPI_Comm comm,
+                         dc_results **results, dc_error *err)
+{
+    int rc = DC_OK, local = DC_OK;
+    char *digest = NULL, *created = NULL, shard_text[32], tmp[4200];
+    dc_results_meta meta;
+    *results = NULL;
+    /* The lock makes any leftover temporary file a dead run's: replaced. */
+    if (snprintf(tmp, sizeof tmp, "%s.creating", opts->output) >= (int)sizeof tmp)
+        DC_FAIL(DC_ERR_INPUT, "output path too long: %s", opts->output);
+    DC_TRY(gather_meta(sweep, grid, ops, trainer, layout, rank, size, comm, &meta, &digest, &created, err));
+    dc_shard_format(&opts->shard, shard_text, sizeof shard_text);
+    meta.shard = shard_text[0] ? shard_text : NULL;
+    local = dc_results_create_mpi(results, tmp, &meta, rows, comm, err);
+    DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
+    if (rank == 0) {
+        if (rename(tmp, opts->output) != 0)
+            local = dc_error_set(err, DC_ERR_IO, "cannot rename %s to %s: %s", tmp, opts->output,
+                                 strerror(errno));
+        else
+            sync_dir_of(opts->output);
+    }
+    DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
+cleanup:
+    free(digest);
+    free(created);
+    return rc;
+}

@@ -1,0 +1,194 @@
+/* `dcsweep run` on every rank (include/dcsweep/sweep/coordinator.h).
+ *
+ * Setup is a sequence of collective steps, each closed by dc_sweep_agree so that a failure anywhere
+ * stops every rank at the same step with the same code: take the results file's lock and decide
+ * what to do with the file (rank 0), create the trainers (every rank), broadcast what the file
+ * records, check a file being resumed, create or open the file (all ranks, MPI-IO). Then every
+ * rank trains: ranks > 0 in dc_worker_loop, rank 0 in its own loop that serves the coordinator
+ * between its training steps. Everyone closes the file together at the end. */
+#include "dcsweep/sweep/coordinator.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dcsweep/sweep/stop.h"
+#include "sweep_internal.h"
+
+static int interrupted(int sig, int n_pending, const char *path, dc_error *err)
+{
+    const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+    if (sig > 0)
+        return dc_error_set(err, DC_ERR_INTERRUPTED,
+                            "interrupted by %s: %d runs left pending in %s; run the same command "
+                            "again to resume", name, n_pending, path);
+    return dc_error_set(err, DC_ERR_INTERRUPTED,
+                        "a worker was interrupted: %d runs left pending in %s; run the same "
+                        "command again to resume", n_pending, path);
+}
+
+/* Rank 0: its own runs, the coordinator served between their steps and while it waits. */
+static int rank0_loop(dc_coord *c, dc_worker *w, dc_error *err)
+{
+    dc_poll poll;
+    dc_poll_reset(&poll);
+    w->serve = dc_coord_serve;
+    w->note = dc_coord_note;
+    w->coordinator = c;
+    for (;;) {
+        dc_coord_serve(c);
+        if (c->hung) return c->hung_err.code;
+        int run = dc_coord_take(c);
+        if (run >= 0) {
+            dc_worker_report report;
+            dc_error run_err = {0};
+            int rc = dc_worker_do_run(w, run, &report, &run_err);
+            dc_coord_local(c, &report, rc, &run_err);
+            dc_poll_reset(&poll);
+            continue;
+        }
+        if (c->active == 0) break;
+        dc_poll_wait(&poll);
+    }
+    if (c->fatal_rank >= 0) {
+        *err = c->fatal;
+        return err->code;
+    }
+    return DC_OK;
+}
+
+/* Rank 0: the runs of this job that are not finished yet (all ranks read rows the same). */
+static int find_todo(dc_results *results, const dc_grid *grid, const dc_run_options *opts,
+                     dc_results_row *rows, int *todo, int *n_todo, int *n_before, dc_error *err)
+{
+    int rc = DC_OK;
+    *n_todo = *n_before = 0;
+    DC_TRY(dc_results_read_rows(results, 0, grid->n_runs, rows, err));
+    for (int i = 0; i < grid->n_runs; i++) {
+        if (!dc_shard_owns(&opts->shard, i)) continue;
+        int s = dc_results_status_parse(rows[i].status);
+        if (s == DC_RUN_PENDING || s < 0 || (s == DC_RUN_FAILED && opts->retry_failed))
+            todo[(*n_todo)++] = i;
+        else
+            (*n_before)++;
+    }
+cleanup:
+    return rc;
+}
+
+static void summary(dc_progress *progress, const dc_sweep *sweep, const dc_grid *grid,
+                    const dc_run_options *opts, dc_results *results, dc_results_row *rows,
+                    const dc_coord *c, int size, int *n_pending)
+{
+    dc_error read_err = {0};
+    *n_pending = 0;
+    if (dc_results_read_rows(results, 0, grid->n_runs, rows, &read_err) != DC_OK) return;
+    int n = 0;  /* keep the shard's rows only: the others are other shards' business */
+    for (int i = 0; i < grid->n_runs; i++)
+        if (dc_shard_owns(&opts->shard, i)) rows[n++] = rows[i];
+    for (int i = 0; i < n; i++) *n_pending += dc_results_status_parse(rows[i].status) == DC_RUN_PENDING;
+    double share = -1, gap = -1;
+    dc_coord_stats(c, &share, &gap);
+    dc_progress_summary(progress, sweep->name, opts->output, rows, n, share, size > 1 ? gap : -1);
+}
+
+int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_trainer_ops *ops,
+                         const dc_run_options *opts, MPI_Comm comm, dc_error *err)
+{
+    int rc = DC_OK, local = DC_OK, rank = 0, size = 1, action = DC_FILE_CREATE, hung = 0;
+    void *trainer = NULL;
+    dc_results *results = NULL;
+    dc_results_row *rows = NULL;
+    int *todo = NULL;
+    dc_lock lock;
+    dc_coord coord;
+    dc_file_layout layout;
+    memset(&lock, 0, sizeof lock);
+    memset(&coord, 0, sizeof coord);
+    int n_scope = dc_shard_size(&opts->shard, grid->n_runs);  /* the runs this job may train */
+    dc_error_clear(err);
+    MPI_CHECK(MPI_Comm_rank(comm, &rank));
+    MPI_CHECK(MPI_Comm_size(comm, &size));
+    DC_TRY(dc_stop_install(err));
+
+    if (rank == 0) local = dc_lock_take(&lock, opts->output, "dcsweep run", err);
+    if (local == DC_OK && rank == 0) local = dc_sweep_decide_file(sweep, grid, opts, &action, err);
+    DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
+
+    local = ops->create(&trainer, sweep, err);
+    if (local != DC_OK) dc_error_prefix(err, "rank %d: preparing the trainer", rank);
+    DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
+    DC_TRY(dc_sweep_layout(ops, trainer, rank, size, comm, &layout, err));
+    if (rank == 0 && action == DC_FILE_OPEN) local = dc_sweep_check_resume(sweep, opts, &layout, &action, err);
+    DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
+    MPI_CHECK(MPI_Bcast(&action, 1, MPI_INT, 0, comm));
+
+    DC_ALLOC(rows, grid->n_runs);
+    for (int i = 0; i < grid->n_runs; i++) dc_results_row_init(&rows[i], &grid->runs[i]);
+    if (action == DC_FILE_CREATE) {
+        DC_TRY(dc_sweep_create_file(sweep, grid, ops, trainer, opts, &layout, rows, rank, size, comm,
+                                    &results, err));
+    } else {
+        local = dc_results_open_mpi(&results, opts->output, 1, comm, err);
+        DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
+    }
+
+    /* Rank 0 decides what is left: independent reads, before any worker has a run to write. */
+    int n_todo = 0, n_before = 0;
+    DC_ALLOC(todo, grid->n_runs);
+    if (rank == 0) local = find_todo(results, grid, opts, rows, todo, &n_todo, &n_before, err);
+    DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
+
+    dc_progress progress;
+    int n_metrics = 0;
+    const dc_metric_desc *metrics = dc_results_metrics(results, &n_metrics);
+    dc_progress_init(&progress, rank == 0 ? opts->out : NULL, opts->tty, n_scope, n_todo,
+                     n_before, metrics, n_metrics);
+    if (rank == 0 && opts->shard.count > 0)
+        dc_progress_note(&progress, "shard %d/%d: %d of %d runs (run i with i %% %d == %d), in %s",
+                         opts->shard.index, opts->shard.count, n_scope, grid->n_runs,
+                         opts->shard.count, opts->shard.index - 1, opts->output);
+    if (rank == 0 && n_before > 0)
+        dc_progress_note(&progress, "resuming %s: %d of %d runs already finished, %d to train",
+                         opts->output, n_before, n_scope, n_todo);
+    dc_worker w;
+    local = dc_worker_init(&w, sweep, grid, ops, trainer, results, opts->output,
+                           size > 1 ? comm : MPI_COMM_NULL, err);
+    if (local == DC_OK && rank == 0)
+        local = dc_coord_init(&coord, size > 1 ? comm : MPI_COMM_NULL, size, &sweep->run, todo,
+                              n_todo, &progress, &lock, err);
+    if (local == DC_OK) local = rank == 0 ? rank0_loop(&coord, &w, err) : dc_worker_loop(&w, err);
+    if (rank == 0 && local == DC_ERR_HUNG) {
+        /* A rank that does not answer cannot take part in closing the file: the caller ends the
+         * job. Every finished row is already on disk (written, then synced, by its own rank). */
+        hung = 1;
+        *err = coord.hung_err;
+        rc = DC_ERR_HUNG;
+        goto cleanup;
+    }
+    int n_pending = 0;
+    if (rank == 0) {
+        summary(&progress, sweep, grid, opts, results, rows, &coord, size, &n_pending);
+        if (local == DC_OK && coord.stop_sig) local = interrupted(coord.stop_sig, n_pending, opts->output, err);
+    }
+    DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
+
+cleanup:
+    if (results && !hung) {
+        /* Collective: reached by every rank, also after a failure that agree() made common. */
+        dc_error close_err = {0};
+        int crc = dc_results_close(results, &close_err);
+        if (rc == DC_OK && crc != DC_OK) {
+            rc = crc;
+            *err = close_err;
+        }
+    }
+    if (trainer && !hung) ops->destroy(trainer);
+    if (rank == 0) dc_coord_free(&coord);
+    dc_lock_release(&lock);
+    dc_stop_uninstall();
+    free(todo);
+    free(rows);
+    return rc;
+}

@@ -44,13 +44,19 @@ def complete(path, ranks=None):
                 fail(f"{path}: run {i} has no rank/host")
             if not (row["wall_seconds"] >= 0 and row["finished"] > 0):
                 fail(f"{path}: run {i} wall_seconds {row['wall_seconds']} finished {row['finished']}")
-            if row["epochs_completed"] != epochs:
+            stopped = row["stop_reason"] in (b"early_stopping", b"min_lr")
+            if row["epochs_completed"] != epochs and not stopped:
                 fail(f"{path}: run {i} completed {row['epochs_completed']} of {epochs} epochs")
         for name, curve in f["curves"].items():
             if curve.shape != (n, epochs):
                 fail(f"{path}: curves/{name} shape {curve.shape}")
-            if not np.all(np.isfinite(curve[()])):
-                fail(f"{path}: curves/{name} has NaN in a done run")
+            c = curve[()]
+            for i, row in enumerate(runs):
+                e = int(row["epochs_completed"])
+                # validation values exist only in evaluated epochs (train.eval_every), always the last
+                reached = c[i, :e] if not name.startswith(("val_", "monitor")) else c[i, e - 1:e]
+                if not np.all(np.isfinite(reached)):
+                    fail(f"{path}: curves/{name} has NaN in done run {i}")
     print(f"{path}: {n} runs done, complete")
 
 

@@ -6,6 +6,7 @@
  *   dc_run_state, and content_sha256 over all of it. */
 #include "dcsweep/results/checkpoint.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -323,6 +324,20 @@ int dc_checkpoint_set_aside(const char *path, char *moved, size_t size, dc_error
     if (rename(path, moved) != 0)
         return dc_error_set(err, DC_ERR_IO, "cannot rename %s to %s: %s", path, moved, strerror(errno));
     return DC_OK;
+}
+
+void dc_checkpoint_clean(const char *output)
+{
+    char dir[4200], path[4500];
+    snprintf(dir, sizeof dir, "%s.ckpt", output);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    for (struct dirent *e; (e = readdir(d));)
+        if (strstr(e->d_name, ".h5.tmp-")) {
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    closedir(d);
 }
 
 int dc_checkpoint_remove(const char *path, dc_error *err)

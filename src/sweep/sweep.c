@@ -113,6 +113,7 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
     DC_TRY(dc_stop_install(err));
 
     if (rank == 0) local = dc_lock_take(&lock, opts->output, "dcsweep run", err);
+    if (local == DC_OK && rank == 0) dc_checkpoint_clean(opts->output);
     if (local == DC_OK && rank == 0) local = dc_sweep_decide_file(sweep, grid, opts, &action, err);
     DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
 

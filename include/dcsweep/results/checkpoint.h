@@ -38,6 +38,10 @@ void dc_checkpoint_state_free(dc_run_state *st);
  * moved gets the new name. */
 int dc_checkpoint_set_aside(const char *path, char *moved, size_t size, dc_error *err);
 
+/* Deletes the temporary files that a process killed while writing a checkpoint left in
+ * <output>.ckpt/ (call with the results file's lock held: then every one is a dead writer's). */
+void dc_checkpoint_clean(const char *output);
+
 /* Deletes a checkpoint once its run's row is final (a missing file is fine). */
 int dc_checkpoint_remove(const char *path, dc_error *err);
 

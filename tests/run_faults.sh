@@ -19,7 +19,7 @@ status=$?
 set -e
 cat "$tmp/out" "$tmp/err"
 [ $status -ne 0 ] || fail "a worker failed fatally but the job exited 0"
-grep -q "worker rank [12] failed on run 7: fake fatal error on run 7" "$tmp/err" || fail "no fatal message"
+grep -q "worker rank [012] failed on run 7: fake fatal error on run 7" "$tmp/err" || fail "no fatal message"
 grep -q "run 4 .*diverged at epoch 2" "$tmp/out" || fail "no diverged line"
 grep -q "run 3 .*failed: fake failure of run 3" "$tmp/out" || fail "no failed line"
 [ "$($check rows "$tmp/f.h5" failed)" = "3 7" ] || fail "failed rows: $($check rows "$tmp/f.h5" failed)"

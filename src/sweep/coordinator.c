@@ -181,7 +181,7 @@ int dc_coord_serve(void *coord)
 
 int dc_coord_take(dc_coord *c)
 {
-    if (c->stopping || c->next >= c->n_todo) return -1;
+    if (c->stopping || c->local_dead || c->next >= c->n_todo) return -1;
     c->busy[0] = c->todo[c->next++];
     return c->busy[0];
 }
@@ -195,10 +195,15 @@ void dc_coord_local(dc_coord *c, const dc_worker_report *report, int rc, const d
         c->stopping = 1;
         if (!c->stop_sig) c->stop_sig = dc_stop_signal() ? dc_stop_signal() : -1;
     }
-    if (rc != DC_OK && c->fatal_rank < 0) {
-        c->fatal_rank = 0;
-        c->fatal = *err;
-        c->stopping = 1;
+    if (rc != DC_OK) {
+        /* Rank 0's trainer is unusable: it goes on coordinating, the other ranks go on training. */
+        c->local_dead = 1;
+        dc_progress_note(c->progress, "rank 0 stopped training: %s", err->message);
+        if (c->fatal_rank < 0) {
+            c->fatal_rank = 0;
+            dc_error_set(&c->fatal, DC_ERR_INTERNAL, "worker rank 0 failed on run %d: %s", report->run,
+                         err->message);
+        }
     }
 }
 

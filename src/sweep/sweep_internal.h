@@ -26,6 +26,7 @@ typedef struct dc_coord {
     int signals;            /* stop signals handled */
     double stop_since;
     int fatal_rank;         /* the first rank that failed, -1 if none */
+    int local_dead;         /* rank 0's own trainer failed: it only coordinates from then on */
     dc_error fatal;
     int hung;               /* a rank stopped answering: hung_err says which; the job must end */
     dc_error hung_err;

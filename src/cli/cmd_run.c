@@ -94,6 +94,8 @@ int dc_cmd_run_on(int argc, char **argv, MPI_Comm comm)
                                                             opts.n_overrides, err);
     if (local == DC_OK && !opts.help) local = dc_grid_expand(&grid, &sweep.grid, err);
     const char *output = extra[0].value ? extra[0].value : extra[1].value ? extra[1].value : sweep.output;
+    if (local == DC_OK && !opts.help && !*output)
+        local = dc_error_set(err, DC_ERR_INPUT, "run: -o needs a file path, got an empty one");
     if (local == DC_OK && !opts.help && extra[4].value) {
         local = dc_shard_parse(&shard, extra[4].value, err);
         if (local == DC_OK) local = dc_shard_path(&shard, output, shard_output, sizeof shard_output, err);

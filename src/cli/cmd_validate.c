@@ -1,5 +1,6 @@
 /* `dcsweep validate`: load a sweep file and its datasets, print what a run would see. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dcsweep/cli/cli.h"
@@ -38,6 +39,52 @@ static void print_split(const char *name, const dc_dataset *ds, const char *unit
         snprintf(atoms, sizeof atoms, "%lld-%lld atoms", (long long)min_atoms, (long long)max_atoms);
     printf("%-11s %d frames, %s (%lld in all), energy %.6f .. %.6f %s\n", name, ds->n_frames, atoms,
            (long long)ds->n_atoms_total, lo, hi, unit);
+}
+
+/* Warnings: what training would not fail on but a user should know. Atoms with no neighbour within
+ * the cutoff get no force from the model (their force labels cannot be learnt); an element absent
+ * from the training split keeps its initial embedding. */
+static int warn(const dc_splits *splits, double cutoff, dc_error *err)
+{
+    int rc = DC_OK;
+    const dc_dataset *sets[3] = {&splits->train, &splits->validation, &splits->test};
+    const char *names[3] = {"train", "validation", "test"};
+    dc_neighbors nb = {0};
+    char *has_edge = NULL;
+    for (int s = 0; s < 3; s++) {
+        const dc_dataset *ds = sets[s];
+        DC_TRY(dc_neighbors_build(&nb, ds, cutoff, err));
+        DC_ALLOC(has_edge, ds->n_atoms_total);
+        for (int64_t k = 0; k < nb.n_edges; k++) has_edge[nb.dst[k]] = 1;
+        int64_t alone = 0, first = -1;
+        for (int64_t a = 0; a < ds->n_atoms_total; a++)
+            if (!has_edge[a] && alone++ == 0) first = a;
+        if (alone > 0) {
+            int f = 0;
+            while (ds->frame_start[f + 1] <= first) f++;
+            printf("warning: %s: %lld atoms of the %s split have no neighbour within the cutoff (%g), "
+                   "the first on line %lld: the model gives them no force\n", ds->path, (long long)alone,
+                   names[s], cutoff, (long long)(ds->frame_line[f] + 2 + first - ds->frame_start[f]));
+        }
+        if (s > 0)
+            for (int64_t a = 0; a < ds->n_atoms_total; a++) {
+                int z = ds->atomic_number[a], in_train = 0;
+                for (int64_t b = 0; b < splits->train.n_atoms_total && !in_train; b++)
+                    in_train = splits->train.atomic_number[b] == z;
+                if (!in_train) {
+                    printf("warning: the %s split has element %s, which the training split does not: its "
+                           "embedding is never trained\n", names[s], dc_element_symbol(z) ? dc_element_symbol(z) : "?");
+                            break;
+                }
+            }
+        free(has_edge);
+        has_edge = NULL;
+        dc_neighbors_free(&nb);
+    }
+cleanup:
+    free(has_edge);
+    dc_neighbors_free(&nb);
+    return rc;
 }
 
 int dc_cmd_validate(int argc, char **argv)
@@ -82,6 +129,7 @@ int dc_cmd_validate(int argc, char **argv)
            sweep.train.epochs, sweep.train.batch_size, sweep.train.learning_rate,
            sweep.train.force_weight, dc_loss_name(sweep.train.loss));
     printf("%-11s %d\n", "runs", grid.n_runs);
+    DC_TRY(warn(&splits, m->cutoff, err));
     printf("%-11s %s\n", "output", sweep.output);
     printf("ok\n");
 cleanup:

@@ -258,6 +258,11 @@ int dc_sweep_load(dc_sweep *sweep, const char *path, const dc_override *override
     if (!sweep->path || !c.dir) DC_FAIL(DC_ERR_NOMEM, "out of memory");
     DC_TRY(read_text(&sweep->text, path, err));
     config_set_include_dir(&c.cfg, c.dir);
+    char wide[64];
+    int wide_line = dc_config_find_wide_int(sweep->text, wide, sizeof wide);
+    if (wide_line)
+        DC_FAIL(DC_ERR_INPUT, "%s:%d: integer %s is out of range (at most 2147483647; a 64-bit "
+                "integer is written with an L suffix, e.g. %sL)", path, wide_line, wide, wide);
     if (config_read_string(&c.cfg, sweep->text) != CONFIG_TRUE) {
         const char *what = config_error_text(&c.cfg);
         int mixed = what && strstr(what, "mismatched element type");

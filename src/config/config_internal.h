@@ -77,6 +77,9 @@ int dc_config_read_path(dc_config_ctx *c, const char *key, char **out, int must_
 int dc_config_list_elems(dc_config_ctx *c, const char *key, int want, const char *what,
                          const config_setting_t ***elems, int *n);
 char *dc_config_dir_of(const char *path);
+/* The line of the first decimal integer literal beyond 32 bits without an L suffix (which libconfig
+ * would wrap), with the literal; 0 when there is none. */
+int dc_config_find_wide_int(const char *text, char *literal, size_t size);
 
 /* ---- the sections ---- */
 

@@ -1,6 +1,7 @@
 /* The typed readers of the sweep file (config_internal.h): each takes the default when the key is
  * absent, checks type and range, and names file:line and key in its error. Paths are relative to
  * the sweep file's folder, or to the working directory when given with --set. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -61,6 +62,46 @@ char *dc_config_dir_of(const char *path)
     if (slash == path) return strdup("/");
     char *dir = strndup(path, (size_t)(slash - path));
     return dir;
+}
+
+/* libconfig silently wraps a decimal integer beyond 32 bits that has no L suffix (2147483648 reads
+ * as -2147483648), so such literals are refused before parsing. Strings and comments are skipped.
+ * Returns the 1-based line of the first one (and its text), or 0. */
+int dc_config_find_wide_int(const char *text, char *literal, size_t size)
+{
+    int line = 1;
+    for (const char *p = text; *p;) {
+        if (*p == '\n') {
+            line++;
+            p++;
+        } else if (*p == '"') {
+            for (p++; *p && *p != '"'; p++) {
+                if (*p == '\\' && p[1]) p++;
+                else if (*p == '\n') line++;
+            }
+            if (*p) p++;
+        } else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+            while (*p && *p != '\n') p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
+                if (*p == '\n') line++;
+            if (*p) p += 2;
+        } else if (*p >= '0' && *p <= '9' && (p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '.'))) {
+            const char *start = p;
+            while (isalnum((unsigned char)*p) || *p == '.' || ((*p == '+' || *p == '-') && (p[-1] == 'e' || p[-1] == 'E')))
+                p++;
+            size_t n = (size_t)(p - start);
+            int decimal = 1;
+            for (size_t k = 0; k < n; k++) decimal = decimal && start[k] >= '0' && start[k] <= '9';
+            if (decimal && (n > 10 || (n == 10 && strncmp(start, "2147483647", 10) > 0))) {
+                snprintf(literal, size, "%.*s", (int)n, start);
+                return line;
+            }
+        } else {
+            p++;
+        }
+    }
+    return 0;
 }
 
 /* Readers: each takes the default when the key is absent and checks type and range. */

@@ -347,6 +347,10 @@ int dc_config_apply_override(dc_config_ctx *c, const char *assignment)
             rewritten[n - 1] = ')';
         }
     }
+    char wide[64];
+    if (dc_config_find_wide_int(rewritten, wide, sizeof wide))
+        DC_FAIL(DC_ERR_INPUT, "--set %s: integer %s is out of range (at most 2147483647; a 64-bit "
+                "integer is written with an L suffix, e.g. %sL)", key, wide, wide);
     DC_ALLOC(text, strlen(rewritten) + 16);
     sprintf(text, "v = %s;", rewritten);
     if (config_read_string(&scratch, text) != CONFIG_TRUE)

@@ -195,6 +195,8 @@ static int parse_comment(xyz_reader *r, const char *s, const char *e, const dc_x
             continue;
         }
         if (key_is(k, ke, o->energy_key)) {
+            if (have_energy)
+                return fail(r, "the energy key \"%s\" appears twice on the comment line", o->energy_key);
             const char *vs = skip_space(v, ve), *vend = ve;
             while (vend > vs && is_space(vend[-1])) vend--;
             char what[160];
@@ -310,6 +312,50 @@ static int parse_atom(xyz_reader *r, const xyz_layout *lay, const char *s, const
     return DC_OK;
 }
 
+/* A line that holds one positive integer and nothing else: an atom count. */
+static int is_count(const char *s, const char *e)
+{
+    s = skip_space(s, e);
+    while (e > s && is_space(e[-1])) e--;
+    if (s == e) return 0;
+    for (const char *q = s; q < e; q++)
+        if (*q < '0' || *q > '9') return 0;
+    return 1;
+}
+
+/* A line that starts with an element symbol followed by numbers: an atom line. */
+static int looks_like_atom(const char *s, const char *e)
+{
+    s = skip_space(s, e);
+    const char *te = token_end(s, e);
+    if (!dc_element_from_symbol(s, (int)(te - s))) return 0;
+    const char *t = skip_space(te, e);
+    return t < e && ((*t >= '0' && *t <= '9') || *t == '-' || *t == '+' || *t == '.');
+}
+
+/* Atoms closer than this are one position twice: the model's distances would be 0 (no direction,
+ * infinite basis derivatives), so the file is refused at reading, not in the middle of a run. */
+#define MIN_DISTANCE 1e-3
+
+/* Frame f's atoms, pairwise: the first two at one position, with their lines. */
+static int check_positions(const dc_dataset *ds, int f, dc_error *err)
+{
+    const int64_t first = ds->frame_start[f], n = ds->frame_start[f + 1] - first;
+    const double *r = ds->positions + 3 * first;
+    for (int64_t i = 1; i < n; i++)
+        for (int64_t j = 0; j < i; j++) {
+            double dx = r[3 * i] - r[3 * j], dy = r[3 * i + 1] - r[3 * j + 1], dz = r[3 * i + 2] - r[3 * j + 2];
+            double d = sqrt(dx * dx + dy * dy + dz * dz);
+            if (d < MIN_DISTANCE)
+                return dc_error_set(err, DC_ERR_INPUT, "%s:%lld: frame %d: atoms %lld and %lld (lines %lld and "
+                                    "%lld) are %.2g Angstrom apart: two atoms at one position",
+                                    ds->path, (long long)(ds->frame_line[f] + 2 + i), f + 1, (long long)j + 1,
+                                    (long long)i + 1, (long long)(ds->frame_line[f] + 2 + j),
+                                    (long long)(ds->frame_line[f] + 2 + i), d);
+        }
+    return DC_OK;
+}
+
 static int read_file(char **buf, size_t *len, const char *path, dc_error *err)
 {
     int rc = DC_OK;
@@ -349,7 +395,10 @@ int dc_dataset_read_xyz(dc_dataset *ds, const char *path, const dc_xyz_options *
     DC_ALLOC(out.path, strlen(path) + 1);
     memcpy(out.path, path, strlen(path) + 1);
     xyz_reader r = {.path = path, .p = buf, .end = buf + len, .err = err};
+    /* A UTF-8 byte-order mark (some Windows editors write one) is not part of the first line. */
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) r.p += 3;
     const char *s, *e;
+    int64_t prev_count_line = 0;
     for (;;) {
         /* Blank lines between frames are tolerated. */
         int got;
@@ -367,10 +416,20 @@ int dc_dataset_read_xyz(dc_dataset *ds, const char *path, const dc_xyz_options *
             n = n * 10 + (*q - '0');
         }
         if (n <= 0 || n > MAX_FRAME_ATOMS) {
+            if (prev_count_line > 0 && looks_like_atom(s, e)) {
+                /* The previous frame ended early: its count is what is wrong. */
+                int64_t here = r.line;
+                r.line = prev_count_line;
+                r.frame--;
+                rc = fail(&r, "the atom count is too small: line %lld after the frame's atoms is an atom "
+                              "line, not the next frame's count", (long long)here);
+                goto cleanup;
+            }
             rc = fail(&r, "bad atom count \"%.*s\" (expected a positive integer on the frame's first line)",
                       (int)(e - s > 40 ? 40 : e - s), s);
             goto cleanup;
         }
+        prev_count_line = count_line;
         if (!next_line(&r, &s, &e)) {
             rc = fail(&r, "file ends before the comment line");
             goto cleanup;
@@ -384,6 +443,14 @@ int dc_dataset_read_xyz(dc_dataset *ds, const char *path, const dc_xyz_options *
                 rc = fail(&r, "expected %lld atom lines, file ends after %lld", (long long)n, (long long)i);
                 goto cleanup;
             }
+            if (is_count(s, e)) {
+                /* The next frame began: this frame's count is larger than its atoms. */
+                int64_t here = r.line;
+                r.line = count_line;
+                rc = fail(&r, "the atom count %lld is too large: line %lld, after %lld atoms, holds the "
+                              "next frame's count", (long long)n, (long long)here, (long long)i);
+                goto cleanup;
+            }
             DC_TRY(parse_atom(&r, &lay, s, e, &out, out.n_atoms_total + i));
         }
         out.frame_start[out.n_frames] = out.n_atoms_total;
@@ -393,6 +460,7 @@ int dc_dataset_read_xyz(dc_dataset *ds, const char *path, const dc_xyz_options *
     }
     if (out.n_frames == 0) DC_FAIL(DC_ERR_INPUT, "%s: empty file (no frames)", path);
     out.frame_start[out.n_frames] = out.n_atoms_total;
+    for (int f = 0; f < out.n_frames; f++) DC_TRY(check_positions(&out, f, err));
     DC_ALLOC(out.types, out.n_atoms_total);
     *ds = out;
     free(buf);

@@ -395,9 +395,6 @@ int dc_report_load(dc_report *r, const char *path, dc_metric metric,
     double *metrics = NULL;
     char *energy_unit = NULL, *length_unit = NULL, *name = NULL;
     memset(r, 0, sizeof *r);
-    FILE *probe = fopen(path, "rb");
-    if (!probe) DC_FAIL(DC_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
-    fclose(probe);
     rc = dc_results_open(&res, path, 0, err);
     /* For a report, a file that is not HDF5 is a wrong argument like any other foreign file. */
     if (rc == DC_ERR_IO) DC_FAIL(DC_ERR_INPUT, "%s: not a dcsweep results file (not HDF5)", path);

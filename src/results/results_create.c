@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -126,6 +127,24 @@ cleanup:
     return rc;
 }
 
+/* Before HDF5 opens it: a missing file, or one that is not a regular file (a FIFO would block
+ * H5Fopen for ever, a device would be read as garbage), gets its own message. */
+static int check_path(const char *path, dc_error *err)
+{
+    struct stat st;
+    if (!path || !*path) return dc_error_set(err, DC_ERR_INPUT, "empty results file path");
+    if (stat(path, &st) != 0)
+        return dc_error_set(err, errno == ENOENT ? DC_ERR_INPUT : DC_ERR_IO, "%s: %s", path,
+                            errno == ENOENT ? "no such file" : strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return dc_error_set(err, DC_ERR_INPUT, "%s: not a results file (%s)", path,
+                            S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO"
+                            : S_ISCHR(st.st_mode) ? "a character device" : S_ISSOCK(st.st_mode) ? "a socket"
+                            : "not a regular file");
+    if (access(path, R_OK) != 0) return dc_error_set(err, DC_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+    return DC_OK;
+}
+
 /* Opens dataset name and checks that it has the given rank and dimensions. */
 static int open_checked(hid_t file, const char *path, const char *name, int ndims,
                         const hsize_t *want, hid_t *out, dc_error *err)
@@ -153,6 +172,9 @@ int dc_results_open_with(dc_results **out, const char *path, int writable, hid_t
     dc_results_info info;
     *out = NULL;
     dc_results_hdf5_quiet();
+    if ((rc = check_path(path, err)) != DC_OK) return rc;
+    if (writable && access(path, W_OK) != 0)
+        return dc_error_set(err, DC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
     if (!(res = dc_results_alloc(err))) return DC_ERR_NOMEM;
     res->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
     if (res->file < 0)
@@ -210,6 +232,7 @@ int dc_results_probe(const char *path, dc_results_info *info, dc_error *err)
     hid_t file = -1, fapl = -1;
     memset(info, 0, sizeof *info);
     dc_results_hdf5_quiet();
+    if ((rc = check_path(path, err)) != DC_OK) return rc == DC_ERR_INPUT ? DC_ERR_IO : rc;
     H5_CHECK(fapl = dc_results_file_access());
     file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     if (file < 0) DC_FAIL(DC_ERR_IO, "%s: cannot open as an HDF5 file", path);

@@ -40,8 +40,7 @@ int dc_engine_forces(dc_schnet *s, const float *p, const dc_batch *b, double *fo
         }
         /* filter: s1bar = fbar W2, a1bar = s1bar ds1, dbar += a1bar . (drbf W1^T) */
         DC_TRY(dc_matmul_run(&s->f2.bwd, ctx, P, gf, p + bp->w2, NULL, gs1, err));
-        for (int64_t e = 0; e < P; e++)
-            s->dbar[e] += dc_dot3(gs1 + e * nf, w->ds1 + e * nf, w->Pm + e * nf, nf);
+        dc_rows_dot3_add(s->dbar, gs1, w->ds1, w->Pm, P, nf);
     }
     /* F = d(-E)/dr with dd_p/dr_a = u_p, dd_p/dr_b = -u_p; in pair order. */
     memset(forces, 0, (size_t)n * 3 * sizeof *forces);
@@ -152,7 +151,8 @@ static int reverse_pass(dc_schnet *s, const dc_act act[3], const float *p, const
         /* cfconv and cutoff: -> gx = [xbar; x'bar], gf = [fbar; f'bar] */
         memset(w->gx, 0, (size_t)n * nf * sizeof *w->gx);
         dc_cfconv_reverse(w->gf, w->gx, w->gm, TAN(w->gm, n, nf), w->x, TAN(w->x, n, nf), w->f,
-                          TAN(w->f, P, nf), s->fc, s->fct, s->pairs.a, s->pairs.b, P, nf);
+                          TAN(w->f, P, nf), s->fc, s->fct, s->pairs.a, s->pairs.b, P, nf,
+                          grad + bp->b2);
         /* cfconv_in: hbar_t = hbar_{t+1} + xbar W_in; h' = 0 in block 0: primal rows only */
         float *gh_in = t > 0 ? s->blk[t - 1].gh : s->ghe; /* [n][F] */
         memcpy(gh_in, w->gh, (size_t)n * F * sizeof *gh_in);
@@ -162,10 +162,9 @@ static int reverse_pass(dc_schnet *s, const dc_act act[3], const float *p, const
         /* filter2: gf -> gs1 = [s1bar; s1'bar] */
         DC_TRY(dc_matmul_run(&s->f2.bwd, ctx, P, w->gf, p + bp->w2, NULL, w->gs1, err));
         DC_TRY(dc_matmul_run(&s->f2.wgrad, ctx, P2, w->gf, w->s1, NULL, grad + bp->w2, err));
-        dc_sum_rows(grad + bp->b2, w->gf, P, nf);
         /* act_filter: gs1 -> [a1bar; d' a1'bar]; filter1: W1bar += a1bar^T rbf + (d' a1'bar)^T drbf */
-        dc_filter_act_reverse(act[0], w->gs1, TAN(w->gs1, P, nf), w->ds1, w->Pm, s->dt, P, nf);
-        dc_sum_rows(grad + bp->b1, w->gs1, P, nf);
+        dc_filter_act_reverse(act[0], w->gs1, TAN(w->gs1, P, nf), grad + bp->b1, w->ds1, w->Pm,
+                              s->dt, P, nf);
         DC_TRY(dc_matmul_run(&s->f1_wgrad, ctx, P2, w->gs1, s->rbf2, NULL, grad + bp->w1, err));
     }
     for (int i = 0; i < n; i++) {

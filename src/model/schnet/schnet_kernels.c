@@ -202,10 +202,13 @@ DC_KERNEL void dc_filter_tangent(float *restrict s1t, const float *restrict ds1,
 }
 
 DC_KERNEL void dc_filter_act_reverse(dc_act a, float *restrict g, float *restrict gt,
-                                     const float *restrict ds, const float *restrict Pm,
-                                     const float *restrict dt, int64_t n, int c)
+                                     float *restrict gbias, const float *restrict ds,
+                                     const float *restrict Pm, const float *restrict dt, int64_t n,
+                                     int c)
 {
     const float c2 = 2.0f * a.c;
+    double acc[DC_MAX_ROW];
+    for (int k = 0; k < c; k++) acc[k] = 0.0;
     for (int64_t r = 0; r < n; r++) {
         float *restrict gr = g + r * c, *restrict gtr = gt + r * c;
         const float *restrict dsr = ds + r * c, *restrict pr = Pm + r * c;
@@ -223,7 +226,9 @@ DC_KERNEL void dc_filter_act_reverse(dc_act a, float *restrict g, float *restric
                 gtr[k] = gtr[k] * dsr[k] * dtr;
             }
         }
+        for (int k = 0; k < c; k++) acc[k] += gr[k];
     }
+    for (int k = 0; k < c; k++) gbias[k] += (float)acc[k];
 }
 
 DC_KERNEL void dc_cfconv_gather(float *restrict m, const float *restrict f,
@@ -271,21 +276,19 @@ DC_KERNEL void dc_sum_rows(float *restrict out, const float *restrict x, int64_t
     }
 }
 
-DC_KERNEL float dc_dot(const float *restrict a, const float *restrict b, int c)
+DC_KERNEL void dc_rows_dot3_add(float *restrict acc, const float *restrict a,
+                                const float *restrict b, const float *restrict d, int64_t n, int c)
 {
-    return dot_lanes(a, b, c);
-}
-
-DC_KERNEL float dc_dot3(const float *restrict a, const float *restrict b, const float *restrict d,
-                        int c)
-{
-    /* 16 independent partial sums in a fixed pattern: vectorises without reassociation. */
-    float lane[16] = {0};
-    int k = 0;
-    for (; k + 16 <= c; k += 16)
-        for (int l = 0; l < 16; l++) lane[l] += a[k + l] * b[k + l] * d[k + l];
-    for (int l = 0; k < c; k++, l++) lane[l] += a[k] * b[k] * d[k];
-    return sum_lanes(lane);
+    for (int64_t r = 0; r < n; r++) {
+        const float *restrict ar = a + r * c, *restrict br = b + r * c, *restrict dr = d + r * c;
+        /* 16 independent partial sums in a fixed pattern: vectorises without reassociation. */
+        float lane[16] = {0};
+        int k = 0;
+        for (; k + 16 <= c; k += 16)
+            for (int l = 0; l < 16; l++) lane[l] += ar[k + l] * br[k + l] * dr[k + l];
+        for (int l = 0; k < c; k++, l++) lane[l] += ar[k] * br[k] * dr[k];
+        acc[r] += sum_lanes(lane);
+    }
 }
 
 DC_KERNEL void dc_cfconv_reverse_primal(float *restrict gf, float *restrict gx,
@@ -319,8 +322,10 @@ DC_KERNEL void dc_cfconv_reverse(float *restrict gf, float *restrict gx,
                                  const float *restrict f, const float *restrict ft,
                                  const float *restrict fc, const float *restrict fct,
                                  const int *restrict pa, const int *restrict pb, int64_t n_pairs,
-                                 int c)
+                                 int c, float *restrict gbias)
 {
+    double acc[DC_MAX_ROW];
+    for (int k = 0; k < c; k++) acc[k] = 0.0;
     for (int64_t p = 0; p < n_pairs; p++) {
         const int64_t a = pa[p], b = pb[p];
         const float *restrict ma = gm + a * c, *restrict mb = gm + b * c;
@@ -338,5 +343,7 @@ DC_KERNEL void dc_cfconv_reverse(float *restrict gf, float *restrict gx,
             gxa[k] += mb[k] * w + mtb[k] * wt;
             gfp[k] = wbar * fcp + wtbar * fctp;
         }
+        for (int k = 0; k < c; k++) acc[k] += gfp[k];
     }
+    for (int k = 0; k < c; k++) gbias[k] += (float)acc[k];
 }

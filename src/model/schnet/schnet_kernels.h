@@ -34,9 +34,10 @@ void dc_filter_tangent(float *s1t, const float *ds1, const float *Pm, const floa
                        int c);
 /* dc_act_reverse for the filter's activation with x' = Pm d' and the tangent adjoint then scaled
  * by d' (what filter1's weight gradient takes against drbf): g = g ds + g' s'' (Pm d'),
- * g' = g' ds d'. In place; g, gt, ds, Pm [n][c], dt [n]. */
-void dc_filter_act_reverse(dc_act a, float *g, float *gt, const float *ds, const float *Pm,
-                           const float *dt, int64_t n, int c);
+ * g' = g' ds d'. In place; g, gt, ds, Pm [n][c], dt [n]. gbias [c] += the column sums of the new
+ * g (filter1's bias gradient), as dc_sum_rows sums them. */
+void dc_filter_act_reverse(dc_act a, float *g, float *gt, float *gbias, const float *ds,
+                           const float *Pm, const float *dt, int64_t n, int c);
 
 /* cfconv gather, with the cutoff product W = f fc (one filter row per pair) formed on the fly:
  * m_i = sum_{e: dst e = i} W[pair e] * x[src e]; edges sorted by dst, row_start [n+1] gives each
@@ -50,9 +51,9 @@ void dc_cfconv_gather(float *m, const float *f, const float *ft, const float *fc
 /* Sum of rows: out[k] += sum_r x[r][k]   [n][c] -> [c] (accumulates, double sums, fixed order) */
 void dc_sum_rows(float *out, const float *x, int64_t n, int64_t c);
 
-/* sum_k a[k] b[k] and sum_k a[k] b[k] d[k] in a fixed order (the same bits on every ISA). */
-float dc_dot(const float *a, const float *b, int c);
-float dc_dot3(const float *a, const float *b, const float *d, int c);
+/* acc[r] += sum_k a[r][k] b[r][k] d[r][k], in a fixed order (the same bits on every ISA);
+ * acc [n], a, b, d [n][c]. */
+void dc_rows_dot3_add(float *acc, const float *a, const float *b, const float *d, int64_t n, int c);
 
 /* The widest row (filters) the cfconv kernels take: a per-row scratch lives on the stack. */
 #define DC_MAX_ROW 4096
@@ -70,9 +71,11 @@ void dc_cfconv_reverse_primal(float *gf, float *gx, float *dbar, const float *gm
  * the pair's two edges), the primal adjoints only (the tangent ones come from the force pass):
  *   Wbar = mbar_a x_b + mbar_b x_a + m'bar_a x'_b + m'bar_b x'_a;  W'bar = m'bar_a x_b + m'bar_b x_a;
  *   xbar_b += mbar_a W + m'bar_a W'   (and a <-> b);   fbar = Wbar fc + W'bar fct,
- * with W = f fc, W' = f' fc + f fct (fct = fc' d'). gf [P][c] (out), gx [n][c] (accumulates). */
+ * with W = f fc, W' = f' fc + f fct (fct = fc' d'). gf [P][c] (out), gx [n][c] (accumulates),
+ * gbias [c] += the column sums of gf (filter2's bias gradient), as dc_sum_rows sums them. */
 void dc_cfconv_reverse(float *gf, float *gx, const float *gm, const float *gmt, const float *x,
                        const float *xt, const float *f, const float *ft, const float *fc,
-                       const float *fct, const int *pa, const int *pb, int64_t n_pairs, int c);
+                       const float *fct, const int *pa, const int *pb, int64_t n_pairs, int c,
+                       float *gbias);
 
 #endif

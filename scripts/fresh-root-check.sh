@@ -199,7 +199,10 @@ failed=0
 for cmd in "scripts/quickstart.sh --set train.epochs=2" "scripts/test.sh"; do
     say "running in the root: $cmd"
     t0=$SECONDS
-    set +e; in_root "$cmd" < /dev/null; rc=$?; set -e
+    # In the background and waited for, so that Ctrl-C or a TERM reaches the trap at once (apt and
+    # dpkg inside ignore SIGINT); the cleanup then kills everything running inside the root.
+    in_root "$cmd" < /dev/null &
+    set +e; wait $!; rc=$?; set -e
     line="'$cmd': exit $rc in $((SECONDS - t0)) s"
     say "$line"
     results+=("$line")

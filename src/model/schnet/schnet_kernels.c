@@ -9,10 +9,12 @@
 /* Each kernel is compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time (GCC
  * function multiversioning), so the build needs no -march. The ISO C mode (-std=c11) keeps
  * -ffp-contract=off: no clone fuses a multiply-add, so every clone gives the same bits. */
+#ifndef DC_KERNEL /* tests/test_schnet_kernels_isa.c compiles each clone on its own */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define DC_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define DC_KERNEL
+#endif
 #endif
 
 #define DC_SUM_ROWS_BLOCK 256

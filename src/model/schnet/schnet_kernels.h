@@ -6,11 +6,15 @@
 
 #include <stdint.h>
 
-/* An activation site: ssp or irelu_c (MODEL.md). */
+/* An activation site: ssp or irelu_c (MODEL.md). Its own guard: tests/schnet_kernels_isa.h
+ * includes this header once per instruction set. */
+#ifndef DCSWEEP_DC_ACT
+#define DCSWEEP_DC_ACT
 typedef struct dc_act {
     int irelu;
     float c;
 } dc_act;
+#endif
 
 /* Radial basis rbf[e][k] = exp(-gamma (d_e - mu_k)^2) and drbf = d rbf / dd   [E][G] each, in
  * float from double d [E] and centres mu [G] (0 below 2^-64: see DC_EXP_FLUSH in schnet_kernels.c). */

@@ -50,6 +50,26 @@ cleanup:
     return rc;
 }
 
+/* A training loop runs every product with one or two row counts per batch shape (n and 2n, P
+ * and 2P), so a handful of entries hit on every step once the shapes repeat. */
+#define DC_MM_CACHE_SLOTS 4
+
+struct dc_mm_cache {
+    struct {
+        int64_t runtime;       /* -1: empty */
+        dnnl_memory_t mem[4];  /* A, B, C, bias: descriptors for this runtime value */
+    } slot[DC_MM_CACHE_SLOTS];
+    int next; /* the slot a miss replaces (round robin) */
+};
+
+static void cache_slot_clear(dc_mm_cache *c, int i)
+{
+    for (int k = 0; k < 4; k++)
+        if (c->slot[i].mem[k]) dnnl_memory_destroy(c->slot[i].mem[k]);
+    memset(c->slot[i].mem, 0, sizeof c->slot[i].mem);
+    c->slot[i].runtime = -1;
+}
+
 int dc_matmul_create(dc_matmul *mm, const dc_dnnl *ctx, int64_t m, int64_t k, int64_t n, int a_trans,
                      int b_trans, int bias, int accumulate, dc_error *err)
 {
@@ -70,6 +90,8 @@ int dc_matmul_create(dc_matmul *mm, const dc_dnnl *ctx, int64_t m, int64_t k, in
         (b_trans && k == DC_MM_RUNTIME))
         DC_FAIL(DC_ERR_INTERNAL, "matmul %lld x %lld x %lld: unsupported runtime layout",
                 (long long)m, (long long)k, (long long)n);
+    DC_ALLOC(mm->cache, 1);
+    for (int i = 0; i < DC_MM_CACHE_SLOTS; i++) mm->cache->slot[i].runtime = -1;
     dnnl_memory_desc_t a_md, b_md, bias_md, c_md;
     DC_TRY(matmul_mds(mm, m, k, &a_md, &b_md, bias ? &bias_md : NULL, &c_md, err));
     dnnl_matmul_desc_t desc;
@@ -86,6 +108,33 @@ cleanup:
     if (pd) dnnl_primitive_desc_destroy(pd);
     if (ops) dnnl_post_ops_destroy(ops);
     if (attr) dnnl_primitive_attr_destroy(attr);
+    if (rc != DC_OK) dc_matmul_destroy(mm);
+    return rc;
+}
+
+/* The cached memory objects for this runtime value, created on a miss (with placeholder
+ * handles: every run sets its own). */
+static int cache_lookup(const dc_matmul *mm, const dc_dnnl *ctx, int64_t runtime, int64_t m,
+                        int64_t k, dnnl_memory_t **mem, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_mm_cache *c = mm->cache;
+    for (int i = 0; i < DC_MM_CACHE_SLOTS; i++)
+        if (c->slot[i].runtime == runtime) {
+            *mem = c->slot[i].mem;
+            return DC_OK;
+        }
+    const int i = c->next;
+    c->next = (c->next + 1) % DC_MM_CACHE_SLOTS;
+    cache_slot_clear(c, i);
+    dnnl_memory_desc_t md[4];
+    DC_TRY(matmul_mds(mm, m, k, &md[0], &md[1], &md[3], &md[2], err));
+    for (int a = 0; a < (mm->bias ? 4 : 3); a++)
+        DNNL_CHECK(dnnl_memory_create(&c->slot[i].mem[a], &md[a], ctx->engine, DNNL_MEMORY_NONE));
+    c->slot[i].runtime = runtime;
+    *mem = c->slot[i].mem;
+cleanup:
+    if (rc != DC_OK) cache_slot_clear(c, i);
     return rc;
 }
 
@@ -93,7 +142,7 @@ int dc_matmul_run(const dc_matmul *mm, const dc_dnnl *ctx, int64_t runtime, cons
                   const float *b, const float *bias, float *c, dc_error *err)
 {
     int rc = DC_OK;
-    dnnl_memory_t mem[4] = {NULL, NULL, NULL, NULL};
+    dnnl_memory_t *mem = NULL;
     const int64_t m = mm->m == DC_MM_RUNTIME ? runtime : mm->m;
     const int64_t k = mm->k == DC_MM_RUNTIME ? runtime : mm->k;
     if (m == 0) return DC_OK;
@@ -105,24 +154,16 @@ int dc_matmul_run(const dc_matmul *mm, const dc_dnnl *ctx, int64_t runtime, cons
                 for (int64_t j = 0; j < mm->n; j++) c[i * mm->n + j] += bias[j];
         return DC_OK;
     }
-    dnnl_memory_desc_t a_md, b_md, bias_md, c_md;
-    DC_TRY(matmul_mds(mm, m, k, &a_md, &b_md, &bias_md, &c_md, err));
+    DC_TRY(cache_lookup(mm, ctx, runtime, m, k, &mem, err));
     /* oneDNN takes non-const handles; it does not write to sources. */
-    DNNL_CHECK(dnnl_memory_create(&mem[0], &a_md, ctx->engine, (void *)a));
-    DNNL_CHECK(dnnl_memory_create(&mem[1], &b_md, ctx->engine, (void *)b));
-    DNNL_CHECK(dnnl_memory_create(&mem[2], &c_md, ctx->engine, c));
-    dnnl_exec_arg_t args[4] = {
-        {DNNL_ARG_SRC, mem[0]}, {DNNL_ARG_WEIGHTS, mem[1]}, {DNNL_ARG_DST, mem[2]}, {0, NULL}};
-    int nargs = 3;
-    if (mm->bias) {
-        DNNL_CHECK(dnnl_memory_create(&mem[3], &bias_md, ctx->engine, (void *)bias));
-        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, mem[3]};
-    }
+    void *handle[4] = {(void *)a, (void *)b, c, (void *)bias};
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, mem[0]}, {DNNL_ARG_WEIGHTS, mem[1]},
+                               {DNNL_ARG_DST, mem[2]}, {DNNL_ARG_BIAS, mem[3]}};
+    const int nargs = mm->bias ? 4 : 3;
+    for (int i = 0; i < nargs; i++) DNNL_CHECK(dnnl_memory_set_data_handle(mem[i], handle[i]));
     DNNL_CHECK(dnnl_primitive_execute(mm->prim, ctx->stream, nargs, args));
     DNNL_CHECK(dnnl_stream_wait(ctx->stream));
 cleanup:
-    for (int i = 0; i < 4; i++)
-        if (mem[i]) dnnl_memory_destroy(mem[i]);
     return rc;
 }
 
@@ -130,6 +171,11 @@ void dc_matmul_destroy(dc_matmul *mm)
 {
     if (mm->prim) dnnl_primitive_destroy(mm->prim);
     mm->prim = NULL;
+    if (mm->cache) {
+        for (int i = 0; i < DC_MM_CACHE_SLOTS; i++) cache_slot_clear(mm->cache, i);
+        free(mm->cache);
+    }
+    mm->cache = NULL;
 }
 
 double dc_matmul_flops(const dc_matmul *mm, int64_t runtime)

@@ -16,10 +16,15 @@
 
 #define DC_MM_RUNTIME DNNL_RUNTIME_DIM_VAL
 
+/* Memory objects of the last few runtime values (dnnl_util.c): a run re-points them instead of
+ * creating four per execution. */
+typedef struct dc_mm_cache dc_mm_cache;
+
 typedef struct dc_matmul {
     dnnl_primitive_t prim;
     int64_t m, k, n; /* DC_MM_RUNTIME where the count is given at execution */
     int a_trans, b_trans, bias, accumulate;
+    dc_mm_cache *cache; /* owned; mutable behind a const dc_matmul (one thread at a time) */
 } dc_matmul;
 
 typedef struct dc_dnnl {
@@ -33,7 +38,8 @@ void dc_dnnl_fini(dc_dnnl *ctx);
 /* accumulate: C += ... (a sum post-op) instead of C = ... . */
 int dc_matmul_create(dc_matmul *mm, const dc_dnnl *ctx, int64_t m, int64_t k, int64_t n, int a_trans,
                      int b_trans, int bias, int accumulate, dc_error *err);
-/* runtime: the value of the runtime dimension (0 is allowed: C is zeroed or left alone). */
+/* runtime: the value of the runtime dimension (0 is allowed: C is zeroed or left alone). Not for
+ * concurrent calls on one dc_matmul (its memory objects are reused). */
 int dc_matmul_run(const dc_matmul *mm, const dc_dnnl *ctx, int64_t runtime, const float *a,
                   const float *b, const float *bias, float *c, dc_error *err);
 void dc_matmul_destroy(dc_matmul *mm);

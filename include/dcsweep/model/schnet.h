@@ -54,7 +54,7 @@ typedef struct dc_batch {
     const double *pos;           /* [n_atoms][3] Angstrom */
     const int *src;              /* [n_edges] j: message source */
     const int *dst;              /* [n_edges] i: message destination; edges sorted by dst, and
-                                  * j -> i and i -> j both present, once (MODEL.md's edges) */
+                                  * j -> i and i -> j both present, once (the edges of docs/model.md) */
     const double *energy_target; /* [n_mol] scaled labels (may be NULL for prediction only) */
     const double *force_target;  /* [n_atoms][3] scaled labels (may be NULL for prediction only) */
 } dc_batch;

@@ -32,7 +32,7 @@ static inline void *dc_arena_take(dc_arena *a, size_t count, size_t size)
 int dc_arena_alloc(dc_arena *a, dc_error *err);
 
 /* The unordered atom pairs {a, b}, a < b, of an edge list that holds both directions of every
- * pair (MODEL.md: every ordered pair closer than the cutoff). Pair p stands for its edges b -> a
+ * pair (docs/model.md: every ordered pair closer than the cutoff). Pair p stands for its edges b -> a
  * (destination a) and a -> b (destination b); pairs are numbered in the list order of their edge
  * b -> a, so ascending in (a, b) for edges sorted by destination and source. */
 typedef struct dc_pairs {

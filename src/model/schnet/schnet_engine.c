@@ -53,16 +53,18 @@ static void carve(dc_schnet *s, dc_arena *ar)
     DC_TAKE(ar, s->dbar, P);
     for (int t = 0; t < s->T; t++) {
         dc_block_ws *w = &s->blk[t];
-        DC_TAKE(ar, w->P, P * nf); DC_TAKE(ar, w->ds1, P * nf); DC_TAKE(ar, w->a1t, P * nf);
-        DC_TAKE(ar, w->s1, 2 * P * nf); DC_TAKE(ar, w->f, P * nf); DC_TAKE(ar, w->w, 2 * P * nf);
+        DC_TAKE(ar, w->Pm, P * nf); DC_TAKE(ar, w->ds1, P * nf);
+        DC_TAKE(ar, w->s1, 2 * P * nf); DC_TAKE(ar, w->f, 2 * P * nf);
         DC_TAKE(ar, w->h, 2 * A * F); DC_TAKE(ar, w->x, 2 * A * nf); DC_TAKE(ar, w->m, 2 * A * nf);
         DC_TAKE(ar, w->dc, A * F); DC_TAKE(ar, w->ct, A * F); DC_TAKE(ar, w->s2, 2 * A * F);
+        DC_TAKE(ar, w->gh, 2 * A * F); DC_TAKE(ar, w->gs2, 2 * A * F);
+        DC_TAKE(ar, w->gm, 2 * A * nf); DC_TAKE(ar, w->gx, 2 * A * nf);
+        DC_TAKE(ar, w->gf, 2 * P * nf); DC_TAKE(ar, w->gs1, 2 * P * nf);
     }
     DC_TAKE(ar, s->hT, 2 * A * F);
     DC_TAKE(ar, s->do1, A * H); DC_TAKE(ar, s->o1t, A * H); DC_TAKE(ar, s->s3, 2 * A * H);
-    DC_TAKE(ar, s->ea, 2 * P * nf); DC_TAKE(ar, s->eb, 2 * P * nf);
-    DC_TAKE(ar, s->gh, 2 * A * F); DC_TAKE(ar, s->gs2, 2 * A * F); DC_TAKE(ar, s->gm, 2 * A * nf);
-    DC_TAKE(ar, s->gx, 2 * A * nf); DC_TAKE(ar, s->go, 2 * A * H);
+    DC_TAKE(ar, s->go, 2 * A * H);
+    DC_TAKE(ar, s->ea, P * nf); DC_TAKE(ar, s->sc, A * F); DC_TAKE(ar, s->ghe, A * F);
     DC_TAKE(ar, s->forces, 3 * A); DC_TAKE(ar, s->g, 3 * A); DC_TAKE(ar, s->wmol, B);
     DC_TAKE(ar, s->energy, B);
 }
@@ -193,19 +195,18 @@ int dc_engine_forward(dc_schnet *s, const dc_act act[3], const float *p, const d
         const dc_block_params *bp = &s->bp[t];
         dc_block_ws *w = &s->blk[t];
         float *h_next = t + 1 < s->T ? s->blk[t + 1].h : s->hT; /* [n][F] */
-        /* filter network, once per atom pair: a1 [P][nf] -> s1, ds1; P = drbf W1^T; f; W = f fc */
+        /* filter network, once per atom pair: a1 [P][nf] -> s1, ds1; Pm = drbf W1^T; f */
         DC_TRY(dc_matmul_run(&s->f1_fwd, ctx, P, s->rbf2, p + bp->w1, p + bp->b1, s->ea, err));
         dc_act_forward(act[0], w->s1, w->ds1, s->ea, P * nf);
-        DC_TRY(dc_matmul_run(&s->f1_proj, ctx, P, s->rbf2 + P * G, p + bp->w1, NULL, w->P, err));
+        DC_TRY(dc_matmul_run(&s->f1_proj, ctx, P, s->rbf2 + P * G, p + bp->w1, NULL, w->Pm, err));
         DC_TRY(dc_matmul_run(&s->f2.fwd, ctx, P, w->s1, p + bp->w2, p + bp->b2, w->f, err));
-        dc_scale_rows(w->w, w->f, s->fc, P, nf);
-        /* atoms: x [n][nf]; m [n][nf] (both edges of a pair read its W); c [n][F] -> s2, dc;
+        /* atoms: x [n][nf]; m [n][nf] (both edges of a pair read its f fc); c [n][F] -> s2, dc;
          * h_next = h + s2 W_d^T + b_d */
         DC_TRY(dc_matmul_run(&s->cin.fwd, ctx, n, w->h, p + bp->w_in, NULL, w->x, err));
-        dc_cfconv_gather(w->m, w->w, w->x, NULL, NULL, s->pairs.row_start, b->src,
+        dc_cfconv_gather(w->m, w->f, NULL, s->fc, NULL, w->x, NULL, s->pairs.row_start, b->src,
                          s->pairs.of_edge, n, nf);
-        DC_TRY(dc_matmul_run(&s->cout.fwd, ctx, n, w->m, p + bp->w_out, p + bp->b_out, s->gs2, err));
-        dc_act_forward(act[1], w->s2, w->dc, s->gs2, (int64_t)n * F);
+        DC_TRY(dc_matmul_run(&s->cout.fwd, ctx, n, w->m, p + bp->w_out, p + bp->b_out, s->sc, err));
+        dc_act_forward(act[1], w->s2, w->dc, s->sc, (int64_t)n * F);
         memcpy(h_next, w->h, (size_t)n * F * sizeof *h_next);
         DC_TRY(dc_matmul_run(&s->dense.fwd, ctx, n, w->s2, p + bp->w_d, p + bp->b_d, h_next, err));
     }
@@ -218,47 +219,6 @@ int dc_engine_forward(dc_schnet *s, const dc_act act[3], const float *p, const d
         for (int k = 0; k < H; k++) e += (double)s->s3[(int64_t)i * H + k] * p[s->wo2 + k];
         energy[b->mol[i]] += e;
     }
-cleanup:
-    return rc;
-}
-
-int dc_engine_forces(dc_schnet *s, const float *p, const dc_batch *b, double *forces,
-                     dc_error *err)
-{
-    int rc = DC_OK;
-    const dc_dnnl *ctx = &s->ctx;
-    const int n = b->n_atoms, F = s->F, nf = s->nf, H = s->H;
-    const int64_t P = s->pairs.n;
-    /* dE_b/de_i = 1 for the atom's own molecule: o1bar = wo2 act_out'(o1) */
-    for (int i = 0; i < n; i++)
-        for (int k = 0; k < H; k++)
-            s->go[(int64_t)i * H + k] = p[s->wo2 + k] * s->do1[(int64_t)i * H + k];
-    DC_TRY(dc_matmul_run(&s->out1.bwd, ctx, n, s->go, p + s->wo1, NULL, s->gh, err));
-    memset(s->dbar, 0, (size_t)P * sizeof *s->dbar);
-    for (int t = s->T - 1; t >= 0; t--) {
-        const dc_block_params *bp = &s->bp[t];
-        dc_block_ws *w = &s->blk[t];
-        DC_TRY(dc_matmul_run(&s->dense.bwd, ctx, n, s->gh, p + bp->w_d, NULL, s->gs2, err));
-        dc_act_reverse_primal(s->gs2, w->dc, (int64_t)n * F);
-        DC_TRY(dc_matmul_run(&s->cout.bwd, ctx, n, s->gs2, p + bp->w_out, NULL, s->gm, err));
-        memset(s->gx, 0, (size_t)n * nf * sizeof *s->gx);
-        dc_cfconv_reverse_primal(s->ea, s->gx, s->dbar, s->gm, w->x, w->w, w->f, s->fc, s->fcd,
-                                 s->pairs.a, s->pairs.b, P, nf);
-        if (t > 0) /* hbar of the embedding is not needed */
-            DC_TRY(dc_matmul_run(&s->cin.bwd, ctx, n, s->gx, p + bp->w_in, NULL, s->gh, err));
-        /* filter: s1bar = fbar W2, a1bar = s1bar ds1, dbar += a1bar . (drbf W1^T) */
-        DC_TRY(dc_matmul_run(&s->f2.bwd, ctx, P, s->ea, p + bp->w2, NULL, s->eb, err));
-        for (int64_t e = 0; e < P; e++)
-            s->dbar[e] += dc_dot3(s->eb + e * nf, w->ds1 + e * nf, w->P + e * nf, nf);
-    }
-    /* F = -dE/dr with dd_p/dr_a = u_p, dd_p/dr_b = -u_p; in pair order. */
-    memset(forces, 0, (size_t)n * 3 * sizeof *forces);
-    for (int64_t e = 0; e < P; e++)
-        for (int k = 0; k < 3; k++) {
-            double v = (double)s->dbar[e] * s->gu[3 * e + k];
-            forces[3 * s->pairs.a[e] + k] -= v;
-            forces[3 * s->pairs.b[e] + k] += v;
-        }
 cleanup:
     return rc;
 }
@@ -285,16 +245,18 @@ double dc_schnet_step_flops(const dc_schnet_shape *shape, int n_mol, int n_atoms
     const double H = (double)(shape->features / 2), T = shape->interactions;
     const double n = n_atoms, P = (double)(n_edges / 2); /* the filter runs once per atom pair */
     /* In units of 2 (rows x in x out), per block:
-     * pairs: forward f1 + P (P G nf each), f2 (P nf nf); forces f2 bwd; tangent f2;
-     *        reverse of S: f2 bwd and wgrad (2P rows each), f1 wgrad (2P rows).
-     * atoms, cfconv_out and dense: forward, forces bwd, tangent (n rows), reverse bwd + wgrad
-     *        (2n rows each). cfconv_in: forward always; forces bwd, tangent (n rows) and reverse
-     *        bwd + wgrad (2n rows) in blocks t > 0; block 0's reverse is primal only (h' = 0).
+     * pairs: forward f1 + Pm (P G nf each), f2 (P nf nf); forces f2 bwd; tangent f2;
+     *        reverse of S: f2 bwd (P rows: its tangent half is the force pass's), f2 wgrad and
+     *        f1 wgrad (2P rows each).
+     * atoms, cfconv_out and dense: forward, forces bwd, tangent, reverse bwd (n rows each),
+     *        reverse wgrad (2n rows). cfconv_in: forward always; forces bwd, tangent and reverse
+     *        bwd (n rows) and wgrad (2n rows) in blocks t > 0; block 0's reverse is bwd and wgrad
+     *        on n rows (h' = 0).
      * output1 like cfconv_out; output2 (H -> 1) and every elementwise loop are not counted. */
-    const double pair = 4.0 * P * G * nf + 7.0 * P * nf * nf;
-    const double atom_fixed = 7.0 * n * (nf * F + F * F) + n * F * nf;
-    const double atom_in = 6.0 * n * F * nf;  /* blocks t > 0, beyond the forward */
+    const double pair = 4.0 * P * G * nf + 6.0 * P * nf * nf;
+    const double atom_fixed = 6.0 * n * (nf * F + F * F) + n * F * nf;
+    const double atom_in = 5.0 * n * F * nf;  /* blocks t > 0, beyond the forward */
     const double atom_in0 = 2.0 * n * F * nf; /* block 0's reverse */
-    const double output = 7.0 * n * F * H;
+    const double output = 6.0 * n * F * H;
     return 2.0 * (T * (pair + atom_fixed) + (T - 1.0) * atom_in + atom_in0 + output);
 }

@@ -1,10 +1,14 @@
-/* Private: the float engine's state, shared by schnet_engine.c (create, forward, force pass,
- * predict) and schnet_engine_grad.c (tangent pass, reverse of S, loss_grad).
+/* Private: the float engine's state, shared by schnet_engine.c (create, forward, predict) and
+ * schnet_engine_grad.c (force pass, tangent pass, reverse of S, loss_grad).
  *
- * Naming: per batch n atoms, E edges, B molecules; F features, nf filters, G Gaussians, H = F/2.
- * "Stacked" arrays are [2 * rows][cols]: primal rows first, then the tangent rows (at row n or E
- * of the current batch, not of the limit), so that the reverse pass runs one matmul over both
- * (docs/model.md "Loss and its gradient"): TAN(a, rows, cols) is the tangent half. */
+ * Naming: per batch n atoms, P atom pairs (half the edges: the filter network runs once per pair),
+ * B molecules; F features, nf filters, G Gaussians, H = F/2. "Stacked" arrays are
+ * [2 * rows][cols]: primal rows first, then the tangent rows (at row n or P of the current batch,
+ * not of the limit), so that one matmul serves both (docs/model.md ("Loss and its gradient")): TAN(a, rows, cols) is the
+ * tangent half. The adjoint arrays ("bar") are stacked too: the force pass (the reverse of -E)
+ * writes their tangent halves, because the tangent adjoints of the reverse of S are exactly
+ * those (x'bar = dS/dx' = -dE/dx: below x', E' is the linearisation of E), and the reverse of S
+ * then computes only the primal halves. */
 #ifndef DCSWEEP_SCHNET_ENGINE_H
 #define DCSWEEP_SCHNET_ENGINE_H
 
@@ -27,20 +31,25 @@ typedef struct dc_dense_mm {
     dc_matmul fwd, tan, bwd, wgrad;
 } dc_dense_mm;
 
-/* Arrays of one interaction block kept from the forward and tangent passes for the reverse ones. */
+/* Arrays of one interaction block kept from pass to pass. */
 typedef struct dc_block_ws {
-    float *P;    /* [E][nf]   drbf W1^T: filter1's derivative in d (tangent a1' = d' P) */
-    float *ds1;  /* [E][nf]   act_filter'(a1) */
-    float *a1t;  /* [E][nf]   a1' */
-    float *s1;   /* [2E][nf]  act_filter(a1), stacked */
-    float *f;    /* [E][nf]   filter2 output before the cutoff */
-    float *w;    /* [2E][nf]  W = f fc, stacked */
+    float *Pm;   /* [P][nf]   drbf W1^T: filter1's derivative in d (tangent a1' = d' Pm) */
+    float *ds1;  /* [P][nf]   act_filter'(a1) */
+    float *s1;   /* [2P][nf]  act_filter(a1), stacked */
+    float *f;    /* [2P][nf]  filter2 output before the cutoff, stacked (W = f fc) */
     float *h;    /* [2n][F]   the block's input h (and h'), stacked */
     float *x;    /* [2n][nf]  cfconv_in output, stacked */
     float *m;    /* [2n][nf]  cfconv sum, stacked */
     float *dc;   /* [n][F]    act_inter'(c) */
     float *ct;   /* [n][F]    c' */
     float *s2;   /* [2n][F]   act_inter(c), stacked */
+    /* adjoints, stacked: tangent halves from the force pass, primal halves from the reverse */
+    float *gh;   /* [2n][F]   of the block's output h + v */
+    float *gs2;  /* [2n][F]   of s2, then (in place) of c */
+    float *gm;   /* [2n][nf]  of m */
+    float *gx;   /* [2n][nf]  of x */
+    float *gf;   /* [2P][nf]  of f */
+    float *gs1;  /* [2P][nf]  of s1, then of a1 (tangent half times d': filter1's weight grad) */
 } dc_block_ws;
 
 struct dc_schnet {
@@ -54,8 +63,8 @@ struct dc_schnet {
     dc_dnnl ctx;
 
     dc_matmul f1_fwd, f1_proj, f1_wgrad; /* filter1: G -> nf (its input needs no adjoint) */
-    dc_dense_mm f2;                      /* filter2: nf -> nf, on edges */
-    dc_dense_mm cin;                     /* cfconv_in: F -> nf (fwd without bias) */
+    dc_dense_mm f2;                      /* filter2: nf -> nf, on pairs */
+    dc_dense_mm cin;                     /* cfconv_in: F -> nf (fwd without bias, bwd adds) */
     dc_dense_mm cout;                    /* cfconv_out: nf -> F */
     dc_dense_mm dense;                   /* dense: F -> F, fwd/tan add into h (residual) */
     dc_dense_mm out1;                    /* output1: F -> H */
@@ -64,17 +73,19 @@ struct dc_schnet {
     /* per batch */
     dc_pairs pairs;                              /* the batch check's: rows, pairs of the edges */
     double *mu, gamma;                           /* Gaussian centres [G] and width */
-    double *gd, *gu;                             /* [E] edge length, [E][3] unit vector (double) */
-    double *gfc, *gfcd;                          /* [E] cutoff and its derivative (double) */
-    float *rbf2;                                 /* [2E][G] rbf, then drbf (stacked for W1bar) */
-    float *fc, *fcd;                             /* [E] cutoff and its derivative in d */
-    float *dt, *fct, *dbar;                      /* [E] d', fc' d', dE/dd */
+    double *gd, *gu;                             /* [P] pair length, [P][3] unit vector (double) */
+    double *gfc, *gfcd;                          /* [P] cutoff and its derivative (double) */
+    float *rbf2;                                 /* [2P][G] rbf, then drbf (stacked for W1bar) */
+    float *fc, *fcd;                             /* [P] cutoff and its derivative in d */
+    float *dt, *fct, *dbar;                      /* [P] d', fc' d', d(-E)/dd */
     dc_block_ws blk[DC_MAX_INTERACTIONS];
     float *hT;                                   /* [2n][F] final h, stacked */
     float *do1, *o1t;                            /* [n][H] act_out'(o1), o1' */
     float *s3;                                   /* [2n][H] act_out(o1), stacked */
-    float *ea, *eb;                              /* [2E][nf] edge scratch */
-    float *gh, *gs2, *gm, *gx, *go;              /* [2n][F], [2n][F], [2n][nf], [2n][nf], [2n][H] */
+    float *go;                                   /* [2n][H] adjoint of s3, then of o1, stacked */
+    float *ea;                                   /* [P][nf] scratch: a1 */
+    float *sc;                                   /* [n][F] scratch: c, the force pass's cbar */
+    float *ghe;                                  /* [n][F] adjoint of the embedding rows */
     double *forces, *g, *wmol, *energy;          /* [n][3], [n][3], [B], [B] */
 };
 
@@ -83,7 +94,8 @@ int dc_engine_prepare(dc_schnet *s, const dc_batch *batch, dc_error *err);
 /* Pass 1: forward of every primal value; energy [B] (double sums). */
 int dc_engine_forward(dc_schnet *s, const dc_act act[3], const float *p, const dc_batch *batch,
                       double *energy, dc_error *err);
-/* Pass 2: reverse of E down to the edge lengths; forces [n][3]. */
+/* Pass 2: reverse of -E down to the pair lengths; forces [n][3]; fills the adjoints' tangent
+ * halves for pass 4. */
 int dc_engine_forces(dc_schnet *s, const float *p, const dc_batch *batch, double *forces,
                      dc_error *err);
 /* The three activation sites of an extent. */

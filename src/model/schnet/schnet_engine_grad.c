@@ -1,10 +1,58 @@
-/* The float engine's gradient passes (docs/model.md "Loss and its gradient"): pass 3, the forward tangent along the
- * displacement g, and pass 4, one reverse pass over primal and tangent values together, where
- * every dense layer's data and weight adjoints are one matmul over the stacked [primal; tangent]
- * rows. Shapes: n atoms, E edges, F, nf, G, H as in schnet_engine.h. */
+/* The float engine's derivative passes (docs/model.md ("Loss and its gradient")): pass 2, the reverse of -E for the
+ * forces; pass 3, the forward tangent along the displacement g; pass 4, one reverse pass over
+ * primal and tangent values together. Pass 2's adjoints are pass 4's tangent adjoints (see
+ * schnet_engine.h), so pass 4 runs its data products on the primal rows only, and each weight
+ * gradient is one matmul over the stacked [primal; tangent] rows. Shapes: n atoms, P pairs, F,
+ * nf, G, H as in schnet_engine.h. */
 #include <string.h>
 
 #include "schnet_engine.h"
+
+int dc_engine_forces(dc_schnet *s, const float *p, const dc_batch *b, double *forces,
+                     dc_error *err)
+{
+    int rc = DC_OK;
+    const dc_dnnl *ctx = &s->ctx;
+    const int n = b->n_atoms, F = s->F, nf = s->nf, H = s->H;
+    const int64_t P = s->pairs.n;
+    /* d(-E_b)/de_i = -1: o1bar = -wo2 act_out'(o1), into the tangent half of go */
+    float *go = TAN(s->go, n, H); /* [n][H] */
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < H; k++) go[(int64_t)i * H + k] = -p[s->wo2 + k] * s->do1[(int64_t)i * H + k];
+    DC_TRY(dc_matmul_run(&s->out1.bwd, ctx, n, go, p + s->wo1, NULL, TAN(s->blk[s->T - 1].gh, n, F),
+                         err));
+    memset(s->dbar, 0, (size_t)P * sizeof *s->dbar);
+    for (int t = s->T - 1; t >= 0; t--) {
+        const dc_block_params *bp = &s->bp[t];
+        dc_block_ws *w = &s->blk[t];
+        float *gh = TAN(w->gh, n, F), *gs2 = TAN(w->gs2, n, F), *gm = TAN(w->gm, n, nf);
+        float *gx = TAN(w->gx, n, nf), *gf = TAN(w->gf, P, nf), *gs1 = TAN(w->gs1, P, nf);
+        DC_TRY(dc_matmul_run(&s->dense.bwd, ctx, n, gh, p + bp->w_d, NULL, gs2, err));
+        dc_act_reverse_primal(s->sc, gs2, w->dc, (int64_t)n * F);
+        DC_TRY(dc_matmul_run(&s->cout.bwd, ctx, n, s->sc, p + bp->w_out, NULL, gm, err));
+        memset(gx, 0, (size_t)n * nf * sizeof *gx);
+        dc_cfconv_reverse_primal(gf, gx, s->dbar, gm, w->x, w->f, s->fc, s->fcd, s->pairs.a,
+                                 s->pairs.b, P, nf);
+        if (t > 0) { /* the residual: the block's input shares its output's adjoint, plus x's */
+            float *gh_in = TAN(s->blk[t - 1].gh, n, F);
+            memcpy(gh_in, gh, (size_t)n * F * sizeof *gh_in);
+            DC_TRY(dc_matmul_run(&s->cin.bwd, ctx, n, gx, p + bp->w_in, NULL, gh_in, err));
+        }
+        /* filter: s1bar = fbar W2, a1bar = s1bar ds1, dbar += a1bar . (drbf W1^T) */
+        DC_TRY(dc_matmul_run(&s->f2.bwd, ctx, P, gf, p + bp->w2, NULL, gs1, err));
+        dc_rows_dot3_add(s->dbar, gs1, w->ds1, w->Pm, P, nf);
+    }
+    /* F = d(-E)/dr with dd_p/dr_a = u_p, dd_p/dr_b = -u_p; in pair order. */
+    memset(forces, 0, (size_t)n * 3 * sizeof *forces);
+    for (int64_t e = 0; e < P; e++)
+        for (int k = 0; k < 3; k++) {
+            double v = (double)s->dbar[e] * s->gu[3 * e + k];
+            forces[3 * s->pairs.a[e] + k] += v;
+            forces[3 * s->pairs.b[e] + k] -= v;
+        }
+cleanup:
+    return rc;
+}
 
 /* Pass 3: tangents of every value along r' = g (s->g [n][3]); energy_t [B] = D_g E. Tangents are
  * zero up to the first filter, so block 0 has no x' (h' = 0). */
@@ -14,8 +62,8 @@ static int tangent_pass(dc_schnet *s, const float *p, const dc_batch *b, double 
     int rc = DC_OK;
     const dc_dnnl *ctx = &s->ctx;
     const int n = b->n_atoms, F = s->F, nf = s->nf, H = s->H;
-    const int64_t E = s->pairs.n; /* the filter's rows: one per pair */
-    for (int64_t e = 0; e < E; e++) {
+    const int64_t P = s->pairs.n;
+    for (int64_t e = 0; e < P; e++) {
         const double *u = s->gu + 3 * e, *gi = s->g + 3 * s->pairs.a[e];
         const double *gj = s->g + 3 * s->pairs.b[e];
         s->dt[e] = (float)(u[0] * (gi[0] - gj[0]) + u[1] * (gi[1] - gj[1]) + u[2] * (gi[2] - gj[2]));
@@ -27,22 +75,18 @@ static int tangent_pass(dc_schnet *s, const float *p, const dc_batch *b, double 
         dc_block_ws *w = &s->blk[t];
         float *ht = TAN(w->h, n, F);                                          /* [n][F] */
         float *ht_next = TAN(t + 1 < s->T ? s->blk[t + 1].h : s->hT, n, F); /* [n][F] */
-        /* filter: a1' = d' P, s1' = ds1 a1', f' = s1' W2^T, W' = f' fc + f fc' d' */
-        dc_scale_rows(w->a1t, w->P, s->dt, E, nf);
-        dc_act_tangent(TAN(w->s1, E, nf), w->ds1, w->a1t, E * nf);
-        DC_TRY(dc_matmul_run(&s->f2.tan, ctx, E, TAN(w->s1, E, nf), p + bp->w2, NULL, s->ea, err));
-        dc_scale_rows2(TAN(w->w, E, nf), s->ea, s->fc, w->f, s->fct, E, nf);
+        /* filter: s1' = ds1 (Pm d'), f' = s1' W2^T (W' = f' fc + f fc' d' is formed where used) */
+        dc_filter_tangent(TAN(w->s1, P, nf), w->ds1, w->Pm, s->dt, P, nf);
+        DC_TRY(dc_matmul_run(&s->f2.tan, ctx, P, TAN(w->s1, P, nf), p + bp->w2, NULL,
+                             TAN(w->f, P, nf), err));
         /* atoms: x' = h' W_in^T; m' = sum W' x + W x'; c' -> s2'; h'_next = h' + s2' W_d^T */
         float *xt = TAN(w->x, n, nf), *mt = TAN(w->m, n, nf);
-        if (t > 0) {
+        if (t > 0)
             DC_TRY(dc_matmul_run(&s->cin.tan, ctx, n, ht, p + bp->w_in, NULL, xt, err));
-            dc_cfconv_gather(mt, TAN(w->w, E, nf), w->x, w->w, xt, s->pairs.row_start, b->src,
-                             s->pairs.of_edge, n, nf);
-        } else {
-            memset(xt, 0, (size_t)n * nf * sizeof *xt);
-            dc_cfconv_gather(mt, TAN(w->w, E, nf), w->x, NULL, NULL, s->pairs.row_start, b->src,
-                             s->pairs.of_edge, n, nf);
-        }
+        else
+            memset(xt, 0, (size_t)n * nf * sizeof *xt); /* the reverse pass reads it */
+        dc_cfconv_gather(mt, w->f, TAN(w->f, P, nf), s->fc, s->fct, w->x, t > 0 ? xt : NULL,
+                         s->pairs.row_start, b->src, s->pairs.of_edge, n, nf);
         DC_TRY(dc_matmul_run(&s->cout.tan, ctx, n, mt, p + bp->w_out, NULL, w->ct, err));
         dc_act_tangent(TAN(w->s2, n, F), w->dc, w->ct, (int64_t)n * F);
         memcpy(ht_next, ht, (size_t)n * F * sizeof *ht_next);
@@ -61,16 +105,17 @@ cleanup:
     return rc;
 }
 
-/* Pass 4: gradient of S = sum_b w_b E_b - sum_b D_g E_b into grad (zeroed here). */
+/* Pass 4: gradient of S = sum_b w_b E_b - sum_b D_g E_b into grad (zeroed here). The primal
+ * halves of the stacked adjoints are computed here; their tangent halves are pass 2's. */
 static int reverse_pass(dc_schnet *s, const dc_act act[3], const float *p, const dc_batch *b,
                         float *grad, dc_error *err)
 {
     int rc = DC_OK;
     const dc_dnnl *ctx = &s->ctx;
     const int n = b->n_atoms, F = s->F, nf = s->nf, H = s->H;
-    const int64_t E = s->pairs.n, n2 = 2 * (int64_t)n, E2 = 2 * E; /* E: pairs */
+    const int64_t P = s->pairs.n, n2 = 2 * (int64_t)n, P2 = 2 * P;
     memset(grad, 0, (size_t)s->layout.n_params * sizeof *grad);
-    /* output block: ebar_i = w_b, e'bar_i = -1; go = [o1bar; o1'bar] [2n][H] */
+    /* output block: ebar_i = w_b, e'bar_i = -1; go = [s3bar; s3'bar] [2n][H] -> [o1bar; o1'bar] */
     double gbo2 = 0.0;
     for (int k = 0; k < H; k++) {
         double acc = 0.0;
@@ -88,48 +133,43 @@ static int reverse_pass(dc_schnet *s, const dc_act act[3], const float *p, const
     }
     grad[s->bo2] = (float)gbo2;
     dc_act_reverse(act[2], s->go, TAN(s->go, n, H), s->do1, s->o1t, (int64_t)n * H);
-    DC_TRY(dc_matmul_run(&s->out1.bwd, ctx, n2, s->go, p + s->wo1, NULL, s->gh, err));
+    DC_TRY(dc_matmul_run(&s->out1.bwd, ctx, n, s->go, p + s->wo1, NULL, s->blk[s->T - 1].gh, err));
     DC_TRY(dc_matmul_run(&s->out1.wgrad, ctx, n2, s->go, s->hT, NULL, grad + s->wo1, err));
     dc_sum_rows(grad + s->bo1, s->go, n, H);
     for (int t = s->T - 1; t >= 0; t--) {
         const dc_block_params *bp = &s->bp[t];
         dc_block_ws *w = &s->blk[t];
         /* dense: gh = [vbar; v'bar] (the residual shares h's adjoints) -> gs2 = [s2bar; s2'bar] */
-        DC_TRY(dc_matmul_run(&s->dense.bwd, ctx, n2, s->gh, p + bp->w_d, NULL, s->gs2, err));
-        DC_TRY(dc_matmul_run(&s->dense.wgrad, ctx, n2, s->gh, w->s2, NULL, grad + bp->w_d, err));
-        dc_sum_rows(grad + bp->b_d, s->gh, n, F);
-        dc_act_reverse(act[1], s->gs2, TAN(s->gs2, n, F), w->dc, w->ct, (int64_t)n * F);
+        DC_TRY(dc_matmul_run(&s->dense.bwd, ctx, n, w->gh, p + bp->w_d, NULL, w->gs2, err));
+        DC_TRY(dc_matmul_run(&s->dense.wgrad, ctx, n2, w->gh, w->s2, NULL, grad + bp->w_d, err));
+        dc_sum_rows(grad + bp->b_d, w->gh, n, F);
+        dc_act_reverse(act[1], w->gs2, TAN(w->gs2, n, F), w->dc, w->ct, (int64_t)n * F);
         /* cfconv_out: gs2 = [cbar; c'bar] -> gm = [mbar; m'bar] */
-        DC_TRY(dc_matmul_run(&s->cout.bwd, ctx, n2, s->gs2, p + bp->w_out, NULL, s->gm, err));
-        DC_TRY(dc_matmul_run(&s->cout.wgrad, ctx, n2, s->gs2, w->m, NULL, grad + bp->w_out, err));
-        dc_sum_rows(grad + bp->b_out, s->gs2, n, F);
-        /* cfconv and cutoff: -> gx = [xbar; x'bar], ea = [fbar; f'bar] */
-        memset(s->gx, 0, (size_t)n2 * nf * sizeof *s->gx);
-        dc_cfconv_reverse(s->ea, TAN(s->ea, E, nf), s->gx, t > 0 ? TAN(s->gx, n, nf) : NULL, s->gm,
-                          TAN(s->gm, n, nf), w->x, TAN(w->x, n, nf), w->w,
-                          TAN(w->w, E, nf), s->fc, s->fct, s->pairs.a, s->pairs.b, E, nf);
-        /* cfconv_in: hbar += [xbar; x'bar] W_in; h' = 0 in block 0: primal half only */
-        const int64_t rows = t > 0 ? n2 : n;
-        DC_TRY(dc_matmul_run(&s->cin.bwd, ctx, rows, s->gx, p + bp->w_in, NULL, s->gh, err));
-        if (t > 0) {
-            DC_TRY(dc_matmul_run(&s->cin.wgrad, ctx, n2, s->gx, w->h, NULL, grad + bp->w_in, err));
-        } else {
-            /* the stacked gx has its x'bar half at row n: drop it by using only the top n rows */
-            DC_TRY(dc_matmul_run(&s->cin.wgrad, ctx, n, s->gx, w->h, NULL, grad + bp->w_in, err));
-        }
-        /* filter2: ea -> eb = [s1bar; s1'bar] */
-        DC_TRY(dc_matmul_run(&s->f2.bwd, ctx, E2, s->ea, p + bp->w2, NULL, s->eb, err));
-        DC_TRY(dc_matmul_run(&s->f2.wgrad, ctx, E2, s->ea, w->s1, NULL, grad + bp->w2, err));
-        dc_sum_rows(grad + bp->b2, s->ea, E, nf);
-        /* act_filter: eb -> [a1bar; a1'bar]; filter1: W1bar += a1bar^T rbf + (d' a1'bar)^T drbf */
-        dc_act_reverse(act[0], s->eb, TAN(s->eb, E, nf), w->ds1, w->a1t, E * nf);
-        dc_sum_rows(grad + bp->b1, s->eb, E, nf);
-        dc_scale_rows(TAN(s->eb, E, nf), TAN(s->eb, E, nf), s->dt, E, nf);
-        DC_TRY(dc_matmul_run(&s->f1_wgrad, ctx, E2, s->eb, s->rbf2, NULL, grad + bp->w1, err));
+        DC_TRY(dc_matmul_run(&s->cout.bwd, ctx, n, w->gs2, p + bp->w_out, NULL, w->gm, err));
+        DC_TRY(dc_matmul_run(&s->cout.wgrad, ctx, n2, w->gs2, w->m, NULL, grad + bp->w_out, err));
+        dc_sum_rows(grad + bp->b_out, w->gs2, n, F);
+        /* cfconv and cutoff: -> gx = [xbar; x'bar], gf = [fbar; f'bar] */
+        memset(w->gx, 0, (size_t)n * nf * sizeof *w->gx);
+        dc_cfconv_reverse(w->gf, w->gx, w->gm, TAN(w->gm, n, nf), w->x, TAN(w->x, n, nf), w->f,
+                          TAN(w->f, P, nf), s->fc, s->fct, s->pairs.a, s->pairs.b, P, nf,
+                          grad + bp->b2);
+        /* cfconv_in: hbar_t = hbar_{t+1} + xbar W_in; h' = 0 in block 0: primal rows only */
+        float *gh_in = t > 0 ? s->blk[t - 1].gh : s->ghe; /* [n][F] */
+        memcpy(gh_in, w->gh, (size_t)n * F * sizeof *gh_in);
+        DC_TRY(dc_matmul_run(&s->cin.bwd, ctx, n, w->gx, p + bp->w_in, NULL, gh_in, err));
+        DC_TRY(dc_matmul_run(&s->cin.wgrad, ctx, t > 0 ? n2 : n, w->gx, w->h, NULL, grad + bp->w_in,
+                             err));
+        /* filter2: gf -> gs1 = [s1bar; s1'bar] */
+        DC_TRY(dc_matmul_run(&s->f2.bwd, ctx, P, w->gf, p + bp->w2, NULL, w->gs1, err));
+        DC_TRY(dc_matmul_run(&s->f2.wgrad, ctx, P2, w->gf, w->s1, NULL, grad + bp->w2, err));
+        /* act_filter: gs1 -> [a1bar; d' a1'bar]; filter1: W1bar += a1bar^T rbf + (d' a1'bar)^T drbf */
+        dc_filter_act_reverse(act[0], w->gs1, TAN(w->gs1, P, nf), grad + bp->b1, w->ds1, w->Pm,
+                              s->dt, P, nf);
+        DC_TRY(dc_matmul_run(&s->f1_wgrad, ctx, P2, w->gs1, s->rbf2, NULL, grad + bp->w1, err));
     }
     for (int i = 0; i < n; i++) {
         float *ge = grad + s->emb + (int64_t)b->types[i] * F;
-        const float *hb = s->gh + (int64_t)i * F;
+        const float *hb = s->ghe + (int64_t)i * F;
         for (int k = 0; k < F; k++) ge[k] += hb[k];
     }
 cleanup:

@@ -9,10 +9,12 @@
 /* Each kernel is compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time (GCC
  * function multiversioning), so the build needs no -march. The ISO C mode (-std=c11) keeps
  * -ffp-contract=off: no clone fuses a multiply-add, so every clone gives the same bits. */
+#ifndef DC_KERNEL /* tests/test_schnet_kernels_isa.c compiles each clone on its own */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define DC_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define DC_KERNEL
+#endif
 #endif
 
 #define DC_SUM_ROWS_BLOCK 256
@@ -187,45 +189,75 @@ DC_KERNEL void dc_act_reverse(dc_act a, float *restrict g, float *restrict gt, c
     }
 }
 
-DC_KERNEL void dc_act_reverse_primal(float *restrict g, const float *restrict ds, int64_t n)
+DC_KERNEL void dc_act_reverse_primal(float *restrict gx, const float *restrict g,
+                                     const float *restrict ds, int64_t n)
 {
-    for (int64_t k = 0; k < n; k++) g[k] *= ds[k];
+    for (int64_t k = 0; k < n; k++) gx[k] = g[k] * ds[k];
 }
 
-DC_KERNEL void dc_scale_rows(float *restrict y, const float *restrict x, const float *restrict s, int64_t n,
-                   int64_t c)
+DC_KERNEL void dc_filter_tangent(float *restrict s1t, const float *restrict ds1,
+                                 const float *restrict Pm, const float *restrict dt, int64_t n,
+                                 int c)
 {
+    for (int64_t r = 0; r < n; r++)
+        for (int k = 0; k < c; k++) s1t[r * c + k] = ds1[r * c + k] * (Pm[r * c + k] * dt[r]);
+}
+
+DC_KERNEL void dc_filter_act_reverse(dc_act a, float *restrict g, float *restrict gt,
+                                     float *restrict gbias, const float *restrict ds,
+                                     const float *restrict Pm, const float *restrict dt, int64_t n,
+                                     int c)
+{
+    const float c2 = 2.0f * a.c;
+    double acc[DC_MAX_ROW];
+    for (int k = 0; k < c; k++) acc[k] = 0.0;
     for (int64_t r = 0; r < n; r++) {
-        const float sr = s[r];
-        for (int64_t k = 0; k < c; k++) y[r * c + k] = x[r * c + k] * sr;
+        float *restrict gr = g + r * c, *restrict gtr = gt + r * c;
+        const float *restrict dsr = ds + r * c, *restrict pr = Pm + r * c;
+        const float dtr = dt[r];
+        if (a.irelu) {
+            for (int k = 0; k < c; k++) {
+                const float dds = dsr[k] > 0.0f ? c2 : 0.0f;
+                gr[k] = gr[k] * dsr[k] + gtr[k] * dds * (pr[k] * dtr);
+                gtr[k] = gtr[k] * dsr[k] * dtr;
+            }
+        } else {
+            for (int k = 0; k < c; k++) {
+                const float dds = dsr[k] * (1.0f - dsr[k]);
+                gr[k] = gr[k] * dsr[k] + gtr[k] * dds * (pr[k] * dtr);
+                gtr[k] = gtr[k] * dsr[k] * dtr;
+            }
+        }
+        for (int k = 0; k < c; k++) acc[k] += gr[k];
     }
+    for (int k = 0; k < c; k++) gbias[k] += (float)acc[k];
 }
 
-DC_KERNEL void dc_scale_rows2(float *restrict y, const float *restrict a, const float *restrict s,
-                    const float *restrict b, const float *restrict t, int64_t n, int64_t c)
-{
-    for (int64_t r = 0; r < n; r++) {
-        const float sr = s[r], tr = t[r];
-        for (int64_t k = 0; k < c; k++) y[r * c + k] = a[r * c + k] * sr + b[r * c + k] * tr;
-    }
-}
-
-DC_KERNEL void dc_cfconv_gather(float *restrict m, const float *restrict w, const float *restrict x,
-                                const float *restrict w2, const float *restrict x2,
-                                const int64_t *restrict row_start, const int *restrict src,
-                                const int64_t *restrict of_edge, int n_atoms, int c)
+DC_KERNEL void dc_cfconv_gather(float *restrict m, const float *restrict f,
+                                const float *restrict ft, const float *restrict fc,
+                                const float *restrict fct, const float *restrict x,
+                                const float *restrict xt, const int64_t *restrict row_start,
+                                const int *restrict src, const int64_t *restrict of_edge,
+                                int n_atoms, int c)
 {
     for (int i = 0; i < n_atoms; i++) {
         float *restrict mi = m + (int64_t)i * c;
         for (int k = 0; k < c; k++) mi[k] = 0.0f;
         for (int64_t e = row_start[i]; e < row_start[i + 1]; e++) {
-            const int64_t j = src[e];
-            const float *restrict we = w + of_edge[e] * c, *restrict xj = x + j * c;
-            if (w2) {
-                const float *restrict w2e = w2 + of_edge[e] * c, *restrict x2j = x2 + j * c;
-                for (int k = 0; k < c; k++) mi[k] += we[k] * xj[k] + w2e[k] * x2j[k];
+            const int64_t p = of_edge[e];
+            const float *restrict fp = f + p * c, *restrict xj = x + (int64_t)src[e] * c;
+            const float fcp = fc[p];
+            if (!ft) {
+                for (int k = 0; k < c; k++) mi[k] += (fp[k] * fcp) * xj[k];
+            } else if (!xt) {
+                const float *restrict ftp = ft + p * c;
+                const float fctp = fct[p];
+                for (int k = 0; k < c; k++) mi[k] += (ftp[k] * fcp + fp[k] * fctp) * xj[k];
             } else {
-                for (int k = 0; k < c; k++) mi[k] += we[k] * xj[k];
+                const float *restrict ftp = ft + p * c, *restrict xtj = xt + (int64_t)src[e] * c;
+                const float fctp = fct[p];
+                for (int k = 0; k < c; k++)
+                    mi[k] += (ftp[k] * fcp + fp[k] * fctp) * xj[k] + (fp[k] * fcp) * xtj[k];
             }
         }
     }
@@ -246,80 +278,74 @@ DC_KERNEL void dc_sum_rows(float *restrict out, const float *restrict x, int64_t
     }
 }
 
-DC_KERNEL float dc_dot(const float *restrict a, const float *restrict b, int c)
+DC_KERNEL void dc_rows_dot3_add(float *restrict acc, const float *restrict a,
+                                const float *restrict b, const float *restrict d, int64_t n, int c)
 {
-    return dot_lanes(a, b, c);
-}
-
-DC_KERNEL float dc_dot3(const float *restrict a, const float *restrict b, const float *restrict d,
-                        int c)
-{
-    /* 16 independent partial sums in a fixed pattern: vectorises without reassociation. */
-    float lane[16] = {0};
-    int k = 0;
-    for (; k + 16 <= c; k += 16)
-        for (int l = 0; l < 16; l++) lane[l] += a[k + l] * b[k + l] * d[k + l];
-    for (int l = 0; k < c; k++, l++) lane[l] += a[k] * b[k] * d[k];
-    return sum_lanes(lane);
+    for (int64_t r = 0; r < n; r++) {
+        const float *restrict ar = a + r * c, *restrict br = b + r * c, *restrict dr = d + r * c;
+        /* 16 independent partial sums in a fixed pattern: vectorises without reassociation. */
+        float lane[16] = {0};
+        int k = 0;
+        for (; k + 16 <= c; k += 16)
+            for (int l = 0; l < 16; l++) lane[l] += ar[k + l] * br[k + l] * dr[k + l];
+        for (int l = 0; k < c; k++, l++) lane[l] += ar[k] * br[k] * dr[k];
+        acc[r] += sum_lanes(lane);
+    }
 }
 
 DC_KERNEL void dc_cfconv_reverse_primal(float *restrict gf, float *restrict gx,
                                         float *restrict dbar, const float *restrict gm,
-                                        const float *restrict x, const float *restrict w,
-                                        const float *restrict f, const float *restrict fc,
-                                        const float *restrict fcd, const int *restrict pa,
-                                        const int *restrict pb, int64_t n_pairs, int c)
+                                        const float *restrict x, const float *restrict f,
+                                        const float *restrict fc, const float *restrict fcd,
+                                        const int *restrict pa, const int *restrict pb,
+                                        int64_t n_pairs, int c)
 {
     for (int64_t p = 0; p < n_pairs; p++) {
         const int64_t a = pa[p], b = pb[p];
         const float *restrict ma = gm + a * c, *restrict mb = gm + b * c;
-        const float *restrict xa = x + a * c, *restrict xb = x + b * c;
-        const float *restrict wp = w + p * c, *restrict fp = f + p * c;
+        const float *restrict xa = x + a * c, *restrict xb = x + b * c, *restrict fp = f + p * c;
         float *restrict gxa = gx + a * c, *restrict gxb = gx + b * c, *restrict gfp = gf + p * c;
         const float fcp = fc[p];
         float wbar[DC_MAX_ROW];
         for (int k = 0; k < c; k++) {
+            const float w = fp[k] * fcp;
             wbar[k] = ma[k] * xb[k] + mb[k] * xa[k];
-            gxb[k] += ma[k] * wp[k];
-            gxa[k] += mb[k] * wp[k];
+            gxb[k] += ma[k] * w;
+            gxa[k] += mb[k] * w;
             gfp[k] = wbar[k] * fcp;
         }
         dbar[p] += fcd[p] * dot_lanes(wbar, fp, c);
     }
 }
 
-DC_KERNEL void dc_cfconv_reverse(float *restrict gf, float *restrict gft, float *restrict gx,
-                                 float *restrict gxt, const float *restrict gm,
-                                 const float *restrict gmt, const float *restrict x,
-                                 const float *restrict xt, const float *restrict w,
-                                 const float *restrict wt, const float *restrict fc,
-                                 const float *restrict fct, const int *restrict pa,
-                                 const int *restrict pb, int64_t n_pairs, int c)
+DC_KERNEL void dc_cfconv_reverse(float *restrict gf, float *restrict gx,
+                                 const float *restrict gm, const float *restrict gmt,
+                                 const float *restrict x, const float *restrict xt,
+                                 const float *restrict f, const float *restrict ft,
+                                 const float *restrict fc, const float *restrict fct,
+                                 const int *restrict pa, const int *restrict pb, int64_t n_pairs,
+                                 int c, float *restrict gbias)
 {
+    double acc[DC_MAX_ROW];
+    for (int k = 0; k < c; k++) acc[k] = 0.0;
     for (int64_t p = 0; p < n_pairs; p++) {
         const int64_t a = pa[p], b = pb[p];
         const float *restrict ma = gm + a * c, *restrict mb = gm + b * c;
         const float *restrict mta = gmt + a * c, *restrict mtb = gmt + b * c;
         const float *restrict xa = x + a * c, *restrict xb = x + b * c;
-        const float *restrict wp = w + p * c, *restrict wtp = wt + p * c;
-        float *restrict gxa = gx + a * c, *restrict gxb = gx + b * c;
-        float *restrict gfp = gf + p * c, *restrict gftp = gft + p * c;
-        const float fcp = fc[p], fctp = fct[p];
         const float *restrict xta = xt + a * c, *restrict xtb = xt + b * c;
+        const float *restrict fp = f + p * c, *restrict ftp = ft + p * c;
+        float *restrict gxa = gx + a * c, *restrict gxb = gx + b * c, *restrict gfp = gf + p * c;
+        const float fcp = fc[p], fctp = fct[p];
         for (int k = 0; k < c; k++) {
-            float wbar = (ma[k] * xb[k] + mb[k] * xa[k]) + (mta[k] * xtb[k] + mtb[k] * xta[k]);
-            float wtbar = mta[k] * xb[k] + mtb[k] * xa[k];
-            gxb[k] += ma[k] * wp[k] + mta[k] * wtp[k];
-            gxa[k] += mb[k] * wp[k] + mtb[k] * wtp[k];
+            const float w = fp[k] * fcp, wt = ftp[k] * fcp + fp[k] * fctp;
+            const float wbar = (ma[k] * xb[k] + mb[k] * xa[k]) + (mta[k] * xtb[k] + mtb[k] * xta[k]);
+            const float wtbar = mta[k] * xb[k] + mtb[k] * xa[k];
+            gxb[k] += ma[k] * w + mta[k] * wt;
+            gxa[k] += mb[k] * w + mtb[k] * wt;
             gfp[k] = wbar * fcp + wtbar * fctp;
-            gftp[k] = wtbar * fcp;
         }
-        if (gxt) {
-            float *restrict gxta = gxt + a * c, *restrict gxtb = gxt + b * c;
-            for (int k = 0; k < c; k++) {
-                gxtb[k] += mta[k] * wp[k];
-                gxta[k] += mtb[k] * wp[k];
-            }
-        }
+        for (int k = 0; k < c; k++) acc[k] += gfp[k];
     }
+    for (int k = 0; k < c; k++) gbias[k] += (float)acc[k];
 }

@@ -120,19 +120,47 @@ static inline int golden_attr_string_(hid_t file, const char *obj_path, const ch
     return rc;
 }
 
-/* Reads every tensor of the layout from group prefix ("params", "cases/x/mse/grad") into flat. */
-static inline int golden_read_tensors_(const golden *g, const char *prefix, double *flat, char *msg,
-                                       size_t len)
+/* Reads n tensors (any model's layout) from group prefix ("params", "cases/x/mse/grad") of file
+ * into the flat buffer at their offsets. */
+static inline int golden_read_tensor_list_(hid_t file, const dc_tensor *tensors, int n,
+                                           const char *prefix, double *flat, char *msg, size_t len)
 {
     char path[256];
-    for (int k = 0; k < g->layout.n_tensors; k++) {
-        const dc_tensor *t = &g->layout.tensors[k];
+    for (int k = 0; k < n; k++) {
+        const dc_tensor *t = &tensors[k];
         snprintf(path, sizeof path, "%s/%s", prefix, t->name);
-        if (golden_read_(g->file, path, H5T_NATIVE_DOUBLE, flat + t->offset, t->rows * t->cols,
-                         msg, len))
+        if (golden_read_(file, path, H5T_NATIVE_DOUBLE, flat + t->offset, t->rows * t->cols, msg,
+                         len))
             return -1;
     }
     return 0;
+}
+
+/* Every tensor of the SchNet layout. */
+static inline int golden_read_tensors_(const golden *g, const char *prefix, double *flat, char *msg,
+                                       size_t len)
+{
+    return golden_read_tensor_list_(g->file, g->layout.tensors, g->layout.n_tensors, prefix, flat,
+                                    msg, len);
+}
+
+/* The names of the groups under group_path (the cases), up to max of them; -1 without it. */
+static inline int golden_list_groups_(hid_t file, const char *group_path,
+                                      char names[][GOLDEN_NAME_MAX], int max)
+{
+    hid_t grp = H5Gopen2(file, group_path, H5P_DEFAULT);
+    H5G_info_t info;
+    if (grp < 0 || H5Gget_info(grp, &info) < 0) {
+        if (grp >= 0) H5Gclose(grp);
+        return -1;
+    }
+    int n = 0;
+    for (hsize_t k = 0; k < info.nlinks && n < max; k++)
+        if (H5Lget_name_by_idx(grp, ".", H5_INDEX_NAME, H5_ITER_INC, k, names[n], GOLDEN_NAME_MAX,
+                               H5P_DEFAULT) > 0)
+            n++;
+    H5Gclose(grp);
+    return n;
 }
 
 static inline void golden_free(golden *g)
@@ -222,18 +250,11 @@ static inline int golden_load(golden *g, const char *path, char *msg, size_t len
                           .dst = g->dst, .energy_target = g->energy_label,
                           .force_target = g->force_label};
 
-    hid_t grp = H5Gopen2(g->file, "/cases", H5P_DEFAULT);
-    H5G_info_t info;
-    if (grp < 0 || H5Gget_info(grp, &info) < 0) {
-        if (grp >= 0) H5Gclose(grp);
+    g->n_cases = golden_list_groups_(g->file, "/cases", g->case_names, GOLDEN_MAX_CASES);
+    if (g->n_cases < 0) {
         golden_fail_(msg, len, "golden: no /cases group");
         goto fail;
     }
-    for (hsize_t k = 0; k < info.nlinks && g->n_cases < GOLDEN_MAX_CASES; k++)
-        if (H5Lget_name_by_idx(grp, ".", H5_INDEX_NAME, H5_ITER_INC, k,
-                               g->case_names[g->n_cases], GOLDEN_NAME_MAX, H5P_DEFAULT) > 0)
-            g->n_cases++;
-    H5Gclose(grp);
     return 0;
 fail:
     golden_free(g);
@@ -303,14 +324,14 @@ static inline double golden_rel_err(const double *a, const double *b, int64_t n)
     return den > 0.0 ? num / den : num;
 }
 
-/* The worst golden_rel_err over the tensors of a flat gradient; *worst_tensor (may be NULL) gets
- * the index of that tensor in g->layout. */
-static inline double golden_tensor_err(const golden *g, const double *mine, const double *ref,
-                                       int *worst_tensor)
+/* The worst golden_rel_err over n tensors (any model's layout) of a flat array; *worst_tensor
+ * (may be NULL) gets the index of that tensor. */
+static inline double golden_tensor_list_err(const dc_tensor *tensors, int n, const double *mine,
+                                            const double *ref, int *worst_tensor)
 {
     double worst = 0.0;
-    for (int k = 0; k < g->layout.n_tensors; k++) {
-        const dc_tensor *t = &g->layout.tensors[k];
+    for (int k = 0; k < n; k++) {
+        const dc_tensor *t = &tensors[k];
         double e = golden_rel_err(mine + t->offset, ref + t->offset, t->rows * t->cols);
         if (!(e <= worst)) {
             worst = e;
@@ -318,6 +339,13 @@ static inline double golden_tensor_err(const golden *g, const double *mine, cons
         }
     }
     return worst;
+}
+
+/* The same over the SchNet layout of g (a flat gradient or parameter set). */
+static inline double golden_tensor_err(const golden *g, const double *mine, const double *ref,
+                                       int *worst_tensor)
+{
+    return golden_tensor_list_err(g->layout.tensors, g->layout.n_tensors, mine, ref, worst_tensor);
 }
 
 /* Path of the golden file under the shared directory. */

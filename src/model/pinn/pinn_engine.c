@@ -1,0 +1,283 @@
+/* The float PINN engine on oneDNN (dcsweep/model/pinn.h). Every dense layer is a oneDNN matmul
+ * built once in dc_pinn_create with the row count as a runtime dimension; the activations are the
+ * loops of pinn_kernels.c; the loss is pinn_common.c's, in double.
+ *
+ * Rows are stacked (DERIVATIVES.md): primal rows then tangent rows, so the forward, the input
+ * adjoints and the weight gradients of a layer are one matmul each over 2N rows (3N in
+ * prediction: the tangents along x and along t). Training needs one tangent only, along
+ * v = (beta, 1), because the residual is u'_t + beta u'_x = D_v u'. The input layer's tangent is
+ * the same row v W0^T at every point: it is copied, not multiplied.
+ * Threads: see dnnl_util.c (OMP_NUM_THREADS); our loops are serial, in a fixed order.
+ *
+ * Subnormals: IReLU squares its input at every layer, so from a Glorot start the deep layers'
+ * values, tangents and adjoints fall below float's normal range (1.2e-38) within a few layers, and
+ * every operation on a subnormal costs ~100 cycles: a paper-size step took 30-110 ms instead of
+ * 9 ms (measured, bench/bench_pinn.c). Each call therefore runs with flush-to-zero and
+ * denormals-are-zero on the calling thread (the thread oneDNN runs on with one thread) and gives
+ * the caller back its own mode. Values that small contribute nothing a float could hold anyway;
+ * the results stay deterministic. */
+#include <stdlib.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
+#include "dnnl_util.h"
+#include "pinn_internal.h"
+#include "pinn_kernels.h"
+
+struct dc_pinn {
+    dc_pinn_shape shape;
+    dc_pinn_layout layout;
+    int64_t max_points;
+    int W, D;
+    dc_dnnl ctx;
+    dc_matmul in_fwd;    /* [R][2] z W0^T -> [R][W]: the input layer, primal rows */
+    dc_matmul fwd;       /* [R][W] h W^T -> [R][W]: hidden layers 1..D-1, stacked */
+    dc_matmul bwd;       /* [R][W] abar W -> [R][W]: their input adjoints */
+    dc_matmul wgrad;     /* [R][W]^T [R][W] -> [W][W]: Wbar = [abar; a'bar]^T [h; h'] */
+    dc_matmul in_wgrad;  /* [R][W]^T [R][2] -> [W][2]: W0bar = [abar; a'bar]^T [z; v] */
+    dc_matmul out_fwd;   /* [R][W] h w^T -> [R][1]: the output layer, stacked */
+    dc_matmul out_bwd;   /* [R][1] ubar w -> [R][W] */
+    dc_matmul out_wgrad; /* [R][1]^T [R][W] -> [1][W]: wbar = [ubar; rbar]^T [h; h'] */
+    double flops;        /* matmul FLOPs of the last call */
+    float *z;                       /* [2 max][2] inputs (x, t), then the direction v per row */
+    float *h[DC_PINN_MAX_DEPTH];    /* [3 max][W] hidden layer l's output, stacked */
+    float *ds[DC_PINN_MAX_DEPTH];   /* [max][W] s'(a_l) */
+    float *ddt[DC_PINN_MAX_DEPTH];  /* [max][W] s''(a_l) a'_l */
+    float *ga, *gb;                 /* [2 max][W] adjoints, stacked (two: bwd reads one, writes the other) */
+    float *out;                     /* [3 max] output layer, stacked (no bias) */
+    float *seed;                    /* [2 max] [ubar; rbar] */
+    double *u, *r, *ubar, *rbar;    /* [max] u', r' and their seeds, in double */
+};
+
+int dc_pinn_create(dc_pinn **engine, const dc_pinn_shape *shape, int64_t max_points, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_pinn *e = NULL;
+    *engine = NULL;
+    if (max_points < 1 || max_points > ((int64_t)1 << 40))
+        DC_FAIL(DC_ERR_INPUT, "PINN engine: max_points %lld out of range", (long long)max_points);
+    DC_ALLOC(e, 1);
+    DC_TRY(dc_pinn_layout_init(&e->layout, shape, err));
+    e->shape = *shape;
+    e->max_points = max_points;
+    e->W = shape->width;
+    e->D = shape->depth;
+    const int64_t W = e->W, R = DC_MM_RUNTIME, M = max_points;
+    DC_TRY(dc_dnnl_init(&e->ctx, err));
+    DC_TRY(dc_matmul_create(&e->in_fwd, &e->ctx, R, 2, W, 0, 1, 0, 0, err));
+    DC_TRY(dc_matmul_create(&e->fwd, &e->ctx, R, W, W, 0, 1, 0, 0, err));
+    DC_TRY(dc_matmul_create(&e->bwd, &e->ctx, R, W, W, 0, 0, 0, 0, err));
+    DC_TRY(dc_matmul_create(&e->wgrad, &e->ctx, W, R, W, 1, 0, 0, 0, err));
+    DC_TRY(dc_matmul_create(&e->in_wgrad, &e->ctx, W, R, 2, 1, 0, 0, 0, err));
+    DC_TRY(dc_matmul_create(&e->out_fwd, &e->ctx, R, W, 1, 0, 1, 0, 0, err));
+    DC_TRY(dc_matmul_create(&e->out_bwd, &e->ctx, R, 1, W, 0, 0, 0, 0, err));
+    DC_TRY(dc_matmul_create(&e->out_wgrad, &e->ctx, 1, R, W, 1, 0, 0, 0, err));
+    DC_ALLOC(e->z, 2 * M * 2);
+    for (int l = 0; l < e->D; l++) {
+        DC_ALLOC(e->h[l], 3 * M * W);
+        DC_ALLOC(e->ds[l], M * W);
+        DC_ALLOC(e->ddt[l], M * W);
+    }
+    DC_ALLOC(e->ga, 2 * M * W);
+    DC_ALLOC(e->gb, 2 * M * W);
+    DC_ALLOC(e->out, 3 * M);
+    DC_ALLOC(e->seed, 2 * M);
+    DC_ALLOC(e->u, M);
+    DC_ALLOC(e->r, M);
+    DC_ALLOC(e->ubar, M);
+    DC_ALLOC(e->rbar, M);
+    *engine = e;
+    e = NULL;
+cleanup:
+    dc_pinn_destroy(e);
+    return rc;
+}
+
+void dc_pinn_destroy(dc_pinn *e)
+{
+    if (!e) return;
+    dc_matmul *mms[] = {&e->in_fwd, &e->fwd, &e->bwd, &e->wgrad,
+                        &e->in_wgrad, &e->out_fwd, &e->out_bwd, &e->out_wgrad};
+    for (size_t i = 0; i < sizeof mms / sizeof *mms; i++) dc_matmul_destroy(mms[i]);
+    dc_dnnl_fini(&e->ctx);
+    for (int l = 0; l < DC_PINN_MAX_DEPTH; l++) {
+        free(e->h[l]);
+        free(e->ds[l]);
+        free(e->ddt[l]);
+    }
+    void *bufs[] = {e->z, e->ga, e->gb, e->out, e->seed, e->u, e->r, e->ubar, e->rbar};
+    for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
+    free(e);
+}
+
+/* Flush-to-zero (MXCSR bit 15) and denormals-are-zero (bit 6) on; returns the mode to restore. */
+static unsigned subnormals_off(void)
+{
+#if defined(__SSE2__)
+    const unsigned old = _mm_getcsr();
+    _mm_setcsr(old | 0x8040u);
+    return old;
+#else
+    return 0;
+#endif
+}
+
+static void fp_mode_restore(unsigned old)
+{
+#if defined(__SSE2__)
+    _mm_setcsr(old);
+#else
+    (void)old;
+#endif
+}
+
+/* Every matmul goes through here, so the FLOPs counted are those executed. */
+static int run(dc_pinn *e, const dc_matmul *mm, int64_t rows, const float *a, const float *b,
+               float *c, dc_error *err)
+{
+    e->flops += dc_matmul_flops(mm, rows);
+    return dc_matmul_run(mm, &e->ctx, rows, a, b, NULL, c, err);
+}
+
+static dc_pinn_act layer_act(const dc_pinn *e, const dc_activation *act, int l)
+{
+    return (dc_pinn_act){.irelu = dc_pinn_layer_is_irelu(act, l, e->D), .c = (float)act->irelu_scale};
+}
+
+/* Forward of n points (their (x, t) in e->z's first n rows) with n_tan tangents along dir [n_tan][2]:
+ * e->out [(1 + n_tan) n] = the output layer without its bias, stacked. keep: also the ddt the
+ * reverse pass needs (first tangent only). */
+static int forward(dc_pinn *e, const dc_activation *act, const float *p, int64_t n, int n_tan,
+                   const double dir[][2], int keep, dc_error *err)
+{
+    int rc = DC_OK;
+    const int W = e->W, D = e->D;
+    const int64_t rows = (1 + (int64_t)n_tan) * n;
+    const float *w0 = p + dc_pinn_weight_offset(&e->layout, 0); /* [W][2] */
+    DC_TRY(run(e, &e->in_fwd, n, e->z, w0, e->h[0], err));
+    for (int t = 0; t < n_tan; t++) {
+        float *first = e->h[0] + (1 + (int64_t)t) * n * W; /* [n][W] a'_0 = v W0^T, every row */
+        for (int k = 0; k < W; k++)
+            first[k] = (float)(dir[t][0] * (double)w0[2 * k] + dir[t][1] * (double)w0[2 * k + 1]);
+        for (int64_t i = 1; i < n; i++) memcpy(first + i * W, first, (size_t)W * sizeof *first);
+    }
+    for (int l = 0; l < D; l++) {
+        if (l > 0)
+            DC_TRY(run(e, &e->fwd, rows, e->h[l - 1], p + dc_pinn_weight_offset(&e->layout, l),
+                       e->h[l], err));
+        dc_pinn_act_forward(layer_act(e, act, l), e->h[l], e->ds[l], keep ? e->ddt[l] : NULL,
+                            p + dc_pinn_bias_offset(&e->layout, l), n, W, n_tan);
+    }
+    DC_TRY(run(e, &e->out_fwd, rows, e->h[D - 1], p + dc_pinn_weight_offset(&e->layout, D),
+               e->out, err));
+cleanup:
+    return rc;
+}
+
+/* Reverse of S = sum ubar u' + rbar r' from the seeds in e->seed: grad [n_params], overwritten. */
+static int reverse(dc_pinn *e, const float *p, int64_t n, float *grad, dc_error *err)
+{
+    int rc = DC_OK;
+    const int W = e->W, D = e->D;
+    const dc_pinn_layout *L = &e->layout;
+    double bsum = 0.0;
+    for (int64_t i = 0; i < n; i++) bsum += e->ubar[i];
+    grad[dc_pinn_bias_offset(L, D)] = (float)bsum;
+    DC_TRY(run(e, &e->out_wgrad, 2 * n, e->seed, e->h[D - 1], grad + dc_pinn_weight_offset(L, D),
+               err));
+    DC_TRY(run(e, &e->out_bwd, 2 * n, e->seed, p + dc_pinn_weight_offset(L, D), e->ga, err));
+    float *g = e->ga, *g_next = e->gb;
+    for (int l = D - 1; l >= 0; l--) {
+        dc_pinn_act_reverse(g, e->ds[l], e->ddt[l], n, W);
+        dc_pinn_sum_rows(grad + dc_pinn_bias_offset(L, l), g, n, W);
+        if (l == 0) {
+            /* x and t are not parameters: no input adjoint */
+            DC_TRY(run(e, &e->in_wgrad, 2 * n, g, e->z, grad + dc_pinn_weight_offset(L, 0), err));
+            break;
+        }
+        DC_TRY(run(e, &e->wgrad, 2 * n, g, e->h[l - 1], grad + dc_pinn_weight_offset(L, l), err));
+        DC_TRY(run(e, &e->bwd, 2 * n, g, p + dc_pinn_weight_offset(L, l), g_next, err));
+        float *tmp = g;
+        g = g_next;
+        g_next = tmp;
+    }
+cleanup:
+    return rc;
+}
+
+int dc_pinn_loss_grad(dc_pinn *e, const dc_activation *act, const float *params,
+                      const dc_pinn_problem *problem, dc_pinn_loss *loss, float *grad,
+                      dc_error *err)
+{
+    int rc = DC_OK;
+    const unsigned fp_mode = subnormals_off();
+    e->flops = 0.0;
+    DC_TRY(dc_pinn_problem_check(problem, err));
+    const int64_t n = dc_pinn_n_points(problem->n_interior, problem->n_initial,
+                                       problem->n_boundary);
+    if (n > e->max_points)
+        DC_FAIL(DC_ERR_INPUT, "PINN engine: %lld points, built for at most %lld", (long long)n,
+                (long long)e->max_points);
+    double v[1][2];
+    dc_pinn_residual_direction(problem->beta, v[0]);
+    for (int64_t i = 0; i < n; i++) {
+        e->z[2 * i] = (float)problem->xt[2 * i];
+        e->z[2 * i + 1] = (float)problem->xt[2 * i + 1];
+        /* the tangent rows of the input: what the input layer's weight gradient multiplies */
+        e->z[2 * (n + i)] = (float)v[0][0];
+        e->z[2 * (n + i) + 1] = (float)v[0][1];
+    }
+    DC_TRY(forward(e, act, params, n, 1, v, grad != NULL, err));
+    const double b_out = params[dc_pinn_bias_offset(&e->layout, e->D)];
+    for (int64_t i = 0; i < n; i++) {
+        e->u[i] = (double)e->out[i] + b_out;
+        e->r[i] = e->out[n + i];
+    }
+    dc_pinn_loss_seeds(problem, e->u, e->r, grad ? e->ubar : NULL, grad ? e->rbar : NULL, loss);
+    if (!grad) goto cleanup;
+    for (int64_t i = 0; i < n; i++) {
+        e->seed[i] = (float)e->ubar[i];
+        e->seed[n + i] = (float)e->rbar[i];
+    }
+    DC_TRY(reverse(e, params, n, grad, err));
+cleanup:
+    fp_mode_restore(fp_mode);
+    return rc;
+}
+
+int dc_pinn_predict(dc_pinn *e, const dc_activation *act, const float *params, const double *xt,
+                    int64_t n, double *u, double *u_x, double *u_t, dc_error *err)
+{
+    int rc = DC_OK;
+    const unsigned fp_mode = subnormals_off();
+    e->flops = 0.0;
+    static const double along_xt[2][2] = {{1.0, 0.0}, {0.0, 1.0}};
+    const double b_out = params[dc_pinn_bias_offset(&e->layout, e->D)];
+    for (int64_t start = 0; start < n; start += e->max_points) {
+        const int64_t m = n - start < e->max_points ? n - start : e->max_points;
+        for (int64_t k = 0; k < 2 * m; k++) e->z[k] = (float)xt[2 * start + k];
+        DC_TRY(forward(e, act, params, m, 2, along_xt, 0, err));
+        for (int64_t i = 0; i < m; i++) {
+            if (u) u[start + i] = (double)e->out[i] + b_out;
+            if (u_x) u_x[start + i] = e->out[m + i];
+            if (u_t) u_t[start + i] = e->out[2 * m + i];
+        }
+    }
+cleanup:
+    fp_mode_restore(fp_mode);
+    return rc;
+}
+
+double dc_pinn_step_flops(const dc_pinn_shape *shape, int64_t n_points)
+{
+    const double N = (double)n_points, W = shape->width, D = shape->depth;
+    /* hidden layers 1..D-1: forward, input adjoint and weight gradient, each over 2N rows;
+     * input layer: forward on N rows (the tangent is a copied row) and its weight gradient over
+     * 2N rows, K = 2; output layer: forward, adjoint and weight gradient over 2N rows, N = 1 */
+    return 3.0 * (D - 1.0) * 2.0 * (2.0 * N) * W * W + 2.0 * N * 2.0 * W +
+           2.0 * (2.0 * N) * W * 2.0 + 3.0 * 2.0 * (2.0 * N) * W;
+}
+
+double dc_pinn_last_flops(const dc_pinn *e) { return e->flops; }

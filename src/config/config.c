@@ -290,7 +290,14 @@ int dc_sweep_load(dc_sweep *sweep, const char *path, const dc_override *override
     DC_TRY(dc_config_read_double(&c, "run.heartbeat_timeout", 300.0, 0, 1, INFINITY,
                                  &sweep->run.heartbeat_timeout));
     DC_TRY(dc_config_read_double(&c, "run.stop_timeout", 120.0, 0, 1, INFINITY, &sweep->run.stop_timeout));
-    DC_TRY(dc_config_read_path(&c, "output", &sweep->output, 0));
+    const config_setting_t *out = config_lookup(&c.cfg, "output");
+    sweep->keep_models = 1;
+    if (out && config_setting_is_group(out)) {
+        DC_TRY(dc_config_read_path(&c, "output.path", &sweep->output, 0));
+        DC_TRY(dc_config_read_bool(&c, "output.keep_models", 1, &sweep->keep_models));
+    } else {
+        DC_TRY(dc_config_read_path(&c, "output", &sweep->output, 0));
+    }
     if (!sweep->output) {
         DC_ALLOC(sweep->output, strlen(sweep->name) + 16);
         sprintf(sweep->output, "results/%s.h5", sweep->name);

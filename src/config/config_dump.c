@@ -73,6 +73,7 @@ int dc_config_dump_effective(char **out, const dc_sweep *s, dc_error *err)
     OUT("train.early_stopping.patience = %d;\ntrain.early_stopping.min_delta = %.17g;\n",
         t->early_stopping.patience, t->early_stopping.min_delta);
     OUT("train.select = \"%s\";\ntrain.ema_decay = %.17g;\n", dc_select_name(t->select), t->ema_decay);
+    OUT("output.keep_models = %s;\n", s->keep_models ? "true" : "false");
     OUT("grid.irelu_scale = [");
     for (int i = 0; i < g->n_irelu_scale; i++) OUT("%s%.17g", i ? ", " : "", g->irelu_scale[i]);
     OUT("];\ngrid.extent = [");

@@ -18,6 +18,7 @@ typedef enum {
     KEY_FLOATS,   /* list of numbers (a single number is a list of one) */
     KEY_INTS,     /* list of integers */
     KEY_STRINGS,  /* list of strings */
+    KEY_BOOL,     /* true or false */
 } dc_key_kind;
 
 typedef struct dc_key {
@@ -68,6 +69,7 @@ int dc_config_read_double(dc_config_ctx *c, const char *key, double def, double 
                           double hi, double *out);
 /* *out = a copy of the string, of def when absent (NULL def: *out stays NULL). */
 int dc_config_read_string(dc_config_ctx *c, const char *key, const char *def, char **out);
+int dc_config_read_bool(dc_config_ctx *c, const char *key, int def, int *out);
 /* One of names[0..n) (def when absent): *out its index; an unknown value lists them. */
 int dc_config_read_choice(dc_config_ctx *c, const char *key, int def, const char *const *names,
                           int n, int *out);

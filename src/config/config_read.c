@@ -178,6 +178,16 @@ int dc_config_read_string(dc_config_ctx *c, const char *key, const char *def, ch
     return DC_OK;
 }
 
+int dc_config_read_bool(dc_config_ctx *c, const char *key, int def, int *out)
+{
+    const config_setting_t *s = config_lookup(&c->cfg, key);
+    *out = def;
+    if (!s) return DC_OK;
+    int rc = dc_config_want_type(c, key, s, "true or false", s->type == CONFIG_TYPE_BOOL);
+    if (rc == DC_OK) *out = config_setting_get_bool(s);
+    return rc;
+}
+
 int dc_config_read_choice(dc_config_ctx *c, const char *key, int def, const char *const *names,
                           int n, int *out)
 {

@@ -12,7 +12,9 @@
 /* Every key of the file: the public interface documented in docs/sweep-format.md. */
 static const dc_key schema[] = {
     {"name", KEY_STRING},
-    {"output", KEY_STRING},
+    {"output", KEY_STRING},       /* the results path, or a group: */
+    {"output.path", KEY_STRING},
+    {"output.keep_models", KEY_BOOL},
     {"dataset", KEY_GROUP},
     {"dataset.train", KEY_STRING},
     {"dataset.validation", KEY_STRING},
@@ -182,6 +184,7 @@ static const char *kind_phrase(dc_key_kind kind)
     case KEY_FLOATS: return "a list of numbers";
     case KEY_INTS: return "a list of integers";
     case KEY_STRINGS: return "a list of strings";
+    case KEY_BOOL: return "true or false";
     }
     return "a value";
 }
@@ -199,7 +202,8 @@ int dc_config_check_unknown(dc_config_ctx *c, const config_setting_t *group, con
             dc_config_suggest(hint, sizeof hint, full);
             return dc_config_fail(c, full, s, "unknown key%s", hint);
         }
-        if (k->kind == KEY_GROUP && config_setting_is_group(s)) {
+        /* `output` is a path or a group of output settings */
+        if (config_setting_is_group(s) && (k->kind == KEY_GROUP || strcmp(full, "output") == 0)) {
             int rc = dc_config_check_unknown(c, s, full);
             if (rc != DC_OK) return rc;
         }
@@ -369,6 +373,17 @@ int dc_config_apply_override(dc_config_ctx *c, const char *assignment)
         memcpy(part, p, (size_t)(dot - p));
         part[dot - p] = '\0';
         config_setting_t *m = config_setting_get_member(parent, part);
+        if (m && parent == config_root_setting(&c->cfg) && strcmp(part, "output") == 0 &&
+            m->type == CONFIG_TYPE_STRING) {
+            /* `output = "x.h5"` and --set output.keep_models: the path becomes output.path */
+            char *path = strdup(config_setting_get_string(m));
+            config_setting_remove(parent, "output");
+            m = config_setting_add(parent, "output", CONFIG_TYPE_GROUP);
+            config_setting_t *ps = m && path ? config_setting_add(m, "path", CONFIG_TYPE_STRING) : NULL;
+            int ok = ps && config_setting_set_string(ps, path) == CONFIG_TRUE;
+            free(path);
+            if (!ok) DC_FAIL(DC_ERR_INTERNAL, "--set %s: cannot turn output into a group", key);
+        }
         if (!m) m = config_setting_add(parent, part, CONFIG_TYPE_GROUP);
         if (!m) DC_FAIL(DC_ERR_INTERNAL, "--set %s: cannot add group %s", key, part);
         if (!config_setting_is_group(m)) {

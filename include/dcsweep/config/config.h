@@ -136,6 +136,7 @@ typedef struct dc_sweep {
     dc_grid_config grid;
     dc_run_config run;
     char *output;          /* results path, resolved (default results/<name>.h5 in the cwd) */
+    int keep_models;       /* output.keep_models: the selected weights of every run go in the file */
 } dc_sweep;
 
 /* One `--set key.path=value` override as given on the command line. */

@@ -26,6 +26,7 @@ typedef struct merge_state {
     char *meta[N_META];        /* the first input's attributes */
     dc_rescale rescaling[DC_N_RESCALINGS];
     char *hashes;              /* the first input's dataset digests, hex only */
+    char *record;              /* the first input's model_record, NULL when it has none */
     dc_results_row *rows;      /* [n_runs] merged */
     int *source;               /* [n_runs] input a finished row came from, -1 while pending */
     char *duplicate;           /* [n_runs] finished (identically) in more than one input */
@@ -96,6 +97,8 @@ static int load_first(merge_state *st, dc_results *res, dc_error *err)
 {
     int rc = DC_OK;
     for (int m = 0; m < N_META; m++) DC_TRY(dc_results_read_attr_string(res, meta_attrs[m], &st->meta[m], err));
+    if (dc_results_has_attr(res, "model_record"))
+        DC_TRY(dc_results_read_attr_string(res, "model_record", &st->record, err));
     DC_TRY(dc_results_read_rescaling(res, st->rescaling, err));
     DC_TRY(digest_hashes(st->meta[META_DIGEST], &st->hashes, err));
     const dc_metric_desc *metrics = dc_results_metrics(res, &st->n_metrics);
@@ -229,6 +232,7 @@ static int write_merged(const merge_state *st, const char *tmp, dc_error *err)
     meta.energy_unit = st->meta[META_EUNIT];
     meta.length_unit = st->meta[META_LUNIT];
     meta.model_kind = st->meta[META_KIND];
+    meta.model_record = st->record;
     meta.numerics_version = st->info.numerics_version;
     meta.n_runs = st->info.n_runs;
     meta.epochs = st->info.epochs;
@@ -259,6 +263,7 @@ static void state_free(merge_state *st)
 {
     for (int m = 0; m < N_META; m++) free(st->meta[m]);
     free(st->hashes);
+    free(st->record);
     free(st->rows);
     free(st->source);
     free(st->duplicate);

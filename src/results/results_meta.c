@@ -262,6 +262,7 @@ int dc_results_write_meta(hid_t file, const dc_results_meta *meta, int writer, d
     DC_TRY(write_attr_string(file, "energy_unit", meta->energy_unit, err));
     DC_TRY(write_attr_string(file, "length_unit", meta->length_unit, err));
     DC_TRY(write_attr_int(file, "numerics_version", meta->numerics_version, err));
+    if (meta->model_record) DC_TRY(write_attr_string(file, "model_record", meta->model_record, err));
     DC_TRY(write_attr_int(file, "n_runs", meta->n_runs, err));
     DC_TRY(write_attr_int(file, "epochs", meta->epochs, err));
     if (meta->shard) DC_TRY(write_attr_string(file, "shard", meta->shard, err));

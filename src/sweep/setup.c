@@ -175,6 +175,12 @@ static int layout_from(dc_file_layout *l, const dc_trainer_desc *d, dc_error *er
                             d->n_metrics, d->n_curves);
     dc_results_copy_field(l->model_kind, sizeof l->model_kind, d->model_kind);
     l->numerics_version = d->numerics_version;
+    if (d->model_record) {
+        if (strlen(d->model_record) >= sizeof l->model_record)
+            return dc_error_set(err, DC_ERR_INTERNAL, "the model's record is longer than %zu bytes",
+                                sizeof l->model_record - 1);
+        snprintf(l->model_record, sizeof l->model_record, "%s", d->model_record);
+    }
     l->n_metrics = d->n_metrics;
     l->n_curves = d->n_curves;
     memcpy(l->metrics, d->metrics, (size_t)d->n_metrics * sizeof *d->metrics);
@@ -295,6 +301,7 @@ static int gather_meta(const dc_sweep *sweep, const dc_grid *grid, const dc_trai
     meta->epochs = sweep->train.epochs;
     meta->model_kind = layout->model_kind;
     meta->numerics_version = layout->numerics_version;
+    meta->model_record = layout->model_record[0] ? layout->model_record : NULL;
     meta->n_metrics = layout->n_metrics;
     meta->metrics = layout->metrics;
     meta->n_curves = layout->n_curves;

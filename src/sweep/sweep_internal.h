@@ -71,6 +71,7 @@ int dc_sweep_agree(MPI_Comm comm, int rank, int size, int rc, dc_error *err);
 typedef struct dc_file_layout {
     char model_kind[DC_METRIC_NAME_MAX];
     int numerics_version;
+    char model_record[2048];            /* "" when the model records nothing */
     int n_metrics, n_curves;
     dc_metric_desc metrics[DC_MAX_METRICS];
     char curve_names[DC_MAX_CURVES][DC_METRIC_NAME_MAX];

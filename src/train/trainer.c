@@ -80,6 +80,7 @@ static int describe(dc_trainer *tr, dc_error *err)
     const dc_model_info *info = tr->info;
     tr->desc.model_kind = info->kind;
     tr->desc.numerics_version = info->numerics_version;
+    tr->desc.model_record = info->record;
     tr->desc.n_metrics = info->n_metrics;
     tr->desc.metrics = info->metrics;
     for (int t = 0; t < info->n_terms; t++) DC_TRY(add_curve(tr, "train_", info->terms[t], "_loss", err));

@@ -47,6 +47,8 @@ typedef struct dc_model_info {
     int n_metrics;                 /* final metrics: the /runs columns */
     dc_metric_desc metrics[DC_MAX_METRICS];
     const char *count_names[2];    /* what step_flops counts per batch ("atoms", "edges"); NULL: none */
+    const char *record;            /* what else the results file records of the task (the PINN's
+                                    * drawn initial condition, as JSON); NULL: nothing */
 } dc_model_info;
 
 typedef struct dc_model_ops {

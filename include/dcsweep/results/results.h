@@ -8,7 +8,8 @@
  *   /curves/<name>   [n_runs][epochs] float64 per per-epoch curve, NaN where not reached
  *   /rescaling       [5] compound (method, shift, scale) of the training labels
  *   root attributes  sweep_text, sweep_sha256, dataset_sha256, dcsweep_version, created, units,
- *                    format_version, model_kind, curve_names, n_runs, epochs
+ *                    format_version, model_kind, numerics_version, curve_names, n_runs,
+ *                    epochs, model_record (what the model family records of its task)
  *
  * Every dataset is created at once, contiguous and fully preallocated (fill: NaN, "pending"), and
  * the metadata is flushed: afterwards only raw data is written, into space that already exists, so
@@ -68,6 +69,7 @@ typedef struct dc_results_meta {
     const char *length_unit;
     const char *model_kind;      /* "schnet" */
     int numerics_version;        /* of the engine that trains the runs: no resume or merge across */
+    const char *model_record;    /* attribute model_record (the task's own record); NULL: none */
     int n_runs;
     int epochs;
     int n_metrics;

@@ -23,6 +23,7 @@
 typedef struct dc_trainer_desc {
     const char *model_kind;
     int numerics_version;                /* the model engine's (dc_model_info.numerics_version) */
+    const char *model_record;            /* dc_model_info.record, or NULL */
     int n_metrics;
     const dc_metric_desc *metrics;       /* [n_metrics] */
     int n_curves;

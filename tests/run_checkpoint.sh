@@ -24,15 +24,7 @@ run3 -o "$tmp/ref.h5" > "$tmp/ref.out"
 $check complete "$tmp/ref.h5"
 [ ! -d "$tmp/ref.h5.ckpt" ] || [ -z "$(ls "$tmp/ref.h5.ckpt")" ] || fail "checkpoints left after a finished sweep"
 
-# The pid of MPI rank $2 of the mpirun with pid $1.
-rank_pid() {
-    for p in $(pgrep -P "$1"); do
-        [ "$(cat /proc/$p/comm 2> /dev/null)" = dcsweep ] || continue
-        r=$(tr '\0' '\n' < /proc/$p/environ | sed -n 's/^OMPI_COMM_WORLD_RANK=//p')
-        [ "$r" = "$2" ] && { echo "$p"; return 0; }
-    done
-    fail "no rank $2 under mpirun $1"
-}
+. "$src/tests/sweep_lib.sh"
 
 # Waits until the file has at least $2 done rows and a checkpoint of a run in flight exists.
 wait_mid_sweep() {
@@ -48,7 +40,7 @@ wait_mid_sweep() {
 mpirun -n 3 --oversubscribe "$exe" run "$sweep" "${sets[@]}" -o "$tmp/k.h5" > "$tmp/k1.out" 2>&1 &
 job=$!
 wait_mid_sweep "$tmp/k.h5" 3
-victim=$(rank_pid $job 2)
+victim=$(rank_pid $job 2) || fail "no rank 2"
 kill -KILL "$victim"
 set +e; wait $job; status=$?; set -e
 [ $status -ne 0 ] || fail "the killed job exited 0"

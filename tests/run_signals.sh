@@ -13,14 +13,7 @@ args="--seeds 3 --epochs 4"   # 18 runs
 
 mpirun -n 3 --oversubscribe "$fake" "$tmp/ref.h5" $args > /dev/null
 
-# wait_done FILE N: until N runs of FILE are done (at most a minute).
-wait_done() {
-    for _ in $(seq 600); do
-        [ -f "$1" ] && [ "$($check rows "$1" done 2> /dev/null | wc -w)" -ge "$2" ] && return 0
-        sleep 0.1
-    done
-    fail "$1: never reached $2 done runs"
-}
+. "$src/tests/sweep_lib.sh"
 
 # expect_stopped NAME STATUS OUT ERR FILE: the interrupted sweep's outcome, then resume it.
 expect_stopped() {

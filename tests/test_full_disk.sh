@@ -72,3 +72,12 @@ status=0; wait $pid || status=$?
 [ -z "$($check rows "$mnt/during.h5" pending failed)" ] || fail "runs missing after the disk filled up"
 [ "$($check rows "$mnt/during.h5" done | wc -w)" = 12 ] || fail "not 12 done runs"
 echo "test_full_disk: ok (the disk filled up with $done_at_fill of 12 runs done)"
+
+# ---- 3. a read-only file system: the reason (errno), not just "cannot open" ----
+rm -f "$mnt/fill"
+mount -o remount,ro "$mnt"
+set +e; "$exe" run "$sweep" -o "$mnt/during.h5" --set train.epochs=1 > ro.out 2> ro.err; st=$?; set -e
+mount -o remount,rw "$mnt"
+grep -q "during.h5.*Read-only file system" ro.err || { cat ro.err; fail "no reason for a read-only file system"; }
+[ $st -ne 0 ] || fail "a run on a read-only file system exited 0"
+echo "test_full_disk: ok (read-only: $(cat ro.err))"

@@ -123,9 +123,26 @@ static void roundtrip(const char *path, MPI_Comm comm)
     dc_results_close(res, &err);
 }
 
+/* MPI_CHECK on a failing call: with MPI_ERRORS_RETURN the code comes back and the message names
+ * the call and MPI's own words for the error. */
+static int bad_send(dc_error *err)
+{
+    int rc = DC_OK, x = 0;
+    MPI_CHECK(MPI_Send(&x, 1, MPI_INT, 5, 0, MPI_COMM_SELF));  /* rank 5 of a 1-rank communicator */
+cleanup:
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
+    {
+        dc_error err = {0};
+        MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
+        CHECK(bad_send(&err) == DC_ERR_MPI, "MPI_CHECK did not return DC_ERR_MPI");
+        CHECK(strstr(err.message, "MPI_Send(") && strstr(err.message, "invalid rank"),
+              "message: %s", err.message);
+    }
     char dir[] = "/tmp/dc_results_XXXXXX";
     if (!mkdtemp(dir)) return 1;
     char p1[256], p2[256], p3[256], p4[256];

@@ -148,6 +148,23 @@ int main(void)
     expect_error("many_columns.xyz", NULL, DC_ERR_INPUT, ":7: frame 1: expected 7 columns, found 8");
     expect_error("malformed.xyz", NULL, DC_ERR_INPUT, ":6: frame 1: malformed number \"1.388.69085\" in column pos");
     expect_error("empty.xyz", NULL, DC_ERR_INPUT, ": empty file (no frames)");
+    /* The second round of messages (docs/reliability.md): blame the line that is wrong. */
+    expect_error("count_too_large.xyz", NULL, DC_ERR_INPUT,
+                 ":6: frame 2: the atom count 4 is too large: line 11, after 3 atoms, holds the next frame's count");
+    expect_error("count_too_small.xyz", NULL, DC_ERR_INPUT,
+                 ":1: frame 1: the atom count is too small: line 5 after the frame's atoms is an atom line, "
+                 "not the next frame's count");
+    expect_error("duplicate_energy.xyz", NULL, DC_ERR_INPUT,
+                 ":2: frame 1: the energy key \"energy\" appears twice on the comment line");
+    expect_error("coincident.xyz", NULL, DC_ERR_INPUT,
+                 ":5: frame 1: atoms 1 and 3 (lines 3 and 5) are 0 Angstrom apart: two atoms at one position");
+    {   /* a UTF-8 byte-order mark before the first count is skipped */
+        dc_dataset ds = {0};
+        dc_error err = {0};
+        CHECK(dc_dataset_read_xyz(&ds, data_path("bom.xyz"), NULL, &err) == DC_OK && ds.n_frames == 1 &&
+                  ds.n_atoms_total == 3, "bom.xyz: %s", err.message);
+        dc_dataset_free(&ds);
+    }
     expect_error("does_not_exist.xyz", NULL, DC_ERR_IO, ": cannot open: No such file or directory");
 
     /* Prefixes that read: cut inside the last number of frame 1 or 2 (still a number), or after it. */

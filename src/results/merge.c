@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dcsweep/results/lock.h"
 #include "dcsweep/results/results.h"
 
 enum { META_NAME, META_TEXT, META_EFFECTIVE, META_SHA, META_DIGEST, META_CREATED, META_EUNIT,
@@ -277,11 +278,15 @@ int dc_merge(const char *out, dc_merge_input *inputs, int n_inputs, int force, d
     merge_state st;
     char *tmp = NULL;
     int tmp_made = 0;
+    dc_lock lock;
+    memset(&lock, 0, sizeof lock);
     memset(&st, 0, sizeof st);
     memset(report, 0, sizeof *report);
     if (n_inputs < 1) DC_FAIL(DC_ERR_INPUT, "merge: no input files");
     if (!force && access(out, F_OK) == 0)
         DC_FAIL(DC_ERR_INPUT, "%s exists: refusing to overwrite it (use --force to replace it)", out);
+    /* OUT has one writer: a sweep still writing it must not be replaced under its feet. */
+    DC_TRY(dc_lock_take(&lock, out, "dcsweep merge", err));
     for (int k = 0; k < n_inputs; k++) {
         inputs[k].n_taken = 0;
         memset(&inputs[k].shard, 0, sizeof inputs[k].shard);
@@ -310,6 +315,7 @@ int dc_merge(const char *out, dc_merge_input *inputs, int n_inputs, int force, d
     tmp_made = 0;
 cleanup:
     if (tmp_made) unlink(tmp);
+    dc_lock_release(&lock);
     free(tmp);
     state_free(&st);
     return rc;

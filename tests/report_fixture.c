@@ -142,7 +142,7 @@ int main(int argc, char **argv)
             for (int c = 0; c < FX_CURVES; c++)
                 for (int e = last; e < EPOCHS; e++) curves[c * EPOCHS + e] = NAN;
         }
-        if (dc_results_write_run(res, &row, curves, &err) != DC_OK) goto done;
+        if (dc_results_write_run(res, &row, curves, NULL, &err) != DC_OK) goto done;
     }
     rc = 0;
 done:

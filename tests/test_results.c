@@ -87,7 +87,7 @@ static void roundtrip(const char *path, MPI_Comm comm)
     memcpy(row.metric, values, sizeof values);
     double curves[FX_CURVES * EPOCHS];
     for (int i = 0; i < FX_CURVES * EPOCHS; i++) curves[i] = 0.5 * i + 1;
-    CHECK(dc_results_write_run(res, &row, curves, &err) == DC_OK, "write: %s", err.message);
+    CHECK(dc_results_write_run(res, &row, curves, NULL, &err) == DC_OK, "write: %s", err.message);
     CHECK(dc_results_read_rows(res, 0, N_RUNS, back, &err) == DC_OK, "read: %s", err.message);
     CHECK(memcmp(&back[1], &row, sizeof row) == 0, "row 1 reads back as written");
     CHECK(strcmp(back[0].status, "pending") == 0 && strcmp(back[2].status, "pending") == 0,

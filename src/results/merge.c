@@ -28,6 +28,10 @@ typedef struct merge_state {
     dc_rescale rescaling[DC_N_RESCALINGS];
     char *hashes;              /* the first input's dataset digests, hex only */
     char *record;              /* the first input's model_record, NULL when it has none */
+    int64_t n_params;          /* kept weights per run (0: none), their layout and spec */
+    int n_tensors;
+    dc_tensor tensors[DC_MAX_TENSORS];
+    dc_model_spec spec;
     dc_results_row *rows;      /* [n_runs] merged */
     int *source;               /* [n_runs] input a finished row came from, -1 while pending */
     char *duplicate;           /* [n_runs] finished (identically) in more than one input */
@@ -82,6 +86,7 @@ static int same_results(const dc_results_row *a, const dc_results_row *b, int n_
 /* The metric columns and curves of a results file: equal in every input of one sweep. */
 static int same_layout(const merge_state *st, dc_results *res)
 {
+    if (dc_results_n_params(res) != st->n_params) return 0;
     int n_metrics = 0, n_curves = 0;
     const dc_metric_desc *metrics = dc_results_metrics(res, &n_metrics);
     const char *const *curves = dc_results_curves(res, &n_curves);
@@ -98,6 +103,10 @@ static int load_first(merge_state *st, dc_results *res, dc_error *err)
 {
     int rc = DC_OK;
     for (int m = 0; m < N_META; m++) DC_TRY(dc_results_read_attr_string(res, meta_attrs[m], &st->meta[m], err));
+    st->n_params = dc_results_n_params(res);
+    const dc_tensor *tensors = dc_results_tensors(res, &st->n_tensors);
+    memcpy(st->tensors, tensors, (size_t)st->n_tensors * sizeof *tensors);
+    st->spec = *dc_results_spec(res);
     if (dc_results_has_attr(res, "model_record"))
         DC_TRY(dc_results_read_attr_string(res, "model_record", &st->record, err));
     DC_TRY(dc_results_read_rescaling(res, st->rescaling, err));
@@ -217,7 +226,33 @@ cleanup:
 }
 
 /* The merged file at tmp: created whole (rows included), then every curve, then synced. */
-static int write_merged(const merge_state *st, const char *tmp, dc_error *err)
+/* Each run's kept weights, bitwise from the input it was taken from. */
+static int copy_params(const merge_state *st, const dc_merge_input *inputs, int n_inputs,
+                       dc_results *out, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_results *in = NULL;
+    float *params = NULL;
+    if (st->n_params <= 0) return DC_OK;
+    DC_ALLOC(params, st->n_params);
+    for (int k = 0; k < n_inputs; k++) {
+        DC_TRY(dc_results_open(&in, inputs[k].path, 0, err));
+        for (int i = 0; i < st->info.n_runs; i++) {
+            if (st->source[i] != k) continue;
+            DC_TRY(dc_results_read_params(in, i, params, err));
+            DC_TRY(dc_results_write_params(out, i, params, err));
+        }
+        dc_results_close(in, NULL);
+        in = NULL;
+    }
+cleanup:
+    if (in) dc_results_close(in, NULL);
+    free(params);
+    return rc;
+}
+
+static int write_merged(const merge_state *st, const dc_merge_input *inputs, int n_inputs,
+                        const char *tmp, dc_error *err)
 {
     int rc = DC_OK;
     dc_results *res = NULL;
@@ -234,6 +269,10 @@ static int write_merged(const merge_state *st, const char *tmp, dc_error *err)
     meta.length_unit = st->meta[META_LUNIT];
     meta.model_kind = st->meta[META_KIND];
     meta.model_record = st->record;
+    meta.n_params = st->n_params;
+    meta.n_tensors = st->n_tensors;
+    meta.tensors = st->tensors;
+    meta.spec = &st->spec;
     meta.numerics_version = st->info.numerics_version;
     meta.n_runs = st->info.n_runs;
     meta.epochs = st->info.epochs;
@@ -247,6 +286,7 @@ static int write_merged(const merge_state *st, const char *tmp, dc_error *err)
     size_t cells = (size_t)st->info.n_runs * (size_t)st->info.epochs;
     for (int c = 0; c < st->n_curves; c++)
         DC_TRY(dc_results_write_curve(res, c, st->curves + (size_t)c * cells, err));
+    DC_TRY(copy_params(st, inputs, n_inputs, res, err));
 cleanup:
     if (res) {
         int crc = dc_results_close(res, rc == DC_OK ? err : NULL);
@@ -310,7 +350,7 @@ int dc_merge(const char *out, dc_merge_input *inputs, int n_inputs, int force, d
     DC_ALLOC(tmp, len);
     snprintf(tmp, len, "%s.merging-%ld", out, (long)getpid());
     tmp_made = 1;
-    DC_TRY(write_merged(&st, tmp, err));
+    DC_TRY(write_merged(&st, inputs, n_inputs, tmp, err));
     if (rename(tmp, out) != 0) DC_FAIL(DC_ERR_IO, "cannot rename %s to %s: %s", tmp, out, strerror(errno));
     tmp_made = 0;
 cleanup:

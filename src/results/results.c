@@ -204,7 +204,7 @@ dc_results *dc_results_alloc(dc_error *err)
 {
     dc_results *res = dc_calloc(1, sizeof *res, err);
     if (!res) return NULL;
-    res->file = res->runs = res->row_type = res->status_type = -1;
+    res->file = res->runs = res->row_type = res->status_type = res->params = -1;
     for (int c = 0; c < DC_MAX_CURVES; c++) res->curves[c] = -1;
     res->fd = -1;
     return res;
@@ -247,6 +247,7 @@ int dc_results_close(dc_results *res, dc_error *err)
     for (int c = 0; c < DC_MAX_CURVES; c++)
         if (res->curves[c] >= 0) H5Dclose(res->curves[c]);
     if (res->runs >= 0) H5Dclose(res->runs);
+    if (res->params >= 0) H5Dclose(res->params);
     if (res->row_type >= 0) H5Tclose(res->row_type);
     if (res->status_type >= 0) H5Tclose(res->status_type);
     if (res->fd >= 0) close(res->fd);
@@ -299,7 +300,7 @@ cleanup:
 }
 
 int dc_results_write_run(dc_results *res, const dc_results_row *row, const double *curves,
-                         dc_error *err)
+                         const float *params, dc_error *err)
 {
     int rc = DC_OK;
     if (row->run < 0 || row->run >= res->n_runs)
@@ -308,6 +309,7 @@ int dc_results_write_run(dc_results *res, const dc_results_row *row, const doubl
         for (int c = 0; c < res->n_curves; c++)
             DC_TRY(write_rows(res, res->curves[c], H5T_NATIVE_DOUBLE, row->run, 1, res->epochs,
                               curves + (size_t)c * (size_t)res->epochs, err));
+    if (params && res->params >= 0) DC_TRY(dc_results_write_params(res, row->run, params, err));
     dc_results_row first = *row;
     dc_results_copy_field(first.status, sizeof first.status, dc_run_status_name(DC_RUN_PENDING));
     DC_TRY(write_rows(res, res->runs, res->row_type, row->run, 1, 0, &first, err));

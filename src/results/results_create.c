@@ -35,6 +35,7 @@ int dc_results_reserve_space(const char *path, const dc_results_meta *meta, dc_e
 {
     double row = (double)dc_results_packed_row_size(meta->n_metrics);
     double bytes = (double)meta->n_runs * row + 8.0 * meta->n_curves * meta->n_runs * meta->epochs +
+                   4.0 * (double)meta->n_runs * (double)meta->n_params +
                    (meta->sweep_text ? (double)strlen(meta->sweep_text) : 0) +
                    (meta->sweep_effective ? (double)strlen(meta->sweep_effective) : 0) + 32768;
     char probe[4200];
@@ -103,6 +104,7 @@ int dc_results_create_with(dc_results **out, const char *path, const dc_results_
 {
     int rc = DC_OK;
     dc_results *res = NULL;
+    hid_t dcpl = -1;
     *out = NULL;
     dc_results_hdf5_quiet();
     if (meta->n_runs < 1 || meta->epochs < 1)
@@ -115,6 +117,9 @@ int dc_results_create_with(dc_results **out, const char *path, const dc_results_
     if (res->file < 0) DC_FAIL(DC_ERR_IO, "%s: cannot create the results file", path);
     DC_TRY(create_runs(res, meta, err));
     DC_TRY(create_curves(res, meta, err));
+    float nanf_fill = NAN;
+    H5_CHECK(dcpl = fixed_dcpl(H5T_NATIVE_FLOAT, &nanf_fill));
+    DC_TRY(dc_results_create_models(res, meta, dcpl, writer, err));
     DC_TRY(dc_results_write_meta(res->file, meta, writer, err));
     if (writer) H5_CHECK(H5Dwrite(res->runs, res->row_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows));
     /* Collective: from here on the metadata is on disk and never changes. */
@@ -123,6 +128,7 @@ int dc_results_create_with(dc_results **out, const char *path, const dc_results_
     *out = res;
     res = NULL;
 cleanup:
+    if (dcpl >= 0) H5Pclose(dcpl);
     if (res) dc_results_close(res, NULL);
     return rc;
 }
@@ -190,6 +196,7 @@ int dc_results_open_with(dc_results **out, const char *path, int writable, hid_t
         snprintf(name, sizeof name, "curves/%s", res->curve_names[c]);
         DC_TRY(open_checked(res->file, path, name, 2, dims, &res->curves[c], err));
     }
+    DC_TRY(dc_results_open_models(res, path, err));
     DC_TRY(dc_results_finish_open(res, path, alone, err));
     *out = res;
     res = NULL;

@@ -18,6 +18,11 @@ struct dc_results {
     dc_metric_desc metrics[DC_MAX_METRICS];
     char curve_names[DC_MAX_CURVES][DC_METRIC_NAME_MAX];
     const char *curve_ptrs[DC_MAX_CURVES];
+    hid_t params;                /* /models/params [n_runs][n_params], -1 when none are kept */
+    int64_t n_params;
+    int n_tensors;
+    dc_tensor tensors[DC_MAX_TENSORS];
+    dc_model_spec spec;
     int can_flush;               /* H5Fflush is collective under MPI-IO: only when we are alone */
     int fd;                      /* read-only descriptor of the file, to fsync it; -1 if none */
 };
@@ -55,6 +60,14 @@ int dc_results_create_with(dc_results **res, const char *path, const dc_results_
                            dc_error *err);
 int dc_results_open_with(dc_results **res, const char *path, int writable, hid_t fapl, int alone,
                          dc_error *err);
+
+/* ---- results_models.c ---- */
+
+/* /models of a new file (nothing when meta->n_params is 0); dcpl: the file's fixed layout. */
+int dc_results_create_models(dc_results *res, const dc_results_meta *meta, hid_t dcpl, int writer,
+                             dc_error *err);
+/* /models of an existing file, if it has one. */
+int dc_results_open_models(dc_results *res, const char *path, dc_error *err);
 
 /* ---- results_meta.c ---- */
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dcsweep/core/perf.h"
 #include "dcsweep/sweep/stop.h"
@@ -131,6 +132,7 @@ static void on_report(dc_coord *c, int from, const dc_worker_report *report)
         stop_this = 1;
     }
     int assign = -1;
+    c->handled++;
     if (!c->stopping && !stop_this && c->next < c->n_todo) assign = c->todo[c->next++];
     MPI_Send(&assign, 1, MPI_INT, from, DC_TAG_ASSIGN, c->comm);
     if (assign < 0) c->active--;
@@ -164,10 +166,18 @@ static int receive_one(dc_coord *c, double now)
     return 1;
 }
 
+/* CPU seconds of this thread: what serving costs, whether or not the OS ran us meanwhile. */
+static double thread_cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 int dc_coord_serve(void *coord)
 {
     dc_coord *c = coord;
-    double now = dc_perf_seconds();
+    double now = dc_perf_seconds(), cpu0 = thread_cpu_seconds();
     if (c->active > 0 && now - c->last_serve > c->max_gap) c->max_gap = now - c->last_serve;
     c->last_serve = now;
     watch_signals(c);
@@ -175,7 +185,7 @@ int dc_coord_serve(void *coord)
         while (receive_one(c, now)) {}
     watch_ranks(c, dc_perf_seconds());
     if (c->lock) dc_lock_refresh(c->lock);
-    c->serve_seconds += dc_perf_seconds() - now;
+    c->serve_seconds += thread_cpu_seconds() - cpu0;
     return c->stopping;
 }
 
@@ -207,9 +217,10 @@ void dc_coord_local(dc_coord *c, const dc_worker_report *report, int rc, const d
     }
 }
 
-void dc_coord_stats(const dc_coord *c, double *share, double *max_gap)
+void dc_coord_stats(const dc_coord *c, double *share, double *max_gap, double *per_report)
 {
     double wall = dc_perf_seconds() - c->wall0;
     *share = wall > 0 ? c->serve_seconds / wall : -1;
     *max_gap = c->max_gap;
+    *per_report = c->handled > 0 ? c->serve_seconds / c->handled : -1;
 }

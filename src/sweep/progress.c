@@ -146,7 +146,8 @@ void dc_progress_run(dc_progress *p, const dc_results_row *row)
 }
 
 void dc_progress_summary(dc_progress *p, const char *sweep_name, const char *path,
-                         const dc_results_row *rows, int n_rows, double share, double max_gap)
+                         const dc_results_row *rows, int n_rows, double share, double max_gap,
+                         double per_report)
 {
     if (!p->out) return;
     int count[4] = {0, 0, 0, 0};
@@ -165,6 +166,7 @@ void dc_progress_summary(dc_progress *p, const char *sweep_name, const char *pat
     if (p->finished > 0 && elapsed > 0) fprintf(p->out, " (%.2f runs/min)", 60.0 * p->finished / elapsed);
     if (share >= 0) fprintf(p->out, "; coordinator %.2f%% of rank 0's time", 100.0 * share);
     if (max_gap >= 0) fprintf(p->out, ", answered ranks within %.0f ms", 1e3 * max_gap);
+    if (per_report > 0) fprintf(p->out, " (%.1f us of serving per report)", 1e6 * per_report);
     fprintf(p->out, "\nresults: %s\n", path);
     if (count[DC_RUN_FAILED])
         fprintf(p->out, "%d failed runs: rerun with --retry-failed to train them again\n",

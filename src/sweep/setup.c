@@ -167,7 +167,7 @@ int dc_sweep_decide_file(const dc_sweep *sweep, const dc_grid *grid, const dc_ru
 
 /* ---- what the file records ---- */
 
-static int layout_from(dc_file_layout *l, const dc_trainer_desc *d, dc_error *err)
+static int layout_from(dc_file_layout *l, const dc_trainer_desc *d, int keep_models, dc_error *err)
 {
     memset(l, 0, sizeof *l);
     if (d->n_metrics > DC_MAX_METRICS || d->n_curves > DC_MAX_CURVES)
@@ -183,18 +183,27 @@ static int layout_from(dc_file_layout *l, const dc_trainer_desc *d, dc_error *er
     }
     l->n_metrics = d->n_metrics;
     l->n_curves = d->n_curves;
+    if (keep_models && d->n_params > 0) {
+        if (d->n_tensors > DC_MAX_TENSORS)
+            return dc_error_set(err, DC_ERR_INTERNAL, "the model has %d tensors (at most %d)", d->n_tensors,
+                                DC_MAX_TENSORS);
+        l->n_params = d->n_params;
+        l->n_tensors = d->n_tensors;
+        memcpy(l->tensors, d->tensors, (size_t)d->n_tensors * sizeof *d->tensors);
+        if (d->spec) l->spec = *d->spec;
+    }
     memcpy(l->metrics, d->metrics, (size_t)d->n_metrics * sizeof *d->metrics);
     for (int c = 0; c < d->n_curves; c++)
         dc_results_copy_field(l->curve_names[c], sizeof l->curve_names[c], d->curves[c]);
     return DC_OK;
 }
 
-int dc_sweep_layout(const dc_trainer_ops *ops, void *trainer, int rank, int size, MPI_Comm comm,
-                    dc_file_layout *layout, dc_error *err)
+int dc_sweep_layout(const dc_sweep *sweep, const dc_trainer_ops *ops, void *trainer, int rank,
+                    int size, MPI_Comm comm, dc_file_layout *layout, dc_error *err)
 {
     int rc = DC_OK, local = DC_OK;
     (void)size;
-    if (rank == 0) local = layout_from(layout, ops->describe(trainer), err);
+    if (rank == 0) local = layout_from(layout, ops->describe(trainer), sweep->keep_models, err);
     DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
     MPI_CHECK(MPI_Bcast(layout, (int)sizeof *layout, MPI_BYTE, 0, comm));
     for (int c = 0; c < layout->n_curves; c++) layout->curves[c] = layout->curve_names[c];
@@ -302,6 +311,10 @@ static int gather_meta(const dc_sweep *sweep, const dc_grid *grid, const dc_trai
     meta->model_kind = layout->model_kind;
     meta->numerics_version = layout->numerics_version;
     meta->model_record = layout->model_record[0] ? layout->model_record : NULL;
+    meta->n_params = layout->n_params;
+    meta->n_tensors = layout->n_tensors;
+    meta->tensors = layout->tensors;
+    meta->spec = &layout->spec;
     meta->n_metrics = layout->n_metrics;
     meta->metrics = layout->metrics;
     meta->n_curves = layout->n_curves;

@@ -88,9 +88,10 @@ static void summary(dc_progress *progress, const dc_sweep *sweep, const dc_grid 
     for (int i = 0; i < grid->n_runs; i++)
         if (dc_shard_owns(&opts->shard, i)) rows[n++] = rows[i];
     for (int i = 0; i < n; i++) *n_pending += dc_results_status_parse(rows[i].status) == DC_RUN_PENDING;
-    double share = -1, gap = -1;
-    dc_coord_stats(c, &share, &gap);
-    dc_progress_summary(progress, sweep->name, opts->output, rows, n, share, size > 1 ? gap : -1);
+    double share = -1, gap = -1, per_report = -1;
+    dc_coord_stats(c, &share, &gap, &per_report);
+    dc_progress_summary(progress, sweep->name, opts->output, rows, n, share, size > 1 ? gap : -1,
+                        size > 1 ? per_report : -1);
 }
 
 int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_trainer_ops *ops,
@@ -120,7 +121,7 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
     local = ops->create(&trainer, sweep, err);
     if (local != DC_OK) dc_error_prefix(err, "rank %d: preparing the trainer", rank);
     DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
-    DC_TRY(dc_sweep_layout(ops, trainer, rank, size, comm, &layout, err));
+    DC_TRY(dc_sweep_layout(sweep, ops, trainer, rank, size, comm, &layout, err));
     if (rank == 0 && action == DC_FILE_OPEN) local = dc_sweep_check_resume(sweep, opts, &layout, &action, err);
     DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
     MPI_CHECK(MPI_Bcast(&action, 1, MPI_INT, 0, comm));

@@ -34,7 +34,8 @@ typedef struct dc_coord {
     dc_lock *lock;
     double last_serve;      /* when serve last ran, and the longest gap while ranks trained */
     double max_gap;
-    double serve_seconds;   /* time spent serving, of rank 0's wall time since wall0 */
+    double serve_seconds;   /* CPU time spent serving (vs rank 0's wall time since wall0) */
+    int handled;            /* reports of other ranks answered */
     double wall0;
 } dc_coord;
 
@@ -55,8 +56,9 @@ void dc_coord_local(dc_coord *c, const dc_worker_report *report, int rc, const d
 /* A line for the progress output (rank 0's worker notes). */
 void dc_coord_note(void *coord, const char *line);
 
-/* The coordinator's share of rank 0's time and its longest answer delay (seconds). */
-void dc_coord_stats(const dc_coord *c, double *share, double *max_gap);
+/* The coordinator's share of rank 0's time, its longest answer delay and its serving time per report
+ * of another rank (seconds; the inverse is its dispatch capacity in runs per second). */
+void dc_coord_stats(const dc_coord *c, double *share, double *max_gap, double *per_report);
 
 /* ---- setup.c: the collective steps before training ---- */
 
@@ -76,6 +78,10 @@ typedef struct dc_file_layout {
     dc_metric_desc metrics[DC_MAX_METRICS];
     char curve_names[DC_MAX_CURVES][DC_METRIC_NAME_MAX];
     const char *curves[DC_MAX_CURVES];  /* into curve_names, set on every rank */
+    int64_t n_params;                   /* kept weights per run; 0: none kept */
+    int n_tensors;
+    dc_tensor tensors[DC_MAX_TENSORS];
+    dc_model_spec spec;
 } dc_file_layout;
 
 /* Rank 0: the output's fate from the file that is there (create, open to resume, or refuse with
@@ -84,8 +90,8 @@ int dc_sweep_decide_file(const dc_sweep *sweep, const dc_grid *grid, const dc_ru
                          int *action, dc_error *err);
 
 /* Broadcasts the layout from the first training rank. */
-int dc_sweep_layout(const dc_trainer_ops *ops, void *trainer, int rank, int size, MPI_Comm comm,
-                    dc_file_layout *layout, dc_error *err);
+int dc_sweep_layout(const dc_sweep *sweep, const dc_trainer_ops *ops, void *trainer, int rank,
+                    int size, MPI_Comm comm, dc_file_layout *layout, dc_error *err);
 
 /* Rank 0, resuming: the file's engine and datasets are this sweep's (else DC_ERR_INPUT, or
  * *action = DC_FILE_CREATE with --restart). */

@@ -236,7 +236,7 @@ int dc_worker_do_run(dc_worker *w, int run_index, dc_worker_report *report, dc_e
         row->wall_seconds = result.wall_seconds;
         row->finished = unix_seconds();
         dc_error ignored = {0};
-        dc_results_write_run(w->results, row, NULL, &ignored);
+        dc_results_write_run(w->results, row, NULL, NULL, &ignored);
         goto cleanup;
     }
     if (result.status == DC_RUN_PENDING) {
@@ -258,7 +258,7 @@ int dc_worker_do_run(dc_worker *w, int run_index, dc_worker_report *report, dc_e
     row->wall_seconds = result.wall_seconds;
     for (int k = 0; k < result.n_metrics && k < DC_MAX_METRICS; k++) row->metric[k] = result.metrics[k];
     row->finished = unix_seconds();
-    DC_TRY(dc_results_write_run(w->results, row, result.curves, err));
+    DC_TRY(dc_results_write_run(w->results, row, result.curves, result.params, err));
     report->kind = DC_REPORT_FINISHED;
     dc_error ignored = {0};
     dc_checkpoint_remove(path, &ignored);  /* the row is final: its checkpoint has done its job */

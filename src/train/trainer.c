@@ -81,6 +81,10 @@ static int describe(dc_trainer *tr, dc_error *err)
     tr->desc.model_kind = info->kind;
     tr->desc.numerics_version = info->numerics_version;
     tr->desc.model_record = info->record;
+    tr->desc.n_params = info->n_params;
+    tr->desc.n_tensors = info->n_tensors;
+    tr->desc.tensors = info->tensors;
+    tr->desc.spec = &info->spec;
     tr->desc.n_metrics = info->n_metrics;
     tr->desc.metrics = info->metrics;
     for (int t = 0; t < info->n_terms; t++) DC_TRY(add_curve(tr, "train_", info->terms[t], "_loss", err));
@@ -408,6 +412,7 @@ int dc_trainer_run(dc_trainer *tr, const dc_run *run, const dc_run_state *resume
         set_message(result, what);
     } else if (!aborted) {
         result->status = DC_RUN_DONE;
+        result->params = tr->selected;
     }
 cleanup:
     if (result->status != DC_RUN_DONE)

@@ -66,6 +66,29 @@ typedef struct dc_run_state {
     double *curves;                /* [n_curves][n_epochs] the curves so far */
 } dc_run_state;
 
+/* One named tensor of a model's flat parameter buffer (names as in docs/model.md). */
+#define DC_TENSOR_NAME_MAX 48
+typedef struct dc_tensor {
+    char name[DC_TENSOR_NAME_MAX]; /* "embedding", "interaction0/filter1/weight", "hidden0/bias" */
+    int64_t offset;                /* into the flat parameter buffer */
+    int64_t rows, cols;            /* weights (out, in) as PyTorch; biases (out, 1) */
+    int is_bias;
+} dc_tensor;
+#define DC_MAX_TENSORS 160
+
+/* What evaluating a kept model needs besides its weights and layout: the model's hyperparameters
+ * by name (SchNet: features, filters, interactions, gaussians, cutoff) and its element list. */
+#define DC_SPEC_MAX 16
+#define DC_SPEC_NAME_MAX 32
+#define DC_MAX_SPEC_ELEMENTS 16
+typedef struct dc_model_spec {
+    int n;
+    char names[DC_SPEC_MAX][DC_SPEC_NAME_MAX];
+    double values[DC_SPEC_MAX];
+    int n_elements;
+    int elements[DC_MAX_SPEC_ELEMENTS];   /* atomic numbers in type order (SchNet) */
+} dc_model_spec;
+
 /* The longest metric or curve name and unit a model may declare (the results file's columns). */
 #define DC_METRIC_NAME_MAX 32
 #define DC_METRIC_UNIT_MAX 48

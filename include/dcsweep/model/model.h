@@ -20,17 +20,8 @@
 #include "dcsweep/core/error.h"
 #include "dcsweep/data/rescale.h"
 
-#define DC_TENSOR_NAME_MAX 48
 #define DC_MODEL_MAX_TERMS 4    /* loss terms */
 #define DC_MODEL_MAX_VALUES 4   /* validation values */
-
-/* One named tensor of the flat parameter buffer (names as in docs/model.md). */
-typedef struct dc_tensor {
-    char name[DC_TENSOR_NAME_MAX]; /* "embedding", "interaction0/filter1/weight", "hidden0/bias" */
-    int64_t offset;                /* into the flat parameter buffer */
-    int64_t rows, cols;            /* weights (out, in) as PyTorch; biases (out, 1) */
-    int is_bias;
-} dc_tensor;
 
 /* What a model is, for the trainer and for the results file. Owned by the model instance. */
 typedef struct dc_model_info {
@@ -49,6 +40,7 @@ typedef struct dc_model_info {
     const char *count_names[2];    /* what step_flops counts per batch ("atoms", "edges"); NULL: none */
     const char *record;            /* what else the results file records of the task (the PINN's
                                     * drawn initial condition, as JSON); NULL: nothing */
+    dc_model_spec spec;            /* what evaluating a kept model needs besides its weights */
 } dc_model_info;
 
 typedef struct dc_model_ops {

@@ -7,6 +7,9 @@
  *   /metrics         [n_metrics] compound (name, unit, higher_is_better, fraction, headline)
  *   /curves/<name>   [n_runs][epochs] float64 per per-epoch curve, NaN where not reached
  *   /rescaling       [5] compound (method, shift, scale) of the training labels
+ *   /models          (output.keep_models) /models/params [n_runs][n_params] float32, the selected
+ *                    weights of each done run; /models/layout [n_tensors] (name, offset, rows,
+ *                    cols); the spec (hyperparameters, elements) as attributes of /models
  *   root attributes  sweep_text, sweep_sha256, dataset_sha256, dcsweep_version, created, units,
  *                    format_version, model_kind, numerics_version, curve_names, n_runs,
  *                    epochs, model_record (what the model family records of its task)
@@ -70,6 +73,10 @@ typedef struct dc_results_meta {
     const char *model_kind;      /* "schnet" */
     int numerics_version;        /* of the engine that trains the runs: no resume or merge across */
     const char *model_record;    /* attribute model_record (the task's own record); NULL: none */
+    int64_t n_params;            /* kept models: [n_runs][n_params] weights; 0: none kept */
+    int n_tensors;
+    const dc_tensor *tensors;    /* [n_tensors] their layout */
+    const dc_model_spec *spec;   /* hyperparameters and elements */
     int n_runs;
     int epochs;
     int n_metrics;
@@ -117,11 +124,22 @@ const char *const *dc_results_curves(const dc_results *res, int *n);
 int dc_results_metric_index(const dc_results *res, const char *name);
 int dc_results_curve_index(const dc_results *res, const char *name);
 
-/* Writes run row->run: every curve row (curves [n_curves][epochs], NULL leaves them), then the
- * row with status "pending", forces both to storage, then the status alone. Independent: the
- * calling rank only touches this row. */
+/* Writes run row->run: every curve row (curves [n_curves][epochs], NULL leaves them) and its kept
+ * weights (params [n_params], NULL leaves them), then the row with status "pending", forces them
+ * to storage, then the status alone: a row never reads "done" without its curves and weights.
+ * Independent: the calling rank only touches this row. */
 int dc_results_write_run(dc_results *res, const dc_results_row *row, const double *curves,
-                         dc_error *err);
+                         const float *params, dc_error *err);
+
+/* ---- kept models (docs/results-format.md, "Kept models") ---- */
+
+/* The kept weights' size (0: the file keeps none), layout and spec (owned by res). */
+int64_t dc_results_n_params(const dc_results *res);
+const dc_tensor *dc_results_tensors(const dc_results *res, int *n);
+const dc_model_spec *dc_results_spec(const dc_results *res);
+/* Run run's weights into params [n_params], and the other way (merge builds a file so). */
+int dc_results_read_params(dc_results *res, int run, float *params, dc_error *err);
+int dc_results_write_params(dc_results *res, int run, const float *params, dc_error *err);
 
 /* Reads rows [first, first + n) into rows[0..n). Independent. */
 int dc_results_read_rows(dc_results *res, int first, int n, dc_results_row *rows, dc_error *err);

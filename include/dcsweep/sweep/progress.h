@@ -41,7 +41,8 @@ double dc_progress_elapsed(const dc_progress *p);
  * share of rank 0's time; max_gap: the longest a rank could wait for an answer (seconds); < 0:
  * not shown. */
 void dc_progress_summary(dc_progress *p, const char *sweep_name, const char *path,
-                         const dc_results_row *rows, int n_rows, double share, double max_gap);
+                         const dc_results_row *rows, int n_rows, double share, double max_gap,
+                         double per_report);
 
 /* "12.3s", "4m05s", "2h03m" */
 void dc_format_duration(char *out, size_t size, double seconds);

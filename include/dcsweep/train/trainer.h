@@ -24,6 +24,10 @@ typedef struct dc_trainer_desc {
     const char *model_kind;
     int numerics_version;                /* the model engine's (dc_model_info.numerics_version) */
     const char *model_record;            /* dc_model_info.record, or NULL */
+    int64_t n_params;                    /* the parameter layout of the kept weights */
+    int n_tensors;
+    const dc_tensor *tensors;
+    const dc_model_spec *spec;
     int n_metrics;
     const dc_metric_desc *metrics;       /* [n_metrics] */
     int n_curves;
@@ -42,6 +46,9 @@ typedef struct dc_run_result {
     double metrics[DC_MAX_METRICS];  /* the model's final metrics, of the selected epoch's weights
                                       * (train.select); NaN unless status is done */
     double wall_seconds;
+    const float *params;             /* [n_params] the selected weights (train.select, EMA where
+                                      * used) when done, else NULL; the trainer's, valid until its
+                                      * next run */
     int n_epochs;                    /* the sweep's train.epochs */
     int n_curves;
     double *curves;                  /* [n_curves][n_epochs], NaN where not reached (owned) */

@@ -146,6 +146,17 @@ static int schnet_model_create(void **out, const dc_sweep *sweep, dc_error *err)
     info->values[1] = "energy_mae";
     info->values[2] = "force_mae";
     describe_metrics(info, &sweep->dataset);
+    dc_model_spec *spec = &info->spec;
+    const char *names[5] = {"features", "filters", "interactions", "gaussians", "cutoff"};
+    const double values[5] = {m->shape.features, m->shape.filters, m->shape.interactions,
+                              m->shape.gaussians, m->shape.cutoff};
+    for (int k = 0; k < 5; k++) {
+        snprintf(spec->names[k], sizeof spec->names[k], "%s", names[k]);
+        spec->values[k] = values[k];
+    }
+    spec->n = 5;
+    spec->n_elements = m->splits.elements.n;
+    for (int k = 0; k < spec->n_elements; k++) spec->elements[k] = m->splits.elements.atomic_number[k];
     info->count_names[0] = "atoms";
     info->count_names[1] = "edges";
     *out = m;

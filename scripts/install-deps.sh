@@ -10,7 +10,7 @@ packages=(
   build-essential meson ninja-build pkg-config cmake ocl-icd-opencl-dev
   openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
   libdnnl-dev libconfig-dev
-  python3 python3-h5py python3-numpy python3-pandas python3-matplotlib
+  python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-ase
   procps
 )
 # Extra groups: `--with-tests` adds what only the test suite needs; `--with-data` what the dataset

@@ -20,6 +20,7 @@ static const dc_command commands[] = {
     {"status", dc_cmd_status, "count the runs of a results file by status"},
     {"merge", dc_cmd_merge, "combine shard results files into one"},
     {"report", dc_cmd_report, "summarise a results file: means, effects, paired comparisons"},
+    {"predict", dc_cmd_predict, "energies and forces of a run's kept model on new structures"},
     {"bench", dc_cmd_bench, "time training steps on a sweep's model and data"},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])

@@ -41,7 +41,7 @@ int dc_splits_load(dc_splits *splits, const dc_sweep *sweep, dc_error *err)
 {
     int rc = DC_OK;
     const dc_dataset_config *d = &sweep->dataset;
-    dc_xyz_options opts = {d->energy_key, d->forces_key};
+    dc_xyz_options opts = {d->energy_key, d->forces_key, 0};
     dc_dataset all = {0};
     int *perm = NULL;
     memset(splits, 0, sizeof *splits);

@@ -223,12 +223,13 @@ static int parse_comment(xyz_reader *r, const char *s, const char *e, const dc_x
         const char *def = "species:S:1:pos:R:3";
         if ((rc = parse_properties(r, def, def + strlen(def), o->forces_key, lay))) return rc;
     }
-    if (!have_energy)
+    if (!have_energy && o->labels_optional) *energy = NAN;
+    else if (!have_energy)
         return fail(r, "no energy (key \"%s\") on the comment line", o->energy_key);
     if (!lay->has_pos) return fail(r, "Properties has no \"pos\" column");
     if (!lay->has_species && !lay->has_z)
         return fail(r, "Properties has no \"species\" (or \"Z\") column");
-    if (!lay->has_forces)
+    if (!lay->has_forces && !o->labels_optional)
         return fail(r, "Properties has no \"%s\" column (missing forces)", o->forces_key);
     return DC_OK;
 }
@@ -280,6 +281,8 @@ static int parse_atom(xyz_reader *r, const xyz_layout *lay, const char *s, const
 {
     int rc, z = 0;
     const char *t = skip_space(s, e);
+    if (!lay->has_forces)  /* a structure without labels (dc_xyz_options.labels_optional) */
+        for (int k = 0; k < 3; k++) ds->forces[3 * a + k] = NAN;
     for (int c = 0; c < lay->n_columns; c++) {
         if (t >= e) {
             int found = c;
@@ -385,9 +388,10 @@ int dc_dataset_read_xyz(dc_dataset *ds, const char *path, const dc_xyz_options *
     char *buf = NULL;
     size_t len = 0;
     dc_dataset out = {0};
-    dc_xyz_options o = {"energy", "forces"};
+    dc_xyz_options o = {"energy", "forces", 0};
     if (opts && opts->energy_key) o.energy_key = opts->energy_key;
     if (opts && opts->forces_key) o.forces_key = opts->forces_key;
+    if (opts) o.labels_optional = opts->labels_optional;
     int64_t frame_cap = 0, atom_cap = 0;
     xyz_layout lay;
 

@@ -48,5 +48,6 @@ int dc_cmd_run(int argc, char **argv);  /* MPI_Init, dc_cmd_run_on(MPI_COMM_WORL
 int dc_cmd_status(int argc, char **argv);
 int dc_cmd_merge(int argc, char **argv);
 int dc_cmd_report(int argc, char **argv);
+int dc_cmd_predict(int argc, char **argv);
 
 #endif

@@ -14,6 +14,8 @@
 typedef struct dc_xyz_options {
     const char *energy_key;  /* comment-line key of the energy, default "energy" when NULL */
     const char *forces_key;  /* Properties= column name of forces, default "forces" when NULL */
+    int labels_optional;     /* frames without energy or forces are read (NaN labels): structures
+                              * to predict, not training data */
 } dc_xyz_options;
 
 typedef struct dc_dataset {

@@ -1,0 +1,45 @@
+/* A trained model out of a results file: one done run's kept weights (/models), its activation
+ * and rescaling, evaluated on new structures with the float engine the run trained on, so that
+ * `dcsweep predict`, the ASE calculator (python/dcsweep_ase.py over dcsweep_api.h) and users'
+ * own code give a run's energies and forces in the dataset's units. SchNet runs only (the PINN
+ * has no structures). Serial. */
+#ifndef DCSWEEP_PREDICT_PREDICT_H
+#define DCSWEEP_PREDICT_PREDICT_H
+
+#include <stdint.h>
+
+#include "dcsweep/core/error.h"
+#include "dcsweep/data/dataset.h"
+#include "dcsweep/model/metrics.h"
+
+typedef struct dc_predictor dc_predictor;
+
+/* Loads run `run` of a results file. DC_ERR_INPUT with a one-line reason for a run that is not
+ * done, a file without kept models, a model family other than SchNet, or a layout that does not
+ * match this dcsweep's SchNet. */
+int dc_predictor_load(dc_predictor **p, const char *results, int run, dc_error *err);
+void dc_predictor_free(dc_predictor *p);
+
+/* The model's elements (atomic numbers, in type order), cutoff (Angstrom) and units. */
+const int *dc_predictor_elements(const dc_predictor *p, int *n);
+double dc_predictor_cutoff(const dc_predictor *p);
+const char *dc_predictor_energy_unit(const dc_predictor *p);
+const char *dc_predictor_length_unit(const dc_predictor *p);
+
+/* Energy and forces [n_atoms][3] of one structure (one molecule, no periodic images):
+ * atomic_numbers [n_atoms], positions [n_atoms][3] in the model's length unit. An element the
+ * model was not trained on is DC_ERR_INPUT naming it and the model's elements. */
+int dc_predictor_compute(dc_predictor *p, int n_atoms, const int *atomic_numbers,
+                         const double *positions, double *energy, double *forces, dc_error *err);
+
+/* Every frame of ds: energy [n_frames], forces [n_atoms_total][3]. */
+int dc_predictor_dataset(dc_predictor *p, const dc_dataset *ds, double *energy, double *forces,
+                         dc_error *err);
+
+/* ds with the predictions as its labels, written as extended XYZ that ASE reads (energy= on the
+ * comment line, a forces column); ds's own labels, where it has them, are kept as ref_energy= and
+ * a ref_forces column. */
+int dc_predict_write_xyz(const char *path, const dc_dataset *ds, const double *energy,
+                         const double *forces, dc_error *err);
+
+#endif

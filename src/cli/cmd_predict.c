@@ -1,0 +1,146 @@
+/* `dcsweep predict RESULTS.h5 --run N IN.xyz [-o OUT.xyz]`: a kept model's energies and forces on
+ * new structures (include/dcsweep/predict/predict.h), and its errors where they have labels. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_util.h"
+#include "dcsweep/cli/cli.h"
+#include "dcsweep/core/json_out.h"
+#include "dcsweep/predict/predict.h"
+
+static const char predict_help[] =
+    "usage: dcsweep predict RESULTS.h5 --run N IN.xyz [-o OUT.xyz] [--format table|json]\n"
+    "                       [--energy-key KEY] [--forces-key KEY]\n"
+    "\n"
+    "Evaluates the model that run N of a sweep kept (its selected weights, see train.select) on\n"
+    "every frame of IN.xyz (extended XYZ; labels are optional). -o writes the predictions as\n"
+    "extended XYZ that ASE reads (energy= and a forces column; the input's own labels as\n"
+    "ref_energy= and ref_forces). When IN has energies and forces, the errors are printed with\n"
+    "the metrics of the results file's /runs columns, in the dataset's units.\n"
+    "\n"
+    "examples:\n"
+    "  dcsweep report results/quickstart.h5          # find the best run\n"
+    "  dcsweep predict results/quickstart.h5 --run 3 data/ethanol-xtb/test.xyz -o pred.xyz\n";
+
+typedef struct predict_args {
+    const char *results, *input, *output, *format, *energy_key, *forces_key;
+    int run, help;
+} predict_args;
+
+static int parse_args(predict_args *a, int argc, char **argv, dc_error *err)
+{
+    memset(a, 0, sizeof *a);
+    a->run = -1;
+    const char *run = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], **slot = NULL;
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            a->help = 1;
+            continue;
+        }
+        if (strcmp(arg, "--run") == 0) slot = &run;
+        else if (strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0) slot = &a->output;
+        else if (strcmp(arg, "--format") == 0) slot = &a->format;
+        else if (strcmp(arg, "--energy-key") == 0) slot = &a->energy_key;
+        else if (strcmp(arg, "--forces-key") == 0) slot = &a->forces_key;
+        if (slot) {
+            if (i + 1 >= argc) return dc_error_set(err, DC_ERR_INPUT, "predict: %s needs a value", arg);
+            *slot = argv[++i];
+        } else if (arg[0] == '-' && arg[1]) {
+            return dc_error_set(err, DC_ERR_INPUT, "predict: unknown option '%s' (see dcsweep predict --help)", arg);
+        } else if (!a->results) {
+            a->results = arg;
+        } else if (!a->input) {
+            a->input = arg;
+        } else {
+            return dc_error_set(err, DC_ERR_INPUT, "predict: unexpected argument '%s'", arg);
+        }
+    }
+    if (a->help) return DC_OK;
+    if (!a->results || !a->input)
+        return dc_error_set(err, DC_ERR_INPUT, "predict: usage: dcsweep predict RESULTS.h5 --run N IN.xyz (see --help)");
+    if (!run) return dc_error_set(err, DC_ERR_INPUT, "predict: --run N is required (dcsweep report finds the best run)");
+    if (cmd_parse_count(run, "predict", "--run", 0, &a->run, err) != DC_OK) return err->code;
+    if (a->format && strcmp(a->format, "table") && strcmp(a->format, "json"))
+        return dc_error_set(err, DC_ERR_INPUT, "predict: --format must be table or json, got '%s'", a->format);
+    return DC_OK;
+}
+
+/* The errors over the labelled frames, in the dataset's units. */
+static int64_t errors(const dc_dataset *ds, const double *energy, const double *forces, dc_split_metrics *m)
+{
+    dc_metrics_acc acc;
+    dc_metrics_reset(&acc);
+    int64_t n = 0;
+    for (int f = 0; f < ds->n_frames; f++) {
+        int64_t a0 = ds->frame_start[f], na = ds->frame_start[f + 1] - a0;
+        int ok = isfinite(ds->energy[f]);
+        for (int64_t k = 3 * a0; ok && k < 3 * (a0 + na); k++) ok = isfinite(ds->forces[k]);
+        if (!ok) continue;
+        int *mol = calloc((size_t)na, sizeof *mol);
+        if (!mol) continue;
+        dc_metrics_add(&acc, 1, (int)na, mol, energy + f, ds->energy + f, forces + 3 * a0, ds->forces + 3 * a0);
+        free(mol);
+        n++;
+    }
+    dc_metrics_finish(&acc, m);
+    return n;
+}
+
+static void print_metrics(const predict_args *a, const dc_predictor *p, int64_t n_labelled,
+                          int n_frames, const dc_split_metrics *m)
+{
+    const char *eu = dc_predictor_energy_unit(p), *lu = dc_predictor_length_unit(p);
+    if (a->format && strcmp(a->format, "json") == 0) {
+        printf("{\"run\": %d, \"frames\": %d, \"labelled\": %lld, ", a->run, n_frames, (long long)n_labelled);
+        cmd_json_number(stdout, "energy_mae", m->energy_mae, 1);
+        cmd_json_number(stdout, "energy_rmse", m->energy_rmse, 1);
+        cmd_json_number(stdout, "force_mae", m->force_mae, 1);
+        cmd_json_number(stdout, "force_rmse", m->force_rmse, 1);
+        cmd_json_number(stdout, "efwt", m->efwt, 0);
+        printf("}\n");
+        return;
+    }
+    printf("run %d on %s: %d frames, %lld with labels\n", a->run, a->input, n_frames, (long long)n_labelled);
+    if (n_labelled == 0) return;
+    printf("%-12s %12.6g %s\n%-12s %12.6g %s\n", "energy_mae", m->energy_mae, eu, "energy_rmse", m->energy_rmse, eu);
+    printf("%-12s %12.6g %s/%s\n%-12s %12.6g %s/%s\n", "force_mae", m->force_mae, eu, lu, "force_rmse",
+           m->force_rmse, eu, lu);
+    printf("%-12s %12.4f\n", "efwt", m->efwt);
+}
+
+int dc_cmd_predict(int argc, char **argv)
+{
+    int rc = DC_OK;
+    dc_error e = {0}, *err = &e;
+    predict_args a;
+    dc_predictor *p = NULL;
+    dc_dataset ds = {0};
+    double *energy = NULL, *forces = NULL;
+    DC_TRY(parse_args(&a, argc, argv, err));
+    if (a.help) {
+        fputs(predict_help, stdout);
+        goto cleanup;
+    }
+    cmd_default_threads();
+    DC_TRY(dc_predictor_load(&p, a.results, a.run, err));
+    dc_xyz_options opts = {.energy_key = a.energy_key, .forces_key = a.forces_key, .labels_optional = 1};
+    DC_TRY(dc_dataset_read_xyz(&ds, a.input, &opts, err));
+    DC_ALLOC(energy, ds.n_frames);
+    DC_ALLOC(forces, 3 * ds.n_atoms_total);
+    DC_TRY(dc_predictor_dataset(p, &ds, energy, forces, err));
+    if (a.output) DC_TRY(dc_predict_write_xyz(a.output, &ds, energy, forces, err));
+    dc_split_metrics m;
+    int64_t n = errors(&ds, energy, forces, &m);
+    print_metrics(&a, p, n, ds.n_frames, &m);
+cleanup:
+    free(energy);
+    free(forces);
+    dc_dataset_free(&ds);
+    dc_predictor_free(p);
+    return rc == DC_OK ? 0 : dc_cli_report(err);
+}

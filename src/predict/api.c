@@ -1,0 +1,49 @@
+/* libdcsweep.so's C API (include/dcsweep/predict/dcsweep_api.h) over the predictor. The library is
+ * linked with a version script that exports these functions only. */
+#include "dcsweep/predict/dcsweep_api.h"
+
+#include <stdio.h>
+
+#include "dcsweep/predict/predict.h"
+
+static void report(const dc_error *err, char *error, size_t size)
+{
+    if (error && size) snprintf(error, size, "%s", err->message);
+}
+
+dcsweep_model *dcsweep_model_load(const char *results_path, int run, char *error, size_t error_size)
+{
+    dc_predictor *p = NULL;
+    dc_error err = {0};
+    if (dc_predictor_load(&p, results_path ? results_path : "", run, &err) != DC_OK) report(&err, error, error_size);
+    return (dcsweep_model *)p;
+}
+
+int dcsweep_model_compute(dcsweep_model *model, int n_atoms, const int *atomic_numbers,
+                          const double *positions, double *energy, double *forces, char *error,
+                          size_t error_size)
+{
+    dc_error err = {0};
+    if (!model) {
+        dc_error_set(&err, DC_ERR_INPUT, "no model");
+        report(&err, error, error_size);
+        return DC_ERR_INPUT;
+    }
+    int rc = dc_predictor_compute((dc_predictor *)model, n_atoms, atomic_numbers, positions, energy,
+                                  forces, &err);
+    if (rc != DC_OK) report(&err, error, error_size);
+    return rc;
+}
+
+double dcsweep_model_cutoff(const dcsweep_model *model)
+{
+    return model ? dc_predictor_cutoff((const dc_predictor *)model) : 0.0;
+}
+
+const int *dcsweep_model_elements(const dcsweep_model *model, int *n)
+{
+    *n = 0;
+    return model ? dc_predictor_elements((const dc_predictor *)model, n) : NULL;
+}
+
+void dcsweep_model_free(dcsweep_model *model) { dc_predictor_free((dc_predictor *)model); }

@@ -1,0 +1,264 @@
+/* A kept SchNet model out of a results file (include/dcsweep/predict/predict.h). */
+#include "dcsweep/predict/predict.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dcsweep/model/batch.h"
+#include "dcsweep/model/schnet.h"
+#include "dcsweep/results/results.h"
+
+#define WINDOW 100  /* frames per prediction batch */
+
+struct dc_predictor {
+    dc_schnet_shape shape;
+    dc_schnet_layout layout;
+    float *params;               /* [n_params] the run's kept weights */
+    dc_activation act;
+    dc_rescale rs;
+    dc_elements elements;        /* the model's type order */
+    char energy_unit[32], length_unit[32];
+    dc_schnet *engine;           /* sized for the largest batch so far */
+    int max_mol, max_atoms;
+    int64_t max_edges;
+    dc_batch_buf buf;
+    double *energy, *forces;     /* [max_mol], [max_atoms][3] scaled predictions */
+};
+
+void dc_predictor_free(dc_predictor *p)
+{
+    if (!p) return;
+    dc_schnet_destroy(p->engine);
+    dc_batch_buf_free(&p->buf);
+    free(p->params);
+    free(p->energy);
+    free(p->forces);
+    free(p);
+}
+
+static int spec_value(const dc_model_spec *spec, const char *name, double *out, const char *path,
+                      dc_error *err)
+{
+    for (int k = 0; k < spec->n; k++)
+        if (strcmp(spec->names[k], name) == 0) {
+            *out = spec->values[k];
+            return DC_OK;
+        }
+    return dc_error_set(err, DC_ERR_INPUT, "%s: the kept model has no %s", path, name);
+}
+
+/* The file's model as this dcsweep's SchNet: the shape from the spec, and a layout that must be
+ * the file's tensor by tensor. */
+static int build_model(dc_predictor *p, dc_results *res, const char *path, dc_error *err)
+{
+    int rc = DC_OK, n_tensors = 0;
+    const dc_model_spec *spec = dc_results_spec(res);
+    const dc_tensor *tensors = dc_results_tensors(res, &n_tensors);
+    double v[4];
+    const char *names[4] = {"features", "filters", "interactions", "gaussians"};
+    for (int k = 0; k < 4; k++) DC_TRY(spec_value(spec, names[k], &v[k], path, err));
+    DC_TRY(spec_value(spec, "cutoff", &p->shape.cutoff, path, err));
+    if (spec->n_elements < 1 || spec->n_elements > DC_MAX_ELEMENTS)
+        DC_FAIL(DC_ERR_INPUT, "%s: the kept model has %d elements", path, spec->n_elements);
+    p->shape.n_types = spec->n_elements;
+    p->shape.features = (int)v[0];
+    p->shape.filters = (int)v[1];
+    p->shape.interactions = (int)v[2];
+    p->shape.gaussians = (int)v[3];
+    p->elements.n = spec->n_elements;
+    for (int k = 0; k < spec->n_elements; k++) p->elements.atomic_number[k] = spec->elements[k];
+    DC_TRY(dc_schnet_layout_init(&p->layout, &p->shape, err));
+    int same = n_tensors == p->layout.n_tensors && dc_results_n_params(res) == p->layout.n_params;
+    for (int t = 0; same && t < n_tensors; t++) {
+        const dc_tensor *a = &tensors[t], *b = &p->layout.tensors[t];
+        same = strcmp(a->name, b->name) == 0 && a->offset == b->offset && a->rows == b->rows && a->cols == b->cols;
+    }
+    if (!same) DC_FAIL(DC_ERR_INPUT, "%s: the kept model's layout is not this dcsweep's SchNet", path);
+cleanup:
+    return rc;
+}
+
+/* The run's activation and rescaling, from its row and /rescaling. */
+static int run_settings(dc_predictor *p, dc_results *res, const dc_results_row *row, const char *path,
+                        dc_error *err)
+{
+    int rc = DC_OK;
+    dc_extent extent;
+    dc_rescaling method;
+    dc_rescale all[DC_N_RESCALINGS];
+    if (dc_extent_parse(row->extent, &extent) != 0 || dc_rescaling_parse(row->rescaling, &method) != 0)
+        DC_FAIL(DC_ERR_INPUT, "%s: run %d has an unknown extent or rescaling", path, row->run);
+    p->act = (dc_activation){.extent = extent, .irelu_scale = extent == DC_EXTENT_NONE ? 0.0 : row->irelu_scale};
+    DC_TRY(dc_results_read_rescaling(res, all, err));
+    p->rs = all[method];
+    if (!isfinite(p->rs.shift) || !isfinite(p->rs.scale) || p->rs.scale == 0)
+        DC_FAIL(DC_ERR_INPUT, "%s: run %d's rescaling (%s) has no statistics", path, row->run, row->rescaling);
+cleanup:
+    return rc;
+}
+
+static void attr_copy(dc_results *res, const char *name, char *out, size_t size, const char *def)
+{
+    char *v = NULL;
+    dc_error ignored = {0};
+    snprintf(out, size, "%s", def);
+    if (dc_results_read_attr_string(res, name, &v, &ignored) == DC_OK) snprintf(out, size, "%s", v);
+    free(v);
+}
+
+int dc_predictor_load(dc_predictor **out, const char *path, int run, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_predictor *p = NULL;
+    dc_results *res = NULL;
+    char *kind = NULL;
+    dc_results_row row;
+    *out = NULL;
+    DC_ALLOC(p, 1);
+    DC_TRY(dc_results_open(&res, path, 0, err));
+    if (dc_results_has_attr(res, "model_kind")) DC_TRY(dc_results_read_attr_string(res, "model_kind", &kind, err));
+    if (kind && strcmp(kind, "schnet") != 0)
+        DC_FAIL(DC_ERR_INPUT, "%s: a %s model: predict takes SchNet models (structures in, energies "
+                "and forces out)", path, kind);
+    if (run < 0 || run >= dc_results_n_runs(res))
+        DC_FAIL(DC_ERR_INPUT, "%s: no run %d (the file has runs 0..%d)", path, run, dc_results_n_runs(res) - 1);
+    if (dc_results_n_params(res) <= 0)
+        DC_FAIL(DC_ERR_INPUT, "%s: the file keeps no models (the sweep had output.keep_models = false)", path);
+    DC_TRY(dc_results_read_rows(res, run, 1, &row, err));
+    if (strcmp(row.status, "done") != 0)
+        DC_FAIL(DC_ERR_INPUT, "%s: run %d is not done (status %s): it has no model", path, run, row.status);
+    DC_TRY(build_model(p, res, path, err));
+    DC_TRY(run_settings(p, res, &row, path, err));
+    DC_ALLOC(p->params, p->layout.n_params);
+    DC_TRY(dc_results_read_params(res, run, p->params, err));
+    attr_copy(res, "energy_unit", p->energy_unit, sizeof p->energy_unit, "eV");
+    attr_copy(res, "length_unit", p->length_unit, sizeof p->length_unit, "Angstrom");
+    *out = p;
+    p = NULL;
+cleanup:
+    free(kind);
+    dc_results_close(res, NULL);
+    dc_predictor_free(p);
+    return rc;
+}
+
+const int *dc_predictor_elements(const dc_predictor *p, int *n)
+{
+    *n = p->elements.n;
+    return p->elements.atomic_number;
+}
+
+double dc_predictor_cutoff(const dc_predictor *p) { return p->shape.cutoff; }
+const char *dc_predictor_energy_unit(const dc_predictor *p) { return p->energy_unit; }
+const char *dc_predictor_length_unit(const dc_predictor *p) { return p->length_unit; }
+
+/* An engine and buffers for batches up to these sizes (a larger batch replaces them). */
+static int ensure_engine(dc_predictor *p, int mol, int atoms, int64_t edges, dc_error *err)
+{
+    int rc = DC_OK;
+    if (p->engine && mol <= p->max_mol && atoms <= p->max_atoms && edges <= p->max_edges) return DC_OK;
+    dc_schnet_destroy(p->engine);
+    dc_batch_buf_free(&p->buf);
+    free(p->energy);
+    free(p->forces);
+    p->engine = NULL;
+    p->energy = p->forces = NULL;
+    p->max_mol = mol > p->max_mol ? mol : p->max_mol;
+    p->max_atoms = atoms > p->max_atoms ? atoms : p->max_atoms;
+    p->max_edges = edges > p->max_edges ? edges : p->max_edges;
+    if (p->max_edges < 1) p->max_edges = 1;
+    DC_TRY(dc_schnet_create(&p->engine, &p->shape, p->max_mol, p->max_atoms, p->max_edges, err));
+    DC_TRY(dc_batch_buf_init(&p->buf, p->max_mol, p->max_atoms, p->max_edges, err));
+    DC_ALLOC(p->energy, p->max_mol);
+    DC_ALLOC(p->forces, 3 * (int64_t)p->max_atoms);
+cleanup:
+    return rc;
+}
+
+static void element_list(const dc_predictor *p, char *out, size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (int k = 0; k < p->elements.n && len < size; k++) {
+        const char *sym = dc_element_symbol(p->elements.atomic_number[k]);
+        len += (size_t)snprintf(out + len, size - len, "%s%s", k ? ", " : "", sym ? sym : "?");
+    }
+}
+
+/* types [n_atoms_total]: each atom's index in the model's element order. */
+static int map_types(const dc_predictor *p, const dc_dataset *ds, int *types, dc_error *err)
+{
+    for (int f = 0, a = 0; f < ds->n_frames; f++)
+        for (; a < ds->frame_start[f + 1]; a++) {
+            int z = ds->atomic_number[a], t = -1;
+            for (int k = 0; k < p->elements.n && t < 0; k++)
+                if (p->elements.atomic_number[k] == z) t = k;
+            if (t < 0) {
+                char list[128];
+                element_list(p, list, sizeof list);
+                const char *sym = dc_element_symbol(z);
+                return dc_error_set(err, DC_ERR_INPUT, "%s:%lld: frame %d: element %s is not one the model was "
+                                    "trained on (%s)", ds->path, (long long)(ds->frame_line[f] + 2 + a - ds->frame_start[f]),
+                                    f + 1, sym ? sym : "?", list);
+            }
+            types[a] = t;
+        }
+    return DC_OK;
+}
+
+int dc_predictor_dataset(dc_predictor *p, const dc_dataset *ds, double *energy, double *forces,
+                         dc_error *err)
+{
+    int rc = DC_OK;
+    int *types = NULL, *frames = NULL;
+    dc_neighbors nb = {0};
+    dc_dataset view = *ds;
+    DC_ALLOC(types, ds->n_atoms_total > 0 ? ds->n_atoms_total : 1);
+    DC_TRY(map_types(p, ds, types, err));
+    view.types = types;
+    DC_TRY(dc_neighbors_build(&nb, &view, p->shape.cutoff, err));
+    int atoms = 0;
+    int64_t edges = 0;
+    DC_TRY(dc_batch_limits(&view, &nb, WINDOW, &atoms, &edges, err));
+    DC_TRY(ensure_engine(p, WINDOW, atoms > 0 ? atoms : 1, edges, err));
+    DC_ALLOC(frames, WINDOW);
+    for (int start = 0; start < ds->n_frames; start += WINDOW) {
+        int n = ds->n_frames - start < WINDOW ? ds->n_frames - start : WINDOW;
+        for (int k = 0; k < n; k++) frames[k] = start + k;
+        dc_batch batch;
+        DC_TRY(dc_batch_assemble(&batch, &p->buf, &view, &nb, frames, n, NULL, err));
+        DC_TRY(dc_schnet_predict(p->engine, &p->act, p->params, &batch, p->energy, p->forces, err));
+        for (int k = 0; k < n; k++) energy[start + k] = dc_unscale_energy(&p->rs, p->energy[k]);
+        double *f = forces + 3 * ds->frame_start[start];
+        for (int64_t k = 0; k < 3 * (int64_t)batch.n_atoms; k++) f[k] = dc_unscale_force(&p->rs, p->forces[k]);
+    }
+cleanup:
+    dc_neighbors_free(&nb);
+    free(types);
+    free(frames);
+    return rc;
+}
+
+int dc_predictor_compute(dc_predictor *p, int n_atoms, const int *atomic_numbers,
+                         const double *positions, double *energy, double *forces, dc_error *err)
+{
+    int rc = DC_OK;
+    if (n_atoms < 1) return dc_error_set(err, DC_ERR_INPUT, "a structure needs at least one atom");
+    int64_t start[2] = {0, n_atoms}, line[1] = {1};
+    uint8_t *z = NULL;
+    DC_ALLOC(z, n_atoms);
+    for (int a = 0; a < n_atoms; a++) {
+        if (atomic_numbers[a] < 1 || atomic_numbers[a] > 118)
+            DC_FAIL(DC_ERR_INPUT, "atom %d: atomic number %d", a, atomic_numbers[a]);
+        z[a] = (uint8_t)atomic_numbers[a];
+    }
+    dc_dataset one = {.path = "structure", .n_frames = 1, .n_atoms_total = n_atoms,
+                      .frame_start = start, .frame_line = line, .atomic_number = z,
+                      .positions = (double *)positions, .forces = NULL, .energy = NULL};
+    DC_TRY(dc_predictor_dataset(p, &one, energy, forces, err));
+cleanup:
+    free(z);
+    return rc;
+}

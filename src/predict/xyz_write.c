@@ -1,0 +1,45 @@
+/* Extended XYZ out (include/dcsweep/predict/predict.h): the layout ASE's extxyz reader turns into a
+ * single-point calculator with the predicted energy and forces, the input's labels alongside. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dcsweep/predict/predict.h"
+
+/* Whether frame f of ds has all its labels (a structure file may have none). */
+static int labelled(const dc_dataset *ds, int f)
+{
+    if (!ds->energy || !ds->forces || !isfinite(ds->energy[f])) return 0;
+    for (int64_t k = 3 * ds->frame_start[f]; k < 3 * ds->frame_start[f + 1]; k++)
+        if (!isfinite(ds->forces[k])) return 0;
+    return 1;
+}
+
+int dc_predict_write_xyz(const char *path, const dc_dataset *ds, const double *energy,
+                         const double *forces, dc_error *err)
+{
+    FILE *out = fopen(path, "w");
+    if (!out) return dc_error_set(err, DC_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+    for (int f = 0; f < ds->n_frames; f++) {
+        int ref = labelled(ds, f);
+        int64_t a0 = ds->frame_start[f], a1 = ds->frame_start[f + 1];
+        fprintf(out, "%lld\nProperties=species:S:1:pos:R:3:forces:R:3%s energy=%.12g", (long long)(a1 - a0),
+                ref ? ":ref_forces:R:3" : "", energy[f]);
+        if (ref) fprintf(out, " ref_energy=%.12g", ds->energy[f]);
+        fputs(" pbc=\"F F F\"\n", out);
+        for (int64_t a = a0; a < a1; a++) {
+            const char *sym = dc_element_symbol(ds->atomic_number[a]);
+            fprintf(out, "%-2s %17.10f %17.10f %17.10f %17.10f %17.10f %17.10f", sym ? sym : "X",
+                    ds->positions[3 * a], ds->positions[3 * a + 1], ds->positions[3 * a + 2],
+                    forces[3 * a], forces[3 * a + 1], forces[3 * a + 2]);
+            if (ref)
+                fprintf(out, " %17.10f %17.10f %17.10f", ds->forces[3 * a], ds->forces[3 * a + 1],
+                        ds->forces[3 * a + 2]);
+            fputc('\n', out);
+        }
+    }
+    int bad = ferror(out);
+    if (fclose(out) != 0 || bad) return dc_error_set(err, DC_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+    return DC_OK;
+}

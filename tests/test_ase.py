@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+"""Trained models come out (README "Using a trained model"): a run of the quick start's sweep is
+trained, then the README section's code blocks run as they are written; on top:
+  - predicting a run's own test split reproduces its stored test metrics (float rounding only);
+  - the ASE calculator's energies and forces equal `dcsweep predict`'s;
+  - its forces are minus the finite-difference gradient of its energy;
+  - 200 steps of NVE velocity Verlet (0.5 fs) of ethanol conserve the total energy (tolerance
+    below, documented in docs/results-format.md);
+  - errors: a run that is not done, a file without models, an element the model does not know."""
+import contextlib
+import io
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+SOURCE = os.environ["DC_SOURCE_DIR"]
+BUILD = os.environ["DC_BUILD_DIR"]
+DCSWEEP = os.environ["DCSWEEP"]
+FD_TOLERANCE = 5e-3      # eV/Angstrom: float32 energies over a 5e-3 Angstrom central difference
+DRIFT_TOLERANCE = 2e-2   # eV over 200 steps of 0.5 fs, 9 atoms near 300 K
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what, file=sys.stderr)
+
+
+def run(*args, **kw):
+    return subprocess.run([DCSWEEP, *args], capture_output=True, text=True, **kw)
+
+
+def section_blocks():
+    readme = open(os.path.join(SOURCE, "README.md")).read()
+    text = readme.split("## Using a trained model", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```(python|sh)\n(.*?)```", text, flags=re.S)
+
+
+def main():
+    try:
+        import ase.io
+        import h5py
+        import numpy as np
+    except ImportError as e:
+        print(f"skipping: {e} (apt-get install python3-ase python3-h5py)")
+        return 77
+    sys.path.insert(0, os.path.join(SOURCE, "python"))
+    from dcsweep_ase import DcsweepCalculator
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, target in (("data", os.path.join(SOURCE, "data")), ("python", os.path.join(SOURCE, "python")),
+                             ("build", BUILD)):
+            os.symlink(target, os.path.join(tmp, name))
+        os.mkdir(os.path.join(tmp, "results"))
+        results = os.path.join(tmp, "results", "quickstart.h5")
+        p = run("run", os.path.join(SOURCE, "sweeps", "quickstart.cfg"), "-o", results, "--set", "grid.seeds=[0]",
+                "--set", 'grid.rescaling=["standard"]', "--set", 'grid.extent=["none", "full"]', "--set",
+                "grid.irelu_scale=[0.5]")
+        check(p.returncode == 0, f"training: {p.stderr}")
+
+        # The README section as it is written.
+        for lang, code in section_blocks():
+            out = io.StringIO()
+            if lang == "python":
+                cwd = os.getcwd()
+                os.chdir(tmp)
+                try:
+                    with contextlib.redirect_stdout(out):
+                        exec(compile(code, "README.md", "exec"), {})
+                finally:
+                    os.chdir(cwd)
+            else:
+                q = subprocess.run(["bash", "-e", "-c", code], cwd=tmp, capture_output=True, text=True)
+                check(q.returncode == 0, f"README sh block: {q.stderr}")
+                out.write(q.stdout)
+            print(out.getvalue(), end="")
+        check(os.path.exists(os.path.join(tmp, "results", "predicted.xyz")), "README: no predicted.xyz")
+
+        with h5py.File(results, "r") as f:
+            runs = f["runs"][...]
+        best = int(open(os.path.join(tmp, "results", "best_run")).read())
+        check(runs["status"][best] == b"done", "best run is not done")
+
+        # Predicting the run's own test split reproduces its stored metrics.
+        test = os.path.join(SOURCE, "data", "ethanol-xtb", "test.xyz")
+        p = run("predict", results, "--run", str(best), test, "--format", "json")
+        check(p.returncode == 0, f"predict: {p.stderr}")
+        import json
+        got = json.loads(p.stdout) if p.returncode == 0 else {}
+        for m in ("energy_mae", "energy_rmse", "force_mae", "force_rmse", "efwt"):
+            want = float(runs[f"test_{m}"][best])
+            check(abs(got.get(m, 1e9) - want) <= 1e-6 * max(abs(want), 1e-3), f"predict {m} {got.get(m)} vs stored {want}")
+
+        # The calculator against predict's file, then against finite differences.
+        calc = DcsweepCalculator(results, run=best)
+        predicted = ase.io.read(os.path.join(tmp, "results", "predicted.xyz"), ":5")
+        reference = ase.io.read(test, ":5")
+        for k, (pr, ref) in enumerate(zip(predicted, reference)):
+            atoms = ref.copy()
+            atoms.calc = calc
+            de = abs(atoms.get_potential_energy() - pr.get_potential_energy())
+            df = float(np.abs(atoms.get_forces() - pr.get_forces()).max())
+            check(de < 1e-5 and df < 1e-5, f"frame {k}: calculator vs predict: dE {de:.2e}, dF {df:.2e}")
+        atoms = reference[0].copy()
+        atoms.calc = calc
+        forces = atoms.get_forces()
+        h, fd = 5e-3, np.zeros_like(forces)
+        for i in range(len(atoms)):
+            for c in range(3):
+                pos = atoms.positions.copy()
+                pos[i, c] += h
+                atoms.positions = pos
+                ep = atoms.get_potential_energy()
+                pos[i, c] -= 2 * h
+                atoms.positions = pos
+                em = atoms.get_potential_energy()
+                pos[i, c] += h
+                atoms.positions = pos
+                fd[i, c] = -(ep - em) / (2 * h)
+        err = float(np.abs(fd - forces).max())
+        print(f"forces vs -dE/dr by central differences (h {h}): max error {err:.2e} eV/Angstrom "
+              f"(max |F| {np.abs(forces).max():.2f})")
+        check(err < FD_TOLERANCE, f"forces are not -dE/dr: {err:.2e}")
+
+        # NVE molecular dynamics conserves the total energy.
+        from ase import units
+        from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
+        from ase.md.verlet import VelocityVerlet
+        atoms = reference[0].copy()
+        atoms.calc = calc
+        MaxwellBoltzmannDistribution(atoms, temperature_K=300, rng=np.random.default_rng(1))
+        dyn = VelocityVerlet(atoms, timestep=0.5 * units.fs)
+        total = []
+        dyn.attach(lambda: total.append(atoms.get_total_energy()), interval=1)
+        dyn.run(200)
+        drift = max(total) - min(total)
+        print(f"NVE: 200 steps of 0.5 fs, total energy drift {drift:.2e} eV")
+        check(drift < DRIFT_TOLERANCE, f"NVE drift {drift:.2e} eV")
+
+        # One-line errors.
+        p = run("predict", results, "--run", "99", test)
+        check(p.returncode == 2 and "no run 99" in p.stderr, f"run out of range: {p.stderr}")
+        nomodels = os.path.join(tmp, "nomodels.h5")
+        q = run("run", os.path.join(SOURCE, "sweeps", "quickstart.cfg"), "-o", nomodels, "--set", "grid.seeds=[0]",
+                "--set", 'grid.rescaling=["standard"]', "--set", 'grid.extent=["none"]', "--set",
+                "train.epochs=1", "--set", "output.keep_models=false")
+        check(q.returncode == 0, f"training without models: {q.stderr}")
+        p = run("predict", nomodels, "--run", "0", test)
+        check(p.returncode == 2 and "keeps no models" in p.stderr and len(p.stderr.splitlines()) == 1,
+              f"file without models: {p.stderr}")
+        with h5py.File(nomodels, "r") as f:
+            check("models" not in f, "output.keep_models = false kept models")
+        with h5py.File(results, "r+") as f:
+            r = f["runs"][...]
+            other = 1 - best
+            r["status"][other] = b"pending"
+            f["runs"][...] = r
+        p = run("predict", results, "--run", str(1 - best), test)
+        check(p.returncode == 2 and "is not done (status pending)" in p.stderr, f"a pending run: {p.stderr}")
+        water = os.path.join(SOURCE, "tests", "data", "sweeps", "water4.xyz")
+        stray = os.path.join(tmp, "stray.xyz")
+        with open(stray, "w") as out:
+            out.write("3\nProperties=species:S:1:pos:R:3\nN 0 0 0\nH 1 0 0\nH 0 1 0\n")
+        p = run("predict", results, "--run", str(best), stray)
+        check(p.returncode == 2 and "element N is not one the model was trained on (H, C, O)" in p.stderr,
+              f"unknown element: {p.stderr}")
+        try:
+            calc.calculate(ase.io.read(stray))
+            check(False, "the calculator took an unknown element")
+        except ValueError as e:
+            check("element N" in str(e), f"calculator error: {e}")
+        del water
+    print("failures:", failures)
+    return 1 if failures else 0
+
+
+sys.exit(main())

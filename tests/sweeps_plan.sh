@@ -21,7 +21,7 @@ for f in sweeps/*.cfg; do
     fi
 done
 [ "$n" -ge 6 ] || { echo "FAIL: only $n sweep files"; fail=$((fail + 1)); }
-for f in sweeps/quickstart.cfg sweeps/replacement.cfg; do
+for f in sweeps/quickstart.cfg sweeps/replacement.cfg sweeps/converged.cfg; do
     if ! "$DCSWEEP" validate "$f" > /dev/null; then
         echo "FAIL: dcsweep validate $f"
         fail=$((fail + 1))

@@ -12,7 +12,7 @@
 #
 # Environment (all optional):
 #   DC_SHARDS=4              number of shards (array tasks); --shards N overrides it
-#   DC_RANKS_PER_SHARD=1     MPI ranks per array task (rank 0 coordinates when > 1)
+#   DC_RANKS_PER_SHARD=1     MPI ranks per array task (every rank trains)
 #   DC_ARRAY_LIMIT=          at most this many tasks at once (sbatch --array=...%LIMIT)
 #   DC_MERGE_SBATCH=         extra sbatch options for the merge job only, e.g. "-t 00:30:00"
 #   DC_MERGE_FORCE=0         1: the merge replaces an existing OUTPUT

@@ -267,6 +267,76 @@ static void test_names(void)
           "unknown names");
     CHECK(strcmp(dc_rescaling_name(DC_RESCALE_POWER10), "power10") == 0, "power10");
 }
+/* The advection PINN's keys (docs/pinn.md): defaults, every key, what the hash covers. */
+static void test_advection(void)
+{
+    dc_sweep s;
+    dc_error err;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/minimal_advection.cfg", dir);
+    int rc = load(&s, path, NULL, 0, &err);
+    CHECK(rc == DC_OK, "minimal_advection.cfg: %s", err.message);
+    if (rc == DC_OK) {
+        const dc_task_config *t = &s.task;
+        CHECK(t->kind == DC_TASK_ADVECTION && strcmp(dc_task_kind_name(t->kind), "advection") == 0, "kind");
+        CHECK_CLOSE(t->beta, 0.1, 0);
+        CHECK_CLOSE(t->t_end, 2.0, 0);
+        CHECK(t->ic_seed == 0 && t->n_interior == 1000 && t->n_initial == 5000 && t->n_boundary == 1000,
+              "points %d %d %d", t->n_interior, t->n_initial, t->n_boundary);
+        CHECK(t->w_residual == 1.0 && t->w_initial == 1.0 && t->w_boundary == 1.0, "weights");
+        CHECK(s.model.width == 40 && s.model.depth == 6, "MLP %dx%d", s.model.width, s.model.depth);
+        CHECK(s.train.epochs == 15000, "the paper's 15000 steps: %d", s.train.epochs);
+        CHECK_CLOSE(s.train.learning_rate, 1e-3, 0);
+        CHECK(s.dataset.train == NULL && s.dataset.file == NULL, "no dataset");
+        CHECK(strstr(s.effective, "task.kind = \"advection\";\n") != NULL &&
+                  strstr(s.effective, "model.width = 40;\nmodel.depth = 6;\n") != NULL,
+              "task in effective:\n%s", s.effective);
+        CHECK(strstr(s.effective, "dataset.") == NULL && strstr(s.effective, "features") == NULL &&
+                  strstr(s.effective, "batch_size") == NULL && strstr(s.effective, "train.loss") == NULL,
+              "no SchNet keys in effective:\n%s", s.effective);
+    }
+    dc_sweep_free(&s);
+
+    snprintf(path, sizeof path, "%s/every_key_advection.cfg", dir);
+    rc = load(&s, path, NULL, 0, &err);
+    CHECK(rc == DC_OK, "every_key_advection.cfg: %s", err.message);
+    if (rc == DC_OK) {
+        const dc_task_config *t = &s.task;
+        CHECK_CLOSE(t->beta, 0.4, 0);
+        CHECK_CLOSE(t->t_end, 1.5, 0);
+        CHECK(t->ic_seed == 7 && t->n_interior == 300 && t->n_initial == 200 && t->n_boundary == 50,
+              "points");
+        CHECK(t->w_residual == 2.0 && t->w_initial == 0.5 && t->w_boundary == 3.0, "weights");
+        CHECK(s.model.width == 16 && s.model.depth == 3, "MLP");
+        CHECK(s.train.epochs == 120 && s.train.eval_every == 10 && s.train.select == DC_SELECT_BEST,
+              "train");
+        CHECK_CLOSE(s.train.learning_rate, 2e-3, 0);
+        CHECK(strstr(s.effective, "task.w_boundary = 3;\n") != NULL, "effective:\n%s", s.effective);
+    }
+    char first[65] = "";
+    if (rc == DC_OK) memcpy(first, s.sha256, 65);
+    dc_sweep_free(&s);
+    /* every task value is in the hash; a SchNet sweep's text has no task line at all */
+    const char *moves[] = {"task.beta=0.41", "task.t_end=1.6", "task.ic_seed=8", "task.n_interior=301",
+                           "task.n_initial=201", "task.n_boundary=51", "task.w_residual=2.5",
+                           "task.w_initial=0.25", "task.w_boundary=2", "model.width=17",
+                           "model.depth=4"};
+    for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++) {
+        rc = load(&s, path, &moves[i], 1, &err);
+        CHECK(rc == DC_OK && strcmp(s.sha256, first) != 0, "--set %s moves the hash (%s)", moves[i],
+              err.message);
+        dc_sweep_free(&s);
+    }
+    snprintf(path, sizeof path, "%s/minimal.cfg", dir);
+    rc = load(&s, path, NULL, 0, &err);
+    CHECK(rc == DC_OK && s.task.kind == DC_TASK_SCHNET && strstr(s.effective, "task.") == NULL,
+          "schnet by default, no task line: %s", err.message);
+    dc_sweep_free(&s);
+    const char *schnet[] = {"task.kind=schnet"};
+    rc = load(&s, path, schnet, 1, &err);
+    CHECK(rc == DC_OK && s.task.kind == DC_TASK_SCHNET, "task.kind=schnet: %s", err.message);
+    dc_sweep_free(&s);
+}
 
 int main(void)
 {
@@ -286,5 +356,6 @@ int main(void)
     test_relative_paths();
     test_hash();
     test_names();
+    test_advection();
     return check_finish();
 }

@@ -20,7 +20,9 @@ static const char *bench_help =
     "Times N training steps (gradient of the energy+force loss and an Adam update; default 20,\n"
     "after 3 untimed ones) of grid point --run (default 0) on the sweep's training batches and\n"
     "prints one JSON line: configurations/s, ms per step, GFLOP/s and its fraction of a oneDNN\n"
-    "matmul's peak on this machine, and the sizes. OMP_NUM_THREADS sets the threads (default 1).\n";
+    "matmul's peak on this machine, and the sizes. For an advection sweep a step is one full-batch\n"
+    "step of the PINN loss on every point: steps/s and GFLOP per step instead of configurations/s.\n"
+    "OMP_NUM_THREADS sets the threads (default 1).\n";
 
 int dc_cmd_bench(int argc, char **argv)
 {
@@ -57,13 +59,22 @@ int dc_cmd_bench(int argc, char **argv)
     double gflops = b.flops / b.seconds * 1e-9;
     const dc_model_config *m = &sweep.model;
     const dc_model_info *info = dc_trainer_model(trainer);
-    printf("{\"train_configs_per_s\": %.2f, \"step_ms\": %.3f, \"gflop_per_s\": %.2f, "
-           "\"peak_gflop_per_s\": %.2f, \"fraction_of_peak\": %.4f, \"threads\": %d, "
-           "\"model\": \"%s\", \"features\": %d, \"filters\": %d, \"interactions\": %d, "
-           "\"gaussians\": %d, \"cutoff\": %g, \"batch_size\": %d, ",
-           (double)b.items / b.seconds, 1e3 * b.seconds / b.steps, gflops, peak,
-           peak > 0 ? gflops / peak : 0.0, threads, info->kind, m->features, m->filters,
-           m->interactions, m->gaussians, m->cutoff, sweep.train.batch_size);
+    if (info->n_train_items == 0) {
+        /* a full-batch model (the PINN): a step is the whole training set, so steps/s it is */
+        printf("{\"steps_per_s\": %.2f, \"step_ms\": %.3f, \"gflop_per_step\": %.4f, "
+               "\"gflop_per_s\": %.2f, \"peak_gflop_per_s\": %.2f, \"fraction_of_peak\": %.4f, "
+               "\"threads\": %d, \"model\": \"%s\", \"width\": %d, \"depth\": %d, ",
+               b.steps / b.seconds, 1e3 * b.seconds / b.steps, 1e-9 * b.flops / b.steps, gflops,
+               peak, peak > 0 ? gflops / peak : 0.0, threads, info->kind, m->width, m->depth);
+    } else {
+        printf("{\"train_configs_per_s\": %.2f, \"step_ms\": %.3f, \"gflop_per_s\": %.2f, "
+               "\"peak_gflop_per_s\": %.2f, \"fraction_of_peak\": %.4f, \"threads\": %d, "
+               "\"model\": \"%s\", \"features\": %d, \"filters\": %d, \"interactions\": %d, "
+               "\"gaussians\": %d, \"cutoff\": %g, \"batch_size\": %d, ",
+               (double)b.items / b.seconds, 1e3 * b.seconds / b.steps, gflops, peak,
+               peak > 0 ? gflops / peak : 0.0, threads, info->kind, m->features, m->filters,
+               m->interactions, m->gaussians, m->cutoff, sweep.train.batch_size);
+    }
     for (int k = 0; k < 2; k++)
         if (info->count_names[k])
             printf("\"%s_per_batch\": %.1f, ", info->count_names[k], (double)b.counts[k] / b.steps);

@@ -11,7 +11,9 @@ static const char plan_help[] =
     "usage: dcsweep plan SWEEP.cfg [--format table|json] [--set KEY=VALUE ...]\n"
     "\n"
     "Prints the runs of a sweep in run order: for each seed, each rescaling, each extent, each IReLU\n"
-    "scale (extent none does not use the scale: it runs once per rescaling and seed).\n"
+    "scale (extent none does not use the scale: it runs once per rescaling and seed). An advection\n"
+    "sweep (task.kind = \"advection\") is described first (equation, initial-condition seed,\n"
+    "points, network, steps); its JSON has a \"task\" object before \"runs\".\n"
     "\n"
     "options:\n"
     "  --format table|json  output format (default table); json is\n"
@@ -35,8 +37,19 @@ static void format_double(char *out, size_t size, double v)
 
 static const char *plural(int n, const char *one, const char *many) { return n == 1 ? one : many; }
 
+/* The advection task in two lines: what every run of the sweep solves. */
+static void print_task(const dc_sweep *sweep)
+{
+    const dc_task_config *t = &sweep->task;
+    printf("task advection: u_t + %g u_x = 0 on [0, 1) x [0, %g], initial condition of ic_seed %lld\n"
+           "  %d interior + %d initial + %d boundary-pair points; MLP %dx%d; %d full-batch steps\n",
+           t->beta, t->t_end, (long long)t->ic_seed, t->n_interior, t->n_initial, t->n_boundary,
+           sweep->model.width, sweep->model.depth, sweep->train.epochs);
+}
+
 static void print_table(const dc_sweep *sweep, const dc_grid *grid)
 {
+    if (sweep->task.kind == DC_TASK_ADVECTION) print_task(sweep);
     printf("%5s  %11s  %-6s  %-9s  %s\n", "run", "irelu_scale", "extent", "rescaling", "seed");
     for (int i = 0; i < grid->n_runs; i++) {
         const dc_run *r = &grid->runs[i];
@@ -56,9 +69,21 @@ static void print_table(const dc_sweep *sweep, const dc_grid *grid)
            has_none && g->n_irelu_scale > 1 ? " (extent none once per rescaling and seed)" : "");
 }
 
-static void print_json(const dc_grid *grid)
+static void print_json(const dc_sweep *sweep, const dc_grid *grid)
 {
-    printf("{\"runs\": [");
+    printf("{");
+    if (sweep->task.kind == DC_TASK_ADVECTION) {
+        const dc_task_config *t = &sweep->task;
+        char beta[32], t_end[32];
+        format_double(beta, sizeof beta, t->beta);
+        format_double(t_end, sizeof t_end, t->t_end);
+        printf("\"task\": {\"kind\": \"advection\", \"beta\": %s, \"t_end\": %s, \"ic_seed\": %lld, "
+               "\"n_interior\": %d, \"n_initial\": %d, \"n_boundary\": %d, \"width\": %d, "
+               "\"depth\": %d, \"steps\": %d}, ",
+               beta, t_end, (long long)t->ic_seed, t->n_interior, t->n_initial, t->n_boundary,
+               sweep->model.width, sweep->model.depth, sweep->train.epochs);
+    }
+    printf("\"runs\": [");
     for (int i = 0; i < grid->n_runs; i++) {
         const dc_run *r = &grid->runs[i];
         char scale[32] = "null";
@@ -89,7 +114,7 @@ int dc_cmd_plan(int argc, char **argv)
     DC_TRY(dc_sweep_load(&sweep, opts.sweep_path, opts.overrides, opts.n_overrides, err));
     DC_TRY(dc_grid_expand(&grid, &sweep.grid, err));
     if (strcmp(format, "json") == 0)
-        print_json(&grid);
+        print_json(&sweep, &grid);
     else
         print_table(&sweep, &grid);
 cleanup:

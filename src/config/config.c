@@ -30,7 +30,6 @@ const char *dc_rescaling_name(dc_rescaling r)
     return (unsigned)r < DC_N_RESCALINGS ? rescaling_names[r] : "?";
 }
 const char *dc_loss_name(dc_loss l) { return (unsigned)l < 2 ? loss_names[l] : "?"; }
-const char *dc_task_kind_name(dc_task_kind k) { return k == DC_TASK_SCHNET ? "schnet" : "?"; }
 
 int dc_extent_parse(const char *s, dc_extent *out)
 {
@@ -271,7 +270,7 @@ int dc_sweep_load(dc_sweep *sweep, const char *path, const dc_override *override
     }
     for (int i = 0; i < n_overrides; i++) DC_TRY(dc_config_apply_override(&c, overrides[i].assignment));
     DC_TRY(dc_config_check_unknown(&c, config_root_setting(&c.cfg), ""));
-    const char *groups[] = {"dataset", "dataset.split", "model", "train", "train.plateau",
+    const char *groups[] = {"task", "dataset", "dataset.split", "model", "train", "train.plateau",
                             "train.early_stopping", "grid", "run"};
     for (int i = 0; i < (int)(sizeof groups / sizeof groups[0]); i++) {
         const config_setting_t *s = config_lookup(&c.cfg, groups[i]);
@@ -284,8 +283,10 @@ int dc_sweep_load(dc_sweep *sweep, const char *path, const dc_override *override
     char default_name[256];
     snprintf(default_name, sizeof default_name, "%.*s", (int)base_len, base);
     DC_TRY(dc_config_read_string(&c, "name", default_name, &sweep->name));
-    DC_TRY(read_dataset(&c, &sweep->dataset));
-    DC_TRY(dc_config_read_model_train(&c, &sweep->model, &sweep->train));
+    DC_TRY(dc_config_read_task(&c, &sweep->task, &sweep->model));
+    /* the PINN's points are its data: an advection sweep has no dataset */
+    if (sweep->task.kind == DC_TASK_SCHNET) DC_TRY(read_dataset(&c, &sweep->dataset));
+    DC_TRY(dc_config_read_model_train(&c, sweep->task.kind, &sweep->model, &sweep->train));
     DC_TRY(read_grid(&c, &sweep->grid));
     DC_TRY(dc_config_read_double(&c, "run.heartbeat_timeout", 300.0, 0, 1, INFINITY,
                                  &sweep->run.heartbeat_timeout));

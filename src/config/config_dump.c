@@ -6,90 +6,122 @@
 
 #include "config_internal.h"
 
-static int appendf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int appendf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+/* The text being built; bad once an allocation failed (every later append is skipped). */
+typedef struct dump_buf {
+    char *b;
+    size_t len, cap;
+    int bad;
+} dump_buf;
+
+static void out(dump_buf *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out(dump_buf *d, const char *fmt, ...)
 {
-    for (;;) {
+    while (!d->bad) {
         va_list ap;
         va_start(ap, fmt);
-        int n = vsnprintf(*buf + *len, *cap - *len, fmt, ap);
+        int n = vsnprintf(d->b + d->len, d->cap - d->len, fmt, ap);
         va_end(ap);
-        if (n < 0) return -1;
-        if ((size_t)n < *cap - *len) {
-            *len += (size_t)n;
-            return 0;
+        if (n < 0) {
+            d->bad = 1;
+        } else if ((size_t)n < d->cap - d->len) {
+            d->len += (size_t)n;
+            return;
+        } else {
+            char *bigger = realloc(d->b, d->cap * 2 + (size_t)n);
+            if (!bigger) d->bad = 1;
+            else d->b = bigger, d->cap = d->cap * 2 + (size_t)n;
         }
-        char *bigger = realloc(*buf, *cap * 2 + (size_t)n);
-        if (!bigger) return -1;
-        *buf = bigger;
-        *cap = *cap * 2 + (size_t)n;
     }
+}
+
+/* SchNet's data, network and batch settings. */
+static void dump_schnet(dump_buf *o, const dc_sweep *s)
+{
+    const dc_dataset_config *d = &s->dataset;
+    const dc_model_config *m = &s->model;
+    const dc_train_config *t = &s->train;
+    out(o, "dataset.layout = \"%s\";\n", !d->file ? "files" : d->split_test > 0 ? "split" : "split+test");
+    if (d->file) {
+        const char *fmt = d->split_counts ? "dataset.split.%s = %.0f;\n" : "dataset.split.%s = %.17g;\n";
+        out(o, fmt, "train", d->split_train);
+        out(o, fmt, "validation", d->split_validation);
+        if (d->split_test > 0) out(o, fmt, "test", d->split_test);
+        out(o, "dataset.split_seed = %lld;\n", (long long)d->split_seed);
+    }
+    out(o, "dataset.energy_key = \"%s\";\ndataset.forces_key = \"%s\";\n", d->energy_key, d->forces_key);
+    out(o, "dataset.length_unit = \"%s\";\ndataset.energy_unit = \"%s\";\n", d->length_unit, d->energy_unit);
+    out(o, "model.features = %d;\nmodel.filters = %d;\nmodel.interactions = %d;\n", m->features,
+        m->filters, m->interactions);
+    out(o, "model.gaussians = %d;\nmodel.cutoff = %.17g;\n", m->gaussians, m->cutoff);
+    out(o, "train.epochs = %d;\ntrain.batch_size = %d;\ntrain.learning_rate = %.17g;\n", t->epochs,
+        t->batch_size, t->learning_rate);
+    out(o, "train.force_weight = %.17g;\ntrain.loss = \"%s\";\n", t->force_weight, dc_loss_name(t->loss));
+    out(o, "train.weight_decay = %.17g;\ntrain.eval_batch_size = %d;\n", t->weight_decay, t->eval_batch_size);
+}
+
+/* The advection PINN's task and network (no dataset, no batches: docs/pinn.md). */
+static void dump_advection(dump_buf *o, const dc_sweep *s)
+{
+    const dc_task_config *k = &s->task;
+    const dc_model_config *m = &s->model;
+    const dc_train_config *t = &s->train;
+    out(o, "task.kind = \"%s\";\ntask.beta = %.17g;\ntask.t_end = %.17g;\n",
+        dc_task_kind_name(k->kind), k->beta, k->t_end);
+    out(o, "task.ic_seed = %lld;\ntask.n_interior = %d;\ntask.n_initial = %d;\ntask.n_boundary = %d;\n",
+        (long long)k->ic_seed, k->n_interior, k->n_initial, k->n_boundary);
+    out(o, "task.w_residual = %.17g;\ntask.w_initial = %.17g;\ntask.w_boundary = %.17g;\n",
+        k->w_residual, k->w_initial, k->w_boundary);
+    out(o, "model.width = %d;\nmodel.depth = %d;\n", m->width, m->depth);
+    out(o, "train.epochs = %d;\ntrain.learning_rate = %.17g;\n", t->epochs, t->learning_rate);
+    out(o, "train.weight_decay = %.17g;\n", t->weight_decay);
 }
 
 /* The canonical text of every value that affects results, one `key = value;` per line in schema
  * order, numbers as %.17g (so 5 and 5.0 agree). Not in it: name and output (where results go),
  * dataset paths (the results module hashes the files' contents, so moving data keeps a sweep). */
-int dc_config_dump_effective(char **out, const dc_sweep *s, dc_error *err)
+int dc_config_dump_effective(char **out_text, const dc_sweep *s, dc_error *err)
 {
-    size_t len = 0, cap = 1024;
-    char *b = malloc(cap);
-    int bad = !b;
-    const dc_dataset_config *d = &s->dataset;
+    dump_buf o = {.cap = 1024};
+    o.b = malloc(o.cap);
+    o.bad = !o.b;
     const dc_grid_config *g = &s->grid;
-    if (!bad) b[0] = '\0';
-#define OUT(...) bad = bad || appendf(&b, &len, &cap, __VA_ARGS__)
-    OUT("# dcsweep effective sweep v2\n");
-    OUT("dataset.layout = \"%s\";\n", !d->file ? "files" : d->split_test > 0 ? "split" : "split+test");
-    if (d->file) {
-        const char *fmt = d->split_counts ? "dataset.split.%s = %.0f;\n" : "dataset.split.%s = %.17g;\n";
-        OUT(fmt, "train", d->split_train);
-        OUT(fmt, "validation", d->split_validation);
-        if (d->split_test > 0) OUT(fmt, "test", d->split_test);
-        OUT("dataset.split_seed = %lld;\n", (long long)d->split_seed);
-    }
-    OUT("dataset.energy_key = \"%s\";\ndataset.forces_key = \"%s\";\n", d->energy_key, d->forces_key);
-    OUT("dataset.length_unit = \"%s\";\ndataset.energy_unit = \"%s\";\n", d->length_unit, d->energy_unit);
-    const dc_model_config *m = &s->model;
-    OUT("model.features = %d;\nmodel.filters = %d;\nmodel.interactions = %d;\n", m->features,
-        m->filters, m->interactions);
-    OUT("model.gaussians = %d;\nmodel.cutoff = %.17g;\n", m->gaussians, m->cutoff);
     const dc_train_config *t = &s->train;
-    OUT("train.epochs = %d;\ntrain.batch_size = %d;\ntrain.learning_rate = %.17g;\n", t->epochs,
-        t->batch_size, t->learning_rate);
-    OUT("train.force_weight = %.17g;\ntrain.loss = \"%s\";\n", t->force_weight, dc_loss_name(t->loss));
-    OUT("train.weight_decay = %.17g;\ntrain.eval_batch_size = %d;\n", t->weight_decay, t->eval_batch_size);
-    OUT("train.schedule = \"%s\";\n", dc_schedule_name(t->schedule));
+    if (!o.bad) o.b[0] = '\0';
+    out(&o, "# dcsweep effective sweep v2\n");
+    /* A SchNet sweep's text has no task lines, so that its hash is the one it had before there
+     * was a second family: its existing results files keep resuming. */
+    if (s->task.kind == DC_TASK_SCHNET) dump_schnet(&o, s);
+    else dump_advection(&o, s);
+    out(&o, "train.schedule = \"%s\";\n", dc_schedule_name(t->schedule));
     if (t->schedule == DC_SCHEDULE_STEP)
-        OUT("train.lr_decay = %.17g;\ntrain.lr_decay_every = %d;\n", t->lr_decay, t->lr_decay_every);
+        out(&o, "train.lr_decay = %.17g;\ntrain.lr_decay_every = %d;\n", t->lr_decay, t->lr_decay_every);
     if (t->schedule == DC_SCHEDULE_PLATEAU) {
         const dc_plateau_config *p = &t->plateau;
-        OUT("train.plateau.factor = %.17g;\ntrain.plateau.patience = %d;\n", p->factor, p->patience);
-        OUT("train.plateau.threshold = %.17g;\ntrain.plateau.cooldown = %d;\n", p->threshold, p->cooldown);
-        OUT("train.plateau.min_lr = %.17g;\n", p->min_lr);
+        out(&o, "train.plateau.factor = %.17g;\ntrain.plateau.patience = %d;\n", p->factor, p->patience);
+        out(&o, "train.plateau.threshold = %.17g;\ntrain.plateau.cooldown = %d;\n", p->threshold, p->cooldown);
+        out(&o, "train.plateau.min_lr = %.17g;\n", p->min_lr);
     }
-    OUT("train.warmup_epochs = %d;\ntrain.monitor = \"%s\";\ntrain.eval_every = %d;\n",
+    out(&o, "train.warmup_epochs = %d;\ntrain.monitor = \"%s\";\ntrain.eval_every = %d;\n",
         t->warmup_epochs, t->monitor, t->eval_every);
-    OUT("train.early_stopping.patience = %d;\ntrain.early_stopping.min_delta = %.17g;\n",
+    out(&o, "train.early_stopping.patience = %d;\ntrain.early_stopping.min_delta = %.17g;\n",
         t->early_stopping.patience, t->early_stopping.min_delta);
-    OUT("train.select = \"%s\";\ntrain.ema_decay = %.17g;\n", dc_select_name(t->select), t->ema_decay);
-    OUT("output.keep_models = %s;\n", s->keep_models ? "true" : "false");
-    OUT("grid.irelu_scale = [");
-    for (int i = 0; i < g->n_irelu_scale; i++) OUT("%s%.17g", i ? ", " : "", g->irelu_scale[i]);
-    OUT("];\ngrid.extent = [");
-    for (int i = 0; i < g->n_extent; i++) OUT("%s\"%s\"", i ? ", " : "", dc_extent_name(g->extent[i]));
-    OUT("];\ngrid.rescaling = [");
+    out(&o, "train.select = \"%s\";\ntrain.ema_decay = %.17g;\n", dc_select_name(t->select), t->ema_decay);
+    out(&o, "output.keep_models = %s;\n", s->keep_models ? "true" : "false");
+    out(&o, "grid.irelu_scale = [");
+    for (int i = 0; i < g->n_irelu_scale; i++) out(&o, "%s%.17g", i ? ", " : "", g->irelu_scale[i]);
+    out(&o, "];\ngrid.extent = [");
+    for (int i = 0; i < g->n_extent; i++) out(&o, "%s\"%s\"", i ? ", " : "", dc_extent_name(g->extent[i]));
+    out(&o, "];\ngrid.rescaling = [");
     for (int i = 0; i < g->n_rescaling; i++)
-        OUT("%s\"%s\"", i ? ", " : "", dc_rescaling_name(g->rescaling[i]));
-    OUT("];\ngrid.seeds = [");
-    for (int i = 0; i < g->n_seeds; i++) OUT("%s%lld", i ? ", " : "", (long long)g->seeds[i]);
-    OUT("];\n");
-#undef OUT
-    if (bad) {
-        free(b);
+        out(&o, "%s\"%s\"", i ? ", " : "", dc_rescaling_name(g->rescaling[i]));
+    out(&o, "];\ngrid.seeds = [");
+    for (int i = 0; i < g->n_seeds; i++) out(&o, "%s%lld", i ? ", " : "", (long long)g->seeds[i]);
+    out(&o, "];\n");
+    if (o.bad) {
+        free(o.b);
         return dc_error_set(err, DC_ERR_NOMEM, "out of memory");
     }
-    *out = b;
+    *out_text = o.b;
     return DC_OK;
 }
 

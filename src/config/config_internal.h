@@ -85,7 +85,10 @@ int dc_config_find_wide_int(const char *text, char *literal, size_t size);
 
 /* ---- the sections ---- */
 
-int dc_config_read_model_train(dc_config_ctx *c, dc_model_config *m, dc_train_config *t);
+int dc_config_read_model_train(dc_config_ctx *c, dc_task_kind kind, dc_model_config *m,
+                               dc_train_config *t);
+/* config_task.c: task.kind, the refusal of another family's keys, the advection task and MLP. */
+int dc_config_read_task(dc_config_ctx *c, dc_task_config *t, dc_model_config *m);
 int dc_config_dump_effective(char **out, const dc_sweep *s, dc_error *err);
 
 /* Fails on the first setting of the file (depth first, in file order) that is not in the schema. */

@@ -27,7 +27,7 @@ static int only_with(dc_config_ctx *c, const char *key, int allowed, const char 
 }
 
 /* The learning-rate schedule, monitoring, early stopping, selection, EMA, checkpoints. */
-static int read_protocol(dc_config_ctx *c, dc_train_config *t)
+static int read_protocol(dc_config_ctx *c, dc_task_kind kind, dc_train_config *t)
 {
     int rc = DC_OK, v = 0;
     const int has_step = config_lookup(&c->cfg, "train.lr_decay_every") != NULL;
@@ -53,9 +53,10 @@ static int read_protocol(dc_config_ctx *c, dc_train_config *t)
     DC_TRY(dc_config_read_double(c, "train.plateau.min_lr", 0.0, 0, 0, INFINITY, &p->min_lr));
     DC_TRY(dc_config_read_int(c, "train.warmup_epochs", 0, 0, 1 << 30, &t->warmup_epochs));
 
-    /* The values a SchNet validation gives (docs/model.md); the model checks its own list too. */
+    /* The values a validation gives (docs/model.md, docs/pinn.md): the PINN's only one is its
+     * loss, since its points are its data; the model checks its own list too. */
     static const char *const monitors[] = {"loss", "energy_mae", "force_mae"};
-    DC_TRY(dc_config_read_choice(c, "train.monitor", 0, monitors, 3, &v));
+    DC_TRY(dc_config_read_choice(c, "train.monitor", 0, monitors, kind == DC_TASK_ADVECTION ? 1 : 3, &v));
     snprintf(t->monitor, sizeof t->monitor, "%s", monitors[v]);
     DC_TRY(dc_config_read_int(c, "train.eval_every", 1, 1, 1 << 30, &t->eval_every));
     DC_TRY(dc_config_read_int(c, "train.early_stopping.patience", 0, 0, 1 << 30,
@@ -74,7 +75,10 @@ cleanup:
     return rc;
 }
 
-int dc_config_read_model_train(dc_config_ctx *c, dc_model_config *m, dc_train_config *t)
+/* SchNet's keys are read whatever the kind: in an advection sweep they are absent (config_task.c
+ * refuses them) and keep their defaults, which nothing reads. */
+int dc_config_read_model_train(dc_config_ctx *c, dc_task_kind kind, dc_model_config *m,
+                               dc_train_config *t)
 {
     int rc = DC_OK;
     DC_TRY(dc_config_read_int(c, "model.features", 64, 1, 1 << 20, &m->features));
@@ -86,9 +90,12 @@ int dc_config_read_model_train(dc_config_ctx *c, dc_model_config *m, dc_train_co
     DC_TRY(dc_config_read_int(c, "model.gaussians", 25, 2, 1 << 20, &m->gaussians));
     DC_TRY(dc_config_read_double(c, "model.cutoff", 5.0, 0, 1, INFINITY, &m->cutoff));
 
-    DC_TRY(dc_config_read_int(c, "train.epochs", 30, 1, 1 << 30, &t->epochs));
+    /* A PINN epoch is one full-batch step: its defaults are the paper's 15000 steps at 1e-3. */
+    const int pinn = kind == DC_TASK_ADVECTION;
+    DC_TRY(dc_config_read_int(c, "train.epochs", pinn ? 15000 : 30, 1, 1 << 30, &t->epochs));
     DC_TRY(dc_config_read_int(c, "train.batch_size", 20, 1, 1 << 30, &t->batch_size));
-    DC_TRY(dc_config_read_double(c, "train.learning_rate", 5e-4, 0, 1, INFINITY, &t->learning_rate));
+    DC_TRY(dc_config_read_double(c, "train.learning_rate", pinn ? 1e-3 : 5e-4, 0, 1, INFINITY,
+                                 &t->learning_rate));
     DC_TRY(dc_config_read_double(c, "train.force_weight", 30.0, 0, 0, INFINITY, &t->force_weight));
     char *loss = NULL;
     DC_TRY(dc_config_read_string(c, "train.loss", "l1", &loss));
@@ -100,7 +107,7 @@ int dc_config_read_model_train(dc_config_ctx *c, dc_model_config *m, dc_train_co
     if (bad_loss) goto cleanup;
     DC_TRY(dc_config_read_double(c, "train.weight_decay", 0.0, 0, 0, INFINITY, &t->weight_decay));
     DC_TRY(dc_config_read_int(c, "train.eval_batch_size", 100, 1, 1 << 30, &t->eval_batch_size));
-    DC_TRY(read_protocol(c, t));
+    DC_TRY(read_protocol(c, kind, t));
 cleanup:
     return rc;
 }

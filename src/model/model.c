@@ -3,9 +3,10 @@
 
 #include <string.h>
 
+#include "dcsweep/model/pinn.h"
 #include "dcsweep/model/schnet.h"
 
-static const dc_model_ops *const families[] = {&dc_schnet_model_ops};
+static const dc_model_ops *const families[] = {&dc_schnet_model_ops, &dc_pinn_model_ops};
 
 const dc_model_ops *dc_model_find(const char *kind)
 {

@@ -20,7 +20,8 @@ typedef enum {
 } dc_rescaling;
 typedef enum { DC_LOSS_L1 = 0, DC_LOSS_MSE = 1 } dc_loss;
 /* The model family a sweep trains (task.kind): each is a folder of src/model/. */
-typedef enum { DC_TASK_SCHNET = 0 } dc_task_kind;
+typedef enum { DC_TASK_SCHNET = 0, DC_TASK_ADVECTION = 1 } dc_task_kind;
+#define DC_N_TASK_KINDS 2
 
 #define DC_N_EXTENTS 3
 #define DC_N_RESCALINGS 5
@@ -29,10 +30,11 @@ typedef enum { DC_TASK_SCHNET = 0 } dc_task_kind;
 const char *dc_extent_name(dc_extent e);        /* "none" | "output" | "full" */
 const char *dc_rescaling_name(dc_rescaling r);  /* "none" | "power10" | ... */
 const char *dc_loss_name(dc_loss l);            /* "l1" | "mse" */
-const char *dc_task_kind_name(dc_task_kind k);  /* "schnet" */
+const char *dc_task_kind_name(dc_task_kind k);  /* "schnet" | "advection" */
 int dc_extent_parse(const char *s, dc_extent *out);        /* 0 on success, -1 unknown */
 int dc_rescaling_parse(const char *s, dc_rescaling *out);
 int dc_loss_parse(const char *s, dc_loss *out);
+int dc_task_kind_parse(const char *s, dc_task_kind *out);
 
 typedef struct dc_dataset_config {
     /* Either three files ... (absolute or cwd-relative paths after loading; NULL when unused) */
@@ -53,11 +55,15 @@ typedef struct dc_dataset_config {
 } dc_dataset_config;
 
 typedef struct dc_model_config {
+    /* SchNet (task.kind "schnet") */
     int features;     /* F */
     int filters;      /* nf */
     int interactions; /* T */
     int gaussians;    /* G */
     double cutoff;    /* Angstrom */
+    /* the advection PINN's MLP (task.kind "advection", docs/pinn.md) */
+    int width;        /* units per hidden layer */
+    int depth;        /* hidden layers */
 } dc_model_config;
 
 typedef enum { DC_SCHEDULE_CONSTANT = 0, DC_SCHEDULE_STEP = 1, DC_SCHEDULE_PLATEAU = 2 } dc_schedule;
@@ -110,8 +116,17 @@ typedef struct dc_run_config {
     double stop_timeout;       /* seconds ranks get to stop after SIGINT/SIGTERM */
 } dc_run_config;
 
+/* What a sweep solves. For "schnet" only kind is used (the data is the dataset section); the rest is
+ * the advection PINN's problem (docs/pinn.md), unused (zero) for SchNet. */
 typedef struct dc_task_config {
     dc_task_kind kind;
+    double beta;              /* advection speed of u_t + beta u_x = 0 */
+    double t_end;             /* T: t in [0, T] */
+    int64_t ic_seed;          /* the initial condition drawn for every run of the sweep */
+    int n_interior;           /* collocation points: N_r interior, N_0 initial, N_b boundary pairs */
+    int n_initial;
+    int n_boundary;
+    double w_residual, w_initial, w_boundary;  /* loss weights */
 } dc_task_config;
 
 typedef struct dc_grid_config {

@@ -1,4 +1,4 @@
-/* The physics-informed network of ../shared/spec/PINN.md: PDEBench's 1D advection
+/* The physics-informed network of docs/pinn.md: PDEBench's 1D advection
  * u_t + beta u_x = 0 on x in [0, 1) periodic, t in [0, T], solved data-free by an MLP u(x, t).
  *
  * What is here is the model family's mathematics, as a library:
@@ -7,13 +7,15 @@
  *   - the initial-condition family (drawn from task.ic_seed), its value and derivative, and the
  *     exact solution;
  *   - the deterministic collocation points (interior, initial, boundary pairs);
- *   - the loss of PINN.md with label rescaling, its exact input derivatives (forward-mode
+ *   - the loss of docs/pinn.md with label rescaling, its exact input derivatives (forward-mode
  *     tangents) and its exact parameter gradient (a second derivative: tangent forward, then one
- *     reverse pass over primal and tangent values, as DERIVATIVES.md does for SchNet);
+ *     reverse pass over primal and tangent values, as docs/model.md does for SchNet);
  *   - two implementations of the loss: dc_pinn_ref_* in double precision (plain C, the yardstick
  *     of the tests) and dc_pinn_* in float32 on oneDNN matmul primitives (what training runs);
- *   - the metrics of PINN.md on the PDEBench evaluation grid, and the FLOPs of a training step.
- * It knows nothing of sweep files, results files, MPI or the trainer. */
+ *   - the metrics of docs/pinn.md on the PDEBench evaluation grid, and the FLOPs of a training
+ *     step;
+ *   - the family behind the model interface (dc_pinn_model_ops, pinn_model.c).
+ * Apart from that last one it knows nothing of sweep files, results files, MPI or the trainer. */
 #ifndef DCSWEEP_PINN_H
 #define DCSWEEP_PINN_H
 
@@ -24,6 +26,10 @@
 
 #define DC_PINN_MAX_DEPTH 32
 #define DC_PINN_IC_MODES 4
+
+/* Changes whenever the float engine's results change in the last bits (results files and
+ * checkpoints of another version are not resumed or merged). */
+#define DC_PINN_NUMERICS_VERSION 1
 
 /* ---- shape, layout, initialisation ---- */
 
@@ -45,7 +51,7 @@ int dc_pinn_layout_init(dc_pinn_layout *layout, const dc_pinn_shape *shape, dc_e
 /* Index of the tensor called name, or -1. */
 int dc_pinn_layout_find(const dc_pinn_layout *layout, const char *name);
 
-/* PINN.md's Glorot normal from seed alone: W ~ N(0, 2 / (fan_in + fan_out)), biases 0. */
+/* DeepXDE's Glorot normal (docs/pinn.md) from seed alone: W ~ N(0, 2 / (fan_in + fan_out)), biases 0. */
 void dc_pinn_init_params(const dc_pinn_layout *layout, uint64_t seed, float *params);
 
 /* Whether hidden layer `layer` (0-based) is followed by IReLU: extent full = every layer, output =
@@ -54,7 +60,7 @@ int dc_pinn_layer_is_irelu(const dc_activation *act, int layer, int depth);
 
 /* ---- the initial condition and the exact solution ---- */
 
-/* One member of PINN.md's family: s(x) = sum_k A_k sin(2 pi m_k x + phi_k), then |s| if use_abs,
+/* One member of PDEBench's family (docs/pinn.md): s(x) = sum_k A_k sin(2 pi m_k x + phi_k), then |s| if use_abs,
  * then times sign, then times the window 0.5 (tanh((x - xL)/0.01) - tanh((x - xR)/0.01)) if
  * use_window. xL and xR are drawn (and recorded) whether or not the window is used. */
 typedef struct dc_pinn_ic {
@@ -81,7 +87,7 @@ void dc_pinn_ic_eval(const dc_pinn_ic *ic, const double *x, int64_t n, double *u
 void dc_pinn_exact(const dc_pinn_ic *ic, double beta, const double *xt, int64_t n, double *u,
                    double *u_x);
 
-/* ---- the collocation points of PINN.md (deterministic, no seed) ---- */
+/* ---- the collocation points of docs/pinn.md (deterministic, no seed) ---- */
 
 /* rad2(n): the bits of n mirrored after the binary point (van der Corput); rad2(1) = 0.5. */
 double dc_pinn_rad2(uint64_t n);
@@ -103,11 +109,11 @@ typedef struct dc_pinn_problem {
     const double *xt;        /* [N_r + N_0 + 2 N_b][2] (x, t) */
     const double *ic_target; /* [N_0] u0 at the initial points, in u's own units (not rescaled) */
     double beta;             /* advection speed */
-    double w_residual, w_initial, w_boundary; /* loss weights (PINN.md: 1, 1, 1) */
+    double w_residual, w_initial, w_boundary; /* loss weights (default 1, 1, 1) */
     double shift, scale;     /* label rescaling: the network predicts u' = (u - shift) / scale */
 } dc_pinn_problem;
 
-/* The three terms of PINN.md in the network's (rescaled) units, weights not applied, and the
+/* The three terms of docs/pinn.md in the network's (rescaled) units, weights not applied, and the
  * weighted total that the gradient is taken of. */
 typedef struct dc_pinn_loss {
     double residual; /* mean over every point of r'^2, r' = u'_t + beta u'_x */
@@ -204,5 +210,12 @@ typedef struct dc_pinn_metrics {
 int dc_pinn_metrics_eval(const dc_pinn_ic *ic, double beta, double t_end, double shift,
                          double scale, dc_pinn_predict_fn predict, void *ctx,
                          dc_pinn_metrics *metrics, dc_error *err);
+
+/* ---- the family behind the model interface (pinn_model.c) ---- */
+
+/* The advection task of a sweep (task.kind = "advection"): its points, initial condition and
+ * engine, full batch (n_train_items 0); loss terms residual, initial, boundary; validation value
+ * loss; the metrics above as /runs columns; the drawn initial condition as the record. */
+extern const dc_model_ops dc_pinn_model_ops;
 
 #endif

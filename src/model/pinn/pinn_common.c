@@ -100,8 +100,8 @@ int dc_pinn_problem_check(const dc_pinn_problem *p, dc_error *err)
     return DC_OK;
 }
 
-/* Each term's seeds are d(w term)/du' or /dr'; r' is linear in the tangent (PINN.md "Label
- * rescaling": shift drops out of it), so no seed involves the shift except the initial term's. */
+/* Each term's seeds are d(w term)/du' or /dr'; r' is linear in the tangent (docs/pinn.md, "Label
+ * rescaling": the shift drops out of it), so no seed involves the shift except the initial term's. */
 void dc_pinn_loss_seeds(const dc_pinn_problem *p, const double *u, const double *r, double *ubar,
                         double *rbar, dc_pinn_loss *loss)
 {

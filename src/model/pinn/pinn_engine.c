@@ -2,7 +2,7 @@
  * built once in dc_pinn_create with the row count as a runtime dimension; the activations are the
  * loops of pinn_kernels.c; the loss is pinn_common.c's, in double.
  *
- * Rows are stacked (DERIVATIVES.md): primal rows then tangent rows, so the forward, the input
+ * Rows are stacked (docs/pinn.md, "The gradient"): primal rows then tangent rows, so the forward, the input
  * adjoints and the weight gradients of a layer are one matmul each over 2N rows (3N in
  * prediction: the tangents along x and along t). Training needs one tangent only, along
  * v = (beta, 1), because the residual is u'_t + beta u'_x = D_v u'. The input layer's tangent is

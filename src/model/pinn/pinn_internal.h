@@ -24,7 +24,7 @@ static inline void dc_pinn_residual_direction(double beta, double v[2])
     v[1] = 1.0;
 }
 
-/* The loss of PINN.md from the network's outputs u' [N] and r' [N] at the problem's points, and
+/* The loss of docs/pinn.md from the network's outputs u' [N] and r' [N] at the problem's points, and
  * the seeds of the reverse pass: ubar [N] = dL/du'_i, rbar [N] = dL/dr'_i (either may be NULL). */
 void dc_pinn_loss_seeds(const dc_pinn_problem *p, const double *u, const double *r, double *ubar,
                         double *rbar, dc_pinn_loss *loss);

@@ -1,6 +1,6 @@
 /* The double-precision reference PINN: outputs, exact input derivatives and the exact gradient.
  *
- * The passes (DERIVATIVES.md's recipe, for an MLP):
+ * The passes (docs/pinn.md, "The gradient"):
  *   1. forward of primal values and of one tangent along a direction v of the input (x, t);
  *   2. the loss and its seeds ubar = dL/du', rbar = dL/dr' (pinn_common.c), r' the tangent output;
  *   3. reverse of S = sum_i ubar_i u'_i + rbar_i r'_i over primal and tangent values together,
@@ -90,7 +90,7 @@ static void dense_backward(double *xbar, double *wbar, double *bbar, const doubl
         }
 }
 
-/* h = s(a), ds = s'(a), dds = s''(a)   [n] each; tanh or irelu_c (PINN.md) */
+/* h = s(a), ds = s'(a), dds = s''(a)   [n] each; tanh or irelu_c (docs/pinn.md) */
 static void act_forward(double *h, double *ds, double *dds, const double *a, int64_t n, int irelu,
                         double c)
 {
@@ -140,7 +140,9 @@ static void forward(ref_net *s, const double *p, const double *xt, const double 
 }
 
 /* Pass 3: grad [n_params] = dS/dtheta for the seeds s->ubar, s->rbar. Rules per layer:
- * abar = hbar s' + h'bar s'' a',  a'bar = h'bar s'  (activation); dense as DERIVATIVES.md. */
+ * abar = hbar s' + h'bar s'' a',  a'bar = h'bar s'  (activation); for a dense layer y = h W^T + b
+ * and its tangent y' = h' W^T: hbar = ybar W, h'bar = y'bar W, Wbar = ybar^T h + y'bar^T h',
+ * bbar = sum of ybar over the rows. */
 static void reverse(ref_net *s, const double *p, double *grad)
 {
     const int64_t N = s->N, NW = N * s->W;

@@ -1,4 +1,4 @@
-/* The advection task of PINN.md: the initial-condition family, the exact solution, the
+/* The advection task of docs/pinn.md: the initial-condition family, the exact solution, the
  * collocation points and the metrics on the PDEBench evaluation grid. Everything in double. */
 #include <math.h>
 #include <stdlib.h>

@@ -1,6 +1,7 @@
 /* The float oneDNN engine against the double reference on random models (F != nf, odd sizes, one
  * to three blocks) and random batches of molecules of different sizes, for every extent and both
- * losses; repeat calls are bitwise identical; a batch beyond the engine's limits is rejected. */
+ * losses; repeat calls are bitwise identical; the matmul FLOPs executed are dc_schnet_step_flops; a
+ * batch beyond the engine's limits is rejected. */
 #include <stdint.h>
 
 #include "check.h"
@@ -102,8 +103,15 @@ static void run_shape(const dc_schnet_shape *shape, uint64_t seed)
             for (int l = 0; l < 2; l++) {
                 dc_loss_spec spec = {.kind = (dc_loss)l, .force_weight = 30.0};
                 dc_loss_value lv, lv2, lref;
+                const double flops0 = dc_schnet_flops_done(eng);
                 rc = dc_schnet_loss_grad(eng, &act, pf, &rb.b, &spec, e, f, grad, &lv, &err);
                 CHECK(rc == DC_OK, "loss_grad: %s", err.message);
+                /* The FLOP count of docs/performance.md is what the engine executes. */
+                const double counted = dc_schnet_flops_done(eng) - flops0;
+                const double formula = dc_schnet_step_flops(shape, rb.n_mol, rb.n_atoms, rb.n_edges);
+                CHECK(counted == formula, "F%d nf%d T%d: %.0f matmul FLOPs executed, "
+                      "dc_schnet_step_flops says %.0f", shape->features, shape->filters,
+                      shape->interactions, counted, formula);
                 rc = dc_schnet_ref_eval(shape, &act, pd, &rb.b, &spec, eref, fref, gref, &lref, &err);
                 CHECK(rc == DC_OK, "ref: %s", err.message);
                 for (int64_t k = 0; k < np; k++) gf[k] = grad[k];

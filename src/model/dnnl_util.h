@@ -46,5 +46,7 @@ void dc_matmul_destroy(dc_matmul *mm);
 
 /* FLOPs of one execution with this runtime value: 2 m k n. */
 double dc_matmul_flops(const dc_matmul *mm, int64_t runtime);
+/* FLOPs of every execution of this matmul so far (2 m k n each, as oneDNN was asked for them). */
+double dc_matmul_flops_done(const dc_matmul *mm);
 
 #endif

@@ -128,6 +128,9 @@ int dc_schnet_loss_grad(dc_schnet *engine, const dc_activation *act, const float
 /* Floating-point operations of one dc_schnet_loss_grad call on a batch with these counts: the
  * matmuls as the engine executes them (docs/performance.md); n_edges counts both directions. */
 double dc_schnet_step_flops(const dc_schnet_shape *shape, int n_mol, int n_atoms, int64_t n_edges);
+/* The matmul FLOPs this engine has executed since its creation (2 m k n per oneDNN execution, as
+ * asked for): over one loss_grad call, exactly dc_schnet_step_flops (tested). */
+double dc_schnet_flops_done(const dc_schnet *engine);
 
 /* SchNet behind the model interface (schnet_model.c): its splits, batches and metrics. */
 extern const dc_model_ops dc_schnet_model_ops;

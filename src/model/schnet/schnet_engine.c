@@ -237,6 +237,18 @@ cleanup:
     return rc;
 }
 
+double dc_schnet_flops_done(const dc_schnet *s)
+{
+    const dc_matmul *one[] = {&s->f1_fwd, &s->f1_proj, &s->f1_wgrad};
+    const dc_dense_mm *dense[] = {&s->f2, &s->cin, &s->cout, &s->dense, &s->out1};
+    double sum = 0.0;
+    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) sum += dc_matmul_flops_done(one[i]);
+    for (size_t i = 0; i < sizeof dense / sizeof dense[0]; i++)
+        sum += dc_matmul_flops_done(&dense[i]->fwd) + dc_matmul_flops_done(&dense[i]->tan) +
+               dc_matmul_flops_done(&dense[i]->bwd) + dc_matmul_flops_done(&dense[i]->wgrad);
+    return sum;
+}
+
 /* Matmul FLOPs of one loss_grad step (docs/performance.md): 2 m k n per product, as executed. */
 double dc_schnet_step_flops(const dc_schnet_shape *shape, int n_mol, int n_atoms, int64_t n_edges)
 {

@@ -1,18 +1,24 @@
 #!/usr/bin/env python3
-"""Paper figures from a dcsweep results file.
+"""Paper figures from a dcsweep results file, of any model family.
 
     python3 scripts/plot_sweep.py RESULTS.h5 OUTDIR [--curves "extent=full,c=0.5"] [--top 3]
 
-Writes PNGs (3.5 in wide, 8 pt text, 200 dpi: one journal column) into OUTDIR:
+The metrics, their units and which way is better come from the file (/metrics, curve_names), so
+a SchNet file and an advection-PINN file get the same figures of their own metrics. Writes PNGs
+(3.5 in wide, 8 pt text, 200 dpi: one journal column) into OUTDIR:
 
-  test_force_mae_vs_c_<rescaling>.png    test force MAE vs IReLU scale c, one line per extent
-  test_energy_mae_vs_c_<rescaling>.png   (output, full), error bars = sd over seeds; extent none
-                                         of the same rescaling as a horizontal band (mean +- sd)
-  bars_by_rescaling.png                  test energy and force MAE per rescaling method, one bar
-                                         per extent (at its best c, written above the bar)
-  curves_val_force_mae.png               validation force MAE per epoch, mean over seeds with a
-                                         +-sd band, for the --curves configurations (default: the
-                                         baseline and the best --top by test force MAE)
+  <metric>_vs_c_<rescaling>.png  each headline metric (SchNet: test_force_mae, test_energy_mae;
+                                 PINN: u_nrmse, ux_nrmse) vs IReLU scale c, one line per extent
+                                 (output, full), error bars = sd over seeds; extent none of the
+                                 same rescaling as a horizontal band (mean +- sd)
+  bars_by_rescaling.png          the headline metrics per rescaling method, one bar per extent
+                                 (at its best c, written in the bar)
+  curves_val_force_mae.png       SchNet: validation force MAE per epoch (the validation curve of
+                                 the report's default metric), mean over seeds with a +-sd band
+  curves_loss.png                PINN (no validation curve of its metric): the training loss terms
+                                 per step, mean over seeds with a min-max band
+                                 for the --curves configurations (default: the baseline and the
+                                 best --top by the default metric: test_force_mae, u_nrmse)
 
 Only runs with status done are used (a partial file plots what has finished). Needs Python 3 with
 h5py, numpy and matplotlib (Debian: python3-h5py python3-numpy python3-matplotlib).
@@ -54,20 +60,38 @@ class Sweep:
     def __init__(self, path):
         with h5py.File(path, "r") as f:
             runs = f["runs"][...]
-            self.val_force_curve = f["curves/val_force_mae"][...]
+            desc = f["metrics"][...]
+            curve_names = attr_text(f, "curve_names", "").split()
+            self.kind = attr_text(f, "model_kind", "schnet")
             self.energy_unit = attr_text(f, "energy_unit", "eV")
             self.length_unit = attr_text(f, "length_unit", "Angstrom")
             self.name = attr_text(f, "sweep_name", os.path.basename(path))
-        self.force_unit = f"{self.energy_unit}/{self.length_unit}"
+            self.metric_names = [text(d["name"]) for d in desc]
+            self.desc = {text(d["name"]): {"unit": text(d["unit"]), "higher": bool(d["higher_is_better"]),
+                                           "fraction": bool(d["fraction"]), "headline": bool(d["headline"])}
+                         for d in desc}
+            self.default = default_metric(self.metric_names, self.desc)
+            # The learning curves of the report's default metric (SchNet: val_force_mae), else the
+            # training loss terms (the PINN has no validation curve of its metrics).
+            val = "val_" + self.default.split("_", 1)[1] if "_" in self.default else ""
+            if val in curve_names:
+                self.curve_kind, wanted = "val", [val]
+            else:
+                self.curve_kind = "loss"
+                wanted = [c for c in curve_names if c.startswith("train_") and c.endswith("_loss")]
+            self.curves = {c: f["curves"][c][...] for c in wanted}
         self.status = np.array([text(s) for s in runs["status"]])
         self.extent = np.array([text(s) for s in runs["extent"]])
         self.rescaling = np.array([text(s) for s in runs["rescaling"]])
         self.c = np.array(runs["irelu_scale"], dtype=float)
         self.c[self.extent == "none"] = np.nan
-        self.metrics = {m: np.array(runs[m], dtype=float) for m in runs.dtype.names
-                        if m.startswith(("val_", "test_"))}
+        self.metrics = {m: np.array(runs[m], dtype=float) for m in self.metric_names}
         self.done = self.status == "done"
         self.n_runs = len(runs)
+
+    def headline(self):
+        """The metrics the figures show: the file's headline ones (or its first two)."""
+        return [m for m in self.metric_names if self.desc[m]["headline"]] or self.metric_names[:2]
 
     def configs(self):
         """(c or None, extent, rescaling) present in the file, in a stable, readable order."""
@@ -120,15 +144,39 @@ def baseline_key(sweep, rescaling=None):
     return nones[0] if nones else None
 
 
+def default_metric(names, desc):
+    """As `dcsweep report`: test_force_mae when the file has it, else the first headline metric."""
+    if "test_force_mae" in names:
+        return "test_force_mae"
+    return next((m for m in names if desc[m]["headline"]), names[0])
+
+
 def unit_of(sweep, metric):
-    return sweep.force_unit if "force" in metric else sweep.energy_unit
+    return "%" if sweep.desc[metric]["fraction"] else sweep.desc[metric]["unit"]
+
+
+def with_unit(words, unit):
+    return f"{words} ({unit})" if unit else words
+
+
+# Readable names of the metrics the figures know; any other is shown by its column name.
+SPLIT_WORDS = {"energy_mae": "energy MAE", "force_mae": "force MAE", "energy_rmse": "energy RMSE",
+               "force_rmse": "force RMSE", "efwt": "EFwT"}
+PINN_WORDS = {"u_nrmse": "u nRMSE", "ux_nrmse": "u_x nRMSE", "u_rmse": "u RMSE",
+              "u_max_err": "max |u - u*|", "residual_rms": "residual RMS"}
 
 
 def pretty(metric):
-    split, rest = metric.split("_", 1)
-    words = {"energy_mae": "energy MAE", "force_mae": "force MAE", "energy_rmse": "energy RMSE",
-             "force_rmse": "force RMSE", "efwt": "EFwT"}[rest]
-    return f"{'Test' if split == 'test' else 'Validation'} {words}"
+    split, _, rest = metric.partition("_")
+    if split in ("val", "test") and rest in SPLIT_WORDS:
+        return f"{'Test' if split == 'test' else 'Validation'} {SPLIT_WORDS[rest]}"
+    return PINN_WORDS.get(metric, metric)
+
+
+def better(sweep, metric, candidates):
+    """The candidate (mean, ...) with the best mean for this metric's direction."""
+    pick = max if sweep.desc[metric]["higher"] else min
+    return pick(candidates, key=lambda t: t[0])
 
 
 def save(fig, outdir, name, written):
@@ -178,7 +226,7 @@ def plot_vs_c(sweep, metric, outdir, written):
         ax.set_xticklabels([f"{c:g}" for c in scales])
         ax.minorticks_off()
         ax.set_xlabel("IReLU scale c")
-        ax.set_ylabel(f"{pretty(metric)} ({unit_of(sweep, metric)})")
+        ax.set_ylabel(with_unit(pretty(metric), unit_of(sweep, metric)))
         ax.set_title(f"{pretty(metric)} vs c, rescaling {resc} (mean ± sd over seeds)")
         # Below the axes: the baseline band spans the whole width, so no corner is free of data.
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3)
@@ -189,20 +237,22 @@ def plot_bars(sweep, outdir, written):
     configs = sweep.configs()
     rescalings = sorted({k[2] for k in configs}, key=lambda r: rank(RESCALING_ORDER, r))
     extents = [e for e in EXTENT_ORDER if any(k[1] == e for k in configs)]
-    metrics = ("test_energy_mae", "test_force_mae")
-    fig, axes = plt.subplots(2, 1, figsize=(WIDTH_IN, 4.2), sharex=True)
+    metrics = sweep.headline()
+    fig, axes = plt.subplots(len(metrics), 1, figsize=(WIDTH_IN, 2.1 * len(metrics)), sharex=True,
+                             squeeze=False)
+    axes = axes[:, 0]
     width = 0.8 / max(1, len(extents))
     any_bar = False
     for ax, metric in zip(axes, metrics):
         for j, ext in enumerate(extents):
             xs, ys, es, cs = [], [], [], []
             for i, resc in enumerate(rescalings):
-                # Extents with several scales show their best c (lowest mean of this metric).
+                # Extents with several scales show their best c (best mean of this metric).
                 cands = [sweep.stats(k, metric) + (k[0],) for k in configs if k[1] == ext and k[2] == resc]
                 cands = [c for c in cands if c[2] > 0]
                 if not cands:
                     continue
-                m, s, n, c = min(cands, key=lambda t: t[0])
+                m, s, n, c = better(sweep, metric, cands)
                 xs.append(i + (j - (len(extents) - 1) / 2) * width)
                 ys.append(m)
                 es.append(s)
@@ -218,7 +268,8 @@ def plot_bars(sweep, outdir, written):
                     # Inside the bar, at its foot: clear of the error bars.
                     ax.text(x, 0.03 * y, f"c={c:g}", ha="center", va="bottom", fontsize=6,
                             rotation=90, color="white")
-        ax.set_ylabel(f"{pretty(metric)}\n({unit_of(sweep, metric)})")
+        unit = unit_of(sweep, metric)
+        ax.set_ylabel(f"{pretty(metric)}\n({unit})" if unit else pretty(metric))
         ax.margins(y=0.15)
     if not any_bar:
         plt.close(fig)
@@ -252,7 +303,8 @@ def matches(key, want):
 
 
 def curve_configs(sweep, specs, top):
-    configs = [k for k in sweep.configs() if sweep.stats(k, "test_force_mae")[2] > 0]
+    metric = sweep.default
+    configs = [k for k in sweep.configs() if sweep.stats(k, metric)[2] > 0]
     if specs:
         chosen = []
         for spec in specs:
@@ -263,7 +315,8 @@ def curve_configs(sweep, specs, top):
                       file=sys.stderr)
             chosen += hits
         return chosen
-    ranked = sorted(configs, key=lambda k: sweep.stats(k, "test_force_mae")[0])
+    sign = -1 if sweep.desc[metric]["higher"] else 1
+    ranked = sorted(configs, key=lambda k: sign * sweep.stats(k, metric)[0])
     chosen = ranked[:top]
     base = baseline_key(sweep)
     if base is not None and base in configs and base not in chosen:
@@ -271,17 +324,35 @@ def curve_configs(sweep, specs, top):
     return chosen
 
 
+def log_axis(ax):
+    """Log y with plain numbers; minor ticks labelled only within about a decade (wider, their
+    labels would overlap)."""
+    ax.set_yscale("log")
+    plain = matplotlib.ticker.FormatStrFormatter("%g")
+    ax.yaxis.set_major_formatter(plain)
+    low, high = ax.get_ylim()
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter() if high / low > 12 else plain)
+
+
+def done_rows(curve, mask):
+    rows = curve[mask]
+    return rows[np.all(np.isfinite(rows), axis=1)] if len(rows) else rows
+
+
 def plot_curves(sweep, specs, top, outdir, written):
     chosen = curve_configs(sweep, specs, top)
     if not chosen:
         return
+    if sweep.curve_kind == "loss":
+        plot_loss_curves(sweep, chosen, outdir, written)
+        return
+    (name, curve), = sweep.curves.items()
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.6))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    epochs = np.arange(1, sweep.val_force_curve.shape[1] + 1)
+    epochs = np.arange(1, curve.shape[1] + 1)
     positive = True
     for i, key in enumerate(chosen):
-        rows = sweep.val_force_curve[sweep.mask(key)]
-        rows = rows[np.all(np.isfinite(rows), axis=1)] if len(rows) else rows
+        rows = done_rows(curve, sweep.mask(key))
         if len(rows) == 0:
             continue
         mean = rows.mean(axis=0)
@@ -291,18 +362,48 @@ def plot_curves(sweep, specs, top, outdir, written):
         ax.fill_between(epochs, mean - sd, mean + sd, color=color, alpha=0.2, lw=0)
         positive &= bool(np.all(mean - sd > 0))
     if positive:
-        ax.set_yscale("log")
-        plain = matplotlib.ticker.FormatStrFormatter("%g")
-        ax.yaxis.set_major_formatter(plain)
-        # Minor ticks are labelled only within about a decade; wider, their labels would overlap.
-        low, high = ax.get_ylim()
-        wide = high / low > 12
-        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter() if wide else plain)
+        log_axis(ax)
+    metric = sweep.default.split("_", 1)[1]
     ax.set_xlabel("epoch")
-    ax.set_ylabel(f"Validation force MAE ({sweep.force_unit})")
+    ax.set_ylabel(with_unit(pretty("val_" + metric), unit_of(sweep, sweep.default)))
     ax.set_title("Learning curves (mean ± sd over seeds)")
     ax.legend(loc="upper right")
-    save(fig, outdir, "curves_val_force_mae.png", written)
+    save(fig, outdir, f"curves_{name}.png", written)
+
+
+def plot_loss_curves(sweep, chosen, outdir, written):
+    """One panel per training loss term (the PINN's residual, initial, boundary), log scale: a
+    full-batch model has one step per epoch, so these are per step. Mean over seeds, band min-max
+    (an sd band crosses 0 on a log axis)."""
+    names = list(sweep.curves)
+    if not names:
+        return
+    fig, axes = plt.subplots(len(names), 1, figsize=(WIDTH_IN, 1.5 * len(names) + 1.0), sharex=True,
+                             squeeze=False)
+    axes = axes[:, 0]
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, name in zip(axes, names):
+        curve = sweep.curves[name]
+        steps = np.arange(1, curve.shape[1] + 1)
+        positive = True
+        for i, key in enumerate(chosen):
+            rows = done_rows(curve, sweep.mask(key))
+            if len(rows) == 0:
+                continue
+            color = colors[i % len(colors)]
+            ax.plot(steps, rows.mean(axis=0), color=color, lw=0.8,
+                    label=f"{label(key)} (n={len(rows)})")
+            ax.fill_between(steps, rows.min(axis=0), rows.max(axis=0), color=color, alpha=0.2, lw=0)
+            positive &= bool(np.all(rows > 0))
+        if positive:
+            log_axis(ax)
+        ax.set_ylabel(name[len("train_"):-len("_loss")] + " loss")
+    full_batch = sweep.kind != "schnet"
+    axes[-1].set_xlabel("step" if full_batch else "epoch")
+    axes[0].set_title("Training loss terms (scaled units; mean over seeds, band min-max)")
+    # Below the last panel: the curves fill every corner of the panels.
+    axes[-1].legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=1)
+    save(fig, outdir, "curves_loss.png", written)
 
 
 def main(argv=None):
@@ -311,7 +412,8 @@ def main(argv=None):
     ap.add_argument("outdir", help="directory for the PNG files (created if missing)")
     ap.add_argument("--curves", action="append", default=[], metavar="SPEC",
                     help='configurations for the learning curves, e.g. "extent=full,c=0.5" '
-                         "(repeatable; default: the best --top by test force MAE and the baseline)")
+                         "(repeatable; default: the best --top by the default metric, test_force_mae "
+                         "or u_nrmse, and the baseline)")
     ap.add_argument("--top", type=int, default=3, help="how many best configurations (default 3)")
     args = ap.parse_args(argv)
     try:
@@ -326,7 +428,7 @@ def main(argv=None):
     os.makedirs(args.outdir, exist_ok=True)
     style()
     written = []
-    for metric in ("test_force_mae", "test_energy_mae"):
+    for metric in sweep.headline():
         plot_vs_c(sweep, metric, args.outdir, written)
     plot_bars(sweep, args.outdir, written)
     plot_curves(sweep, args.curves, args.top, args.outdir, written)

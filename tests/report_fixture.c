@@ -1,12 +1,15 @@
 /* Writes a results file with known, made-up metrics through the real results API, for the report
  * and plot tests (tests/test_report.py, tests/test_plot_sweep.py):
  *
- *   report_fixture OUT.h5 [full|partial|noneless]
+ *   report_fixture OUT.h5 [full|partial|noneless|pinn]
  *
  *   full      c in {0.5, 1}, extents none/output/full, rescalings power10/standard, seeds 0-2:
  *             30 runs; 1 diverged, 1 failed, 2 pending, the rest done
  *   partial   the same grid with only seed 0 and part of seed 1 finished (a sweep still running)
  *   noneless  c = 0.75 only, extents output/full, rescaling standard, seeds 0-1 (no baseline)
+ *   pinn      an advection-PINN file (model_kind advection, its five metrics and three loss
+ *             curves, a model_record): c in {0.25, 0.5, 1}, extents none/output/full, rescalings
+ *             none/standard/power10, seeds 0-2: 63 runs; 1 diverged, 1 failed, 2 pending
  *
  * A metric is base(configuration) + seed effect + a small deterministic wiggle, so that paired
  * differences have a real spread and the best configuration is clear. */
@@ -61,6 +64,55 @@ static void make_metrics(const dc_run *run, dc_results_row *row, double *curves)
     }
 }
 
+/* The advection PINN's columns and curves, as src/model/pinn/pinn_model.c and the trainer
+ * describe them. */
+enum { PX_METRICS = 5, PX_CURVES = 7 };
+static const char *const px_curves[PX_CURVES] = {"train_residual_loss", "train_initial_loss",
+                                                 "train_boundary_loss", "val_loss", "lr", "monitor",
+                                                 "epoch_seconds"};
+static void px_metrics(dc_metric_desc d[PX_METRICS])
+{
+    static const char *const name[PX_METRICS] = {"u_nrmse", "u_rmse", "u_max_err", "ux_nrmse",
+                                                 "residual_rms"};
+    static const char *const unit[PX_METRICS] = {"", "u", "u", "", "u"};
+    for (int k = 0; k < PX_METRICS; k++) {
+        memset(&d[k], 0, sizeof d[k]);
+        snprintf(d[k].name, sizeof d[k].name, "%s", name[k]);
+        snprintf(d[k].unit, sizeof d[k].unit, "%s", unit[k]);
+        d[k].headline = k == 0 || k == 3;
+    }
+}
+static const char px_record[] =
+    "{\"task\": \"advection\", \"beta\": 0.1, \"t_end\": 2, \"ic_seed\": 0, \"A\": [0.5, 0.25, 0.75, 1], "
+    "\"m\": [1, 2, 0, 0], \"phi\": [0, 1, 2, 3], \"use_abs\": false, \"sign\": 1, \"use_window\": false, "
+    "\"xL\": 0.2, \"xR\": 0.7}";
+
+/* Made-up PINN errors: IReLU in every layer best at c = 0.5, standard rescaling best. */
+static void make_pinn_metrics(const dc_run *run, dc_results_row *row, double *curves)
+{
+    double c = isnan(run->irelu_scale) ? 0 : run->irelu_scale;
+    double u = run->extent == DC_EXTENT_NONE ? 0.05 : run->extent == DC_EXTENT_OUTPUT ? 0.04 + 0.01 * c
+                                                                                     : 0.02 + 0.02 * fabs(c - 0.5);
+    if (run->rescaling == DC_RESCALE_STANDARD) u *= 0.7;
+    if (run->rescaling == DC_RESCALE_NONE) u *= 1.4;
+    u += 0.003 * (double)run->seed + 0.002 * wiggle(run->index, 1);
+    row->metric[0] = u;
+    row->metric[1] = 0.6 * u;
+    row->metric[2] = 2.5 * u;
+    row->metric[3] = 3 * u + 0.01 * wiggle(run->index, 2);
+    row->metric[4] = 0.1 * u;
+    for (int e = 0; e < EPOCHS; e++) {
+        double decay = exp(-0.5 * e);
+        curves[0 * EPOCHS + e] = 0.2 * decay + 1e-4;
+        curves[1 * EPOCHS + e] = 0.5 * decay + u * u;
+        curves[2 * EPOCHS + e] = 0.05 * decay + 1e-5;
+        curves[3 * EPOCHS + e] = curves[0 * EPOCHS + e] + curves[1 * EPOCHS + e] + curves[2 * EPOCHS + e];
+        curves[4 * EPOCHS + e] = 1e-3;
+        curves[5 * EPOCHS + e] = curves[3 * EPOCHS + e];
+        curves[6 * EPOCHS + e] = 0.01;
+    }
+}
+
 /* What happened to a run in each variant. */
 static dc_run_status status_of(const char *variant, const dc_run *run, int n_runs)
 {
@@ -79,8 +131,9 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *variant = argc > 2 ? argv[2] : "full";
-    int noneless = strcmp(variant, "noneless") == 0;
-    double scales_all[] = {0.5, 1.0}, scales_one[] = {0.75};
+    int noneless = strcmp(variant, "noneless") == 0, pinn = strcmp(variant, "pinn") == 0;
+    double scales_all[] = {0.5, 1.0}, scales_one[] = {0.75}, scales_pinn[] = {0.25, 0.5, 1.0};
+    dc_rescaling resc_pinn[] = {DC_RESCALE_NONE, DC_RESCALE_STANDARD, DC_RESCALE_POWER10};
     dc_extent extents_all[] = {DC_EXTENT_NONE, DC_EXTENT_OUTPUT, DC_EXTENT_FULL};
     dc_extent extents_two[] = {DC_EXTENT_OUTPUT, DC_EXTENT_FULL};
     dc_rescaling resc_all[] = {DC_RESCALE_POWER10, DC_RESCALE_STANDARD}, resc_one[] = {DC_RESCALE_STANDARD};
@@ -91,6 +144,12 @@ int main(int argc, char **argv)
         .rescaling = noneless ? resc_one : resc_all, .n_rescaling = noneless ? 1 : 2,
         .seeds = seeds, .n_seeds = noneless ? 2 : 3,
     };
+    if (pinn) {
+        gc.irelu_scale = scales_pinn;
+        gc.n_irelu_scale = 3;
+        gc.rescaling = resc_pinn;
+        gc.n_rescaling = 3;
+    }
     dc_grid grid = {0};
     dc_error err = {0};
     dc_results *res = NULL;
@@ -109,6 +168,15 @@ int main(int argc, char **argv)
         .length_unit = "Angstrom", .model_kind = "schnet", .n_runs = grid.n_runs, .epochs = EPOCHS,
         .n_metrics = FX_METRICS, .metrics = metrics, .n_curves = FX_CURVES, .curves = fx_curves,
     };
+    if (pinn) {
+        px_metrics(metrics);
+        meta.sweep_name = "pinn-fixture";
+        meta.model_kind = "advection";
+        meta.model_record = px_record;
+        meta.n_metrics = PX_METRICS;
+        meta.n_curves = PX_CURVES;
+        meta.curves = px_curves;
+    }
     for (int m = 0; m < DC_N_RESCALINGS; m++) meta.rescaling[m] = (dc_rescale){(dc_rescaling)m, 0, 1};
     if (dc_results_create(&res, argv[1], &meta, rows, &err) != DC_OK) goto done;
     double curves[FX_CURVES * EPOCHS];
@@ -130,7 +198,8 @@ int main(int argc, char **argv)
         row.best_epoch = EPOCHS;
         row.final_lr = 5e-4;
         snprintf(row.stop_reason, sizeof row.stop_reason, "max_epochs");
-        make_metrics(run, &row, curves);
+        if (pinn) make_pinn_metrics(run, &row, curves);
+        else make_metrics(run, &row, curves);
         if (st != DC_RUN_DONE) {
             /* Diverged at epoch 3 / failed at once: no metrics, curves NaN from there on. */
             int last = st == DC_RUN_DIVERGED ? 2 : 0;
@@ -139,7 +208,7 @@ int main(int argc, char **argv)
             snprintf(row.error, sizeof row.error, "%s",
                      st == DC_RUN_DIVERGED ? "loss is NaN at epoch 3" : "out of memory (made up)");
             for (int k = 0; k < FX_METRICS; k++) row.metric[k] = NAN;
-            for (int c = 0; c < FX_CURVES; c++)
+            for (int c = 0; c < (pinn ? PX_CURVES : FX_CURVES); c++)
                 for (int e = last; e < EPOCHS; e++) curves[c * EPOCHS + e] = NAN;
         }
         if (dc_results_write_run(res, &row, curves, NULL, &err) != DC_OK) goto done;

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """scripts/plot_sweep.py on made-up results files (tests/report_fixture.c): a full grid, a partial
-file and a grid without extent none and with a single c. Every figure must be a real PNG of a
-journal column's width, and bad input must fail with a message."""
+file, a grid without extent none and with a single c, and an advection-PINN file (its own metrics
+and loss curves, from /metrics and curve_names). Every figure must be a real PNG of a journal
+column's width, and bad input must fail with a message."""
 import os
 import struct
 import subprocess
@@ -77,6 +78,20 @@ def main():
                             "bars_by_rescaling.png", "curves_val_force_mae.png"], "noneless")
         check(not os.path.exists(os.path.join(out, "test_force_mae_vs_c_power10.png")),
               "noneless: no figure for an absent rescaling")
+
+        pinn = os.path.join(tmp, "pinn.h5")
+        subprocess.run([FIXTURE, pinn, "pinn"], check=True)
+        out = os.path.join(tmp, "pinn")
+        want = [f"{m}_vs_c_{r}.png" for m in ("u_nrmse", "ux_nrmse") for r in ("none", "standard", "power10")]
+        want += ["bars_by_rescaling.png", "curves_loss.png"]
+        p = plot(pinn, out)
+        check(p.returncode == 0, f"pinn: exit {p.returncode}: {p.stderr}")
+        check(sorted(p.stdout.split()) == sorted(os.path.join(out, n) for n in want),
+              f"pinn: prints the files it wrote: {p.stdout!r}")
+        check_figures(out, want, "pinn")
+        p = plot(pinn, os.path.join(tmp, "pinn2"), "--curves", "extent=full,c=0.5")
+        check(p.returncode == 0 and os.path.exists(os.path.join(tmp, "pinn2", "curves_loss.png")),
+              f"pinn --curves: {p.stderr}")
 
         p = plot(files["full"], os.path.join(tmp, "bad"), "--curves", "colour=red")
         check(p.returncode != 0 and "unknown key" in p.stderr, f"bad --curves: {p.stderr!r}")

@@ -1,10 +1,14 @@
 #!/usr/bin/python3
 """`dcsweep report` against an independent recomputation from the HDF5 file.
 
-Writes results files with known made-up metrics through the real results API (report_fixture),
-runs `$DCSWEEP report` in every format and recomputes every number from /runs with numpy; checks
-the text formats (rows, 100 columns, units), the CSV, partial and baseline-less files, and the
-error cases (exit 2, one line)."""
+Writes results files with known made-up metrics through the real results API (report_fixture:
+SchNet files and an advection-PINN file), runs `$DCSWEEP report` in every format and recomputes
+every number from /runs with numpy, the metric columns and their direction taken from /metrics;
+checks the text formats (rows, 100 columns, units), the CSV, partial and baseline-less files, and
+the error cases (exit 2, one line).
+
+    test_report.py                 the fixtures
+    test_report.py --file X.h5     the same checks on a real results file (tests/run_pinn.sh)"""
 import csv
 import io
 import json
@@ -20,8 +24,6 @@ import numpy as np
 DCSWEEP = os.environ["DCSWEEP"]
 FIXTURE = os.environ.get("DC_REPORT_FIXTURE") or os.path.join(os.environ["DC_BUILD_DIR"], "tests",
                                                                 "report_fixture")
-METRICS = [f"{s}_{m}" for s in ("val", "test")
-           for m in ("energy_mae", "energy_rmse", "force_mae", "force_rmse", "efwt")]
 TOL = 1e-9
 failures = []
 
@@ -65,23 +67,41 @@ def decode(b):
     return b.split(b"\0", 1)[0].decode() if isinstance(b, bytes) else b
 
 
+def load_metrics(path):
+    """The file's metric columns: [(name, unit, higher_is_better, fraction, headline)]."""
+    with h5py.File(path, "r") as f:
+        return [(decode(d["name"]), decode(d["unit"]), bool(d["higher_is_better"]), bool(d["fraction"]),
+                 bool(d["headline"])) for d in f["metrics"][...]]
+
+
+def default_metric(metrics):
+    names = [m[0] for m in metrics]
+    if "test_force_mae" in names:
+        return "test_force_mae"
+    return next((m[0] for m in metrics if m[4]), names[0])
+
+
 def load_runs(path):
+    names = [m[0] for m in load_metrics(path)]
     with h5py.File(path, "r") as f:
         runs = f["runs"][...]
-        units = (f.attrs["energy_unit"], f.attrs["length_unit"])
+        kind = f.attrs.get("model_kind", "schnet")
+        units = (f.attrs["energy_unit"], f.attrs["length_unit"]) if kind == "schnet" else None
     rows = []
     for r in runs:
         scale = float(r["irelu_scale"])
         rows.append({
             "key": (None if math.isnan(scale) else scale, decode(r["extent"]), decode(r["rescaling"])),
             "seed": int(r["seed"]), "status": decode(r["status"]),
-            "metrics": {m: float(r[m]) for m in METRICS},
+            "metrics": {m: float(r[m]) for m in names},
         })
     return rows, units
 
 
-def expected(rows, metric, baseline):
+def expected(rows, metric, baseline, metrics):
     """Everything the report says, recomputed the straightforward way."""
+    METRICS = [m[0] for m in metrics]
+    higher = {m[0]: m[2] for m in metrics}
     configs = []
     for r in rows:
         if r["key"] not in configs:
@@ -131,7 +151,7 @@ def expected(rows, metric, baseline):
         cand = [(out["configs"][k]["mean"][m], k) for k in configs
                 if out["configs"][k]["mean"][m] is not None]
         if cand:
-            best = max(cand, key=lambda x: x[0]) if m.endswith("efwt") else min(cand, key=lambda x: x[0])
+            best = max(cand, key=lambda x: x[0]) if higher[m] else min(cand, key=lambda x: x[0])
             out["best"][m] = best[1]
     return configs, out
 
@@ -140,16 +160,23 @@ def key_of(obj):
     return (obj["irelu_scale"], obj["extent"], obj["rescaling"])
 
 
-def compare(path, metric="test_force_mae", baseline=("none", "power10"), args=()):
+def compare(path, metric=None, baseline=("none", "power10"), args=()):
+    """metric None: the report's default, which must be the file's (test_force_mae or the first
+    headline metric)."""
     rows, _ = load_runs(path)
-    got = report_json(path, "--metric", metric, *args)
+    metrics = load_metrics(path)
+    METRICS = [m[0] for m in metrics]
+    got = report_json(path, *(("--metric", metric) if metric else ()), *args)
+    metric = metric or default_metric(metrics)
     base_key = None
     if baseline is not None:
         matches = [r["key"] for r in rows if r["key"][1:] == baseline]
         base_key = matches[0] if matches else None
-    configs, exp = expected(rows, metric, base_key)
+    configs, exp = expected(rows, metric, base_key, metrics)
     tag = f"{os.path.basename(path)} {metric} {args}"
-    check(got["metric"] == metric, f"{tag}: metric")
+    check(got["metric"] == metric, f"{tag}: metric {got['metric']}")
+    check([(m["name"], m["unit"], m["higher_is_better"], m["fraction"], m["headline"]) for m in got["metrics"]]
+          == metrics, f"{tag}: the file's metrics")
     check(got["runs"]["total"] == len(rows), f"{tag}: total runs")
     for s in ("done", "diverged", "failed", "pending"):
         check(got["runs"][s] == sum(r["status"] == s for r in rows), f"{tag}: runs {s}")
@@ -181,25 +208,55 @@ def compare(path, metric="test_force_mae", baseline=("none", "power10"), args=()
     return got
 
 
+def split_of(name):
+    return next((s for s in ("test", "val") if name.startswith(s + "_")), "")
+
+
+def suffix_of(name):
+    split = split_of(name)
+    return name[len(split) + 1:] if split else name
+
+
+def config_tables(metrics):
+    """The per-configuration tables: a split's headline and fraction metrics (and their siblings
+    of the other split), every metric when none is marked."""
+    marked = {suffix_of(m[0]) for m in metrics if m[3] or m[4]}
+    shown = [m for m in metrics if not marked or suffix_of(m[0]) in marked]
+    return [s for s in ("test", "val", "") if any(split_of(m[0]) == s for m in shown)], shown
+
+
 def check_text(path):
-    rows, (eu, lu) = load_runs(path)
+    rows, units = load_runs(path)
+    metrics = load_metrics(path)
+    metric = default_metric(metrics)
+    tables, shown = config_tables(metrics)
     configs = list(dict.fromkeys(r["key"] for r in rows))
     table = run(path)
     check(table.returncode == 0, f"table exit {table.returncode}")
     lines = table.stdout.splitlines()
     check(max(len(l) for l in lines) <= 100, "table fits 100 columns")
-    check(f"F MAE [{eu}/{lu}]" in table.stdout and f"E MAE [{eu}]" in table.stdout, "table units")
+    if units:
+        eu, lu = units
+        check(f"F MAE [{eu}/{lu}]" in table.stdout and f"E MAE [{eu}]" in table.stdout, "table units")
+    else:
+        for m in shown:
+            head = f"{m[0]} [{m[1]}]" if m[1] else m[0]
+            check(head in table.stdout, f"table column {head}")
+        for name, unit, *_ in metrics:
+            check(name in table.stdout.split("\n\n")[0] and (unit == "" or f"in {unit}" in table.stdout),
+                  f"units line names {name}")
+    has_paired = any(k[1:] == ("none", "power10") for k in configs)
     for k in configs:
         c = "-" if k[0] is None else f"{k[0]:g}"
         # Once in each split's table, once in the paired table unless it is the baseline.
         hits = [l for l in lines if l.split()[:3] == [c, k[1], k[2]]]
-        check(len(hits) >= 2, f"table rows for {k}: {len(hits)}")
+        want = len(tables) + (1 if has_paired and k[1:] != ("none", "power10") else 0)
+        check(len(hits) >= want, f"table rows for {k}: {len(hits)} (want {want})")
     md = run(path, "--format", "markdown")
     check(md.returncode == 0, "markdown exit")
     pipes = [l for l in md.stdout.splitlines() if l.startswith("|")]
-    has_paired = any(k[1:] == ("none", "power10") for k in configs)
-    # Test split, validation split, main effects, [paired,] best.
-    check(sum(l.startswith("|---") for l in pipes) == 4 + has_paired, "markdown tables")
+    # The configuration tables, main effects, [paired,] best.
+    check(sum(l.startswith("|---") for l in pipes) == len(tables) + 2 + has_paired, "markdown tables")
     check(all(l.endswith("|") for l in pipes), "markdown rows closed")
     for k in configs:
         c = "-" if k[0] is None else f"{k[0]:g}"
@@ -211,11 +268,15 @@ def check_text(path):
     got = report_json(path)
     sections = {r["section"] for r in recs}
     check({"configurations", "main_effects", "best"} <= sections, f"csv sections {sections}")
-    conf = [r for r in recs if r["section"] == "configurations" and r["metric"] == "test_force_mae"]
-    check(len(conf) == len(got["configurations"]), "csv configuration rows")
-    for r, c in zip(conf, got["configurations"]):
-        m = c["mean"]["test_force_mae"]
-        check((r["mean"] == "" and m is None) or close(float(r["mean"]), m), "csv mean = json mean")
+    for m in metrics:
+        conf = [r for r in recs if r["section"] == "configurations" and r["metric"] == m[0]]
+        check(len(conf) == len(got["configurations"]), f"csv configuration rows of {m[0]}")
+        check(all(r["unit"] == ("fraction" if m[3] else m[1]) for r in conf), f"csv unit of {m[0]}")
+        for r, c in zip(conf, got["configurations"]):
+            v = c["mean"][m[0]]
+            check((r["mean"] == "" and v is None) or close(float(r["mean"]), v), f"csv mean = json mean ({m[0]})")
+    check(all(r["metric"] == metric for r in recs if r["section"] in ("main_effects", "paired")),
+          "csv: effects and pairs of the default metric")
     paired = [r for r in recs if r["section"] == "paired"]
     check(len(paired) == len(got["paired"]), "csv paired rows")
     for r, c in zip(paired, got["paired"]):
@@ -223,6 +284,7 @@ def check_text(path):
 
 
 def check_errors(tmp, good):
+    metric = default_metric(load_metrics(good))
     def one_line_exit2(args, needle, what):
         p = run(*args)
         check(p.returncode == 2, f"{what}: exit {p.returncode} (want 2)")
@@ -238,7 +300,7 @@ def check_errors(tmp, good):
     with h5py.File(foreign, "w") as f:
         f["x"] = np.arange(3)
     one_line_exit2([foreign], "not a dcsweep results file", "foreign HDF5 file")
-    one_line_exit2([good, "--metric", "force_mae"], "test_force_mae", "unknown metric lists valid ones")
+    one_line_exit2([good, "--metric", "force_mae"], metric, "unknown metric lists valid ones")
     one_line_exit2([good, "--format", "yaml"], "yaml", "unknown format")
     one_line_exit2([good, "--baseline", "extent=full"], "ambiguous", "ambiguous baseline")
     one_line_exit2([good, "--baseline", "extent=none,rescaling=robust"], "matches no configuration",
@@ -251,13 +313,46 @@ def check_errors(tmp, good):
     check(h.returncode == 0 and "usage: dcsweep report" in h.stdout, "--help")
 
 
+def check_pinn(path, tmp):
+    """The advection-PINN fixture: its own metrics, default u_nrmse, its made-up best."""
+    got = compare(path)
+    check(got["metric"] == "u_nrmse" and got["model_kind"] == "advection", "pinn: default metric u_nrmse")
+    check(got["units"] == {"u_nrmse": "", "u_rmse": "u", "u_max_err": "u", "ux_nrmse": "", "residual_rms": "u"},
+          f"pinn: units {got['units']}")
+    for metric in ("ux_nrmse", "residual_rms"):
+        compare(path, metric)
+    compare(path, "u_nrmse", ("none", "standard"), ("--baseline", "extent=none,rescaling=standard"))
+    best = {b["metric"]: key_of(b) for b in got["best"]}
+    check(best["u_nrmse"] == (0.5, "full", "standard"), f"pinn best {best['u_nrmse']}")
+    check(all(not b["higher_is_better"] for b in got["best"]), "pinn: lower is better everywhere")
+    check_text(path)
+    p = run(path, "--metric", "test_force_mae")
+    check(p.returncode == 2 and "u_nrmse, u_rmse, u_max_err, ux_nrmse, residual_rms" in p.stderr,
+          f"pinn: unknown metric lists the file's: {p.stderr!r}")
+    table = run(path).stdout
+    check("Mean ± sd over done seeds, per configuration" in table and "Test split" not in table,
+          "pinn: one configuration table, no splits")
+    check("Best configuration per metric (lowest mean)\n" in table, "pinn: best table title")
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--file":
+        with tempfile.TemporaryDirectory() as tmp:
+            compare(sys.argv[2])
+            check_text(sys.argv[2])
+            check_errors(tmp, sys.argv[2])
+        if failures:
+            print(f"{len(failures)} failure(s)", file=sys.stderr)
+            return 1
+        print(f"report of {sys.argv[2]}: all checks passed")
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         files = {}
         for variant in ("full", "partial", "noneless"):
             files[variant] = os.path.join(tmp, f"{variant}.h5")
             subprocess.run([FIXTURE, files[variant], variant], check=True)
         full = files["full"]
+        compare(full)
         for metric in ("test_force_mae", "test_energy_mae", "val_efwt"):
             compare(full, metric)
         got = compare(full, "test_force_mae", ("none", "standard"),
@@ -281,6 +376,9 @@ def main():
         for path in files.values():
             check_text(path)
         check_errors(tmp, full)
+        pinn = os.path.join(tmp, "pinn.h5")
+        subprocess.run([FIXTURE, pinn, "pinn"], check=True)
+        check_pinn(pinn, tmp)
     if failures:
         print(f"{len(failures)} failure(s)", file=sys.stderr)
         return 1

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "schnet_fixture.h"
 #include "dcsweep/config/run.h"
 #include "dcsweep/report/report.h"
 #include "dcsweep/core/stats.h"
@@ -81,7 +82,10 @@ static void test_report_compute(void)
     dc_report_key keys[N];
     int64_t seeds[N];
     int statuses[N];
-    double metrics[N][DC_N_METRICS];
+    double metrics[N][FX_METRICS];
+    dc_metric_desc descs[FX_METRICS];
+    fx_metrics(descs);
+    const int TF = FX_TEST + FX_FORCE_MAE, TW = FX_TEST + FX_EFWT;
     const dc_report_key cfg[3] = {{NAN, DC_EXTENT_NONE, DC_RESCALE_POWER10},
                                   {0.5, DC_EXTENT_FULL, DC_RESCALE_POWER10},
                                   {1.0, DC_EXTENT_FULL, DC_RESCALE_POWER10}};
@@ -92,22 +96,22 @@ static void test_report_compute(void)
             keys[i] = cfg[c];
             seeds[i] = 100 + s;
             statuses[i] = DC_RUN_DONE;
-            for (int m = 0; m < DC_N_METRICS; m++) metrics[i][m] = base[c] + s + 0.1 * m;
+            for (int m = 0; m < FX_METRICS; m++) metrics[i][m] = base[c] + s + 0.1 * m;
         }
     /* Seed 102 of c = 1.0 diverged: 2 done pairs remain for it. */
     statuses[8] = DC_RUN_DIVERGED;
-    metrics[8][DC_METRIC_TEST_FORCE_MAE] = NAN;
+    metrics[8][TF] = NAN;
 
     dc_report r;
     dc_error err = {0};
-    EXPECT(dc_report_compute(&r, N, keys, seeds, statuses, &metrics[0][0], "eV", "Angstrom",
-                            DC_METRIC_TEST_FORCE_MAE, NULL, &err) == DC_OK);
+    EXPECT(dc_report_compute(&r, N, keys, seeds, statuses, &metrics[0][0], FX_METRICS, descs,
+                            TF, NULL, &err) == DC_OK);
     EXPECT(r.n_configs == 3 && r.n_done == 8 && r.n_diverged == 1);
-    EXPECT(strcmp(r.force_unit, "eV/Angstrom") == 0);
-    double tf = 0.1 * DC_METRIC_TEST_FORCE_MAE;
-    CHECK_CLOSE(r.configs[0].mean[DC_METRIC_TEST_FORCE_MAE], 11 + tf, 1e-14);
-    CHECK_CLOSE(r.configs[0].sd[DC_METRIC_TEST_FORCE_MAE], 1.0, 1e-14);
-    CHECK_CLOSE(r.configs[2].mean[DC_METRIC_TEST_FORCE_MAE], 11.5 + tf, 1e-14);
+    EXPECT(r.n_metrics == FX_METRICS && strcmp(r.metrics[TF].name, "test_force_mae") == 0);
+    double tf = 0.1 * TF;
+    CHECK_CLOSE(r.configs[0].mean[TF], 11 + tf, 1e-14);
+    CHECK_CLOSE(r.configs[0].sd[TF], 1.0, 1e-14);
+    CHECK_CLOSE(r.configs[2].mean[TF], 11.5 + tf, 1e-14);
     EXPECT(r.configs[2].n_done == 2 && r.configs[2].n_diverged == 1);
     /* Main effects: c = 0.5 and 1.0 one configuration each; extent full = mean of 9+tf, 11.5+tf. */
     EXPECT(r.n_effects == 2 + 2 + 1);
@@ -123,24 +127,24 @@ static void test_report_compute(void)
     EXPECT(r.paired[0].stats.sd < 1e-12 && r.paired[0].stats.excludes_zero);
     EXPECT(r.paired[1].stats.n == 2);
     CHECK_CLOSE(r.paired[1].stats.mean, 1, 1e-13);
-    EXPECT(r.best[DC_METRIC_TEST_FORCE_MAE] == 1 && r.best[DC_METRIC_TEST_EFWT] == 2);
+    EXPECT(r.best[TF] == 1 && r.best[TW] == 2);
     dc_report_free(&r);
 
     /* Baselines: ambiguous, absent, and a good one; parse errors. */
     dc_report_baseline b;
     EXPECT(dc_report_baseline_parse("extent=full", &b, &err) == DC_OK);
-    EXPECT(dc_report_compute(&r, N, keys, seeds, statuses, &metrics[0][0], "eV", "Angstrom",
-                            DC_METRIC_TEST_FORCE_MAE, &b, &err) == DC_ERR_INPUT);
+    EXPECT(dc_report_compute(&r, N, keys, seeds, statuses, &metrics[0][0], FX_METRICS, descs,
+                            TF, &b, &err) == DC_ERR_INPUT);
     EXPECT(strstr(err.message, "ambiguous") != NULL);
     dc_report_free(&r);
     EXPECT(dc_report_baseline_parse("extent=output,rescaling=standard", &b, &err) == DC_OK);
-    EXPECT(dc_report_compute(&r, N, keys, seeds, statuses, &metrics[0][0], "eV", "Angstrom",
-                            DC_METRIC_TEST_FORCE_MAE, &b, &err) == DC_ERR_INPUT);
+    EXPECT(dc_report_compute(&r, N, keys, seeds, statuses, &metrics[0][0], FX_METRICS, descs,
+                            TF, &b, &err) == DC_ERR_INPUT);
     EXPECT(strstr(err.message, "matches no configuration") != NULL);
     dc_report_free(&r);
     EXPECT(dc_report_baseline_parse("c=1,extent=full", &b, &err) == DC_OK);
-    EXPECT(dc_report_compute(&r, N, keys, seeds, statuses, &metrics[0][0], "eV", "Angstrom",
-                            DC_METRIC_TEST_FORCE_MAE, &b, &err) == DC_OK);
+    EXPECT(dc_report_compute(&r, N, keys, seeds, statuses, &metrics[0][0], FX_METRICS, descs,
+                            TF, &b, &err) == DC_OK);
     EXPECT(r.baseline == 2 && r.n_paired == 2 && r.paired[0].stats.n == 2);
     dc_report_free(&r);
     EXPECT(dc_report_baseline_parse("extent=sideways", &b, &err) == DC_ERR_INPUT);
@@ -148,9 +152,16 @@ static void test_report_compute(void)
     EXPECT(dc_report_baseline_parse("c=-1", &b, &err) == DC_ERR_INPUT);
     EXPECT(dc_report_baseline_parse("extent=none,extent=full", &b, &err) == DC_ERR_INPUT);
     EXPECT(dc_report_baseline_parse("", &b, &err) == DC_ERR_INPUT);
-    dc_metric m;
-    EXPECT(dc_metric_parse("val_efwt", &m) == 0 && m == DC_METRIC_VAL_EFWT);
-    EXPECT(dc_metric_parse("test_force", &m) == -1);
+    EXPECT(dc_report_compute(&r, N, keys, seeds, statuses, &metrics[0][0], FX_METRICS, descs, TW,
+                             NULL, &err) == DC_OK);
+    EXPECT(dc_report_metric_index(&r, "val_efwt") == FX_EFWT && dc_report_metric_index(&r, "test_force") == -1);
+    dc_report_free(&r);
+    /* The default metric: test_force_mae where there is one, else the first headline one. */
+    EXPECT(dc_report_default_metric(descs, FX_METRICS) == TF);
+    dc_metric_desc pinn[3] = {{"u_rmse", "u", 0, 0, 0}, {"u_nrmse", "", 0, 0, 1}, {"ux_nrmse", "", 0, 0, 1}};
+    EXPECT(dc_report_default_metric(pinn, 3) == 1);
+    pinn[1].headline = pinn[2].headline = 0;
+    EXPECT(dc_report_default_metric(pinn, 3) == 0 && dc_report_default_metric(pinn, 0) == -1);
 }
 
 int main(void)

@@ -11,11 +11,13 @@ static const char report_help[] =
     "usage: dcsweep report RESULTS.h5 [--metric METRIC] [--format table|markdown|csv|json]\n"
     "                      [--baseline KEY=VALUE[,KEY=VALUE...]]\n"
     "\n"
-    "Summarises a results file (complete, partial or merged): per configuration (grid point without\n"
-    "its seed) the runs done, diverged, failed and pending, and the mean and sample standard deviation\n"
-    "over done seeds of the test and validation metrics; the main effect of each factor on METRIC;\n"
-    "paired comparisons of every configuration with a baseline on METRIC; the best configuration per\n"
-    "metric. Diverged, failed and pending runs are counted, never averaged.\n"
+    "Summarises a results file (complete, partial or merged; of any model family: the metrics, their\n"
+    "units and which way is better come from the file's /metrics): per configuration (grid point\n"
+    "without its seed) the runs done, diverged, failed and pending, and the mean and sample standard\n"
+    "deviation over done seeds of the headline metrics (per split for SchNet: test, validation); the\n"
+    "main effect of each factor on METRIC; paired comparisons of every configuration with a baseline\n"
+    "on METRIC; the best configuration per metric. Diverged, failed and pending runs are counted,\n"
+    "never averaged. csv and json hold every metric.\n"
     "\n"
     "  main effect of a level  = mean, over the configurations at that level with a done run, of\n"
     "                            their per-configuration mean (extent none has no IReLU scale and is\n"
@@ -24,8 +26,10 @@ static const char report_help[] =
     "                            METRIC(baseline, seed), 95% CI from Student's t with n-1 df\n"
     "\n"
     "options:\n"
-    "  --metric METRIC     metric of the main effects and paired comparisons (default test_force_mae):\n"
-    "                      {val,test}_{energy_mae,energy_rmse,force_mae,force_rmse,efwt}\n"
+    "  --metric METRIC     metric of the main effects and paired comparisons, a column of the file:\n"
+    "                      SchNet {val,test}_{energy_mae,energy_rmse,force_mae,force_rmse,efwt}\n"
+    "                      (default test_force_mae), advection u_nrmse (default), u_rmse,\n"
+    "                      u_max_err, ux_nrmse, residual_rms\n"
     "  --format FORMAT     table (default, 100 columns), markdown (pipe tables), csv (one table with\n"
     "                      a `section` column), json ({configurations, main_effects, paired, best})\n"
     "  --baseline SPEC     the configuration to compare with: keys c, extent, rescaling (default\n"
@@ -36,6 +40,7 @@ static const char report_help[] =
     "examples:\n"
     "  dcsweep report results/quickstart.h5\n"
     "  dcsweep report results/quickstart.h5 --metric test_energy_mae --format markdown\n"
+    "  dcsweep report results/pinn_quickstart.h5 --metric ux_nrmse\n"
     "  dcsweep report results/ablation.h5 --baseline extent=none,rescaling=standard --format json\n";
 
 typedef struct report_options {
@@ -83,17 +88,6 @@ cleanup:
     return rc;
 }
 
-static int parse_metric(const char *name, dc_metric *out, dc_error *err)
-{
-    if (dc_metric_parse(name, out) == 0) return DC_OK;
-    char valid[512];
-    size_t len = 0;
-    for (int m = 0; m < DC_N_METRICS && len < sizeof valid; m++)
-        len += (size_t)snprintf(valid + len, sizeof valid - len, "%s%s", m ? ", " : "",
-                                dc_metric_name((dc_metric)m));
-    return dc_error_set(err, DC_ERR_INPUT, "report: unknown metric '%s' (valid: %s)", name, valid);
-}
-
 int dc_cmd_report(int argc, char **argv)
 {
     int rc = DC_OK;
@@ -106,14 +100,12 @@ int dc_cmd_report(int argc, char **argv)
         fputs(report_help, stdout);
         goto cleanup;
     }
-    dc_metric metric = DC_METRIC_TEST_FORCE_MAE;
-    if (o.metric) DC_TRY(parse_metric(o.metric, &metric, err));
     const char *format = o.format ? o.format : "table";
     if (strcmp(format, "table") && strcmp(format, "markdown") && strcmp(format, "csv") && strcmp(format, "json"))
         DC_FAIL(DC_ERR_INPUT, "report: unknown format '%s' (table, markdown, csv or json)", format);
     dc_report_baseline baseline;
     if (o.baseline) DC_TRY(dc_report_baseline_parse(o.baseline, &baseline, err));
-    DC_TRY(dc_report_load(&report, o.path, metric, o.baseline ? &baseline : NULL, err));
+    DC_TRY(dc_report_load(&report, o.path, o.metric, o.baseline ? &baseline : NULL, err));
 
     char spec[128] = "";
     if (report.baseline >= 0) {

@@ -1,7 +1,8 @@
 /* `dcsweep report` for scripts: CSV (one tidy table with a `section` column) and JSON.
  *
  * Values are the raw numbers at full precision (the shortest decimal that reads back as the same
- * double), EFwT as a fraction, missing values empty (CSV) or null (JSON). */
+ * double), fractions (EFwT) as fractions, missing values empty (CSV) or null (JSON). Every metric
+ * of the file is in both, with the file's names and units. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,13 +25,9 @@ static void format_double(char *out, size_t size, double v)
     }
 }
 
-static const char *unit_of(const dc_report *r, dc_metric m)
+static const char *unit_of(const dc_report *r, int m)
 {
-    switch (dc_metric_kind_of(m)) {
-    case DC_METRIC_ENERGY: return r->energy_unit;
-    case DC_METRIC_FORCE: return r->force_unit;
-    default: return "fraction";
-    }
+    return r->metrics[m].fraction ? "fraction" : r->metrics[m].unit;
 }
 
 /* ---- CSV ---- */
@@ -66,9 +63,9 @@ static void csv_key(FILE *out, const dc_report_key *k)
 
 /* One configuration's counts, mean and sd of metric m: the rows of two sections. */
 static void csv_config_row(FILE *out, const char *section, const dc_report *r,
-                           const dc_report_config *c, dc_metric m)
+                           const dc_report_config *c, int m)
 {
-    fprintf(out, "%s,%s", section, dc_metric_name(m));
+    fprintf(out, "%s,%s", section, r->metrics[m].name);
     csv_text(out, unit_of(r, m));
     csv_key(out, &c->key);
     fprintf(out, ",,,,%d,%d,%d,%d,%d,%d", c->n_runs, c->n_done, c->n_diverged, c->n_failed,
@@ -84,13 +81,11 @@ void dc_report_print_csv(FILE *out, const dc_report *r, const report_source *src
     fputs(csv_header, out);
     for (int i = 0; i < r->n_configs; i++) {
         const dc_report_config *c = &r->configs[i];
-        for (int m = 0; m < DC_N_METRICS; m++) {
-            csv_config_row(out, "configurations", r, c, (dc_metric)m);
-        }
+        for (int m = 0; m < r->n_metrics; m++) csv_config_row(out, "configurations", r, c, m);
     }
     for (int i = 0; i < r->n_effects; i++) {
         const dc_report_effect *e = &r->effects[i];
-        fprintf(out, "main_effects,%s", dc_metric_name(r->metric));
+        fprintf(out, "main_effects,%s", r->metrics[r->metric].name);
         csv_text(out, unit_of(r, r->metric));
         fprintf(out, ",,,,%s,", dc_factor_name(e->factor));
         if (e->factor == DC_FACTOR_IRELU_SCALE) {
@@ -106,14 +101,14 @@ void dc_report_print_csv(FILE *out, const dc_report *r, const report_source *src
         fputs(",,,,,\n", out);
     }
     if (r->baseline >= 0) {
-        fprintf(out, "baseline,%s", dc_metric_name(r->metric));
+        fprintf(out, "baseline,%s", r->metrics[r->metric].name);
         csv_text(out, unit_of(r, r->metric));
         csv_key(out, &r->configs[r->baseline].key);
         fputs(",,,,,,,,,,,,,,,\n", out);
     }
     for (int i = 0; i < r->n_paired; i++) {
         const dc_report_paired *p = &r->paired[i];
-        fprintf(out, "paired,%s", dc_metric_name(r->metric));
+        fprintf(out, "paired,%s", r->metrics[r->metric].name);
         csv_text(out, unit_of(r, r->metric));
         csv_key(out, &r->configs[p->config].key);
         fprintf(out, ",,,,,,,,,%d", p->stats.n);
@@ -124,11 +119,10 @@ void dc_report_print_csv(FILE *out, const dc_report *r, const report_source *src
         csv_num(out, p->stats.ci_high);
         fprintf(out, ",%s\n", p->stats.n < 2 ? "" : p->stats.excludes_zero ? "true" : "false");
     }
-    for (int m = 0; m < DC_N_METRICS; m++) {
+    for (int m = 0; m < r->n_metrics; m++) {
         int b = r->best[m];
         if (b < 0) continue;
-        const dc_report_config *c = &r->configs[b];
-        csv_config_row(out, "best", r, c, (dc_metric)m);
+        csv_config_row(out, "best", r, &r->configs[b], m);
     }
 }
 
@@ -150,11 +144,11 @@ static void json_key(FILE *out, const dc_report_key *k)
             dc_rescaling_name(k->rescaling));
 }
 
-static void json_metric_map(FILE *out, const double *v)
+static void json_metric_map(FILE *out, const dc_report *r, const double *v)
 {
     fputc('{', out);
-    for (int m = 0; m < DC_N_METRICS; m++) {
-        fprintf(out, "%s\"%s\": ", m ? ", " : "", dc_metric_name((dc_metric)m));
+    for (int m = 0; m < r->n_metrics; m++) {
+        fprintf(out, "%s\"%s\": ", m ? ", " : "", r->metrics[m].name);
         json_num(out, v[m]);
     }
     fputc('}', out);
@@ -172,16 +166,36 @@ void dc_report_print_json(FILE *out, const dc_report *r, const report_source *sr
     dc_json_string(out, src->path);
     fputs(", \"sweep_name\": ", out);
     dc_json_string(out, r->sweep_name);
+    fputs(", \"model_kind\": ", out);
+    dc_json_string(out, r->model_kind);
     fprintf(out, ", \"epochs\": %d, \"metric\": \"%s\", \"metric_unit\": ", r->epochs,
-            dc_metric_name(r->metric));
+            r->metrics[r->metric].name);
     dc_json_string(out, unit_of(r, r->metric));
-    fputs(", \"units\": {\"energy\": ", out);
-    dc_json_string(out, r->energy_unit);
-    fputs(", \"length\": ", out);
-    dc_json_string(out, r->length_unit);
-    fputs(", \"force\": ", out);
-    dc_json_string(out, r->force_unit);
-    fprintf(out, ", \"efwt\": \"fraction\"}, \"runs\": {\"total\": %d, \"done\": %d, \"diverged\": %d, "
+    /* every metric's unit; a SchNet file also keeps its dataset's units under their old keys */
+    fputs(", \"units\": {", out);
+    if (r->energy_unit[0]) {
+        fputs("\"energy\": ", out);
+        dc_json_string(out, r->energy_unit);
+        fputs(", \"length\": ", out);
+        dc_json_string(out, r->length_unit);
+        fputs(", \"force\": ", out);
+        dc_json_string(out, r->force_unit);
+        fputs(", \"efwt\": \"fraction\"", out);
+    }
+    for (int m = 0; m < r->n_metrics; m++) {
+        fprintf(out, "%s\"%s\": ", m || r->energy_unit[0] ? ", " : "", r->metrics[m].name);
+        dc_json_string(out, unit_of(r, m));
+    }
+    fputs("}, \"metrics\": [", out);
+    for (int m = 0; m < r->n_metrics; m++) {
+        const dc_metric_desc *d = &r->metrics[m];
+        fprintf(out, "%s{\"name\": \"%s\", \"unit\": ", m ? ", " : "", d->name);
+        dc_json_string(out, d->unit);
+        fprintf(out, ", \"higher_is_better\": %s, \"fraction\": %s, \"headline\": %s}",
+                d->higher_is_better ? "true" : "false", d->fraction ? "true" : "false",
+                d->headline ? "true" : "false");
+    }
+    fprintf(out, "], \"runs\": {\"total\": %d, \"done\": %d, \"diverged\": %d, "
                  "\"failed\": %d, \"pending\": %d}",
             r->n_runs, r->n_done, r->n_diverged, r->n_failed, r->n_pending);
 
@@ -204,9 +218,9 @@ void dc_report_print_json(FILE *out, const dc_report *r, const report_source *sr
         fputs(", ", out);
         json_counts(out, c);
         fputs(", \"mean\": ", out);
-        json_metric_map(out, c->mean);
+        json_metric_map(out, r, c->mean);
         fputs(", \"sd\": ", out);
-        json_metric_map(out, c->sd);
+        json_metric_map(out, r, c->sd);
         fputc('}', out);
     }
 
@@ -218,7 +232,7 @@ void dc_report_print_json(FILE *out, const dc_report *r, const report_source *sr
         else if (e->factor == DC_FACTOR_EXTENT) fprintf(out, "\"%s\"", dc_extent_name(e->level.extent));
         else fprintf(out, "\"%s\"", dc_rescaling_name(e->level.rescaling));
         fprintf(out, ", \"metric\": \"%s\", \"n_configs\": %d, \"n_configs_total\": %d, \"mean\": ",
-                dc_metric_name(r->metric), e->n_configs, e->n_configs_total);
+                r->metrics[r->metric].name, e->n_configs, e->n_configs_total);
         json_num(out, e->mean);
         fputc('}', out);
     }
@@ -228,7 +242,7 @@ void dc_report_print_json(FILE *out, const dc_report *r, const report_source *sr
         const dc_report_paired *p = &r->paired[i];
         fprintf(out, "%s\n  {", i ? "," : "");
         json_key(out, &r->configs[p->config].key);
-        fprintf(out, ", \"metric\": \"%s\", \"n\": %d, \"mean\": ", dc_metric_name(r->metric), p->stats.n);
+        fprintf(out, ", \"metric\": \"%s\", \"n\": %d, \"mean\": ", r->metrics[r->metric].name, p->stats.n);
         json_num(out, p->stats.mean);
         fputs(", \"sd\": ", out);
         json_num(out, p->stats.sd);
@@ -243,9 +257,9 @@ void dc_report_print_json(FILE *out, const dc_report *r, const report_source *sr
     }
 
     fputs("],\n \"best\": [", out);
-    for (int m = 0; m < DC_N_METRICS; m++) {
+    for (int m = 0; m < r->n_metrics; m++) {
         fprintf(out, "%s\n  {\"metric\": \"%s\", \"higher_is_better\": %s, ", m ? "," : "",
-                dc_metric_name((dc_metric)m), dc_metric_higher_is_better((dc_metric)m) ? "true" : "false");
+                r->metrics[m].name, r->metrics[m].higher_is_better ? "true" : "false");
         int b = r->best[m];
         if (b < 0) {
             fputs("\"irelu_scale\": null, \"extent\": null, \"rescaling\": null, \"n_done\": 0, "

@@ -2,7 +2,8 @@
  *
  * Both formats render the same cells, so what a user reads in the terminal is what lands in the
  * draft. Numbers have a fixed number of decimals per metric (three significant digits for the
- * smallest mean), so that columns line up; EFwT is in percent. Units are in the column headers. */
+ * smallest mean), so that columns line up; fractions (EFwT) are in percent. Metric names, units
+ * and which way is better are the file's (/metrics); units are in the column headers. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 #include "cmd_report.h"
 #include "dcsweep/config/config.h"
 
-#define MAX_COLS 10
+#define MAX_COLS (7 + DC_MAX_METRICS)
 #define CELL 64
 #define TERMINAL_COLUMNS 100
 
@@ -115,25 +116,57 @@ static void set_cells(char (*row)[CELL], int n, const char *const *values)
     for (int i = 0; i < n; i++) snprintf(row[i], CELL, "%s", values[i]);
 }
 
-/* EFwT reads as a percentage; errors stay in the dataset's units. */
-static double display_scale(dc_metric m) { return dc_metric_kind_of(m) == DC_METRIC_FRACTION ? 100.0 : 1.0; }
+/* ---- what a metric column shows ---- */
 
-static const char *display_unit(const dc_report *r, dc_metric m)
+/* The split of a metric by its name's prefix (SchNet's val_ and test_ columns), or "". */
+static const char *split_of(const char *name)
 {
-    switch (dc_metric_kind_of(m)) {
-    case DC_METRIC_ENERGY: return r->energy_unit;
-    case DC_METRIC_FORCE: return r->force_unit;
-    default: return "%";
-    }
+    if (strncmp(name, "test_", 5) == 0) return "test";
+    if (strncmp(name, "val_", 4) == 0) return "val";
+    return "";
+}
+
+static const char *suffix_of(const char *name)
+{
+    const char *split = split_of(name);
+    return *split ? name + strlen(split) + 1 : name;
+}
+
+/* Short column labels of the metrics these tables know (SchNet's); any other is shown by name. */
+static const char *label_of(const dc_report *r, int m)
+{
+    static const char *const known[][2] = {{"energy_mae", "E MAE"}, {"energy_rmse", "E RMSE"},
+                                           {"force_mae", "F MAE"}, {"force_rmse", "F RMSE"},
+                                           {"efwt", "EFwT"}};
+    const char *suffix = suffix_of(r->metrics[m].name);
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(suffix, known[i][0]) == 0) return known[i][1];
+    return r->metrics[m].name;
+}
+
+/* Fractions (EFwT) read as percentages; everything else stays in its own unit. */
+static double display_scale(const dc_report *r, int m) { return r->metrics[m].fraction ? 100.0 : 1.0; }
+
+static const char *display_unit(const dc_report *r, int m)
+{
+    return r->metrics[m].fraction ? "%" : r->metrics[m].unit;
+}
+
+/* "text [unit]", or "text" for a dimensionless metric. */
+static void with_unit(char *buf, const char *text, const dc_report *r, int m)
+{
+    const char *unit = display_unit(r, m);
+    if (*unit) snprintf(buf, CELL, "%s [%s]", text, unit);
+    else snprintf(buf, CELL, "%s", text);
 }
 
 /* Decimals for a metric, the same in every row so that columns line up as in a paper: three
- * significant digits for the smallest configuration mean; EFwT one decimal of a percent. -1 when
- * the means span so many decades that fixed decimals would print 7+ digits (a diverging setting
- * next to a good one): then each value gets its own significant digits. */
-static int metric_decimals(const dc_report *r, dc_metric m)
+ * significant digits for the smallest configuration mean; fractions one decimal of a percent. -1
+ * when the means span so many decades that fixed decimals would print 7+ digits (a diverging
+ * setting next to a good one): then each value gets its own significant digits. */
+static int metric_decimals(const dc_report *r, int m)
 {
-    if (dc_metric_kind_of(m) == DC_METRIC_FRACTION) return 1;
+    if (r->metrics[m].fraction) return 1;
     double lo = INFINITY, hi = 0;
     for (int i = 0; i < r->n_configs; i++) {
         double v = fabs(r->configs[i].mean[m]);
@@ -146,18 +179,18 @@ static int metric_decimals(const dc_report *r, dc_metric m)
     return hi * pow(10.0, d) >= 1e6 ? -1 : d;
 }
 
-static void format_value(char *buf, const dc_report *r, double v, dc_metric m)
+static void format_value(char *buf, const dc_report *r, double v, int m)
 {
     int d = metric_decimals(r, m);
     if (!isfinite(v)) snprintf(buf, CELL, "-");
     else if (d < 0) snprintf(buf, CELL, "%.4g", v);
-    else snprintf(buf, CELL, "%.*f", d, v * display_scale(m));
+    else snprintf(buf, CELL, "%.*f", d, v * display_scale(r, m));
 }
 
-static void format_mean_sd(char *buf, const dc_report *r, double mean, double sd, dc_metric m)
+static void format_mean_sd(char *buf, const dc_report *r, double mean, double sd, int m)
 {
     int d = metric_decimals(r, m);
-    double k = display_scale(m);
+    double k = display_scale(r, m);
     if (d < 0 && isfinite(mean)) {  /* four significant digits of this mean, sd to match */
         d = mean == 0 ? 4 : 3 - (int)floor(log10(fabs(mean)));
         d = d < 0 ? 0 : d > 8 ? 8 : d;
@@ -178,28 +211,48 @@ static void key_cells(char (*row)[CELL], const dc_report_key *k)
 
 /* ---- sections ---- */
 
-/* One split's metrics per configuration; the test table also carries the run counts. */
-static int print_configs(FILE *out, const dc_report *r, int test, int markdown, dc_error *err)
+/* Whether the per-configuration tables show metric m: the headline metrics and the fractions
+ * (EFwT), with their siblings of the other split (SchNet's validation table shows what its test
+ * table does); every metric when the file marks none of them. csv and json have them all. */
+static int shown(const dc_report *r, int m)
+{
+    int any = 0;
+    for (int k = 0; k < r->n_metrics; k++) {
+        const dc_metric_desc *d = &r->metrics[k];
+        if (!(d->headline || d->fraction)) continue;
+        any = 1;
+        if (strcmp(suffix_of(d->name), suffix_of(r->metrics[m].name)) == 0) return 1;
+    }
+    return !any;
+}
+
+/* One split's shown metrics per configuration (split "" = metrics of no split); the first table
+ * printed also carries the run counts. */
+static int print_configs(FILE *out, const dc_report *r, const char *split, int counts, int markdown,
+                         dc_error *err)
 {
     int rc = DC_OK;
     table t;
-    char title[160], e_head[CELL], f_head[CELL];
-    snprintf(title, sizeof title, "%s split: mean ± sd over done seeds, per configuration",
-             test ? "Test" : "Validation");
-    snprintf(e_head, CELL, "E MAE [%s]", r->energy_unit);
-    snprintf(f_head, CELL, "F MAE [%s]", r->force_unit);
-    dc_metric me = test ? DC_METRIC_TEST_ENERGY_MAE : DC_METRIC_VAL_ENERGY_MAE;
-    dc_metric mf = test ? DC_METRIC_TEST_FORCE_MAE : DC_METRIC_VAL_FORCE_MAE;
-    dc_metric mw = test ? DC_METRIC_TEST_EFWT : DC_METRIC_VAL_EFWT;
-    int cols = test ? 10 : 7;
+    char title[160], heads[DC_MAX_METRICS][CELL];
+    int cols_m[DC_MAX_METRICS], n_cols = 0;
+    memset(&t, 0, sizeof t);
+    for (int m = 0; m < r->n_metrics; m++)
+        if (strcmp(split_of(r->metrics[m].name), split) == 0 && shown(r, m)) {
+            with_unit(heads[n_cols], label_of(r, m), r, m);
+            cols_m[n_cols++] = m;
+        }
+    if (n_cols == 0) return DC_OK;
+    if (*split)
+        snprintf(title, sizeof title, "%s split: mean ± sd over done seeds, per configuration",
+                 strcmp(split, "test") == 0 ? "Test" : "Validation");
+    else
+        snprintf(title, sizeof title, "Mean ± sd over done seeds, per configuration");
+    const int lead = counts ? 7 : 4, cols = lead + n_cols;
     DC_TRY(table_init(&t, title, cols, r->n_configs, err));
-    if (test) {
-        const char *head[] = {"c", "extent", "rescaling", "done", "div", "fail", "pend", e_head, f_head, "EFwT [%]"};
-        set_cells(table_row(&t), cols, head);
-    } else {
-        const char *head[] = {"c", "extent", "rescaling", "done", e_head, f_head, "EFwT [%]"};
-        set_cells(table_row(&t), cols, head);
-    }
+    const char *head[MAX_COLS] = {"c", "extent", "rescaling", "done", "div", "fail", "pend"};
+    if (!counts) head[3] = "done";
+    for (int c = 0; c < n_cols; c++) head[lead + c] = heads[c];
+    set_cells(table_row(&t), cols, head);
     for (int c = 3; c < cols; c++) t.right[c] = 1;
     t.right[0] = 1;
     for (int i = 0; i < r->n_configs; i++) {
@@ -208,14 +261,13 @@ static int print_configs(FILE *out, const dc_report *r, int test, int markdown, 
         key_cells(row, &cfg->key);
         int at = 3;
         format_count(row[at++], cfg->n_done);
-        if (test) {
+        if (counts) {
             format_count(row[at++], cfg->n_diverged);
             format_count(row[at++], cfg->n_failed);
             format_count(row[at++], cfg->n_pending);
         }
-        format_mean_sd(row[at++], r, cfg->mean[me], cfg->sd[me], me);
-        format_mean_sd(row[at++], r, cfg->mean[mf], cfg->sd[mf], mf);
-        format_mean_sd(row[at++], r, cfg->mean[mw], cfg->sd[mw], mw);
+        for (int c = 0; c < n_cols; c++)
+            format_mean_sd(row[at++], r, cfg->mean[cols_m[c]], cfg->sd[cols_m[c]], cols_m[c]);
     }
     table_print(out, &t, markdown);
 cleanup:
@@ -229,8 +281,8 @@ static int print_effects(FILE *out, const dc_report *r, int markdown, dc_error *
     table t;
     char title[160], head[CELL];
     snprintf(title, sizeof title, "Main effects on %s: mean over configurations of their seed mean",
-             dc_metric_name(r->metric));
-    snprintf(head, CELL, "mean [%s]", display_unit(r, r->metric));
+             r->metrics[r->metric].name);
+    with_unit(head, "mean", r, r->metric);
     DC_TRY(table_init(&t, title, 4, r->n_effects, err));
     const char *h[] = {"factor", "level", "configs", head};
     set_cells(table_row(&t), 4, h);
@@ -264,8 +316,7 @@ static int print_paired(FILE *out, const dc_report *r, const report_source *src,
         return DC_OK;
     }
     char title[200], d_head[CELL], ci_head[CELL];
-    const char *unit = display_unit(r, r->metric);
-    double k = display_scale(r->metric);
+    double k = display_scale(r, r->metric);
     /* Differences are smaller than the means: up to two more decimals for 3 significant digits. */
     int d = metric_decimals(r, r->metric), d_max = d + 2;
     for (int i = 0; i < r->n_paired && d >= 0; i++) {
@@ -273,9 +324,9 @@ static int print_paired(FILE *out, const dc_report *r, const report_source *src,
         while (isfinite(v) && v > 0 && d < d_max && v * pow(10.0, d) < 100.0) d++;
     }
     snprintf(title, sizeof title, "Paired differences on %s vs baseline %s, over common seeds",
-             dc_metric_name(r->metric), src->baseline_spec ? src->baseline_spec : "");
-    snprintf(d_head, CELL, "config - base [%s]", unit);
-    snprintf(ci_head, CELL, "95%% CI [%s]", unit);
+             r->metrics[r->metric].name, src->baseline_spec ? src->baseline_spec : "");
+    with_unit(d_head, "config - base", r, r->metric);
+    with_unit(ci_head, "95% CI", r, r->metric);
     DC_TRY(table_init(&t, title, 7, r->n_paired, err));
     const char *h[] = {"c", "extent", "rescaling", "seeds", d_head, ci_head, "CI excludes 0"};
     set_cells(table_row(&t), 7, h);
@@ -294,7 +345,7 @@ static int print_paired(FILE *out, const dc_report *r, const report_source *src,
             snprintf(row[5], CELL, "[%+.*f, %+.*f]", d, p->stats.ci_low * k, d, p->stats.ci_high * k);
         else snprintf(row[5], CELL, "-");
         /* Say which way: for errors lower is better, for EFwT higher. */
-        int better = dc_metric_higher_is_better(r->metric) ? p->stats.mean > 0 : p->stats.mean < 0;
+        int better = r->metrics[r->metric].higher_is_better ? p->stats.mean > 0 : p->stats.mean < 0;
         snprintf(row[6], CELL, "%s", p->stats.n < 2 ? "- (n < 2)"
                                      : p->stats.excludes_zero ? (better ? "yes (better)" : "yes (worse)")
                                                               : "no");
@@ -309,14 +360,28 @@ static int print_best(FILE *out, const dc_report *r, int markdown, dc_error *err
 {
     int rc = DC_OK;
     table t;
-    DC_TRY(table_init(&t, "Best configuration per metric (lowest mean; EFwT: highest)", 7, DC_N_METRICS, err));
+    /* "(lowest mean; EFwT: highest)": the labels of the metrics where higher is better, once each */
+    char title[256] = "Best configuration per metric (lowest mean";
+    size_t len = strlen(title);
+    int n_higher = 0;
+    for (int m = 0; m < r->n_metrics; m++) {
+        if (!r->metrics[m].higher_is_better) continue;
+        int seen = 0;
+        for (int k = 0; k < m && !seen; k++)
+            seen = r->metrics[k].higher_is_better && strcmp(label_of(r, k), label_of(r, m)) == 0;
+        if (!seen && len < sizeof title)
+            len += (size_t)snprintf(title + len, sizeof title - len, "%s%s", n_higher++ ? ", " : "; ",
+                                    label_of(r, m));
+    }
+    if (len < sizeof title) snprintf(title + len, sizeof title - len, "%s)", n_higher ? ": highest" : "");
+    DC_TRY(table_init(&t, title, 7, r->n_metrics, err));
     const char *h[] = {"metric", "c", "extent", "rescaling", "done", "mean ± sd", "unit"};
     set_cells(table_row(&t), 7, h);
     t.right[1] = t.right[4] = t.right[5] = 1;
-    for (int m = 0; m < DC_N_METRICS; m++) {
+    for (int m = 0; m < r->n_metrics; m++) {
         char (*row)[CELL] = table_row(&t);
-        snprintf(row[0], CELL, "%s", dc_metric_name((dc_metric)m));
-        snprintf(row[6], CELL, "%s", display_unit(r, (dc_metric)m));
+        snprintf(row[0], CELL, "%s", r->metrics[m].name);
+        snprintf(row[6], CELL, "%s", display_unit(r, m));
         int b = r->best[m];
         if (b < 0) {
             for (int c = 1; c < 6; c++) snprintf(row[c], CELL, "-");
@@ -325,12 +390,44 @@ static int print_best(FILE *out, const dc_report *r, int markdown, dc_error *err
         const dc_report_config *cfg = &r->configs[b];
         key_cells(row + 1, &cfg->key);
         format_count(row[4], cfg->n_done);
-        format_mean_sd(row[5], r, cfg->mean[m], cfg->sd[m], (dc_metric)m);
+        format_mean_sd(row[5], r, cfg->mean[m], cfg->sd[m], m);
     }
     table_print(out, &t, markdown);
 cleanup:
     table_free(&t);
     return rc;
+}
+
+/* The units line: SchNet's in its dataset's terms; any other family's metrics grouped by unit. */
+static void print_units(FILE *out, const dc_report *r, const char *item)
+{
+    static const char scale_note[] = "c = IReLU scale (- for extent none)";
+    if (r->energy_unit[0]) {
+        fprintf(out, "%sUnits: energy %s, force %s, EFwT %% of molecules; %s\n\n", item, r->energy_unit,
+                r->force_unit, scale_note);
+        return;
+    }
+    char line[1024];
+    size_t len = (size_t)snprintf(line, sizeof line, "%sUnits:", item);
+    int done[DC_MAX_METRICS] = {0}, groups = 0;
+    for (int m = 0; m < r->n_metrics; m++) {
+        if (done[m]) continue;
+        const char *unit = display_unit(r, m);
+        for (int k = m, first = 1; k < r->n_metrics && len < sizeof line; k++) {
+            if (done[k] || strcmp(display_unit(r, k), unit) != 0) continue;
+            done[k] = 1;
+            len += (size_t)snprintf(line + len, sizeof line - len, "%s%s",
+                                    first ? (groups ? "; " : " ") : ", ", r->metrics[k].name);
+            first = 0;
+        }
+        if (len < sizeof line)
+            len += (size_t)snprintf(line + len, sizeof line - len, " %s%s", *unit ? "in " : "dimensionless",
+                                    unit);
+        groups++;
+    }
+    /* the scale's note on the same line when the line still fits the terminal */
+    if (len + 2 + strlen(scale_note) <= TERMINAL_COLUMNS) fprintf(out, "%s; %s\n\n", line, scale_note);
+    else fprintf(out, "%s\n%s%s\n\n", line, item, scale_note);
 }
 
 int dc_report_print_tables(FILE *out, const dc_report *r, const report_source *src, int markdown,
@@ -343,10 +440,18 @@ int dc_report_print_tables(FILE *out, const dc_report *r, const report_source *s
             r->sweep_name[0] ? r->sweep_name : "?", r->epochs, r->epochs == 1 ? "" : "s");
     fprintf(out, "%sRuns: %d: %d done, %d diverged, %d failed, %d pending (only done runs are averaged)\n",
             item, r->n_runs, r->n_done, r->n_diverged, r->n_failed, r->n_pending);
-    fprintf(out, "%sUnits: energy %s, force %s, EFwT %% of molecules; c = IReLU scale (- for extent none)\n\n",
-            item, r->energy_unit, r->force_unit);
-    DC_TRY(print_configs(out, r, 1, markdown, err));
-    DC_TRY(print_configs(out, r, 0, markdown, err));
+    print_units(out, r, item);
+    /* test first, then validation (SchNet), then the metrics of no split (the PINN's) */
+    static const char *const splits[3] = {"test", "val", ""};
+    int printed = 0;
+    for (int i = 0; i < 3; i++) {
+        int has = 0;
+        for (int m = 0; m < r->n_metrics && !has; m++)
+            has = strcmp(split_of(r->metrics[m].name), splits[i]) == 0 && shown(r, m);
+        if (!has) continue;
+        DC_TRY(print_configs(out, r, splits[i], !printed, markdown, err));
+        printed = 1;
+    }
     DC_TRY(print_effects(out, r, markdown, err));
     DC_TRY(print_paired(out, r, src, markdown, err));
     DC_TRY(print_best(out, r, markdown, err));

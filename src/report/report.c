@@ -13,36 +13,21 @@
 
 #include "dcsweep/results/results.h"
 
-static const char *const metric_names[DC_N_METRICS] = {
-    "val_energy_mae",  "val_energy_rmse",  "val_force_mae",  "val_force_rmse",  "val_efwt",
-    "test_energy_mae", "test_energy_rmse", "test_force_mae", "test_force_rmse", "test_efwt",
-};
-
-const char *dc_metric_name(dc_metric m)
+int dc_report_default_metric(const dc_metric_desc *metrics, int n)
 {
-    return m >= 0 && m < DC_N_METRICS ? metric_names[m] : "?";
+    for (int m = 0; m < n; m++)
+        if (strcmp(metrics[m].name, "test_force_mae") == 0) return m;
+    for (int m = 0; m < n; m++)
+        if (metrics[m].headline) return m;
+    return n > 0 ? 0 : -1;
 }
 
-int dc_metric_parse(const char *s, dc_metric *out)
+int dc_report_metric_index(const dc_report *r, const char *name)
 {
-    for (int m = 0; m < DC_N_METRICS; m++)
-        if (s && strcmp(s, metric_names[m]) == 0) {
-            *out = (dc_metric)m;
-            return 0;
-        }
+    for (int m = 0; m < r->n_metrics; m++)
+        if (name && strcmp(r->metrics[m].name, name) == 0) return m;
     return -1;
 }
-
-dc_metric_kind dc_metric_kind_of(dc_metric m)
-{
-    switch (m % 5) {  /* val and test list the same five metrics in the same order */
-    case 0: case 1: return DC_METRIC_ENERGY;
-    case 2: case 3: return DC_METRIC_FORCE;
-    default: return DC_METRIC_FRACTION;
-    }
-}
-
-int dc_metric_higher_is_better(dc_metric m) { return dc_metric_kind_of(m) == DC_METRIC_FRACTION; }
 
 const char *dc_factor_name(dc_factor f)
 {
@@ -216,10 +201,10 @@ static int build_configs(dc_report *r, const dc_report_key *keys, const int *sta
     }
     /* Per configuration and metric: done runs with a finite value. */
     for (int c = 0; c < r->n_configs; c++) {
-        for (int m = 0; m < DC_N_METRICS; m++) {
+        for (int m = 0; m < r->n_metrics; m++) {
             int n = 0;
             for (int i = 0; i < r->n_runs; i++) {
-                double v = metrics[(size_t)i * DC_N_METRICS + m];
+                double v = metrics[(size_t)i * r->n_metrics + m];
                 if (r->run_config[i] == c && statuses[i] == DC_RUN_DONE && isfinite(v)) values[n++] = v;
             }
             dc_mean_sd(values, n, &r->configs[c].mean[m], &r->configs[c].sd[m]);
@@ -278,13 +263,13 @@ static int build_paired(dc_report *r, const double *metrics, dc_error *err)
         if (c == r->baseline) continue;
         int n = 0;
         for (int i = 0; i < r->n_runs; i++) {
-            double v = metrics[(size_t)i * DC_N_METRICS + r->metric];
+            double v = metrics[(size_t)i * r->n_metrics + r->metric];
             if (r->run_config[i] != c || r->run_status[i] != DC_RUN_DONE || !isfinite(v)) continue;
             int dup = 0;
             for (int k = 0; k < n && !dup; k++) dup = used[k] == r->run_seed[i];
             if (dup) continue;
             for (int j = 0; j < r->n_runs; j++) {
-                double b = metrics[(size_t)j * DC_N_METRICS + r->metric];
+                double b = metrics[(size_t)j * r->n_metrics + r->metric];
                 if (r->run_config[j] == r->baseline && r->run_seed[j] == r->run_seed[i] &&
                     r->run_status[j] == DC_RUN_DONE && isfinite(b)) {
                     used[n] = r->run_seed[i];
@@ -305,8 +290,8 @@ cleanup:
 
 static void build_best(dc_report *r)
 {
-    for (int m = 0; m < DC_N_METRICS; m++) {
-        int best = -1, higher = dc_metric_higher_is_better((dc_metric)m);
+    for (int m = 0; m < r->n_metrics; m++) {
+        int best = -1, higher = r->metrics[m].higher_is_better;
         for (int c = 0; c < r->n_configs; c++) {
             double v = r->configs[c].mean[m];
             if (!isfinite(v)) continue;
@@ -326,32 +311,35 @@ static char *dup_string(const char *s, dc_error *err)
 }
 
 int dc_report_compute(dc_report *r, int n, const dc_report_key *keys, const int64_t *seeds,
-                      const int *statuses, const double *metrics, const char *energy_unit,
-                      const char *length_unit, dc_metric metric,
-                      const dc_report_baseline *baseline, dc_error *err)
+                      const int *statuses, const double *metrics, int n_metrics,
+                      const dc_metric_desc *descs, int metric, const dc_report_baseline *baseline,
+                      dc_error *err)
 {
     int rc = DC_OK;
     memset(r, 0, sizeof *r);
     r->n_runs = n;
     r->metric = metric;
     r->baseline = -1;
-    if (metric < 0 || metric >= DC_N_METRICS) DC_FAIL(DC_ERR_INTERNAL, "metric %d out of range", (int)metric);
-    if (!(r->energy_unit = dup_string(energy_unit, err))) return DC_ERR_NOMEM;
-    if (!(r->length_unit = dup_string(length_unit, err))) return DC_ERR_NOMEM;
-    if (!(r->sweep_name = dup_string("", err))) return DC_ERR_NOMEM;
-    DC_ALLOC(r->force_unit, strlen(r->energy_unit) + strlen(r->length_unit) + 2);
-    sprintf(r->force_unit, "%s/%s", r->energy_unit, r->length_unit);
+    if (n_metrics < 1 || n_metrics > DC_MAX_METRICS)
+        DC_FAIL(DC_ERR_INPUT, "%d metric columns (a report needs 1 to %d)", n_metrics, DC_MAX_METRICS);
+    if (metric < 0 || metric >= n_metrics) DC_FAIL(DC_ERR_INTERNAL, "metric %d out of range", metric);
+    r->n_metrics = n_metrics;
+    memcpy(r->metrics, descs, (size_t)n_metrics * sizeof *descs);
+    if (!(r->energy_unit = dup_string("", err)) || !(r->length_unit = dup_string("", err)) ||
+        !(r->force_unit = dup_string("", err)) || !(r->sweep_name = dup_string("", err)) ||
+        !(r->model_kind = dup_string("", err)))
+        return DC_ERR_NOMEM;
     int cap = n > 0 ? n : 1;
     DC_ALLOC(r->run_config, cap);
     DC_ALLOC(r->run_seed, cap);
     DC_ALLOC(r->run_status, cap);
-    DC_ALLOC(r->run_metrics, (size_t)cap * DC_N_METRICS);
+    DC_ALLOC(r->run_metrics, (size_t)cap * n_metrics);
     for (int i = 0; i < n; i++) {
         r->run_seed[i] = seeds[i];
         r->run_status[i] = statuses[i];
-        for (int m = 0; m < DC_N_METRICS; m++)
-            r->run_metrics[(size_t)i * DC_N_METRICS + m] =
-                statuses[i] == DC_RUN_DONE ? metrics[(size_t)i * DC_N_METRICS + m] : NAN;
+        for (int m = 0; m < n_metrics; m++)
+            r->run_metrics[(size_t)i * n_metrics + m] =
+                statuses[i] == DC_RUN_DONE ? metrics[(size_t)i * n_metrics + m] : NAN;
     }
     DC_TRY(build_configs(r, keys, statuses, r->run_metrics, err));
     DC_TRY(build_effects(r, err));
@@ -371,19 +359,37 @@ cleanup:
 
 /* ---- reading a file ---- */
 
-/* column[m]: the /runs metric column of the report's metric m, found by name. */
-static int metric_columns(dc_results *res, const char *path, int *column, dc_error *err)
+/* The index of the metric called name (NULL: the default) among the file's; DC_ERR_INPUT with the
+ * valid names when there is none. */
+static int choose_metric(const char *path, const dc_metric_desc *descs, int n, const char *name,
+                         int *out, dc_error *err)
 {
-    for (int m = 0; m < DC_N_METRICS; m++) {
-        column[m] = dc_results_metric_index(res, metric_names[m]);
-        if (column[m] < 0)
-            return dc_error_set(err, DC_ERR_INPUT, "%s: /runs has no column %s (a file of another "
-                                "model family)", path, metric_names[m]);
-    }
-    return DC_OK;
+    *out = dc_report_default_metric(descs, n);
+    if (*out < 0) return dc_error_set(err, DC_ERR_INPUT, "%s: the file has no metric columns", path);
+    if (!name) return DC_OK;
+    for (int m = 0; m < n; m++)
+        if (strcmp(descs[m].name, name) == 0) {
+            *out = m;
+            return DC_OK;
+        }
+    char valid[DC_MAX_METRICS * (DC_METRIC_NAME_MAX + 2)];
+    size_t len = 0;
+    valid[0] = '\0';
+    for (int m = 0; m < n && len < sizeof valid; m++)
+        len += (size_t)snprintf(valid + len, sizeof valid - len, "%s%s", m ? ", " : "", descs[m].name);
+    return dc_error_set(err, DC_ERR_INPUT, "%s: unknown metric '%s' (valid: %s)", path, name, valid);
 }
 
-int dc_report_load(dc_report *r, const char *path, dc_metric metric,
+/* Replaces *field with a copy of the file's attribute name when it has one. */
+static void take_attr(dc_results *res, const char *name, char **field)
+{
+    char *value = NULL;
+    if (dc_results_read_attr_string(res, name, &value, NULL) != DC_OK) return;
+    free(*field);
+    *field = value;
+}
+
+int dc_report_load(dc_report *r, const char *path, const char *metric,
                    const dc_report_baseline *baseline, dc_error *err)
 {
     int rc = DC_OK;
@@ -393,24 +399,19 @@ int dc_report_load(dc_report *r, const char *path, dc_metric metric,
     int64_t *seeds = NULL;
     int *statuses = NULL;
     double *metrics = NULL;
-    char *energy_unit = NULL, *length_unit = NULL, *name = NULL;
     memset(r, 0, sizeof *r);
     rc = dc_results_open(&res, path, 0, err);
     /* For a report, a file that is not HDF5 is a wrong argument like any other foreign file. */
     if (rc == DC_ERR_IO) DC_FAIL(DC_ERR_INPUT, "%s: not a dcsweep results file (not HDF5)", path);
     if (rc != DC_OK) goto cleanup;
-    int n = dc_results_n_runs(res);
-    /* Units and name are informational: a file without them still reports (docs/model.md's units). */
-    if (dc_results_read_attr_string(res, "energy_unit", &energy_unit, NULL) != DC_OK) energy_unit = NULL;
-    if (dc_results_read_attr_string(res, "length_unit", &length_unit, NULL) != DC_OK) length_unit = NULL;
-    if (dc_results_read_attr_string(res, "sweep_name", &name, NULL) != DC_OK) name = NULL;
+    int n = dc_results_n_runs(res), n_metrics = 0, chosen = -1;
+    const dc_metric_desc *descs = dc_results_metrics(res, &n_metrics);
+    DC_TRY(choose_metric(path, descs, n_metrics, metric, &chosen, err));
     DC_ALLOC(rows, n);
     DC_ALLOC(keys, n);
     DC_ALLOC(seeds, n);
     DC_ALLOC(statuses, n);
-    DC_ALLOC(metrics, (size_t)n * DC_N_METRICS);
-    int column[DC_N_METRICS];
-    DC_TRY(metric_columns(res, path, column, err));
+    DC_ALLOC(metrics, (size_t)n * n_metrics);
     DC_TRY(dc_results_read_rows(res, 0, n, rows, err));
     for (int i = 0; i < n; i++) {
         const dc_results_row *row = &rows[i];
@@ -423,22 +424,33 @@ int dc_report_load(dc_report *r, const char *path, dc_metric metric,
         if (statuses[i] < 0)
             DC_FAIL(DC_ERR_INPUT, "%s: /runs row %d: unknown status '%s'", path, i, row->status);
         seeds[i] = row->seed;
-        for (int m = 0; m < DC_N_METRICS; m++)
-            metrics[(size_t)i * DC_N_METRICS + m] = row->metric[column[m]];
+        for (int m = 0; m < n_metrics; m++) metrics[(size_t)i * n_metrics + m] = row->metric[m];
     }
-    DC_TRY(dc_report_compute(r, n, keys, seeds, statuses, metrics, energy_unit ? energy_unit : "eV",
-                             length_unit ? length_unit : "Angstrom", metric, baseline, err));
+    DC_TRY(dc_report_compute(r, n, keys, seeds, statuses, metrics, n_metrics, descs, chosen,
+                             baseline, err));
     r->epochs = dc_results_epochs(res);
-    if (name) {
-        free(r->sweep_name);
-        r->sweep_name = name;
-        name = NULL;
+    /* Name, family and units are informational: a file without them still reports. */
+    take_attr(res, "sweep_name", &r->sweep_name);
+    take_attr(res, "model_kind", &r->model_kind);
+    if (strcmp(r->model_kind, "schnet") == 0 || !r->model_kind[0]) {
+        /* a SchNet file's dataset units, for its header line (docs/model.md's when absent) */
+        char *eu = NULL, *lu = NULL;
+        if (dc_results_read_attr_string(res, "energy_unit", &eu, NULL) != DC_OK) eu = NULL;
+        if (dc_results_read_attr_string(res, "length_unit", &lu, NULL) != DC_OK) lu = NULL;
+        const char *e = eu ? eu : "eV", *l = lu ? lu : "Angstrom";
+        free(r->energy_unit);
+        free(r->length_unit);
+        free(r->force_unit);
+        r->energy_unit = dup_string(e, err);
+        r->length_unit = dup_string(l, err);
+        r->force_unit = dc_calloc(strlen(e) + strlen(l) + 2, 1, err);
+        if (r->force_unit) sprintf(r->force_unit, "%s/%s", e, l);
+        free(eu);
+        free(lu);
+        if (!r->energy_unit || !r->length_unit || !r->force_unit) DC_FAIL(DC_ERR_NOMEM, "out of memory");
     }
 cleanup:
     if (res) dc_results_close(res, NULL);
-    free(energy_unit);
-    free(length_unit);
-    free(name);
     free(rows);
     free(keys);
     free(seeds);
@@ -451,6 +463,7 @@ void dc_report_free(dc_report *r)
 {
     if (!r) return;
     free(r->sweep_name);
+    free(r->model_kind);
     free(r->energy_unit);
     free(r->length_unit);
     free(r->force_unit);

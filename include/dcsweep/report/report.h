@@ -12,31 +12,17 @@
 #include <stdint.h>
 
 #include "dcsweep/config/config.h"
+#include "dcsweep/config/run.h"
 #include "dcsweep/core/error.h"
 #include "dcsweep/core/stats.h"
 
-/* The per-run metrics, in the order of the /runs columns. */
-typedef enum {
-    DC_METRIC_VAL_ENERGY_MAE = 0,
-    DC_METRIC_VAL_ENERGY_RMSE,
-    DC_METRIC_VAL_FORCE_MAE,
-    DC_METRIC_VAL_FORCE_RMSE,
-    DC_METRIC_VAL_EFWT,
-    DC_METRIC_TEST_ENERGY_MAE,
-    DC_METRIC_TEST_ENERGY_RMSE,
-    DC_METRIC_TEST_FORCE_MAE,
-    DC_METRIC_TEST_FORCE_RMSE,
-    DC_METRIC_TEST_EFWT,
-    DC_N_METRICS,
-} dc_metric;
+/* The metrics are the file's: its /metrics table (name, unit, higher_is_better, fraction,
+ * headline) in /runs column order, whatever the model family. */
 
-/* What a metric measures, for its unit. */
-typedef enum { DC_METRIC_ENERGY = 0, DC_METRIC_FORCE = 1, DC_METRIC_FRACTION = 2 } dc_metric_kind;
-
-const char *dc_metric_name(dc_metric m);  /* the /runs column name: "test_force_mae", ... */
-int dc_metric_parse(const char *s, dc_metric *out);  /* 0 on success, -1 unknown */
-dc_metric_kind dc_metric_kind_of(dc_metric m);
-int dc_metric_higher_is_better(dc_metric m);  /* EFwT: 1; errors: 0 */
+/* The metric a report is about when none is asked for: test_force_mae when the file has it (the
+ * study's first question, on SchNet), else the first headline metric (u_nrmse for the advection
+ * PINN), else the first one; -1 when there are none. */
+int dc_report_default_metric(const dc_metric_desc *metrics, int n);
 
 /* ---- the report ---- */
 
@@ -51,8 +37,8 @@ typedef struct dc_report_config {
     dc_report_key key;
     int n_runs;                    /* rows of this configuration (one per seed) */
     int n_done, n_diverged, n_failed, n_pending;
-    double mean[DC_N_METRICS];     /* over done runs; NaN when none */
-    double sd[DC_N_METRICS];       /* sample sd over done runs; NaN when fewer than 2 */
+    double mean[DC_MAX_METRICS];   /* per metric, over done runs; NaN when none */
+    double sd[DC_MAX_METRICS];     /* sample sd over done runs; NaN when fewer than 2 */
 } dc_report_config;
 
 /* The factors a main effect is computed for. */
@@ -88,17 +74,23 @@ typedef struct dc_report_baseline {
 
 typedef struct dc_report {
     char *sweep_name;      /* the file's attributes ("" when absent) */
+    char *model_kind;      /* "schnet", "advection" ("" when absent) */
+    /* A SchNet file's dataset units (its header line and JSON "units" keep them); "" for other
+     * families and for rows given in memory: every metric's own unit is in metrics[]. */
     char *energy_unit;
     char *length_unit;
-    char *force_unit;      /* "<energy>/<length>" */
+    char *force_unit;      /* "<energy>/<length>", or "" */
     int epochs;
     int n_runs;
     int n_done, n_diverged, n_failed, n_pending;
 
+    int n_metrics;
+    dc_metric_desc metrics[DC_MAX_METRICS];  /* the file's metric columns, in /runs order */
+
     int n_configs;
     dc_report_config *configs;   /* [n_configs] in order of first appearance in /runs */
 
-    dc_metric metric;            /* of the main effects and the paired comparisons */
+    int metric;                  /* index into metrics: of the main effects and the paired comparisons */
     int n_effects;
     dc_report_effect *effects;   /* factor by factor, levels in order of first appearance */
 
@@ -106,14 +98,17 @@ typedef struct dc_report {
     int n_paired;
     dc_report_paired *paired;    /* every configuration but the baseline, in config order */
 
-    int best[DC_N_METRICS];      /* per metric, the configuration with the best mean; -1 if none */
+    int best[DC_MAX_METRICS];    /* per metric, the configuration with the best mean; -1 if none */
 
     /* The runs themselves (for paired statistics and for tests). */
     int *run_config;             /* [n_runs] configuration index of each row */
     int64_t *run_seed;           /* [n_runs] */
     int *run_status;             /* [n_runs] dc_run_status */
-    double *run_metrics;         /* [n_runs][DC_N_METRICS]; NaN unless done */
+    double *run_metrics;         /* [n_runs][n_metrics]; NaN unless done */
 } dc_report;
+
+/* Index of the metric called name in r->metrics, or -1. */
+int dc_report_metric_index(const dc_report *r, const char *name);
 
 /* Parses "extent=none,rescaling=power10" (keys: c or irelu_scale, extent, rescaling; each at most
  * once). DC_ERR_INPUT with a one-line message for anything else. */
@@ -125,22 +120,24 @@ void dc_report_baseline_default(dc_report_baseline *out);
 /* "extent=none,rescaling=power10" form of a baseline (buf of cap bytes). */
 void dc_report_baseline_format(const dc_report_baseline *b, char *buf, size_t cap);
 
-/* Loads path (a results file, read serially) and computes everything for metric. baseline NULL
- * means the default, and a default that is not in the grid only leaves the paired section out
- * (report->baseline = -1); a given baseline that matches no configuration, or several, is
- * DC_ERR_INPUT. So is a missing file, or one that is not a results file (for a report, every one
- * of these is a wrong argument). report is zeroed first; free it with dc_report_free even on
- * error. */
-int dc_report_load(dc_report *report, const char *path, dc_metric metric,
+/* Loads path (a results file, read serially) and computes everything for the metric called
+ * metric (NULL: dc_report_default_metric of the file's). baseline NULL means the default, and a
+ * default that is not in the grid only leaves the paired section out (report->baseline = -1); a
+ * given baseline that matches no configuration, or several, is DC_ERR_INPUT. So is a missing file,
+ * one that is not a results file, and a metric the file does not have (the message lists the
+ * file's; for a report, every one of these is a wrong argument). report is zeroed first; free it
+ * with dc_report_free even on error. */
+int dc_report_load(dc_report *report, const char *path, const char *metric,
                    const dc_report_baseline *baseline, dc_error *err);
 
 /* The same from rows already in memory (tests): n rows of factors, seeds, statuses and
- * metrics [n][DC_N_METRICS] (read only where the status is done). Units are copied. report is
- * zeroed first; free it with dc_report_free even on error. */
+ * metrics [n][n_metrics] (read only where the status is done), the columns described by
+ * descs [n_metrics]; metric is an index into them. report is zeroed first; free it with
+ * dc_report_free even on error. */
 int dc_report_compute(dc_report *report, int n, const dc_report_key *keys, const int64_t *seeds,
-                      const int *statuses, const double *metrics, const char *energy_unit,
-                      const char *length_unit, dc_metric metric,
-                      const dc_report_baseline *baseline, dc_error *err);
+                      const int *statuses, const double *metrics, int n_metrics,
+                      const dc_metric_desc *descs, int metric, const dc_report_baseline *baseline,
+                      dc_error *err);
 
 void dc_report_free(dc_report *report);
 

@@ -32,7 +32,7 @@ for ranks in 16 64 256; do
         mpirun -n $ranks "$fake" "$out" --seeds $seeds --epochs 1 > "$tmp/out"
         t1=$(date +%s.%N)
         runs=$((seeds * 6))
-        us=$(sed -n 's/.*(\([0-9.]*\) us of serving per report).*/\1/p' "$tmp/out")
+        us=$(sed -n 's/.*(\([0-9.]*\) us of serving per report,.*/\1/p' "$tmp/out")
         per_min=$(sed -n 's/^this session: .*(\([0-9.]*\) runs\/min).*/\1/p' "$tmp/out")
         awk -v r=$ranks -v s=$storage -v n=$runs -v t0=$t0 -v t1=$t1 -v us="$us" -v pm="$per_min" 'BEGIN {
             printf "%-6d %-8s %8d %10.2f %12.0f %14.1f %16.0f %16.0f\n", r, s, n, t1 - t0, pm / 60, us,

@@ -105,6 +105,7 @@ static int fake_run(void *state, const dc_run *run, const dc_run_state *resume, 
         DC_FAIL(DC_ERR_INTERNAL, "fake fatal error on run %d", run->index);
     int diverge_at = listed("FAKE_DIVERGE_RUNS", run->index) ? (f->epochs > 1 ? 2 : 1) : 0;
     long ms = getenv("FAKE_EPOCH_MS") ? atol(getenv("FAKE_EPOCH_MS")) : 0;
+    if (fake_log_rank == 0 && getenv("FAKE_RANK0_EPOCH_MS")) ms = atol(getenv("FAKE_RANK0_EPOCH_MS"));
     r->status = DC_RUN_DONE;
     for (int e = 1; e <= f->epochs; e++) {
         if (ms > 0) {

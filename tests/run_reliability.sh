@@ -22,7 +22,12 @@ stop_rank_and_wait() {
     jobs_to_kill="$jobs_to_kill $victim"
     kill -STOP "$victim"
     [ -z "${3:-}" ] || kill -TERM "$(rank_pid "$1" 0)"
-    set +e; timeout 60 tail --pid="$1" -f /dev/null; wait "$1"; st=$?; set -e
+    if ! timeout 60 tail --pid="$1" -f /dev/null; then
+        kill -CONT "$victim" 2> /dev/null || true
+        kill -KILL "$1" 2> /dev/null || true
+        fail "rank $2 stopped${3:+, rank 0 sent SIGTERM}: the job did not end within 60 s"
+    fi
+    set +e; wait "$1"; st=$?; set -e
     kill -CONT "$victim" 2> /dev/null || true
 }
 args="--seeds 3 --epochs 4"   # 18 runs
@@ -99,13 +104,30 @@ wait_done "$tmp/h.h5" 2
 stop_rank_and_wait $job 2
 took=$((SECONDS - t0))
 [ $st -ne 0 ] || fail "a hung rank's job exited 0"
-grep -q "rank 2 (run [0-9]*) has been silent for [0-9]* s (run.heartbeat_timeout = 3 s): ending the job" "$tmp/h.err" ||
+grep -q "rank 2 (\\(run [0-9]*\\|idle\\)) has been silent for [0-9]* s (run.heartbeat_timeout = 3 s): ending the job" "$tmp/h.err" ||
     { cat "$tmp/h.err"; fail "no message naming the silent rank"; }
 [ $took -lt 40 ] || fail "the hung job took $took s to end"
 h5dump -H "$tmp/h.h5" > /dev/null || fail "the file of the ended job is not readable"
 "$fake" "$tmp/h.h5" $args > /dev/null 2>&1 || mpirun -n 3 --oversubscribe "$fake" "$tmp/h.h5" $args > /dev/null
 $check same "$tmp/ref.h5" "$tmp/h.h5"
 ok "a stopped rank ends the job after the heartbeat timeout ($took s), the rerun completes the file"
+
+# A rank with no run left, waiting for the close while rank 0 still trains its own last run
+# (slow here): stopped there, it ends the job too, instead of blocking the closing collectives.
+t0=$SECONDS
+FAKE_EPOCH_MS=20 FAKE_RANK0_EPOCH_MS=1500 FAKE_HEARTBEAT_TIMEOUT=2 mpirun -n 2 --oversubscribe "$fake" \
+    "$tmp/i.h5" --seeds 1 --epochs 4 > "$tmp/i.out" 2> "$tmp/i.err" &
+job=$!
+wait_done "$tmp/i.h5" 5
+stop_rank_and_wait $job 1
+took=$((SECONDS - t0))
+[ $st -ne 0 ] || fail "a hung idle rank's job exited 0"
+grep -q "rank 1 (idle) has been silent for [0-9]* s (run.heartbeat_timeout = 2 s): ending the job" "$tmp/i.err" ||
+    { cat "$tmp/i.err"; fail "no message naming the silent idle rank"; }
+mpirun -n 2 --oversubscribe "$fake" "$tmp/i.h5" --seeds 1 --epochs 4 > /dev/null
+"$fake" "$tmp/i1.h5" --seeds 1 --epochs 4 > /dev/null
+$check same "$tmp/i1.h5" "$tmp/i.h5"
+ok "a rank stopped while waiting for the close ends the job ($took s), the rerun completes the file"
 
 # ---- 4. SIGTERM ends the job within run.stop_timeout, whatever a rank does ----
 t0=$SECONDS
@@ -116,7 +138,7 @@ wait_done "$tmp/s.h5" 2
 stop_rank_and_wait $job 1 term   # and SIGTERM to rank 0
 took=$((SECONDS - t0))
 [ $st -ne 0 ] || fail "SIGTERM: exit 0"
-grep -q "rank 1 (run [0-9]*) did not stop within 3 s after SIGTERM" "$tmp/s.err" || { cat "$tmp/s.err"; fail "no stop-timeout message"; }
+grep -q "rank 1 (\\(run [0-9]*\\|idle\\)) did not stop within 3 s after SIGTERM" "$tmp/s.err" || { cat "$tmp/s.err"; fail "no stop-timeout message"; }
 [ $took -lt 40 ] || fail "SIGTERM took $took s to end the job"
 mpirun -n 3 --oversubscribe "$fake" "$tmp/s.h5" $args > /dev/null
 $check same "$tmp/ref.h5" "$tmp/s.h5"

@@ -193,7 +193,13 @@ static void format_mean_sd(char *buf, const dc_report *r, double mean, double sd
     double k = display_scale(r, m);
     if (d < 0 && isfinite(mean)) {  /* four significant digits of this mean, sd to match */
         d = mean == 0 ? 4 : 3 - (int)floor(log10(fabs(mean)));
-        d = d < 0 ? 0 : d > 8 ? 8 : d;
+        /* beyond 8 decimals (a residual of 1e-12 next to one of 0.1): exponent notation */
+        if (d > 8) {
+            if (!isfinite(sd)) snprintf(buf, CELL, "%.3e", mean * k);
+            else snprintf(buf, CELL, "%.3e ± %.1e", mean * k, sd * k);
+            return;
+        }
+        d = d < 0 ? 0 : d;
     }
     if (!isfinite(mean)) snprintf(buf, CELL, "-");
     else if (!isfinite(sd)) snprintf(buf, CELL, "%.*f", d, mean * k);

@@ -30,6 +30,7 @@ int dc_coord_init(dc_coord *c, MPI_Comm comm, int size, const dc_run_config *cfg
     c->lock = lock;
     DC_ALLOC(c->busy, size);
     DC_ALLOC(c->heard, size);
+    DC_ALLOC(c->left, size);
     double now = dc_perf_seconds();
     for (int r = 0; r < size; r++) {
         c->busy[r] = -1;
@@ -45,8 +46,10 @@ void dc_coord_free(dc_coord *c)
 {
     free(c->busy);
     free(c->heard);
+    free(c->left);
     c->busy = NULL;
     c->heard = NULL;
+    c->left = NULL;
 }
 
 void dc_coord_note(void *coord, const char *line)
@@ -95,18 +98,22 @@ static void watch_signals(dc_coord *c)
         if (c->busy[r] >= 0) MPI_Send(NULL, 0, MPI_BYTE, r, DC_TAG_ABORT, c->comm);
 }
 
-/* A rank silent for longer than run.heartbeat_timeout, or not stopping within run.stop_timeout. */
+/* A rank silent for longer than run.heartbeat_timeout, or not stopping within run.stop_timeout:
+ * one training a run, and also one without a run that has not said DC_TAG_BYE yet (before its
+ * first request, or told to stop), since the closing collectives would wait for it forever. */
 static void watch_ranks(dc_coord *c, double now)
 {
     for (int r = 1; r < c->size && !c->hung; r++) {
-        if (c->busy[r] < 0) continue;
+        if (c->left[r]) continue;
+        char what[32] = "idle";
+        if (c->busy[r] >= 0) snprintf(what, sizeof what, "run %d", c->busy[r]);
         if (now - c->heard[r] > c->cfg->heartbeat_timeout)
-            hang(c, "rank %d (run %d) has been silent for %.0f s (run.heartbeat_timeout = %g s): "
+            hang(c, "rank %d (%s) has been silent for %.0f s (run.heartbeat_timeout = %g s): "
                     "ending the job; finished runs are in the file; rerun the same command to resume",
-                 r, c->busy[r], now - c->heard[r], c->cfg->heartbeat_timeout);
+                 r, what, now - c->heard[r], c->cfg->heartbeat_timeout);
         else if (c->stopping && c->stop_sig && now - c->stop_since > c->cfg->stop_timeout)
-            hang(c, "rank %d (run %d) did not stop within %g s after %s (run.stop_timeout): ending the "
-                    "job; finished runs are in the file", r, c->busy[r], c->cfg->stop_timeout,
+            hang(c, "rank %d (%s) did not stop within %g s after %s (run.stop_timeout): ending the "
+                    "job; finished runs are in the file", r, what, c->cfg->stop_timeout,
                  signal_name(c->stop_sig));
     }
 }
@@ -139,6 +146,14 @@ static void on_report(dc_coord *c, int from, const dc_worker_report *report)
     else c->busy[from] = assign;
 }
 
+/* CPU seconds of this thread: what serving costs, whether or not the OS ran us meanwhile. */
+static double thread_cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 /* One pending message, if any; returns whether there was one. */
 static int receive_one(dc_coord *c, double now)
 {
@@ -148,9 +163,11 @@ static int receive_one(dc_coord *c, double now)
     int from = st.MPI_SOURCE;
     c->heard[from] = now;
     if (st.MPI_TAG == DC_TAG_REPORT) {
+        double cpu0 = thread_cpu_seconds();
         dc_worker_report report;
         MPI_Recv(&report, (int)sizeof report, MPI_BYTE, from, DC_TAG_REPORT, c->comm, MPI_STATUS_IGNORE);
         on_report(c, from, &report);
+        c->report_seconds += thread_cpu_seconds() - cpu0;
     } else if (st.MPI_TAG == DC_TAG_NOTE) {
         char line[DC_NOTE_MAX];
         MPI_Recv(line, DC_NOTE_MAX, MPI_CHAR, from, DC_TAG_NOTE, c->comm, MPI_STATUS_IGNORE);
@@ -159,19 +176,15 @@ static int receive_one(dc_coord *c, double now)
     } else if (st.MPI_TAG == DC_TAG_BEAT) {
         int beat[2];
         MPI_Recv(beat, 2, MPI_INT, from, DC_TAG_BEAT, c->comm, MPI_STATUS_IGNORE);
+    } else if (st.MPI_TAG == DC_TAG_BYE) {
+        MPI_Recv(NULL, 0, MPI_BYTE, from, DC_TAG_BYE, c->comm, MPI_STATUS_IGNORE);
+        if (!c->left[from]) c->n_left++;
+        c->left[from] = 1;
     } else {
         /* Not ours: take it off the queue so it cannot block the others. */
         MPI_Recv(NULL, 0, MPI_BYTE, from, st.MPI_TAG, c->comm, MPI_STATUS_IGNORE);
     }
     return 1;
-}
-
-/* CPU seconds of this thread: what serving costs, whether or not the OS ran us meanwhile. */
-static double thread_cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 int dc_coord_serve(void *coord)
@@ -186,7 +199,17 @@ int dc_coord_serve(void *coord)
     watch_ranks(c, dc_perf_seconds());
     if (c->lock) dc_lock_refresh(c->lock);
     c->serve_seconds += thread_cpu_seconds() - cpu0;
+    c->serves++;
     return c->stopping;
+}
+
+int dc_coord_all_at_close(dc_coord *c)
+{
+    if (c->active > 0) return 0;
+    if (!c->close_sent)
+        for (int r = 1; r < c->size; r++) MPI_Send(NULL, 0, MPI_BYTE, r, DC_TAG_CLOSE, c->comm);
+    c->close_sent = 1;
+    return c->n_left == c->size - 1;
 }
 
 int dc_coord_take(dc_coord *c)
@@ -217,10 +240,11 @@ void dc_coord_local(dc_coord *c, const dc_worker_report *report, int rc, const d
     }
 }
 
-void dc_coord_stats(const dc_coord *c, double *share, double *max_gap, double *per_report)
+void dc_coord_stats(const dc_coord *c, dc_coord_costs *costs)
 {
     double wall = dc_perf_seconds() - c->wall0;
-    *share = wall > 0 ? c->serve_seconds / wall : -1;
-    *max_gap = c->max_gap;
-    *per_report = c->handled > 0 ? c->serve_seconds / c->handled : -1;
+    costs->share = wall > 0 ? c->serve_seconds / wall : -1;
+    costs->max_gap = c->max_gap;
+    costs->per_report = c->handled > 0 ? c->report_seconds / c->handled : -1;
+    costs->per_serve = c->serves > 0 ? (c->serve_seconds - c->report_seconds) / (double)c->serves : -1;
 }

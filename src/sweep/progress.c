@@ -146,8 +146,7 @@ void dc_progress_run(dc_progress *p, const dc_results_row *row)
 }
 
 void dc_progress_summary(dc_progress *p, const char *sweep_name, const char *path,
-                         const dc_results_row *rows, int n_rows, double share, double max_gap,
-                         double per_report)
+                         const dc_results_row *rows, int n_rows, const dc_coord_costs *costs)
 {
     if (!p->out) return;
     int count[4] = {0, 0, 0, 0};
@@ -164,9 +163,11 @@ void dc_progress_summary(dc_progress *p, const char *sweep_name, const char *pat
             count[DC_RUN_FAILED], count[DC_RUN_PENDING]);
     fprintf(p->out, "this session: %d runs in %s", p->finished, took);
     if (p->finished > 0 && elapsed > 0) fprintf(p->out, " (%.2f runs/min)", 60.0 * p->finished / elapsed);
-    if (share >= 0) fprintf(p->out, "; coordinator %.2f%% of rank 0's time", 100.0 * share);
-    if (max_gap >= 0) fprintf(p->out, ", answered ranks within %.0f ms", 1e3 * max_gap);
-    if (per_report > 0) fprintf(p->out, " (%.1f us of serving per report)", 1e6 * per_report);
+    if (costs->share >= 0) fprintf(p->out, "; coordinator %.2f%% of rank 0's time", 100.0 * costs->share);
+    if (costs->max_gap >= 0) fprintf(p->out, ", answered ranks within %.0f ms", 1e3 * costs->max_gap);
+    if (costs->per_report > 0)
+        fprintf(p->out, " (%.1f us of serving per report, %.2f us per poll between steps)",
+                1e6 * costs->per_report, 1e6 * fmax(costs->per_serve, 0.0));
     fprintf(p->out, "\nresults: %s\n", path);
     if (count[DC_RUN_FAILED])
         fprintf(p->out, "%d failed runs: rerun with --retry-failed to train them again\n",

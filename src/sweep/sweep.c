@@ -48,7 +48,7 @@ static int rank0_loop(dc_coord *c, dc_worker *w, dc_error *err)
             dc_poll_reset(&poll);
             continue;
         }
-        if (c->active == 0) break;
+        if (dc_coord_all_at_close(c)) break;
         dc_poll_wait(&poll);
     }
     if (c->fatal_rank >= 0) {
@@ -88,10 +88,10 @@ static void summary(dc_progress *progress, const dc_sweep *sweep, const dc_grid 
     for (int i = 0; i < grid->n_runs; i++)
         if (dc_shard_owns(&opts->shard, i)) rows[n++] = rows[i];
     for (int i = 0; i < n; i++) *n_pending += dc_results_status_parse(rows[i].status) == DC_RUN_PENDING;
-    double share = -1, gap = -1, per_report = -1;
-    dc_coord_stats(c, &share, &gap, &per_report);
-    dc_progress_summary(progress, sweep->name, opts->output, rows, n, share, size > 1 ? gap : -1,
-                        size > 1 ? per_report : -1);
+    dc_coord_costs costs;
+    dc_coord_stats(c, &costs);
+    if (size == 1) costs.max_gap = costs.per_report = costs.per_serve = -1;
+    dc_progress_summary(progress, sweep->name, opts->output, rows, n, &costs);
 }
 
 int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_trainer_ops *ops,

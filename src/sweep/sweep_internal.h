@@ -4,6 +4,7 @@
 #define DCSWEEP_SWEEP_INTERNAL_H
 
 #include <mpi.h>
+#include <stdint.h>
 
 #include "dcsweep/results/lock.h"
 #include "dcsweep/sweep/coordinator.h"
@@ -21,6 +22,9 @@ typedef struct dc_coord {
     int *busy;              /* [size] run in progress on each rank, -1 if none */
     double *heard;          /* [size] monotonic seconds of each rank's last message */
     int active;             /* ranks > 0 not yet told to stop */
+    int close_sent;         /* DC_TAG_CLOSE sent to every rank > 0 */
+    unsigned char *left;    /* [size] 1 once rank r answered DC_TAG_BYE */
+    int n_left;
     int stopping;           /* no more hand-out: a signal, an abandoned run or a fatal worker */
     int stop_sig;           /* the signal that stopped the sweep; -1: a worker's */
     int signals;            /* stop signals handled */
@@ -35,7 +39,9 @@ typedef struct dc_coord {
     double last_serve;      /* when serve last ran, and the longest gap while ranks trained */
     double max_gap;
     double serve_seconds;   /* CPU time spent serving (vs rank 0's wall time since wall0) */
+    double report_seconds;  /* the part of it spent answering reports (receive, row, reply) */
     int handled;            /* reports of other ranks answered */
+    int64_t serves;         /* calls of dc_coord_serve (one per training step of rank 0) */
     double wall0;
 } dc_coord;
 
@@ -46,6 +52,10 @@ void dc_coord_free(dc_coord *c);
 /* Handles every message that has arrived (reports, notes, heartbeats), hands out runs, watches
  * signals and silent ranks. Never blocks. Returns 1 when rank 0's own run should stop. */
 int dc_coord_serve(void *coord);
+
+/* Once no rank has a run left: asks every rank to the close (DC_TAG_CLOSE, once) and returns 1
+ * when all have answered, 0 before. */
+int dc_coord_all_at_close(dc_coord *c);
 
 /* The next run for rank 0 itself, or -1. */
 int dc_coord_take(dc_coord *c);
@@ -58,7 +68,7 @@ void dc_coord_note(void *coord, const char *line);
 
 /* The coordinator's share of rank 0's time, its longest answer delay and its serving time per report
  * of another rank (seconds; the inverse is its dispatch capacity in runs per second). */
-void dc_coord_stats(const dc_coord *c, double *share, double *max_gap, double *per_report);
+void dc_coord_stats(const dc_coord *c, dc_coord_costs *costs);
 
 /* ---- setup.c: the collective steps before training ---- */
 

@@ -90,6 +90,17 @@ static void note(dc_worker *w, const char *fmt, ...)
     else if (w->comm != MPI_COMM_NULL) MPI_Send(line, DC_NOTE_MAX, MPI_CHAR, 0, DC_TAG_NOTE, w->comm);
 }
 
+/* Often enough for the coordinator's run.heartbeat_timeout (ranks > 0). */
+static void heartbeat(dc_worker *w)
+{
+    double now = dc_perf_seconds(), every = w->sweep->run.heartbeat_timeout / 10.0;
+    if (now - w->last_beat >= (every < 1.0 ? every : 1.0)) {
+        int beat[2] = {w->run, 0};
+        MPI_Send(beat, 2, MPI_INT, 0, DC_TAG_BEAT, w->comm);  /* 8 bytes: sent eagerly */
+        w->last_beat = now;
+    }
+}
+
 /* Between steps: rank 0 serves the sweep; the others look for DC_TAG_ABORT and say they are alive
  * often enough for the coordinator's run.heartbeat_timeout. */
 static void on_step(void *ctx)
@@ -105,12 +116,7 @@ static void on_step(void *ctx)
         MPI_Recv(NULL, 0, MPI_BYTE, 0, DC_TAG_ABORT, w->comm, MPI_STATUS_IGNORE);
         w->aborted = 1;
     }
-    double now = dc_perf_seconds(), every = w->sweep->run.heartbeat_timeout / 10.0;
-    if (now - w->last_beat >= (every < 1.0 ? every : 1.0)) {
-        int beat[2] = {w->run, 0};
-        MPI_Send(beat, 2, MPI_INT, 0, DC_TAG_BEAT, w->comm);  /* 8 bytes: sent eagerly */
-        w->last_beat = now;
-    }
+    heartbeat(w);
 }
 
 static void save_checkpoint(dc_worker *w, const dc_run_state *state)
@@ -313,6 +319,34 @@ cleanup:
     return rc;
 }
 
+/* Told to stop: alive until rank 0's DC_TAG_CLOSE, then DC_TAG_BYE (worker.h). A DC_TAG_ABORT
+ * for a run that has already ended may still be on its way. */
+static int wait_close(dc_worker *w, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_poll poll;
+    dc_poll_reset(&poll);
+    w->run = -1;
+    for (;;) {
+        int flag = 0;
+        MPI_Status st;
+        MPI_CHECK(MPI_Iprobe(0, MPI_ANY_TAG, w->comm, &flag, &st));
+        if (!flag) {
+            heartbeat(w);
+            dc_poll_wait(&poll);
+            continue;
+        }
+        if (st.MPI_TAG != DC_TAG_ABORT && st.MPI_TAG != DC_TAG_CLOSE)
+            DC_FAIL(DC_ERR_INTERNAL, "rank %d: unexpected message tag %d from the coordinator",
+                    w->rank, st.MPI_TAG);
+        MPI_CHECK(MPI_Recv(NULL, 0, MPI_BYTE, 0, st.MPI_TAG, w->comm, MPI_STATUS_IGNORE));
+        if (st.MPI_TAG == DC_TAG_CLOSE) break;
+    }
+    MPI_CHECK(MPI_Send(NULL, 0, MPI_BYTE, 0, DC_TAG_BYE, w->comm));  /* empty: sent eagerly */
+cleanup:
+    return rc;
+}
+
 int dc_worker_loop(dc_worker *w, dc_error *err)
 {
     int rc = DC_OK, fatal = DC_OK;
@@ -337,6 +371,7 @@ int dc_worker_loop(dc_worker *w, dc_error *err)
         int run_rc = dc_worker_do_run(w, run, &report, &fatal_err);
         if (run_rc != DC_OK) fatal = run_rc;  /* reported as FATAL; the answer will be stop */
     }
+    DC_TRY(wait_close(w, err));
     if (fatal != DC_OK) {
         rc = fatal;
         if (err) *err = fatal_err;

@@ -37,12 +37,17 @@ void dc_progress_note(dc_progress *p, const char *fmt, ...) __attribute__((forma
 /* Seconds since init. */
 double dc_progress_elapsed(const dc_progress *p);
 
-/* Counts every row of the file by status and prints the closing summary. share: the coordinator's
- * share of rank 0's time; max_gap: the longest a rank could wait for an answer (seconds); < 0:
- * not shown. */
+/* What coordinating cost rank 0; a value < 0 is not shown. */
+typedef struct {
+    double share;      /* the coordinator's CPU share of rank 0's wall time */
+    double max_gap;    /* the longest a rank could wait for an answer (seconds) */
+    double per_report; /* CPU seconds per report answered (receive, write the row, reply) */
+    double per_serve;  /* CPU seconds of the rest of a serve call: polls, watching, the lock */
+} dc_coord_costs;
+
+/* Counts every row of the file by status and prints the closing summary. */
 void dc_progress_summary(dc_progress *p, const char *sweep_name, const char *path,
-                         const dc_results_row *rows, int n_rows, double share, double max_gap,
-                         double per_report);
+                         const dc_results_row *rows, int n_rows, const dc_coord_costs *costs);
 
 /* "12.3s", "4m05s", "2h03m" */
 void dc_format_duration(char *out, size_t size, double seconds);

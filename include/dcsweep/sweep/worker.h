@@ -10,6 +10,12 @@
  *   0 -> worker  DC_TAG_ASSIGN  int: the next run's grid index, or -1: stop
  *   0 -> worker  DC_TAG_ABORT   empty: stop the run in progress (the sweep is being stopped); it is
  *                               checkpointed at the end of its epoch and stays pending
+ *   0 -> worker  DC_TAG_CLOSE   empty: no run is left anywhere; come and close the file. Until it
+ *                               comes, a worker told to stop keeps sending DC_TAG_BEAT (rank 0 may
+ *                               still be training its own last run for minutes)
+ *   worker -> 0  DC_TAG_BYE     empty: the answer to DC_TAG_CLOSE. Rank 0 enters the closing
+ *                               collectives only when every rank has said it, so that a rank that
+ *                               hangs after its last run ends the job instead of blocking it
  * Neither side blocks in MPI while waiting (Open MPI busy-polls a blocking receive): they test,
  * then sleep a few milliseconds. */
 #ifndef DCSWEEP_SWEEP_WORKER_H
@@ -40,7 +46,7 @@ typedef struct dc_trainer_ops {
 extern const dc_trainer_ops dc_trainer_real_ops;
 
 enum { DC_TAG_REPORT = 101, DC_TAG_ASSIGN = 102, DC_TAG_ABORT = 103, DC_TAG_NOTE = 104,
-       DC_TAG_BEAT = 105 };
+       DC_TAG_BEAT = 105, DC_TAG_CLOSE = 106, DC_TAG_BYE = 107 };
 
 #define DC_NOTE_MAX 512
 

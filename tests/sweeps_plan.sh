@@ -1,7 +1,7 @@
 #!/bin/sh
 # The shipped sweep files: each plans to the number of runs its header comment promises
-# ("... = N runs"), and quickstart.cfg validates against the shipped data. Skips (77) while
-# data/ethanol-xtb has not been generated (data/make_ethanol_xtb.sh).
+# ("... = N runs"), quickstart.cfg validates against the shipped data, and the PINN sweeps (no
+# data) validate. Skips (77) while data/ethanol-xtb has not been generated (data/make_ethanol_xtb.sh).
 set -u
 : "${DCSWEEP:?}" "${DC_SOURCE_DIR:?}"
 cd "$DC_SOURCE_DIR" || exit 1
@@ -20,8 +20,9 @@ for f in sweeps/*.cfg; do
         fail=$((fail + 1))
     fi
 done
-[ "$n" -ge 6 ] || { echo "FAIL: only $n sweep files"; fail=$((fail + 1)); }
-for f in sweeps/quickstart.cfg sweeps/replacement.cfg sweeps/converged.cfg; do
+[ "$n" -ge 9 ] || { echo "FAIL: only $n sweep files"; fail=$((fail + 1)); }
+for f in sweeps/quickstart.cfg sweeps/replacement.cfg sweeps/converged.cfg \
+         sweeps/pinn_quickstart.cfg sweeps/pinn_advection.cfg; do
     if ! "$DCSWEEP" validate "$f" > /dev/null; then
         echo "FAIL: dcsweep validate $f"
         fail=$((fail + 1))

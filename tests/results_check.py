@@ -15,8 +15,15 @@ import sys
 import h5py
 import numpy as np
 
-METRICS = [f"{s}_{m}" for s in ("val", "test")
-           for m in ("energy_mae", "energy_rmse", "force_mae", "force_rmse", "efwt")]
+# A SchNet file's metric columns; a file names its own in /metrics (an advection PINN's: u_nrmse, ...).
+SCHNET_METRICS = [f"{s}_{m}" for s in ("val", "test")
+                  for m in ("energy_mae", "energy_rmse", "force_mae", "force_rmse", "efwt")]
+
+
+def metric_names(f):
+    if "metrics" not in f:
+        return SCHNET_METRICS
+    return [n.split(b"\0", 1)[0].decode() for n in f["metrics"]["name"]]
 
 
 def fail(msg):
@@ -35,7 +42,7 @@ def complete(path, ranks=None):
                 fail(f"{path}: row {i} has run {row['run']}")
             if row["status"] != b"done":
                 fail(f"{path}: run {i} status {row['status']!r} ({row['error']!r})")
-            for m in METRICS:
+            for m in metric_names(f):
                 if not np.isfinite(row[m]):
                     fail(f"{path}: run {i} {m} = {row[m]}")
             if ranks is not None and row["rank"] not in ranks:
@@ -65,8 +72,10 @@ def same(a, b):
         ra, rb = fa["runs"][()], fb["runs"][()]
         if len(ra) != len(rb):
             fail(f"{a} has {len(ra)} runs, {b} {len(rb)}")
+        if metric_names(fa) != metric_names(fb):
+            fail(f"{a} and {b} have different metric columns")
         for col in ["run", "irelu_scale", "extent", "rescaling", "status", "seed", "error",
-                    "epochs_completed", "diverged_epoch"] + METRICS:
+                    "epochs_completed", "diverged_epoch"] + metric_names(fa):
             # Bitwise: compare the bytes, so NaN == NaN and -0.0 != 0.0.
             if ra[col].tobytes() != rb[col].tobytes():
                 bad = [i for i in range(len(ra)) if ra[col][i:i + 1].tobytes() != rb[col][i:i + 1].tobytes()]

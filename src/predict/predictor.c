@@ -120,8 +120,8 @@ int dc_predictor_load(dc_predictor **out, const char *path, int run, dc_error *e
     DC_TRY(dc_results_open(&res, path, 0, err));
     if (dc_results_has_attr(res, "model_kind")) DC_TRY(dc_results_read_attr_string(res, "model_kind", &kind, err));
     if (kind && strcmp(kind, "schnet") != 0)
-        DC_FAIL(DC_ERR_INPUT, "%s: a %s model: predict takes SchNet models (structures in, energies "
-                "and forces out)", path, kind);
+        DC_FAIL(DC_ERR_INPUT, "%s: its models are of model family \"%s\" (task.kind), not schnet: "
+                "predict takes SchNet models only (structures in, energies and forces out)", path, kind);
     if (run < 0 || run >= dc_results_n_runs(res))
         DC_FAIL(DC_ERR_INPUT, "%s: no run %d (the file has runs 0..%d)", path, run, dc_results_n_runs(res) - 1);
     if (dc_results_n_params(res) <= 0)

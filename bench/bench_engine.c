@@ -8,8 +8,10 @@
  *     "" for the default file; 3 s; both; peak "nopeak" skips the 2048^3 matmul, for profilers)
  *
  * Prints one JSON line: the peak of a 2048^3 oneDNN f32 matmul in this process, the load average,
- * and per size configs/s, step_ms (median and best), GFLOP/s (dc_schnet_step_flops / median step)
- * and its fraction of the peak. The Adam update (the trainer's) is not timed. */
+ * and per size the mean atoms and edges of the batches, configs/s, step_ms (median and best), the
+ * matmul GFLOP per step both as dc_schnet_step_flops counts them and as the engine executed them
+ * (dc_schnet_flops_done over the timed steps; the two must agree), GFLOP/s (executed FLOPs /
+ * median step) and its fraction of the peak. The Adam update (the trainer's) is not timed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,7 +125,8 @@ static int cmp_double(const void *a, const void *b)
 
 /* Times loss_grad for about `seconds` (at least 5 steps); fills median and best step seconds. */
 static int time_size(const dc_schnet_shape *shape, const batches *bs, double seconds,
-                     double *median, double *best, double *flops, dc_error *err)
+                     double *median, double *best, double *flops, double *flops_done,
+                     dc_error *err)
 {
     int rc = DC_OK;
     dc_schnet_layout layout;
@@ -141,6 +144,7 @@ static int time_size(const dc_schnet_shape *shape, const batches *bs, double sec
         DC_TRY(dc_schnet_loss_grad(eng, &act, params, &bs->b[k % bs->n], &loss, NULL, NULL, grad,
                                    NULL, err));
     int steps = 0;
+    const double done0 = dc_schnet_flops_done(eng);
     double start = dc_perf_seconds();
     while (steps < MAX_STEPS && (steps < 5 || dc_perf_seconds() - start < seconds)) {
         const dc_batch *b = &bs->b[steps % bs->n];
@@ -148,13 +152,17 @@ static int time_size(const dc_schnet_shape *shape, const batches *bs, double sec
         DC_TRY(dc_schnet_loss_grad(eng, &act, params, b, &loss, NULL, NULL, grad, NULL, err));
         t[steps++] = dc_perf_seconds() - t0;
     }
+    *flops_done = (dc_schnet_flops_done(eng) - done0) / steps;
     qsort(t, (size_t)steps, sizeof *t, cmp_double);
     *median = t[steps / 2];
     *best = t[0];
+    /* the timed steps ran the batches in turn: weight each by how often it ran */
     *flops = 0.0;
-    for (int k = 0; k < bs->n; k++)
-        *flops += dc_schnet_step_flops(shape, bs->b[k].n_mol, bs->b[k].n_atoms, bs->b[k].n_edges);
-    *flops /= bs->n;
+    for (int k = 0; k < steps; k++) {
+        const dc_batch *b = &bs->b[k % bs->n];
+        *flops += dc_schnet_step_flops(shape, b->n_mol, b->n_atoms, b->n_edges);
+    }
+    *flops /= steps;
 cleanup:
     dc_schnet_destroy(eng);
     free(params);
@@ -202,16 +210,22 @@ int main(int argc, char **argv)
         if (rc) goto fail;
         dc_schnet_shape shape = sizes[s];
         shape.n_types = bs.n_types;
-        double median = 0.0, best = 0.0, flops = 0.0;
-        rc = time_size(&shape, &bs, s == 0 ? seconds : 2.0 * seconds, &median, &best, &flops, &err);
+        double median = 0.0, best = 0.0, flops = 0.0, done = 0.0, atoms = 0.0, edges = 0.0;
+        for (int k = 0; k < bs.n; k++) {
+            atoms += (double)bs.b[k].n_atoms / bs.n;
+            edges += (double)bs.b[k].n_edges / bs.n;
+        }
+        rc = time_size(&shape, &bs, s == 0 ? seconds : 2.0 * seconds, &median, &best, &flops,
+                       &done, &err);
         for (int k = 0; k < bs.n; k++) dc_batch_buf_free(&bs.buf[k]);
         if (rc) goto fail;
-        printf(", \"%s\": {\"source\": \"%s\", \"atoms\": %d, \"edges\": %lld, \"configs_per_s\": %.1f, "
-               "\"step_ms\": %.3f, \"best_step_ms\": %.3f, \"gflop_per_step\": %.4f, "
-               "\"gflops\": %.1f, \"peak_fraction\": %.3f}",
-               names[s], bs.source, bs.b[0].n_atoms, (long long)bs.b[0].n_edges, BATCH / median,
-               1e3 * median, 1e3 * best, 1e-9 * flops, 1e-9 * flops / median,
-               peak > 0.0 ? 1e-9 * flops / median / peak : 0.0);
+        printf(", \"%s\": {\"source\": \"%s\", \"atoms\": %.2f, \"edges\": %.2f, "
+               "\"configs_per_s\": %.1f, \"step_ms\": %.3f, \"best_step_ms\": %.3f, "
+               "\"gflop_per_step\": %.6f, \"gflop_done_per_step\": %.6f, \"gflops\": %.1f, "
+               "\"peak_fraction\": %.3f}",
+               names[s], bs.source, atoms, edges, BATCH / median, 1e3 * median, 1e3 * best,
+               1e-9 * flops, 1e-9 * done, 1e-9 * done / median,
+               peak > 0.0 ? 1e-9 * done / median / peak : 0.0);
         fflush(stdout);
     }
     printf("}\n");

@@ -6,6 +6,7 @@
 #undef DCSWEEP_SCHNET_KERNELS_H
 #define dc_rbf DC_ISA_NAME(dc_rbf)
 #define dc_act_forward DC_ISA_NAME(dc_act_forward)
+#define dc_act_forward_bias DC_ISA_NAME(dc_act_forward_bias)
 #define dc_act_tangent DC_ISA_NAME(dc_act_tangent)
 #define dc_act_reverse DC_ISA_NAME(dc_act_reverse)
 #define dc_act_reverse_primal DC_ISA_NAME(dc_act_reverse_primal)
@@ -20,6 +21,7 @@
 #ifndef DC_ISA_DEFINE
 #undef dc_rbf
 #undef dc_act_forward
+#undef dc_act_forward_bias
 #undef dc_act_tangent
 #undef dc_act_reverse
 #undef dc_act_reverse_primal

@@ -24,6 +24,7 @@ typedef struct kernels {
     const char *isa;
     void (*rbf)(float *, float *, const double *, const double *, double, int64_t, int);
     void (*act_forward)(dc_act, float *, float *, const float *, int64_t);
+    void (*act_forward_bias)(dc_act, float *, float *, const float *, const float *, int64_t, int);
     void (*act_tangent)(float *, const float *, const float *, int64_t);
     void (*act_reverse)(dc_act, float *, float *, const float *, const float *, int64_t);
     void (*act_reverse_primal)(float *, const float *, const float *, int64_t);
@@ -43,10 +44,10 @@ typedef struct kernels {
 } kernels;
 
 #define KERNELS(isa)                                                                               \
-    {#isa, dc_rbf_##isa, dc_act_forward_##isa, dc_act_tangent_##isa, dc_act_reverse_##isa,       \
-     dc_act_reverse_primal_##isa, dc_filter_tangent_##isa, dc_filter_act_reverse_##isa,           \
-     dc_cfconv_gather_##isa, dc_sum_rows_##isa, dc_rows_dot3_add_##isa,                           \
-     dc_cfconv_reverse_primal_##isa, dc_cfconv_reverse_##isa}
+    {#isa, dc_rbf_##isa, dc_act_forward_##isa, dc_act_forward_bias_##isa, dc_act_tangent_##isa,    \
+     dc_act_reverse_##isa, dc_act_reverse_primal_##isa, dc_filter_tangent_##isa,                   \
+     dc_filter_act_reverse_##isa, dc_cfconv_gather_##isa, dc_sum_rows_##isa,                       \
+     dc_rows_dot3_add_##isa, dc_cfconv_reverse_primal_##isa, dc_cfconv_reverse_##isa}
 
 /* A complete graph on N_ATOMS atoms: every atom pair, both edges, sorted by destination. */
 #define N_ATOMS 9
@@ -67,7 +68,7 @@ typedef struct inputs {
 
 /* The outputs of one ISA's run of every kernel, compared bytewise. */
 typedef struct outputs {
-    float a[16][BIG];
+    float a[18][BIG];
     float v[6][BIG];
 } outputs;
 
@@ -109,6 +110,7 @@ static void run_all(const kernels *K, const inputs *in, dc_act act, int c, outpu
     const int64_t P = N_PAIRS, n = (int64_t)P * c;
     K->rbf(o->a[0], o->a[1], in->d, in->mu, 0.5 / (0.1 * 0.1), P, c);
     K->act_forward(act, o->a[2], o->a[3], in->tail, n);
+    K->act_forward_bias(act, o->a[16], o->a[17], in->tail, in->x[5], P, c);
     K->act_tangent(o->a[4], o->a[3], in->x[0], n);
     memcpy(o->a[5], in->x[1], sizeof o->a[5]);
     memcpy(o->a[6], in->x[2], sizeof o->a[6]);

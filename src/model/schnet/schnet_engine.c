@@ -53,7 +53,7 @@ static void carve(dc_schnet *s, dc_arena *ar)
     DC_TAKE(ar, s->dbar, P);
     for (int t = 0; t < s->T; t++) {
         dc_block_ws *w = &s->blk[t];
-        DC_TAKE(ar, w->Pm, P * nf); DC_TAKE(ar, w->ds1, P * nf);
+        DC_TAKE(ar, w->ap, 2 * P * nf); DC_TAKE(ar, w->ds1, P * nf);
         DC_TAKE(ar, w->s1, 2 * P * nf); DC_TAKE(ar, w->f, 2 * P * nf);
         DC_TAKE(ar, w->h, 2 * A * F); DC_TAKE(ar, w->x, 2 * A * nf); DC_TAKE(ar, w->m, 2 * A * nf);
         DC_TAKE(ar, w->dc, A * F); DC_TAKE(ar, w->ct, A * F); DC_TAKE(ar, w->s2, 2 * A * F);
@@ -64,7 +64,7 @@ static void carve(dc_schnet *s, dc_arena *ar)
     DC_TAKE(ar, s->hT, 2 * A * F);
     DC_TAKE(ar, s->do1, A * H); DC_TAKE(ar, s->o1t, A * H); DC_TAKE(ar, s->s3, 2 * A * H);
     DC_TAKE(ar, s->go, 2 * A * H);
-    DC_TAKE(ar, s->ea, P * nf); DC_TAKE(ar, s->sc, A * F); DC_TAKE(ar, s->ghe, A * F);
+    DC_TAKE(ar, s->sc, A * F); DC_TAKE(ar, s->ghe, A * F);
     DC_TAKE(ar, s->forces, 3 * A); DC_TAKE(ar, s->g, 3 * A); DC_TAKE(ar, s->wmol, B);
     DC_TAKE(ar, s->energy, B);
 }
@@ -112,8 +112,7 @@ int dc_schnet_create(dc_schnet **engine, const dc_schnet_shape *shape, int max_m
 
     const int64_t F = s->F, nf = s->nf, G = s->G, H = s->H, R = DC_MM_RUNTIME;
     DC_TRY(dc_dnnl_init(&s->ctx, err));
-    DC_TRY(dc_matmul_create(&s->f1_fwd, &s->ctx, R, G, nf, 0, 1, 1, 0, err));
-    DC_TRY(dc_matmul_create(&s->f1_proj, &s->ctx, R, G, nf, 0, 1, 0, 0, err));
+    DC_TRY(dc_matmul_create(&s->f1, &s->ctx, R, G, nf, 0, 1, 0, 0, err));
     DC_TRY(dc_matmul_create(&s->f1_wgrad, &s->ctx, nf, R, G, 1, 0, 0, 1, err));
     DC_TRY(dense_mm_create(&s->f2, &s->ctx, nf, nf, 1, 0, err));
     DC_TRY(dense_mm_create(&s->cin, &s->ctx, F, nf, 0, 0, err));
@@ -137,8 +136,7 @@ cleanup:
 void dc_schnet_destroy(dc_schnet *s)
 {
     if (!s) return;
-    dc_matmul_destroy(&s->f1_fwd);
-    dc_matmul_destroy(&s->f1_proj);
+    dc_matmul_destroy(&s->f1);
     dc_matmul_destroy(&s->f1_wgrad);
     dense_mm_destroy(&s->f2);
     dense_mm_destroy(&s->cin);
@@ -186,7 +184,7 @@ int dc_engine_forward(dc_schnet *s, const dc_act act[3], const float *p, const d
 {
     int rc = DC_OK;
     const dc_dnnl *ctx = &s->ctx;
-    const int n = b->n_atoms, F = s->F, nf = s->nf, H = s->H, G = s->G;
+    const int n = b->n_atoms, F = s->F, nf = s->nf, H = s->H;
     const int64_t P = s->pairs.n;
     float *h = s->blk[0].h; /* [n][F] */
     for (int i = 0; i < n; i++)
@@ -195,10 +193,12 @@ int dc_engine_forward(dc_schnet *s, const dc_act act[3], const float *p, const d
         const dc_block_params *bp = &s->bp[t];
         dc_block_ws *w = &s->blk[t];
         float *h_next = t + 1 < s->T ? s->blk[t + 1].h : s->hT; /* [n][F] */
-        /* filter network, once per atom pair: a1 [P][nf] -> s1, ds1; Pm = drbf W1^T; f */
-        DC_TRY(dc_matmul_run(&s->f1_fwd, ctx, P, s->rbf2, p + bp->w1, p + bp->b1, s->ea, err));
-        dc_act_forward(act[0], w->s1, w->ds1, s->ea, P * nf);
-        DC_TRY(dc_matmul_run(&s->f1_proj, ctx, P, s->rbf2 + P * G, p + bp->w1, NULL, w->Pm, err));
+        /* filter network, once per atom pair: [a1 - b1; Pm] = [rbf; drbf] W1^T in one product
+         * (one call on 2P rows instead of two on P), a1 [P][nf] -> s1, ds1 with the bias added
+         * in the activation's pass; f */
+        DC_TRY(dc_matmul_run(&s->f1, ctx, 2 * P, s->rbf2, p + bp->w1, NULL, w->ap, err));
+        w->Pm = TAN(w->ap, P, nf);
+        dc_act_forward_bias(act[0], w->s1, w->ds1, w->ap, p + bp->b1, P, nf);
         DC_TRY(dc_matmul_run(&s->f2.fwd, ctx, P, w->s1, p + bp->w2, p + bp->b2, w->f, err));
         /* atoms: x [n][nf]; m [n][nf] (both edges of a pair read its f fc); c [n][F] -> s2, dc;
          * h_next = h + s2 W_d^T + b_d */
@@ -239,7 +239,7 @@ cleanup:
 
 double dc_schnet_flops_done(const dc_schnet *s)
 {
-    const dc_matmul *one[] = {&s->f1_fwd, &s->f1_proj, &s->f1_wgrad};
+    const dc_matmul *one[] = {&s->f1, &s->f1_wgrad};
     const dc_dense_mm *dense[] = {&s->f2, &s->cin, &s->cout, &s->dense, &s->out1};
     double sum = 0.0;
     for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) sum += dc_matmul_flops_done(one[i]);

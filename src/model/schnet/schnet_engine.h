@@ -33,7 +33,8 @@ typedef struct dc_dense_mm {
 
 /* Arrays of one interaction block kept from pass to pass. */
 typedef struct dc_block_ws {
-    float *Pm;   /* [P][nf]   drbf W1^T: filter1's derivative in d (tangent a1' = d' Pm) */
+    float *ap;   /* [2P][nf]  [rbf; drbf] W1^T in one product: a1 before its bias, then Pm */
+    float *Pm;   /* [P][nf]   = TAN(ap, P, nf), drbf W1^T: filter1's derivative in d (a1' = d' Pm) */
     float *ds1;  /* [P][nf]   act_filter'(a1) */
     float *s1;   /* [2P][nf]  act_filter(a1), stacked */
     float *f;    /* [2P][nf]  filter2 output before the cutoff, stacked (W = f fc) */
@@ -62,7 +63,7 @@ struct dc_schnet {
     int64_t emb, wo1, bo1, wo2, bo2;
     dc_dnnl ctx;
 
-    dc_matmul f1_fwd, f1_proj, f1_wgrad; /* filter1: G -> nf (its input needs no adjoint) */
+    dc_matmul f1, f1_wgrad;              /* filter1: G -> nf on [rbf; drbf] (no input adjoint) */
     dc_dense_mm f2;                      /* filter2: nf -> nf, on pairs */
     dc_dense_mm cin;                     /* cfconv_in: F -> nf (fwd without bias, bwd adds) */
     dc_dense_mm cout;                    /* cfconv_out: nf -> F */
@@ -83,7 +84,6 @@ struct dc_schnet {
     float *do1, *o1t;                            /* [n][H] act_out'(o1), o1' */
     float *s3;                                   /* [2n][H] act_out(o1), stacked */
     float *go;                                   /* [2n][H] adjoint of s3, then of o1, stacked */
-    float *ea;                                   /* [P][nf] scratch: a1 */
     float *sc;                                   /* [n][F] scratch: c, the force pass's cbar */
     float *ghe;                                  /* [n][F] adjoint of the embedding rows */
     double *forces, *g, *wmol, *energy;          /* [n][3], [n][3], [B], [B] */

@@ -135,26 +135,44 @@ DC_KERNEL void dc_rbf(float *restrict rbf, float *restrict drbf, const double *r
     }
 }
 
+/* ssp(x) = max(x, 0) + ln(1 + e^-|x|) - ln 2, sigmoid from the same t = e^-|x|: no overflow. */
+static inline void ssp_one(float v, float *y, float *ds)
+{
+    const int pos = v > 0.0f;
+    const float t = exp_nonpos(-fabsf(v));
+    const float inv = 1.0f / (1.0f + t);
+    *y = dc_select(pos, v, 0.0f) + log_1to2(1.0f + t) - 0.69314718055994531f;
+    *ds = dc_select(pos, inv, t * inv);
+}
+
+static inline void irelu_one(float c, float v, float *y, float *ds)
+{
+    const float p = v > 0.0f ? v : 0.0f;
+    *y = c * p * p;
+    *ds = 2.0f * c * p;
+}
+
 DC_KERNEL void dc_act_forward(dc_act a, float *restrict y, float *restrict ds, const float *restrict x,
                     int64_t n)
 {
     if (a.irelu) {
-        const float c = a.c;
-        for (int64_t k = 0; k < n; k++) {
-            float p = x[k] > 0.0f ? x[k] : 0.0f;
-            y[k] = c * p * p;
-            ds[k] = 2.0f * c * p;
-        }
+        for (int64_t k = 0; k < n; k++) irelu_one(a.c, x[k], &y[k], &ds[k]);
         return;
     }
-    /* ssp(x) = max(x, 0) + ln(1 + e^-|x|) - ln 2, sigmoid from the same t = e^-|x|: no overflow. */
-    for (int64_t k = 0; k < n; k++) {
-        const float v = x[k];
-        const int pos = v > 0.0f;
-        const float t = exp_nonpos(-fabsf(v));
-        const float inv = 1.0f / (1.0f + t);
-        y[k] = dc_select(pos, v, 0.0f) + log_1to2(1.0f + t) - 0.69314718055994531f;
-        ds[k] = dc_select(pos, inv, t * inv);
+    for (int64_t k = 0; k < n; k++) ssp_one(x[k], &y[k], &ds[k]);
+}
+
+DC_KERNEL void dc_act_forward_bias(dc_act a, float *restrict y, float *restrict ds,
+                                   const float *restrict x, const float *restrict bias, int64_t n,
+                                   int c)
+{
+    for (int64_t r = 0; r < n; r++) {
+        const float *restrict xr = x + r * c;
+        float *restrict yr = y + r * c, *restrict dr = ds + r * c;
+        if (a.irelu)
+            for (int k = 0; k < c; k++) irelu_one(a.c, xr[k] + bias[k], &yr[k], &dr[k]);
+        else
+            for (int k = 0; k < c; k++) ssp_one(xr[k] + bias[k], &yr[k], &dr[k]);
     }
 }
 

@@ -23,6 +23,10 @@ void dc_rbf(float *rbf, float *drbf, const double *d, const double *mu, double g
 
 /* y = s(x), ds = s'(x)   [n] each */
 void dc_act_forward(dc_act a, float *y, float *ds, const float *x, int64_t n);
+/* dc_act_forward of x + bias: y = s(x_r + bias), ds = s'(x_r + bias) per row r   [n][c] each,
+ * bias [c] (the sum rounded to float, as oneDNN adds a bias). */
+void dc_act_forward_bias(dc_act a, float *y, float *ds, const float *x, const float *bias,
+                         int64_t n, int c);
 /* y' = s'(x) x'   [n] */
 void dc_act_tangent(float *yt, const float *ds, const float *xt, int64_t n);
 /* Reverse of (y, y') = (s(x), s'(x) x'):

@@ -2,7 +2,9 @@
 # dcsweep against the PyTorch peer (../shared/peer/bench_peer.py), one core each, run alternately
 # (ours, peer, ours, peer, ...) so that both see the same machine state, at the default SchNet
 # size and at the paper's. Prints the machine (CPU, ISA, BLAS behind PyTorch), the commands, one
-# markdown row per pair and the ratios' range and median. See bench/README.md.
+# markdown row per pair and the ratios' range and median. See bench/README.md; the figures and
+# what limits them are in docs/performance.md. The peer is timed on its training steps only and
+# evaluates the first 100 frames of test_MD.xyz (a temporary copy), untimed.
 #
 #   bench/peer_compare.sh [--pairs N] [--sizes default,paper] [--isa native|avx2]
 #                         [--dcsweep PATH] [--shared DIR] [--any-blas]

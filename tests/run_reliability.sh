@@ -112,22 +112,29 @@ h5dump -H "$tmp/h.h5" > /dev/null || fail "the file of the ended job is not read
 $check same "$tmp/ref.h5" "$tmp/h.h5"
 ok "a stopped rank ends the job after the heartbeat timeout ($took s), the rerun completes the file"
 
-# A rank with no run left, waiting for the close while rank 0 still trains its own last run
-# (slow here): stopped there, it ends the job too, instead of blocking the closing collectives.
+# A rank with no run left waits for the close while rank 0 still trains its own last run (40
+# epochs of 150 ms; the other runs take rank 1 about 1 s): alive, it survives the heartbeat
+# timeout there (it beats while it waits); stopped there, it ends the job at the close instead of
+# blocking the closing collectives.
+idle_args="--seeds 1 --epochs 40"
+FAKE_EPOCH_MS=1 FAKE_RANK0_EPOCH_MS=150 FAKE_HEARTBEAT_TIMEOUT=2 mpirun -n 2 --oversubscribe "$fake" \
+    "$tmp/i0.h5" $idle_args > /dev/null 2> "$tmp/i0.err" || { cat "$tmp/i0.err"; fail "an idle rank was taken for hung"; }
+"$fake" "$tmp/i1.h5" $idle_args > /dev/null
+$check same "$tmp/i1.h5" "$tmp/i0.h5"
 t0=$SECONDS
-FAKE_EPOCH_MS=20 FAKE_RANK0_EPOCH_MS=1500 FAKE_HEARTBEAT_TIMEOUT=2 mpirun -n 2 --oversubscribe "$fake" \
-    "$tmp/i.h5" --seeds 1 --epochs 4 > "$tmp/i.out" 2> "$tmp/i.err" &
+FAKE_EPOCH_MS=1 FAKE_RANK0_EPOCH_MS=150 FAKE_HEARTBEAT_TIMEOUT=2 mpirun -n 2 --oversubscribe "$fake" \
+    "$tmp/i.h5" $idle_args > "$tmp/i.out" 2> "$tmp/i.err" &
 job=$!
 wait_done "$tmp/i.h5" 5
+sleep 1   # rank 0 answers once per 150 ms step: rank 1 is now told to stop, waiting for the close
 stop_rank_and_wait $job 1
 took=$((SECONDS - t0))
 [ $st -ne 0 ] || fail "a hung idle rank's job exited 0"
 grep -q "rank 1 (idle) has been silent for [0-9]* s (run.heartbeat_timeout = 2 s): ending the job" "$tmp/i.err" ||
     { cat "$tmp/i.err"; fail "no message naming the silent idle rank"; }
-mpirun -n 2 --oversubscribe "$fake" "$tmp/i.h5" --seeds 1 --epochs 4 > /dev/null
-"$fake" "$tmp/i1.h5" --seeds 1 --epochs 4 > /dev/null
+mpirun -n 2 --oversubscribe "$fake" "$tmp/i.h5" $idle_args > /dev/null
 $check same "$tmp/i1.h5" "$tmp/i.h5"
-ok "a rank stopped while waiting for the close ends the job ($took s), the rerun completes the file"
+ok "an idle rank outlives the heartbeat timeout; stopped, it ends the job at the close ($took s); the rerun completes the file"
 
 # ---- 4. SIGTERM ends the job within run.stop_timeout, whatever a rank does ----
 t0=$SECONDS

@@ -56,4 +56,21 @@ wait_done "$tmp/int.h5" 3
 kill -INT $job
 set +e; wait $job; status=$?; set -e
 expect_stopped mpirun-sigint "$status" "$tmp/int.err" "$tmp/int.h5"
+# 4. SIGTERM to one worker only (a node being shut down): the sweep stops in an orderly way, the
+# other worker's run in flight is aborted too (checkpointed, pending), and no rank is blamed.
+FAKE_EPOCH_MS=100 FAKE_STOP_TIMEOUT=2 mpirun -n 3 --oversubscribe "$fake" "$tmp/w.h5" $args \
+    > "$tmp/w.out" 2> "$tmp/w.err" &
+job=$!
+wait_done "$tmp/w.h5" 3
+kill -TERM "$(rank_pid $job 1)"
+set +e; timeout 60 tail --pid=$job -f /dev/null; wait $job; status=$?; set -e
+cat "$tmp/w.err"
+[ "$status" -ne 0 ] || fail "worker-sigterm: exit status 0"
+grep -q "a worker was interrupted: [0-9]* runs left pending.*run the same command again to resume" "$tmp/w.err" ||
+    fail "worker-sigterm: no message"
+grep -q "did not stop\|has been silent" "$tmp/w.err" && fail "worker-sigterm: a rank was blamed"
+[ -n "$($check rows "$tmp/w.h5" pending)" ] || fail "worker-sigterm: the signal came too late"
+mpirun -n 3 --oversubscribe "$fake" "$tmp/w.h5" $args > /dev/null
+$check same "$tmp/ref.h5" "$tmp/w.h5"
+echo "worker-sigterm: stopped cleanly, resumed bitwise"
 echo "run_signals: ok"

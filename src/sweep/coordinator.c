@@ -31,6 +31,7 @@ int dc_coord_init(dc_coord *c, MPI_Comm comm, int size, const dc_run_config *cfg
     DC_ALLOC(c->busy, size);
     DC_ALLOC(c->heard, size);
     DC_ALLOC(c->left, size);
+    DC_ALLOC(c->released, size);
     double now = dc_perf_seconds();
     for (int r = 0; r < size; r++) {
         c->busy[r] = -1;
@@ -47,9 +48,11 @@ void dc_coord_free(dc_coord *c)
     free(c->busy);
     free(c->heard);
     free(c->left);
+    free(c->released);
     c->busy = NULL;
     c->heard = NULL;
     c->left = NULL;
+    c->released = NULL;
 }
 
 void dc_coord_note(void *coord, const char *line)
@@ -77,6 +80,26 @@ static void hang(dc_coord *c, const char *fmt, ...)
     c->stopping = 1;
 }
 
+/* The sweep is stopping: the runs in flight on other ranks are checkpointed and stay pending. */
+static void abort_busy(dc_coord *c)
+{
+    if (c->aborts_sent) return;
+    c->aborts_sent = 1;
+    for (int r = 1; r < c->size; r++)
+        if (c->busy[r] >= 0) MPI_Send(NULL, 0, MPI_BYTE, r, DC_TAG_ABORT, c->comm);
+}
+
+/* Stopping without a signal of rank 0's own (a worker got one): the stop timeout counts from now. */
+static void stop_for_worker(dc_coord *c)
+{
+    c->stopping = 1;
+    if (!c->stop_sig) {
+        c->stop_sig = -1;
+        c->stop_since = dc_perf_seconds();
+    }
+    abort_busy(c);
+}
+
 static void watch_signals(dc_coord *c)
 {
     int n = dc_stop_count();
@@ -94,24 +117,26 @@ static void watch_signals(dc_coord *c)
     dc_progress_note(c->progress, "%s received: stopping; runs in progress are checkpointed at the "
                      "end of their epoch and stay pending (a second signal ends the job at once)",
                      signal_name(sig));
-    for (int r = 1; r < c->size; r++)
-        if (c->busy[r] >= 0) MPI_Send(NULL, 0, MPI_BYTE, r, DC_TAG_ABORT, c->comm);
+    abort_busy(c);
 }
 
 /* A rank silent for longer than run.heartbeat_timeout, or not stopping within run.stop_timeout:
- * one training a run, and also one without a run that has not said DC_TAG_BYE yet (before its
- * first request, or told to stop), since the closing collectives would wait for it forever. */
+ * one training a run or not yet asking for one, and also one told to stop that has not said
+ * DC_TAG_BYE once the close is called (the closing collectives would wait for it forever). Before
+ * the close such a rank is not needed: the others' runs go on, whatever it does. */
 static void watch_ranks(dc_coord *c, double now)
 {
     for (int r = 1; r < c->size && !c->hung; r++) {
-        if (c->left[r]) continue;
+        if (c->left[r] || (c->released[r] && !c->close_sent)) continue;
         char what[32] = "idle";
         if (c->busy[r] >= 0) snprintf(what, sizeof what, "run %d", c->busy[r]);
+        double owed_since = c->stop_since;  /* a stop owed since then: a run's end, or the BYE */
+        if (c->released[r] && c->close_since > owed_since) owed_since = c->close_since;
         if (now - c->heard[r] > c->cfg->heartbeat_timeout)
             hang(c, "rank %d (%s) has been silent for %.0f s (run.heartbeat_timeout = %g s): "
                     "ending the job; finished runs are in the file; rerun the same command to resume",
                  r, what, now - c->heard[r], c->cfg->heartbeat_timeout);
-        else if (c->stopping && c->stop_sig && now - c->stop_since > c->cfg->stop_timeout)
+        else if (c->stopping && c->stop_sig && now - owed_since > c->cfg->stop_timeout)
             hang(c, "rank %d (%s) did not stop within %g s after %s (run.stop_timeout): ending the "
                     "job; finished runs are in the file", r, what, c->cfg->stop_timeout,
                  signal_name(c->stop_sig));
@@ -126,8 +151,7 @@ static void on_report(dc_coord *c, int from, const dc_worker_report *report)
         dc_progress_run(c->progress, &report->row);
     } else if (report->kind == DC_REPORT_ABANDONED) {
         /* Only a signal makes a worker abandon a run: the sweep is being stopped. */
-        c->stopping = 1;
-        if (!c->stop_sig) c->stop_sig = -1;
+        stop_for_worker(c);
     } else if (report->kind == DC_REPORT_FATAL) {
         dc_progress_run(c->progress, &report->row);
         dc_progress_note(c->progress, "rank %d stopped: %s", from, report->row.error);
@@ -142,8 +166,12 @@ static void on_report(dc_coord *c, int from, const dc_worker_report *report)
     c->handled++;
     if (!c->stopping && !stop_this && c->next < c->n_todo) assign = c->todo[c->next++];
     MPI_Send(&assign, 1, MPI_INT, from, DC_TAG_ASSIGN, c->comm);
-    if (assign < 0) c->active--;
-    else c->busy[from] = assign;
+    if (assign < 0) {
+        c->active--;
+        c->released[from] = 1;
+    } else {
+        c->busy[from] = assign;
+    }
 }
 
 /* CPU seconds of this thread: what serving costs, whether or not the OS ran us meanwhile. */
@@ -206,8 +234,10 @@ int dc_coord_serve(void *coord)
 int dc_coord_all_at_close(dc_coord *c)
 {
     if (c->active > 0) return 0;
-    if (!c->close_sent)
+    if (!c->close_sent) {
         for (int r = 1; r < c->size; r++) MPI_Send(NULL, 0, MPI_BYTE, r, DC_TAG_CLOSE, c->comm);
+        c->close_since = dc_perf_seconds();
+    }
     c->close_sent = 1;
     return c->n_left == c->size - 1;
 }
@@ -225,8 +255,10 @@ void dc_coord_local(dc_coord *c, const dc_worker_report *report, int rc, const d
     if (report->kind == DC_REPORT_FINISHED || report->kind == DC_REPORT_FATAL)
         dc_progress_run(c->progress, &report->row);
     if (report->kind == DC_REPORT_ABANDONED) {
-        c->stopping = 1;
-        if (!c->stop_sig) c->stop_sig = dc_stop_signal() ? dc_stop_signal() : -1;
+        /* Rank 0's own signal (seen at its next serve, which also stamps the time), or the abort
+         * that a worker's signal set off. */
+        if (dc_stop_signal()) watch_signals(c);
+        else stop_for_worker(c);
     }
     if (rc != DC_OK) {
         /* Rank 0's trainer is unusable: it goes on coordinating, the other ranks go on training. */

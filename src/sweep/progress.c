@@ -166,7 +166,7 @@ void dc_progress_summary(dc_progress *p, const char *sweep_name, const char *pat
     if (costs->share >= 0) fprintf(p->out, "; coordinator %.2f%% of rank 0's time", 100.0 * costs->share);
     if (costs->max_gap >= 0) fprintf(p->out, ", answered ranks within %.0f ms", 1e3 * costs->max_gap);
     if (costs->per_report > 0)
-        fprintf(p->out, " (%.1f us of serving per report, %.2f us per poll between steps)",
+        fprintf(p->out, " (%.1f us of serving per report, %.2f us per poll)",
                 1e6 * costs->per_report, 1e6 * fmax(costs->per_serve, 0.0));
     fprintf(p->out, "\nresults: %s\n", path);
     if (count[DC_RUN_FAILED])

@@ -22,7 +22,10 @@ typedef struct dc_coord {
     int *busy;              /* [size] run in progress on each rank, -1 if none */
     double *heard;          /* [size] monotonic seconds of each rank's last message */
     int active;             /* ranks > 0 not yet told to stop */
-    int close_sent;         /* DC_TAG_CLOSE sent to every rank > 0 */
+    int close_sent;         /* DC_TAG_CLOSE sent to every rank > 0, at close_since */
+    double close_since;
+    int aborts_sent;        /* DC_TAG_ABORT sent to the ranks busy when the sweep began to stop */
+    unsigned char *released;/* [size] 1 once rank r was told to stop (assignment -1) */
     unsigned char *left;    /* [size] 1 once rank r answered DC_TAG_BYE */
     int n_left;
     int stopping;           /* no more hand-out: a signal, an abandoned run or a fatal worker */
@@ -41,7 +44,7 @@ typedef struct dc_coord {
     double serve_seconds;   /* CPU time spent serving (vs rank 0's wall time since wall0) */
     double report_seconds;  /* the part of it spent answering reports (receive, row, reply) */
     int handled;            /* reports of other ranks answered */
-    int64_t serves;         /* calls of dc_coord_serve (one per training step of rank 0) */
+    int64_t serves;         /* calls of dc_coord_serve: rank 0's steps and epochs, and its idle polls */
     double wall0;
 } dc_coord;
 
@@ -49,8 +52,8 @@ int dc_coord_init(dc_coord *c, MPI_Comm comm, int size, const dc_run_config *cfg
                   int n_todo, dc_progress *progress, dc_lock *lock, dc_error *err);
 void dc_coord_free(dc_coord *c);
 
-/* Handles every message that has arrived (reports, notes, heartbeats), hands out runs, watches
- * signals and silent ranks. Never blocks. Returns 1 when rank 0's own run should stop. */
+/* Handles every message that has arrived (reports, notes, heartbeats, BYEs), hands out runs,
+ * watches signals and silent ranks. Never blocks. Returns 1 when rank 0's own run should stop. */
 int dc_coord_serve(void *coord);
 
 /* Once no rank has a run left: asks every rank to the close (DC_TAG_CLOSE, once) and returns 1

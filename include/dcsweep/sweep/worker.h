@@ -6,7 +6,8 @@
  *   worker -> 0  DC_TAG_REPORT  dc_worker_report: "ready", a finished run, an abandoned run, or a
  *                               fatal error; every report asks for the next run
  *   worker -> 0  DC_TAG_NOTE    char[DC_NOTE_MAX]: a line for the progress output
- *   worker -> 0  DC_TAG_BEAT    int[2] (run, epoch): alive, while training
+ *   worker -> 0  DC_TAG_BEAT    int[2] (run, epoch): alive, while training and while waiting
+ *                               for DC_TAG_CLOSE (run -1)
  *   0 -> worker  DC_TAG_ASSIGN  int: the next run's grid index, or -1: stop
  *   0 -> worker  DC_TAG_ABORT   empty: stop the run in progress (the sweep is being stopped); it is
  *                               checkpointed at the end of its epoch and stays pending

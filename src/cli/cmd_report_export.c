@@ -160,26 +160,27 @@ static void json_counts(FILE *out, const dc_report_config *c)
             c->n_runs, c->n_done, c->n_diverged, c->n_failed, c->n_pending);
 }
 
+/* `key` (with its separator and colon) followed by value as a JSON string. */
+static void json_field(FILE *out, const char *key, const char *value)
+{
+    fputs(key, out);
+    dc_json_string(out, value);
+}
+
 void dc_report_print_json(FILE *out, const dc_report *r, const report_source *src)
 {
-    fputs("{\"file\": ", out);
-    dc_json_string(out, src->path);
-    fputs(", \"sweep_name\": ", out);
-    dc_json_string(out, r->sweep_name);
-    fputs(", \"model_kind\": ", out);
-    dc_json_string(out, r->model_kind);
+    json_field(out, "{\"file\": ", src->path);
+    json_field(out, ", \"sweep_name\": ", r->sweep_name);
+    json_field(out, ", \"model_kind\": ", r->model_kind);
     fprintf(out, ", \"epochs\": %d, \"metric\": \"%s\", \"metric_unit\": ", r->epochs,
             r->metrics[r->metric].name);
     dc_json_string(out, unit_of(r, r->metric));
     /* every metric's unit; a SchNet file also keeps its dataset's units under their old keys */
     fputs(", \"units\": {", out);
     if (r->energy_unit[0]) {
-        fputs("\"energy\": ", out);
-        dc_json_string(out, r->energy_unit);
-        fputs(", \"length\": ", out);
-        dc_json_string(out, r->length_unit);
-        fputs(", \"force\": ", out);
-        dc_json_string(out, r->force_unit);
+        json_field(out, "\"energy\": ", r->energy_unit);
+        json_field(out, ", \"length\": ", r->length_unit);
+        json_field(out, ", \"force\": ", r->force_unit);
         fputs(", \"efwt\": \"fraction\"", out);
     }
     for (int m = 0; m < r->n_metrics; m++) {
@@ -203,8 +204,7 @@ void dc_report_print_json(FILE *out, const dc_report *r, const report_source *sr
     if (r->baseline >= 0) {
         fputc('{', out);
         json_key(out, &r->configs[r->baseline].key);
-        fputs(", \"spec\": ", out);
-        dc_json_string(out, src->baseline_spec ? src->baseline_spec : "");
+        json_field(out, ", \"spec\": ", src->baseline_spec ? src->baseline_spec : "");
         fputc('}', out);
     } else {
         fputs("null", out);

@@ -209,15 +209,15 @@ cleanup:
     return rc;
 }
 
-/* Both ways oneDNN may run the product: with all dimensions fixed it picks its brgemm kernels,
- * with the row count as a runtime dimension (as every matmul of the engines is built) its
- * gemm:jit, which is the faster of the two on some cores (Intel AVX-512 here: 220 against 190
- * GFLOP/s). The yardstick is the better one, so that no engine is quoted against a low peak. */
 double dc_matmul_flops_done(const dc_matmul *mm)
 {
     return mm->cache ? mm->cache->flops_done : 0.0;
 }
 
+/* Both ways oneDNN may run the product: with all dimensions fixed it picks its brgemm kernels,
+ * with the row count as a runtime dimension (as every matmul of the engines is built) its
+ * gemm:jit, which is the faster of the two on some cores (Intel AVX-512 here: 220 against 190
+ * GFLOP/s). The yardstick is the better one, so that no engine is quoted against a low peak. */
 int dc_dnnl_matmul_peak_gflops(int n, int repeats, double *gflops, dc_error *err)
 {
     int rc = DC_OK;

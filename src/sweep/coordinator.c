@@ -237,8 +237,8 @@ int dc_coord_all_at_close(dc_coord *c)
     if (!c->close_sent) {
         for (int r = 1; r < c->size; r++) MPI_Send(NULL, 0, MPI_BYTE, r, DC_TAG_CLOSE, c->comm);
         c->close_since = dc_perf_seconds();
+        c->close_sent = 1;
     }
-    c->close_sent = 1;
     return c->n_left == c->size - 1;
 }
 

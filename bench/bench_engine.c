@@ -21,6 +21,7 @@
 #include "dcsweep/core/perf.h"
 #include "dcsweep/model/peak.h"
 #include "dcsweep/core/rng.h"
+#include "dcsweep/core/sha256.h"
 #include "dcsweep/model/schnet.h"
 
 #define BATCH 20
@@ -126,7 +127,7 @@ static int cmp_double(const void *a, const void *b)
 /* Times loss_grad for about `seconds` (at least 5 steps); fills median and best step seconds. */
 static int time_size(const dc_schnet_shape *shape, const batches *bs, double seconds,
                      double *median, double *best, double *flops, double *flops_done,
-                     dc_error *err)
+                     char digest[65], dc_error *err)
 {
     int rc = DC_OK;
     dc_schnet_layout layout;
@@ -140,9 +141,23 @@ static int time_size(const dc_schnet_shape *shape, const batches *bs, double sec
     DC_TRY(dc_schnet_create(&eng, shape, BATCH, bs->max_atoms, bs->max_edges, err));
     const dc_activation act = {.extent = DC_EXTENT_FULL, .irelu_scale = 0.5};
     const dc_loss_spec loss = {.kind = DC_LOSS_L1, .force_weight = 30.0};
-    for (int k = 0; k < 2; k++) /* warm-up: JIT kernels, page faults */
-        DC_TRY(dc_schnet_loss_grad(eng, &act, params, &bs->b[k % bs->n], &loss, NULL, NULL, grad,
-                                   NULL, err));
+    double energy[BATCH], forces[3 * BATCH * 9 * 4];
+    for (int k = 0; k < 2; k++) { /* warm-up: JIT kernels, page faults */
+        const dc_batch *b = &bs->b[k % bs->n];
+        if ((size_t)b->n_atoms * 3 > sizeof forces / sizeof forces[0])
+            DC_FAIL(DC_ERR_INPUT, "bench_engine: batch of %d atoms too large", b->n_atoms);
+        DC_TRY(dc_schnet_loss_grad(eng, &act, params, b, &loss, energy, forces, grad, NULL, err));
+        if (k == 0) { /* the bits of the first step: equal digests, equal numerics */
+            dc_sha256 h;
+            uint8_t d[32];
+            dc_sha256_init(&h);
+            dc_sha256_update(&h, energy, (size_t)b->n_mol * sizeof *energy);
+            dc_sha256_update(&h, forces, (size_t)b->n_atoms * 3 * sizeof *forces);
+            dc_sha256_update(&h, grad, (size_t)layout.n_params * sizeof *grad);
+            dc_sha256_final(&h, d);
+            dc_sha256_to_hex(digest, d);
+        }
+    }
     int steps = 0;
     const double done0 = dc_schnet_flops_done(eng);
     double start = dc_perf_seconds();
@@ -211,21 +226,22 @@ int main(int argc, char **argv)
         dc_schnet_shape shape = sizes[s];
         shape.n_types = bs.n_types;
         double median = 0.0, best = 0.0, flops = 0.0, done = 0.0, atoms = 0.0, edges = 0.0;
+        char digest[65] = "";
         for (int k = 0; k < bs.n; k++) {
             atoms += (double)bs.b[k].n_atoms / bs.n;
             edges += (double)bs.b[k].n_edges / bs.n;
         }
         rc = time_size(&shape, &bs, s == 0 ? seconds : 2.0 * seconds, &median, &best, &flops,
-                       &done, &err);
+                       &done, digest, &err);
         for (int k = 0; k < bs.n; k++) dc_batch_buf_free(&bs.buf[k]);
         if (rc) goto fail;
         printf(", \"%s\": {\"source\": \"%s\", \"atoms\": %.2f, \"edges\": %.2f, "
                "\"configs_per_s\": %.1f, \"step_ms\": %.3f, \"best_step_ms\": %.3f, "
                "\"gflop_per_step\": %.6f, \"gflop_done_per_step\": %.6f, \"gflops\": %.1f, "
-               "\"peak_fraction\": %.3f}",
+               "\"peak_fraction\": %.3f, \"first_step_sha256\": \"%.16s\"}",
                names[s], bs.source, atoms, edges, BATCH / median, 1e3 * median, 1e3 * best,
                1e-9 * flops, 1e-9 * done, 1e-9 * done / median,
-               peak > 0.0 ? 1e-9 * done / median / peak : 0.0);
+               peak > 0.0 ? 1e-9 * done / median / peak : 0.0, digest);
         fflush(stdout);
     }
     printf("}\n");

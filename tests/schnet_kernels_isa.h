@@ -6,30 +6,26 @@
 #undef DCSWEEP_SCHNET_KERNELS_H
 #define dc_rbf DC_ISA_NAME(dc_rbf)
 #define dc_act_forward DC_ISA_NAME(dc_act_forward)
-#define dc_act_forward_bias DC_ISA_NAME(dc_act_forward_bias)
+#define dc_filter_act_forward DC_ISA_NAME(dc_filter_act_forward)
 #define dc_act_tangent DC_ISA_NAME(dc_act_tangent)
 #define dc_act_reverse DC_ISA_NAME(dc_act_reverse)
 #define dc_act_reverse_primal DC_ISA_NAME(dc_act_reverse_primal)
-#define dc_filter_tangent DC_ISA_NAME(dc_filter_tangent)
 #define dc_filter_act_reverse DC_ISA_NAME(dc_filter_act_reverse)
 #define dc_cfconv_gather DC_ISA_NAME(dc_cfconv_gather)
 #define dc_sum_rows DC_ISA_NAME(dc_sum_rows)
-#define dc_rows_dot3_add DC_ISA_NAME(dc_rows_dot3_add)
 #define dc_cfconv_reverse_primal DC_ISA_NAME(dc_cfconv_reverse_primal)
 #define dc_cfconv_reverse DC_ISA_NAME(dc_cfconv_reverse)
 #include "../src/model/schnet/schnet_kernels.h"
 #ifndef DC_ISA_DEFINE
 #undef dc_rbf
 #undef dc_act_forward
-#undef dc_act_forward_bias
+#undef dc_filter_act_forward
 #undef dc_act_tangent
 #undef dc_act_reverse
 #undef dc_act_reverse_primal
-#undef dc_filter_tangent
 #undef dc_filter_act_reverse
 #undef dc_cfconv_gather
 #undef dc_sum_rows
-#undef dc_rows_dot3_add
 #undef dc_cfconv_reverse_primal
 #undef dc_cfconv_reverse
 #endif

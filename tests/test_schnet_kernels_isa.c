@@ -24,30 +24,30 @@ typedef struct kernels {
     const char *isa;
     void (*rbf)(float *, float *, const double *, const double *, double, int64_t, int);
     void (*act_forward)(dc_act, float *, float *, const float *, int64_t);
-    void (*act_forward_bias)(dc_act, float *, float *, const float *, const float *, int64_t, int);
+    void (*filter_act_forward)(dc_act, float *, float *, float *, const float *, const float *,
+                               const float *, int64_t, int);
     void (*act_tangent)(float *, const float *, const float *, int64_t);
     void (*act_reverse)(dc_act, float *, float *, const float *, const float *, int64_t);
     void (*act_reverse_primal)(float *, const float *, const float *, int64_t);
-    void (*filter_tangent)(float *, const float *, const float *, const float *, int64_t, int);
     void (*filter_act_reverse)(dc_act, float *, float *, float *, const float *, const float *,
-                               const float *, int64_t, int);
+                               int64_t, int);
     void (*gather)(float *, const float *, const float *, const float *, const float *,
-                   const float *, const float *, const int64_t *, const int *, const int64_t *,
-                   int, int);
+                   const float *, const float *, const float *, const int64_t *, const int *,
+                   const int64_t *, int, int);
     void (*sum_rows)(float *, const float *, int64_t, int64_t);
-    void (*rows_dot3_add)(float *, const float *, const float *, const float *, int64_t, int);
-    void (*reverse_primal)(float *, float *, float *, const float *, const float *, const float *,
-                           const float *, const float *, const int *, const int *, int64_t, int);
-    void (*reverse)(float *, float *, const float *, const float *, const float *, const float *,
-                    const float *, const float *, const float *, const float *, const int *,
-                    const int *, int64_t, int, float *);
+    void (*reverse_primal)(float *, float *, const float *, const float *, const float *,
+                           const float *, const float *, const float *, const int *, const int *,
+                           int64_t, int);
+    void (*reverse)(float *, float *, float *, const float *, const float *, const float *,
+                    const float *, const float *, const float *, const float *, const float *,
+                    const float *, const int *, const int *, int64_t, int, float *);
 } kernels;
 
 #define KERNELS(isa)                                                                               \
-    {#isa, dc_rbf_##isa, dc_act_forward_##isa, dc_act_forward_bias_##isa, dc_act_tangent_##isa,    \
-     dc_act_reverse_##isa, dc_act_reverse_primal_##isa, dc_filter_tangent_##isa,                   \
-     dc_filter_act_reverse_##isa, dc_cfconv_gather_##isa, dc_sum_rows_##isa,                       \
-     dc_rows_dot3_add_##isa, dc_cfconv_reverse_primal_##isa, dc_cfconv_reverse_##isa}
+    {#isa, dc_rbf_##isa, dc_act_forward_##isa, dc_filter_act_forward_##isa, dc_act_tangent_##isa,  \
+     dc_act_reverse_##isa, dc_act_reverse_primal_##isa, dc_filter_act_reverse_##isa,               \
+     dc_cfconv_gather_##isa, dc_sum_rows_##isa, dc_cfconv_reverse_primal_##isa,                    \
+     dc_cfconv_reverse_##isa}
 
 /* A complete graph on N_ATOMS atoms: every atom pair, both edges, sorted by destination. */
 #define N_ATOMS 9
@@ -110,7 +110,7 @@ static void run_all(const kernels *K, const inputs *in, dc_act act, int c, outpu
     const int64_t P = N_PAIRS, n = (int64_t)P * c;
     K->rbf(o->a[0], o->a[1], in->d, in->mu, 0.5 / (0.1 * 0.1), P, c);
     K->act_forward(act, o->a[2], o->a[3], in->tail, n);
-    K->act_forward_bias(act, o->a[16], o->a[17], in->tail, in->x[5], P, c);
+    K->filter_act_forward(act, o->a[16], o->a[17], o->a[10], in->tail, in->x[5], in->x[4], P, c);
     K->act_tangent(o->a[4], o->a[3], in->x[0], n);
     memcpy(o->a[5], in->x[1], sizeof o->a[5]);
     memcpy(o->a[6], in->x[2], sizeof o->a[6]);
@@ -119,27 +119,24 @@ static void run_all(const kernels *K, const inputs *in, dc_act act, int c, outpu
     memcpy(o->a[8], in->x[2], sizeof o->a[8]);
     K->act_reverse(act, o->a[7], o->a[8], o->a[3], NULL, n);
     K->act_reverse_primal(o->a[9], in->x[4], o->a[3], n);
-    K->filter_tangent(o->a[10], o->a[3], in->x[5], in->row[0], P, c);
     memcpy(o->a[11], in->x[1], sizeof o->a[11]);
     memcpy(o->a[12], in->x[2], sizeof o->a[12]);
-    K->filter_act_reverse(act, o->a[11], o->a[12], o->v[0], o->a[3], in->x[5], in->row[0], P, c);
+    K->filter_act_reverse(act, o->a[11], o->a[12], o->v[0], o->a[3], in->x[5], P, c);
     /* atoms' arrays are the first N_ATOMS rows of the x arrays */
-    K->gather(o->a[13], in->x[0], NULL, in->row[1], NULL, in->x[1], NULL, in->row_start, in->src,
-              in->of_edge, N_ATOMS, c);
-    K->gather(o->a[14], in->x[0], in->x[2], in->row[1], in->row[2], in->x[1], NULL, in->row_start,
+    K->gather(o->a[13], in->x[0], NULL, in->row[1], NULL, NULL, in->x[1], NULL, in->row_start,
               in->src, in->of_edge, N_ATOMS, c);
-    K->gather(o->a[15], in->x[0], in->x[2], in->row[1], in->row[2], in->x[1], in->x[3],
+    K->gather(o->a[14], in->x[0], in->x[2], in->row[1], in->row[0], in->row[2], in->x[1], NULL,
+              in->row_start, in->src, in->of_edge, N_ATOMS, c);
+    K->gather(o->a[15], in->x[0], in->x[2], in->row[1], in->row[0], in->row[2], in->x[1], in->x[3],
               in->row_start, in->src, in->of_edge, N_ATOMS, c);
     K->sum_rows(o->v[0] + MAX_C, in->tail, P, c);
+    memcpy(o->v[2], in->x[4], sizeof o->v[2]); /* gx and dbar accumulate */
     memcpy(o->v[1], in->row[3], sizeof in->row[3]);
-    K->rows_dot3_add(o->v[1], in->x[0], in->x[1], in->tail, P, c);
-    memcpy(o->v[2], in->x[4], sizeof o->v[2]); /* gx accumulates */
-    memcpy(o->v[1] + 2 * N_PAIRS, in->row[3], sizeof in->row[3]);
-    K->reverse_primal(o->v[3], o->v[2], o->v[1] + 2 * N_PAIRS, in->x[0], in->x[1], in->x[2],
-                      in->row[1], in->row[2], in->pa, in->pb, P, c);
+    K->reverse_primal(o->v[2], o->v[1], in->x[0], in->x[1], in->x[2], in->x[3], in->row[1],
+                      in->row[2], in->pa, in->pb, P, c);
     memcpy(o->v[5], in->x[4], sizeof o->v[5]);
-    K->reverse(o->v[4], o->v[5], in->x[0], in->x[1], in->x[2], in->x[3],
-               in->x[4], in->x[5], in->row[1], in->row[2], in->pa, in->pb, P, c,
+    K->reverse(o->v[4], o->v[3], o->v[5], in->x[0], in->x[1], in->x[2], in->x[3], in->x[4],
+               in->x[5], in->row[1], in->row[0], in->row[2], in->pa, in->pb, P, c,
                o->v[0] + 2 * MAX_C);
 }
 
@@ -162,11 +159,11 @@ int main(void)
             for (int k = 1; k < 3; k++) {
                 if (!have[k]) continue;
                 run_all(&isa[k], &in, act, widths[w], &got);
-                for (int o = 0; o < 16; o++)
+                for (int o = 0; o < (int)(sizeof ref.a / sizeof ref.a[0]); o++)
                     CHECK(memcmp(ref.a[o], got.a[o], sizeof ref.a[o]) == 0,
                           "%s differs from the baseline: output %d, width %d, act %d", isa[k].isa,
                           o, widths[w], a);
-                for (int o = 0; o < 6; o++)
+                for (int o = 0; o < (int)(sizeof ref.v / sizeof ref.v[0]); o++)
                     CHECK(memcmp(ref.v[o], got.v[o], sizeof ref.v[o]) == 0,
                           "%s differs from the baseline: accumulator %d, width %d, act %d",
                           isa[k].isa, o, widths[w], a);

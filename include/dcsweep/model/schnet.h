@@ -105,8 +105,10 @@ int dc_schnet_ref_eval(const dc_schnet_shape *shape, const dc_activation *act, c
  * inputs, other float32 rounding), so that a results file never mixes runs of two versions.
  *   1: the engine up to the filter network per ordered edge;
  *   2: one filter network evaluation per unordered atom pair, used for both of its edges;
- *   3: the radial basis and sigmoid flushed to 0 below 2^-64 (no subnormal products). */
-#define DC_SCHNET_NUMERICS_VERSION 3
+ *   3: the radial basis and sigmoid flushed to 0 below 2^-64 (no subnormal products);
+ *   4: the filter's derivative in the pair length, fd = (act'(a1) drbf W1^T) W2^T, computed in the
+ *      forward and used by the force pass (no filter matmul there) and the tangent (f' = d' fd). */
+#define DC_SCHNET_NUMERICS_VERSION 4
 
 typedef struct dc_schnet dc_schnet; /* primitives (built once), workspaces sized for the limits */
 

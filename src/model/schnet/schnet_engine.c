@@ -49,7 +49,8 @@ static void carve(dc_schnet *s, dc_arena *ar)
     DC_TAKE(ar, s->gd, P); DC_TAKE(ar, s->gu, 3 * P);
     DC_TAKE(ar, s->gfc, P); DC_TAKE(ar, s->gfcd, P);
     DC_TAKE(ar, s->rbf2, 2 * P * G);
-    DC_TAKE(ar, s->fc, P); DC_TAKE(ar, s->fcd, P); DC_TAKE(ar, s->dt, P); DC_TAKE(ar, s->fct, P);
+    DC_TAKE(ar, s->fc, P); DC_TAKE(ar, s->fcd, P); DC_TAKE(ar, s->dt, P); DC_TAKE(ar, s->fdc, P);
+    DC_TAKE(ar, s->fct, P);
     DC_TAKE(ar, s->dbar, P);
     for (int t = 0; t < s->T; t++) {
         dc_block_ws *w = &s->blk[t];
@@ -194,17 +195,20 @@ int dc_engine_forward(dc_schnet *s, const dc_act act[3], const float *p, const d
         dc_block_ws *w = &s->blk[t];
         float *h_next = t + 1 < s->T ? s->blk[t + 1].h : s->hT; /* [n][F] */
         /* filter network, once per atom pair: [a1 - b1; Pm] = [rbf; drbf] W1^T in one product
-         * (one call on 2P rows instead of two on P), a1 [P][nf] -> s1, ds1 with the bias added
-         * in the activation's pass; f */
+         * (one call on 2P rows instead of two on P), a1 [P][nf] -> s1, ds1 and q = ds1 Pm with
+         * the bias added in the activation's pass; f = s1 W2^T + b2, fd = q W2^T */
         DC_TRY(dc_matmul_run(&s->f1, ctx, 2 * P, s->rbf2, p + bp->w1, NULL, w->ap, err));
         w->Pm = TAN(w->ap, P, nf);
-        dc_act_forward_bias(act[0], w->s1, w->ds1, w->ap, p + bp->b1, P, nf);
+        dc_filter_act_forward(act[0], w->s1, w->ds1, TAN(w->s1, P, nf), w->ap, p + bp->b1, w->Pm,
+                              P, nf);
         DC_TRY(dc_matmul_run(&s->f2.fwd, ctx, P, w->s1, p + bp->w2, p + bp->b2, w->f, err));
+        DC_TRY(dc_matmul_run(&s->f2.tan, ctx, P, TAN(w->s1, P, nf), p + bp->w2, NULL,
+                             TAN(w->f, P, nf), err));
         /* atoms: x [n][nf]; m [n][nf] (both edges of a pair read its f fc); c [n][F] -> s2, dc;
          * h_next = h + s2 W_d^T + b_d */
         DC_TRY(dc_matmul_run(&s->cin.fwd, ctx, n, w->h, p + bp->w_in, NULL, w->x, err));
-        dc_cfconv_gather(w->m, w->f, NULL, s->fc, NULL, w->x, NULL, s->pairs.row_start, b->src,
-                         s->pairs.of_edge, n, nf);
+        dc_cfconv_gather(w->m, w->f, NULL, s->fc, NULL, NULL, w->x, NULL, s->pairs.row_start,
+                         b->src, s->pairs.of_edge, n, nf);
         DC_TRY(dc_matmul_run(&s->cout.fwd, ctx, n, w->m, p + bp->w_out, p + bp->b_out, s->sc, err));
         dc_act_forward(act[1], w->s2, w->dc, s->sc, (int64_t)n * F);
         memcpy(h_next, w->h, (size_t)n * F * sizeof *h_next);
@@ -257,9 +261,8 @@ double dc_schnet_step_flops(const dc_schnet_shape *shape, int n_mol, int n_atoms
     const double H = (double)(shape->features / 2), T = shape->interactions;
     const double n = n_atoms, P = (double)(n_edges / 2); /* the filter runs once per atom pair */
     /* In units of 2 (rows x in x out), per block:
-     * pairs: forward f1 + Pm (P G nf each), f2 (P nf nf); forces f2 bwd; tangent f2;
-     *        reverse of S: f2 bwd (P rows: its tangent half is the force pass's), f2 wgrad and
-     *        f1 wgrad (2P rows each).
+     * pairs: forward f1 + Pm (P G nf each), f2 and fd (P nf nf each); reverse of S: f2 bwd,
+     *        f2 wgrad and f1 wgrad (2P rows each); none in the force and tangent passes.
      * atoms, cfconv_out and dense: forward, forces bwd, tangent, reverse bwd (n rows each),
      *        reverse wgrad (2n rows). cfconv_in: forward always; forces bwd, tangent and reverse
      *        bwd (n rows) and wgrad (2n rows) in blocks t > 0; block 0's reverse is bwd and wgrad

@@ -5,10 +5,17 @@
  * B molecules; F features, nf filters, G Gaussians, H = F/2. "Stacked" arrays are
  * [2 * rows][cols]: primal rows first, then the tangent rows (at row n or P of the current batch,
  * not of the limit), so that one matmul serves both (docs/model.md ("Loss and its gradient")): TAN(a, rows, cols) is the
- * tangent half. The adjoint arrays ("bar") are stacked too: the force pass (the reverse of -E)
- * writes their tangent halves, because the tangent adjoints of the reverse of S are exactly
+ * tangent half. The atoms' adjoint arrays ("bar") are stacked too: the force pass (the reverse of
+ * -E) writes their tangent halves, because the tangent adjoints of the reverse of S are exactly
  * those (x'bar = dS/dx' = -dE/dx: below x', E' is the linearisation of E), and the reverse of S
- * then computes only the primal halves. */
+ * then computes only the primal halves.
+ *
+ * The filter network depends on the geometry only through the pair length d, so its tangent is
+ * d' times its derivative in d: s1' = d' q with q = ds1 Pm, f' = d' fd with fd = q W2^T. q and fd
+ * do not depend on the displacement, so the forward computes them (fd in filter2's second
+ * product), the force pass takes dE/dd from fd without a matmul, and the tangent pass has no
+ * filter work left; the filter's stacked arrays hold [primal; d-derivative] and the reverse of S
+ * computes both halves of their adjoints. */
 #ifndef DCSWEEP_SCHNET_ENGINE_H
 #define DCSWEEP_SCHNET_ENGINE_H
 
@@ -36,21 +43,22 @@ typedef struct dc_block_ws {
     float *ap;   /* [2P][nf]  [rbf; drbf] W1^T in one product: a1 before its bias, then Pm */
     float *Pm;   /* [P][nf]   = TAN(ap, P, nf), drbf W1^T: filter1's derivative in d (a1' = d' Pm) */
     float *ds1;  /* [P][nf]   act_filter'(a1) */
-    float *s1;   /* [2P][nf]  act_filter(a1), stacked */
-    float *f;    /* [2P][nf]  filter2 output before the cutoff, stacked (W = f fc) */
+    float *s1;   /* [2P][nf]  [act_filter(a1); q = ds1 Pm], q = d s1 / dd */
+    float *f;    /* [2P][nf]  [filter2 output before the cutoff (W = f fc); fd = q W2^T = df/dd] */
     float *h;    /* [2n][F]   the block's input h (and h'), stacked */
     float *x;    /* [2n][nf]  cfconv_in output, stacked */
     float *m;    /* [2n][nf]  cfconv sum, stacked */
     float *dc;   /* [n][F]    act_inter'(c) */
     float *ct;   /* [n][F]    c' */
     float *s2;   /* [2n][F]   act_inter(c), stacked */
-    /* adjoints, stacked: tangent halves from the force pass, primal halves from the reverse */
+    /* adjoints, stacked: for atoms, tangent halves from the force pass, primal halves from the
+     * reverse; for the filter, both halves from the reverse */
     float *gh;   /* [2n][F]   of the block's output h + v */
     float *gs2;  /* [2n][F]   of s2, then (in place) of c */
     float *gm;   /* [2n][nf]  of m */
     float *gx;   /* [2n][nf]  of x */
-    float *gf;   /* [2P][nf]  of f */
-    float *gs1;  /* [2P][nf]  of s1, then of a1 (tangent half times d': filter1's weight grad) */
+    float *gf;   /* [2P][nf]  of [f; fd] */
+    float *gs1;  /* [2P][nf]  of [s1; q], then of [a1; Pm] (filter1's weight grad against rbf2) */
 } dc_block_ws;
 
 struct dc_schnet {
@@ -78,7 +86,7 @@ struct dc_schnet {
     double *gfc, *gfcd;                          /* [P] cutoff and its derivative (double) */
     float *rbf2;                                 /* [2P][G] rbf, then drbf (stacked for W1bar) */
     float *fc, *fcd;                             /* [P] cutoff and its derivative in d */
-    float *dt, *fct, *dbar;                      /* [P] d', fc' d', d(-E)/dd */
+    float *dt, *fdc, *fct, *dbar;                /* [P] d', fc d', fc' d', d(-E)/dd */
     dc_block_ws blk[DC_MAX_INTERACTIONS];
     float *hT;                                   /* [2n][F] final h, stacked */
     float *do1, *o1t;                            /* [n][H] act_out'(o1), o1' */
@@ -94,8 +102,8 @@ int dc_engine_prepare(dc_schnet *s, const dc_batch *batch, dc_error *err);
 /* Pass 1: forward of every primal value; energy [B] (double sums). */
 int dc_engine_forward(dc_schnet *s, const dc_act act[3], const float *p, const dc_batch *batch,
                       double *energy, dc_error *err);
-/* Pass 2: reverse of -E down to the pair lengths; forces [n][3]; fills the adjoints' tangent
- * halves for pass 4. */
+/* Pass 2: reverse of -E down to the pair lengths; forces [n][3]; fills the atoms' adjoints'
+ * tangent halves for pass 4. */
 int dc_engine_forces(dc_schnet *s, const float *p, const dc_batch *batch, double *forces,
                      dc_error *err);
 /* The three activation sites of an extent. */

@@ -26,21 +26,19 @@ int dc_engine_forces(dc_schnet *s, const float *p, const dc_batch *b, double *fo
         const dc_block_params *bp = &s->bp[t];
         dc_block_ws *w = &s->blk[t];
         float *gh = TAN(w->gh, n, F), *gs2 = TAN(w->gs2, n, F), *gm = TAN(w->gm, n, nf);
-        float *gx = TAN(w->gx, n, nf), *gf = TAN(w->gf, P, nf), *gs1 = TAN(w->gs1, P, nf);
+        float *gx = TAN(w->gx, n, nf);
         DC_TRY(dc_matmul_run(&s->dense.bwd, ctx, n, gh, p + bp->w_d, NULL, gs2, err));
         dc_act_reverse_primal(s->sc, gs2, w->dc, (int64_t)n * F);
         DC_TRY(dc_matmul_run(&s->cout.bwd, ctx, n, s->sc, p + bp->w_out, NULL, gm, err));
         memset(gx, 0, (size_t)n * nf * sizeof *gx);
-        dc_cfconv_reverse_primal(gf, gx, s->dbar, gm, w->x, w->f, s->fc, s->fcd, s->pairs.a,
-                                 s->pairs.b, P, nf);
+        /* cfconv, cutoff and filter down to d: dbar += Wbar . (fd fc + f fcd) */
+        dc_cfconv_reverse_primal(gx, s->dbar, gm, w->x, w->f, TAN(w->f, P, nf), s->fc, s->fcd,
+                                 s->pairs.a, s->pairs.b, P, nf);
         if (t > 0) { /* the residual: the block's input shares its output's adjoint, plus x's */
             float *gh_in = TAN(s->blk[t - 1].gh, n, F);
             memcpy(gh_in, gh, (size_t)n * F * sizeof *gh_in);
             DC_TRY(dc_matmul_run(&s->cin.bwd, ctx, n, gx, p + bp->w_in, NULL, gh_in, err));
         }
-        /* filter: s1bar = fbar W2, a1bar = s1bar ds1, dbar += a1bar . (drbf W1^T) */
-        DC_TRY(dc_matmul_run(&s->f2.bwd, ctx, P, gf, p + bp->w2, NULL, gs1, err));
-        dc_rows_dot3_add(s->dbar, gs1, w->ds1, w->Pm, P, nf);
     }
     /* F = d(-E)/dr with dd_p/dr_a = u_p, dd_p/dr_b = -u_p; in pair order. */
     memset(forces, 0, (size_t)n * 3 * sizeof *forces);
@@ -67,6 +65,7 @@ static int tangent_pass(dc_schnet *s, const float *p, const dc_batch *b, double 
         const double *u = s->gu + 3 * e, *gi = s->g + 3 * s->pairs.a[e];
         const double *gj = s->g + 3 * s->pairs.b[e];
         s->dt[e] = (float)(u[0] * (gi[0] - gj[0]) + u[1] * (gi[1] - gj[1]) + u[2] * (gi[2] - gj[2]));
+        s->fdc[e] = s->fc[e] * s->dt[e];
         s->fct[e] = s->fcd[e] * s->dt[e];
     }
     memset(TAN(s->blk[0].h, n, F), 0, (size_t)n * F * sizeof(float));
@@ -75,18 +74,16 @@ static int tangent_pass(dc_schnet *s, const float *p, const dc_batch *b, double 
         dc_block_ws *w = &s->blk[t];
         float *ht = TAN(w->h, n, F);                                          /* [n][F] */
         float *ht_next = TAN(t + 1 < s->T ? s->blk[t + 1].h : s->hT, n, F); /* [n][F] */
-        /* filter: s1' = ds1 (Pm d'), f' = s1' W2^T (W' = f' fc + f fc' d' is formed where used) */
-        dc_filter_tangent(TAN(w->s1, P, nf), w->ds1, w->Pm, s->dt, P, nf);
-        DC_TRY(dc_matmul_run(&s->f2.tan, ctx, P, TAN(w->s1, P, nf), p + bp->w2, NULL,
-                             TAN(w->f, P, nf), err));
-        /* atoms: x' = h' W_in^T; m' = sum W' x + W x'; c' -> s2'; h'_next = h' + s2' W_d^T */
+        /* atoms: x' = h' W_in^T; m' = sum W' x + W x' with W' = fd fc d' + f fc' d' (the
+         * filter's tangent is d' times its derivative fd, formed where used); c' -> s2';
+         * h'_next = h' + s2' W_d^T */
         float *xt = TAN(w->x, n, nf), *mt = TAN(w->m, n, nf);
         if (t > 0)
             DC_TRY(dc_matmul_run(&s->cin.tan, ctx, n, ht, p + bp->w_in, NULL, xt, err));
         else
             memset(xt, 0, (size_t)n * nf * sizeof *xt); /* the reverse pass reads it */
-        dc_cfconv_gather(mt, w->f, TAN(w->f, P, nf), s->fc, s->fct, w->x, t > 0 ? xt : NULL,
-                         s->pairs.row_start, b->src, s->pairs.of_edge, n, nf);
+        dc_cfconv_gather(mt, w->f, TAN(w->f, P, nf), s->fc, s->fdc, s->fct, w->x,
+                         t > 0 ? xt : NULL, s->pairs.row_start, b->src, s->pairs.of_edge, n, nf);
         DC_TRY(dc_matmul_run(&s->cout.tan, ctx, n, mt, p + bp->w_out, NULL, w->ct, err));
         dc_act_tangent(TAN(w->s2, n, F), w->dc, w->ct, (int64_t)n * F);
         memcpy(ht_next, ht, (size_t)n * F * sizeof *ht_next);
@@ -148,23 +145,23 @@ static int reverse_pass(dc_schnet *s, const dc_act act[3], const float *p, const
         DC_TRY(dc_matmul_run(&s->cout.bwd, ctx, n, w->gs2, p + bp->w_out, NULL, w->gm, err));
         DC_TRY(dc_matmul_run(&s->cout.wgrad, ctx, n2, w->gs2, w->m, NULL, grad + bp->w_out, err));
         dc_sum_rows(grad + bp->b_out, w->gs2, n, F);
-        /* cfconv and cutoff: -> gx = [xbar; x'bar], gf = [fbar; f'bar] */
+        /* cfconv and cutoff: -> gx = [xbar; x'bar], gf = [fbar; fdbar] */
         memset(w->gx, 0, (size_t)n * nf * sizeof *w->gx);
-        dc_cfconv_reverse(w->gf, w->gx, w->gm, TAN(w->gm, n, nf), w->x, TAN(w->x, n, nf), w->f,
-                          TAN(w->f, P, nf), s->fc, s->fct, s->pairs.a, s->pairs.b, P, nf,
-                          grad + bp->b2);
+        dc_cfconv_reverse(w->gf, TAN(w->gf, P, nf), w->gx, w->gm, TAN(w->gm, n, nf), w->x,
+                          TAN(w->x, n, nf), w->f, TAN(w->f, P, nf), s->fc, s->fdc, s->fct,
+                          s->pairs.a, s->pairs.b, P, nf, grad + bp->b2);
         /* cfconv_in: hbar_t = hbar_{t+1} + xbar W_in; h' = 0 in block 0: primal rows only */
         float *gh_in = t > 0 ? s->blk[t - 1].gh : s->ghe; /* [n][F] */
         memcpy(gh_in, w->gh, (size_t)n * F * sizeof *gh_in);
         DC_TRY(dc_matmul_run(&s->cin.bwd, ctx, n, w->gx, p + bp->w_in, NULL, gh_in, err));
         DC_TRY(dc_matmul_run(&s->cin.wgrad, ctx, t > 0 ? n2 : n, w->gx, w->h, NULL, grad + bp->w_in,
                              err));
-        /* filter2: gf -> gs1 = [s1bar; s1'bar] */
-        DC_TRY(dc_matmul_run(&s->f2.bwd, ctx, P, w->gf, p + bp->w2, NULL, w->gs1, err));
+        /* filter2 on [s1; q]: gf -> gs1 = [s1bar; qbar] */
+        DC_TRY(dc_matmul_run(&s->f2.bwd, ctx, P2, w->gf, p + bp->w2, NULL, w->gs1, err));
         DC_TRY(dc_matmul_run(&s->f2.wgrad, ctx, P2, w->gf, w->s1, NULL, grad + bp->w2, err));
-        /* act_filter: gs1 -> [a1bar; d' a1'bar]; filter1: W1bar += a1bar^T rbf + (d' a1'bar)^T drbf */
-        dc_filter_act_reverse(act[0], w->gs1, TAN(w->gs1, P, nf), grad + bp->b1, w->ds1, w->Pm,
-                              s->dt, P, nf);
+        /* act_filter: gs1 -> [a1bar; Pmbar]; filter1: W1bar += a1bar^T rbf + Pmbar^T drbf */
+        dc_filter_act_reverse(act[0], w->gs1, TAN(w->gs1, P, nf), grad + bp->b1, w->ds1, w->Pm, P,
+                              nf);
         DC_TRY(dc_matmul_run(&s->f1_wgrad, ctx, P2, w->gs1, s->rbf2, NULL, grad + bp->w1, err));
     }
     for (int i = 0; i < n; i++) {

@@ -162,17 +162,19 @@ DC_KERNEL void dc_act_forward(dc_act a, float *restrict y, float *restrict ds, c
     for (int64_t k = 0; k < n; k++) ssp_one(x[k], &y[k], &ds[k]);
 }
 
-DC_KERNEL void dc_act_forward_bias(dc_act a, float *restrict y, float *restrict ds,
-                                   const float *restrict x, const float *restrict bias, int64_t n,
-                                   int c)
+DC_KERNEL void dc_filter_act_forward(dc_act a, float *restrict y, float *restrict ds,
+                                     float *restrict q, const float *restrict x,
+                                     const float *restrict bias, const float *restrict Pm,
+                                     int64_t n, int c)
 {
     for (int64_t r = 0; r < n; r++) {
-        const float *restrict xr = x + r * c;
-        float *restrict yr = y + r * c, *restrict dr = ds + r * c;
+        const float *restrict xr = x + r * c, *restrict pr = Pm + r * c;
+        float *restrict yr = y + r * c, *restrict dr = ds + r * c, *restrict qr = q + r * c;
         if (a.irelu)
             for (int k = 0; k < c; k++) irelu_one(a.c, xr[k] + bias[k], &yr[k], &dr[k]);
         else
             for (int k = 0; k < c; k++) ssp_one(xr[k] + bias[k], &yr[k], &dr[k]);
+        for (int k = 0; k < c; k++) qr[k] = dr[k] * pr[k];
     }
 }
 
@@ -213,37 +215,27 @@ DC_KERNEL void dc_act_reverse_primal(float *restrict gx, const float *restrict g
     for (int64_t k = 0; k < n; k++) gx[k] = g[k] * ds[k];
 }
 
-DC_KERNEL void dc_filter_tangent(float *restrict s1t, const float *restrict ds1,
-                                 const float *restrict Pm, const float *restrict dt, int64_t n,
-                                 int c)
-{
-    for (int64_t r = 0; r < n; r++)
-        for (int k = 0; k < c; k++) s1t[r * c + k] = ds1[r * c + k] * (Pm[r * c + k] * dt[r]);
-}
-
-DC_KERNEL void dc_filter_act_reverse(dc_act a, float *restrict g, float *restrict gt,
+DC_KERNEL void dc_filter_act_reverse(dc_act a, float *restrict g, float *restrict gq,
                                      float *restrict gbias, const float *restrict ds,
-                                     const float *restrict Pm, const float *restrict dt, int64_t n,
-                                     int c)
+                                     const float *restrict Pm, int64_t n, int c)
 {
     const float c2 = 2.0f * a.c;
     double acc[DC_MAX_ROW];
     for (int k = 0; k < c; k++) acc[k] = 0.0;
     for (int64_t r = 0; r < n; r++) {
-        float *restrict gr = g + r * c, *restrict gtr = gt + r * c;
+        float *restrict gr = g + r * c, *restrict gqr = gq + r * c;
         const float *restrict dsr = ds + r * c, *restrict pr = Pm + r * c;
-        const float dtr = dt[r];
         if (a.irelu) {
             for (int k = 0; k < c; k++) {
                 const float dds = dsr[k] > 0.0f ? c2 : 0.0f;
-                gr[k] = gr[k] * dsr[k] + gtr[k] * dds * (pr[k] * dtr);
-                gtr[k] = gtr[k] * dsr[k] * dtr;
+                gr[k] = gr[k] * dsr[k] + (gqr[k] * pr[k]) * dds;
+                gqr[k] = gqr[k] * dsr[k];
             }
         } else {
             for (int k = 0; k < c; k++) {
                 const float dds = dsr[k] * (1.0f - dsr[k]);
-                gr[k] = gr[k] * dsr[k] + gtr[k] * dds * (pr[k] * dtr);
-                gtr[k] = gtr[k] * dsr[k] * dtr;
+                gr[k] = gr[k] * dsr[k] + (gqr[k] * pr[k]) * dds;
+                gqr[k] = gqr[k] * dsr[k];
             }
         }
         for (int k = 0; k < c; k++) acc[k] += gr[k];
@@ -252,8 +244,9 @@ DC_KERNEL void dc_filter_act_reverse(dc_act a, float *restrict g, float *restric
 }
 
 DC_KERNEL void dc_cfconv_gather(float *restrict m, const float *restrict f,
-                                const float *restrict ft, const float *restrict fc,
-                                const float *restrict fct, const float *restrict x,
+                                const float *restrict fd, const float *restrict fc,
+                                const float *restrict fdc, const float *restrict fct,
+                                const float *restrict x,
                                 const float *restrict xt, const int64_t *restrict row_start,
                                 const int *restrict src, const int64_t *restrict of_edge,
                                 int n_atoms, int c)
@@ -265,17 +258,17 @@ DC_KERNEL void dc_cfconv_gather(float *restrict m, const float *restrict f,
             const int64_t p = of_edge[e];
             const float *restrict fp = f + p * c, *restrict xj = x + (int64_t)src[e] * c;
             const float fcp = fc[p];
-            if (!ft) {
+            if (!fd) {
                 for (int k = 0; k < c; k++) mi[k] += (fp[k] * fcp) * xj[k];
             } else if (!xt) {
-                const float *restrict ftp = ft + p * c;
-                const float fctp = fct[p];
-                for (int k = 0; k < c; k++) mi[k] += (ftp[k] * fcp + fp[k] * fctp) * xj[k];
+                const float *restrict fdp = fd + p * c;
+                const float fdcp = fdc[p], fctp = fct[p];
+                for (int k = 0; k < c; k++) mi[k] += (fdp[k] * fdcp + fp[k] * fctp) * xj[k];
             } else {
-                const float *restrict ftp = ft + p * c, *restrict xtj = xt + (int64_t)src[e] * c;
-                const float fctp = fct[p];
+                const float *restrict fdp = fd + p * c, *restrict xtj = xt + (int64_t)src[e] * c;
+                const float fdcp = fdc[p], fctp = fct[p];
                 for (int k = 0; k < c; k++)
-                    mi[k] += (ftp[k] * fcp + fp[k] * fctp) * xj[k] + (fp[k] * fcp) * xtj[k];
+                    mi[k] += (fdp[k] * fdcp + fp[k] * fctp) * xj[k] + (fp[k] * fcp) * xtj[k];
             }
         }
     }
@@ -296,24 +289,9 @@ DC_KERNEL void dc_sum_rows(float *restrict out, const float *restrict x, int64_t
     }
 }
 
-DC_KERNEL void dc_rows_dot3_add(float *restrict acc, const float *restrict a,
-                                const float *restrict b, const float *restrict d, int64_t n, int c)
-{
-    for (int64_t r = 0; r < n; r++) {
-        const float *restrict ar = a + r * c, *restrict br = b + r * c, *restrict dr = d + r * c;
-        /* 16 independent partial sums in a fixed pattern: vectorises without reassociation. */
-        float lane[16] = {0};
-        int k = 0;
-        for (; k + 16 <= c; k += 16)
-            for (int l = 0; l < 16; l++) lane[l] += ar[k + l] * br[k + l] * dr[k + l];
-        for (int l = 0; k < c; k++, l++) lane[l] += ar[k] * br[k] * dr[k];
-        acc[r] += sum_lanes(lane);
-    }
-}
-
-DC_KERNEL void dc_cfconv_reverse_primal(float *restrict gf, float *restrict gx,
-                                        float *restrict dbar, const float *restrict gm,
-                                        const float *restrict x, const float *restrict f,
+DC_KERNEL void dc_cfconv_reverse_primal(float *restrict gx, float *restrict dbar,
+                                        const float *restrict gm, const float *restrict x,
+                                        const float *restrict f, const float *restrict fd,
                                         const float *restrict fc, const float *restrict fcd,
                                         const int *restrict pa, const int *restrict pb,
                                         int64_t n_pairs, int c)
@@ -321,28 +299,30 @@ DC_KERNEL void dc_cfconv_reverse_primal(float *restrict gf, float *restrict gx,
     for (int64_t p = 0; p < n_pairs; p++) {
         const int64_t a = pa[p], b = pb[p];
         const float *restrict ma = gm + a * c, *restrict mb = gm + b * c;
-        const float *restrict xa = x + a * c, *restrict xb = x + b * c, *restrict fp = f + p * c;
-        float *restrict gxa = gx + a * c, *restrict gxb = gx + b * c, *restrict gfp = gf + p * c;
-        const float fcp = fc[p];
-        float wbar[DC_MAX_ROW];
+        const float *restrict xa = x + a * c, *restrict xb = x + b * c;
+        const float *restrict fp = f + p * c, *restrict fdp = fd + p * c;
+        float *restrict gxa = gx + a * c, *restrict gxb = gx + b * c;
+        const float fcp = fc[p], fcdp = fcd[p];
+        float wbar[DC_MAX_ROW], wd[DC_MAX_ROW];
         for (int k = 0; k < c; k++) {
             const float w = fp[k] * fcp;
             wbar[k] = ma[k] * xb[k] + mb[k] * xa[k];
+            wd[k] = fdp[k] * fcp + fp[k] * fcdp;
             gxb[k] += ma[k] * w;
             gxa[k] += mb[k] * w;
-            gfp[k] = wbar[k] * fcp;
         }
-        dbar[p] += fcd[p] * dot_lanes(wbar, fp, c);
+        dbar[p] += dot_lanes(wbar, wd, c);
     }
 }
 
-DC_KERNEL void dc_cfconv_reverse(float *restrict gf, float *restrict gx,
+DC_KERNEL void dc_cfconv_reverse(float *restrict gf, float *restrict gfd, float *restrict gx,
                                  const float *restrict gm, const float *restrict gmt,
                                  const float *restrict x, const float *restrict xt,
-                                 const float *restrict f, const float *restrict ft,
-                                 const float *restrict fc, const float *restrict fct,
-                                 const int *restrict pa, const int *restrict pb, int64_t n_pairs,
-                                 int c, float *restrict gbias)
+                                 const float *restrict f, const float *restrict fd,
+                                 const float *restrict fc, const float *restrict fdc,
+                                 const float *restrict fct, const int *restrict pa,
+                                 const int *restrict pb, int64_t n_pairs, int c,
+                                 float *restrict gbias)
 {
     double acc[DC_MAX_ROW];
     for (int k = 0; k < c; k++) acc[k] = 0.0;
@@ -352,16 +332,18 @@ DC_KERNEL void dc_cfconv_reverse(float *restrict gf, float *restrict gx,
         const float *restrict mta = gmt + a * c, *restrict mtb = gmt + b * c;
         const float *restrict xa = x + a * c, *restrict xb = x + b * c;
         const float *restrict xta = xt + a * c, *restrict xtb = xt + b * c;
-        const float *restrict fp = f + p * c, *restrict ftp = ft + p * c;
-        float *restrict gxa = gx + a * c, *restrict gxb = gx + b * c, *restrict gfp = gf + p * c;
-        const float fcp = fc[p], fctp = fct[p];
+        const float *restrict fp = f + p * c, *restrict fdp = fd + p * c;
+        float *restrict gxa = gx + a * c, *restrict gxb = gx + b * c;
+        float *restrict gfp = gf + p * c, *restrict gfdp = gfd + p * c;
+        const float fcp = fc[p], fdcp = fdc[p], fctp = fct[p];
         for (int k = 0; k < c; k++) {
-            const float w = fp[k] * fcp, wt = ftp[k] * fcp + fp[k] * fctp;
+            const float w = fp[k] * fcp, wt = fdp[k] * fdcp + fp[k] * fctp;
             const float wbar = (ma[k] * xb[k] + mb[k] * xa[k]) + (mta[k] * xtb[k] + mtb[k] * xta[k]);
             const float wtbar = mta[k] * xb[k] + mtb[k] * xa[k];
             gxb[k] += ma[k] * w + mta[k] * wt;
             gxa[k] += mb[k] * w + mtb[k] * wt;
             gfp[k] = wbar * fcp + wtbar * fctp;
+            gfdp[k] = wtbar * fdcp;
         }
         for (int k = 0; k < c; k++) acc[k] += gfp[k];
     }

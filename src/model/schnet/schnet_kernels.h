@@ -23,10 +23,11 @@ void dc_rbf(float *rbf, float *drbf, const double *d, const double *mu, double g
 
 /* y = s(x), ds = s'(x)   [n] each */
 void dc_act_forward(dc_act a, float *y, float *ds, const float *x, int64_t n);
-/* dc_act_forward of x + bias: y = s(x_r + bias), ds = s'(x_r + bias) per row r   [n][c] each,
- * bias [c] (the sum rounded to float, as oneDNN adds a bias). */
-void dc_act_forward_bias(dc_act a, float *y, float *ds, const float *x, const float *bias,
-                         int64_t n, int c);
+/* The filter's first activation, of x + bias: y = s(x_r + bias), ds = s'(x_r + bias) per row r
+ * (the sum rounded to float, as oneDNN adds a bias), and q = ds Pm, the activation's derivative
+ * in the pair length d (Pm = drbf W1^T = d a1 / dd). y, ds, q, x, Pm [n][c], bias [c]. */
+void dc_filter_act_forward(dc_act a, float *y, float *ds, float *q, const float *x,
+                           const float *bias, const float *Pm, int64_t n, int c);
 /* y' = s'(x) x'   [n] */
 void dc_act_tangent(float *yt, const float *ds, const float *xt, int64_t n);
 /* Reverse of (y, y') = (s(x), s'(x) x'):
@@ -36,54 +37,50 @@ void dc_act_reverse(dc_act a, float *g, float *gt, const float *ds, const float 
 /* Reverse of the primal only: gx = g ds   [n] */
 void dc_act_reverse_primal(float *gx, const float *g, const float *ds, int64_t n);
 
-/* The filter's first activation along d': s1' = ds1 (Pm d'), with Pm = drbf W1^T, so the tangent
- * of filter1's output, a1' = Pm d', is never stored. s1t, ds1, Pm [n][c], dt [n]. */
-void dc_filter_tangent(float *s1t, const float *ds1, const float *Pm, const float *dt, int64_t n,
-                       int c);
-/* dc_act_reverse for the filter's activation with x' = Pm d' and the tangent adjoint then scaled
- * by d' (what filter1's weight gradient takes against drbf): g = g ds + g' s'' (Pm d'),
- * g' = g' ds d'. In place; g, gt, ds, Pm [n][c], dt [n]. gbias [c] += the column sums of the new
+/* Reverse of (s1, q) = (s(a1), s'(a1) Pm) for the filter's activation: g = g ds + (gq Pm) s'',
+ * gq = gq ds (the adjoint of Pm, what filter1's weight gradient takes against drbf). In place;
+ * g (s1bar -> a1bar), gq (qbar -> Pmbar), ds, Pm [n][c]. gbias [c] += the column sums of the new
  * g (filter1's bias gradient), as dc_sum_rows sums them. */
-void dc_filter_act_reverse(dc_act a, float *g, float *gt, float *gbias, const float *ds,
-                           const float *Pm, const float *dt, int64_t n, int c);
+void dc_filter_act_reverse(dc_act a, float *g, float *gq, float *gbias, const float *ds,
+                           const float *Pm, int64_t n, int c);
 
 /* cfconv gather, with the cutoff product W = f fc (one filter row per pair) formed on the fly:
  * m_i = sum_{e: dst e = i} W[pair e] * x[src e]; edges sorted by dst, row_start [n+1] gives each
- * atom's edge range, of_edge [E] each edge's pair. With ft given, the tangent instead (docs/model.md ("Loss and its gradient")
- * rule m' = sum W' x + W x', W' = f' fc + f fct): xt == NULL means x' = 0.
- * m [n][c], f, ft [P][c], fc, fct [P], x, xt [n][c]. */
-void dc_cfconv_gather(float *m, const float *f, const float *ft, const float *fc, const float *fct,
-                      const float *x, const float *xt, const int64_t *row_start, const int *src,
-                      const int64_t *of_edge, int n_atoms, int c);
+ * atom's edge range, of_edge [E] each edge's pair. With fd given, the tangent instead (docs/model.md
+ * ("Loss and its gradient") rule m' = sum W' x + W x'), with W' = fd fdc + f fct (fd = df/dd,
+ * fdc = fc d', fct = fc' d'): xt == NULL means x' = 0.
+ * m [n][c], f, fd [P][c], fc, fdc, fct [P], x, xt [n][c]. */
+void dc_cfconv_gather(float *m, const float *f, const float *fd, const float *fc, const float *fdc,
+                      const float *fct, const float *x, const float *xt, const int64_t *row_start,
+                      const int *src, const int64_t *of_edge, int n_atoms, int c);
 
 /* Sum of rows: out[k] += sum_r x[r][k]   [n][c] -> [c] (accumulates, double sums, fixed order) */
 void dc_sum_rows(float *out, const float *x, int64_t n, int64_t c);
-
-/* acc[r] += sum_k a[r][k] b[r][k] d[r][k], in a fixed order (the same bits on every ISA);
- * acc [n], a, b, d [n][c]. */
-void dc_rows_dot3_add(float *acc, const float *a, const float *b, const float *d, int64_t n, int c);
 
 /* The widest row (filters) the cfconv kernels take: a per-row scratch lives on the stack. */
 #define DC_MAX_ROW 4096
 
 /* Reverse of cfconv and cutoff per atom pair p = {a, b}, whose filter W_p = f_p fc_p serves both
- * of its edges b -> a and a -> b; primal only (the force pass):
+ * of its edges b -> a and a -> b; primal only (the force pass), down to the pair length:
  *   Wbar = mbar_a * x_b + mbar_b * x_a;  xbar_b += mbar_a * W;  xbar_a += mbar_b * W;
- *   fbar = Wbar * fc;  dbar += fcd * sum_k Wbar_k f_k   (the cutoff's derivative in d).
- * gf [P][c] (out), gx [n][c] (accumulates), dbar [P] (accumulates); pa, pb [P]. */
-void dc_cfconv_reverse_primal(float *gf, float *gx, float *dbar, const float *gm, const float *x,
-                              const float *f, const float *fc, const float *fcd, const int *pa,
-                              const int *pb, int64_t n_pairs, int c);
+ *   dbar += sum_k Wbar_k dW_k/dd,  dW/dd = fd fc + f fcd  (fd = df/dd: the filter network's
+ *   derivative, computed in the forward; so no adjoint of f is needed here).
+ * gx [n][c] (accumulates), dbar [P] (accumulates); gm, x [n][c]; f, fd [P][c]; pa, pb [P]. */
+void dc_cfconv_reverse_primal(float *gx, float *dbar, const float *gm, const float *x,
+                              const float *f, const float *fd, const float *fc, const float *fcd,
+                              const int *pa, const int *pb, int64_t n_pairs, int c);
 
-/* Reverse of cfconv and cutoff over primal and tangent values (docs/model.md ("Loss and its gradient") rules, summed over
- * the pair's two edges), the primal adjoints only (the tangent ones come from the force pass):
+/* Reverse of cfconv and cutoff over primal and tangent values (docs/model.md ("Loss and its
+ * gradient") rules, summed over the pair's two edges), with W = f fc, W' = fd fdc + f fct:
  *   Wbar = mbar_a x_b + mbar_b x_a + m'bar_a x'_b + m'bar_b x'_a;  W'bar = m'bar_a x_b + m'bar_b x_a;
- *   xbar_b += mbar_a W + m'bar_a W'   (and a <-> b);   fbar = Wbar fc + W'bar fct,
- * with W = f fc, W' = f' fc + f fct (fct = fc' d'). gf [P][c] (out), gx [n][c] (accumulates),
- * gbias [c] += the column sums of gf (filter2's bias gradient), as dc_sum_rows sums them. */
-void dc_cfconv_reverse(float *gf, float *gx, const float *gm, const float *gmt, const float *x,
-                       const float *xt, const float *f, const float *ft, const float *fc,
-                       const float *fct, const int *pa, const int *pb, int64_t n_pairs, int c,
-                       float *gbias);
+ *   xbar_b += mbar_a W + m'bar_a W'   (and a <-> b);   fbar = Wbar fc + W'bar fct;
+ *   fdbar = W'bar fdc.
+ * The primal adjoints of x only (the tangent ones come from the force pass). gf, gfd [P][c]
+ * (out), gx [n][c] (accumulates), gbias [c] += the column sums of gf (filter2's bias gradient),
+ * as dc_sum_rows sums them. */
+void dc_cfconv_reverse(float *gf, float *gfd, float *gx, const float *gm, const float *gmt,
+                       const float *x, const float *xt, const float *f, const float *fd,
+                       const float *fc, const float *fdc, const float *fct, const int *pa,
+                       const int *pb, int64_t n_pairs, int c, float *gbias);
 
 #endif

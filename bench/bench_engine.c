@@ -5,13 +5,18 @@
  *
  *   OMP_NUM_THREADS=1 bench_engine [train.xyz] [seconds per size] [default|paper|both] [peak]
  *     (default: $DC_SHARED_DIR/data/rmd17-ethanol/train.xyz if readable, else synthetic ethanol;
- *     "" for the default file; 3 s; both; peak "nopeak" skips the 2048^3 matmul, for profilers)
+ *     "" for the default file; 3 s; both; peak "nopeak" skips the 2048^3 matmuls, for profilers;
+ *     DC_BENCH_WINDOWS=1 prints each timing window's GFLOP/s and peak samples on stderr)
  *
- * Prints one JSON line: the peak of a 2048^3 oneDNN f32 matmul in this process, the load average,
- * and per size the mean atoms and edges of the batches, configs/s, step_ms (median and best), the
- * matmul GFLOP per step both as dc_schnet_step_flops counts them and as the engine executed them
- * (dc_schnet_flops_done over the timed steps; the two must agree), GFLOP/s (executed FLOPs /
- * median step) and its fraction of the peak. The Adam update (the trainer's) is not timed. */
+ * Prints one JSON line: the peak of a 2048^3 oneDNN f32 matmul in this process (the best of 20
+ * samples), the load average, and per size the mean atoms and edges of the batches, configs/s,
+ * step_ms (median and best), the matmul GFLOP per step both as dc_schnet_step_flops counts them
+ * and as the engine executed them (dc_schnet_flops_done over the timed steps; the two must agree),
+ * GFLOP/s (executed FLOPs / median step), its fraction of the peak, the same fraction measured
+ * side by side (the steps run in windows of 0.5 s with a peak sample around each: the median over
+ * windows of window GFLOP/s / the mean of its two samples, so that a busy neighbour slows both
+ * sides of the ratio), and the first 16 hex digits of a SHA-256 of the first step's energies,
+ * forces and gradient (equal digests: equal bits). The Adam update (the trainer's) is not timed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +32,8 @@
 #define BATCH 20
 #define N_BATCHES 8
 #define MAX_STEPS 4096
+#define MAX_WINDOWS 64
+#define WINDOW_S 0.5
 
 typedef struct batches {
     int n;
@@ -124,64 +131,107 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Times loss_grad for about `seconds` (at least 5 steps); fills median and best step seconds. */
+/* The bits of one step (energies, forces, gradient): equal digests, equal numerics. */
+static void step_digest(const dc_batch *b, const double *energy, const double *forces,
+                        const float *grad, int64_t n_params, char digest[65])
+{
+    dc_sha256 h;
+    uint8_t d[32];
+    dc_sha256_init(&h);
+    dc_sha256_update(&h, energy, (size_t)b->n_mol * sizeof *energy);
+    dc_sha256_update(&h, forces, (size_t)b->n_atoms * 3 * sizeof *forces);
+    dc_sha256_update(&h, grad, (size_t)n_params * sizeof *grad);
+    dc_sha256_final(&h, d);
+    dc_sha256_to_hex(digest, d);
+}
+
+static double median_of(double *x, int n)
+{
+    qsort(x, (size_t)n, sizeof *x, cmp_double);
+    return x[n / 2];
+}
+
+/* What time_size measured at one size. */
+typedef struct timing {
+    double median, best;       /* step seconds, over every timed step */
+    double flops, flops_done;  /* per step: as dc_schnet_step_flops counts them, as executed */
+    int windows;               /* timing windows, each with a peak sample on both sides */
+    double side_by_side;       /* median over windows: window GFLOP/s / the peak around it */
+    char digest[65];           /* of the first step */
+} timing;
+
+/* Times loss_grad for about `seconds` (at least 5 steps). With a meter, the steps run in windows
+ * of WINDOW_S seconds (at least 3 steps), with a peak sample before the first and after each, and
+ * each window's GFLOP/s (at its median step) is divided by the mean of the two samples around it. */
 static int time_size(const dc_schnet_shape *shape, const batches *bs, double seconds,
-                     double *median, double *best, double *flops, double *flops_done,
-                     char digest[65], dc_error *err)
+                     dc_peak_meter *meter, timing *tm, dc_error *err)
 {
     int rc = DC_OK;
     dc_schnet_layout layout;
     dc_schnet *eng = NULL;
     float *params = NULL, *grad = NULL;
-    static double t[MAX_STEPS];
+    double *energy = NULL, *forces = NULL;
+    static double t[MAX_STEPS], scratch[MAX_STEPS];
+    double peak[MAX_WINDOWS + 1], ratio[MAX_WINDOWS];
+    int win_start[MAX_WINDOWS + 1];
+    memset(tm, 0, sizeof *tm);
     DC_TRY(dc_schnet_layout_init(&layout, shape, err));
     DC_ALLOC(params, layout.n_params);
     DC_ALLOC(grad, layout.n_params);
+    DC_ALLOC(energy, BATCH);
+    DC_ALLOC(forces, 3 * (size_t)bs->max_atoms);
     dc_schnet_init_params(&layout, 42, params);
     DC_TRY(dc_schnet_create(&eng, shape, BATCH, bs->max_atoms, bs->max_edges, err));
     const dc_activation act = {.extent = DC_EXTENT_FULL, .irelu_scale = 0.5};
     const dc_loss_spec loss = {.kind = DC_LOSS_L1, .force_weight = 30.0};
-    double energy[BATCH], forces[3 * BATCH * 9 * 4];
     for (int k = 0; k < 2; k++) { /* warm-up: JIT kernels, page faults */
         const dc_batch *b = &bs->b[k % bs->n];
-        if ((size_t)b->n_atoms * 3 > sizeof forces / sizeof forces[0])
-            DC_FAIL(DC_ERR_INPUT, "bench_engine: batch of %d atoms too large", b->n_atoms);
         DC_TRY(dc_schnet_loss_grad(eng, &act, params, b, &loss, energy, forces, grad, NULL, err));
-        if (k == 0) { /* the bits of the first step: equal digests, equal numerics */
-            dc_sha256 h;
-            uint8_t d[32];
-            dc_sha256_init(&h);
-            dc_sha256_update(&h, energy, (size_t)b->n_mol * sizeof *energy);
-            dc_sha256_update(&h, forces, (size_t)b->n_atoms * 3 * sizeof *forces);
-            dc_sha256_update(&h, grad, (size_t)layout.n_params * sizeof *grad);
-            dc_sha256_final(&h, d);
-            dc_sha256_to_hex(digest, d);
-        }
+        if (k == 0) step_digest(b, energy, forces, grad, layout.n_params, tm->digest);
     }
-    int steps = 0;
+    int steps = 0, w = 0;
     const double done0 = dc_schnet_flops_done(eng);
-    double start = dc_perf_seconds();
-    while (steps < MAX_STEPS && (steps < 5 || dc_perf_seconds() - start < seconds)) {
-        const dc_batch *b = &bs->b[steps % bs->n];
-        double t0 = dc_perf_seconds();
-        DC_TRY(dc_schnet_loss_grad(eng, &act, params, b, &loss, NULL, NULL, grad, NULL, err));
-        t[steps++] = dc_perf_seconds() - t0;
+    if (meter) DC_TRY(dc_peak_meter_sample(meter, &peak[0], err));
+    double timed = 0.0;
+    while (w < MAX_WINDOWS && steps < MAX_STEPS && (steps < 5 || timed < seconds)) {
+        win_start[w] = steps;
+        const double w0 = dc_perf_seconds();
+        while (steps < MAX_STEPS && (steps - win_start[w] < 3 || dc_perf_seconds() - w0 < WINDOW_S)) {
+            const dc_batch *b = &bs->b[steps % bs->n];
+            double t0 = dc_perf_seconds();
+            DC_TRY(dc_schnet_loss_grad(eng, &act, params, b, &loss, NULL, NULL, grad, NULL, err));
+            t[steps++] = dc_perf_seconds() - t0;
+        }
+        timed += dc_perf_seconds() - w0;
+        if (meter) DC_TRY(dc_peak_meter_sample(meter, &peak[w + 1], err));
+        w++;
     }
-    *flops_done = (dc_schnet_flops_done(eng) - done0) / steps;
-    qsort(t, (size_t)steps, sizeof *t, cmp_double);
-    *median = t[steps / 2];
-    *best = t[0];
+    win_start[w] = steps;
+    tm->flops_done = (dc_schnet_flops_done(eng) - done0) / steps;
+    tm->windows = meter ? w : 0;
+    for (int k = 0; meter && k < w; k++) {
+        const int n = win_start[k + 1] - win_start[k];
+        memcpy(scratch, t + win_start[k], (size_t)n * sizeof *t);
+        const double gflops = 1e-9 * tm->flops_done / median_of(scratch, n);
+        ratio[k] = gflops / (0.5 * (peak[k] + peak[k + 1]));
+        if (getenv("DC_BENCH_WINDOWS"))
+            fprintf(stderr, "window %d: %d steps, %.1f GFLOP/s, peak samples %.1f %.1f\n", k, n,
+                    gflops, peak[k], peak[k + 1]);
+    }
+    if (meter) tm->side_by_side = median_of(ratio, w);
     /* the timed steps ran the batches in turn: weight each by how often it ran */
-    *flops = 0.0;
     for (int k = 0; k < steps; k++) {
         const dc_batch *b = &bs->b[k % bs->n];
-        *flops += dc_schnet_step_flops(shape, b->n_mol, b->n_atoms, b->n_edges);
+        tm->flops += dc_schnet_step_flops(shape, b->n_mol, b->n_atoms, b->n_edges) / steps;
     }
-    *flops /= steps;
+    tm->median = median_of(t, steps);
+    tm->best = t[0];
 cleanup:
     dc_schnet_destroy(eng);
     free(params);
     free(grad);
+    free(energy);
+    free(forces);
     return rc;
 }
 
@@ -207,8 +257,15 @@ int main(int argc, char **argv)
         {.features = 1024, .filters = 256, .interactions = 5, .gaussians = 200, .cutoff = 6.0},
     };
     const char *names[2] = {"default", "paper"};
+    /* the yardstick: the best of 20 samples beforehand, and samples around every window */
+    dc_peak_meter *meter = NULL;
     double peak = 0.0;
-    if (want_peak && (rc = dc_dnnl_matmul_peak_gflops(2048, 20, &peak, &err))) goto fail;
+    if (want_peak && (rc = dc_peak_meter_create(&meter, 2048, &err))) goto fail;
+    for (int r = 0; meter && r < 20; r++) {
+        double g;
+        if ((rc = dc_peak_meter_sample(meter, &g, &err))) goto fail;
+        if (g > peak) peak = g;
+    }
     double load = 0.0;
     FILE *lf = fopen("/proc/loadavg", "r");
     if (lf) {
@@ -225,28 +282,31 @@ int main(int argc, char **argv)
         if (rc) goto fail;
         dc_schnet_shape shape = sizes[s];
         shape.n_types = bs.n_types;
-        double median = 0.0, best = 0.0, flops = 0.0, done = 0.0, atoms = 0.0, edges = 0.0;
-        char digest[65] = "";
+        double atoms = 0.0, edges = 0.0;
+        timing tm;
         for (int k = 0; k < bs.n; k++) {
             atoms += (double)bs.b[k].n_atoms / bs.n;
             edges += (double)bs.b[k].n_edges / bs.n;
         }
-        rc = time_size(&shape, &bs, s == 0 ? seconds : 2.0 * seconds, &median, &best, &flops,
-                       &done, digest, &err);
+        rc = time_size(&shape, &bs, s == 0 ? seconds : 2.0 * seconds, meter, &tm, &err);
         for (int k = 0; k < bs.n; k++) dc_batch_buf_free(&bs.buf[k]);
         if (rc) goto fail;
         printf(", \"%s\": {\"source\": \"%s\", \"atoms\": %.2f, \"edges\": %.2f, "
                "\"configs_per_s\": %.1f, \"step_ms\": %.3f, \"best_step_ms\": %.3f, "
                "\"gflop_per_step\": %.6f, \"gflop_done_per_step\": %.6f, \"gflops\": %.1f, "
-               "\"peak_fraction\": %.3f, \"first_step_sha256\": \"%.16s\"}",
-               names[s], bs.source, atoms, edges, BATCH / median, 1e3 * median, 1e3 * best,
-               1e-9 * flops, 1e-9 * done, 1e-9 * done / median,
-               peak > 0.0 ? 1e-9 * done / median / peak : 0.0, digest);
+               "\"peak_fraction\": %.3f, \"windows\": %d, \"peak_fraction_side_by_side\": %.3f, "
+               "\"first_step_sha256\": \"%.16s\"}",
+               names[s], bs.source, atoms, edges, BATCH / tm.median, 1e3 * tm.median,
+               1e3 * tm.best, 1e-9 * tm.flops, 1e-9 * tm.flops_done, 1e-9 * tm.flops_done / tm.median,
+               peak > 0.0 ? 1e-9 * tm.flops_done / tm.median / peak : 0.0, tm.windows,
+               tm.side_by_side, tm.digest);
         fflush(stdout);
     }
     printf("}\n");
+    dc_peak_meter_destroy(meter);
     return 0;
 fail:
+    dc_peak_meter_destroy(meter);
     fprintf(stderr, "bench_engine: %s\n", err.message);
     return 1;
 }

@@ -187,28 +187,6 @@ double dc_matmul_flops(const dc_matmul *mm, int64_t runtime)
     return 2.0 * m * k * (double)mm->n;
 }
 
-/* The best of `repeats` timed runs (after one warm-up) of one n x n x n matmul: m fixed
- * (runtime 0) or given at execution (runtime n). */
-static int peak_one(const dc_dnnl *ctx, int n, int64_t m, int repeats, const float *a,
-                    const float *b, float *c, double *seconds, dc_error *err)
-{
-    int rc = DC_OK;
-    dc_matmul mm = {0};
-    DC_TRY(dc_matmul_create(&mm, ctx, m, n, n, 0, 0, 0, 0, err));
-    const int64_t runtime = m == DC_MM_RUNTIME ? n : 0;
-    double best = 1e300;
-    for (int r = 0; r <= repeats; r++) {
-        double t0 = dc_perf_seconds();
-        DC_TRY(dc_matmul_run(&mm, ctx, runtime, a, b, NULL, c, err));
-        double dt = dc_perf_seconds() - t0;
-        if (r > 0 && dt < best) best = dt; /* r = 0 warms caches and the JIT */
-    }
-    *seconds = best;
-cleanup:
-    dc_matmul_destroy(&mm);
-    return rc;
-}
-
 double dc_matmul_flops_done(const dc_matmul *mm)
 {
     return mm->cache ? mm->cache->flops_done : 0.0;
@@ -218,30 +196,89 @@ double dc_matmul_flops_done(const dc_matmul *mm)
  * with the row count as a runtime dimension (as every matmul of the engines is built) its
  * gemm:jit, which is the faster of the two on some cores (Intel AVX-512 here: 220 against 190
  * GFLOP/s). The yardstick is the better one, so that no engine is quoted against a low peak. */
+struct dc_peak_meter {
+    dc_dnnl ctx;
+    int n;
+    dc_matmul fixed, runtime; /* n x n x n: all fixed, and m given at execution */
+    float *a, *b, *c;         /* [n][n] each */
+};
+
+static int peak_time(dc_peak_meter *pm, const dc_matmul *mm, int64_t runtime, double *seconds,
+                     dc_error *err)
+{
+    int rc = DC_OK;
+    const double t0 = dc_perf_seconds();
+    DC_TRY(dc_matmul_run(mm, &pm->ctx, runtime, pm->a, pm->b, NULL, pm->c, err));
+    *seconds = dc_perf_seconds() - t0;
+cleanup:
+    return rc;
+}
+
+int dc_peak_meter_create(dc_peak_meter **meter, int n, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_peak_meter *pm = NULL;
+    double warm;
+    *meter = NULL;
+    if (n < 1) DC_FAIL(DC_ERR_INPUT, "peak matmul: bad size %d", n);
+    DC_ALLOC(pm, 1);
+    pm->n = n;
+    DC_ALLOC(pm->a, (size_t)n * n);
+    DC_ALLOC(pm->b, (size_t)n * n);
+    DC_ALLOC(pm->c, (size_t)n * n);
+    for (size_t i = 0; i < (size_t)n * n; i++) {
+        pm->a[i] = (float)((i * 7) % 13) * 0.01f;
+        pm->b[i] = (float)((i * 5) % 11) * 0.01f;
+    }
+    DC_TRY(dc_dnnl_init(&pm->ctx, err));
+    DC_TRY(dc_matmul_create(&pm->fixed, &pm->ctx, n, n, n, 0, 0, 0, 0, err));
+    DC_TRY(dc_matmul_create(&pm->runtime, &pm->ctx, DC_MM_RUNTIME, n, n, 0, 0, 0, 0, err));
+    /* the first runs JIT the kernels and fault the pages in */
+    DC_TRY(peak_time(pm, &pm->fixed, 0, &warm, err));
+    DC_TRY(peak_time(pm, &pm->runtime, n, &warm, err));
+    *meter = pm;
+    pm = NULL;
+cleanup:
+    dc_peak_meter_destroy(pm);
+    return rc;
+}
+
+int dc_peak_meter_sample(dc_peak_meter *pm, double *gflops, dc_error *err)
+{
+    int rc = DC_OK;
+    double fixed = 0.0, runtime = 0.0;
+    DC_TRY(peak_time(pm, &pm->fixed, 0, &fixed, err));
+    DC_TRY(peak_time(pm, &pm->runtime, pm->n, &runtime, err));
+    *gflops = 2.0 * (double)pm->n * pm->n * pm->n / (fixed < runtime ? fixed : runtime) * 1e-9;
+cleanup:
+    return rc;
+}
+
+void dc_peak_meter_destroy(dc_peak_meter *pm)
+{
+    if (!pm) return;
+    dc_matmul_destroy(&pm->fixed);
+    dc_matmul_destroy(&pm->runtime);
+    dc_dnnl_fini(&pm->ctx);
+    free(pm->a);
+    free(pm->b);
+    free(pm->c);
+    free(pm);
+}
+
 int dc_dnnl_matmul_peak_gflops(int n, int repeats, double *gflops, dc_error *err)
 {
     int rc = DC_OK;
-    dc_dnnl ctx = {0};
-    float *a = NULL, *b = NULL, *c = NULL;
+    dc_peak_meter *pm = NULL;
     *gflops = 0.0;
-    if (n < 1 || repeats < 1) DC_FAIL(DC_ERR_INPUT, "peak matmul: bad size %d or repeats %d", n, repeats);
-    DC_ALLOC(a, (size_t)n * n);
-    DC_ALLOC(b, (size_t)n * n);
-    DC_ALLOC(c, (size_t)n * n);
-    for (size_t i = 0; i < (size_t)n * n; i++) {
-        a[i] = (float)((i * 7) % 13) * 0.01f;
-        b[i] = (float)((i * 5) % 11) * 0.01f;
+    if (repeats < 1) DC_FAIL(DC_ERR_INPUT, "peak matmul: bad repeats %d", repeats);
+    DC_TRY(dc_peak_meter_create(&pm, n, err));
+    for (int r = 0; r < repeats; r++) {
+        double g;
+        DC_TRY(dc_peak_meter_sample(pm, &g, err));
+        if (g > *gflops) *gflops = g;
     }
-    DC_TRY(dc_dnnl_init(&ctx, err));
-    double fixed = 0.0, runtime = 0.0;
-    DC_TRY(peak_one(&ctx, n, n, repeats, a, b, c, &fixed, err));
-    DC_TRY(peak_one(&ctx, n, DC_MM_RUNTIME, repeats, a, b, c, &runtime, err));
-    const double best = fixed < runtime ? fixed : runtime;
-    *gflops = 2.0 * (double)n * n * n / best * 1e-9;
 cleanup:
-    dc_dnnl_fini(&ctx);
-    free(a);
-    free(b);
-    free(c);
+    dc_peak_meter_destroy(pm);
     return rc;
 }

@@ -60,8 +60,8 @@ static void carve(dc_schnet *s, dc_arena *ar)
         DC_TAKE(ar, w->dc, A * F); DC_TAKE(ar, w->ct, A * F); DC_TAKE(ar, w->s2, 2 * A * F);
         DC_TAKE(ar, w->gh, 2 * A * F); DC_TAKE(ar, w->gs2, 2 * A * F);
         DC_TAKE(ar, w->gm, 2 * A * nf); DC_TAKE(ar, w->gx, 2 * A * nf);
-        DC_TAKE(ar, w->gf, 2 * P * nf); DC_TAKE(ar, w->gs1, 2 * P * nf);
     }
+    DC_TAKE(ar, s->gf, 2 * P * nf); DC_TAKE(ar, s->gs1, 2 * P * nf);
     DC_TAKE(ar, s->hT, 2 * A * F);
     DC_TAKE(ar, s->do1, A * H); DC_TAKE(ar, s->o1t, A * H); DC_TAKE(ar, s->s3, 2 * A * H);
     DC_TAKE(ar, s->go, 2 * A * H);

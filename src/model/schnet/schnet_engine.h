@@ -52,13 +52,11 @@ typedef struct dc_block_ws {
     float *ct;   /* [n][F]    c' */
     float *s2;   /* [2n][F]   act_inter(c), stacked */
     /* adjoints, stacked: for atoms, tangent halves from the force pass, primal halves from the
-     * reverse; for the filter, both halves from the reverse */
+     * reverse (the filter's adjoints, gf and gs1, live only within a block's reverse step) */
     float *gh;   /* [2n][F]   of the block's output h + v */
     float *gs2;  /* [2n][F]   of s2, then (in place) of c */
     float *gm;   /* [2n][nf]  of m */
     float *gx;   /* [2n][nf]  of x */
-    float *gf;   /* [2P][nf]  of [f; fd] */
-    float *gs1;  /* [2P][nf]  of [s1; q], then of [a1; Pm] (filter1's weight grad against rbf2) */
 } dc_block_ws;
 
 struct dc_schnet {
@@ -88,6 +86,10 @@ struct dc_schnet {
     float *fc, *fcd;                             /* [P] cutoff and its derivative in d */
     float *dt, *fdc, *fct, *dbar;                /* [P] d', fc d', fc' d', d(-E)/dd */
     dc_block_ws blk[DC_MAX_INTERACTIONS];
+    /* the filter's adjoints, within one block's reverse step (one pair of arrays for all blocks:
+     * a smaller working set) */
+    float *gf;                                   /* [2P][nf] of [f; fd] */
+    float *gs1;                                  /* [2P][nf] of [s1; q], then of [a1; Pm] */
     float *hT;                                   /* [2n][F] final h, stacked */
     float *do1, *o1t;                            /* [n][H] act_out'(o1), o1' */
     float *s3;                                   /* [2n][H] act_out(o1), stacked */

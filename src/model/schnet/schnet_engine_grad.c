@@ -147,7 +147,7 @@ static int reverse_pass(dc_schnet *s, const dc_act act[3], const float *p, const
         dc_sum_rows(grad + bp->b_out, w->gs2, n, F);
         /* cfconv and cutoff: -> gx = [xbar; x'bar], gf = [fbar; fdbar] */
         memset(w->gx, 0, (size_t)n * nf * sizeof *w->gx);
-        dc_cfconv_reverse(w->gf, TAN(w->gf, P, nf), w->gx, w->gm, TAN(w->gm, n, nf), w->x,
+        dc_cfconv_reverse(s->gf, TAN(s->gf, P, nf), w->gx, w->gm, TAN(w->gm, n, nf), w->x,
                           TAN(w->x, n, nf), w->f, TAN(w->f, P, nf), s->fc, s->fdc, s->fct,
                           s->pairs.a, s->pairs.b, P, nf, grad + bp->b2);
         /* cfconv_in: hbar_t = hbar_{t+1} + xbar W_in; h' = 0 in block 0: primal rows only */
@@ -157,12 +157,12 @@ static int reverse_pass(dc_schnet *s, const dc_act act[3], const float *p, const
         DC_TRY(dc_matmul_run(&s->cin.wgrad, ctx, t > 0 ? n2 : n, w->gx, w->h, NULL, grad + bp->w_in,
                              err));
         /* filter2 on [s1; q]: gf -> gs1 = [s1bar; qbar] */
-        DC_TRY(dc_matmul_run(&s->f2.bwd, ctx, P2, w->gf, p + bp->w2, NULL, w->gs1, err));
-        DC_TRY(dc_matmul_run(&s->f2.wgrad, ctx, P2, w->gf, w->s1, NULL, grad + bp->w2, err));
+        DC_TRY(dc_matmul_run(&s->f2.bwd, ctx, P2, s->gf, p + bp->w2, NULL, s->gs1, err));
+        DC_TRY(dc_matmul_run(&s->f2.wgrad, ctx, P2, s->gf, w->s1, NULL, grad + bp->w2, err));
         /* act_filter: gs1 -> [a1bar; Pmbar]; filter1: W1bar += a1bar^T rbf + Pmbar^T drbf */
-        dc_filter_act_reverse(act[0], w->gs1, TAN(w->gs1, P, nf), grad + bp->b1, w->ds1, w->Pm, P,
+        dc_filter_act_reverse(act[0], s->gs1, TAN(s->gs1, P, nf), grad + bp->b1, w->ds1, w->Pm, P,
                               nf);
-        DC_TRY(dc_matmul_run(&s->f1_wgrad, ctx, P2, w->gs1, s->rbf2, NULL, grad + bp->w1, err));
+        DC_TRY(dc_matmul_run(&s->f1_wgrad, ctx, P2, s->gs1, s->rbf2, NULL, grad + bp->w1, err));
     }
     for (int i = 0; i < n; i++) {
         float *ge = grad + s->emb + (int64_t)b->types[i] * F;

@@ -7,6 +7,7 @@
 #define dc_rbf DC_ISA_NAME(dc_rbf)
 #define dc_act_forward DC_ISA_NAME(dc_act_forward)
 #define dc_filter_act_forward DC_ISA_NAME(dc_filter_act_forward)
+#define dc_add_bias DC_ISA_NAME(dc_add_bias)
 #define dc_act_tangent DC_ISA_NAME(dc_act_tangent)
 #define dc_act_reverse DC_ISA_NAME(dc_act_reverse)
 #define dc_act_reverse_primal DC_ISA_NAME(dc_act_reverse_primal)
@@ -20,6 +21,7 @@
 #undef dc_rbf
 #undef dc_act_forward
 #undef dc_filter_act_forward
+#undef dc_add_bias
 #undef dc_act_tangent
 #undef dc_act_reverse
 #undef dc_act_reverse_primal

@@ -26,6 +26,7 @@ typedef struct kernels {
     void (*act_forward)(dc_act, float *, float *, const float *, int64_t);
     void (*filter_act_forward)(dc_act, float *, float *, float *, const float *, const float *,
                                const float *, int64_t, int);
+    void (*add_bias)(float *, const float *, int64_t, int);
     void (*act_tangent)(float *, const float *, const float *, int64_t);
     void (*act_reverse)(dc_act, float *, float *, const float *, const float *, int64_t);
     void (*act_reverse_primal)(float *, const float *, const float *, int64_t);
@@ -44,7 +45,8 @@ typedef struct kernels {
 } kernels;
 
 #define KERNELS(isa)                                                                               \
-    {#isa, dc_rbf_##isa, dc_act_forward_##isa, dc_filter_act_forward_##isa, dc_act_tangent_##isa,  \
+    {#isa, dc_rbf_##isa, dc_act_forward_##isa, dc_filter_act_forward_##isa, dc_add_bias_##isa,     \
+     dc_act_tangent_##isa,                                                                         \
      dc_act_reverse_##isa, dc_act_reverse_primal_##isa, dc_filter_act_reverse_##isa,               \
      dc_cfconv_gather_##isa, dc_sum_rows_##isa, dc_cfconv_reverse_primal_##isa,                    \
      dc_cfconv_reverse_##isa}
@@ -69,7 +71,7 @@ typedef struct inputs {
 /* The outputs of one ISA's run of every kernel, compared bytewise. */
 typedef struct outputs {
     float a[18][BIG];
-    float v[6][BIG];
+    float v[7][BIG];
 } outputs;
 
 static void make_inputs(inputs *in, dc_rng *rng)
@@ -112,6 +114,8 @@ static void run_all(const kernels *K, const inputs *in, dc_act act, int c, outpu
     K->act_forward(act, o->a[2], o->a[3], in->tail, n);
     K->filter_act_forward(act, o->a[16], o->a[17], o->a[10], in->tail, in->x[5], in->x[4], P, c);
     K->act_tangent(o->a[4], o->a[3], in->x[0], n);
+    memcpy(o->v[6], in->x[3], sizeof o->v[6]);
+    K->add_bias(o->v[6], in->x[2], N_PAIRS, c);
     memcpy(o->a[5], in->x[1], sizeof o->a[5]);
     memcpy(o->a[6], in->x[2], sizeof o->a[6]);
     K->act_reverse(act, o->a[5], o->a[6], o->a[3], in->x[3], n);

@@ -1,5 +1,8 @@
-/* Private helpers over the oneDNN v2 C API: one matmul primitive per (shape, layout) built once,
- * executed on any row count up to the engine limits through one runtime dimension.
+/* Private helpers over the oneDNN v2 C API: one matmul per (shape, layout) built once, executed on
+ * any row count up to the engine limits through one runtime dimension. With a runtime dimension
+ * (every matmul of the engines) it runs through dnnl_sgemm, the gemm:jit that a matmul primitive
+ * with a runtime dimension would run, without the primitive's per-execution overhead; with every
+ * dimension fixed (the peak yardstick) it is a matmul primitive, which oneDNN may give brgemm.
  *
  * C[m x n] (= or +=) op(A)[m x k] op(B)[k x n] (+ bias[n]), everything row-major float32.
  * Exactly one of m, k is DC_MM_RUNTIME (the batch-dependent count); n is always fixed.
@@ -21,7 +24,7 @@
 typedef struct dc_mm_cache dc_mm_cache;
 
 typedef struct dc_matmul {
-    dnnl_primitive_t prim;
+    dnnl_primitive_t prim; /* NULL with a runtime dimension (dnnl_sgemm) */
     int64_t m, k, n; /* DC_MM_RUNTIME where the count is given at execution */
     int a_trans, b_trans, bias, accumulate;
     dc_mm_cache *cache; /* owned; mutable behind a const dc_matmul (one thread at a time) */
@@ -35,7 +38,8 @@ typedef struct dc_dnnl {
 int dc_dnnl_init(dc_dnnl *ctx, dc_error *err);
 void dc_dnnl_fini(dc_dnnl *ctx);
 
-/* accumulate: C += ... (a sum post-op) instead of C = ... . */
+/* accumulate: C += ... instead of C = ... ; bias: + bias[n] on every row, after the product and
+ * the accumulated C. */
 int dc_matmul_create(dc_matmul *mm, const dc_dnnl *ctx, int64_t m, int64_t k, int64_t n, int a_trans,
                      int b_trans, int bias, int accumulate, dc_error *err);
 /* runtime: the value of the runtime dimension (0 is allowed: C is zeroed or left alone). Not for

@@ -6,9 +6,10 @@
 #include "dcsweep/core/error.h"
 
 /* GFLOP/s of a float32 oneDNN matmul of size n x n x n (e.g. 2048), the best of `repeats` timed
- * executions after one warm-up, built both with fixed dimensions (oneDNN's brgemm) and with the
- * row count as a runtime dimension (its gemm:jit, what the engines' matmuls run): the faster of
- * the two. Threads are oneDNN's (OMP_NUM_THREADS, read at first use). */
+ * executions after one warm-up, run both as a matmul primitive with fixed dimensions (oneDNN's
+ * brgemm where the CPU has it) and with the row count as a runtime dimension (dnnl_sgemm, its
+ * gemm:jit, what the engines' matmuls run): the faster of the two. Threads are oneDNN's
+ * (OMP_NUM_THREADS, read at first use). */
 int dc_dnnl_matmul_peak_gflops(int n, int repeats, double *gflops, dc_error *err);
 
 /* The same yardstick sampled next to the work it measures: a benchmark alternates its own timing

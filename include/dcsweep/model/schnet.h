@@ -107,7 +107,9 @@ int dc_schnet_ref_eval(const dc_schnet_shape *shape, const dc_activation *act, c
  *   2: one filter network evaluation per unordered atom pair, used for both of its edges;
  *   3: the radial basis and sigmoid flushed to 0 below 2^-64 (no subnormal products);
  *   4: the filter's derivative in the pair length, fd = (act'(a1) drbf W1^T) W2^T, computed in the
- *      forward and used by the force pass (no filter matmul there) and the tangent (f' = d' fd). */
+ *      forward and used by the force pass (no filter matmul there) and the tangent (f' = d' fd);
+ *      the matmuls through dnnl_sgemm with the bias added after the product (the same bits at
+ *      the default size, not at the paper's). */
 #define DC_SCHNET_NUMERICS_VERSION 4
 
 typedef struct dc_schnet dc_schnet; /* primitives (built once), workspaces sized for the limits */

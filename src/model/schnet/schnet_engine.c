@@ -115,7 +115,7 @@ int dc_schnet_create(dc_schnet **engine, const dc_schnet_shape *shape, int max_m
     DC_TRY(dc_dnnl_init(&s->ctx, err));
     DC_TRY(dc_matmul_create(&s->f1, &s->ctx, R, G, nf, 0, 1, 0, 0, err));
     DC_TRY(dc_matmul_create(&s->f1_wgrad, &s->ctx, nf, R, G, 1, 0, 0, 1, err));
-    DC_TRY(dense_mm_create(&s->f2, &s->ctx, nf, nf, 1, 0, err));
+    DC_TRY(dense_mm_create(&s->f2, &s->ctx, nf, nf, 0, 0, err)); /* fwd: [s1; q], no tan */
     DC_TRY(dense_mm_create(&s->cin, &s->ctx, F, nf, 0, 0, err));
     DC_TRY(dense_mm_create(&s->cout, &s->ctx, nf, F, 1, 0, err));
     DC_TRY(dense_mm_create(&s->dense, &s->ctx, F, F, 1, 1, err));
@@ -196,14 +196,14 @@ int dc_engine_forward(dc_schnet *s, const dc_act act[3], const float *p, const d
         float *h_next = t + 1 < s->T ? s->blk[t + 1].h : s->hT; /* [n][F] */
         /* filter network, once per atom pair: [a1 - b1; Pm] = [rbf; drbf] W1^T in one product
          * (one call on 2P rows instead of two on P), a1 [P][nf] -> s1, ds1 and q = ds1 Pm with
-         * the bias added in the activation's pass; f = s1 W2^T + b2, fd = q W2^T */
+         * the bias added in the activation's pass; [f - b2; fd] = [s1; q] W2^T in one product,
+         * then b2 on f's rows */
         DC_TRY(dc_matmul_run(&s->f1, ctx, 2 * P, s->rbf2, p + bp->w1, NULL, w->ap, err));
         w->Pm = TAN(w->ap, P, nf);
         dc_filter_act_forward(act[0], w->s1, w->ds1, TAN(w->s1, P, nf), w->ap, p + bp->b1, w->Pm,
                               P, nf);
-        DC_TRY(dc_matmul_run(&s->f2.fwd, ctx, P, w->s1, p + bp->w2, p + bp->b2, w->f, err));
-        DC_TRY(dc_matmul_run(&s->f2.tan, ctx, P, TAN(w->s1, P, nf), p + bp->w2, NULL,
-                             TAN(w->f, P, nf), err));
+        DC_TRY(dc_matmul_run(&s->f2.fwd, ctx, 2 * P, w->s1, p + bp->w2, NULL, w->f, err));
+        dc_add_bias(w->f, p + bp->b2, P, nf);
         /* atoms: x [n][nf]; m [n][nf] (both edges of a pair read its f fc); c [n][F] -> s2, dc;
          * h_next = h + s2 W_d^T + b_d */
         DC_TRY(dc_matmul_run(&s->cin.fwd, ctx, n, w->h, p + bp->w_in, NULL, w->x, err));
@@ -261,8 +261,9 @@ double dc_schnet_step_flops(const dc_schnet_shape *shape, int n_mol, int n_atoms
     const double H = (double)(shape->features / 2), T = shape->interactions;
     const double n = n_atoms, P = (double)(n_edges / 2); /* the filter runs once per atom pair */
     /* In units of 2 (rows x in x out), per block:
-     * pairs: forward f1 + Pm (P G nf each), f2 and fd (P nf nf each); reverse of S: f2 bwd,
-     *        f2 wgrad and f1 wgrad (2P rows each); none in the force and tangent passes.
+     * pairs: forward f1 + Pm (P G nf each), f2 and fd (P nf nf each, one product on 2P rows);
+     *        reverse of S: f2 bwd, f2 wgrad and f1 wgrad (2P rows each); none in the force and
+     *        tangent passes.
      * atoms, cfconv_out and dense: forward, forces bwd, tangent, reverse bwd (n rows each),
      *        reverse wgrad (2n rows). cfconv_in: forward always; forces bwd, tangent and reverse
      *        bwd (n rows) and wgrad (2n rows) in blocks t > 0; block 0's reverse is bwd and wgrad

@@ -70,7 +70,8 @@ struct dc_schnet {
     dc_dnnl ctx;
 
     dc_matmul f1, f1_wgrad;              /* filter1: G -> nf on [rbf; drbf] (no input adjoint) */
-    dc_dense_mm f2;                      /* filter2: nf -> nf, on pairs */
+    dc_dense_mm f2;                      /* filter2: nf -> nf, on pairs; fwd on [s1; q] (2P rows,
+                                          * no bias: b2 goes on f's rows after), no tan */
     dc_dense_mm cin;                     /* cfconv_in: F -> nf (fwd without bias, bwd adds) */
     dc_dense_mm cout;                    /* cfconv_out: nf -> F */
     dc_dense_mm dense;                   /* dense: F -> F, fwd/tan add into h (residual) */

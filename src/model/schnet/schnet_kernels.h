@@ -28,6 +28,8 @@ void dc_act_forward(dc_act a, float *y, float *ds, const float *x, int64_t n);
  * in the pair length d (Pm = drbf W1^T = d a1 / dd). y, ds, q, x, Pm [n][c], bias [c]. */
 void dc_filter_act_forward(dc_act a, float *y, float *ds, float *q, const float *x,
                            const float *bias, const float *Pm, int64_t n, int c);
+/* x[r][k] += bias[k]   (x [n][c], bias [c]): a bias added after the product, as oneDNN adds it. */
+void dc_add_bias(float *x, const float *bias, int64_t n, int c);
 /* y' = s'(x) x'   [n] */
 void dc_act_tangent(float *yt, const float *ds, const float *xt, int64_t n);
 /* Reverse of (y, y') = (s(x), s'(x) x'):

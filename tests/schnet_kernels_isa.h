@@ -5,8 +5,7 @@
  * DC_ISA_DEFINE set, the renames stay on for the definitions that follow. */
 #undef DCSWEEP_SCHNET_KERNELS_H
 #define dc_rbf DC_ISA_NAME(dc_rbf)
-#define dc_act_forward DC_ISA_NAME(dc_act_forward)
-#define dc_filter_act_forward DC_ISA_NAME(dc_filter_act_forward)
+#define dc_act_forward_bias DC_ISA_NAME(dc_act_forward_bias)
 #define dc_add_bias DC_ISA_NAME(dc_add_bias)
 #define dc_act_tangent DC_ISA_NAME(dc_act_tangent)
 #define dc_act_reverse DC_ISA_NAME(dc_act_reverse)
@@ -19,8 +18,7 @@
 #include "../src/model/schnet/schnet_kernels.h"
 #ifndef DC_ISA_DEFINE
 #undef dc_rbf
-#undef dc_act_forward
-#undef dc_filter_act_forward
+#undef dc_act_forward_bias
 #undef dc_add_bias
 #undef dc_act_tangent
 #undef dc_act_reverse

@@ -117,9 +117,9 @@ int dc_schnet_create(dc_schnet **engine, const dc_schnet_shape *shape, int max_m
     DC_TRY(dc_matmul_create(&s->f1_wgrad, &s->ctx, nf, R, G, 1, 0, 0, 1, err));
     DC_TRY(dense_mm_create(&s->f2, &s->ctx, nf, nf, 0, 0, err)); /* fwd: [s1; q], no tan */
     DC_TRY(dense_mm_create(&s->cin, &s->ctx, F, nf, 0, 0, err));
-    DC_TRY(dense_mm_create(&s->cout, &s->ctx, nf, F, 1, 0, err));
+    DC_TRY(dense_mm_create(&s->cout, &s->ctx, nf, F, 0, 0, err)); /* bias: in the activation */
     DC_TRY(dense_mm_create(&s->dense, &s->ctx, F, F, 1, 1, err));
-    DC_TRY(dense_mm_create(&s->out1, &s->ctx, F, H, 1, 0, err));
+    DC_TRY(dense_mm_create(&s->out1, &s->ctx, F, H, 0, 0, err)); /* bias: in the activation */
     /* hbar += xbar W_in accumulates over blocks: its own primitive with a sum post-op. */
     dc_matmul_destroy(&s->cin.bwd);
     DC_TRY(dc_matmul_create(&s->cin.bwd, &s->ctx, R, nf, F, 0, 0, 0, 1, err));
@@ -200,8 +200,8 @@ int dc_engine_forward(dc_schnet *s, const dc_act act[3], const float *p, const d
          * then b2 on f's rows */
         DC_TRY(dc_matmul_run(&s->f1, ctx, 2 * P, s->rbf2, p + bp->w1, NULL, w->ap, err));
         w->Pm = TAN(w->ap, P, nf);
-        dc_filter_act_forward(act[0], w->s1, w->ds1, TAN(w->s1, P, nf), w->ap, p + bp->b1, w->Pm,
-                              P, nf);
+        dc_act_forward_bias(act[0], w->s1, w->ds1, w->ap, p + bp->b1, P, nf, TAN(w->s1, P, nf),
+                            w->Pm);
         DC_TRY(dc_matmul_run(&s->f2.fwd, ctx, 2 * P, w->s1, p + bp->w2, NULL, w->f, err));
         dc_add_bias(w->f, p + bp->b2, P, nf);
         /* atoms: x [n][nf]; m [n][nf] (both edges of a pair read its f fc); c [n][F] -> s2, dc;
@@ -209,14 +209,14 @@ int dc_engine_forward(dc_schnet *s, const dc_act act[3], const float *p, const d
         DC_TRY(dc_matmul_run(&s->cin.fwd, ctx, n, w->h, p + bp->w_in, NULL, w->x, err));
         dc_cfconv_gather(w->m, w->f, NULL, s->fc, NULL, NULL, w->x, NULL, s->pairs.row_start,
                          b->src, s->pairs.of_edge, n, nf);
-        DC_TRY(dc_matmul_run(&s->cout.fwd, ctx, n, w->m, p + bp->w_out, p + bp->b_out, s->sc, err));
-        dc_act_forward(act[1], w->s2, w->dc, s->sc, (int64_t)n * F);
+        DC_TRY(dc_matmul_run(&s->cout.fwd, ctx, n, w->m, p + bp->w_out, NULL, s->sc, err));
+        dc_act_forward_bias(act[1], w->s2, w->dc, s->sc, p + bp->b_out, n, F, NULL, NULL);
         memcpy(h_next, w->h, (size_t)n * F * sizeof *h_next);
         DC_TRY(dc_matmul_run(&s->dense.fwd, ctx, n, w->s2, p + bp->w_d, p + bp->b_d, h_next, err));
     }
     /* output block: o1 [n][H] -> s3, do1; e_i = s3_i . wo2 + bo2; E_b = sum over the molecule */
-    DC_TRY(dc_matmul_run(&s->out1.fwd, ctx, n, s->hT, p + s->wo1, p + s->bo1, s->go, err));
-    dc_act_forward(act[2], s->s3, s->do1, s->go, (int64_t)n * H);
+    DC_TRY(dc_matmul_run(&s->out1.fwd, ctx, n, s->hT, p + s->wo1, NULL, s->go, err));
+    dc_act_forward_bias(act[2], s->s3, s->do1, s->go, p + s->bo1, n, H, NULL, NULL);
     for (int m = 0; m < b->n_mol; m++) energy[m] = 0.0;
     for (int i = 0; i < n; i++) {
         double e = p[s->bo2];

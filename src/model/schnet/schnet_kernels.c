@@ -120,6 +120,28 @@ static inline float dot_lanes(const float *restrict a, const float *restrict b, 
     return sum_lanes(lane);
 }
 
+/* Column sums of the rows a kernel writes, for a bias gradient: in float over blocks of
+ * DC_COLSUM_BLOCK rows (vector adds, no conversions in the hot loop), the blocks added in double,
+ * so the error stays that of a 16-term float sum whatever the row count. Call colsum_row after
+ * writing row r of n; colsum_final adds the sums into out. */
+#define DC_COLSUM_BLOCK 16
+
+static inline void colsum_row(float *restrict part, double *restrict acc, const float *restrict row,
+                              int c, int64_t r, int64_t n)
+{
+    for (int k = 0; k < c; k++) part[k] += row[k];
+    if ((r + 1) % DC_COLSUM_BLOCK == 0 || r + 1 == n)
+        for (int k = 0; k < c; k++) {
+            acc[k] += part[k];
+            part[k] = 0.0f;
+        }
+}
+
+static inline void colsum_final(float *restrict out, const double *restrict acc, int c)
+{
+    for (int k = 0; k < c; k++) out[k] += (float)acc[k];
+}
+
 DC_KERNEL void dc_rbf(float *restrict rbf, float *restrict drbf, const double *restrict d,
                       const double *restrict mu, double gamma, int64_t n_edges, int G)
 {
@@ -152,29 +174,22 @@ static inline void irelu_one(float c, float v, float *y, float *ds)
     *ds = 2.0f * c * p;
 }
 
-DC_KERNEL void dc_act_forward(dc_act a, float *restrict y, float *restrict ds, const float *restrict x,
-                    int64_t n)
-{
-    if (a.irelu) {
-        for (int64_t k = 0; k < n; k++) irelu_one(a.c, x[k], &y[k], &ds[k]);
-        return;
-    }
-    for (int64_t k = 0; k < n; k++) ssp_one(x[k], &y[k], &ds[k]);
-}
-
-DC_KERNEL void dc_filter_act_forward(dc_act a, float *restrict y, float *restrict ds,
-                                     float *restrict q, const float *restrict x,
-                                     const float *restrict bias, const float *restrict Pm,
-                                     int64_t n, int c)
+DC_KERNEL void dc_act_forward_bias(dc_act a, float *restrict y, float *restrict ds,
+                                   const float *restrict x, const float *restrict bias, int64_t n,
+                                   int c, float *restrict q, const float *restrict Pm)
 {
     for (int64_t r = 0; r < n; r++) {
-        const float *restrict xr = x + r * c, *restrict pr = Pm + r * c;
-        float *restrict yr = y + r * c, *restrict dr = ds + r * c, *restrict qr = q + r * c;
+        const float *restrict xr = x + r * c;
+        float *restrict yr = y + r * c, *restrict dr = ds + r * c;
         if (a.irelu)
             for (int k = 0; k < c; k++) irelu_one(a.c, xr[k] + bias[k], &yr[k], &dr[k]);
         else
             for (int k = 0; k < c; k++) ssp_one(xr[k] + bias[k], &yr[k], &dr[k]);
-        for (int k = 0; k < c; k++) qr[k] = dr[k] * pr[k];
+        if (q) {
+            float *restrict qr = q + r * c;
+            const float *restrict pr = Pm + r * c;
+            for (int k = 0; k < c; k++) qr[k] = dr[k] * pr[k];
+        }
     }
 }
 
@@ -227,7 +242,11 @@ DC_KERNEL void dc_filter_act_reverse(dc_act a, float *restrict g, float *restric
 {
     const float c2 = 2.0f * a.c;
     double acc[DC_MAX_ROW];
-    for (int k = 0; k < c; k++) acc[k] = 0.0;
+    float part[DC_MAX_ROW];
+    for (int k = 0; k < c; k++) {
+        acc[k] = 0.0;
+        part[k] = 0.0f;
+    }
     for (int64_t r = 0; r < n; r++) {
         float *restrict gr = g + r * c, *restrict gqr = gq + r * c;
         const float *restrict dsr = ds + r * c, *restrict pr = Pm + r * c;
@@ -244,9 +263,9 @@ DC_KERNEL void dc_filter_act_reverse(dc_act a, float *restrict g, float *restric
                 gqr[k] = gqr[k] * dsr[k];
             }
         }
-        for (int k = 0; k < c; k++) acc[k] += gr[k];
+        colsum_row(part, acc, gr, c, r, n);
     }
-    for (int k = 0; k < c; k++) gbias[k] += (float)acc[k];
+    colsum_final(gbias, acc, c);
 }
 
 DC_KERNEL void dc_cfconv_gather(float *restrict m, const float *restrict f,
@@ -331,7 +350,11 @@ DC_KERNEL void dc_cfconv_reverse(float *restrict gf, float *restrict gfd, float 
                                  float *restrict gbias)
 {
     double acc[DC_MAX_ROW];
-    for (int k = 0; k < c; k++) acc[k] = 0.0;
+    float part[DC_MAX_ROW];
+    for (int k = 0; k < c; k++) {
+        acc[k] = 0.0;
+        part[k] = 0.0f;
+    }
     for (int64_t p = 0; p < n_pairs; p++) {
         const int64_t a = pa[p], b = pb[p];
         const float *restrict ma = gm + a * c, *restrict mb = gm + b * c;
@@ -351,7 +374,7 @@ DC_KERNEL void dc_cfconv_reverse(float *restrict gf, float *restrict gfd, float 
             gfp[k] = wbar * fcp + wtbar * fctp;
             gfdp[k] = wtbar * fdcp;
         }
-        for (int k = 0; k < c; k++) acc[k] += gfp[k];
+        colsum_row(part, acc, gfp, c, p, n_pairs);
     }
-    for (int k = 0; k < c; k++) gbias[k] += (float)acc[k];
+    colsum_final(gbias, acc, c);
 }

@@ -21,13 +21,12 @@ typedef struct dc_act {
 void dc_rbf(float *rbf, float *drbf, const double *d, const double *mu, double gamma,
             int64_t n_edges, int G);
 
-/* y = s(x), ds = s'(x)   [n] each */
-void dc_act_forward(dc_act a, float *y, float *ds, const float *x, int64_t n);
-/* The filter's first activation, of x + bias: y = s(x_r + bias), ds = s'(x_r + bias) per row r
- * (the sum rounded to float, as oneDNN adds a bias), and q = ds Pm, the activation's derivative
- * in the pair length d (Pm = drbf W1^T = d a1 / dd). y, ds, q, x, Pm [n][c], bias [c]. */
-void dc_filter_act_forward(dc_act a, float *y, float *ds, float *q, const float *x,
-                           const float *bias, const float *Pm, int64_t n, int c);
+/* An activation of x + bias: y = s(x_r + bias), ds = s'(x_r + bias) per row r (the sum rounded to
+ * float, as oneDNN adds a bias), y, ds, x [n][c], bias [c]. For the filter's first activation also
+ * q = ds Pm, its derivative in the pair length d (Pm = drbf W1^T = d a1 / dd; q, Pm [n][c]); q and
+ * Pm NULL elsewhere. */
+void dc_act_forward_bias(dc_act a, float *y, float *ds, const float *x, const float *bias,
+                         int64_t n, int c, float *q, const float *Pm);
 /* x[r][k] += bias[k]   (x [n][c], bias [c]): a bias added after the product, as oneDNN adds it. */
 void dc_add_bias(float *x, const float *bias, int64_t n, int c);
 /* y' = s'(x) x'   [n] */
@@ -42,7 +41,7 @@ void dc_act_reverse_primal(float *gx, const float *g, const float *ds, int64_t n
 /* Reverse of (s1, q) = (s(a1), s'(a1) Pm) for the filter's activation: g = g ds + (gq Pm) s'',
  * gq = gq ds (the adjoint of Pm, what filter1's weight gradient takes against drbf). In place;
  * g (s1bar -> a1bar), gq (qbar -> Pmbar), ds, Pm [n][c]. gbias [c] += the column sums of the new
- * g (filter1's bias gradient), as dc_sum_rows sums them. */
+ * g (filter1's bias gradient), in float over blocks of 16 rows, the blocks in double. */
 void dc_filter_act_reverse(dc_act a, float *g, float *gq, float *gbias, const float *ds,
                            const float *Pm, int64_t n, int c);
 
@@ -79,7 +78,7 @@ void dc_cfconv_reverse_primal(float *gx, float *dbar, const float *gm, const flo
  *   fdbar = W'bar fdc.
  * The primal adjoints of x only (the tangent ones come from the force pass). gf, gfd [P][c]
  * (out), gx [n][c] (accumulates), gbias [c] += the column sums of gf (filter2's bias gradient),
- * as dc_sum_rows sums them. */
+ * in float over blocks of 16 rows, the blocks in double. */
 void dc_cfconv_reverse(float *gf, float *gfd, float *gx, const float *gm, const float *gmt,
                        const float *x, const float *xt, const float *f, const float *fd,
                        const float *fc, const float *fdc, const float *fct, const int *pa,

@@ -146,6 +146,11 @@ static void run_shape(const dc_schnet_shape *shape, uint64_t seed)
             rc = dc_schnet_ref_eval(shape, &act, pd, &rb.b, NULL, eref, fref, NULL, NULL, &err);
             CHECK(rel_err(e2, eref, rb.n_mol) <= TOL && rel_err(f2, fref, 3 * rb.n_atoms) <= TOL,
                   "predict vs ref");
+            /* energies alone: the same bits as with forces */
+            memcpy(e, e2, (size_t)rb.n_mol * sizeof *e);
+            rc = dc_schnet_predict(eng, &act, pf, &rb.b, e2, NULL, &err);
+            CHECK(rc == DC_OK && memcmp(e, e2, (size_t)rb.n_mol * sizeof *e) == 0,
+                  "energy-only predict differs from predict with forces");
         }
     }
     /* Beyond the limits: an error, not a crash. */

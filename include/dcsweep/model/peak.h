@@ -14,8 +14,8 @@ int dc_dnnl_matmul_peak_gflops(int n, int repeats, double *gflops, dc_error *err
 
 /* The same yardstick sampled next to the work it measures: a benchmark alternates its own timing
  * with samples, so that a fraction of the peak compares two speeds of the same moment (on a
- * shared machine both drop together when a neighbour is busy). create builds both primitives and
- * warms them up; each sample times one execution of each and gives the faster, in GFLOP/s. */
+ * shared machine both drop together when a neighbour is busy). create sets up both ways of running
+ * the product and warms them up; each sample times one execution of each and gives the faster, in GFLOP/s. */
 typedef struct dc_peak_meter dc_peak_meter;
 int dc_peak_meter_create(dc_peak_meter **meter, int n, dc_error *err);
 int dc_peak_meter_sample(dc_peak_meter *meter, double *gflops, dc_error *err);

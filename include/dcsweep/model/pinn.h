@@ -11,7 +11,7 @@
  *     tangents) and its exact parameter gradient (a second derivative: tangent forward, then one
  *     reverse pass over primal and tangent values, as docs/model.md does for SchNet);
  *   - two implementations of the loss: dc_pinn_ref_* in double precision (plain C, the yardstick
- *     of the tests) and dc_pinn_* in float32 on oneDNN matmul primitives (what training runs);
+ *     of the tests) and dc_pinn_* in float32 on oneDNN matmuls (what training runs);
  *   - the metrics of docs/pinn.md on the PDEBench evaluation grid, and the FLOPs of a training
  *     step;
  *   - the family behind the model interface (dc_pinn_model_ops, pinn_model.c).
@@ -141,7 +141,7 @@ int dc_pinn_ref_loss_grad(const dc_pinn_shape *shape, const dc_activation *act,
 
 /* ---- float engine on oneDNN ---- */
 
-typedef struct dc_pinn dc_pinn; /* primitives (built once), workspaces for max_points */
+typedef struct dc_pinn dc_pinn; /* matmuls (set up once), workspaces for max_points */
 
 /* max_points: the most points a loss will be given (predict takes any count, in chunks).
  * Threads: oneDNN's (OMP_NUM_THREADS, see src/model/dnnl_util.c); our loops are serial. */
@@ -164,7 +164,7 @@ int dc_pinn_predict(dc_pinn *engine, const dc_activation *act, const float *para
 double dc_pinn_step_flops(const dc_pinn_shape *shape, int64_t n_points);
 
 /* The matmul FLOPs the engine actually executed in its last dc_pinn_loss_grad or dc_pinn_predict
- * call, summed from the primitives run (a check on dc_pinn_step_flops). */
+ * call, summed from the matmuls run (a check on dc_pinn_step_flops). */
 double dc_pinn_last_flops(const dc_pinn *engine);
 
 /* ---- metrics against the exact solution ---- */

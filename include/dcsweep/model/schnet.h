@@ -4,7 +4,7 @@
  * Two implementations of the same function:
  *   - dc_schnet_ref_*: plain C in double precision, the reference that tests check against the
  *     golden file and finite differences;
- *   - dc_schnet_*: the float engine on oneDNN primitives that the trainer uses.
+ *   - dc_schnet_*: the float engine on oneDNN matmuls that the trainer uses.
  * All parameters live in one flat buffer (so Adam and MPI see one array); dc_schnet_layout says
  * where each named tensor (names as in the golden file) sits in it. Knows nothing of files. */
 #ifndef DCSWEEP_SCHNET_H
@@ -112,10 +112,10 @@ int dc_schnet_ref_eval(const dc_schnet_shape *shape, const dc_activation *act, c
  *      the default size, not at the paper's). */
 #define DC_SCHNET_NUMERICS_VERSION 4
 
-typedef struct dc_schnet dc_schnet; /* primitives (built once), workspaces sized for the limits */
+typedef struct dc_schnet dc_schnet; /* matmuls (set up once), workspaces sized for the limits */
 
-/* Limits are the largest batch the engine will be given; primitives use runtime dimensions for
- * atom and edge counts so one engine serves every batch up to them. */
+/* Limits are the largest batch the engine will be given; matmuls use runtime dimensions for
+ * atom and pair counts so one engine serves every batch up to them. */
 int dc_schnet_create(dc_schnet **engine, const dc_schnet_shape *shape, int max_mol, int max_atoms,
                      int64_t max_edges, dc_error *err);
 void dc_schnet_destroy(dc_schnet *engine);

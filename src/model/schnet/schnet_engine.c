@@ -1,6 +1,6 @@
 /* The float engine on oneDNN (dcsweep/model/schnet.h): creation, the forward pass, the force pass and
- * prediction. Every dense layer is a oneDNN matmul built once here with the atom or edge count as
- * a runtime dimension; everything else is a loop of schnet_kernels.c. The gradient passes are in
+ * prediction. Every dense layer is a oneDNN matmul set up once here with the atom or pair count
+ * as a runtime dimension (run through dnnl_sgemm: dnnl_util.h); everything else is a loop of schnet_kernels.c. The gradient passes are in
  * schnet_engine_grad.c. Threads: see dnnl_util.c (OMP_NUM_THREADS); our own loops are serial, in a
  * fixed order, so every call and every process gives bitwise identical results. */
 #include <math.h>
@@ -16,7 +16,7 @@ static int64_t param_offset(const dc_schnet_layout *layout, const char *name)
     return i < 0 ? -1 : layout->tensors[i].offset;
 }
 
-/* The four primitives of a dense layer in -> out. fwd_bias: whether the forward adds the bias;
+/* The four matmuls of a dense layer in -> out. fwd_bias: whether the forward adds the bias;
  * residual: forward and tangent add into their output (h = h + v). */
 static int dense_mm_create(dc_dense_mm *d, const dc_dnnl *ctx, int64_t in, int64_t out,
                            int fwd_bias, int residual, dc_error *err)
@@ -115,12 +115,12 @@ int dc_schnet_create(dc_schnet **engine, const dc_schnet_shape *shape, int max_m
     DC_TRY(dc_dnnl_init(&s->ctx, err));
     DC_TRY(dc_matmul_create(&s->f1, &s->ctx, R, G, nf, 0, 1, 0, 0, err));
     DC_TRY(dc_matmul_create(&s->f1_wgrad, &s->ctx, nf, R, G, 1, 0, 0, 1, err));
-    DC_TRY(dense_mm_create(&s->f2, &s->ctx, nf, nf, 0, 0, err)); /* fwd: [s1; q], no tan */
+    DC_TRY(dense_mm_create(&s->f2, &s->ctx, nf, nf, 0, 0, err)); /* fwd: [s1; q]; tan unused */
     DC_TRY(dense_mm_create(&s->cin, &s->ctx, F, nf, 0, 0, err));
     DC_TRY(dense_mm_create(&s->cout, &s->ctx, nf, F, 0, 0, err)); /* bias: in the activation */
     DC_TRY(dense_mm_create(&s->dense, &s->ctx, F, F, 1, 1, err));
     DC_TRY(dense_mm_create(&s->out1, &s->ctx, F, H, 0, 0, err)); /* bias: in the activation */
-    /* hbar += xbar W_in accumulates over blocks: its own primitive with a sum post-op. */
+    /* hbar += xbar W_in accumulates over blocks: its own matmul, accumulating (beta = 1). */
     dc_matmul_destroy(&s->cin.bwd);
     DC_TRY(dc_matmul_create(&s->cin.bwd, &s->ctx, R, nf, F, 0, 0, 0, 1, err));
     carve(s, &s->arena);

@@ -31,9 +31,9 @@ typedef struct dc_block_params {
     int64_t w1, b1, w2, b2, w_in, w_out, b_out, w_d, b_d;
 } dc_block_params;
 
-/* One dense layer's primitives. y = x W^T (+ b): fwd (bias; for filter and dense layers it also
- * adds into y for the residual) and tan (no bias); bwd xbar = ybar W; wgrad Wbar += ybar^T x with
- * the row count as the runtime reduction dimension. */
+/* One dense layer's matmuls. y = x W^T (+ b): fwd (with the bias where the layer adds it after
+ * the product: dense, which also adds into y for the residual) and tan (no bias); bwd
+ * xbar = ybar W; wgrad Wbar += ybar^T x with the row count as the runtime reduction dimension. */
 typedef struct dc_dense_mm {
     dc_matmul fwd, tan, bwd, wgrad;
 } dc_dense_mm;
@@ -71,7 +71,7 @@ struct dc_schnet {
 
     dc_matmul f1, f1_wgrad;              /* filter1: G -> nf on [rbf; drbf] (no input adjoint) */
     dc_dense_mm f2;                      /* filter2: nf -> nf, on pairs; fwd on [s1; q] (2P rows,
-                                          * no bias: b2 goes on f's rows after), no tan */
+                                          * no bias: b2 goes on f's rows after); tan unused */
     dc_dense_mm cin;                     /* cfconv_in: F -> nf (fwd without bias, bwd adds) */
     dc_dense_mm cout;                    /* cfconv_out: nf -> F */
     dc_dense_mm dense;                   /* dense: F -> F, fwd/tan add into h (residual) */
@@ -102,7 +102,11 @@ struct dc_schnet {
 
 /* Checks the batch against the limits and its invariants, fills the per-batch edge arrays. */
 int dc_engine_prepare(dc_schnet *s, const dc_batch *batch, dc_error *err);
-/* Pass 1: forward of every primal value; energy [B] (double sums). */
+/* Pass 1: forward of every primal value, and the filter's derivatives q and fd that the passes
+ * after it need; energy [B] (double sums). An energy-only prediction computes fd too: the
+ * filter2 product on [s1; q] gives f other bits than one on s1 alone (the gemm's blocking
+ * depends on the row count), and a model's energies must not depend on whether forces were asked
+ * for. */
 int dc_engine_forward(dc_schnet *s, const dc_act act[3], const float *p, const dc_batch *batch,
                       double *energy, dc_error *err);
 /* Pass 2: reverse of -E down to the pair lengths; forces [n][3]; fills the atoms' adjoints'

@@ -1,9 +1,10 @@
 /* The float engine's derivative passes (docs/model.md ("Loss and its gradient")): pass 2, the reverse of -E for the
  * forces; pass 3, the forward tangent along the displacement g; pass 4, one reverse pass over
- * primal and tangent values together. Pass 2's adjoints are pass 4's tangent adjoints (see
- * schnet_engine.h), so pass 4 runs its data products on the primal rows only, and each weight
- * gradient is one matmul over the stacked [primal; tangent] rows. Shapes: n atoms, P pairs, F,
- * nf, G, H as in schnet_engine.h. */
+ * primal and tangent values together. For the atoms' layers pass 2's adjoints are pass 4's
+ * tangent adjoints (see schnet_engine.h), so pass 4 runs their data products on the primal rows
+ * only; the filter has no work in passes 2 and 3 (its derivative fd comes from the forward) and
+ * pass 4 computes both halves of its adjoints. Each weight gradient is one matmul over the
+ * stacked [primal; tangent] rows. Shapes: n atoms, P pairs, F, nf, G, H as in schnet_engine.h. */
 #include <string.h>
 
 #include "schnet_engine.h"
@@ -103,7 +104,8 @@ cleanup:
 }
 
 /* Pass 4: gradient of S = sum_b w_b E_b - sum_b D_g E_b into grad (zeroed here). The primal
- * halves of the stacked adjoints are computed here; their tangent halves are pass 2's. */
+ * halves of the atoms' stacked adjoints are computed here (their tangent halves are pass 2's),
+ * and both halves of the filter's. */
 static int reverse_pass(dc_schnet *s, const dc_act act[3], const float *p, const dc_batch *b,
                         float *grad, dc_error *err)
 {

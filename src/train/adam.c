@@ -42,6 +42,30 @@ void dc_adam_reset(dc_adam *adam)
     memset(adam->v, 0, (size_t)adam->n * sizeof *adam->v);
 }
 
+/* The update in one clone per vector width, as the engines' kernels: products, sums, the square
+ * root and the division are correctly rounded in every clone and ISO C mode keeps
+ * -ffp-contract=off, so every clone gives the same bits. The library is built with
+ * -fno-math-errno (src/train/meson.build), without which sqrtf stays a scalar call: its argument
+ * is >= 0, or NaN in a diverged run, where the result is NaN either way. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define DC_ADAM_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define DC_ADAM_KERNEL
+#endif
+
+DC_ADAM_KERNEL static void adam_update(float *restrict params, const float *restrict grad,
+                                       float *restrict m, float *restrict v, int64_t n, float b1,
+                                       float b2, float one_b1, float one_b2, float step,
+                                       float inv_bc2, float eps, float wd)
+{
+    for (int64_t k = 0; k < n; k++) {
+        float g = grad[k] + wd * params[k];
+        m[k] = b1 * m[k] + one_b1 * g;
+        v[k] = b2 * v[k] + one_b2 * g * g;
+        params[k] -= step * m[k] / (sqrtf(v[k] * inv_bc2) + eps);
+    }
+}
+
 void dc_adam_step(dc_adam *adam, float *params, const float *grad, double lr)
 {
     adam->t++;
@@ -51,14 +75,8 @@ void dc_adam_step(dc_adam *adam, float *params, const float *grad, double lr)
     const float one_b1 = (float)(1.0 - adam->beta1), one_b2 = (float)(1.0 - adam->beta2);
     const float step = (float)(lr / bc1);        /* lr * mhat = step * m */
     const float inv_bc2 = (float)(1.0 / bc2);
-    const float eps = (float)adam->eps, wd = (float)adam->weight_decay;
-    float *m = adam->m, *v = adam->v;
-    for (int64_t k = 0; k < adam->n; k++) {
-        float g = grad[k] + wd * params[k];
-        m[k] = b1 * m[k] + one_b1 * g;
-        v[k] = b2 * v[k] + one_b2 * g * g;
-        params[k] -= step * m[k] / (sqrtf(v[k] * inv_bc2) + eps);
-    }
+    adam_update(params, grad, adam->m, adam->v, adam->n, b1, b2, one_b1, one_b2, step, inv_bc2,
+                (float)adam->eps, (float)adam->weight_decay);
 }
 
 void dc_adam_step_f64(const dc_adam *adam, int64_t t, double *params, const double *grad, double *m,

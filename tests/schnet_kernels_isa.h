@@ -6,7 +6,6 @@
 #undef DCSWEEP_SCHNET_KERNELS_H
 #define dc_rbf DC_ISA_NAME(dc_rbf)
 #define dc_act_forward_bias DC_ISA_NAME(dc_act_forward_bias)
-#define dc_add_bias DC_ISA_NAME(dc_add_bias)
 #define dc_act_tangent DC_ISA_NAME(dc_act_tangent)
 #define dc_act_reverse DC_ISA_NAME(dc_act_reverse)
 #define dc_act_reverse_primal DC_ISA_NAME(dc_act_reverse_primal)
@@ -19,7 +18,6 @@
 #ifndef DC_ISA_DEFINE
 #undef dc_rbf
 #undef dc_act_forward_bias
-#undef dc_add_bias
 #undef dc_act_tangent
 #undef dc_act_reverse
 #undef dc_act_reverse_primal

@@ -25,7 +25,6 @@ typedef struct kernels {
     void (*rbf)(float *, float *, const double *, const double *, double, int64_t, int);
     void (*act_forward_bias)(dc_act, float *, float *, const float *, const float *, int64_t, int,
                              float *, const float *);
-    void (*add_bias)(float *, const float *, int64_t, int);
     void (*act_tangent)(float *, const float *, const float *, int64_t);
     void (*act_reverse)(dc_act, float *, float *, const float *, const float *, int64_t);
     void (*act_reverse_primal)(float *, const float *, const float *, int64_t);
@@ -44,7 +43,7 @@ typedef struct kernels {
 } kernels;
 
 #define KERNELS(isa)                                                                               \
-    {#isa, dc_rbf_##isa, dc_act_forward_bias_##isa, dc_add_bias_##isa, dc_act_tangent_##isa,       \
+    {#isa, dc_rbf_##isa, dc_act_forward_bias_##isa, dc_act_tangent_##isa,                          \
      dc_act_reverse_##isa, dc_act_reverse_primal_##isa, dc_filter_act_reverse_##isa,               \
      dc_cfconv_gather_##isa, dc_sum_rows_##isa, dc_cfconv_reverse_primal_##isa,                    \
      dc_cfconv_reverse_##isa}
@@ -111,11 +110,9 @@ static void run_all(const kernels *K, const inputs *in, dc_act act, int c, outpu
     static const float zero[MAX_C];
     K->act_forward_bias(act, o->a[2], o->a[3], in->tail, zero, P, c, NULL, NULL);
     K->act_forward_bias(act, o->a[16], o->a[17], in->tail, in->x[5], P, c, o->a[10], in->x[4]);
-    K->act_forward_bias(act, o->v[6] + BIG / 2, o->v[6] + BIG / 2 + BIG / 4, in->x[1], in->x[2],
+    K->act_forward_bias(act, o->v[6], o->v[6] + BIG / 2, in->x[1], in->x[2],
                         N_ATOMS, c, NULL, NULL);
     K->act_tangent(o->a[4], o->a[3], in->x[0], n);
-    memcpy(o->v[6], in->x[3], (size_t)(BIG / 2) * sizeof(float));
-    K->add_bias(o->v[6], in->x[2], N_PAIRS, c);
     memcpy(o->a[5], in->x[1], sizeof o->a[5]);
     memcpy(o->a[6], in->x[2], sizeof o->a[6]);
     K->act_reverse(act, o->a[5], o->a[6], o->a[3], in->x[3], n);

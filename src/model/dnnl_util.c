@@ -143,6 +143,12 @@ cleanup:
     return rc;
 }
 
+void dc_add_bias_rows(float *c, const float *bias, int64_t m, int64_t n)
+{
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) c[i * n + j] += bias[j];
+}
+
 /* C = op(A) op(B) (+ C) (+ bias) through dnnl_sgemm (row-major, like every array here); the bias
  * goes on after the product (and after the accumulated C). */
 static int sgemm_run(const dc_matmul *mm, int64_t m, int64_t k, const float *a, const float *b,
@@ -153,9 +159,7 @@ static int sgemm_run(const dc_matmul *mm, int64_t m, int64_t k, const float *a, 
     DNNL_CHECK(dnnl_sgemm(mm->a_trans ? 'T' : 'N', mm->b_trans ? 'T' : 'N', m, n, k, 1.0f, a,
                           mm->a_trans ? m : k, b, mm->b_trans ? k : n, mm->accumulate ? 1.0f : 0.0f,
                           c, n));
-    if (mm->bias)
-        for (int64_t i = 0; i < m; i++)
-            for (int64_t j = 0; j < n; j++) c[i * n + j] += bias[j];
+    if (mm->bias) dc_add_bias_rows(c, bias, m, n);
 cleanup:
     return rc;
 }
@@ -171,9 +175,7 @@ int dc_matmul_run(const dc_matmul *mm, const dc_dnnl *ctx, int64_t runtime, cons
     if (k == 0) {
         /* An empty sum: oneDNN would be asked for a degenerate product. */
         if (!mm->accumulate) memset(c, 0, (size_t)(m * mm->n) * sizeof *c);
-        if (mm->bias)
-            for (int64_t i = 0; i < m; i++)
-                for (int64_t j = 0; j < mm->n; j++) c[i * mm->n + j] += bias[j];
+        if (mm->bias) dc_add_bias_rows(c, bias, m, mm->n);
         return DC_OK;
     }
     if (mm->prim) {

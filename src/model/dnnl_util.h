@@ -47,6 +47,9 @@ int dc_matmul_create(dc_matmul *mm, const dc_dnnl *ctx, int64_t m, int64_t k, in
 int dc_matmul_run(const dc_matmul *mm, const dc_dnnl *ctx, int64_t runtime, const float *a,
                   const float *b, const float *bias, float *c, dc_error *err);
 void dc_matmul_destroy(dc_matmul *mm);
+/* c[i][j] += bias[j] for the m rows of c [m][n]: the bias as a run adds it after the product, for
+ * callers that add it to some rows only. */
+void dc_add_bias_rows(float *c, const float *bias, int64_t m, int64_t n);
 
 /* FLOPs of one execution with this runtime value: 2 m k n. */
 double dc_matmul_flops(const dc_matmul *mm, int64_t runtime);

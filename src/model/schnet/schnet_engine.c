@@ -203,7 +203,7 @@ int dc_engine_forward(dc_schnet *s, const dc_act act[3], const float *p, const d
         dc_act_forward_bias(act[0], w->s1, w->ds1, w->ap, p + bp->b1, P, nf, TAN(w->s1, P, nf),
                             w->Pm);
         DC_TRY(dc_matmul_run(&s->f2.fwd, ctx, 2 * P, w->s1, p + bp->w2, NULL, w->f, err));
-        dc_add_bias(w->f, p + bp->b2, P, nf);
+        dc_add_bias_rows(w->f, p + bp->b2, P, nf);
         /* atoms: x [n][nf]; m [n][nf] (both edges of a pair read its f fc); c [n][F] -> s2, dc;
          * h_next = h + s2 W_d^T + b_d */
         DC_TRY(dc_matmul_run(&s->cin.fwd, ctx, n, w->h, p + bp->w_in, NULL, w->x, err));

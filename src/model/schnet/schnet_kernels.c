@@ -193,12 +193,6 @@ DC_KERNEL void dc_act_forward_bias(dc_act a, float *restrict y, float *restrict 
     }
 }
 
-DC_KERNEL void dc_add_bias(float *restrict x, const float *restrict bias, int64_t n, int c)
-{
-    for (int64_t r = 0; r < n; r++)
-        for (int k = 0; k < c; k++) x[r * c + k] += bias[k];
-}
-
 DC_KERNEL void dc_act_tangent(float *restrict yt, const float *restrict ds, const float *restrict xt, int64_t n)
 {
     for (int64_t k = 0; k < n; k++) yt[k] = ds[k] * xt[k];

@@ -27,8 +27,6 @@ void dc_rbf(float *rbf, float *drbf, const double *d, const double *mu, double g
  * Pm NULL elsewhere. */
 void dc_act_forward_bias(dc_act a, float *y, float *ds, const float *x, const float *bias,
                          int64_t n, int c, float *q, const float *Pm);
-/* x[r][k] += bias[k]   (x [n][c], bias [c]): a bias added after the product, as oneDNN adds it. */
-void dc_add_bias(float *x, const float *bias, int64_t n, int c);
 /* y' = s'(x) x'   [n] */
 void dc_act_tangent(float *yt, const float *ds, const float *xt, int64_t n);
 /* Reverse of (y, y') = (s(x), s'(x) x'):

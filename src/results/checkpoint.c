@@ -152,16 +152,13 @@ cleanup:
 
 /* ---- save ---- */
 
-static int write_file(const char *tmp, const dc_checkpoint_id *id, const dc_run_state *st,
-                      dc_error *err)
+/* The checkpoint's contents, written into an open file. */
+static int fill_file(hid_t file, const dc_checkpoint_id *id, const dc_run_state *st, dc_error *err)
 {
     int rc = DC_OK;
-    hid_t file = -1;
     char digest[65];
     const hsize_t n[1] = {(hsize_t)st->n_params};
     const hsize_t curves[2] = {(hsize_t)st->n_curves, (hsize_t)st->n_epochs};
-    file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (file < 0) DC_FAIL(DC_ERR_IO, "%s: cannot create the checkpoint", tmp);
     DC_TRY(put_text(file, "format", CHECKPOINT_FORMAT, err));
     DC_TRY(put_text(file, "sweep_sha256", id->sweep_sha256, err));
     DC_TRY(put_attr(file, "numerics_version", H5T_NATIVE_INT, H5T_STD_I32LE, &id->numerics_version, err));
@@ -185,16 +182,75 @@ static int write_file(const char *tmp, const dc_checkpoint_id *id, const dc_run_
     DC_TRY(put_array(file, "curves", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 2, curves, st->curves, err));
     content_digest(st, id, digest);
     DC_TRY(put_text(file, "content_sha256", digest, err));
-    H5_CHECK(H5Fflush(file, H5F_SCOPE_GLOBAL));
 cleanup:
-    if (file >= 0 && H5Fclose(file) < 0 && rc == DC_OK)
-        rc = dc_error_set(err, DC_ERR_IO, "%s: cannot close the checkpoint", tmp);
     return rc;
 }
 
-static int sync_path(const char *path, int directory, dc_error *err)
+/* The checkpoint as the bytes of an HDF5 file, built in memory (the core driver without a backing
+ * store): HDF5 never writes to the disk here. A write that fails inside HDF5 (a full disk) leaves
+ * a file that HDF5 1.10 cannot close, and its library shutdown in MPI_Finalize then crashes on it;
+ * writing the bytes ourselves turns a full disk into an errno (write_image). */
+static int build_image(const char *path, const dc_checkpoint_id *id, const dc_run_state *st,
+                       unsigned char **image, size_t *bytes, dc_error *err)
 {
-    int fd = open(path, directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    int rc = DC_OK;
+    hid_t fapl = -1, file = -1;
+    ssize_t n = 0;
+    *image = NULL;
+    *bytes = 0;
+    size_t increment = (size_t)st->n_params * 5 * sizeof(float) +
+                       (size_t)st->n_curves * (size_t)st->n_epochs * sizeof(double) + 65536;
+    H5_CHECK(fapl = H5Pcreate(H5P_FILE_ACCESS));
+    H5_CHECK(H5Pset_fapl_core(fapl, increment, 0));
+    file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (file < 0) DC_FAIL(DC_ERR_HDF5, "%s: cannot build the checkpoint in memory", path);
+    DC_TRY(fill_file(file, id, st, err));
+    H5_CHECK(H5Fflush(file, H5F_SCOPE_LOCAL));
+    H5_CHECK(n = H5Fget_file_image(file, NULL, 0));
+    if (!(*image = malloc(n > 0 ? (size_t)n : 1))) DC_FAIL(DC_ERR_NOMEM, "out of memory");
+    H5_CHECK(H5Fget_file_image(file, *image, (size_t)n));
+    *bytes = (size_t)n;
+cleanup:
+    if (file >= 0 && H5Fclose(file) < 0 && rc == DC_OK)
+        rc = dc_error_set(err, DC_ERR_HDF5, "%s: cannot close the checkpoint in memory", path);
+    if (fapl >= 0) H5Pclose(fapl);
+    if (rc != DC_OK) {
+        free(*image);
+        *image = NULL;
+    }
+    return rc;
+}
+
+/* Writes the image to tmp and syncs it. Its whole size is reserved first (posix_fallocate, as for
+ * the results file), so a full disk or an exhausted quota is one errno before any byte is written;
+ * errors name the checkpoint (path), not the temporary name. */
+static int write_image(const char *path, const char *tmp, const unsigned char *image, size_t bytes,
+                       dc_error *err)
+{
+    int rc = DC_OK;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return dc_error_set(err, DC_ERR_IO, "%s: cannot write the checkpoint: %s", path, strerror(errno));
+    int e = posix_fallocate(fd, 0, (off_t)bytes);
+    if (e == ENOSPC || e == EDQUOT || e == EFBIG)
+        DC_FAIL(DC_ERR_IO, "%s: cannot write the checkpoint: %s (it needs %.0f kB)", path, strerror(e),
+                (double)bytes / 1024);
+    for (size_t done = 0; done < bytes;) {
+        ssize_t w = write(fd, image + done, bytes - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) DC_FAIL(DC_ERR_IO, "%s: cannot write the checkpoint: %s", path, w < 0 ? strerror(errno) : "short write");
+        done += (size_t)w;
+    }
+    if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
+        DC_FAIL(DC_ERR_IO, "%s: cannot write the checkpoint: fsync: %s", path, strerror(errno));
+cleanup:
+    if (close(fd) != 0 && rc == DC_OK)
+        rc = dc_error_set(err, DC_ERR_IO, "%s: cannot write the checkpoint: %s", path, strerror(errno));
+    return rc;
+}
+
+static int sync_dir(const char *path, dc_error *err)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY);
     if (fd < 0) return dc_error_set(err, DC_ERR_IO, "%s: cannot open to sync: %s", path, strerror(errno));
     int bad = fsync(fd) != 0 && errno == EIO;
     close(fd);
@@ -206,24 +262,27 @@ int dc_checkpoint_save(const char *path, const dc_checkpoint_id *id, const dc_ru
 {
     int rc = DC_OK;
     char dir[4096], tmp[4200];
+    unsigned char *image = NULL;
+    size_t bytes = 0;
     dc_results_hdf5_quiet();
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
     if (slash) *slash = '\0';
     else snprintf(dir, sizeof dir, ".");
+    DC_TRY(build_image(path, id, st, &image, &bytes, err));
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         DC_FAIL(DC_ERR_IO, "%s: cannot create the checkpoint folder: %s", dir, strerror(errno));
     snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
-    rc = write_file(tmp, id, st, err);
-    if (rc == DC_OK) rc = sync_path(tmp, 0, err);
+    rc = write_image(path, tmp, image, bytes, err);
     if (rc == DC_OK && rename(tmp, path) != 0)
         rc = dc_error_set(err, DC_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
     if (rc != DC_OK) {
         unlink(tmp);
         goto cleanup;
     }
-    DC_TRY(sync_path(dir, 1, err));
+    DC_TRY(sync_dir(dir, err));
 cleanup:
+    free(image);
     return rc;
 }
 
@@ -338,6 +397,13 @@ void dc_checkpoint_clean(const char *output)
             unlink(path);
         }
     closedir(d);
+}
+
+void dc_checkpoint_remove_folder(const char *output)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s.ckpt", output);
+    rmdir(dir);  /* fails, as it should, while a checkpoint is inside */
 }
 
 int dc_checkpoint_remove(const char *path, dc_error *err)

@@ -174,6 +174,8 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
         summary(&progress, sweep, grid, opts, results, rows, &coord, size, &n_pending);
         if (local == DC_OK && coord.stop_sig) local = interrupted(coord.stop_sig, n_pending, opts->output, err);
     }
+    if (local == DC_OK && w.ckpt_err.code != DC_OK)  /* every result is in: only resumability was lost */
+        local = dc_error_set(err, DC_ERR_IO, "%s; training went on without checkpoints", w.ckpt_err.message);
     DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
 
 cleanup:
@@ -188,6 +190,7 @@ cleanup:
     }
     if (trainer && !hung) ops->destroy(trainer);
     if (rank == 0) dc_coord_free(&coord);
+    if (rank == 0 && !hung && lock.path[0]) dc_checkpoint_remove_folder(opts->output);
     dc_lock_release(&lock);
     dc_stop_uninstall();
     free(todo);

@@ -132,6 +132,7 @@ static void save_checkpoint(dc_worker *w, const dc_run_state *state)
         note(w, "warning: run %d: no checkpoint at epoch %d: %s", state->run, state->epoch, err.message);
         w->ckpt_warned = 1;
     }
+    if (rc != DC_OK && w->ckpt_err.code == DC_OK) w->ckpt_err = err;
 }
 
 /* After every epoch: checkpoint when train.checkpoint_seconds have passed, and always when the run

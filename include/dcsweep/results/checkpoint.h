@@ -24,7 +24,8 @@ typedef struct dc_checkpoint_id {
 /* <output>.ckpt/run-<run>.h5 */
 int dc_checkpoint_path(const char *output, int run, char *out, size_t size, dc_error *err);
 
-/* Saves st atomically at path (creating its folder). */
+/* Saves st atomically at path (creating its folder). A full disk is DC_ERR_IO "PATH: cannot write
+ * the checkpoint: <errno text> ...", detected before any byte is written, with nothing left behind. */
 int dc_checkpoint_save(const char *path, const dc_checkpoint_id *id, const dc_run_state *st,
                        dc_error *err);
 
@@ -41,6 +42,9 @@ int dc_checkpoint_set_aside(const char *path, char *moved, size_t size, dc_error
 /* Deletes the temporary files that a process killed while writing a checkpoint left in
  * <output>.ckpt/ (call with the results file's lock held: then every one is a dead writer's). */
 void dc_checkpoint_clean(const char *output);
+
+/* Deletes <output>.ckpt/ when it is empty (at the end of a sweep, the results file's lock held). */
+void dc_checkpoint_remove_folder(const char *output);
 
 /* Deletes a checkpoint once its run's row is final (a missing file is fine). */
 int dc_checkpoint_remove(const char *path, dc_error *err);

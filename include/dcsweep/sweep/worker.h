@@ -86,6 +86,8 @@ typedef struct dc_worker {
     double last_save;       /* monotonic seconds of the last checkpoint */
     double last_beat;       /* ... and of the last heartbeat sent */
     int ckpt_warned;        /* a failed checkpoint was reported once for this run */
+    dc_error ckpt_err;      /* the first checkpoint that failed (a full disk): training went on,
+                             * but the sweep ends with this error (code DC_OK: none failed) */
 } dc_worker;
 
 /* Fills w; the trainer is created by the caller (ops->create) and owned by it. */

@@ -2,6 +2,8 @@
  * linked with a version script that exports these functions only. */
 #include "dcsweep/predict/dcsweep_api.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "dcsweep/predict/predict.h"
@@ -9,6 +11,19 @@
 static void report(const dc_error *err, char *error, size_t size)
 {
     if (error && size) snprintf(error, size, "%s", err->message);
+}
+
+/* The caller's asynchronous signals (Python's SIGINT handler, a sampling profiler's SIGPROF) wait
+ * until the computation returns: oneDNN 2.6's gemm:jit points rsp at a heap workspace, and a handler
+ * run on this thread meanwhile would push its frame into the heap (src/sweep/stop.c). Faults
+ * (SIGSEGV and the like) stay deliverable. */
+static void hold_signals(sigset_t *saved)
+{
+    sigset_t all;
+    sigfillset(&all);
+    const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS};
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) sigdelset(&all, faults[i]);
+    pthread_sigmask(SIG_BLOCK, &all, saved);
 }
 
 dcsweep_model *dcsweep_model_load(const char *results_path, int run, char *error, size_t error_size)
@@ -29,8 +44,11 @@ int dcsweep_model_compute(dcsweep_model *model, int n_atoms, const int *atomic_n
         report(&err, error, error_size);
         return DC_ERR_INPUT;
     }
+    sigset_t saved;
+    hold_signals(&saved);
     int rc = dc_predictor_compute((dc_predictor *)model, n_atoms, atomic_numbers, positions, energy,
                                   forces, &err);
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
     if (rc != DC_OK) report(&err, error, error_size);
     return rc;
 }

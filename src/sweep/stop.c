@@ -1,17 +1,51 @@
-/* SIGINT/SIGTERM handling (include/dcsweep/sweep/stop.h). The flag is the one static the rules allow:
- * a handler can do nothing else safely, everything else polls it. */
+/* SIGINT/SIGTERM as a request to stop (include/dcsweep/sweep/stop.h).
+ *
+ * Why a thread takes the signals and no handler runs on the training thread: oneDNN 2.6's gemm:jit
+ * kernels (jit_avx512_common_gemm_f32, jit_avx_gemm_f32), for a product whose inner dimension is
+ * past their stack capacity (every weight gradient: K = the batch's rows), point rsp at a heap
+ * workspace while they run. A signal handled on that thread has its frame (2-3 kB with the AVX-512
+ * state) pushed below rsp, that is, into the heap: the next free() or HDF5 call aborts with
+ * "corrupted size vs. prev_size" (issue 26; oneDNN's own issue #4845, fixed upstream after 2.6).
+ * So the stop signals are blocked in the installing thread, and thus in every thread it creates
+ * afterwards (oneDNN's OpenMP workers among them), and one thread of ours waits for them with
+ * sigwait. The handler stays for threads that were started before the install (an MPI library's
+ * progress threads): they run no kernels.
+ *
+ * The flags are the one static state the rules allow: a signal can report to nothing else. */
 #include "dcsweep/sweep/stop.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
-static volatile sig_atomic_t stop_signal, stop_count;
+static atomic_int stop_signal, stop_count;
 
-static void on_signal(int sig)
+static struct {
+    int installed;
+    pthread_t catcher;
+    sigset_t stop_set;  /* SIGINT, SIGTERM */
+    sigset_t saved;     /* the installing thread's mask before */
+} stop_state;
+
+static void record(int sig)
 {
-    stop_signal = sig;
-    stop_count++;
+    atomic_store(&stop_signal, sig);
+    atomic_fetch_add(&stop_count, 1);
+}
+
+static void on_signal(int sig) { record(sig); }
+
+static void *catch_signals(void *unused)
+{
+    (void)unused;
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&stop_state.stop_set, &sig) == 0) record(sig);
+    }
+    return NULL;
 }
 
 int dc_stop_install(dc_error *err)
@@ -20,20 +54,47 @@ int dc_stop_install(dc_error *err)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    /* No SA_RESTART: a blocking call in progress (a sleep between polls) returns early. */
-    stop_signal = 0;
-    stop_count = 0;
-    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
-        return dc_error_set(err, DC_ERR_INTERNAL, "sigaction failed: %s", strerror(errno));
+    atomic_store(&stop_signal, 0);
+    atomic_store(&stop_count, 0);
+    if (stop_state.installed) return DC_OK;
+    sigemptyset(&stop_state.stop_set);
+    sigaddset(&stop_state.stop_set, SIGINT);
+    sigaddset(&stop_state.stop_set, SIGTERM);
+    /* Blocked first: from here on no stop signal is handled on this thread or its children. */
+    int prc = pthread_sigmask(SIG_BLOCK, &stop_state.stop_set, &stop_state.saved);
+    if (prc != 0) return dc_error_set(err, DC_ERR_INTERNAL, "pthread_sigmask failed: %s", strerror(prc));
+    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0) {
+        int e = errno;
+        pthread_sigmask(SIG_SETMASK, &stop_state.saved, NULL);
+        return dc_error_set(err, DC_ERR_INTERNAL, "sigaction failed: %s", strerror(e));
+    }
+    prc = pthread_create(&stop_state.catcher, NULL, catch_signals, NULL);
+    if (prc != 0) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        pthread_sigmask(SIG_SETMASK, &stop_state.saved, NULL);
+        return dc_error_set(err, DC_ERR_INTERNAL, "cannot start the signal thread: %s", strerror(prc));
+    }
+    stop_state.installed = 1;
     return DC_OK;
 }
 
 void dc_stop_uninstall(void)
 {
+    if (!stop_state.installed) return;
+    pthread_cancel(stop_state.catcher);  /* sigwait is a cancellation point */
+    pthread_join(stop_state.catcher, NULL);
+    /* A signal that came after the catcher left is still pending: it was a stop request too, and
+     * is recorded rather than left to kill the process with the default disposition. */
+    const struct timespec now = {0, 0};
+    int sig;
+    while ((sig = sigtimedwait(&stop_state.stop_set, NULL, &now)) > 0) record(sig);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    pthread_sigmask(SIG_SETMASK, &stop_state.saved, NULL);
+    stop_state.installed = 0;
 }
 
-int dc_stop_signal(void) { return (int)stop_signal; }
+int dc_stop_signal(void) { return atomic_load(&stop_signal); }
 
-int dc_stop_count(void) { return (int)stop_count; }
+int dc_stop_count(void) { return atomic_load(&stop_count); }

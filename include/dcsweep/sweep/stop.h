@@ -1,14 +1,18 @@
-/* SIGINT and SIGTERM as a request to stop a sweep cleanly: the handler only records the signal;
- * the coordinator stops handing out runs and the workers' epoch callbacks abandon their runs. */
+/* SIGINT and SIGTERM as a request to stop a sweep cleanly: they are only recorded, by a thread of
+ * the stop module's own (stop.c says why no handler may run on a training thread); the coordinator
+ * stops handing out runs and the workers' epoch callbacks abandon their runs. */
 #ifndef DCSWEEP_STOP_H
 #define DCSWEEP_STOP_H
 
 #include "dcsweep/core/error.h"
 
-/* Installs the handlers (and forgets any earlier request). */
+/* Blocks SIGINT and SIGTERM in the calling thread, and so in every thread it starts afterwards
+ * (call it before MPI_Init and before any oneDNN call), starts the thread that records them, and
+ * forgets any earlier request. */
 int dc_stop_install(dc_error *err);
 
-/* Puts the default dispositions back. */
+/* Stops that thread and puts the default dispositions and the caller's mask back (a signal still
+ * pending is recorded, not left to kill the process). */
 void dc_stop_uninstall(void);
 
 /* 0, or the number of the signal that asked us to stop. */

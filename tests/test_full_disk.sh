@@ -5,7 +5,9 @@
 #      file already on that disk stays readable and untouched;
 #   2. the disk fills up during the run: the sweep still finishes and every run is recorded (the
 #      results file is allocated in full when it is created and never grows);
-#   3. `merge` onto the full disk fails the same clean way.
+#   3. `merge` onto the full disk fails the same clean way;
+#   4. the results file fits but the checkpoints do not (1 and 2 ranks): one line naming the
+#      checkpoint and errno, exit 1, no crash, every run recorded; with space again it completes.
 set -euo pipefail
 src=${DC_SOURCE_DIR:?}; exe=${DCSWEEP:?}; fake=${FAKE_SWEEP:?}
 py=/usr/bin/python3
@@ -56,12 +58,15 @@ expect_full "$mnt/merged.h5" "$exe" merge "$mnt/merged.h5" "$mnt/done.h5"
 
 # ---- 2. the disk fills up during the run ----
 rm -f "$mnt/fill" "$mnt/done.h5"
-FAKE_EPOCH_MS=40 mpirun -n 2 --oversubscribe "$fake" "$mnt/during.h5" --seeds 2 --epochs 3 \
+# Runs of 0.6 s (12 on 2 ranks: about 4 s); the first finished run is seen in the progress output (a
+# cheap poll: starting Python to read the file takes longer than a run on a loaded machine).
+FAKE_EPOCH_MS=200 mpirun -n 2 --oversubscribe "$fake" "$mnt/during.h5" --seeds 2 --epochs 3 \
     > during.out 2> during.err &
 pid=$!
-for _ in $(seq 1 200); do
-    if [ -f "$mnt/during.h5" ] && [ -n "$($check rows "$mnt/during.h5" done 2>/dev/null || true)" ]; then break; fi
-    sleep 0.05
+deadline=$((SECONDS + 60))
+until grep -Eq '^\[ *[0-9]+/12\]' during.out 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || { cat during.out during.err; fail "no run finished within 60 s"; }
+    sleep 0.02
 done
 fill
 done_at_fill=$($check rows "$mnt/during.h5" done | wc -w)
@@ -72,6 +77,42 @@ status=0; wait $pid || status=$?
 [ -z "$($check rows "$mnt/during.h5" pending failed)" ] || fail "runs missing after the disk filled up"
 [ "$($check rows "$mnt/during.h5" done | wc -w)" = 12 ] || fail "not 12 done runs"
 echo "test_full_disk: ok (the disk filled up with $done_at_fill of 12 runs done)"
+
+# ---- 4. the results file fits, the checkpoints do not ----
+# <output>.ckpt links to a folder on the tmpfs, filled to 4 kB short of full: enough for HDF5 to
+# create a checkpoint, not to flush it (that used to print an HDF5 source line and then segfault in
+# MPI_Finalize, exit 139, although every result was in). Now: one line naming the checkpoint and
+# errno, exit 1, every run done and readable; with space again the same command completes.
+rm -f "$mnt/fill" "$mnt/during.h5"
+mkdir "$mnt/ckpt"
+avail_kb=$(df --output=avail "$mnt" | tail -1 | tr -d ' ')
+dd if=/dev/zero of="$mnt/fill" bs=4k count=$(( avail_kb / 4 - 1 )) 2>/dev/null
+ck_sets=(--set train.epochs=20 --set train.checkpoint_seconds=0 --set 'grid.seeds=[0]')
+for ranks in 1 2; do
+    out=$tmp/ck$ranks.h5
+    ln -s "$mnt/ckpt" "$out.ckpt"
+    launch=("$exe"); [ $ranks -eq 1 ] || launch=(mpirun -n $ranks --oversubscribe "$exe")
+    set +e; "${launch[@]}" run "$sweep" -o "$out" "${ck_sets[@]}" > ck.out 2> ck.err; st=$?; set -e
+    [ $st -eq 1 ] || { cat ck.out ck.err; fail "$ranks ranks, checkpoints on a full disk: exit $st, expected 1"; }
+    [ "$(grep -c '^dcsweep: ' ck.err)" -eq 1 ] || { cat ck.err; fail "$ranks ranks: expected exactly one error line"; }
+    grep -Eq "^dcsweep: $out\.ckpt/run-[0-9]+\.h5: cannot write the checkpoint: No space left on device" ck.err ||
+        { cat ck.err; fail "$ranks ranks: the error does not name the checkpoint and errno"; }
+    if grep -Eqi 'segmentation|signal 11|H5F|checkpoint\.c:' ck.out ck.err; then
+        cat ck.out ck.err; fail "$ranks ranks: a crash or an HDF5 source line"
+    fi
+    $check complete "$out"
+    [ "$($check rows "$out" done | wc -w)" = 10 ] || fail "$ranks ranks: not 10 done runs"
+    [ -z "$(ls -A "$mnt/ckpt")" ] || { ls -la "$mnt/ckpt"; fail "$ranks ranks: files left in the checkpoint folder"; }
+    echo "test_full_disk: ok ($ranks ranks, checkpoints on a full disk: $(cat ck.err))"
+done
+rm -f "$mnt/fill"
+"${launch[@]}" run "$sweep" -o "$tmp/ck2.h5" "${ck_sets[@]}" > ck.out || fail "the rerun with space failed"
+grep -q "10 done" ck.out || { cat ck.out; fail "the rerun with space"; }
+"${launch[@]}" run "$sweep" -o "$tmp/ck3.h5" "${ck_sets[@]}" > ck.out 2> ck.err || { cat ck.out ck.err; fail "a sweep with space failed"; }
+$check complete "$tmp/ck3.h5"
+! grep -q warning ck.out || { cat ck.out; fail "a checkpoint warning with space"; }
+[ ! -e "$tmp/ck3.h5.ckpt" ] || fail "the checkpoint folder is left after a finished sweep"
+$check same "$tmp/ck1.h5" "$tmp/ck3.h5"
 
 # ---- 3. a read-only file system: the reason (errno), not just "cannot open" ----
 rm -f "$mnt/fill"

@@ -1,12 +1,18 @@
-/* One writer per results file: a lock file <results>.lock beside it, created with O_EXCL (atomic
- * on local file systems, NFSv3+, Lustre and GPFS, unlike flock), holding who has it: host, pid,
- * Slurm job id, start time. The holder refreshes its modification time while it runs.
+/* One writer per results file: a lock file <results>.lock beside it, holding who has it (host,
+ * pid, Slurm job id, start time) and a random token. The holder refreshes its modification time
+ * while it runs.
  *
  * A lock is stale, and taken over, when its holder is surely gone: on the same host, its pid no
  * longer exists; on another host, it has not been refreshed for DC_LOCK_STALE_SECONDS (a killed
- * job stops refreshing; a live one refreshes every DC_LOCK_REFRESH_SECONDS). Taking over renames
- * the stale lock aside first (one of two racing takers wins the rename), then creates a new one.
- * docs/reliability.md states the rule for users. */
+ * job stops refreshing; a live one refreshes every DC_LOCK_REFRESH_SECONDS).
+ *
+ * No step decides on one file and acts on another: every lock file is written in full under a
+ * private name and then published by link() (which fails if the name exists), and a stale lock is
+ * replaced only by the one process holding a claim on that very lock (a claim file named after
+ * its token), which checks again under the claim that the lock is still the same stale one before
+ * renaming its own over it. A live lock is never moved, even for a moment. src/results/lock.c
+ * gives the argument and the file systems it holds on; docs/reliability.md states the rule for
+ * users. */
 #ifndef DCSWEEP_RESULTS_LOCK_H
 #define DCSWEEP_RESULTS_LOCK_H
 
@@ -16,9 +22,13 @@
 
 #define DC_LOCK_REFRESH_SECONDS 30
 #define DC_LOCK_STALE_SECONDS 300
+/* How long a taker waits for another one that holds the claim on the same stale lock (a takeover
+ * takes microseconds; milliseconds on NFS) before it is refused, naming that taker. */
+#define DC_LOCK_CLAIM_WAIT_SECONDS 10
 
 typedef struct dc_lock {
     char path[4200];   /* <results>.lock; "" when not held */
+    char id[17];       /* our lock file's identity (hex hash of its text), to release only ours */
     double refreshed;  /* monotonic seconds of the last refresh */
 } dc_lock;
 

@@ -11,7 +11,7 @@
 # DC_SIGTERM_SEED the seed (printed).
 set -euo pipefail
 src=${DC_SOURCE_DIR:?}; dcsweep=${DCSWEEP:?}
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d); [ -n "${DC_KEEP_TMP:-}" ] || trap 'rm -rf "$tmp"' EXIT
 fail() { echo "run_sigterm_engine: $*" >&2; exit 1; }
 seed=${DC_SIGTERM_SEED:-$(( $(date +%s) % 100000 ))}
 trials=${DC_SIGTERM_TRIALS:-2}
@@ -28,7 +28,7 @@ default_size=(--set model.features=64 --set model.filters=64 --set model.interac
               --set model.gaussians=25 --set train.batch_size=20)
 paper_size=(--set model.features=1024 --set model.filters=256 --set model.interactions=5
             --set model.gaussians=200 --set model.cutoff=6.0 --set train.batch_size=20
-            --set dataset.split.train=40 --set dataset.split.validation=20)
+            --set dataset.split.train=20 --set dataset.split.validation=4)
 targets=(rank0 rank1 ranks mpirun)
 signals=(TERM TERM INT)
 
@@ -63,11 +63,16 @@ for size in default paper; do
                 cat "$tmp/t$n.err" >&2; fail "$what: a crash was reported"
             fi
             [ $status -ne 0 ] || fail "$what: exit status 0 after the signal"
-            grep -q "interrupted by SIG\|a worker was interrupted" "$tmp/t$n.err" \
-                || { cat "$tmp/t$n.err" >&2; fail "$what: exit $status without the interrupted line"; }
+            # mpirun passes SIGTERM/SIGINT on as SIGTERM and kills the ranks 1 s later (Open MPI's
+            # odls_base_sigkill_timeout): a paper-size epoch may not end in time, and the runs then
+            # resume from their last periodic checkpoint. Every other target ends in order.
+            if ! grep -q "interrupted by SIG\|a worker was interrupted" "$tmp/t$n.err"; then
+                [ $target = mpirun ] || { cat "$tmp/t$n.err" >&2; fail "$what: exit $status without the interrupted line"; }
+                what="$what (ranks killed by mpirun after its grace)"
+            fi
             st=$("$dcsweep" status "$out" 2>&1) && fail "$what: status says every run is done"
             grep -q "^  pending  *[1-9]" <<< "$st" || { echo "$st" >&2; fail "$what: status cannot read the file"; }
-            echo "$what: exit $status, interrupted cleanly"
+            echo "$what: exit $status, no crash, file resumable"
         done
     done
 done

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Shards, merge and status with the real trainer on the tiny sweep (20 runs, about a second each
 # pass): `run --shard K/N` (alone and on 2 ranks) writes K's rows only, into <out>.shard-K-of-N.h5;
-# `merge` of the 3 shards is bitwise the unsharded sweep; missing, duplicate, conflicting and
-# foreign inputs; --force; `status` exit codes, table and JSON; resuming a shard.
+# `merge` of the 3 shards is bitwise the unsharded sweep; missing, duplicate, conflicting (metrics,
+# curves, kept parameters: each named) and foreign inputs; --force; `status` exit codes, table and
+# JSON; resuming a shard.
 set -euo pipefail
 src=${DC_SOURCE_DIR:?}; exe=${DCSWEEP:?}
 py=/usr/bin/python3
@@ -114,7 +115,7 @@ with h5py.File("bad1.h5", "r+") as f:
     f["runs"][3:4] = r
 PY
 expect 2 "$exe" merge bad.h5 sh.shard-1-of-3.h5 bad1.h5
-one_line; grep -q "run 3 was trained in both" err.txt || fail "conflict message"
+one_line; grep -q "run 3 was trained in both .*(test_force_mae differs" err.txt || fail "conflict message"
 [ ! -e bad.h5 ] || fail "a refused merge wrote its output"
 cp sh.shard-1-of-3.h5 bad2.h5
 $py -c '
@@ -123,6 +124,23 @@ with h5py.File("bad2.h5", "r+") as f:
     f["curves/val_force_mae"][0, 1] += 1.0'
 expect 2 "$exe" merge bad.h5 bad2.h5 sh.shard-1-of-3.h5
 one_line; grep -q "different val_force_mae curves" err.txt || fail "curve conflict message"
+# the same metrics and curves, but one kept parameter one ulp off: refused, naming run and parameter
+cp sh.shard-1-of-3.h5 bad3.h5
+$py - <<'PY'
+import h5py, numpy as np
+with h5py.File("bad3.h5", "r+") as f:
+    p = f["models/params"]
+    row = p[3]
+    row[7] = np.nextafter(row[7], np.float32(np.inf), dtype=np.float32)
+    p[3] = row
+PY
+expect 2 "$exe" merge bad.h5 sh.shard-1-of-3.h5 bad3.h5
+one_line; grep -q "run 3 was trained in both .*sh.shard-1-of-3.h5 and bad3.h5 with different kept parameters (/models/params, first at parameter 7 of" err.txt ||
+    fail "parameter conflict message"
+[ ! -e bad.h5 ] || fail "a refused merge wrote its output"
+expect 2 "$exe" merge bad.h5 bad3.h5 full.h5
+one_line; grep -q "run 3 was trained in both bad3.h5 and full.h5 with different kept parameters" err.txt ||
+    fail "parameter conflict message (other order)"
 
 # ---- foreign inputs ----
 "$exe" run "$sweep" -o other.h5 --shard 1/3 --set train.learning_rate=0.002 > /dev/null

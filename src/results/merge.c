@@ -72,15 +72,21 @@ static int same_factors(const dc_results_row *a, const dc_results_row *b)
            same_bytes(a->rescaling, b->rescaling, sizeof a->rescaling) && a->seed == b->seed;
 }
 
-/* What a run produced, bitwise; not where or when (rank, host, wall_seconds, finished). */
-static int same_results(const dc_results_row *a, const dc_results_row *b, int n_metrics)
+/* What a run produced, bitwise; not where or when (rank, host, wall_seconds, finished): NULL when
+ * a and b agree, else the name of the first column that differs. */
+static const char *results_difference(const dc_results_row *a, const dc_results_row *b,
+                                      const merge_state *st)
 {
-    return same_bytes(a->status, b->status, sizeof a->status) &&
-           same_bytes(a->error, b->error, sizeof a->error) && a->epochs_completed == b->epochs_completed &&
-           a->diverged_epoch == b->diverged_epoch && a->best_epoch == b->best_epoch &&
-           same_bytes(a->stop_reason, b->stop_reason, sizeof a->stop_reason) &&
-           same_bytes(&a->final_lr, &b->final_lr, sizeof a->final_lr) &&
-           same_bytes(a->metric, b->metric, (size_t)n_metrics * sizeof a->metric[0]);
+    if (!same_bytes(a->status, b->status, sizeof a->status)) return "status";
+    if (!same_bytes(a->error, b->error, sizeof a->error)) return "error";
+    if (a->epochs_completed != b->epochs_completed) return "epochs_completed";
+    if (a->diverged_epoch != b->diverged_epoch) return "diverged_epoch";
+    if (a->best_epoch != b->best_epoch) return "best_epoch";
+    if (!same_bytes(a->stop_reason, b->stop_reason, sizeof a->stop_reason)) return "stop_reason";
+    if (!same_bytes(&a->final_lr, &b->final_lr, sizeof a->final_lr)) return "final_lr";
+    for (int k = 0; k < st->n_metrics; k++)
+        if (!same_bytes(&a->metric[k], &b->metric[k], sizeof a->metric[k])) return st->metrics[k].name;
+    return NULL;
 }
 
 /* The metric columns and curves of a results file: equal in every input of one sweep. */
@@ -156,6 +162,44 @@ cleanup:
     return rc;
 }
 
+/* The kept weights of every run that input k (open as res) finished again (take[i] == 2) are bitwise
+ * those of the input the run was taken from: a duplicate with equal metrics but other parameters
+ * (another engine build, a changed dataset split) must not be merged silently. */
+static int same_params(const merge_state *st, const dc_merge_input *inputs, int k, dc_results *res,
+                       const char *take, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_results *first = NULL;
+    int first_k = -1;
+    float *mine = NULL, *theirs = NULL;
+    if (st->n_params <= 0) return DC_OK;
+    for (int i = 0; i < st->info.n_runs; i++) {
+        if (take[i] != 2) continue;
+        if (!mine) {
+            DC_ALLOC(mine, st->n_params);
+            DC_ALLOC(theirs, st->n_params);
+        }
+        if (first_k != st->source[i]) {  /* inputs in order: each source is opened about once */
+            if (first) dc_results_close(first, NULL);
+            first = NULL;
+            first_k = st->source[i];
+            DC_TRY(dc_results_open(&first, inputs[first_k].path, 0, err));
+        }
+        DC_TRY(dc_results_read_params(res, i, mine, err));
+        DC_TRY(dc_results_read_params(first, i, theirs, err));
+        for (int64_t j = 0; j < st->n_params; j++)
+            if (!same_bytes(&mine[j], &theirs[j], sizeof mine[j]))
+                DC_FAIL(DC_ERR_INPUT, "run %d was trained in both %s and %s with different kept "
+                        "parameters (/models/params, first at parameter %lld of %lld)", i,
+                        inputs[first_k].path, inputs[k].path, (long long)j, (long long)st->n_params);
+    }
+cleanup:
+    if (first) dc_results_close(first, NULL);
+    free(mine);
+    free(theirs);
+    return rc;
+}
+
 /* Takes input k's finished rows into the merged state; checks duplicates against what is there. */
 static int merge_input(merge_state *st, dc_merge_input *inputs, int k, dc_error *err)
 {
@@ -197,9 +241,11 @@ static int merge_input(merge_state *st, dc_merge_input *inputs, int k, dc_error 
             st->source[i] = k;
             inputs[k].n_taken++;
         } else {
-            if (!same_results(&rows[i], &st->rows[i], st->n_metrics))
-                DC_FAIL(DC_ERR_INPUT, "run %d was trained in both %s and %s with different results (%s vs %s)",
-                        i, inputs[st->source[i]].path, path, st->rows[i].status, rows[i].status);
+            const char *what = results_difference(&rows[i], &st->rows[i], st);
+            if (what)
+                DC_FAIL(DC_ERR_INPUT, "run %d was trained in both %s and %s with different results "
+                        "(%s differs; status %s vs %s)", i, inputs[st->source[i]].path, path, what,
+                        st->rows[i].status, rows[i].status);
             take[i] = 2;
             st->duplicate[i] = 1;
         }
@@ -217,6 +263,7 @@ static int merge_input(merge_state *st, dc_merge_input *inputs, int k, dc_error 
             }
         }
     }
+    DC_TRY(same_params(st, inputs, k, res, take, err));
 cleanup:
     if (res) dc_results_close(res, NULL);
     free(rows);

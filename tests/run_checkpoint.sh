@@ -6,7 +6,8 @@
 #   2. SIGTERM to the job: every run in flight is checkpointed, the job exits with "interrupted",
 #      and the rerun again ends bitwise equal;
 #   3. a damaged checkpoint and one of another sweep are set aside with a warning, their runs start
-#      over, and the result is still the same; no checkpoint is left once every run is done.
+#      over, and the result is still the same; no checkpoint, and no empty <output>.ckpt/ folder, is
+#      left once every run is done.
 # The protocol of the converged sweeps (plateau, EMA, best epoch) is on, so that every part of the
 # run's state has to come back from the checkpoint.
 set -euo pipefail
@@ -22,7 +23,7 @@ run3() { mpirun -n 3 --oversubscribe "$exe" run "$sweep" "${sets[@]}" "$@"; }
 
 run3 -o "$tmp/ref.h5" > "$tmp/ref.out"
 $check complete "$tmp/ref.h5"
-[ ! -d "$tmp/ref.h5.ckpt" ] || [ -z "$(ls "$tmp/ref.h5.ckpt")" ] || fail "checkpoints left after a finished sweep"
+[ ! -e "$tmp/ref.h5.ckpt" ] || fail "a checkpoint folder left after a finished sweep: $(ls -A "$tmp/ref.h5.ckpt")"
 
 . "$src/tests/sweep_lib.sh"
 
@@ -49,7 +50,7 @@ run3 -o "$tmp/k.h5" > "$tmp/k2.out"
 grep -q "resumes at epoch" "$tmp/k2.out" || { cat "$tmp/k2.out"; fail "no run resumed from its checkpoint"; }
 grep "resumes at epoch" "$tmp/k2.out" | head -n 3
 $check same "$tmp/ref.h5" "$tmp/k.h5"
-[ -z "$(ls "$tmp/k.h5.ckpt")" ] || fail "checkpoints left after the resumed sweep: $(ls "$tmp/k.h5.ckpt")"
+[ ! -e "$tmp/k.h5.ckpt" ] || fail "a checkpoint folder left after the resumed sweep: $(ls -A "$tmp/k.h5.ckpt")"
 
 # ---- 2. SIGTERM to the job ----
 mpirun -n 3 --oversubscribe "$exe" run "$sweep" "${sets[@]}" -o "$tmp/t.h5" > "$tmp/t1.out" 2>&1 &
@@ -68,6 +69,7 @@ cp "$(ls "$tmp/t.h5.ckpt"/run-*.h5 | head -n 1)" "$tmp/foreign.h5"   # for part 
 run3 -o "$tmp/t.h5" > "$tmp/t2.out"
 [ "$(grep -c "resumes at epoch" "$tmp/t2.out")" -ge 1 ] || fail "no run resumed after SIGTERM"
 $check same "$tmp/ref.h5" "$tmp/t.h5"
+[ ! -e "$tmp/t.h5.ckpt" ] || fail "a checkpoint folder left after the resumed sweep: $(ls -A "$tmp/t.h5.ckpt")"
 
 # ---- 3. damaged and foreign checkpoints ----
 "$exe" run "$sweep" "${sets[@]}" -o "$tmp/d.h5" --set 'grid.seeds=[0]' > /dev/null
@@ -87,7 +89,7 @@ cat "$tmp/d.out" | grep -i "warning" || true
 grep -q "warning: .*run-1.h5.*set aside as .*run 1 starts over" "$tmp/d.out" || fail "the damaged checkpoint was not set aside"
 grep -q "warning: .*run-2.h5: a checkpoint of another sweep.*run 2 starts over" "$tmp/d.out" ||
     fail "the foreign checkpoint was not set aside"
-ls "$tmp/d.h5.ckpt" | grep -q "run-1.h5.refused-" || fail "no refused file kept"
+ls "$tmp/d.h5.ckpt" | grep -q "run-1.h5.refused-" || fail "no refused file kept"   # (so the folder stays)
 run3 -o "$tmp/dref.h5" --set 'grid.seeds=[0]' > /dev/null
 $check same "$tmp/dref.h5" "$tmp/d.h5"
 echo "run_checkpoint: ok"

@@ -22,7 +22,6 @@ with --skip-if-asan on an ASan build (scripts/test-sanitize.sh runs the ASan par
 import argparse
 import os
 import random
-import re
 import shutil
 import signal
 import subprocess
@@ -31,10 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
-# Reading a file that a killed job's orphans may still hold open: no HDF5 file locks of ours.
-os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
-import h5py  # noqa: E402
-import numpy as np  # noqa: E402
+from chaos_lib import (CRASH_SIGNALS, Launch, crashes, h5py, kill_session, leftovers, live, load,
+                       compare, np, send, tagged, wait_all)
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SEED = 26
@@ -49,226 +46,8 @@ SWEEP_SETS = ["model.features=8", "model.filters=8", "model.interactions=1", "mo
 KINDS = ["kill_rank", "kill_mpirun", "term_rank", "term_mpirun", "int_rank", "int_mpirun",
          "stop_worker", "second_launch", "early_kill", "storm"]
 SETUP_KINDS = ["stop_setup"]   # known to hang setup (issue 26, 3): only with --setup-stop
-CRASH_SIGNALS = {4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 11: "SIGSEGV"}
-CRASH_TEXT = ["corrupted", "malloc():", "free():", "double free", "AddressSanitizer",
-              "Segmentation fault", "runtime error:", "stack smashing"]
-# Columns of /runs that legitimately differ between two correct sweeps: which rank and host
-# trained a run, when its row was written, and its wall time. Every other column is compared.
-NONDETERMINISTIC = {"rank", "host", "wall_seconds", "finished"}
 MAX_RERUNS = 6
 FAILURES = Path("/tmp/chaos-failures")
-
-
-# ---- processes, read from /proc (no psutil) ----
-def proc_stat(pid):
-    """(state, ppid, sid, start time) of a process, or None once it is gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    rest = text[text.rindex(")") + 2:].split()
-    return rest[0], int(rest[1]), int(rest[3]), int(rest[19])
-
-
-def live(pid, start=None):
-    st = proc_stat(pid)
-    return st is not None and st[0] != "Z" and (start is None or st[3] == start)
-
-
-def environ(pid):
-    try:
-        return Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    except OSError:
-        return []
-
-
-def all_pids():
-    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
-
-
-def tagged(tag):
-    """Live processes started by this trial (they inherit DC_CHAOS_TAG from mpirun)."""
-    want = f"DC_CHAOS_TAG={tag}".encode()
-    return [p for p in all_pids() if p != os.getpid() and want in environ(p) and live(p)]
-
-
-def send(pid, start, sig):
-    """Signal a process only if it is still the one seen (no pid reuse); False if it is gone."""
-    st = proc_stat(pid)
-    if st is None or st[3] != start or st[0] == "Z":
-        return False
-    try:
-        os.kill(pid, sig)
-        return True
-    except ProcessLookupError:
-        return False
-
-
-class Launch:
-    """One `mpirun -n 3 dcsweep run`, in its own session, output to a log file."""
-
-    def __init__(self, camp, trial, label):
-        self.label, self.log = label, trial.logs / f"{len(trial.launches):02d}-{label}.log"
-        self.out = open(self.log, "w")
-        self.tag = trial.tag
-        env = dict(camp.env, DC_CHAOS_TAG=trial.tag)
-        self.t0 = time.monotonic()
-        self.proc = subprocess.Popen(camp.command(trial.file), stdout=self.out, stderr=subprocess.STDOUT,
-                                     env=env, start_new_session=True, cwd=trial.dir)
-        self.mpirun = (self.proc.pid, proc_stat(self.proc.pid)[3] if proc_stat(self.proc.pid) else 0)
-        self.ranks = {}   # MPI rank -> (pid, start time), from mpirun's children
-        self.rc, self.hung, self.end = None, False, None
-        trial.launches.append(self)
-
-    def scan(self):
-        if len(self.ranks) == 3:
-            return
-        for p in all_pids():
-            st = proc_stat(p)
-            if not st or st[1] != self.proc.pid or st[0] == "Z":
-                continue
-            for kv in environ(p):
-                if kv.startswith(b"OMPI_COMM_WORLD_RANK="):
-                    self.ranks[int(kv.split(b"=")[1])] = (p, st[3])
-
-    def running(self):
-        if self.rc is None and self.proc.poll() is not None:
-            self.rc, self.end = self.proc.returncode, time.monotonic()
-        return self.rc is None
-
-    def sleep(self, seconds):
-        """Sleep, watching the ranks appear; False if the job ended first."""
-        until = time.monotonic() + seconds
-        while self.running():
-            self.scan()
-            if time.monotonic() >= until:
-                return True
-            time.sleep(min(0.01, max(0.0, until - time.monotonic())))
-        return False
-
-    def wait_ranks(self, timeout=30.0):
-        until = time.monotonic() + timeout
-        while self.running() and len(self.ranks) < 3 and time.monotonic() < until:
-            self.scan()
-            time.sleep(0.005)
-        return len(self.ranks) == 3
-
-    def signal_rank(self, rank, sig):
-        if not self.wait_ranks() or rank not in self.ranks:
-            return False
-        return send(*self.ranks[rank], sig)
-
-    def signal_mpirun(self, sig):
-        return self.running() and send(*self.mpirun, sig)
-
-    def trained(self):
-        """How many runs this launch reported done (its progress lines)."""
-        return len(re.findall(r"^\[ *\d+/\d+\] run \d+ .*\bdone\b", self.text(), re.M))
-
-    def text(self):
-        self.out.flush()
-        return self.log.read_text(errors="replace")
-
-
-def wait_all(launches, timeout):
-    """Until every launch has ended; one still running after the timeout is a hang: its session
-    is killed (with a process listing in its log)."""
-    until = time.monotonic() + timeout
-    while any(l.running() for l in launches) and time.monotonic() < until:
-        for l in launches:
-            l.scan()
-        time.sleep(0.02)
-    for l in launches:
-        if l.running():
-            l.hung = True
-            l.out.write(f"\nchaos: HANG: still running after {timeout:.0f} s; processes:\n{ps_snapshot()}\n")
-            kill_session(l)
-            l.proc.wait()
-            l.running()
-        l.out.flush()
-
-
-def kill_session(launch):
-    """SIGKILL to every process of the launch's session (mpirun's own and its ranks' groups)."""
-    want = f"DC_CHAOS_TAG={launch.tag}".encode()
-    for p in all_pids():
-        st = proc_stat(p)
-        if st and st[2] == launch.proc.pid and want in environ(p):
-            try:
-                os.kill(p, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-
-
-def ps_snapshot():
-    r = subprocess.run(["ps", "-eo", "pid,ppid,sid,stat,etime,wchan:24,args"], capture_output=True, text=True)
-    return "\n".join(l for l in r.stdout.splitlines() if "dcsweep" in l or "mpirun" in l or "PID" in l)
-
-
-# ---- results files ----
-def load(path):
-    with h5py.File(path, "r") as f:
-        d = {"runs": f["runs"][()], "curves": {n: f["curves"][n][()] for n in f["curves"]},
-             "attrs": {k: f.attrs[k] for k in ("sweep_sha256", "n_runs", "epochs", "numerics_version")}}
-        for name in ("metrics", "rescaling", "models/params", "models/layout"):
-            d[name] = f[name][()] if name in f else None
-    return d
-
-
-def compare(ref, got):
-    """Differences between two loaded files, bitwise (NaN == NaN, -0.0 != 0.0); [] if equal."""
-    bad = []
-    runs, n = got["runs"], int(got["attrs"]["n_runs"])
-    if len(runs) != n or list(runs["run"]) != list(range(n)):
-        bad.append(f"/runs has rows {list(runs['run'])} for n_runs = {n} (duplicate or missing rows)")
-    not_done = [i for i, s in enumerate(runs["status"]) if s != b"done"]
-    if not_done:
-        bad.append(f"runs {not_done} not done")
-    for k, v in ref["attrs"].items():
-        if got["attrs"][k] != v:
-            bad.append(f"attribute {k}: {got['attrs'][k]!r} vs {v!r}")
-    if runs.dtype != ref["runs"].dtype:
-        return bad + ["/runs has another compound type"]
-    for col in runs.dtype.names:
-        if col in NONDETERMINISTIC:
-            continue
-        a, b = np.ascontiguousarray(ref["runs"][col]), np.ascontiguousarray(runs[col])
-        if a.tobytes() != b.tobytes():
-            rows = [i for i in range(min(len(a), len(b))) if a[i:i + 1].tobytes() != b[i:i + 1].tobytes()]
-            bad.append(f"/runs column {col} differs in runs {rows[:8]}")
-    if sorted(ref["curves"]) != sorted(got["curves"]):
-        bad.append("different /curves")
-    for name, a in ref["curves"].items():
-        b = got["curves"].get(name)
-        if b is None:
-            continue
-        if name == "epoch_seconds":   # wall time: only where it is filled must agree
-            if a.shape != b.shape or not np.array_equal(np.isnan(a), np.isnan(b)):
-                bad.append("curves/epoch_seconds filled in other places")
-        elif a.shape != b.shape or a.tobytes() != b.tobytes():
-            bad.append(f"curves/{name} differs")
-    for name in ("metrics", "rescaling", "models/params", "models/layout"):
-        a, b = ref[name], got[name]
-        if (a is None) != (b is None) or (a is not None and (a.shape != b.shape or a.tobytes() != b.tobytes())):
-            bad.append(f"/{name} differs")
-    return bad
-
-
-def leftovers(file):
-    """(files left next to the results file, whether an (empty) .ckpt directory is left)."""
-    left = [p.name for p in file.parent.iterdir() if p.name not in (file.name, file.name + ".ckpt")]
-    ckpt = file.parent / (file.name + ".ckpt")
-    if ckpt.is_dir():
-        left += [f"{ckpt.name}/{p.name}" for p in ckpt.iterdir()]
-    return left, ckpt.exists()
-
-
-def crashes(text):
-    found = [f"a process exited on signal {m.group(1)} ({CRASH_SIGNALS[int(m.group(1))]})"
-             for m in re.finditer(r"exited on signal (\d+)", text) if int(m.group(1)) in CRASH_SIGNALS]
-    found += [f"output contains {w!r}: {line.strip()[:160]}" for w in CRASH_TEXT
-              for line in text.splitlines() if w in line][:4]
-    return found
 
 
 # ---- faults: each draws its random choices first (so the seed fixes them whatever the timing),
@@ -279,13 +58,14 @@ SIGNALS = {"kill": signal.SIGKILL, "term": signal.SIGTERM, "int": signal.SIGINT}
 def strike(trial, launch, target, sig):
     ok = launch.signal_mpirun(sig) if target == "mpirun" else launch.signal_rank(target, sig)
     who = "mpirun" if target == "mpirun" else f"rank {target}"
+    trial.missed += not ok
     at = time.monotonic() - launch.t0
     trial.event(f"{launch.label}: {sig.name} to {who} at {at:.2f} s" + ("" if ok else " (missed: gone)"))
 
 
 def fault_signal(camp, trial, kind):
     what, target = kind.split("_")
-    rank, at = trial.rng.randrange(3), camp.moment(trial, trial.rng.uniform(0.05, 0.9))
+    rank, at = trial.rng.randrange(3), camp.moment(trial, trial.rng.uniform(0.05, 0.8))
     launch = Launch(camp, trial, kind)
     if trial.wait_for(launch, at):
         strike(trial, launch, "mpirun" if target == "mpirun" else rank, SIGNALS[what])
@@ -297,7 +77,7 @@ def fault_stop(camp, trial, kind):
     or any rank 0.25-1 s after launch, during setup (stop_setup)."""
     setup = kind == "stop_setup"
     rank = trial.rng.randrange(3) if setup else trial.rng.choice([1, 2])
-    at = trial.rng.uniform(0.25, 1.0) if setup else camp.moment(trial, trial.rng.uniform(0.05, 0.9))
+    at = trial.rng.uniform(0.25, 1.0) if setup else camp.moment(trial, trial.rng.uniform(0.05, 0.8))
     hold = HEARTBEAT + trial.rng.uniform(1.5, 3.5)
     launch = Launch(camp, trial, kind)
     if trial.wait_for(launch, at) and launch.wait_ranks():
@@ -317,7 +97,7 @@ def fault_stop(camp, trial, kind):
 
 def fault_second_launch(camp, trial, kind):
     """A second launch on the same file while the first runs: one of them must be refused."""
-    at = camp.moment(trial, trial.rng.uniform(0.0, 0.9))
+    at = camp.moment(trial, trial.rng.uniform(0.0, 0.8))
     first = Launch(camp, trial, "first")
     if not trial.wait_for(first, at):
         trial.finish([first])
@@ -356,7 +136,7 @@ def fault_early_kill(camp, trial, kind):
 
 def fault_storm(camp, trial, kind):
     """SIGTERM to every rank at once, then the next launch resumes; 3 to 5 times."""
-    times = [trial.rng.uniform(0.05, 0.9) for _ in range(trial.rng.randint(3, 5))]
+    times = [trial.rng.uniform(0.05, 0.8) for _ in range(trial.rng.randint(3, 5))]
     for i, u in enumerate(times):
         at = camp.moment(trial, u)
         launch = Launch(camp, trial, f"storm{i + 1}")
@@ -387,7 +167,7 @@ class Trial:
         self.logs.mkdir(parents=True)
         self.file.parent.mkdir()
         self.launches, self.events, self.problems = [], [], []
-        self.reruns = self.refused = self.hangs = 0
+        self.reruns = self.refused = self.hangs = self.missed = 0
         self.crashes, self.mpirun_crashes, self.ckpt_dir, self.equal = [], 0, False, False
 
     def event(self, text):
@@ -401,6 +181,10 @@ class Trial:
         if launch.sleep(at - (time.monotonic() - launch.t0)):
             return True
         self.event(f"{launch.label}: no fault, the launch ended before {at:.2f} s")
+        self.missed += 1
+        if launch.fresh and launch.rc == 0:
+            # A whole sweep ran faster than the reference did (a load that passed): aim by it.
+            self.camp.ref_seconds = min(self.camp.ref_seconds, launch.end - launch.t0)
         return False
 
     def finish(self, launches):
@@ -510,8 +294,12 @@ class Campaign:
                 str(REPO / "sweeps" / "quickstart.cfg"), *sets, "-o", str(file)]
 
     def status(self, file):
-        return subprocess.run([str(self.exe), "status", str(file)], env=self.env, capture_output=True,
-                              timeout=60 * self.mult).returncode
+        """`dcsweep status`'s exit status (0: every run done); None if it hangs."""
+        try:
+            return subprocess.run([str(self.exe), "status", str(file)], env=self.env,
+                                  capture_output=True, timeout=60 * self.mult).returncode
+        except subprocess.TimeoutExpired:
+            return None
 
     def reference(self):
         """The uninterrupted sweep, once; its duration scales the fault times and the timeouts."""
@@ -570,21 +358,21 @@ def table(results):
     for t in results:
         keys = sorted(set(t.kinds)) + ["single" if len(t.kinds) == 1 else "sequence", "all"]
         for k in keys:
-            r = rows.setdefault(k, [0, 0, 0, 0, 0, 0, 0, 0, 0])
-            vals = [1, t.equal and not t.problems, t.reruns, t.refused, t.hangs, len(t.crashes),
-                    int(t.ckpt_dir), t.mpirun_crashes]
+            r = rows.setdefault(k, [0] * 11)
+            vals = [1, t.equal, not t.problems, t.reruns, t.refused, t.hangs, len(t.crashes),
+                    int(t.ckpt_dir), t.mpirun_crashes, t.missed]
             for i, v in enumerate(vals):
                 r[i] += v
-            r[8] = max(r[8], t.reruns)
-    head = ("fault kind", "trials", "passed", "reruns", "max", "refused", "hangs", "crashes",
-            "ckpt dir", "mpirun crash")
-    lines = ["%-14s %6s %6s %6s %4s %7s %5s %7s %8s %12s" % head]
+            r[10] = max(r[10], t.reruns)
+    head = ("fault kind", "trials", "equal", "passed", "reruns", "max", "refused", "hangs",
+            "crashes", "ckpt dir", "mpirun crash", "missed")
+    lines = ["%-14s %6s %5s %6s %6s %4s %7s %5s %7s %8s %12s %6s" % head]
     order = [k for k in KINDS + SETUP_KINDS if k in rows] + ["single", "sequence", "all"]
     for k in order:
         if k in rows:
             r = rows[k]
-            lines.append("%-14s %6d %6d %6d %4d %7d %5d %7d %8d %12d"
-                         % (k, r[0], r[1], r[2], r[8], r[3], r[4], r[5], r[6], r[7]))
+            lines.append("%-14s %6d %5d %6d %6d %4d %7d %5d %7d %8d %12d %6d"
+                         % (k, r[0], r[1], r[2], r[3], r[10], r[4], r[5], r[6], r[7], r[8], r[9]))
     return "\n".join(lines)
 
 
@@ -627,7 +415,9 @@ def main():
     print(f"chaos: seed {args.seed}, {args.trials if args.only is None else 1} trials, dcsweep {exe}"
           f"{' (ASan)' if asan else ''}, {args.epochs} epochs; replay: {replay}", flush=True)
     camp = Campaign(args, exe, asan)
-    t_start, results, failed = time.monotonic(), [], []
+    t_start, results, failed, trial = time.monotonic(), [], [], None
+    # A timeout's SIGTERM (meson's) still cleans up: the processes of the trial, the work directory.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(f"chaos: seed {args.seed}: terminated"))
     try:
         camp.reference()
         todo = [args.only] if args.only is not None else range(args.trials)
@@ -653,11 +443,15 @@ def main():
             print(f"chaos: FAIL seed {args.seed} trial {i}: logs and file in {dest}; replay: "
                   f"{replay} --only {i}", file=sys.stderr, flush=True)
     finally:
+        if trial is not None:
+            for p in tagged(trial.tag):
+                os.kill(p, signal.SIGKILL)
         if not args.keep:
             shutil.rmtree(camp.work, ignore_errors=True)
     print(f"\nchaos: seed {args.seed}, {len(results)} trials in {time.monotonic() - t_start:.0f} s "
-          f"(passed = bitwise equal to the reference, nothing left behind, no hang, no crash; "
-          f"a sequence's trial counts in each of its kinds' rows)")
+          f"(passed: bitwise equal to the reference, nothing left behind, no hang, no crash; "
+          f"missed: faults that found their launch ended; a sequence counts in each of its "
+          f"kinds' rows)")
     print(table(results))
     if failed:
         print(f"chaos: FAIL seed {args.seed}: trials {failed} failed (see above and {FAILURES})")

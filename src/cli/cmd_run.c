@@ -10,6 +10,8 @@
 #include "dcsweep/cli/cli.h"
 #include "dcsweep/cli/run.h"
 #include "dcsweep/sweep/coordinator.h"
+#include "dcsweep/sweep/setup.h"
+#include "dcsweep/sweep/stop.h"
 #include "dcsweep/config/grid.h"
 
 static const char run_help[] =
@@ -89,7 +91,7 @@ int dc_cmd_run_on(int argc, char **argv, MPI_Comm comm)
     cmd_default_threads();
 
     /* Every rank reads the sweep itself; agree on the outcome so nobody waits for a rank that
-     * gave up (e.g. a file missing on one node). */
+     * gave up (e.g. a file missing on one node), nor for one that hangs (a bounded agreement). */
     int local = dc_cli_parse_common(&opts, argc, argv, extra, 5, err);
     if (local == DC_OK && !opts.help) local = dc_sweep_load(&sweep, opts.sweep_path, opts.overrides,
                                                             opts.n_overrides, err);
@@ -103,15 +105,19 @@ int dc_cmd_run_on(int argc, char **argv, MPI_Comm comm)
         if (local == DC_OK) output = shard_output;
     }
     if (local == DC_OK && !opts.help && rank == 0) local = make_parent_dirs(output, err);
-    int size = 1, first = 0, worst = local;
-    MPI_Comm_size(comm, &size);
-    first = local != DC_OK ? rank : size;
-    MPI_Allreduce(&local, &worst, 1, MPI_INT, MPI_MAX, comm);
-    MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm);
-    if (worst != DC_OK) {
-        rc = worst;
-        /* Only the lowest failing rank speaks (usually rank 0: all ranks read the same file). */
-        if (rank != first) e.message[0] = '\0';
+    dc_setup setup;
+    dc_error setup_err = {0};
+    rc = dc_setup_init(&setup, comm, sweep.run.heartbeat_timeout, &setup_err);
+    if (rc != DC_OK) {
+        e = setup_err;
+        goto cleanup;
+    }
+    rc = dc_setup_agree(&setup, "setup: reading the sweep", local, NULL, 0, err);
+    if (rc == DC_ERR_HUNG) goto hung;
+    if (rc != DC_OK) {
+        /* Every rank has the lowest failing rank's message (usually rank 0's: all read the same
+         * file); rank 0 reports it. */
+        if (rank != 0) e.message[0] = '\0';
         goto cleanup;
     }
     if (opts.help) {
@@ -127,14 +133,17 @@ int dc_cmd_run_on(int argc, char **argv, MPI_Comm comm)
         .shard = shard,
     };
     rc = dc_coordinator_sweep(&sweep, &grid, &dc_trainer_real_ops, &run, comm, err);
-    if (rc == DC_ERR_HUNG) {
-        /* Only rank 0 returns here: the job cannot end collectively. */
-        dc_cli_report(err);
-        fflush(stdout);
-        fflush(stderr);
-        MPI_Abort(comm, 1);
-    }
+    if (rc == DC_ERR_HUNG) goto hung;
     if (rank != 0) e.message[0] = '\0';  /* rank 0 has the same message and reports it */
+    goto cleanup;
+hung:
+    /* Only the rank that found a rank silent returns here (rank 0, or rank 1 when rank 0 is the
+     * silent one): the job cannot end collectively. MPI_Abort makes mpirun kill every rank, the
+     * silent one included (SIGKILL reaches a stopped process). */
+    dc_cli_report(err);
+    fflush(stdout);
+    fflush(stderr);
+    MPI_Abort(comm, 1);
 cleanup:
     dc_grid_free(&grid);
     dc_sweep_free(&sweep);
@@ -144,16 +153,63 @@ cleanup:
     return dc_error_exit_status(rc);
 }
 
+/* run.heartbeat_timeout of the sweep that argv names, read before MPI_Init (which waits for every
+ * rank of the job); the default when it cannot be read: dc_cmd_run_on reports why. */
+static double startup_timeout(int argc, char **argv)
+{
+    dc_cli_common opts;
+    dc_sweep sweep = {0};
+    dc_error ignored = {0};
+    dc_cli_option extra[] = {{"-o", 1, NULL}, {"--output", 1, NULL}, {"--retry-failed", 0, NULL},
+                             {"--restart", 0, NULL}, {"--shard", 1, NULL}};
+    double timeout = DC_SETUP_DEFAULT_TIMEOUT;
+    memset(&opts, 0, sizeof opts);
+    if (dc_cli_parse_common(&opts, argc, argv, extra, 5, &ignored) == DC_OK && !opts.help &&
+        dc_sweep_load(&sweep, opts.sweep_path, opts.overrides, opts.n_overrides, &ignored) == DC_OK)
+        timeout = sweep.run.heartbeat_timeout;
+    dc_sweep_free(&sweep);
+    dc_cli_common_free(&opts);
+    return timeout;
+}
+
 int dc_cmd_run(int argc, char **argv)
 {
     int provided = 0;
-    if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+    dc_error err = {0};
+    /* First of all, before anything slow: a SIGINT/SIGTERM during startup is a request to stop
+     * (its agreements fail with it, exit 1, the file as it was), not a kill (exit 143). It is
+     * installed before MPI_Init so that MPI's threads inherit the signal mask (stop.h). */
+    if (dc_stop_install(&err) != DC_OK) return dc_cli_report(&err);
+    dc_stop_with_launcher();
+    double timeout = startup_timeout(argc, argv);
+    /* MPI_Init and MPI_Finalize wait for every rank and cannot be cancelled: bounded by a watchdog
+     * (rank 0's fires first; its rank comes from the launcher's environment). */
+    const char *rank_env = getenv("OMPI_COMM_WORLD_RANK");
+    double patience = dc_setup_patience(rank_env ? atoi(rank_env) : 0, timeout);
+    dc_watchdog dog;
+    int watched = launched_by_mpirun() &&
+                  dc_watchdog_start(&dog, patience, &err, "rank %s: setup: MPI_Init did not complete "
+                                    "within %g s (run.heartbeat_timeout): a rank of the job did not "
+                                    "start; ending the job", rank_env ? rank_env : "?", timeout) == DC_OK;
+    int init_rc = MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    if (watched) dc_watchdog_stop(&dog);
+    if (init_rc != MPI_SUCCESS) {
         fprintf(stderr, "dcsweep: run: MPI_Init_thread failed\n");
+        dc_stop_uninstall();
         return 1;
     }
     /* MPI errors come back as codes that MPI_CHECK names (the default handler would abort). */
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     int status = dc_cmd_run_on(argc, argv, MPI_COMM_WORLD);
+    fflush(stdout);
+    fflush(stderr);
+    watched = launched_by_mpirun() &&
+              dc_watchdog_start(&dog, patience, &err, "rank %s: MPI_Finalize did not complete within "
+                                "%g s (run.heartbeat_timeout): a rank of the job stopped answering "
+                                "after the results file was closed; ending the job",
+                                rank_env ? rank_env : "?", timeout) == DC_OK;
     MPI_Finalize();
+    if (watched) dc_watchdog_stop(&dog);
+    dc_stop_uninstall();
     return status;
 }

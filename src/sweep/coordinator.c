@@ -188,6 +188,15 @@ static int receive_one(dc_coord *c, double now)
     int flag = 0;
     MPI_Status st;
     if (MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, c->comm, &flag, &st) != MPI_SUCCESS || !flag) return 0;
+    if (c->left[st.MPI_SOURCE]) {
+        /* A rank that said DC_TAG_BYE is in the close's agreement (setup.h): its message is the
+         * agreement's, to be left queued. Then the others are asked one by one (this happens only
+         * while the last ranks come to the close). */
+        flag = 0;
+        for (int r = 1; r < c->size && !flag; r++)
+            if (!c->left[r] && (MPI_Iprobe(r, MPI_ANY_TAG, c->comm, &flag, &st) != MPI_SUCCESS)) return 0;
+        if (!flag) return 0;
+    }
     int from = st.MPI_SOURCE;
     c->heard[from] = now;
     if (st.MPI_TAG == DC_TAG_REPORT) {

@@ -13,41 +13,6 @@
 
 #include "sweep_internal.h"
 
-int dc_sweep_agree(MPI_Comm comm, int rank, int size, int rc, dc_error *err)
-{
-    int first = rc != DC_OK ? rank : size, lowest = size;
-    MPI_Request req;
-    dc_error wait_err = {0};
-    if (MPI_Iallreduce(&first, &lowest, 1, MPI_INT, MPI_MIN, comm, &req) != MPI_SUCCESS)
-        return dc_error_set(err, DC_ERR_MPI, "MPI_Iallreduce failed");
-    if (dc_wait_polling(&req, &wait_err) != DC_OK) {
-        *err = wait_err;
-        return err->code;
-    }
-    if (lowest == size) return DC_OK;
-    int code = rc;
-    if (MPI_Bcast(&code, 1, MPI_INT, lowest, comm) != MPI_SUCCESS ||
-        MPI_Bcast(err->message, DC_ERROR_MAX, MPI_CHAR, lowest, comm) != MPI_SUCCESS)
-        return dc_error_set(err, DC_ERR_MPI, "MPI_Bcast failed");
-    err->code = code;
-    return code;
-}
-
-/* *s (malloc'd on the root, allocated elsewhere) to every rank. */
-static int bcast_string(char **s, int root, int rank, MPI_Comm comm, dc_error *err)
-{
-    int rc = DC_OK;
-    int len = rank == root && *s ? (int)strlen(*s) : 0;
-    MPI_CHECK(MPI_Bcast(&len, 1, MPI_INT, root, comm));
-    if (rank != root) {
-        free(*s);
-        DC_ALLOC(*s, len + 1);
-    }
-    MPI_CHECK(MPI_Bcast(*s, len + 1, MPI_CHAR, root, comm));
-cleanup:
-    return rc;
-}
-
 /* ---- the existing file ---- */
 
 static const char *file_kind(mode_t m)
@@ -198,14 +163,13 @@ static int layout_from(dc_file_layout *l, const dc_trainer_desc *d, int keep_mod
     return DC_OK;
 }
 
-int dc_sweep_layout(const dc_sweep *sweep, const dc_trainer_ops *ops, void *trainer, int rank,
-                    int size, MPI_Comm comm, dc_file_layout *layout, dc_error *err)
+int dc_sweep_layout(const dc_sweep *sweep, const dc_trainer_ops *ops, void *trainer, dc_setup *setup,
+                    dc_file_layout *layout, dc_error *err)
 {
     int rc = DC_OK, local = DC_OK;
-    (void)size;
-    if (rank == 0) local = layout_from(layout, ops->describe(trainer), sweep->keep_models, err);
-    DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
-    MPI_CHECK(MPI_Bcast(layout, (int)sizeof *layout, MPI_BYTE, 0, comm));
+    if (setup->rank == 0) local = layout_from(layout, ops->describe(trainer), sweep->keep_models, err);
+    DC_TRY(dc_setup_agree(setup, "setup: the layout of the results file", local, layout,
+                          (int)sizeof *layout, err));
     for (int c = 0; c < layout->n_curves; c++) layout->curves[c] = layout->curve_names[c];
 cleanup:
     return rc;
@@ -269,13 +233,12 @@ cleanup:
  * training rank, dataset digests and the creation time from rank 0: identical on every rank, as
  * parallel HDF5 needs. */
 static int gather_meta(const dc_sweep *sweep, const dc_grid *grid, const dc_trainer_ops *ops,
-                       void *trainer, const dc_file_layout *layout, int rank, int size,
-                       MPI_Comm comm, dc_results_meta *meta, char **digest, char **created,
-                       dc_error *err)
+                       void *trainer, const dc_file_layout *layout, dc_setup *setup,
+                       dc_results_meta *meta, char **digest, char **created, dc_error *err)
 {
     int rc = DC_OK, local = DC_OK;
     double stats[2 * DC_N_RESCALINGS];
-    if (rank == 0) {
+    if (setup->rank == 0) {
         for (int m = 0; m < DC_N_RESCALINGS; m++) {
             dc_rescale rs = {.method = (dc_rescaling)m, .shift = NAN, .scale = NAN};
             dc_error ignored = {0};
@@ -293,10 +256,10 @@ static int gather_meta(const dc_sweep *sweep, const dc_grid *grid, const dc_trai
         *created = strdup(buf);
         if (local == DC_OK && !*created) local = dc_error_set(err, DC_ERR_NOMEM, "out of memory");
     }
-    DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
-    MPI_CHECK(MPI_Bcast(stats, 2 * DC_N_RESCALINGS, MPI_DOUBLE, 0, comm));
-    DC_TRY(bcast_string(digest, 0, rank, comm, err));
-    DC_TRY(bcast_string(created, 0, rank, comm, err));
+    DC_TRY(dc_setup_agree(setup, "setup: what the results file records", local, stats, (int)sizeof stats,
+                          err));
+    DC_TRY(dc_setup_agree_string(setup, "setup: the datasets' digests", DC_OK, digest, err));
+    DC_TRY(dc_setup_agree_string(setup, "setup: the creation time", DC_OK, created, err));
     memset(meta, 0, sizeof *meta);
     meta->sweep_name = sweep->name;
     meta->sweep_text = sweep->text;
@@ -342,10 +305,17 @@ static int sync_dir_of(const char *path)
     return bad;
 }
 
+/* Whether the temporary file is gone (renamed into place): then the output is the file. */
+static int renamed(const char *tmp)
+{
+    struct stat st;
+    return stat(tmp, &st) != 0 && errno == ENOENT;
+}
+
 int dc_sweep_create_file(const dc_sweep *sweep, const dc_grid *grid, const dc_trainer_ops *ops,
                          void *trainer, const dc_run_options *opts, const dc_file_layout *layout,
-                         const dc_results_row *rows, int rank, int size, MPI_Comm comm,
-                         dc_results **results, dc_error *err)
+                         const dc_results_row *rows, dc_setup *setup, dc_results **results,
+                         dc_error *err)
 {
     int rc = DC_OK, local = DC_OK;
     char *digest = NULL, *created = NULL, shard_text[32], tmp[4200];
@@ -354,20 +324,37 @@ int dc_sweep_create_file(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
     /* The lock makes any leftover temporary file a dead run's: replaced. */
     if (snprintf(tmp, sizeof tmp, "%s.creating", opts->output) >= (int)sizeof tmp)
         DC_FAIL(DC_ERR_INPUT, "output path too long: %s", opts->output);
-    DC_TRY(gather_meta(sweep, grid, ops, trainer, layout, rank, size, comm, &meta, &digest, &created, err));
+    DC_TRY(gather_meta(sweep, grid, ops, trainer, layout, setup, &meta, &digest, &created, err));
     dc_shard_format(&opts->shard, shard_text, sizeof shard_text);
     meta.shard = shard_text[0] ? shard_text : NULL;
-    local = dc_results_create_mpi(results, tmp, &meta, rows, comm, err);
-    DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
-    if (rank == 0) {
+    dc_watchdog dog;
+    local = dc_setup_watchdog(&dog, setup, "setup: creating the results file", err);
+    if (local == DC_OK) {
+        local = dc_results_create_mpi(results, tmp, &meta, rows, setup->comm, err);
+        dc_watchdog_stop(&dog);
+    }
+    DC_TRY(dc_setup_agree(setup, "setup: creating the results file", local, NULL, 0, err));
+    if (setup->rank == 0) {
         if (rename(tmp, opts->output) != 0)
             local = dc_error_set(err, DC_ERR_IO, "cannot rename %s to %s: %s", tmp, opts->output,
                                  strerror(errno));
         else
             sync_dir_of(opts->output);
     }
-    DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
+    DC_TRY(dc_setup_agree(setup, "setup: moving the results file into place", local, NULL, 0, err));
 cleanup:
+    if (rc != DC_OK && rc != DC_ERR_HUNG && *results && !renamed(tmp)) {
+        /* Stopped or failed before the file was in place: every rank is here (the agreement made
+         * the failure common), so the temporary file is closed collectively and removed, and
+         * nothing is left behind. A hung rank leaves it to the next run, which replaces it. */
+        dc_watchdog close_dog;
+        dc_error ignored = {0};
+        dc_setup_watchdog(&close_dog, setup, "setup: removing the unfinished results file", &ignored);
+        dc_results_close(*results, NULL);
+        dc_watchdog_stop(&close_dog);
+        *results = NULL;
+        if (setup->rank == 0) unlink(tmp);
+    }
     free(digest);
     free(created);
     return rc;

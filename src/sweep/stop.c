@@ -18,8 +18,13 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 static atomic_int stop_signal, stop_count;
 
@@ -77,6 +82,21 @@ int dc_stop_install(dc_error *err)
     }
     stop_state.installed = 1;
     return DC_OK;
+}
+
+int dc_stop_installed(void) { return stop_state.installed; }
+
+void dc_stop_with_launcher(void)
+{
+#ifdef __linux__
+    /* Only a rank that a launcher started: a lone `nohup dcsweep run` must outlive its shell. */
+    if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMI_SIZE") && !getenv("PMIX_RANK")) return;
+    /* SIGKILL, not SIGTERM: a clean stop would go on writing checkpoints to the end of the epoch
+     * and hold the lock, so the requeue that follows would be refused; a killed rank leaves the
+     * file as any kill does (every run shown done is complete) and its lock stale at once. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1) raise(SIGKILL);  /* the launcher died before the request */
+#endif
 }
 
 void dc_stop_uninstall(void)

@@ -1,7 +1,8 @@
 /* `dcsweep run` on every rank (include/dcsweep/sweep/coordinator.h).
  *
- * Setup is a sequence of collective steps, each closed by dc_sweep_agree so that a failure anywhere
- * stops every rank at the same step with the same code: take the results file's lock and decide
+ * Setup is a sequence of collective steps, each closed by an agreement (dcsweep/sweep/setup.h:
+ * bounded by run.heartbeat_timeout, like training) so that a failure anywhere, a stop signal or a
+ * silent rank stops every rank at the same step with the same code: take the results file's lock and decide
  * what to do with the file (rank 0), create the trainers (every rank), broadcast what the file
  * records, check a file being resumed, create or open the file (all ranks, MPI-IO). Then every
  * rank trains: ranks > 0 in dc_worker_loop, rank 0 in its own loop that serves the coordinator
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dcsweep/sweep/setup.h"
 #include "dcsweep/sweep/stop.h"
 #include "sweep_internal.h"
 
@@ -98,6 +100,7 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
                          const dc_run_options *opts, MPI_Comm comm, dc_error *err)
 {
     int rc = DC_OK, local = DC_OK, rank = 0, size = 1, action = DC_FILE_CREATE, hung = 0;
+    int own_stop = 0;
     void *trainer = NULL;
     dc_results *results = NULL;
     dc_results_row *rows = NULL;
@@ -105,42 +108,54 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
     dc_lock lock;
     dc_coord coord;
     dc_file_layout layout;
+    dc_setup setup;
+    memset(&setup, 0, sizeof setup);
     memset(&lock, 0, sizeof lock);
     memset(&coord, 0, sizeof coord);
     int n_scope = dc_shard_size(&opts->shard, grid->n_runs);  /* the runs this job may train */
     dc_error_clear(err);
     MPI_CHECK(MPI_Comm_rank(comm, &rank));
     MPI_CHECK(MPI_Comm_size(comm, &size));
-    DC_TRY(dc_stop_install(err));
+    dc_stop_with_launcher();
+    /* `dcsweep run` installed it before MPI_Init; installing again would forget a signal since. */
+    if (!dc_stop_installed()) {
+        DC_TRY(dc_stop_install(err));
+        own_stop = 1;
+    }
+    DC_TRY(dc_setup_init(&setup, comm, sweep->run.heartbeat_timeout, err));
 
     if (rank == 0) local = dc_lock_take(&lock, opts->output, "dcsweep run", err);
     if (local == DC_OK && rank == 0) dc_checkpoint_clean(opts->output);
     if (local == DC_OK && rank == 0) local = dc_sweep_decide_file(sweep, grid, opts, &action, err);
-    DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
+    DC_TRY(dc_setup_agree(&setup, "setup: taking the lock of the results file", local, NULL, 0, err));
 
     local = ops->create(&trainer, sweep, err);
     if (local != DC_OK) dc_error_prefix(err, "rank %d: preparing the trainer", rank);
-    DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
-    DC_TRY(dc_sweep_layout(sweep, ops, trainer, rank, size, comm, &layout, err));
+    DC_TRY(dc_setup_agree(&setup, "setup: preparing the trainer", local, NULL, 0, err));
+    DC_TRY(dc_sweep_layout(sweep, ops, trainer, &setup, &layout, err));
     if (rank == 0 && action == DC_FILE_OPEN) local = dc_sweep_check_resume(sweep, opts, &layout, &action, err);
-    DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
-    MPI_CHECK(MPI_Bcast(&action, 1, MPI_INT, 0, comm));
+    DC_TRY(dc_setup_agree(&setup, "setup: checking the file to resume", local, &action, (int)sizeof action,
+                          err));
 
     DC_ALLOC(rows, grid->n_runs);
     for (int i = 0; i < grid->n_runs; i++) dc_results_row_init(&rows[i], &grid->runs[i]);
     if (action == DC_FILE_CREATE) {
-        DC_TRY(dc_sweep_create_file(sweep, grid, ops, trainer, opts, &layout, rows, rank, size, comm,
-                                    &results, err));
+        DC_TRY(dc_sweep_create_file(sweep, grid, ops, trainer, opts, &layout, rows, &setup, &results, err));
     } else {
-        local = dc_results_open_mpi(&results, opts->output, 1, comm, err);
-        DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
+        dc_watchdog dog;
+        local = dc_setup_watchdog(&dog, &setup, "setup: opening the results file", err);
+        if (local == DC_OK) {
+            local = dc_results_open_mpi(&results, opts->output, 1, comm, err);
+            dc_watchdog_stop(&dog);
+        }
+        DC_TRY(dc_setup_agree(&setup, "setup: opening the results file", local, NULL, 0, err));
     }
 
     /* Rank 0 decides what is left: independent reads, before any worker has a run to write. */
     int n_todo = 0, n_before = 0;
     DC_ALLOC(todo, grid->n_runs);
     if (rank == 0) local = find_todo(results, grid, opts, rows, todo, &n_todo, &n_before, err);
-    DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
+    DC_TRY(dc_setup_agree(&setup, "setup: finding the runs left", local, NULL, 0, err));
 
     dc_progress progress;
     int n_metrics = 0;
@@ -176,13 +191,22 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
     }
     if (local == DC_OK && w.ckpt_err.code != DC_OK)  /* every result is in: only resumability was lost */
         local = dc_error_set(err, DC_ERR_IO, "%s; training went on without checkpoints", w.ckpt_err.message);
-    DC_TRY(dc_sweep_agree(comm, rank, size, local, err));
+    /* The close's agreement is what a rank stopped after its DC_TAG_BYE would block: bounded and
+     * naming it like setup's. A signal is the coordinator's business by now, not a failure. */
+    setup.check_stop = 0;
+    DC_TRY(dc_setup_agree(&setup, "closing the results file", local, NULL, 0, err));
 
 cleanup:
+    if (rc == DC_ERR_HUNG) hung = 1;
     if (results && !hung) {
-        /* Collective: reached by every rank, also after a failure that agree() made common. */
-        dc_error close_err = {0};
+        /* Collective: reached by every rank, also after a failure that an agreement made common.
+         * Every rank was alive at that agreement; a rank stopped since holds the others in the
+         * collective MPI-IO close: the watchdog ends the job then. */
+        dc_error close_err = {0}, ignored = {0};
+        dc_watchdog dog;
+        dc_setup_watchdog(&dog, &setup, "closing the results file", &ignored);
         int crc = dc_results_close(results, &close_err);
+        dc_watchdog_stop(&dog);
         if (rc == DC_OK && crc != DC_OK) {
             rc = crc;
             *err = close_err;
@@ -192,7 +216,7 @@ cleanup:
     if (rank == 0) dc_coord_free(&coord);
     if (rank == 0 && !hung && lock.path[0]) dc_checkpoint_remove_folder(opts->output);
     dc_lock_release(&lock);
-    dc_stop_uninstall();
+    if (own_stop) dc_stop_uninstall();
     free(todo);
     free(rows);
     return rc;

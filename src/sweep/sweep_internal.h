@@ -9,6 +9,7 @@
 #include "dcsweep/results/lock.h"
 #include "dcsweep/sweep/coordinator.h"
 #include "dcsweep/sweep/progress.h"
+#include "dcsweep/sweep/setup.h"
 #include "dcsweep/sweep/worker.h"
 
 /* ---- coordinator.c: rank 0's hand-out, served between its own training steps ---- */
@@ -77,9 +78,7 @@ void dc_coord_stats(const dc_coord *c, dc_coord_costs *costs);
 
 enum { DC_FILE_CREATE = 0, DC_FILE_OPEN = 1 };
 
-/* Every rank learns whether any rank failed; the lowest failing rank's code and message go to
- * all. Non-blocking and polled (a blocking collective would busy-poll a waiting rank's core). */
-int dc_sweep_agree(MPI_Comm comm, int rank, int size, int rc, dc_error *err);
+/* Every step ends in an agreement of dcsweep/sweep/setup.h, bounded by run.heartbeat_timeout. */
 
 /* What the trainer's runs report (metric columns, curves, engine), as the first training rank's
  * trainer describes it, in fixed-size arrays that a broadcast can carry. */
@@ -103,8 +102,8 @@ int dc_sweep_decide_file(const dc_sweep *sweep, const dc_grid *grid, const dc_ru
                          int *action, dc_error *err);
 
 /* Broadcasts the layout from the first training rank. */
-int dc_sweep_layout(const dc_sweep *sweep, const dc_trainer_ops *ops, void *trainer, int rank,
-                    int size, MPI_Comm comm, dc_file_layout *layout, dc_error *err);
+int dc_sweep_layout(const dc_sweep *sweep, const dc_trainer_ops *ops, void *trainer, dc_setup *setup,
+                    dc_file_layout *layout, dc_error *err);
 
 /* Rank 0, resuming: the file's engine and datasets are this sweep's (else DC_ERR_INPUT, or
  * *action = DC_FILE_CREATE with --restart). */
@@ -115,7 +114,7 @@ int dc_sweep_check_resume(const dc_sweep *sweep, const dc_run_options *opts,
  * its layout is complete (a kill during creation leaves no file at the output path). */
 int dc_sweep_create_file(const dc_sweep *sweep, const dc_grid *grid, const dc_trainer_ops *ops,
                          void *trainer, const dc_run_options *opts, const dc_file_layout *layout,
-                         const dc_results_row *rows, int rank, int size, MPI_Comm comm,
-                         dc_results **results, dc_error *err);
+                         const dc_results_row *rows, dc_setup *setup, dc_results **results,
+                         dc_error *err);
 
 #endif

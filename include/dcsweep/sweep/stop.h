@@ -11,6 +11,15 @@
  * forgets any earlier request. */
 int dc_stop_install(dc_error *err);
 
+/* Whether dc_stop_install is in force (the run command installs it first thing: a caller that
+ * finds it installed must not install it again, which would forget a signal of the startup). */
+int dc_stop_installed(void);
+
+/* A rank started by mpirun/orted (or srun) dies with it (SIGKILL, Linux's parent-death signal):
+ * after `kill -9 mpirun` no orphan goes on recording runs or holding the lock, so a requeue right
+ * after succeeds. Nothing for a process started without a launcher. Idempotent. */
+void dc_stop_with_launcher(void);
+
 /* Stops that thread and puts the default dispositions and the caller's mask back (a signal still
  * pending is recorded, not left to kill the process). */
 void dc_stop_uninstall(void);

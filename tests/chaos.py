@@ -58,7 +58,7 @@ SIGNALS = {"kill": signal.SIGKILL, "term": signal.SIGTERM, "int": signal.SIGINT}
 def strike(trial, launch, target, sig):
     ok = launch.signal_mpirun(sig) if target == "mpirun" else launch.signal_rank(target, sig)
     who = "mpirun" if target == "mpirun" else f"rank {target}"
-    trial.missed += not ok
+    trial.missed[trial.kind] += not ok
     at = time.monotonic() - launch.t0
     trial.event(f"{launch.label}: {sig.name} to {who} at {at:.2f} s" + ("" if ok else " (missed: gone)"))
 
@@ -167,7 +167,8 @@ class Trial:
         self.logs.mkdir(parents=True)
         self.file.parent.mkdir()
         self.launches, self.events, self.problems = [], [], []
-        self.reruns = self.refused = self.hangs = self.missed = 0
+        self.reruns = self.refused = self.hangs = 0
+        self.kind, self.missed = None, {k: 0 for k in kinds}   # faults that found no launch to hit
         self.crashes, self.mpirun_crashes, self.ckpt_dir, self.equal = [], 0, False, False
 
     def event(self, text):
@@ -181,7 +182,8 @@ class Trial:
         if launch.sleep(at - (time.monotonic() - launch.t0)):
             return True
         self.event(f"{launch.label}: no fault, the launch ended before {at:.2f} s")
-        self.missed += 1
+        if self.kind:
+            self.missed[self.kind] += 1
         if launch.fresh and launch.rc == 0:
             # A whole sweep ran faster than the reference did (a load that passed): aim by it.
             self.camp.ref_seconds = min(self.camp.ref_seconds, launch.end - launch.t0)
@@ -217,7 +219,9 @@ class Trial:
 
     def run(self):
         for kind in self.kinds:
+            self.kind = kind
             FAULTS[kind](self.camp, self, kind)
+        self.kind = None
         complete = self.rerun()
         if complete:
             diffs = compare(self.camp.ref, load(self.file))
@@ -360,7 +364,8 @@ def table(results):
         for k in keys:
             r = rows.setdefault(k, [0] * 11)
             vals = [1, t.equal, not t.problems, t.reruns, t.refused, t.hangs, len(t.crashes),
-                    int(t.ckpt_dir), t.mpirun_crashes, t.missed]
+                    int(t.ckpt_dir), t.mpirun_crashes,
+                    t.missed[k] if k in t.missed else sum(t.missed.values())]
             for i, v in enumerate(vals):
                 r[i] += v
             r[10] = max(r[10], t.reruns)

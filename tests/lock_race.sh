@@ -26,7 +26,7 @@ cleanup() {
 trap cleanup EXIT
 
 args="--seeds 1 --epochs 4"
-held_us=6000000            # how long strace holds B (and C)
+held_us=8000000            # how long strace holds B (and C)
 export FAKE_EPOCH_MS=400   # a run of 6 x 4 epochs takes about 10 s: the winner outlives the hold
 host=$(hostname)
 (FAKE_EPOCH_MS=0 "$fake" "$tmp/ref.h5" $args > /dev/null)
@@ -72,7 +72,7 @@ judge() {
         fi
     done
     [ "$(echo $winners | wc -w)" -eq 1 ] ||
-        { cat "$tmp/outcome"; fail "${winners:- nobody} took the lock of $out (exactly one must)"; }
+        { winners=${winners# }; cat "$tmp/outcome"; fail "${winners:-nobody} took the lock of $out (exactly one must)"; }
     for c in "$@"; do
         local name=${c%=*}
         [ -s "$tmp/$name.err" ] || continue
@@ -94,8 +94,14 @@ for call in kill /^rename; do
     FAKE_LOG=$tmp/A.log "$fake" "$out" $args > "$tmp/A.out" 2> "$tmp/A.err" &
     a=$!
     pids="$pids $a"
+    if [ "$name" = kill ]; then
+        # The race itself: A takes the stale lock over while B, which judged it, is still held.
+        for _ in $(seq 400); do grep -qx "pid=$a" "$out.lock" 2> /dev/null && break; sleep 0.05; done
+        grep -qx "pid=$a" "$out.lock" || fail "A did not take the stale lock over within 20 s"
+        grep -q '^kill(.* = ' "$tmp/B.strace" && fail "B was released before A took the lock (too slow a machine?)"
+    fi
     judge "$out" "A=$a" "B=$b"
-    ok "B held at $name (before its takeover) while A took the stale lock: only $winner wrote $out"
+    ok "B held at $name (before its takeover) while A went for the stale lock: only $winner wrote $out"
     rm -f "$tmp"/A.* "$tmp"/B.*
 done
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The slurm/ scripts on a real, private, single-node Slurm cluster started for this test:
-# its own munged (own key and socket), slurmctld and slurmd on free ports, all state in a
-# temporary folder, stopped on exit. Installs nothing: skips (77) where the Slurm/munge daemons
-# are absent (scripts/install-deps.sh --with-tests installs slurm-wlm and munge) or not root.
+# The slurm/ scripts on a real, private, single-node Slurm cluster started for this test
+# (tests/slurm_lib.sh: its own munged, slurmctld and slurmd, all state in a temporary folder,
+# stopped on exit). Installs nothing: skips (77) where the Slurm/munge daemons are absent
+# (scripts/install-deps.sh --with-tests installs slurm-wlm and munge) or not root.
 #
 #  1. slurm/sweep.sbatch on 2 ranks (srun --mpi=pmix): the unsharded reference of the tiny sweep.
 #  2. slurm/submit.sh: a 4-task array (--shard auto) and the merge job after it; the merged file
@@ -11,114 +11,14 @@
 #     task resumes (its log says 4 of 5 runs already finished, 1 to train), its other rows keep
 #     their finished/wall_seconds bytes, and merging again still gives the reference.
 set -euo pipefail
-export PATH=$PATH:/usr/sbin:/sbin
+name=test_slurm
 src=${DC_SOURCE_DIR:?}; exe=${DCSWEEP:?}
-py=/usr/bin/python3
+t_start=$(date +%s)
+source "$src/tests/slurm_lib.sh"   # the cluster: skips (77) without Slurm/munge or root
 check="$py $src/tests/results_check.py"
 sweep=$src/tests/data/run/tiny.cfg
-t_start=$(date +%s)
-
-for b in slurmctld slurmd munged sbatch scontrol squeue sinfo srun; do
-    if ! command -v "$b" >/dev/null; then
-        echo "test_slurm: SKIP: $b not found (install slurm-wlm and munge: scripts/install-deps.sh --with-tests)"
-        exit 77
-    fi
-done
-if [ "$(id -u)" -ne 0 ]; then
-    echo "test_slurm: SKIP: slurmd must run as root to start jobs"
-    exit 77
-fi
-
-tmp=$(mktemp -d /tmp/dcsweep-slurm.XXXXXX)
-chmod 755 "$tmp"   # munge's socket must be reachable through its directory
-started=()
-cleanup() {
-    set +e
-    if [ -n "${SLURM_CONF:-}" ] && [ -f "$tmp/slurmctld.pid" ]; then scancel --quiet --user=root 2>/dev/null; fi
-    for pidfile in "$tmp/slurmd.pid" "$tmp/slurmctld.pid" "$tmp/munged.pid"; do
-        [ -f "$pidfile" ] || continue
-        pid=$(cat "$pidfile")
-        kill -TERM "$pid" 2>/dev/null
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
-    done
-    if [ "${keep:-0}" = 1 ]; then echo "test_slurm: kept $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-fail() {
-    echo "test_slurm: FAILED: $*" >&2
-    for f in "$tmp"/*.out "$tmp"/slurmctld.log "$tmp"/slurmd.log; do
-        [ -f "$f" ] && { echo "---- $f" >&2; tail -n 30 "$f" >&2; }
-    done
-    exit 1
-}
-free_port() { $py -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-# ---- munge: a key of our own, our own socket ----
-if command -v mungekey >/dev/null; then mungekey --create --keyfile="$tmp/munge.key"
-else dd if=/dev/urandom of="$tmp/munge.key" bs=1 count=1024 status=none; fi
-chmod 600 "$tmp/munge.key"
-munged --force --socket="$tmp/munge.sock" --key-file="$tmp/munge.key" --pid-file="$tmp/munged.pid" \
-       --log-file="$tmp/munged.log" --seed-file="$tmp/munged.seed" || fail "munged did not start"
-
-# ---- slurm.conf: one node (this machine, as slurmd -C sees it), one partition ----
-host=$(hostname -s)
-node=$(slurmd -C | head -n 1 | sed "s/^NodeName=[^ ]*/NodeName=$host NodeAddr=127.0.0.1/")
-mkdir -p "$tmp/state" "$tmp/spool"
-: > "$tmp/plugstack.conf"
-cat > "$tmp/slurm.conf" <<EOF
-ClusterName=dctest
-SlurmctldHost=$host(127.0.0.1)
-SlurmctldPort=$(free_port)
-SlurmdPort=$(free_port)
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-CredType=cred/munge
-AuthInfo=socket=$tmp/munge.sock
-StateSaveLocation=$tmp/state
-SlurmdSpoolDir=$tmp/spool
-SlurmctldPidFile=$tmp/slurmctld.pid
-SlurmdPidFile=$tmp/slurmd.pid
-SlurmctldLogFile=$tmp/slurmctld.log
-SlurmdLogFile=$tmp/slurmd.log
-PlugStackConfig=$tmp/plugstack.conf
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-MpiDefault=none
-ReturnToService=2
-SchedulerType=sched/backfill
-SchedulerParameters=sched_interval=1
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-JobAcctGatherType=jobacct_gather/none
-InactiveLimit=0
-MinJobAge=600
-KillWait=10
-$node State=UNKNOWN
-PartitionName=dctest Nodes=$host Default=YES MaxTime=INFINITE State=UP
-EOF
-export SLURM_CONF=$tmp/slurm.conf
-slurmctld -f "$SLURM_CONF" || fail "slurmctld did not start"
-slurmd -f "$SLURM_CONF" || fail "slurmd did not start"
-for _ in $(seq 1 60); do
-    [ "$(sinfo -h -n "$host" -o %t 2>/dev/null)" = idle ] && break
-    sleep 0.5
-done
-[ "$(sinfo -h -n "$host" -o %t)" = idle ] || fail "node $host not idle: $(sinfo -h -n "$host" -o %t)"
+slurm_start "PartitionName=dctest Nodes=@HOST@ Default=YES MaxTime=INFINITE State=UP"
 echo "test_slurm: cluster up in $(( $(date +%s) - t_start ))s"
-
-# Waits until every job in "$@" has left the queue (done, failed or cancelled), up to $timeout s.
-wait_jobs() {
-    local deadline=$(( $(date +%s) + ${timeout:-180} ))
-    while [ -n "$(squeue -h -j "$(IFS=,; echo "$*")" -o %i 2>/dev/null)" ]; do
-        [ "$(date +%s)" -lt "$deadline" ] || { squeue; fail "jobs $* still queued"; }
-        sleep 1
-    done
-}
-job_state() { scontrol -o show job "$1" | grep -o 'JobState=[A-Z_]*' | head -n 1 | cut -d= -f2; }
 
 # The jobs inherit this environment (sbatch --export=ALL): the executable and mpirun-as-root.
 export DCSWEEP=$exe OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1

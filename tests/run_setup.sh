@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Startup and teardown (docs/reliability.md, "Startup and teardown", issue 26): a rank that hangs
+# during setup ends the job within run.heartbeat_timeout, naming the rank (or, inside MPI_Init and
+# the collective MPI-IO steps, which no rank can tell, the step); SIGTERM during startup is a clean
+# interrupted exit; after SIGKILL of mpirun no orphan rank records runs or holds the lock, so a
+# requeue right after succeeds. After each fault the results file is absent or complete, and a
+# rerun ends bitwise equal to an uninterrupted sweep. The real `dcsweep run` (its startup is the
+# one under test) on the tiny sweep, and the fake trainer for the orphans.
+set -euo pipefail
+src=${DC_SOURCE_DIR:?}; fake=${FAKE_SWEEP:?}; exe=${DCSWEEP:?}
+check="/usr/bin/python3 $src/tests/results_check.py"
+tmp=$(mktemp -d)
+stopped=""
+cleanup() {
+    for p in $stopped; do kill -CONT "$p" 2> /dev/null || true; kill -KILL "$p" 2> /dev/null || true; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "run_setup: FAIL: $*" >&2; exit 1; }
+ok() { echo "run_setup: ok: $*"; }
+. "$src/tests/sweep_lib.sh"
+
+parts=${RUN_SETUP_PARTS:-1 2 3 4}      # the sections below to run (all by default)
+part() { [[ " $parts " == *" $1 "* ]]; }
+T=3                                   # run.heartbeat_timeout of these runs
+# The tiny sweep (20 runs) on its 12 molecules repeated 3000 times: reading them makes setup last
+# about a second, as on real data (the split uses the first 12 frames).
+for _ in $(seq 3000); do cat "$src/tests/data/sweeps/water12.xyz"; done > "$tmp/water.xyz"
+cfg=$tmp/tiny.cfg
+sed 's|file = "../sweeps/water12.xyz";|file = "water.xyz";|' "$src/tests/data/run/tiny.cfg" > "$cfg"
+set_args=(--set run.heartbeat_timeout=$T)
+now() { date +%s.%N; }
+since() { echo "$(now) - $1" | bc; }
+
+mpirun -n 3 --oversubscribe "$exe" run "$cfg" -o "$tmp/ref.h5" "${set_args[@]}" > /dev/null
+
+# launch NAME: the 3-rank sweep into $tmp/NAME.h5 in the background (sets job, t0).
+launch() {
+    t0=$(now)
+    mpirun -n 3 --oversubscribe "$exe" run "$cfg" -o "$tmp/$1.h5" "${set_args[@]}" \
+        > "$tmp/$1.out" 2> "$tmp/$1.err" &
+    job=$!
+}
+
+# pid_of RANK: that rank's pid, once the launcher has started it (at most 20 s).
+pid_of() {
+    for _ in $(seq 2000); do rank_pid "$job" "$1" && return 0; sleep 0.01; done
+    fail "rank $1 never started"
+}
+
+# ended NAME LIMIT: the job ended within LIMIT seconds of its launch (sets st, took).
+ended() {
+    timeout 60 tail --pid="$job" -f /dev/null || fail "$1: the job did not end within 60 s"
+    set +e; wait "$job"; st=$?; set -e
+    took=$(since "$t0")
+    [ "$(echo "$took < $2" | bc)" = 1 ] || fail "$1: the job took $took s (limit $2 s)"
+}
+
+# first_line NAME: the first `dcsweep:` line of the job's stderr.
+first_line() { grep -m1 '^dcsweep: ' "$tmp/$1.err" || true; }
+
+# intact_then_rerun NAME: no file or a complete one at the output, nothing that blocks a rerun
+# (the rerun right away must succeed), and the rerun's file bitwise equal to the reference.
+intact_then_rerun() {
+    local f=$tmp/$1.h5
+    if [ -e "$f" ]; then
+        h5dump -H "$f" > /dev/null 2>&1 || fail "$1: $f is not a complete HDF5 file"
+        $check rows "$f" pending > /dev/null || fail "$1: $f cannot be read"
+    fi
+    mpirun -n 3 --oversubscribe "$exe" run "$cfg" -o "$f" "${set_args[@]}" > "$tmp/$1.rerun" 2>&1 ||
+        { cat "$tmp/$1.rerun"; fail "$1: the rerun right after failed"; }
+    $check same "$tmp/ref.h5" "$f" > /dev/null || fail "$1: the rerun's file differs from the reference"
+    [ ! -e "$f.lock" ] && [ ! -e "$f.creating" ] || fail "$1: a lock or .creating file is left"
+}
+
+# ---- 1. a rank stopped (SIGSTOP) during startup ----
+# At a time after launch (0.25 s: in MPI_Init on this machine; 1 s: setup or the first runs), or
+# when the lock appears (rank 0 has taken it: the ranks are in setup's agreements, which name the
+# silent rank). Rank 0 gives up after T, rank 1 after 1.5 T, others after 2 T; mpirun then needs
+# a few seconds to end the job.
+limit=$(echo "2 * $T + 15" | bc)
+part 1 && for when in 0.25 1 lock; do
+    for victim in 1 0; do
+        name=stop-$when-$victim
+        launch "$name"
+        p=$(pid_of "$victim")
+        if [ "$when" = lock ]; then
+            for _ in $(seq 2000); do [ -e "$tmp/$name.h5.lock" ] && break; sleep 0.002; done
+            [ -e "$tmp/$name.h5.lock" ] || fail "$name: no lock appeared"
+        else
+            sleep "$(echo "x = $when - $(since "$t0"); if (x > 0) x else 0" | bc)"
+        fi
+        kill -STOP "$p" || fail "$name: rank $victim had ended before $when"
+        stopped="$stopped $p"
+        at=$(since "$t0")
+        ended "$name" "$limit"
+        kill -CONT "$p" 2> /dev/null || true
+        [ "$st" -ne 0 ] || fail "$name: exit 0 with rank $victim stopped at $at s"
+        line=$(first_line "$name")
+        case "$when:$line" in
+            lock:"dcsweep: rank $victim (setup: "*") has been silent for "*"run.heartbeat_timeout = $T s)"*) ;;
+            lock:*) cat "$tmp/$name.err"; fail "$name: the error does not name rank $victim in setup: $line" ;;
+            *:"dcsweep: rank $victim ("*") has been silent for "*) ;;
+            *:"dcsweep: rank "[0-9]": setup: "*" did not complete within $T s"*) ;;
+            *:"dcsweep: rank "[0-9]": closing the results file did not complete within $T s"*) ;;
+            *) cat "$tmp/$name.err"; fail "$name: unexpected error: $line" ;;
+        esac
+        [ "$(grep -c '^dcsweep: ' "$tmp/$name.err")" -le 2 ] || fail "$name: more than two error lines"
+        intact_then_rerun "$name"
+        ok "rank $victim stopped at $at s: the job ended after $took s: ${line:0:110}"
+    done
+done
+
+# ---- 2. SIGTERM to every rank during startup (as Slurm's --signal does) ----
+part 2 && for when in 0.25 lock; do
+    name=term-$when
+    launch "$name"
+    pids="$(pid_of 0) $(pid_of 1) $(pid_of 2)"
+    if [ "$when" = lock ]; then
+        for _ in $(seq 2000); do [ -e "$tmp/$name.h5.lock" ] && break; sleep 0.002; done
+    else
+        sleep "$(echo "x = 0.25 - $(since "$t0"); if (x > 0) x else 0" | bc)"
+    fi
+    kill -TERM $pids || fail "$name: a rank had ended before $when"
+    at=$(since "$t0")
+    ended "$name" 30
+    [ "$st" -eq 1 ] || { cat "$tmp/$name.err"; fail "$name: exit $st, not 1 (143: killed by the signal)"; }
+    line=$(first_line "$name")
+    case "$line" in
+        "dcsweep: interrupted by SIGTERM during setup: "*"run the same command again"*) ;;
+        "dcsweep: interrupted by SIGTERM: "*"run the same command again to resume") ;;  # setup was over
+        *) cat "$tmp/$name.err"; fail "$name: not the interrupted message: $line" ;;
+    esac
+    [ "$(grep -c '^dcsweep: ' "$tmp/$name.err")" -eq 1 ] || fail "$name: not one error line"
+    [ ! -e "$tmp/$name.h5.creating" ] || fail "$name: .creating left by a clean stop"
+    intact_then_rerun "$name"
+    ok "SIGTERM to every rank at $at s: exit 1: ${line:0:100}"
+done
+
+# ---- 3. SIGKILL of mpirun: the orphans die with it, a requeue right after succeeds ----
+args="--seeds 3 --epochs 4"   # 18 runs
+mpirun -n 3 --oversubscribe "$fake" "$tmp/fref.h5" $args > /dev/null
+part 3 && for round in 1 2; do
+    FAKE_EPOCH_MS=100 mpirun -n 3 --oversubscribe "$fake" "$tmp/k.h5" $args > /dev/null 2>&1 &
+    job=$!
+    wait_done "$tmp/k.h5" $((round * 3))
+    ranks=$(pgrep -P "$job" | tr '\n' ' ')
+    kill -KILL "$job"
+    set +e; wait "$job"; set -e
+    t0=$(now)
+    done_at_kill=$($check rows "$tmp/k.h5" done | wc -w)
+    for p in $ranks; do  # gone, or a zombie waiting to be reaped
+        while [ -e "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" 2> /dev/null; do
+            [ "$(echo "$(since "$t0") < 1" | bc)" = 1 ] || fail "rank pid $p outlived mpirun by 1 s"
+            sleep 0.005
+        done
+    done
+    gone=$(since "$t0")
+    sleep 1.5                  # the old orphans recorded runs for about 1.2 s
+    done_after=$($check rows "$tmp/k.h5" done | wc -w)
+    [ "$done_after" -eq "$done_at_kill" ] ||
+        fail "runs were recorded after mpirun died ($done_at_kill done at the kill, $done_after after)"
+    ok "SIGKILL of mpirun (round $round): its ranks were gone after $gone s, $done_at_kill runs done"
+done
+# The requeue right after: no waiting, no second attempt.
+part 3 && {
+FAKE_EPOCH_MS=100 mpirun -n 3 --oversubscribe "$fake" "$tmp/q.h5" $args > /dev/null 2>&1 &
+job=$!
+wait_done "$tmp/q.h5" 3
+kill -KILL "$job"
+set +e; wait "$job"; set -e
+mpirun -n 3 --oversubscribe "$fake" "$tmp/q.h5" $args > "$tmp/q.out" 2>&1 ||
+    { cat "$tmp/q.out"; fail "the requeue right after SIGKILL of mpirun failed"; }
+$check same "$tmp/fref.h5" "$tmp/q.h5" > /dev/null || fail "the requeued file differs from the reference"
+mpirun -n 3 --oversubscribe "$fake" "$tmp/k.h5" $args > /dev/null ||
+    fail "the rerun of the file killed twice failed"
+$check same "$tmp/fref.h5" "$tmp/k.h5" > /dev/null || fail "the file killed twice differs from the reference"
+ok "a requeue right after SIGKILL of mpirun succeeds and ends bitwise equal"
+}
+
+# ---- 4. a lone run (no launcher) is not tied to its parent ----
+part 4 && {
+( "$fake" "$tmp/lone.h5" $args > /dev/null 2>&1 & echo $! > "$tmp/lone.pid" )  # parent exits at once
+lone=$(cat "$tmp/lone.pid")
+for _ in $(seq 600); do kill -0 "$lone" 2> /dev/null || break; sleep 0.05; done
+$check same "$tmp/fref.h5" "$tmp/lone.h5" > /dev/null || fail "a lone run whose parent exited did not finish"
+ok "a lone run outlives its parent and finishes"
+}
+echo "run_setup: done"

@@ -224,6 +224,17 @@ static int receive_one(dc_coord *c, double now)
     return 1;
 }
 
+/* A rank told to stop waits for DC_TAG_CLOSE, maybe for minutes while rank 0 trains its last run:
+ * it hears that rank 0 is alive (worker.c gives up on a silent rank 0, as rank 0 does on it). */
+static void beat_released(dc_coord *c, double now)
+{
+    double every = c->cfg->heartbeat_timeout / 10.0 < 1.0 ? c->cfg->heartbeat_timeout / 10.0 : 1.0;
+    if (c->comm == MPI_COMM_NULL || c->close_sent || now - c->beat_sent < every) return;
+    for (int r = 1; r < c->size; r++)
+        if (c->released[r] && !c->left[r]) MPI_Send(NULL, 0, MPI_BYTE, r, DC_TAG_BEAT, c->comm);
+    c->beat_sent = now;
+}
+
 int dc_coord_serve(void *coord)
 {
     dc_coord *c = coord;
@@ -234,6 +245,7 @@ int dc_coord_serve(void *coord)
     if (c->comm != MPI_COMM_NULL)
         while (receive_one(c, now)) {}
     watch_ranks(c, dc_perf_seconds());
+    beat_released(c, now);
     if (c->lock) dc_lock_refresh(c->lock);
     c->serve_seconds += thread_cpu_seconds() - cpu0;
     c->serves++;

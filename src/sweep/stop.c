@@ -89,8 +89,9 @@ int dc_stop_installed(void) { return stop_state.installed; }
 void dc_stop_with_launcher(void)
 {
 #ifdef __linux__
-    /* Only a rank that a launcher started: a lone `nohup dcsweep run` must outlive its shell. */
-    if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMI_SIZE") && !getenv("PMIX_RANK")) return;
+    /* Only a rank that a launcher started (mpirun/orted, srun's PMI): a lone `nohup dcsweep run`
+     * must outlive its shell. Not PMIX_RANK: Open MPI's singleton MPI_Init sets it. */
+    if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMI_SIZE")) return;
     /* SIGKILL, not SIGTERM: a clean stop would go on writing checkpoints to the end of the epoch
      * and hold the lock, so the requeue that follows would be refused; a killed rank leaves the
      * file as any kill does (every run shown done is complete) and its lock stale at once. */

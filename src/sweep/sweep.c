@@ -176,11 +176,12 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
         local = dc_coord_init(&coord, size > 1 ? comm : MPI_COMM_NULL, size, &sweep->run, todo,
                               n_todo, &progress, &lock, err);
     if (local == DC_OK) local = rank == 0 ? rank0_loop(&coord, &w, err) : dc_worker_loop(&w, err);
-    if (rank == 0 && local == DC_ERR_HUNG) {
+    if (local == DC_ERR_HUNG) {
         /* A rank that does not answer cannot take part in closing the file: the caller ends the
-         * job. Every finished row is already on disk (written, then synced, by its own rank). */
+         * job. Every finished row is already on disk (written, then synced, by its own rank).
+         * Rank 0 found another rank silent, or a worker found rank 0 silent (err says so). */
         hung = 1;
-        *err = coord.hung_err;
+        if (rank == 0) *err = coord.hung_err;
         rc = DC_ERR_HUNG;
         goto cleanup;
     }

@@ -25,6 +25,7 @@ typedef struct dc_coord {
     int active;             /* ranks > 0 not yet told to stop */
     int close_sent;         /* DC_TAG_CLOSE sent to every rank > 0, at close_since */
     double close_since;
+    double beat_sent;       /* when the ranks told to stop last heard DC_TAG_BEAT from rank 0 */
     int aborts_sent;        /* DC_TAG_ABORT sent to the ranks busy when the sweep began to stop */
     unsigned char *released;/* [size] 1 once rank r was told to stop (assignment -1) */
     unsigned char *left;    /* [size] 1 once rank r answered DC_TAG_BYE */

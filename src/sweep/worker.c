@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "dcsweep/core/perf.h"
+#include "dcsweep/sweep/setup.h"
 #include "dcsweep/sweep/stop.h"
 
 #define POLL_MIN_NS 500000L    /* 0.5 ms */
@@ -291,23 +292,41 @@ cleanup:
     return rc;
 }
 
+/* Rank 0 is waited for only as long as it is heard from: it answers a report within one of its
+ * own training steps, and sends DC_TAG_BEAT to a rank told to stop until it calls it to the
+ * close. Rank 1 gives up on a silent rank 0 after 1.5 run.heartbeat_timeout, the others after 2
+ * (rank 0's own watch, of the others, is the first to speak: dc_setup_patience). */
+static int rank0_silent(dc_worker *w, double heard, const char *waiting, dc_error *err)
+{
+    double silent = dc_perf_seconds() - heard;
+    if (silent <= dc_setup_patience(w->rank, w->sweep->run.heartbeat_timeout)) return DC_OK;
+    return dc_error_set(err, DC_ERR_HUNG, "rank 0 (the coordinator, %s) has been silent for %.0f s "
+                        "(run.heartbeat_timeout = %g s): ending the job; finished runs are in the "
+                        "file; rerun the same command to resume", waiting, silent,
+                        w->sweep->run.heartbeat_timeout);
+}
+
 /* The coordinator's answer to a report: a run index, or -1 to stop. A DC_TAG_ABORT that arrives
  * after the run it was meant for has finished is consumed here: it was sent before the answer. */
-static int receive_assignment(dc_worker *w, int *run, dc_error *err)
+static int receive_assignment(dc_worker *w, MPI_Request *sent, int *run, dc_error *err)
 {
     int rc = DC_OK;
     dc_poll poll;
     dc_poll_reset(&poll);
+    double heard = dc_perf_seconds();
     for (;;) {
         int flag = 0;
         MPI_Status st;
+        if (*sent != MPI_REQUEST_NULL) MPI_CHECK(MPI_Test(sent, &flag, MPI_STATUS_IGNORE));
         MPI_CHECK(MPI_Iprobe(0, MPI_ANY_TAG, w->comm, &flag, &st));
         if (!flag) {
+            DC_TRY(rank0_silent(w, heard, "answering a report", err));
             dc_poll_wait(&poll);
             continue;
         }
-        if (st.MPI_TAG == DC_TAG_ABORT) {
-            MPI_CHECK(MPI_Recv(NULL, 0, MPI_BYTE, 0, DC_TAG_ABORT, w->comm, MPI_STATUS_IGNORE));
+        heard = dc_perf_seconds();
+        if (st.MPI_TAG == DC_TAG_ABORT || st.MPI_TAG == DC_TAG_BEAT) {
+            MPI_CHECK(MPI_Recv(NULL, 0, MPI_BYTE, 0, st.MPI_TAG, w->comm, MPI_STATUS_IGNORE));
             continue;
         }
         if (st.MPI_TAG != DC_TAG_ASSIGN)
@@ -316,28 +335,36 @@ static int receive_assignment(dc_worker *w, int *run, dc_error *err)
         MPI_CHECK(MPI_Recv(run, 1, MPI_INT, 0, DC_TAG_ASSIGN, w->comm, MPI_STATUS_IGNORE));
         break;
     }
+    /* The answer came, so the report was received: its send completes at once. */
+    if (*sent != MPI_REQUEST_NULL) DC_TRY(dc_wait_polling(sent, err));
 cleanup:
     return rc;
 }
 
 /* Told to stop: alive until rank 0's DC_TAG_CLOSE, then DC_TAG_BYE (worker.h). A DC_TAG_ABORT
- * for a run that has already ended may still be on its way. */
+ * for a run that has already ended may still be on its way; rank 0's DC_TAG_BEAT says it is
+ * alive. After the BYE this rank's next message is the close's agreement (setup.h), which rank 0
+ * waits for at most run.heartbeat_timeout: a rank stopped right after its BYE is named there
+ * instead of holding the others in the collective close. */
 static int wait_close(dc_worker *w, dc_error *err)
 {
     int rc = DC_OK;
     dc_poll poll;
     dc_poll_reset(&poll);
     w->run = -1;
+    double heard = dc_perf_seconds();
     for (;;) {
         int flag = 0;
         MPI_Status st;
         MPI_CHECK(MPI_Iprobe(0, MPI_ANY_TAG, w->comm, &flag, &st));
         if (!flag) {
+            DC_TRY(rank0_silent(w, heard, "calling the ranks to the close", err));
             heartbeat(w);
             dc_poll_wait(&poll);
             continue;
         }
-        if (st.MPI_TAG != DC_TAG_ABORT && st.MPI_TAG != DC_TAG_CLOSE)
+        heard = dc_perf_seconds();
+        if (st.MPI_TAG != DC_TAG_ABORT && st.MPI_TAG != DC_TAG_CLOSE && st.MPI_TAG != DC_TAG_BEAT)
             DC_FAIL(DC_ERR_INTERNAL, "rank %d: unexpected message tag %d from the coordinator",
                     w->rank, st.MPI_TAG);
         MPI_CHECK(MPI_Recv(NULL, 0, MPI_BYTE, 0, st.MPI_TAG, w->comm, MPI_STATUS_IGNORE));
@@ -359,9 +386,8 @@ int dc_worker_loop(dc_worker *w, dc_error *err)
     for (;;) {
         MPI_Request req;
         MPI_CHECK(MPI_Isend(&report, (int)sizeof report, MPI_BYTE, 0, DC_TAG_REPORT, w->comm, &req));
-        DC_TRY(dc_wait_polling(&req, err));
         int run = -1;
-        DC_TRY(receive_assignment(w, &run, err));
+        DC_TRY(receive_assignment(w, &req, &run, err));
         if (run < 0 || fatal != DC_OK) break;
         if (dc_stop_signal()) {
             memset(&report, 0, sizeof report);

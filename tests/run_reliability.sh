@@ -37,7 +37,8 @@ args="--seeds 3 --epochs 4"   # 18 runs
 mpirun -n 3 --oversubscribe "$fake" "$tmp/ref.h5" $args > /dev/null
 
 # ---- 1. one writer per results file ----
-FAKE_EPOCH_MS=100 mpirun -n 3 --oversubscribe "$fake" "$tmp/a.h5" $args > "$tmp/a.out" 2>&1 &
+# (epochs of 400 ms: the holder runs about 10 s, longer than the checks below take on a loaded machine)
+FAKE_EPOCH_MS=400 mpirun -n 3 --oversubscribe "$fake" "$tmp/a.h5" $args > "$tmp/a.out" 2>&1 &
 first=$!
 wait_done "$tmp/a.h5" 1
 for extra in "" "--restart"; do
@@ -97,7 +98,7 @@ ok "resume and merge across engine numerics versions are refused"
 
 # ---- 3. a hung rank ends the job, finished runs kept ----
 t0=$SECONDS
-FAKE_EPOCH_MS=150 FAKE_HEARTBEAT_TIMEOUT=3 mpirun -n 3 --oversubscribe "$fake" "$tmp/h.h5" $args \
+FAKE_EPOCH_MS=400 FAKE_HEARTBEAT_TIMEOUT=3 mpirun -n 3 --oversubscribe "$fake" "$tmp/h.h5" $args \
     > "$tmp/h.out" 2> "$tmp/h.err" &
 job=$!
 wait_done "$tmp/h.h5" 2
@@ -113,20 +114,21 @@ $check same "$tmp/ref.h5" "$tmp/h.h5"
 ok "a stopped rank ends the job after the heartbeat timeout ($took s), the rerun completes the file"
 
 # A rank with no run left waits for the close while rank 0 still trains its own last run (40
-# epochs of 150 ms; the other runs take rank 1 about 1 s): alive, it survives the heartbeat
+# epochs of 300 ms, 12 s: polls of the file take up to a second each on a loaded machine; the
+# other runs take rank 1 about 1 s): alive, it survives the heartbeat
 # timeout there (it beats while it waits); stopped there, it ends the job at the close instead of
 # blocking the closing collectives.
 idle_args="--seeds 1 --epochs 40"
-FAKE_EPOCH_MS=1 FAKE_RANK0_EPOCH_MS=150 FAKE_HEARTBEAT_TIMEOUT=2 mpirun -n 2 --oversubscribe "$fake" \
+FAKE_EPOCH_MS=1 FAKE_RANK0_EPOCH_MS=300 FAKE_HEARTBEAT_TIMEOUT=2 mpirun -n 2 --oversubscribe "$fake" \
     "$tmp/i0.h5" $idle_args > /dev/null 2> "$tmp/i0.err" || { cat "$tmp/i0.err"; fail "an idle rank was taken for hung"; }
 "$fake" "$tmp/i1.h5" $idle_args > /dev/null
 $check same "$tmp/i1.h5" "$tmp/i0.h5"
 t0=$SECONDS
-FAKE_EPOCH_MS=1 FAKE_RANK0_EPOCH_MS=150 FAKE_HEARTBEAT_TIMEOUT=2 mpirun -n 2 --oversubscribe "$fake" \
+FAKE_EPOCH_MS=1 FAKE_RANK0_EPOCH_MS=300 FAKE_HEARTBEAT_TIMEOUT=2 mpirun -n 2 --oversubscribe "$fake" \
     "$tmp/i.h5" $idle_args > "$tmp/i.out" 2> "$tmp/i.err" &
 job=$!
 wait_done "$tmp/i.h5" 5
-sleep 1   # rank 0 answers once per 150 ms step: rank 1 is now told to stop, waiting for the close
+sleep 2   # rank 0 answers once per 300 ms step: rank 1 is now told to stop, waiting for the close
 stop_rank_and_wait $job 1
 took=$((SECONDS - t0))
 [ $st -ne 0 ] || fail "a hung idle rank's job exited 0"
@@ -138,7 +140,7 @@ ok "an idle rank outlives the heartbeat timeout; stopped, it ends the job at the
 
 # ---- 4. SIGTERM ends the job within run.stop_timeout, whatever a rank does ----
 t0=$SECONDS
-FAKE_EPOCH_MS=150 FAKE_STOP_TIMEOUT=3 mpirun -n 3 --oversubscribe "$fake" "$tmp/s.h5" $args \
+FAKE_EPOCH_MS=400 FAKE_STOP_TIMEOUT=3 mpirun -n 3 --oversubscribe "$fake" "$tmp/s.h5" $args \
     > "$tmp/s.out" 2> "$tmp/s.err" &
 job=$!
 wait_done "$tmp/s.h5" 2

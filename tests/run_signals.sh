@@ -9,7 +9,8 @@ src=${DC_SOURCE_DIR:?}; fake=${FAKE_SWEEP:?}
 check="/usr/bin/python3 $src/tests/results_check.py"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail() { echo "run_signals: $*" >&2; exit 1; }
-args="--seeds 3 --epochs 4"   # 18 runs
+args="--seeds 3 --epochs 4"   # 18 runs; with epochs of 250 ms, 6 s on 3 ranks: reading the file
+                              # to see runs done takes up to a second on a loaded machine
 
 mpirun -n 3 --oversubscribe "$fake" "$tmp/ref.h5" $args > /dev/null
 
@@ -31,7 +32,7 @@ expect_stopped() {
 }
 
 # 1. One process (no mpirun): SIGTERM.
-FAKE_EPOCH_MS=100 "$fake" "$tmp/one.h5" $args > "$tmp/one.out" 2> "$tmp/one.err" &
+FAKE_EPOCH_MS=250 "$fake" "$tmp/one.h5" $args > "$tmp/one.out" 2> "$tmp/one.err" &
 pid=$!
 wait_done "$tmp/one.h5" 2
 kill -TERM $pid
@@ -39,7 +40,7 @@ set +e; wait $pid; status=$?; set -e
 expect_stopped single "$status" "$tmp/one.err" "$tmp/one.h5"
 
 # 2. SIGTERM to rank 0 only: it stops handing out runs and tells busy workers to abandon theirs.
-FAKE_LOG=$tmp/log FAKE_EPOCH_MS=100 mpirun -n 3 --oversubscribe "$fake" "$tmp/rank0.h5" $args \
+FAKE_LOG=$tmp/log FAKE_EPOCH_MS=250 mpirun -n 3 --oversubscribe "$fake" "$tmp/rank0.h5" $args \
     > "$tmp/rank0.out" 2> "$tmp/rank0.err" &
 job=$!
 wait_done "$tmp/rank0.h5" 3
@@ -49,7 +50,7 @@ grep -q "SIGTERM received: stopping" "$tmp/rank0.out" || fail "rank0: no stoppin
 expect_stopped rank0 "$status" "$tmp/rank0.err" "$tmp/rank0.h5"
 
 # 3. SIGINT to mpirun.
-FAKE_EPOCH_MS=100 mpirun -n 3 --oversubscribe "$fake" "$tmp/int.h5" $args \
+FAKE_EPOCH_MS=250 mpirun -n 3 --oversubscribe "$fake" "$tmp/int.h5" $args \
     > "$tmp/int.out" 2> "$tmp/int.err" &
 job=$!
 wait_done "$tmp/int.h5" 3
@@ -58,7 +59,7 @@ set +e; wait $job; status=$?; set -e
 expect_stopped mpirun-sigint "$status" "$tmp/int.err" "$tmp/int.h5"
 # 4. SIGTERM to one worker only (a node being shut down): the sweep stops in an orderly way, the
 # other worker's run in flight is aborted too (checkpointed, pending), and no rank is blamed.
-FAKE_EPOCH_MS=100 FAKE_STOP_TIMEOUT=2 mpirun -n 3 --oversubscribe "$fake" "$tmp/w.h5" $args \
+FAKE_EPOCH_MS=250 FAKE_STOP_TIMEOUT=5 mpirun -n 3 --oversubscribe "$fake" "$tmp/w.h5" $args \
     > "$tmp/w.out" 2> "$tmp/w.err" &
 job=$!
 wait_done "$tmp/w.h5" 3

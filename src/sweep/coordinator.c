@@ -115,7 +115,8 @@ static void watch_signals(dc_coord *c)
     c->stop_sig = sig;
     c->stop_since = dc_perf_seconds();
     dc_progress_note(c->progress, "%s received: stopping; runs in progress are checkpointed at the "
-                     "end of their epoch and stay pending (a second signal ends the job at once)",
+                     "end of their epoch and stay pending (a second signal, a second or more later, "
+                     "ends the job at once)",
                      signal_name(sig));
     abort_busy(c);
 }

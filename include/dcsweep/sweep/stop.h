@@ -27,7 +27,8 @@ void dc_stop_uninstall(void);
 /* 0, or the number of the signal that asked us to stop. */
 int dc_stop_signal(void);
 
-/* How many stop signals arrived (a second one means: stop now). */
+/* How many stop requests arrived (a second one means: stop now). Signals less than a second after
+ * the first are the same request (a launcher and the scheduler both passing one SIGTERM on). */
 int dc_stop_count(void);
 
 #endif

@@ -1,5 +1,6 @@
 /* A minimal test harness: CHECK records a failure and goes on; check_finish prints the closing
- * "N passed, N failed" line and gives the exit status (77 = skipped, as meson expects). */
+ * "N passed, N failed" line and gives the exit status. A test that cannot run here returns
+ * check_skip(reason) (77, as meson expects) instead of passing on nothing. */
 #ifndef DCSWEEP_TESTS_CHECK_H
 #define DCSWEEP_TESTS_CHECK_H
 
@@ -30,9 +31,14 @@ static int check_passed_, check_failed_;
               ca_, cb_);                                                                           \
     } while (0)
 
+/* 1 when a check failed, and when no check ran: a test that checked nothing has shown nothing. */
 static inline int check_finish(void)
 {
     printf("%d passed, %d failed\n", check_passed_, check_failed_);
+    if (check_passed_ + check_failed_ == 0) {
+        fprintf(stderr, "no check ran: a test that cannot run here returns check_skip(reason)\n");
+        return 1;
+    }
     return check_failed_ ? 1 : 0;
 }
 
@@ -51,6 +57,13 @@ static inline const char *check_shared_dir(void)
 }
 
 #define CHECK_SKIP_EXIT 77
+
+/* The exit status of a test that cannot run here, after one line saying why. */
+static inline int check_skip(const char *reason)
+{
+    printf("skipped: %s\n", reason);
+    return CHECK_SKIP_EXIT;
+}
 
 /* The edges of docs/model.md by brute force, as an oracle independent of dc_neighbors_build: every
  * ordered pair (i <- j) of atoms of one molecule with d < cutoff, sorted by dst then src (atoms of

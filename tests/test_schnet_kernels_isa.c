@@ -3,11 +3,12 @@
  * time), so that runs are bitwise reproducible across the nodes of a mixed cluster as far as our
  * own loops go (oneDNN's matmuls are pinned with DNNL_MAX_CPU_ISA: docs/model.md). Inputs are
  * random, with widths that are not multiples of the vector length, activation inputs deep in
- * both tails (where the exponential is flushed to 0) and exact zeros. The AVX-512 build is
- * compared only where the CPU has AVX-512. */
+ * both tails (where the exponential is flushed to 0) and exact zeros. A build the CPU cannot run
+ * is reported and left out; with neither AVX2 nor AVX-512 the test skips (tests/isa_skip.h). */
 #include <stdint.h>
 
 #include "check.h"
+#include "isa_skip.h"
 #include "dcsweep/core/rng.h"
 
 #define DC_ISA_NAME(f) f##_avx512f
@@ -144,8 +145,14 @@ static void run_all(const kernels *K, const inputs *in, dc_act act, int c, outpu
 int main(void)
 {
     const kernels isa[3] = {KERNELS(default), KERNELS(avx2), KERNELS(avx512f)};
-    const int have[3] = {1, __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"),
-                         __builtin_cpu_supports("avx512f")};
+    const char *const pretendable[] = {"avx2", "avx512f"};
+    if (!isa_pretend_names_known(pretendable, 2)) return 1;
+    const int cpu_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    const int have[3] = {1, isa_usable("avx2", cpu_avx2),
+                         isa_usable("avx512f", __builtin_cpu_supports("avx512f"))};
+    if (!have[1] && !have[2])
+        return check_skip("neither the AVX2 nor the AVX-512 build can run on this CPU: nothing to "
+                          "compare the baseline with");
     static inputs in;
     static outputs ref, got;
     dc_rng rng;

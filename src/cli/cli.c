@@ -35,8 +35,9 @@ static const dc_command *find_command(const char *name)
 static void usage(FILE *out)
 {
     fprintf(out, "usage: dcsweep <command> [options]\n\n"
-                 "Ablation sweeps for derivative-constrained SchNet training (IReLU scale, replacement\n"
-                 "extent, label rescaling, seeds), distributed over MPI, results in one HDF5 file.\n\n"
+                 "Ablation sweeps for training derivative-constrained neural networks of any model\n"
+                 "family (IReLU scale, replacement extent, label rescaling, seeds), distributed over\n"
+                 "MPI, results in one HDF5 file.\n\n"
                  "commands:\n");
     for (int i = 0; i < N_COMMANDS; i++)
         fprintf(out, "  %-9s %s%s\n", commands[i].name, commands[i].summary,

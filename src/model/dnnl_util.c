@@ -50,8 +50,9 @@ cleanup:
     return rc;
 }
 
-/* A training loop runs every product with one or two row counts per batch shape (n and 2n, P
- * and 2P), so a handful of entries hit on every step once the shapes repeat. */
+/* Memory objects by runtime value, for the matmuls that run as a primitive: only those with every
+ * dimension fixed (the engines' matmuls have a runtime dimension and run through dnnl_sgemm), and
+ * today only the peak meter's, which runs with one value, so a single slot is ever filled. */
 #define DC_MM_CACHE_SLOTS 4
 
 struct dc_mm_cache {

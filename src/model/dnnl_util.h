@@ -19,8 +19,9 @@
 
 #define DC_MM_RUNTIME DNNL_RUNTIME_DIM_VAL
 
-/* Memory objects of the last few runtime values (dnnl_util.c): a run re-points them instead of
- * creating four per execution. */
+/* What a dc_matmul keeps between executions (dnnl_util.c): the FLOPs done so far and, for a
+ * primitive (every dimension fixed: only the peak meter's yardstick, dcsweep/model/peak.h), its
+ * memory objects, which a run re-points at its arrays instead of creating four. */
 typedef struct dc_mm_cache dc_mm_cache;
 
 typedef struct dc_matmul {
@@ -43,7 +44,7 @@ void dc_dnnl_fini(dc_dnnl *ctx);
 int dc_matmul_create(dc_matmul *mm, const dc_dnnl *ctx, int64_t m, int64_t k, int64_t n, int a_trans,
                      int b_trans, int bias, int accumulate, dc_error *err);
 /* runtime: the value of the runtime dimension (0 is allowed: C is zeroed or left alone). Not for
- * concurrent calls on one dc_matmul (its memory objects are reused). */
+ * concurrent calls on one dc_matmul (it counts its FLOPs; a primitive reuses its memory objects). */
 int dc_matmul_run(const dc_matmul *mm, const dc_dnnl *ctx, int64_t runtime, const float *a,
                   const float *b, const float *bias, float *c, dc_error *err);
 void dc_matmul_destroy(dc_matmul *mm);

@@ -1,7 +1,7 @@
 /* Adam (docs/model.md "Initialisation and optimiser"): beta1 0.9, beta2 0.999, eps 1e-8 outside the
  * square root, bias-corrected, optional L2 weight decay added to the gradient (as the
  * weight_decay of torch.optim.Adam, not AdamW). Parameters, gradients and the moments m and v are
- * each one flat float buffer of n values, in the layout of dc_schnet_layout. */
+ * each one flat float buffer of n values, in the layout of the model's parameters (any family). */
 #ifndef DCSWEEP_ADAM_H
 #define DCSWEEP_ADAM_H
 

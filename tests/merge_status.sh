@@ -2,8 +2,9 @@
 # Shards, merge and status with the real trainer on the tiny sweep (20 runs, about a second each
 # pass): `run --shard K/N` (alone and on 2 ranks) writes K's rows only, into <out>.shard-K-of-N.h5;
 # `merge` of the 3 shards is bitwise the unsharded sweep; missing, duplicate, conflicting (metrics,
-# curves, kept parameters: each named) and foreign inputs; --force; `status` exit codes, table and
-# JSON; resuming a shard.
+# curves, kept parameters: each named) and foreign inputs (the differing settings named); the same
+# shard given twice (path, link, copy) refused; --force; `status` exit codes, table and JSON;
+# resuming a shard.
 set -euo pipefail
 src=${DC_SOURCE_DIR:?}; exe=${DCSWEEP:?}
 py=/usr/bin/python3
@@ -103,9 +104,24 @@ grep -q "14 of 20 runs already finished, 6 to train" resume.out || { cat resume.
 $check same full.h5 part.h5
 
 # ---- duplicates: identical results are accepted once, different ones refused ----
-expect 0 "$exe" merge dup.h5 sh.shard-1-of-3.h5 sh.shard-2-of-3.h5 sh.shard-3-of-3.h5 sh.shard-1-of-3.h5 full.h5
+expect 0 "$exe" merge dup.h5 sh.shard-1-of-3.h5 sh.shard-2-of-3.h5 sh.shard-3-of-3.h5 full.h5
 grep -q "20 runs finished in several inputs with identical results" out.txt || { cat out.txt; fail "duplicates"; }
 $check same full.h5 dup.h5
+# ... but the same shard given twice (by its path, another name of the file, a copy) is refused
+# before anything is written: it would count as two inputs agreeing with each other.
+expect 2 "$exe" merge twice.h5 sh.shard-1-of-3.h5 sh.shard-2-of-3.h5 sh.shard-1-of-3.h5
+one_line; grep -q "^dcsweep: merge: sh.shard-1-of-3.h5 is given twice (inputs 1 and 3): give each shard once$" err.txt ||
+    fail "same path twice"
+ln -s sh.shard-2-of-3.h5 link.h5
+expect 2 "$exe" merge twice.h5 sh.shard-1-of-3.h5 sh.shard-2-of-3.h5 ./link.h5
+one_line; grep -q "^dcsweep: merge: sh.shard-2-of-3.h5 and ./link.h5 are the same file (inputs 2 and 3)" err.txt ||
+    fail "the same file under two names"
+cp sh.shard-3-of-3.h5 copy3.h5
+expect 2 "$exe" merge twice.h5 sh.shard-3-of-3.h5 sh.shard-1-of-3.h5 copy3.h5
+one_line; grep -q "^dcsweep: merge: copy3.h5 is a copy of sh.shard-3-of-3.h5 (the same bytes; inputs 1 and 3)" err.txt ||
+    fail "a copy of a shard"
+[ ! -e twice.h5 ] || fail "a refused merge wrote its output"
+ls | grep -q merging && fail "a temporary file was left behind"
 cp sh.shard-1-of-3.h5 bad1.h5
 $py - <<'PY'
 import h5py
@@ -145,7 +161,13 @@ one_line; grep -q "run 3 was trained in both bad3.h5 and full.h5 with different 
 # ---- foreign inputs ----
 "$exe" run "$sweep" -o other.h5 --shard 1/3 --set train.learning_rate=0.002 > /dev/null
 expect 2 "$exe" merge bad.h5 sh.shard-1-of-3.h5 other.shard-1-of-3.h5
-one_line; grep -q "not from the same sweep" err.txt || fail "foreign sweep message"
+# the settings that differ are named, as `run` names them on a file of another sweep
+one_line; grep -q "^dcsweep: other.shard-1-of-3.h5 is not from the same sweep as sh.shard-1-of-3.h5: train.learning_rate (0.001 -> 0.002)$" err.txt ||
+    fail "foreign sweep message"
+"$exe" run "$sweep" -o other2.h5 --shard 2/3 --set train.learning_rate=0.002 --set train.epochs=1 --set 'grid.seeds=[0, 1, 2]' > /dev/null
+expect 2 "$exe" merge bad.h5 other.shard-1-of-3.h5 other2.shard-2-of-3.h5
+one_line; grep -q "is not from the same sweep as other.shard-1-of-3.h5: train.epochs (2 -> 1), grid.seeds (\[0, 1\] -> \[0, 1, 2\])$" err.txt ||
+    fail "foreign sweep message, two keys"
 echo "not hdf5" > junk.h5
 expect 2 "$exe" merge bad.h5 sh.shard-1-of-3.h5 junk.h5
 one_line

@@ -44,7 +44,7 @@ expect 2 "half.h5: cannot open as an HDF5 file; refusing to overwrite it: use --
     "$exe" run "$tiny" -o half.h5 --set train.epochs=1
 ok cmp -s half.h5 half.orig.h5    # refused: not touched
 expect 2 "half.h5: cannot open as an HDF5 file" "$exe" status half.h5
-expect 2 "half.h5: not a dcsweep results file (not HDF5)" "$exe" report half.h5
+expect 2 "half.h5: cannot open as an HDF5 file" "$exe" report half.h5   # one wording in every command
 expect 2 "half.h5: cannot open as an HDF5 file" "$exe" merge m.h5 good.h5 half.h5
 ok test ! -e m.h5
 
@@ -83,7 +83,8 @@ expect 2 "foreign.h5: not a dcsweep results file (no attribute format_version); 
     "$exe" run "$tiny" -o foreign.h5 --set train.epochs=1
 expect 2 "foreign.h5: not a dcsweep results file (no attribute format_version)" "$exe" status foreign.h5
 expect 2 "foreign.h5: not a dcsweep results file (no attribute format_version)" "$exe" merge m.h5 good.h5 foreign.h5
-expect 2 "text.h5: cannot open as an HDF5 file" "$exe" status text.h5
+expect 2 "text.h5: not a dcsweep results file (not HDF5)" "$exe" status text.h5
+expect 2 "text.h5: not a dcsweep results file (not HDF5)" "$exe" report text.h5
 ok test ! -e m.h5
 
 # ---- merge: a shard of another sweep ----
@@ -92,7 +93,7 @@ ok test ! -e m.h5
 set +e; "$exe" merge m.h5 a.shard-1-of-2.h5 b.shard-2-of-2.h5 > out.txt 2> err.txt; status=$?; set -e
 ok test "$status" = 2
 ok test "$(wc -l < err.txt)" = 1
-ok grep -q "^dcsweep: b.shard-2-of-2.h5 is not from the same sweep as a.shard-1-of-2.h5 (sweep_sha256 [0-9a-f]\{12\}\.\.\. vs [0-9a-f]\{12\}\.\.\.)$" err.txt
+ok grep -q "^dcsweep: b.shard-2-of-2.h5 is not from the same sweep as a.shard-1-of-2.h5: model.cutoff (4 -> 3.5)$" err.txt
 ok test ! -e m.h5
 
 # ---- datasets ----

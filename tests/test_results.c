@@ -153,13 +153,14 @@ int main(int argc, char **argv)
     roundtrip(p1, MPI_COMM_NULL);
     roundtrip(p2, MPI_COMM_SELF);
 
-    /* Refusals: not HDF5 (DC_ERR_IO), HDF5 without our attributes (DC_ERR_INPUT). */
+    /* Refusals, both bad input: not HDF5, HDF5 without our attributes. */
     dc_error err = {0};
     dc_results_info info;
     FILE *f = fopen(p3, "w");
     fputs("abc", f);
     fclose(f);
-    CHECK(dc_results_probe(p3, &info, &err) == DC_ERR_IO, "text file: %s", err.message);
+    CHECK(dc_results_probe(p3, &info, &err) == DC_ERR_INPUT && strstr(err.message, "not a dcsweep results file (not HDF5)"),
+          "text file: %s", err.message);
     hid_t h = H5Fcreate(p4, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     H5Fclose(h);
     CHECK(dc_results_probe(p4, &info, &err) == DC_ERR_INPUT && strstr(err.message, "not a dcsweep"),

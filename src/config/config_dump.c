@@ -125,3 +125,50 @@ int dc_config_dump_effective(char **out_text, const dc_sweep *s, dc_error *err)
     return DC_OK;
 }
 
+/* ---- comparing two dumps (`run` on a file of another sweep, `merge` of two sweeps' shards) ---- */
+
+/* In a canonical dump (dc_sweep.effective: "key = value;" lines), the value of key, or NULL. */
+static const char *dump_value(const char *text, const char *key, size_t key_len, size_t *len)
+{
+    for (const char *p = text; p && *p;) {
+        size_t n = strcspn(p, "\n");
+        if (n > key_len + 3 && strncmp(p, key, key_len) == 0 && strncmp(p + key_len, " = ", 3) == 0) {
+            *len = n - key_len - 3 - (p[n - 1] == ';');
+            return p + key_len + 3;
+        }
+        p += n;
+        if (*p) p++;
+    }
+    return NULL;
+}
+
+/* Appends "key (old -> new)" for every key of `a` whose value in `b` differs or is absent
+ * (`forward`: a is the old dump; otherwise only keys absent from b, as "absent -> value"). */
+static size_t diff_keys(const char *a, const char *b, int forward, char *out, size_t len, size_t size)
+{
+    for (const char *p = a; p && *p && len < size;) {
+        size_t n = strcspn(p, "\n");
+        const char *eq = strstr(p, " = ");
+        if (p[0] != '#' && eq && eq < p + n) {
+            size_t key = (size_t)(eq - p), va = 0, vb = 0;
+            const char *value_a = dump_value(a, p, key, &va), *value_b = dump_value(b, p, key, &vb);
+            int differs = !value_b || va != vb || strncmp(value_a, value_b, va) != 0;
+            if (differs && (forward || !value_b)) {
+                const char *old = forward ? value_a : "absent", *now = forward ? (value_b ? value_b : "absent") : value_a;
+                int no = forward ? (int)va : 6, nn = forward ? (value_b ? (int)vb : 6) : (int)va;
+                len += (size_t)snprintf(out + len, size - len, "%s%.*s (%.*s -> %.*s)", len ? ", " : "",
+                                        (int)key, p, no, old, nn, now);
+            }
+        }
+        p += n;
+        if (*p) p++;
+    }
+    return len;
+}
+
+void dc_sweep_dump_diff(const char *old_text, const char *new_text, char *out, size_t size)
+{
+    out[0] = '\0';
+    size_t len = diff_keys(old_text, new_text, 1, out, 0, size);
+    diff_keys(new_text, old_text, 0, out, len, size);
+}

@@ -400,10 +400,8 @@ int dc_report_load(dc_report *r, const char *path, const char *metric,
     int *statuses = NULL;
     double *metrics = NULL;
     memset(r, 0, sizeof *r);
-    rc = dc_results_open(&res, path, 0, err);
-    /* For a report, a file that is not HDF5 is a wrong argument like any other foreign file. */
-    if (rc == DC_ERR_IO) DC_FAIL(DC_ERR_INPUT, "%s: not a dcsweep results file (not HDF5)", path);
-    if (rc != DC_OK) goto cleanup;
+    /* A file that is not ours is bad input (2) with the wording every command uses. */
+    DC_TRY(dc_results_open(&res, path, 0, err));
     int n = dc_results_n_runs(res), n_metrics = 0, chosen = -1;
     const dc_metric_desc *descs = dc_results_metrics(res, &n_metrics);
     DC_TRY(choose_metric(path, descs, n_metrics, metric, &chosen, err));

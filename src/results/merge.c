@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "dcsweep/config/config.h"
 #include "dcsweep/results/lock.h"
 #include "dcsweep/results/results.h"
 
@@ -139,10 +141,17 @@ static int check_same_sweep(const merge_state *st, const dc_results_info *info, 
                             const char *path, const char *first, dc_error *err)
 {
     int rc = DC_OK;
-    char *digest = NULL, *hashes = NULL;
-    if (strcmp(info->sweep_sha256, st->info.sweep_sha256) != 0)
+    char *digest = NULL, *hashes = NULL, *effective = NULL, diff[700] = "";
+    if (strcmp(info->sweep_sha256, st->info.sweep_sha256) != 0) {
+        /* Name the settings that differ, as `run` does on a file of another sweep. */
+        if (dc_results_has_attr(res, "sweep_effective") &&
+            dc_results_read_attr_string(res, "sweep_effective", &effective, err) == DC_OK)
+            dc_sweep_dump_diff(st->meta[META_EFFECTIVE], effective, diff, sizeof diff);
+        if (diff[0])
+            DC_FAIL(DC_ERR_INPUT, "%s is not from the same sweep as %s: %s", path, first, diff);
         DC_FAIL(DC_ERR_INPUT, "%s is not from the same sweep as %s (sweep_sha256 %.12s... vs %.12s...)",
                 path, first, info->sweep_sha256, st->info.sweep_sha256);
+    }
     if (info->numerics_version != st->info.numerics_version)
         DC_FAIL(DC_ERR_INPUT, "%s was trained by engine numerics version %d, %s by %d: results of two "
                 "engines do not mix (rerun one of them with the same dcsweep)", path,
@@ -159,6 +168,7 @@ static int check_same_sweep(const merge_state *st, const dc_results_info *info, 
 cleanup:
     free(digest);
     free(hashes);
+    free(effective);
     return rc;
 }
 
@@ -358,6 +368,57 @@ static void state_free(merge_state *st)
     free(st->curves);
 }
 
+/* 1 when the files at a and b hold the same bytes (both of size `size`); a read error counts as
+ * different (the merge then reads them and reports it). Stops at the first difference: shards of
+ * one sweep differ in their first block (the shard and creation attributes). */
+static int same_content(const char *a, const char *b, off_t size)
+{
+    enum { CHUNK = 1 << 16 };
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    char *buf_a = malloc(CHUNK), *buf_b = malloc(CHUNK);
+    int same = fa && fb && buf_a && buf_b;
+    for (off_t done = 0; same && done < size;) {
+        size_t na = fread(buf_a, 1, CHUNK, fa), nb = fread(buf_b, 1, CHUNK, fb);
+        same = na == nb && na > 0 && memcmp(buf_a, buf_b, na) == 0;
+        done += (off_t)na;
+    }
+    free(buf_a);
+    free(buf_b);
+    if (fa) fclose(fa);
+    if (fb) fclose(fb);
+    return same;
+}
+
+/* The same shard given twice (the same path, another name of the same file, or a copy of it)
+ * would count its runs twice; refused before anything is read. */
+static int distinct_inputs(const dc_merge_input *inputs, int n_inputs, dc_error *err)
+{
+    int rc = DC_OK;
+    struct stat *st = NULL;
+    char *known = NULL;
+    DC_ALLOC(st, n_inputs);
+    DC_ALLOC(known, n_inputs);
+    for (int k = 0; k < n_inputs; k++) known[k] = stat(inputs[k].path, &st[k]) == 0 && S_ISREG(st[k].st_mode);
+    for (int k = 1; k < n_inputs; k++)
+        for (int j = 0; j < k; j++) {
+            const char *a = inputs[j].path, *b = inputs[k].path;
+            if (strcmp(a, b) == 0)
+                DC_FAIL(DC_ERR_INPUT, "merge: %s is given twice (inputs %d and %d): give each shard once",
+                        a, j + 1, k + 1);
+            if (!known[j] || !known[k]) continue;  /* reported when the merge reads it */
+            if (st[j].st_dev == st[k].st_dev && st[j].st_ino == st[k].st_ino)
+                DC_FAIL(DC_ERR_INPUT, "merge: %s and %s are the same file (inputs %d and %d): give each "
+                        "shard once", a, b, j + 1, k + 1);
+            if (st[j].st_size == st[k].st_size && same_content(a, b, st[j].st_size))
+                DC_FAIL(DC_ERR_INPUT, "merge: %s is a copy of %s (the same bytes; inputs %d and %d): give "
+                        "each shard once", b, a, j + 1, k + 1);
+        }
+cleanup:
+    free(st);
+    free(known);
+    return rc;
+}
+
 int dc_merge(const char *out, dc_merge_input *inputs, int n_inputs, int force, dc_merge_report *report,
              dc_error *err)
 {
@@ -378,6 +439,7 @@ int dc_merge(const char *out, dc_merge_input *inputs, int n_inputs, int force, d
         inputs[k].n_taken = 0;
         memset(&inputs[k].shard, 0, sizeof inputs[k].shard);
     }
+    DC_TRY(distinct_inputs(inputs, n_inputs, err));
     for (int k = 0; k < n_inputs; k++) DC_TRY(merge_input(&st, inputs, k, err));
 
     int n = st.info.n_runs;

@@ -134,21 +134,45 @@ cleanup:
 }
 
 /* Before HDF5 opens it: a missing file, or one that is not a regular file (a FIFO would block
- * H5Fopen for ever, a device would be read as garbage), gets its own message. */
+ * H5Fopen for ever, a device would be read as garbage), gets its own message. Every command that
+ * reads a results file words these the same way: "PATH: no such file", "PATH: cannot open: why"
+ * for a path that does not lead to a readable file, "PATH: not a dcsweep results file (why)" for
+ * one that is not ours; all are the user's input (exit 2), an I/O error of the system is not. */
 static int check_path(const char *path, dc_error *err)
 {
     struct stat st;
     if (!path || !*path) return dc_error_set(err, DC_ERR_INPUT, "empty results file path");
-    if (stat(path, &st) != 0)
-        return dc_error_set(err, errno == ENOENT ? DC_ERR_INPUT : DC_ERR_IO, "%s: %s", path,
-                            errno == ENOENT ? "no such file" : strerror(errno));
+    if (stat(path, &st) != 0) {
+        int input = errno == ENOTDIR || errno == EACCES || errno == ENAMETOOLONG ||
+                    errno == ELOOP;
+        if (errno == ENOENT) return dc_error_set(err, DC_ERR_INPUT, "%s: no such file", path);
+        return dc_error_set(err, input ? DC_ERR_INPUT : DC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    }
     if (!S_ISREG(st.st_mode))
-        return dc_error_set(err, DC_ERR_INPUT, "%s: not a results file (%s)", path,
+        return dc_error_set(err, DC_ERR_INPUT, "%s: not a dcsweep results file (%s)", path,
                             S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO"
                             : S_ISCHR(st.st_mode) ? "a character device" : S_ISSOCK(st.st_mode) ? "a socket"
                             : "not a regular file");
-    if (access(path, R_OK) != 0) return dc_error_set(err, DC_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+    if (access(path, R_OK) != 0)
+        return dc_error_set(err, errno == EACCES ? DC_ERR_INPUT : DC_ERR_IO, "%s: cannot open: %s", path,
+                            strerror(errno));
     return DC_OK;
+}
+
+/* H5Fopen refused a readable regular file: for a file given to read, the user's input either way
+ * (not HDF5 at all, or an HDF5 file HDF5 cannot open: truncated, damaged); opening for writing
+ * comes after a probe that read it, so it is a runtime failure. */
+static int open_failed(const char *path, int writable, dc_error *err)
+{
+    static const unsigned char signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    unsigned char head[8] = {0};
+    if (writable) return dc_error_set(err, DC_ERR_IO, "%s: cannot open as an HDF5 file for writing", path);
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(head, 1, sizeof head, f) : 0;
+    if (f) fclose(f);
+    if (n < sizeof head || memcmp(head, signature, sizeof head) != 0)
+        return dc_error_set(err, DC_ERR_INPUT, "%s: not a dcsweep results file (not HDF5)", path);
+    return dc_error_set(err, DC_ERR_INPUT, "%s: cannot open as an HDF5 file", path);
 }
 
 /* Opens dataset name and checks that it has the given rank and dimensions. */
@@ -183,8 +207,10 @@ int dc_results_open_with(dc_results **out, const char *path, int writable, hid_t
         return dc_error_set(err, DC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
     if (!(res = dc_results_alloc(err))) return DC_ERR_NOMEM;
     res->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
-    if (res->file < 0)
-        DC_FAIL(DC_ERR_IO, "%s: cannot open as an HDF5 file%s", path, writable ? " for writing" : "");
+    if (res->file < 0) {
+        rc = open_failed(path, writable, err);
+        goto cleanup;
+    }
     DC_TRY(dc_results_check_identity(res->file, path, &info, err));
     res->n_runs = info.n_runs;
     res->epochs = info.epochs;
@@ -239,10 +265,13 @@ int dc_results_probe(const char *path, dc_results_info *info, dc_error *err)
     hid_t file = -1, fapl = -1;
     memset(info, 0, sizeof *info);
     dc_results_hdf5_quiet();
-    if ((rc = check_path(path, err)) != DC_OK) return rc == DC_ERR_INPUT ? DC_ERR_IO : rc;
+    if ((rc = check_path(path, err)) != DC_OK) return rc;
     H5_CHECK(fapl = dc_results_file_access());
     file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-    if (file < 0) DC_FAIL(DC_ERR_IO, "%s: cannot open as an HDF5 file", path);
+    if (file < 0) {
+        rc = open_failed(path, 0, err);
+        goto cleanup;
+    }
     DC_TRY(dc_results_check_identity(file, path, info, err));
 cleanup:
     if (file >= 0) H5Fclose(file);

@@ -166,4 +166,9 @@ int dc_sweep_load(dc_sweep *sweep, const char *path, const dc_override *override
                   dc_error *err);
 void dc_sweep_free(dc_sweep *sweep);
 
+/* The keys of two canonical dumps (dc_sweep.effective, a results file's sweep_effective) whose
+ * values differ, as "train.epochs (30 -> 60), model.cutoff (5 -> 6)" (a key only one dump has:
+ * "absent"); "" when they agree. Truncated to size. */
+void dc_sweep_dump_diff(const char *old_dump, const char *new_dump, char *out, size_t size);
+
 #endif

@@ -110,8 +110,9 @@ int dc_results_open(dc_results **res, const char *path, int writable, dc_error *
 /* Closes and frees (collective when the file was opened with results_mpi.h); res may be NULL. */
 int dc_results_close(dc_results *res, dc_error *err);
 
-/* The identity of an existing file. DC_ERR_IO if it cannot be opened as HDF5, DC_ERR_INPUT if it
- * is HDF5 but not a dcsweep results file. */
+/* The identity of an existing file. DC_ERR_INPUT when it is missing, not a regular file, not
+ * HDF5 or HDF5 but not a dcsweep results file (one wording for every command: results_create.c,
+ * check_path); DC_ERR_IO for a failure of the system. */
 int dc_results_probe(const char *path, dc_results_info *info, dc_error *err);
 
 int dc_results_n_runs(const dc_results *res);

@@ -9,14 +9,18 @@ libdcsweep.so (include/dcsweep/predict/dcsweep_api.h) through ctypes, on one mol
 periodic images, in the dataset's units (eV and Angstrom for the shipped data). The library is
 found through the `library` argument, the DCSWEEP_LIB environment variable, the build folder of
 the checkout this file is in (build/src/predict/libdcsweep.so), or the system's library path.
+
+A structure with an element the model was not trained on raises ValueError naming it; one with a
+pair of atoms closer than any pair in the training data is computed with an ExtrapolationWarning.
 """
 import ctypes
 import os
+import warnings
 
 import numpy as np
 from ase.calculators.calculator import Calculator, all_changes
 
-__all__ = ["DcsweepCalculator", "load_library"]
+__all__ = ["DcsweepCalculator", "ExtrapolationWarning", "load_library"]
 
 _ERROR_SIZE = 1024
 
@@ -47,9 +51,18 @@ def load_library(library=None):
     lib.dcsweep_model_cutoff.argtypes = [ctypes.c_void_p]
     lib.dcsweep_model_elements.restype = ctypes.POINTER(ctypes.c_int)
     lib.dcsweep_model_elements.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
+    lib.dcsweep_model_train_min_distance.restype = ctypes.c_double
+    lib.dcsweep_model_train_min_distance.argtypes = [ctypes.c_void_p]
+    lib.dcsweep_model_check_distances.restype = ctypes.c_int
+    lib.dcsweep_model_check_distances.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p,
+                                                  ctypes.c_char_p, ctypes.c_size_t]
     lib.dcsweep_model_free.restype = None
     lib.dcsweep_model_free.argtypes = [ctypes.c_void_p]
     return lib
+
+
+class ExtrapolationWarning(UserWarning):
+    """A structure outside what the model saw in training (a pair closer than any training pair)."""
 
 
 class DcsweepCalculator(Calculator):
@@ -71,6 +84,12 @@ class DcsweepCalculator(Calculator):
         return self._lib.dcsweep_model_cutoff(self._model)
 
     @property
+    def train_min_distance(self):
+        """The shortest pair distance in the model's training data (None: not recorded)."""
+        d = self._lib.dcsweep_model_train_min_distance(self._model)
+        return d if d > 0 else None
+
+    @property
     def elements(self):
         n = ctypes.c_int(0)
         p = self._lib.dcsweep_model_elements(self._model, ctypes.byref(n))
@@ -89,6 +108,9 @@ class DcsweepCalculator(Calculator):
                                              ctypes.byref(energy), forces.ctypes.data, error, _ERROR_SIZE)
         if rc != 0:
             raise ValueError(error.value.decode(errors="replace"))
+        # Once per structure ASE asks about: a pair closer than any in training.
+        if self._lib.dcsweep_model_check_distances(self._model, len(z), pos.ctypes.data, error, _ERROR_SIZE):
+            warnings.warn(error.value.decode(errors="replace"), ExtrapolationWarning, stacklevel=2)
         self.results = {"energy": energy.value, "forces": forces}
 
     def __del__(self):

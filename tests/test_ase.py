@@ -6,7 +6,10 @@ trained, then the README section's code blocks run as they are written; on top:
   - its forces are minus the finite-difference gradient of its energy;
   - 200 steps of NVE velocity Verlet (0.5 fs) of ethanol conserve the total energy (tolerance
     below, documented in docs/results-format.md);
-  - errors: a run that is not done, a file without models, an element the model does not know."""
+  - errors: a run that is not done, a file without models, an element the model does not know or
+    never trained (in the file's train_elements), one line each, in predict and the calculator;
+  - a structure with a pair closer than any in training: one warning (predict's stderr, an
+    ExtrapolationWarning of the calculator) per structure."""
 import contextlib
 import io
 import os
@@ -48,6 +51,8 @@ def main():
         print(f"skipping: {e} (apt-get install python3-ase python3-h5py)")
         return 77
     sys.path.insert(0, os.path.join(SOURCE, "python"))
+    # This build's library, whatever the build folder is called (README: DCSWEEP_LIB).
+    os.environ["DCSWEEP_LIB"] = os.path.join(BUILD, "src", "predict", "libdcsweep.so")
     from dcsweep_ase import DcsweepCalculator
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -173,6 +178,50 @@ def main():
         except ValueError as e:
             check("element N" in str(e), f"calculator error: {e}")
         del water
+
+        # An element in the model but not in its training split (an embedding never trained) is
+        # refused like an unknown one: a copy of the file whose training split "had no O".
+        import shutil
+        import warnings
+        from dcsweep_ase import ExtrapolationWarning
+        untrained = os.path.join(tmp, "untrained.h5")
+        shutil.copy(results, untrained)
+        with h5py.File(untrained, "r+") as f:
+            check(list(f["models"].attrs["train_elements"]) == [1, 6, 8], "train_elements not recorded")
+            shortest = float(f["models"].attrs["train_min_distance"])
+            check(0.5 < shortest < 1.2, f"train_min_distance {shortest}")
+            f["models"].attrs["train_elements"] = np.array([1, 6], dtype=np.int32)
+        p = run("predict", untrained, "--run", str(best), test)
+        check(p.returncode == 2 and len(p.stderr.splitlines()) == 1 and
+              "element O is not one the model was trained on (H, C)" in p.stderr, f"untrained element: {p.stderr}")
+        try:
+            DcsweepCalculator(untrained, run=best).calculate(reference[0].copy())
+            check(False, "the calculator took an untrained element")
+        except ValueError as e:
+            check(str(e).startswith("atom ") and "element O is not one the model was trained on (H, C)" in str(e),
+                  f"calculator error: {e}")
+        # A pair closer than any in training: computed, with one warning per structure.
+        close = reference[0].copy()
+        close.positions[1] = close.positions[0] + 0.4 * (close.positions[1] - close.positions[0]) / \
+            np.linalg.norm(close.positions[1] - close.positions[0])
+        close.calc = DcsweepCalculator(results, run=best)
+        check(abs(close.calc.train_min_distance - shortest) < 1e-12, "calculator train_min_distance")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            close.get_potential_energy()
+            close.get_forces()          # the same structure: no second warning
+            ok = reference[1].copy()
+            ok.calc = close.calc
+            ok.get_potential_energy()   # a structure like the training data: none
+        got = [str(w.message) for w in caught if issubclass(w.category, ExtrapolationWarning)]
+        check(len(got) == 1 and "atoms 0 and 1 are 0.4 Angstrom apart, closer than any pair" in got[0],
+              f"extrapolation warnings: {got}")
+        closefile = os.path.join(tmp, "close.xyz")
+        ase.io.write(closefile, [close, reference[1]], format="extxyz")
+        p = run("predict", results, "--run", str(best), closefile)
+        lines = p.stderr.splitlines()
+        check(p.returncode == 0 and len(lines) == 1 and "frame 1: the atoms on lines 3 and 4 are 0.4 Angstrom "
+              "apart, closer than any pair in run" in lines[0], f"predict's extrapolation warning: {p.stderr}")
     print("failures:", failures)
     return 1 if failures else 0
 

@@ -17,13 +17,31 @@ static const char predict_help[] =
     "                       [--energy-key KEY] [--forces-key KEY]\n"
     "\n"
     "Evaluates the model that run N of a sweep kept (its selected weights, see train.select) on\n"
-    "every frame of IN.xyz (extended XYZ; labels are optional). -o writes the predictions as\n"
-    "extended XYZ that ASE reads (energy= and a forces column; the input's own labels as\n"
-    "ref_energy= and ref_forces). When IN has energies and forces, the errors are printed with\n"
-    "the metrics of the results file's /runs columns, in the dataset's units.\n"
+    "every frame of IN.xyz (extended XYZ; labels are optional). When IN has energies and forces,\n"
+    "the errors are printed with the metrics of the results file's /runs columns, in the dataset's\n"
+    "units. A structure with an element the model was not trained on is refused (exit 2); a\n"
+    "structure with a pair of atoms closer than any in the training data is predicted with a\n"
+    "warning on stderr (an extrapolation).\n"
+    "\n"
+    "options:\n"
+    "  --run N             the run whose kept model to use (`dcsweep status`/`report` list them)\n"
+    "  -o, --output OUT    also write the predictions as extended XYZ that ASE reads (energy= and a\n"
+    "                      forces column; IN's own labels as ref_energy= and ref_forces); written\n"
+    "                      whole or not at all (a temporary file renamed onto OUT)\n"
+    "  --format table|json how to print the errors: table (default) or one JSON object {run,\n"
+    "                      frames, labelled, energy_mae, energy_rmse, force_mae, force_rmse, efwt}\n"
+    "  --energy-key KEY    the comment-line key of IN's reference energy (default energy; ASE's\n"
+    "                      own files often have REF_energy)\n"
+    "  --forces-key KEY    the Properties column of IN's reference forces (default forces; ASE:\n"
+    "                      REF_forces)\n"
+    "  --help              print this text\n"
+    "\n"
+    "exit status: 0 predicted, 1 runtime failure (e.g. -o on a full disk; OUT is left as it was),\n"
+    "2 bad input (a missing or foreign results file, an unknown run, a run not done, a malformed\n"
+    "IN, an untrained element)\n"
     "\n"
     "examples:\n"
-    "  dcsweep report results/quickstart.h5          # find the best run\n"
+    "  dcsweep report results/quickstart.h5          # find the best configuration, then a run of it\n"
     "  dcsweep predict results/quickstart.h5 --run 3 data/ethanol-xtb/test.xyz -o pred.xyz\n";
 
 typedef struct predict_args {
@@ -63,7 +81,9 @@ static int parse_args(predict_args *a, int argc, char **argv, dc_error *err)
     if (a->help) return DC_OK;
     if (!a->results || !a->input)
         return dc_error_set(err, DC_ERR_INPUT, "predict: usage: dcsweep predict RESULTS.h5 --run N IN.xyz (see --help)");
-    if (!run) return dc_error_set(err, DC_ERR_INPUT, "predict: --run N is required (dcsweep report finds the best run)");
+    if (!run)
+        return dc_error_set(err, DC_ERR_INPUT, "predict: --run N is required (dcsweep report finds the best "
+                            "configuration; the results file's /runs lists its runs)");
     if (cmd_parse_count(run, "predict", "--run", 0, &a->run, err) != DC_OK) return err->code;
     if (a->format && strcmp(a->format, "table") && strcmp(a->format, "json"))
         return dc_error_set(err, DC_ERR_INPUT, "predict: --format must be table or json, got '%s'", a->format);
@@ -91,9 +111,57 @@ static int64_t errors(const dc_dataset *ds, const double *energy, const double *
     return n;
 }
 
+/* When IN has no labels under the keys asked for but other energy/force-like ones (ASE's
+ * REF_energy/REF_forces): which options would read them ("" when none). */
+static void label_hint(const predict_args *a, char *out, size_t size)
+{
+    char *line = NULL, energy[64] = "", forces[64] = "";
+    size_t cap = 0;
+    ssize_t len = 0;
+    out[0] = '\0';
+    FILE *in = fopen(a->input, "r");
+    if (!in) return;
+    for (int k = 0; k < 2 && (len = getline(&line, &cap, in)) >= 0; k++) {}  /* frame 1's comment line */
+    fclose(in);
+    dc_xyz_options keys = {.energy_key = a->energy_key, .forces_key = a->forces_key};
+    if (len > 0) dc_xyz_label_candidates(line, (size_t)len, &keys, energy, sizeof energy, forces, sizeof forces);
+    free(line);
+    if (energy[0] || forces[0])
+        snprintf(out, size, "the file has %s%s%s%s%s: %s%s%s%s%s read %s as the labels",
+                 energy[0] ? "energy key " : "", energy, energy[0] && forces[0] ? " and " : "",
+                 forces[0] ? "forces column " : "", forces, energy[0] ? "--energy-key " : "", energy,
+                 energy[0] && forces[0] ? " " : "", forces[0] ? "--forces-key " : "", forces,
+                 energy[0] && forces[0] ? "them" : "it");
+}
+
+/* One warning per structure with a pair closer than any in training (at most a screenful). */
+static void warn_close_pairs(const predict_args *a, const dc_predictor *p, const dc_dataset *ds)
+{
+    enum { SHOWN = 10 };
+    int n_close = 0;
+    for (int f = 0; f < ds->n_frames; f++) {
+        int i = 0, j = 0;
+        double d = 0.0;
+        int64_t a0 = ds->frame_start[f];
+        if (!dc_predictor_closest_pair(p, (int)(ds->frame_start[f + 1] - a0), ds->positions + 3 * a0, &i, &j, &d))
+            continue;
+        if (n_close++ < SHOWN)
+            fprintf(stderr, "dcsweep: warning: %s:%lld: frame %d: the atoms on lines %lld and %lld are %.4g %s "
+                    "apart, closer than any pair in run %d's training data (%.4g): the prediction is an "
+                    "extrapolation\n", a->input, (long long)ds->frame_line[f], f + 1,
+                    (long long)(ds->frame_line[f] + 2 + i), (long long)(ds->frame_line[f] + 2 + j), d,
+                    dc_predictor_length_unit(p), a->run, dc_predictor_train_min_distance(p));
+    }
+    if (n_close > SHOWN)
+        fprintf(stderr, "dcsweep: warning: %s: %d frames in all have a pair closer than in training\n",
+                a->input, n_close);
+}
+
 static void print_metrics(const predict_args *a, const dc_predictor *p, int64_t n_labelled,
                           int n_frames, const dc_split_metrics *m)
 {
+    char hint[400] = "";
+    if (n_labelled == 0) label_hint(a, hint, sizeof hint);
     const char *eu = dc_predictor_energy_unit(p), *lu = dc_predictor_length_unit(p);
     if (a->format && strcmp(a->format, "json") == 0) {
         printf("{\"run\": %d, \"frames\": %d, \"labelled\": %lld, ", a->run, n_frames, (long long)n_labelled);
@@ -103,9 +171,11 @@ static void print_metrics(const predict_args *a, const dc_predictor *p, int64_t 
         cmd_json_number(stdout, "force_rmse", m->force_rmse, 1);
         cmd_json_number(stdout, "efwt", m->efwt, 0);
         printf("}\n");
+        if (hint[0]) fprintf(stderr, "dcsweep: predict: no frame has labels: %s\n", hint);
         return;
     }
     printf("run %d on %s: %d frames, %lld with labels\n", a->run, a->input, n_frames, (long long)n_labelled);
+    if (hint[0]) printf("(%s)\n", hint);
     if (n_labelled == 0) return;
     printf("%-12s %12.6g %s\n%-12s %12.6g %s\n", "energy_mae", m->energy_mae, eu, "energy_rmse", m->energy_rmse, eu);
     printf("%-12s %12.6g %s/%s\n%-12s %12.6g %s/%s\n", "force_mae", m->force_mae, eu, lu, "force_rmse",
@@ -133,10 +203,12 @@ int dc_cmd_predict(int argc, char **argv)
     DC_ALLOC(energy, ds.n_frames);
     DC_ALLOC(forces, 3 * ds.n_atoms_total);
     DC_TRY(dc_predictor_dataset(p, &ds, energy, forces, err));
+    warn_close_pairs(&a, p, &ds);
     if (a.output) DC_TRY(dc_predict_write_xyz(a.output, &ds, energy, forces, err));
     dc_split_metrics m;
     int64_t n = errors(&ds, energy, forces, &m);
     print_metrics(&a, p, n, ds.n_frames, &m);
+    if (fflush(stdout) != 0) DC_FAIL(DC_ERR_IO, "predict: cannot write the output");
 cleanup:
     free(energy);
     free(forces);

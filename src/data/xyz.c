@@ -159,6 +159,68 @@ static int parse_properties(xyz_reader *r, const char *s, const char *e, const c
     return DC_OK;
 }
 
+/* Whether [k, ke) contains word, ignoring case. */
+static int contains_nocase(const char *k, const char *ke, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = k; p + n <= ke; p++)
+        if (key_is_nocase(p, p + n, word)) return 1;
+    return 0;
+}
+
+void dc_xyz_label_candidates(const char *comment, size_t len, const dc_xyz_options *opts, char *energy,
+                             size_t energy_size, char *forces, size_t forces_size)
+{
+    const char *e = comment + len, *ekey = opts && opts->energy_key ? opts->energy_key : "energy";
+    const char *fkey = opts && opts->forces_key ? opts->forces_key : "forces";
+    energy[0] = forces[0] = '\0';
+    for (const char *p = comment; p < e;) {
+        while (p < e && is_space(*p)) p++;
+        const char *k = p;
+        while (p < e && !is_space(*p) && *p != '=') p++;
+        const char *ke = p;
+        if (p >= e || *p != '=') continue;
+        const char *v = ++p, *ve;
+        if (p < e && *p == '"') {
+            v = ++p;
+            while (p < e && *p != '"') p++;
+            ve = p;
+            if (p < e) p++;
+        } else {
+            p = ve = token_end(p, e);
+        }
+        if (!energy[0] && contains_nocase(k, ke, "energy") && !key_is(k, ke, ekey))
+            snprintf(energy, energy_size, "%.*s", (int)(ke - k), k);
+        if (!forces[0] && key_is_nocase(k, ke, "Properties"))
+            for (const char *f = v; f < ve;) {  /* name:type:count triples: the names */
+                const char *fe = f;
+                while (fe < ve && *fe != ':') fe++;
+                if (contains_nocase(f, fe, "force") && !key_is(f, fe, fkey)) {
+                    snprintf(forces, forces_size, "%.*s", (int)(fe - f), f);
+                    break;
+                }
+                for (int skip = 0; skip < 3 && f < ve; skip++) {
+                    while (f < ve && *f != ':') f++;
+                    if (f < ve) f++;
+                }
+            }
+    }
+}
+
+/* "; the file has energy key REF_energy ..." for a comment line without the labels asked for (ASE
+ * writes REF_energy/REF_forces, other tools other names); "" when it has no candidate. Only a
+ * dataset requires labels (predict reads them as optional), so the hint names the sweep's keys. */
+static void label_hint(const char *s, const char *e, const dc_xyz_options *o, char *out, size_t size)
+{
+    char energy[64], forces[64];
+    dc_xyz_label_candidates(s, (size_t)(e - s), o, energy, sizeof energy, forces, sizeof forces);
+    out[0] = '\0';
+    if (energy[0] || forces[0])
+        snprintf(out, size, "; the file has %s%s%s%s%s: the sweep's dataset.energy_key and "
+                 "dataset.forces_key name the labels (docs/sweep-format.md)", energy[0] ? "energy key " : "",
+                 energy, energy[0] && forces[0] ? " and " : "", forces[0] ? "forces column " : "", forces);
+}
+
 /* The comment line: key=value pairs, values bare, "quoted" or {braced}; bare keys are flags. */
 static int parse_comment(xyz_reader *r, const char *s, const char *e, const dc_xyz_options *o,
                          xyz_layout *lay, double *energy)
@@ -223,14 +285,19 @@ static int parse_comment(xyz_reader *r, const char *s, const char *e, const dc_x
         const char *def = "species:S:1:pos:R:3";
         if ((rc = parse_properties(r, def, def + strlen(def), o->forces_key, lay))) return rc;
     }
+    char hint[300];
     if (!have_energy && o->labels_optional) *energy = NAN;
-    else if (!have_energy)
-        return fail(r, "no energy (key \"%s\") on the comment line", o->energy_key);
+    else if (!have_energy) {
+        label_hint(s, e, o, hint, sizeof hint);
+        return fail(r, "no energy (key \"%s\") on the comment line%s", o->energy_key, hint);
+    }
     if (!lay->has_pos) return fail(r, "Properties has no \"pos\" column");
     if (!lay->has_species && !lay->has_z)
         return fail(r, "Properties has no \"species\" (or \"Z\") column");
-    if (!lay->has_forces && !o->labels_optional)
-        return fail(r, "Properties has no \"%s\" column (missing forces)", o->forces_key);
+    if (!lay->has_forces && !o->labels_optional) {
+        label_hint(s, e, o, hint, sizeof hint);
+        return fail(r, "Properties has no \"%s\" column (missing forces)%s", o->forces_key, hint);
+    }
     return DC_OK;
 }
 

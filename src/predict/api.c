@@ -2,6 +2,7 @@
  * linked with a version script that exports these functions only. */
 #include "dcsweep/predict/dcsweep_api.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -56,6 +57,27 @@ int dcsweep_model_compute(dcsweep_model *model, int n_atoms, const int *atomic_n
 double dcsweep_model_cutoff(const dcsweep_model *model)
 {
     return model ? dc_predictor_cutoff((const dc_predictor *)model) : 0.0;
+}
+
+double dcsweep_model_train_min_distance(const dcsweep_model *model)
+{
+    double d = model ? dc_predictor_train_min_distance((const dc_predictor *)model) : NAN;
+    return isfinite(d) ? d : 0.0;
+}
+
+int dcsweep_model_check_distances(const dcsweep_model *model, int n_atoms, const double *positions,
+                                  char *warning, size_t warning_size)
+{
+    int i = 0, j = 0;
+    double d = 0.0;
+    if (!model || !positions || n_atoms < 2) return 0;
+    const dc_predictor *p = (const dc_predictor *)model;
+    if (!dc_predictor_closest_pair(p, n_atoms, positions, &i, &j, &d)) return 0;
+    if (warning && warning_size)
+        snprintf(warning, warning_size, "atoms %d and %d are %.4g %s apart, closer than any pair in the "
+                 "model's training data (%.4g): the prediction is an extrapolation", i, j, d,
+                 dc_predictor_length_unit(p), dc_predictor_train_min_distance(p));
+    return 1;
 }
 
 const int *dcsweep_model_elements(const dcsweep_model *model, int *n)

@@ -19,6 +19,8 @@ struct dc_predictor {
     dc_activation act;
     dc_rescale rs;
     dc_elements elements;        /* the model's type order */
+    dc_elements trained;         /* those the training split had (all of elements when unrecorded) */
+    double train_min_distance;   /* the shortest pair within the cutoff in training; NaN: unrecorded */
     char energy_unit[32], length_unit[32];
     dc_schnet *engine;           /* sized for the largest batch so far */
     int max_mol, max_atoms;
@@ -69,6 +71,15 @@ static int build_model(dc_predictor *p, dc_results *res, const char *path, dc_er
     p->shape.gaussians = (int)v[3];
     p->elements.n = spec->n_elements;
     for (int k = 0; k < spec->n_elements; k++) p->elements.atomic_number[k] = spec->elements[k];
+    /* Files written before these were recorded: every element counts as trained, no distance. */
+    p->trained = p->elements;
+    if (spec->n_train_elements > 0) {
+        p->trained.n = spec->n_train_elements;
+        for (int k = 0; k < spec->n_train_elements; k++) p->trained.atomic_number[k] = spec->train_elements[k];
+    }
+    p->train_min_distance = NAN;
+    for (int k = 0; k < spec->n; k++)
+        if (strcmp(spec->names[k], "train_min_distance") == 0) p->train_min_distance = spec->values[k];
     DC_TRY(dc_schnet_layout_init(&p->layout, &p->shape, err));
     int same = n_tensors == p->layout.n_tensors && dc_results_n_params(res) == p->layout.n_params;
     for (int t = 0; same && t < n_tensors; t++) {
@@ -151,6 +162,23 @@ const int *dc_predictor_elements(const dc_predictor *p, int *n)
 }
 
 double dc_predictor_cutoff(const dc_predictor *p) { return p->shape.cutoff; }
+double dc_predictor_train_min_distance(const dc_predictor *p) { return p->train_min_distance; }
+
+int dc_predictor_closest_pair(const dc_predictor *p, int n_atoms, const double *positions, int *i,
+                              int *j, double *distance)
+{
+    if (!isfinite(p->train_min_distance)) return 0;
+    double best = INFINITY;
+    for (int a = 0; a < n_atoms; a++)
+        for (int b = a + 1; b < n_atoms; b++) {
+            const double *x = positions + 3 * a, *y = positions + 3 * b;
+            double d = sqrt((x[0] - y[0]) * (x[0] - y[0]) + (x[1] - y[1]) * (x[1] - y[1]) +
+                            (x[2] - y[2]) * (x[2] - y[2]));
+            if (d < best) best = d, *i = a, *j = b;
+        }
+    *distance = best;
+    return best < p->train_min_distance;
+}
 const char *dc_predictor_energy_unit(const dc_predictor *p) { return p->energy_unit; }
 const char *dc_predictor_length_unit(const dc_predictor *p) { return p->length_unit; }
 
@@ -177,14 +205,34 @@ cleanup:
     return rc;
 }
 
-static void element_list(const dc_predictor *p, char *out, size_t size)
+static void element_list(const dc_elements *elements, char *out, size_t size)
 {
     size_t len = 0;
     out[0] = '\0';
-    for (int k = 0; k < p->elements.n && len < size; k++) {
-        const char *sym = dc_element_symbol(p->elements.atomic_number[k]);
+    for (int k = 0; k < elements->n && len < size; k++) {
+        const char *sym = dc_element_symbol(elements->atomic_number[k]);
         len += (size_t)snprintf(out + len, size - len, "%s%s", k ? ", " : "", sym ? sym : "?");
     }
+}
+
+/* The model's type of element z, -1 when its embedding was never trained (absent from the model,
+ * or in it only because the validation or test split had it). */
+static int trained_type(const dc_predictor *p, int z)
+{
+    int seen = 0;
+    for (int k = 0; k < p->trained.n && !seen; k++) seen = p->trained.atomic_number[k] == z;
+    for (int k = 0; k < p->elements.n && seen; k++)
+        if (p->elements.atomic_number[k] == z) return k;
+    return -1;
+}
+
+static int untrained_element(const dc_predictor *p, const char *where, int z, dc_error *err)
+{
+    char list[128];
+    element_list(&p->trained, list, sizeof list);
+    const char *sym = dc_element_symbol(z);
+    return dc_error_set(err, DC_ERR_INPUT, "%s: element %s is not one the model was trained on (%s)", where,
+                        sym ? sym : "?", list);
 }
 
 /* types [n_atoms_total]: each atom's index in the model's element order. */
@@ -192,18 +240,13 @@ static int map_types(const dc_predictor *p, const dc_dataset *ds, int *types, dc
 {
     for (int f = 0, a = 0; f < ds->n_frames; f++)
         for (; a < ds->frame_start[f + 1]; a++) {
-            int z = ds->atomic_number[a], t = -1;
-            for (int k = 0; k < p->elements.n && t < 0; k++)
-                if (p->elements.atomic_number[k] == z) t = k;
-            if (t < 0) {
-                char list[128];
-                element_list(p, list, sizeof list);
-                const char *sym = dc_element_symbol(z);
-                return dc_error_set(err, DC_ERR_INPUT, "%s:%lld: frame %d: element %s is not one the model was "
-                                    "trained on (%s)", ds->path, (long long)(ds->frame_line[f] + 2 + a - ds->frame_start[f]),
-                                    f + 1, sym ? sym : "?", list);
+            types[a] = trained_type(p, ds->atomic_number[a]);
+            if (types[a] < 0) {
+                char where[4200];
+                snprintf(where, sizeof where, "%s:%lld: frame %d", ds->path,
+                         (long long)(ds->frame_line[f] + 2 + a - ds->frame_start[f]), f + 1);
+                return untrained_element(p, where, ds->atomic_number[a], err);
             }
-            types[a] = t;
         }
     return DC_OK;
 }
@@ -253,6 +296,11 @@ int dc_predictor_compute(dc_predictor *p, int n_atoms, const int *atomic_numbers
         if (atomic_numbers[a] < 1 || atomic_numbers[a] > 118)
             DC_FAIL(DC_ERR_INPUT, "atom %d: atomic number %d", a, atomic_numbers[a]);
         z[a] = (uint8_t)atomic_numbers[a];
+        if (trained_type(p, z[a]) < 0) {
+            char where[32];
+            snprintf(where, sizeof where, "atom %d", a);
+            DC_TRY(untrained_element(p, where, z[a], err));
+        }
     }
     dc_dataset one = {.path = "structure", .n_frames = 1, .n_atoms_total = n_atoms,
                       .frame_start = start, .frame_line = line, .atomic_number = z,

@@ -1,9 +1,11 @@
 /* Extended XYZ out (include/dcsweep/predict/predict.h): the layout ASE's extxyz reader turns into a
  * single-point calculator with the predicted energy and forces, the input's labels alongside. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dcsweep/predict/predict.h"
 
@@ -16,11 +18,8 @@ static int labelled(const dc_dataset *ds, int f)
     return 1;
 }
 
-int dc_predict_write_xyz(const char *path, const dc_dataset *ds, const double *energy,
-                         const double *forces, dc_error *err)
+static int write_frames(FILE *out, const dc_dataset *ds, const double *energy, const double *forces)
 {
-    FILE *out = fopen(path, "w");
-    if (!out) return dc_error_set(err, DC_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
     for (int f = 0; f < ds->n_frames; f++) {
         int ref = labelled(ds, f);
         int64_t a0 = ds->frame_start[f], a1 = ds->frame_start[f + 1];
@@ -39,7 +38,47 @@ int dc_predict_write_xyz(const char *path, const dc_dataset *ds, const double *e
             fputc('\n', out);
         }
     }
-    int bad = ferror(out);
-    if (fclose(out) != 0 || bad) return dc_error_set(err, DC_ERR_IO, "%s: write failed: %s", path, strerror(errno));
-    return DC_OK;
+    return ferror(out) ? -1 : 0;
+}
+
+/* A path the user gave that cannot be written (no such folder, a folder, no permission) is bad
+ * input; a full disk or an I/O error is a runtime failure. */
+static int write_error_code(int errnum)
+{
+    return errnum == ENOENT || errnum == ENOTDIR || errnum == EISDIR || errnum == EACCES || errnum == EROFS ||
+           errnum == ENAMETOOLONG ? DC_ERR_INPUT : DC_ERR_IO;
+}
+
+/* Written whole under a temporary name next to path (same file system), synced, then renamed onto
+ * it: path holds either its old content or the complete new one, never part of it (a full disk,
+ * a kill), and a failure removes the temporary file. */
+int dc_predict_write_xyz(const char *path, const dc_dataset *ds, const double *energy,
+                         const double *forces, dc_error *err)
+{
+    int rc = DC_OK, fd = -1;
+    FILE *out = NULL;
+    char tmp[4200];
+    if (!path || !*path) return dc_error_set(err, DC_ERR_INPUT, "-o needs a file path, got an empty one");
+    for (int attempt = 0; fd < 0; attempt++) {
+        if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld-%d", path, (long)getpid(), attempt) >= (int)sizeof tmp)
+            return dc_error_set(err, DC_ERR_INPUT, "%s: path too long", path);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && (errno != EEXIST || attempt > 100))
+            return dc_error_set(err, write_error_code(errno), "%s: cannot create: %s", path, strerror(errno));
+    }
+    if (!(out = fdopen(fd, "w"))) {
+        rc = dc_error_set(err, DC_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+        close(fd);
+        goto cleanup;
+    }
+    errno = 0;
+    if (write_frames(out, ds, energy, forces) != 0 || fflush(out) != 0 || fsync(fileno(out)) != 0)
+        rc = dc_error_set(err, DC_ERR_IO, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
+    if (fclose(out) != 0 && rc == DC_OK)
+        rc = dc_error_set(err, DC_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+    if (rc == DC_OK && rename(tmp, path) != 0)
+        rc = dc_error_set(err, write_error_code(errno), "%s: cannot replace it: %s", path, strerror(errno));
+cleanup:
+    if (rc != DC_OK) unlink(tmp);
+    return rc;
 }

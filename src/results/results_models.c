@@ -52,6 +52,15 @@ static int write_spec(hid_t group, const dc_model_spec *spec, dc_error *err)
     H5_CHECK(space = n ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_NULL));
     H5_CHECK(attr = H5Acreate2(group, "elements", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT));
     if (n) H5_CHECK(H5Awrite(attr, H5T_NATIVE_INT, spec->elements));
+    if (spec->n_train_elements > 0) {
+        H5Aclose(attr);
+        H5Sclose(space);
+        attr = space = -1;
+        n = (hsize_t)spec->n_train_elements;
+        H5_CHECK(space = H5Screate_simple(1, &n, NULL));
+        H5_CHECK(attr = H5Acreate2(group, "train_elements", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT));
+        H5_CHECK(H5Awrite(attr, H5T_NATIVE_INT, spec->train_elements));
+    }
 cleanup:
     if (attr >= 0) H5Aclose(attr);
     if (space >= 0) H5Sclose(space);
@@ -108,7 +117,7 @@ static herr_t read_spec_attr(hid_t group, const char *name, const H5A_info_t *in
 {
     (void)info;
     dc_model_spec *spec = data;
-    if (strcmp(name, "elements") == 0 || spec->n >= DC_SPEC_MAX) return 0;
+    if (strcmp(name, "elements") == 0 || strcmp(name, "train_elements") == 0 || spec->n >= DC_SPEC_MAX) return 0;
     hid_t attr = H5Aopen(group, name, H5P_DEFAULT);
     if (attr < 0) return -1;
     double v = NAN;
@@ -167,6 +176,16 @@ int dc_results_open_models(dc_results *res, const char *path, dc_error *err)
         if (ne < 0 || ne > DC_MAX_SPEC_ELEMENTS) DC_FAIL(DC_ERR_INPUT, "%s: /models: bad element list", path);
         res->spec.n_elements = (int)ne;
         if (ne > 0) H5_CHECK(H5Aread(attr, H5T_NATIVE_INT, res->spec.elements));
+    }
+    if (H5Aexists(group, "train_elements") > 0) {
+        if (attr >= 0) H5Aclose(attr);
+        H5_CHECK(attr = H5Aopen(group, "train_elements", H5P_DEFAULT));
+        hid_t aspace = H5Aget_space(attr);
+        hssize_t ne = aspace >= 0 ? H5Sget_simple_extent_npoints(aspace) : -1;
+        if (aspace >= 0) H5Sclose(aspace);
+        if (ne < 1 || ne > DC_MAX_SPEC_ELEMENTS) DC_FAIL(DC_ERR_INPUT, "%s: /models: bad train_elements list", path);
+        res->spec.n_train_elements = (int)ne;
+        H5_CHECK(H5Aread(attr, H5T_NATIVE_INT, res->spec.train_elements));
     }
 cleanup:
     free(rows);

@@ -87,6 +87,9 @@ typedef struct dc_model_spec {
     double values[DC_SPEC_MAX];
     int n_elements;
     int elements[DC_MAX_SPEC_ELEMENTS];   /* atomic numbers in type order (SchNet) */
+    int n_train_elements;                 /* 0: not recorded (a file of an older dcsweep) */
+    int train_elements[DC_MAX_SPEC_ELEMENTS];  /* those the training split has: the others'
+                                               * embeddings were never trained */
 } dc_model_spec;
 
 /* The longest metric or curve name and unit a model may declare (the results file's columns). */

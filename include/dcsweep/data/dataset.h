@@ -38,6 +38,13 @@ typedef struct dc_elements {
 } dc_elements;
 
 int dc_dataset_read_xyz(dc_dataset *ds, const char *path, const dc_xyz_options *opts, dc_error *err);
+
+/* In one comment line [comment, comment + len), the first key other than opts' energy key that
+ * names an energy (REF_energy, free_energy: "" if none) and the first Properties column other than
+ * its forces key that names forces (REF_forces): for the hint when a file has no labels under the
+ * names asked for. */
+void dc_xyz_label_candidates(const char *comment, size_t len, const dc_xyz_options *opts, char *energy,
+                             size_t energy_size, char *forces, size_t forces_size);
 void dc_dataset_free(dc_dataset *ds);
 
 /* Copies the frames idx[0..n) of src into dst (a split). */

@@ -21,10 +21,21 @@ typedef struct dcsweep_model dcsweep_model;
 dcsweep_model *dcsweep_model_load(const char *results_path, int run, char *error, size_t error_size);
 
 /* Energy and forces [n_atoms][3] of one structure: atomic_numbers [n_atoms], positions
- * [n_atoms][3]. Returns 0 on success. */
+ * [n_atoms][3]. Returns 0 on success; an element the model was not trained on is refused (non-zero,
+ * `error` names it). */
 int dcsweep_model_compute(dcsweep_model *model, int n_atoms, const int *atomic_numbers,
                           const double *positions, double *energy, double *forces, char *error,
                           size_t error_size);
+
+/* The shortest pair distance within the cutoff that the model saw in training (length unit); 0
+ * when the results file does not record it (written by an older dcsweep). */
+double dcsweep_model_train_min_distance(const dcsweep_model *model);
+
+/* 1 when a structure (positions [n_atoms][3]) has a pair closer than any in training, with a
+ * one-line warning in `warning` naming the atoms (0-based) and the distances; 0 otherwise. Call it
+ * once per structure: dcsweep_model_compute still computes such a structure. */
+int dcsweep_model_check_distances(const dcsweep_model *model, int n_atoms, const double *positions,
+                                  char *warning, size_t warning_size);
 
 /* The model's cutoff and its elements (atomic numbers; *n their count). */
 double dcsweep_model_cutoff(const dcsweep_model *model);

@@ -26,19 +26,32 @@ double dc_predictor_cutoff(const dc_predictor *p);
 const char *dc_predictor_energy_unit(const dc_predictor *p);
 const char *dc_predictor_length_unit(const dc_predictor *p);
 
+/* The shortest pair distance within the cutoff in the training split (the length unit); NaN
+ * when the file does not record it (written by a dcsweep before it did). */
+double dc_predictor_train_min_distance(const dc_predictor *p);
+
+/* 1 when a structure has a pair closer than any in training (its closest pair: atoms *i < *j,
+ * *distance apart): the prediction is an extrapolation; 0 otherwise or when unrecorded. */
+int dc_predictor_closest_pair(const dc_predictor *p, int n_atoms, const double *positions, int *i,
+                              int *j, double *distance);
+
 /* Energy and forces [n_atoms][3] of one structure (one molecule, no periodic images):
  * atomic_numbers [n_atoms], positions [n_atoms][3] in the model's length unit. An element the
- * model was not trained on is DC_ERR_INPUT naming it and the model's elements. */
+ * model was not trained on (absent from the model, or from its training split: an embedding
+ * never trained) is DC_ERR_INPUT naming it and the elements the model was trained on. */
 int dc_predictor_compute(dc_predictor *p, int n_atoms, const int *atomic_numbers,
                          const double *positions, double *energy, double *forces, dc_error *err);
 
-/* Every frame of ds: energy [n_frames], forces [n_atoms_total][3]. */
+/* Every frame of ds: energy [n_frames], forces [n_atoms_total][3]; untrained elements are refused
+ * as by dc_predictor_compute. */
 int dc_predictor_dataset(dc_predictor *p, const dc_dataset *ds, double *energy, double *forces,
                          dc_error *err);
 
 /* ds with the predictions as its labels, written as extended XYZ that ASE reads (energy= on the
  * comment line, a forces column); ds's own labels, where it has them, are kept as ref_energy= and
- * a ref_forces column. */
+ * a ref_forces column. Atomic: written to a temporary file next to path, synced and renamed onto
+ * it; on failure (a full disk: DC_ERR_IO; a path that cannot be written: DC_ERR_INPUT) path is
+ * untouched and the temporary file removed. */
 int dc_predict_write_xyz(const char *path, const dc_dataset *ds, const double *energy,
                          const double *forces, dc_error *err);
 

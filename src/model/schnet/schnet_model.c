@@ -97,6 +97,29 @@ cleanup:
     return rc;
 }
 
+/* What a kept model has seen, for `predict` and the calculator to refuse or flag the rest: the
+ * elements of the training split and its shortest pair distance within the cutoff
+ * (train_min_distance; absent when no pair is within it). */
+static void describe_training_data(dc_model_spec *spec, const dc_dataset *train, const dc_neighbors *nb)
+{
+    spec->n_train_elements = 0;
+    for (int k = 0; k < spec->n_elements; k++) {
+        int seen = 0;
+        for (int64_t a = 0; a < train->n_atoms_total && !seen; a++) seen = train->atomic_number[a] == spec->elements[k];
+        if (seen) spec->train_elements[spec->n_train_elements++] = spec->elements[k];
+    }
+    double shortest = INFINITY;
+    for (int64_t e = 0; e < nb->n_edges; e++) {
+        const double *i = train->positions + 3 * nb->dst[e], *j = train->positions + 3 * nb->src[e];
+        double d = sqrt((i[0] - j[0]) * (i[0] - j[0]) + (i[1] - j[1]) * (i[1] - j[1]) + (i[2] - j[2]) * (i[2] - j[2]));
+        if (d < shortest) shortest = d;
+    }
+    if (isfinite(shortest) && spec->n < DC_SPEC_MAX) {
+        snprintf(spec->names[spec->n], sizeof spec->names[spec->n], "%s", "train_min_distance");
+        spec->values[spec->n++] = shortest;
+    }
+}
+
 static int schnet_model_create(void **out, const dc_sweep *sweep, dc_error *err)
 {
     int rc = DC_OK;
@@ -157,6 +180,7 @@ static int schnet_model_create(void **out, const dc_sweep *sweep, dc_error *err)
     spec->n = 5;
     spec->n_elements = m->splits.elements.n;
     for (int k = 0; k < spec->n_elements; k++) spec->elements[k] = m->splits.elements.atomic_number[k];
+    describe_training_data(spec, m->split[SPLIT_TRAIN], &m->nb[SPLIT_TRAIN]);
     info->count_names[0] = "atoms";
     info->count_names[1] = "edges";
     *out = m;

@@ -4,6 +4,9 @@
 #   2. mpirun -n 2 valgrind dcsweep run          (coordinator + worker, MPI-IO HDF5, create path)
 #   3. the same command again                    (resume: open and check an existing file)
 #   4. dcsweep validate of a bad sweep           (an error path: everything freed on the way out)
+#   5. mpirun -n 2 valgrind dcsweep run, stopped (issue 26: SIGTERM to rank 1 while the default-size
+#      model trains, a partial last batch, checkpoints every second: the stop path, checkpoint write
+#      and close under memcheck; valgrind's CPU has no AVX-512, so oneDNN runs its AVX2 kernels)
 # Each must show no invalid access, no use of uninitialised values and no definite leak from our
 # code. Third-party noise is suppressed by Open MPI's /usr/share/openmpi/openmpi-valgrind.supp
 # (when present) and tests/valgrind.supp (library-wide entries only). Not a meson test: valgrind
@@ -64,6 +67,34 @@ status=$?
 set -e
 [ "$status" -eq 2 ] || { echo "test-valgrind: validate of a bad sweep exited $status, not 2" >&2; cat "$tmp/error_path.err" >&2; failed=1; }
 check error_path
+
+# 5. The stop path: 50 training frames in batches of 20 (the last one partial), the default model size.
+stop_args=(--set model.features=64 --set model.filters=64 --set model.interactions=3
+           --set model.gaussians=25 --set dataset.split.train=50 --set dataset.split.validation=10
+           --set train.epochs=1000 --set train.checkpoint_seconds=1 --set 'grid.seeds=[0, 1]'
+           --set 'grid.extent=["full"]' --set 'grid.rescaling=["standard"]')
+mpirun -n 2 "${vg[@]}" --log-file="$tmp/stop.%p.log" "$dcsweep" run "$root/sweeps/quickstart.cfg" \
+    -o "$tmp/s.h5" "${stop_args[@]}" > "$tmp/stop.out" 2>&1 &
+job=$!
+# Under way once a run has been checkpointed (epochs done, a checkpoint written, training on);
+# two runs, so that rank 1 trains one (an idle rank's signal does not stop the others' runs).
+for _ in $(seq 1800); do ls "$tmp"/s.h5.ckpt/run-*.h5 > /dev/null 2>&1 && break; kill -0 $job 2> /dev/null || break; sleep 0.1; done
+rank1=
+for p in $(pgrep -P $job); do
+    tr '\0' '\n' < /proc/$p/environ 2> /dev/null | grep -qx OMPI_COMM_WORLD_RANK=1 && rank1=$p
+done
+if [ -n "$rank1" ]; then
+    sleep 0.$((RANDOM % 10))
+    kill -TERM "$rank1"
+    for _ in $(seq 1200); do kill -0 $job 2> /dev/null || break; sleep 0.1; done
+    kill -0 $job 2> /dev/null && { kill -KILL $job; echo "test-valgrind: stop: still running 120 s after SIGTERM" >&2; failed=1; }
+    wait $job || true
+    grep -q "interrupted: 2 runs left pending" "$tmp/stop.out" \
+        || { echo "test-valgrind: stop: not an orderly interruption" >&2; cat "$tmp/stop.out" >&2; failed=1; }
+    check stop
+else
+    echo "test-valgrind: stop: the sweep never got under way" >&2; cat "$tmp/stop.out" >&2; failed=1
+fi
 
 echo "test-valgrind: $([ $failed -eq 0 ] && echo ok || echo FAILED) in $((SECONDS - start)) s"
 exit $failed

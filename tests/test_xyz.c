@@ -127,10 +127,15 @@ int main(void)
     CHECK(rc == DC_OK, "quoted.xyz: %s", err.message);
     if (rc == DC_OK) check_frame1(&other, "quoted");
     dc_dataset_free(&other);
-    expect_error("quoted.xyz", NULL, DC_ERR_INPUT, ":2: frame 1: no energy (key \"energy\") on the comment line");
+    /* a label missing under the key asked for: the hint names the file's energy/force-like keys */
+    expect_error("quoted.xyz", NULL, DC_ERR_INPUT, ":2: frame 1: no energy (key \"energy\") on the comment line; "
+                 "the file has energy key REF_energy: the sweep's dataset.energy_key and dataset.forces_key "
+                 "name the labels (docs/sweep-format.md)");
     dc_xyz_options fk = {.forces_key = "REF_forces"};
     expect_error("normal.xyz", &fk, DC_ERR_INPUT,
-                 ":2: frame 1: Properties has no \"REF_forces\" column (missing forces)");
+                 ":2: frame 1: Properties has no \"REF_forces\" column (missing forces); the file has forces "
+                 "column forces: the sweep's dataset.energy_key and dataset.forces_key name the labels "
+                 "(docs/sweep-format.md)");
 
     expect_error("truncated.xyz", NULL, DC_ERR_INPUT, ":12: frame 2: expected 9 atom lines, file ends after 4");
     expect_error("nan_energy.xyz", NULL, DC_ERR_INPUT,
@@ -165,7 +170,7 @@ int main(void)
                   ds.n_atoms_total == 3, "bom.xyz: %s", err.message);
         dc_dataset_free(&ds);
     }
-    expect_error("does_not_exist.xyz", NULL, DC_ERR_IO, ": cannot open: No such file or directory");
+    expect_error("does_not_exist.xyz", NULL, DC_ERR_INPUT, ": cannot open: No such file or directory");
 
     /* Prefixes that read: cut inside the last number of frame 1 or 2 (still a number), or after it. */
     int ok = truncation_sweep("normal.xyz");

@@ -1,6 +1,7 @@
 /* The top level: dispatches `dcsweep <command>` and turns errors into exit statuses. */
 #include "dcsweep/cli/cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,13 +15,13 @@ typedef struct dc_command {
 
 static const dc_command commands[] = {
     {"plan", dc_cmd_plan, "print the expanded grid of a sweep file"},
-    {"validate", dc_cmd_validate, "check a sweep file and load its datasets"},
+    {"validate", dc_cmd_validate, "check a sweep file and load its data (datasets, or the PINN's task)"},
     {"train", dc_cmd_train, "train one grid point and print its metrics"},
     {"run", dc_cmd_run, "run a whole sweep (under mpirun: rank 0 coordinates)"},
     {"status", dc_cmd_status, "count the runs of a results file by status"},
     {"merge", dc_cmd_merge, "combine shard results files into one"},
     {"report", dc_cmd_report, "summarise a results file: means, effects, paired comparisons"},
-    {"predict", dc_cmd_predict, "energies and forces of a run's kept model on new structures"},
+    {"predict", dc_cmd_predict, "energies and forces of a run's kept model on new structures (SchNet)"},
     {"bench", dc_cmd_bench, "time training steps on a sweep's model and data"},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
@@ -37,12 +38,28 @@ static void usage(FILE *out)
     fprintf(out, "usage: dcsweep <command> [options]\n\n"
                  "Ablation sweeps for training derivative-constrained neural networks of any model\n"
                  "family (IReLU scale, replacement extent, label rescaling, seeds), distributed over\n"
-                 "MPI, results in one HDF5 file.\n\n"
+                 "MPI, results in one HDF5 file. Model families (task.kind): SchNet on molecules\n"
+                 "(extended XYZ in; energies and forces) and the advection PINN (docs/pinn.md).\n\n"
                  "commands:\n");
     for (int i = 0; i < N_COMMANDS; i++)
         fprintf(out, "  %-9s %s%s\n", commands[i].name, commands[i].summary,
                 commands[i].fn ? "" : " (not available yet)");
-    fprintf(out, "\n`dcsweep <command> --help` describes a command; `dcsweep --version` prints the version.\n");
+    fprintf(out, "\n`dcsweep <command> --help` describes a command and its options; `dcsweep --version`\n"
+                 "prints the version.\n\n"
+                 "exit status, every command: 0 success, 1 runtime failure (an I/O error, a full disk, a\n"
+                 "failed run; status and merge: runs not done), 2 bad input (options, sweep file, dataset,\n"
+                 "a results file that is missing, foreign or of another sweep), nothing changed.\n");
+}
+
+/* Output that never arrived (stdout on a full disk, /dev/full, a closed pipe) is a runtime failure,
+ * whatever the command reported: exit 1 with one line, unless the command failed already. */
+static int finish_output(const char *name, int status)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout)) return status;
+    if (status == 0)
+        fprintf(stderr, "dcsweep: %s: cannot write the output: %s\n", name, strerror(errno ? errno : EIO));
+    return status ? status : 1;
 }
 
 int dc_cli_run(int argc, char **argv)
@@ -58,7 +75,7 @@ int dc_cli_run(int argc, char **argv)
     }
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
         usage(stdout);
-        return 0;
+        return finish_output("--help", 0);
     }
     const dc_command *cmd = find_command(name);
     if (!cmd) {
@@ -69,5 +86,5 @@ int dc_cli_run(int argc, char **argv)
         fprintf(stderr, "dcsweep: '%s' is not available in this version yet\n", name);
         return 2;
     }
-    return cmd->fn(argc - 1, argv + 1);
+    return finish_output(name, cmd->fn(argc - 1, argv + 1));
 }

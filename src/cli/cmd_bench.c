@@ -22,6 +22,14 @@ static const char *bench_help =
     "prints one JSON line: configurations/s, ms per step, GFLOP/s and its fraction of a oneDNN\n"
     "matmul's peak on this machine, and the sizes. For an advection sweep a step is one full-batch\n"
     "step of the PINN loss on every point: steps/s and GFLOP per step instead of configurations/s.\n"
+    "\n"
+    "options:\n"
+    "  --steps N         timed steps (default 20, at least 1)\n"
+    "  --run N           the grid point whose activation and rescaling to time (default 0)\n"
+    "  --set KEY=VALUE   override a key of the sweep file (repeatable, applied in order)\n"
+    "  --format json     the only output format (accepted for symmetry with the other commands)\n"
+    "  --help            print this text\n"
+    "\n"
     "OMP_NUM_THREADS sets the threads (default 1).\n";
 
 int dc_cmd_bench(int argc, char **argv)

@@ -76,6 +76,17 @@ static int launched_by_mpirun(void)
     return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE");  /* Open MPI, MPICH/Slurm PMI */
 }
 
+/* mpirun reports a non-zero exit status in about 11 lines of its own after ours, which it prints
+ * once every rank has exited: nothing of ours can come after them. The job could only avoid them
+ * by exiting 0, which would break the exit-status contract, so rank 0 says where ours end. Not a
+ * "dcsweep: " line: the error itself stays the one such line. */
+static void launcher_hint(int status)
+{
+    if (!getenv("OMPI_COMM_WORLD_SIZE")) return;
+    fprintf(stderr, "(exit status %d; the lines after this one, if any, are Open MPI's report of it)\n", status);
+    fflush(stderr);
+}
+
 int dc_cmd_run_on(int argc, char **argv, MPI_Comm comm)
 {
     int rc = DC_OK, rank = 0;
@@ -141,6 +152,7 @@ hung:
      * silent one): the job cannot end collectively. MPI_Abort makes mpirun kill every rank, the
      * silent one included (SIGKILL reaches a stopped process). */
     dc_cli_report(err);
+    launcher_hint(1);
     fflush(stdout);
     fflush(stderr);
     MPI_Abort(comm, 1);
@@ -200,7 +212,10 @@ int dc_cmd_run(int argc, char **argv)
     }
     /* MPI errors come back as codes that MPI_CHECK names (the default handler would abort). */
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     int status = dc_cmd_run_on(argc, argv, MPI_COMM_WORLD);
+    if (status != 0 && rank == 0) launcher_hint(status);
     fflush(stdout);
     fflush(stderr);
     watched = launched_by_mpirun() &&

@@ -16,9 +16,20 @@ static const char *train_help =
     "usage: dcsweep train SWEEP.cfg --run N [--set key=value ...] [--format table|json]\n\n"
     "Trains grid point N of the sweep (see `dcsweep plan`) on its training split and prints one line\n"
     "per epoch (training loss terms in scaled units, validation MAE in the dataset's units, seconds),\n"
-    "then the validation and test metrics. --format json prints only the final metrics as one JSON\n"
-    "line. A diverged run (NaN/Inf loss) is reported with its epoch and exits 0.\n"
-    "OMP_NUM_THREADS sets oneDNN's threads (default 1).\n";
+    "then the validation and test metrics. A diverged run (NaN/Inf loss) is reported with its epoch\n"
+    "and exits 0; a failed run (e.g. degenerate rescaling statistics) exits 1.\n"
+    "\n"
+    "options:\n"
+    "  --run N              the grid point to train, 0..runs-1 (required; `dcsweep plan` lists them)\n"
+    "  --set KEY=VALUE      override a key of the sweep file (repeatable, applied in order)\n"
+    "  --format table|json  table (default): the per-epoch lines and the metrics; json: only the\n"
+    "                       final metrics, status and epochs as one JSON line\n"
+    "  --help               print this text\n"
+    "\n"
+    "OMP_NUM_THREADS sets oneDNN's threads (default 1).\n"
+    "\n"
+    "example:\n"
+    "  dcsweep train sweeps/quickstart.cfg --run 3 --set train.epochs=5\n";
 
 typedef struct train_ctx {
     FILE *out;

@@ -431,7 +431,9 @@ static int read_file(char **buf, size_t *len, const char *path, dc_error *err)
     int rc = DC_OK;
     FILE *f = fopen(path, "rb");
     char *b = NULL;
-    if (!f) DC_FAIL(DC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    /* a path that leads nowhere is the user's input (exit 2), an I/O error is not */
+    if (!f) DC_FAIL(errno == ENOENT || errno == ENOTDIR || errno == EACCES ? DC_ERR_INPUT : DC_ERR_IO,
+                    "%s: cannot open: %s", path, strerror(errno));
     if (fseek(f, 0, SEEK_END) != 0) DC_FAIL(DC_ERR_IO, "%s: cannot seek: %s", path, strerror(errno));
     long n = ftell(f);
     if (n < 0 || fseek(f, 0, SEEK_SET) != 0)

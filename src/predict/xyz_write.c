@@ -41,17 +41,10 @@ static int write_frames(FILE *out, const dc_dataset *ds, const double *energy, c
     return ferror(out) ? -1 : 0;
 }
 
-/* A path the user gave that cannot be written (no such folder, a folder, no permission) is bad
- * input; a full disk or an I/O error is a runtime failure. */
-static int write_error_code(int errnum)
-{
-    return errnum == ENOENT || errnum == ENOTDIR || errnum == EISDIR || errnum == EACCES || errnum == EROFS ||
-           errnum == ENAMETOOLONG ? DC_ERR_INPUT : DC_ERR_IO;
-}
-
 /* Written whole under a temporary name next to path (same file system), synced, then renamed onto
  * it: path holds either its old content or the complete new one, never part of it (a full disk,
- * a kill), and a failure removes the temporary file. */
+ * a kill), and a failure removes the temporary file. An output that cannot be written is a runtime
+ * failure (DC_ERR_IO), as for `run` and `merge`. */
 int dc_predict_write_xyz(const char *path, const dc_dataset *ds, const double *energy,
                          const double *forces, dc_error *err)
 {
@@ -64,7 +57,7 @@ int dc_predict_write_xyz(const char *path, const dc_dataset *ds, const double *e
             return dc_error_set(err, DC_ERR_INPUT, "%s: path too long", path);
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd < 0 && (errno != EEXIST || attempt > 100))
-            return dc_error_set(err, write_error_code(errno), "%s: cannot create: %s", path, strerror(errno));
+            return dc_error_set(err, DC_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
     }
     if (!(out = fdopen(fd, "w"))) {
         rc = dc_error_set(err, DC_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
@@ -77,7 +70,7 @@ int dc_predict_write_xyz(const char *path, const dc_dataset *ds, const double *e
     if (fclose(out) != 0 && rc == DC_OK)
         rc = dc_error_set(err, DC_ERR_IO, "%s: write failed: %s", path, strerror(errno));
     if (rc == DC_OK && rename(tmp, path) != 0)
-        rc = dc_error_set(err, write_error_code(errno), "%s: cannot replace it: %s", path, strerror(errno));
+        rc = dc_error_set(err, DC_ERR_IO, "%s: cannot replace it: %s", path, strerror(errno));
 cleanup:
     if (rc != DC_OK) unlink(tmp);
     return rc;

@@ -50,8 +50,8 @@ int dc_predictor_dataset(dc_predictor *p, const dc_dataset *ds, double *energy, 
 /* ds with the predictions as its labels, written as extended XYZ that ASE reads (energy= on the
  * comment line, a forces column); ds's own labels, where it has them, are kept as ref_energy= and
  * a ref_forces column. Atomic: written to a temporary file next to path, synced and renamed onto
- * it; on failure (a full disk: DC_ERR_IO; a path that cannot be written: DC_ERR_INPUT) path is
- * untouched and the temporary file removed. */
+ * it; on failure (DC_ERR_IO: a full disk, a folder that does not exist) path is untouched and the
+ * temporary file removed. */
 int dc_predict_write_xyz(const char *path, const dc_dataset *ds, const double *energy,
                          const double *forces, dc_error *err);
 

@@ -180,7 +180,7 @@ for target in /dev/null "$tmp/fifo" "$tmp"; do
         grep -q -- "--restart" "$tmp/x.err" && fail "-o $target suggests --restart"
     done
     set +e; timeout 20 "$exe" status "$target" > /dev/null 2> "$tmp/x.err"; st=$?; set -e
-    [ $st -eq 2 ] && grep -q "not a results file" "$tmp/x.err" || { cat "$tmp/x.err"; fail "status $target: exit $st"; }
+    [ $st -eq 2 ] && grep -q "not a dcsweep results file" "$tmp/x.err" || { cat "$tmp/x.err"; fail "status $target: exit $st"; }
 done
 set +e; "$exe" status "$tmp/missing.h5" > /dev/null 2> "$tmp/x.err"; st=$?; set -e
 [ $st -eq 2 ] && grep -q "missing.h5: no such file" "$tmp/x.err" || fail "status of a missing file"

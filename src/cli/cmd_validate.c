@@ -49,8 +49,8 @@ static void print_split(const char *name, const dc_dataset *ds, const char *unit
 }
 
 /* Warnings: what training would not fail on but a user should know. Atoms with no neighbour within
- * the cutoff get no force from the model (their force labels cannot be learnt); an element absent
- * from the training split keeps its initial embedding. */
+ * the cutoff get no force from the model (their force labels cannot be learnt). (An element absent
+ * from the training split is an error: dc_splits_check.) */
 static int warn(const dc_splits *splits, double cutoff, dc_error *err)
 {
     int rc = DC_OK;
@@ -73,17 +73,6 @@ static int warn(const dc_splits *splits, double cutoff, dc_error *err)
                    "the first on line %lld: the model gives them no force\n", ds->path, (long long)alone,
                    names[s], cutoff, (long long)(ds->frame_line[f] + 2 + first - ds->frame_start[f]));
         }
-        if (s > 0)
-            for (int64_t a = 0; a < ds->n_atoms_total; a++) {
-                int z = ds->atomic_number[a], in_train = 0;
-                for (int64_t b = 0; b < splits->train.n_atoms_total && !in_train; b++)
-                    in_train = splits->train.atomic_number[b] == z;
-                if (!in_train) {
-                    printf("warning: the %s split has element %s, which the training split does not: its "
-                           "embedding is never trained\n", names[s], dc_element_symbol(z) ? dc_element_symbol(z) : "?");
-                            break;
-                }
-            }
         free(has_edge);
         has_edge = NULL;
         dc_neighbors_free(&nb);
@@ -92,6 +81,29 @@ cleanup:
     free(has_edge);
     dc_neighbors_free(&nb);
     return rc;
+}
+
+/* A batch larger than its split is the whole split (the same numbers as a batch of exactly the
+ * split, memory for the split only): noted when the sweep sets it, not refused, since the defaults
+ * (20 and 100) exceed the small splits of many sweep files, which must keep their numbers. */
+static void print_batch_notes(const dc_sweep *sweep, const dc_splits *splits)
+{
+    const dc_train_config *t = &sweep->train;
+    int given[2] = {0, 0};
+    for (int k = 0; k < DC_N_DATA_KEYS; k++) {
+        const dc_key_origin *o = &sweep->data_keys[k];
+        if (o->key && strcmp(o->key, "train.batch_size") == 0) given[0] = o->given;
+        if (o->key && strcmp(o->key, "train.eval_batch_size") == 0) given[1] = o->given;
+    }
+    int most = splits->validation.n_frames > splits->test.n_frames ? splits->validation.n_frames
+                                                                   : splits->test.n_frames;
+    if (splits->train.n_frames > most) most = splits->train.n_frames;
+    if (given[0] && t->batch_size > splits->train.n_frames)
+        printf("note: train.batch_size %d is larger than the training split (%d frames): a batch is "
+               "the whole split\n", t->batch_size, splits->train.n_frames);
+    if (given[1] && t->eval_batch_size > most)
+        printf("note: train.eval_batch_size %d is larger than every split (at most %d frames): a "
+               "split is evaluated in one batch\n", t->eval_batch_size, most);
 }
 
 /* An advection sweep: the task, the drawn initial condition, the points, the labels' rescaling
@@ -179,6 +191,7 @@ int dc_cmd_validate(int argc, char **argv)
         goto cleanup;
     }
     DC_TRY(dc_splits_load(&splits, &sweep, err));
+    DC_TRY(dc_splits_check(&splits, &sweep, err));
 
     const dc_dataset_config *d = &sweep.dataset;
     printf("%-11s %s (name %s)\n", "sweep", sweep.path, sweep.name);
@@ -203,6 +216,7 @@ int dc_cmd_validate(int argc, char **argv)
     printf("%-11s %d epochs, batch %d, lr %g, force weight %g, loss %s\n", "train",
            sweep.train.epochs, sweep.train.batch_size, sweep.train.learning_rate,
            sweep.train.force_weight, dc_loss_name(sweep.train.loss));
+    print_batch_notes(&sweep, &splits);
     printf("%-11s %d\n", "runs", grid.n_runs);
     DC_TRY(warn(&splits, m->cutoff, err));
     printf("%-11s %s\n", "output", sweep.output);

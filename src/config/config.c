@@ -249,6 +249,7 @@ int dc_sweep_load(dc_sweep *sweep, const char *path, const dc_override *override
                   dc_error *err)
 {
     int rc = DC_OK;
+    char *widened = NULL;
     memset(sweep, 0, sizeof *sweep);
     dc_config_ctx c = {.path = path, .err = err};
     config_init(&c.cfg);
@@ -258,11 +259,12 @@ int dc_sweep_load(dc_sweep *sweep, const char *path, const dc_override *override
     DC_TRY(read_text(&sweep->text, path, err));
     config_set_include_dir(&c.cfg, c.dir);
     char wide[64];
-    int wide_line = dc_config_find_wide_int(sweep->text, wide, sizeof wide);
-    if (wide_line)
-        DC_FAIL(DC_ERR_INPUT, "%s:%d: integer %s is out of range (at most 2147483647; a 64-bit "
-                "integer is written with an L suffix, e.g. %sL)", path, wide_line, wide, wide);
-    if (config_read_string(&c.cfg, sweep->text) != CONFIG_TRUE) {
+    int wide_line = dc_config_widen_ints(sweep->text, &widened, wide, sizeof wide);
+    if (wide_line < 0) DC_FAIL(DC_ERR_NOMEM, "out of memory reading %s", path);
+    if (wide_line > 0)
+        DC_FAIL(DC_ERR_INPUT, "%s:%d: integer %s is out of range (at most 9223372036854775807)", path,
+                wide_line, wide);
+    if (config_read_string(&c.cfg, widened) != CONFIG_TRUE) {
         const char *what = config_error_text(&c.cfg);
         int mixed = what && strstr(what, "mismatched element type");
         DC_FAIL(DC_ERR_INPUT, "%s:%d: %s%s", path, config_error_line(&c.cfg), what ? what : "syntax error",
@@ -305,7 +307,16 @@ int dc_sweep_load(dc_sweep *sweep, const char *path, const dc_override *override
     }
     DC_TRY(dc_config_dump_effective(&sweep->effective, sweep, err));
     dc_sha256_hex(sweep->sha256, sweep->effective, strlen(sweep->effective));
+    static const char *const data_keys[DC_N_DATA_KEYS] = {"model.cutoff", "train.batch_size",
+                                                          "train.eval_batch_size"};
+    for (int i = 0; i < DC_N_DATA_KEYS; i++) {
+        const config_setting_t *s = config_lookup(&c.cfg, data_keys[i]);
+        sweep->data_keys[i].key = data_keys[i];
+        sweep->data_keys[i].given = s != NULL;
+        dc_config_where(&c, data_keys[i], s, sweep->data_keys[i].where, sizeof sweep->data_keys[i].where);
+    }
 cleanup:
+    free(widened);
     config_destroy(&c.cfg);
     free(c.dir);
     for (int i = 0; i < c.n_overridden; i++) free(c.overridden[i]);
@@ -334,4 +345,18 @@ void dc_sweep_free(dc_sweep *sweep)
     free(sweep->grid.seeds);
     free(sweep->output);
     memset(sweep, 0, sizeof *sweep);
+}
+
+int dc_sweep_key_fail(const dc_sweep *sweep, const char *key, dc_error *err, const char *fmt, ...)
+{
+    char msg[DC_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    for (int i = 0; i < DC_N_DATA_KEYS; i++)
+        if (sweep->data_keys[i].key && strcmp(sweep->data_keys[i].key, key) == 0)
+            return dc_error_set(err, DC_ERR_INPUT, "%s: %s", sweep->data_keys[i].where, msg);
+    /* a sweep built in code, not loaded: no line to name */
+    return dc_error_set(err, DC_ERR_INPUT, "%s: %s: %s", sweep->path ? sweep->path : "sweep", key, msg);
 }

@@ -45,6 +45,11 @@ void dc_config_suggest(char *out, size_t size, const char *path);
 /* Whether key was set by --set (so it is named "--set key" and its paths are cwd-relative). */
 int dc_config_is_overridden(const dc_config_ctx *c, const char *key);
 
+/* out = "file:line: key", "--set key" or "file: key" (s NULL or without a line): where a value
+ * came from, as errors name it. */
+void dc_config_where(const dc_config_ctx *c, const char *key, const config_setting_t *s, char *out,
+                     size_t size);
+
 /* Fills c->err with "file:line: key: message" (or "--set key: message") and returns DC_ERR_INPUT.
  * s gives the line; it may be NULL (no line). */
 int dc_config_fail(dc_config_ctx *c, const char *key, const config_setting_t *s, const char *fmt,
@@ -79,9 +84,9 @@ int dc_config_read_path(dc_config_ctx *c, const char *key, char **out, int must_
 int dc_config_list_elems(dc_config_ctx *c, const char *key, int want, const char *what,
                          const config_setting_t ***elems, int *n);
 char *dc_config_dir_of(const char *path);
-/* The line of the first decimal integer literal beyond 32 bits without an L suffix (which libconfig
- * would wrap), with the literal; 0 when there is none. */
-int dc_config_find_wide_int(const char *text, char *literal, size_t size);
+/* *out = text with an L after every decimal integer literal beyond 32 bits (which libconfig would
+ * wrap); returns 0, the line of a literal beyond 64 bits (with the literal), or -1 out of memory. */
+int dc_config_widen_ints(const char *text, char **out, char *literal, size_t size);
 
 /* ---- the sections ---- */
 

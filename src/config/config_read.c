@@ -65,11 +65,19 @@ char *dc_config_dir_of(const char *path)
 }
 
 /* libconfig silently wraps a decimal integer beyond 32 bits that has no L suffix (2147483648 reads
- * as -2147483648), so such literals are refused before parsing. Strings and comments are skipped.
- * Returns the 1-based line of the first one (and its text), or 0. */
-int dc_config_find_wide_int(const char *text, char *literal, size_t size)
+ * as -2147483648). Such a literal gets its L in the copy *out, so that it reads as the 64-bit
+ * integer it is and the key's own range check names the key and its maximum ("train.epochs: value
+ * 99999999999 must be <= 1073741824"): a hint to add the L would only lead there. Strings and
+ * comments are skipped. Returns 0; the 1-based line of a literal beyond 64 bits (its text in
+ * literal), which no integer key takes; -1 out of memory. */
+int dc_config_widen_ints(const char *text, char **out, char *literal, size_t size)
 {
     int line = 1;
+    size_t len = strlen(text), n_out = 0;
+    const char *copied = text;
+    char *buf = malloc(len + len / 10 + 2);  /* a wide literal has at least 10 digits */
+    *out = NULL;
+    if (!buf) return -1;
     for (const char *p = text; *p;) {
         if (*p == '\n') {
             line++;
@@ -93,14 +101,22 @@ int dc_config_find_wide_int(const char *text, char *literal, size_t size)
             size_t n = (size_t)(p - start);
             int decimal = 1;
             for (size_t k = 0; k < n; k++) decimal = decimal && start[k] >= '0' && start[k] <= '9';
-            if (decimal && (n > 10 || (n == 10 && strncmp(start, "2147483647", 10) > 0))) {
+            if (!decimal || n < 10 || (n == 10 && strncmp(start, "2147483647", 10) <= 0)) continue;
+            if (n > 19 || (n == 19 && strncmp(start, "9223372036854775807", 19) > 0)) {
                 snprintf(literal, size, "%.*s", (int)n, start);
+                free(buf);
                 return line;
             }
+            memcpy(buf + n_out, copied, (size_t)(p - copied));
+            n_out += (size_t)(p - copied);
+            buf[n_out++] = 'L';
+            copied = p;
         } else {
             p++;
         }
     }
+    memcpy(buf + n_out, copied, len - (size_t)(copied - text) + 1);
+    *out = buf;
     return 0;
 }
 

@@ -149,14 +149,9 @@ int dc_config_is_overridden(const dc_config_ctx *c, const char *key)
     return 0;
 }
 
-int dc_config_fail(dc_config_ctx *c, const char *key, const config_setting_t *s, const char *fmt,
-                   ...)
+void dc_config_where(const dc_config_ctx *c, const char *key, const config_setting_t *s, char *out,
+                     size_t size)
 {
-    char msg[DC_ERROR_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     int line = s ? (int)config_setting_source_line(s) : 0;
     /* A group that only --set created (no line) belongs to the command line too. */
     int created = 0;
@@ -164,11 +159,21 @@ int dc_config_fail(dc_config_ctx *c, const char *key, const config_setting_t *s,
         size_t n = strlen(key);
         created |= strncmp(c->overridden[i], key, n) == 0 && c->overridden[i][n] == '.';
     }
-    if (created || dc_config_is_overridden(c, key))
-        return dc_error_set(c->err, DC_ERR_INPUT, "--set %s: %s", key, msg);
-    if (line > 0)
-        return dc_error_set(c->err, DC_ERR_INPUT, "%s:%d: %s: %s", c->path, line, key, msg);
-    return dc_error_set(c->err, DC_ERR_INPUT, "%s: %s: %s", c->path, key, msg);
+    if (created || dc_config_is_overridden(c, key)) snprintf(out, size, "--set %s", key);
+    else if (line > 0) snprintf(out, size, "%s:%d: %s", c->path, line, key);
+    else snprintf(out, size, "%s: %s", c->path, key);
+}
+
+int dc_config_fail(dc_config_ctx *c, const char *key, const config_setting_t *s, const char *fmt,
+                   ...)
+{
+    char msg[DC_ERROR_MAX], where[DC_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    dc_config_where(c, key, s, where, sizeof where);
+    return dc_error_set(c->err, DC_ERR_INPUT, "%s: %s", where, msg);
 }
 
 const char *dc_config_type_phrase(int type)
@@ -326,7 +331,7 @@ int dc_config_apply_override(dc_config_ctx *c, const char *assignment)
     dc_error *err = c->err;
     config_t scratch;
     config_init(&scratch);
-    char key[256], *value = NULL, *text = NULL, *rewritten = NULL;
+    char key[256], *value = NULL, *text = NULL, *rewritten = NULL, *widened = NULL;
     const char *eq = strchr(assignment, '=');
     if (!eq) DC_FAIL(DC_ERR_INPUT, "--set %s: expected key=value", assignment);
     size_t key_len = (size_t)(eq - assignment);
@@ -365,11 +370,13 @@ int dc_config_apply_override(dc_config_ctx *c, const char *assignment)
         }
     }
     char wide[64];
-    if (dc_config_find_wide_int(rewritten, wide, sizeof wide))
-        DC_FAIL(DC_ERR_INPUT, "--set %s: integer %s is out of range (at most 2147483647; a 64-bit "
-                "integer is written with an L suffix, e.g. %sL)", key, wide, wide);
-    DC_ALLOC(text, strlen(rewritten) + 16);
-    sprintf(text, "v = %s;", rewritten);
+    int wide_line = dc_config_widen_ints(rewritten, &widened, wide, sizeof wide);
+    if (wide_line < 0) DC_FAIL(DC_ERR_NOMEM, "out of memory");
+    if (wide_line > 0)
+        DC_FAIL(DC_ERR_INPUT, "--set %s: integer %s is out of range (at most 9223372036854775807)", key,
+                wide);
+    DC_ALLOC(text, strlen(widened) + 16);
+    sprintf(text, "v = %s;", widened);
     if (config_read_string(&scratch, text) != CONFIG_TRUE)
         DC_FAIL(DC_ERR_INPUT, "--set %s: expected %s, got \"%s\"", key, kind_phrase(k->kind), value);
     const config_setting_t *v = config_lookup(&scratch, "v");
@@ -425,5 +432,6 @@ cleanup:
     free(value);
     free(text);
     free(rewritten);
+    free(widened);
     return rc;
 }

@@ -76,6 +76,28 @@ static int check_owned(dc_config_ctx *c, dc_task_kind kind)
  * which must lie in [0, T]. */
 #define MIN_T_END 0.19
 
+/* The engine holds every point at once (src/model/pinn/pinn_engine.c: per point and hidden layer
+ * 5 width floats, plus 4 width floats of adjoints), so the counts that fit each bound can still ask
+ * for terabytes together with the network: the workspace is bounded too, at 8 GiB (the paper's 7000
+ * points at width 40, depth 6 take 38 MB). The largest count is named: it is the likeliest typo. */
+#define MAX_WORKSPACE_BYTES (8.0 * 1024 * 1024 * 1024)
+
+static int check_workspace(dc_config_ctx *c, const dc_task_config *t, const dc_model_config *m)
+{
+    const double points = (double)t->n_interior + t->n_initial + 2.0 * t->n_boundary;
+    const double bytes = 4.0 * points * m->width * (5.0 * m->depth + 4.0);
+    if (bytes <= MAX_WORKSPACE_BYTES) return DC_OK;
+    const char *key = "task.n_interior";
+    int most = t->n_interior;
+    if (t->n_initial > most) key = "task.n_initial", most = t->n_initial;
+    if (t->n_boundary > most) key = "task.n_boundary", most = t->n_boundary;
+    return dc_config_fail(c, key, config_lookup(&c->cfg, key),
+                          "%d interior + %d initial + 2 x %d boundary points at width %d, depth %d "
+                          "need %.1f GiB of engine workspace (at most 8 GiB): use fewer points or a "
+                          "smaller network", t->n_interior, t->n_initial, t->n_boundary, m->width,
+                          m->depth, bytes / (1024.0 * 1024 * 1024));
+}
+
 static int read_advection(dc_config_ctx *c, dc_task_config *t, dc_model_config *m)
 {
     int rc = DC_OK;
@@ -98,6 +120,7 @@ static int read_advection(dc_config_ctx *c, dc_task_config *t, dc_model_config *
                               "the loss weights are all 0 (nothing to train)"));
     DC_TRY(dc_config_read_int(c, "model.width", 40, 1, 65536, &m->width));
     DC_TRY(dc_config_read_int(c, "model.depth", 6, 1, 32, &m->depth));
+    DC_TRY(check_workspace(c, t, m));
 cleanup:
     return rc;
 }

@@ -136,6 +136,15 @@ typedef struct dc_grid_config {
     int64_t *seeds;       int n_seeds;
 } dc_grid_config;
 
+/* Where a key's value came from, for errors only the data can show (dc_sweep_key_fail):
+ * "x.cfg:12: model.cutoff", "--set model.cutoff", or "x.cfg: model.cutoff" for a default. */
+#define DC_N_DATA_KEYS 3  /* model.cutoff, train.batch_size, train.eval_batch_size */
+typedef struct dc_key_origin {
+    const char *key;
+    int given;           /* set in the file or by --set, not a default */
+    char where[320];
+} dc_key_origin;
+
 typedef struct dc_sweep {
     char *path;            /* the sweep file as given */
     char *text;            /* its full text, as read (for the record; the hash is of `effective`) */
@@ -152,6 +161,7 @@ typedef struct dc_sweep {
     dc_run_config run;
     char *output;          /* results path, resolved (default results/<name>.h5 in the cwd) */
     int keep_models;       /* output.keep_models: the selected weights of every run go in the file */
+    dc_key_origin data_keys[DC_N_DATA_KEYS];  /* where the keys checked against the data were set */
 } dc_sweep;
 
 /* One `--set key.path=value` override as given on the command line. */
@@ -165,6 +175,11 @@ typedef struct dc_override {
 int dc_sweep_load(dc_sweep *sweep, const char *path, const dc_override *overrides, int n_overrides,
                   dc_error *err);
 void dc_sweep_free(dc_sweep *sweep);
+
+/* A value that the data shows to be wrong (a cutoff with no pair within it): fills err with
+ * "<where key was set>: message" (DC_ERR_INPUT) and returns DC_ERR_INPUT. */
+int dc_sweep_key_fail(const dc_sweep *sweep, const char *key, dc_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* The keys of two canonical dumps (dc_sweep.effective, a results file's sweep_effective) whose
  * values differ, as "train.epochs (30 -> 60), model.cutoff (5 -> 6)" (a key only one dump has:

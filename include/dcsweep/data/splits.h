@@ -28,4 +28,14 @@ int dc_split_sizes(int sizes[3], const dc_sweep *sweep, int n_frames, dc_error *
 int dc_splits_load(dc_splits *splits, const dc_sweep *sweep, dc_error *err);
 void dc_splits_free(dc_splits *splits);
 
+/* model.cutoff may be at most this many times the largest distance between two atoms of a frame. */
+#define DC_CUTOFF_MAX_FACTOR 10.0
+
+/* What only the data can show wrong (validate, and train and run before anything is trained or
+ * recorded): model.cutoff must leave two atoms of a training frame within it and be at most
+ * DC_CUTOFF_MAX_FACTOR times the largest distance between two atoms of any frame; the validation
+ * and test splits must hold no element that the training split lacks. DC_ERR_INPUT naming the sweep
+ * file, line and key (or the split and the element). */
+int dc_splits_check(const dc_splits *splits, const dc_sweep *sweep, dc_error *err);
+
 #endif

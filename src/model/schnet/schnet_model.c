@@ -81,7 +81,10 @@ static int size_engine(schnet_model *m, int *max_frames, dc_error *err)
     for (int s = 0; s < N_SPLITS; s++) {
         const dc_dataset *ds = m->split[s];
         DC_TRY(dc_neighbors_build(&m->nb[s], ds, m->shape.cutoff, err));
+        /* a batch larger than its split is the whole split (train_epoch, evaluate): sized so */
         int bs = s == SPLIT_TRAIN ? m->train.batch_size : m->train.eval_batch_size;
+        if (bs > ds->n_frames) bs = ds->n_frames;
+        if (bs > m->max_mol) m->max_mol = bs;
         int atoms = 0;
         int64_t edges = 0;
         DC_TRY(dc_batch_limits(ds, &m->nb[s], bs, &atoms, &edges, err));
@@ -89,8 +92,9 @@ static int size_engine(schnet_model *m, int *max_frames, dc_error *err)
         if (edges > m->max_edges) m->max_edges = edges;
         if (ds->n_frames > *max_frames) *max_frames = ds->n_frames;
     }
-    m->max_mol = m->train.batch_size > m->train.eval_batch_size ? m->train.batch_size
-                                                               : m->train.eval_batch_size;
+    /* dc_splits_check refuses such a cutoff first: a run on no edges is no result */
+    if (m->nb[SPLIT_TRAIN].n_edges == 0)
+        DC_FAIL(DC_ERR_INPUT, "model.cutoff %g leaves no edges in the training split", m->shape.cutoff);
     if (m->max_atoms < 1) m->max_atoms = 1;
     if (m->max_edges < 1) m->max_edges = 1;
 cleanup:
@@ -132,6 +136,7 @@ static int schnet_model_create(void **out, const dc_sweep *sweep, dc_error *err)
                 m->train.batch_size, m->train.eval_batch_size);
     m->loss = (dc_loss_spec){.kind = m->train.loss, .force_weight = m->train.force_weight};
     DC_TRY(dc_splits_load(&m->splits, sweep, err));
+    DC_TRY(dc_splits_check(&m->splits, sweep, err));
     m->split[SPLIT_TRAIN] = &m->splits.train;
     m->split[SPLIT_VALIDATION] = &m->splits.validation;
     m->split[SPLIT_TEST] = &m->splits.test;

@@ -24,7 +24,7 @@ static const char predict_help[] =
     "warning on stderr (an extrapolation).\n"
     "\n"
     "options:\n"
-    "  --run N             the run whose kept model to use (`dcsweep status`/`report` list them)\n"
+    "  --run N             the run whose kept model to use, 0..runs-1 as `dcsweep plan` numbers them\n"
     "  -o, --output OUT    also write the predictions as extended XYZ that ASE reads (energy= and a\n"
     "                      forces column; IN's own labels as ref_energy= and ref_forces); written\n"
     "                      whole or not at all (a temporary file renamed onto OUT)\n"

@@ -130,9 +130,13 @@ void dc_stop_uninstall(void)
     const struct timespec now = {0, 0};
     int sig;
     while ((sig = sigtimedwait(&stop_state.stop_set, NULL, &now)) > 0) record(sig);
+    /* Ignored while the mask is lifted: one arriving since the drain is discarded, not fatal to a
+     * sweep that has finished (exit 143 where the file is complete). */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    pthread_sigmask(SIG_SETMASK, &stop_state.saved, NULL);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
-    pthread_sigmask(SIG_SETMASK, &stop_state.saved, NULL);
     stop_state.installed = 0;
 }
 

@@ -22,7 +22,10 @@ dcsweep_model *dcsweep_model_load(const char *results_path, int run, char *error
 
 /* Energy and forces [n_atoms][3] of one structure: atomic_numbers [n_atoms], positions
  * [n_atoms][3]. Returns 0 on success; an element the model was not trained on is refused (non-zero,
- * `error` names it). */
+ * `error` names it). The calling thread's asynchronous signals are held until it returns (oneDNN
+ * 2.6's kernels run with the stack pointer in the heap: a handler run meanwhile would corrupt it).
+ * Threads the caller started before (another library's OpenMP workers, say) are not covered: a
+ * program that handles signals should block them there, or compute from a thread that does. */
 int dcsweep_model_compute(dcsweep_model *model, int n_atoms, const int *atomic_numbers,
                           const double *positions, double *energy, double *forces, char *error,
                           size_t error_size);

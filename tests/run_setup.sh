@@ -4,8 +4,10 @@
 # the collective MPI-IO steps, which no rank can tell, the step); SIGTERM during startup is a clean
 # interrupted exit; after SIGKILL of mpirun no orphan rank records runs or holds the lock, so a
 # requeue right after succeeds. After each fault the results file is absent or complete, and a
-# rerun ends bitwise equal to an uninterrupted sweep. The real `dcsweep run` (its startup is the
-# one under test) on the tiny sweep, and the fake trainer for the orphans.
+# rerun ends bitwise equal to an uninterrupted sweep. A slow but healthy setup is not ended (5), and
+# a rank stopped past its own watchdog's deadline and continued does not exit silently (6). The
+# real `dcsweep run` (its startup is the one under test) on the tiny sweep, and the fake trainer
+# for the orphans.
 set -euo pipefail
 src=${DC_SOURCE_DIR:?}; fake=${FAKE_SWEEP:?}; exe=${DCSWEEP:?}
 check="/usr/bin/python3 $src/tests/results_check.py"
@@ -20,7 +22,7 @@ fail() { echo "run_setup: FAIL: $*" >&2; exit 1; }
 ok() { echo "run_setup: ok: $*"; }
 . "$src/tests/sweep_lib.sh"
 
-parts=${RUN_SETUP_PARTS:-1 2 3 4}      # the sections below to run (all by default)
+parts=${RUN_SETUP_PARTS:-1 2 3 4 5 6}  # the sections below to run (all by default)
 part() { [[ " $parts " == *" $1 "* ]]; }
 T=3                                   # run.heartbeat_timeout of these runs
 # The tiny sweep (20 runs) on its 12 molecules repeated 3000 times: reading them makes setup last
@@ -29,6 +31,10 @@ for _ in $(seq 3000); do cat "$src/tests/data/sweeps/water12.xyz"; done > "$tmp/
 cfg=$tmp/tiny.cfg
 sed 's|file = "../sweeps/water12.xyz";|file = "water.xyz";|' "$src/tests/data/run/tiny.cfg" > "$cfg"
 set_args=(--set run.heartbeat_timeout=$T)
+# The watchdogs of the steps that block in MPI (MPI_Init, the results file's collective MPI-IO)
+# allow max(10 T, 600 s) plus the file at 20 MB/s; parts 1-4 shorten that to T (test-only), as
+# before issue 26's review, so that a rank stopped inside them ends the job in seconds.
+export DC_TEST_WATCHDOG_S=$T
 now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
 
@@ -101,8 +107,8 @@ part 1 && for when in 0.25 1 lock; do
             lock:"dcsweep: rank $victim (setup: "*") has been silent for "*"run.heartbeat_timeout = $T s)"*) ;;
             lock:*) cat "$tmp/$name.err"; fail "$name: the error does not name rank $victim in setup: $line" ;;
             *:"dcsweep: rank $victim ("*") has been silent for "*) ;;
-            *:"dcsweep: rank "[0-9]": setup: "*" did not complete within $T s"*) ;;
-            *:"dcsweep: rank "[0-9]": closing the results file did not complete within $T s"*) ;;
+            *:"dcsweep: rank "[0-9]": setup: "*" took more than "*"(DC_TEST_WATCHDOG_S = $T s"*) ;;
+            *:"dcsweep: rank "[0-9]": closing the results file took more than "*"(DC_TEST_WATCHDOG_S = $T s"*) ;;
             *) cat "$tmp/$name.err"; fail "$name: unexpected error: $line" ;;
         esac
         [ "$(grep -c '^dcsweep: ' "$tmp/$name.err")" -le 2 ] || fail "$name: more than two error lines"
@@ -118,6 +124,7 @@ part 2 && for when in 0.25 lock; do
     pids="$(pid_of 0) $(pid_of 1) $(pid_of 2)"
     if [ "$when" = lock ]; then
         for _ in $(seq 2000); do [ -e "$tmp/$name.h5.lock" ] && break; sleep 0.002; done
+        [ -e "$tmp/$name.h5.lock" ] || fail "$name: no lock appeared"
     else
         sleep "$(echo "x = 0.25 - $(since "$t0"); if (x > 0) x else 0" | bc)"
     fi
@@ -126,10 +133,12 @@ part 2 && for when in 0.25 lock; do
     ended "$name" 30
     [ "$st" -eq 1 ] || { cat "$tmp/$name.err"; fail "$name: exit $st, not 1 (143: killed by the signal)"; }
     line=$(first_line "$name")
-    case "$line" in
-        "dcsweep: interrupted by SIGTERM during setup: "*"run the same command again"*) ;;
-        "dcsweep: interrupted by SIGTERM: "*"run the same command again to resume") ;;  # setup was over
-        *) cat "$tmp/$name.err"; fail "$name: not the interrupted message: $line" ;;
+    # With the lock taken, setup has about a second of agreements left (reading the data): the
+    # signal lands in it. At 0.25 s it may land in MPI_Init, or (on a fast machine) after setup.
+    case "$when:$line" in
+        *:"dcsweep: interrupted by SIGTERM during setup: "*"run the same command again"*) ;;
+        0.25:"dcsweep: interrupted by SIGTERM: "*"run the same command again to resume") ;;
+        *) cat "$tmp/$name.err"; fail "$name: not the interrupted-during-setup message: $line" ;;
     esac
     [ "$(grep -c '^dcsweep: ' "$tmp/$name.err")" -eq 1 ] || fail "$name: not one error line"
     [ ! -e "$tmp/$name.h5.creating" ] || fail "$name: .creating left by a clean stop"
@@ -186,4 +195,73 @@ for _ in $(seq 600); do kill -0 "$lone" 2> /dev/null || break; sleep 0.05; done
 $check same "$tmp/fref.h5" "$tmp/lone.h5" > /dev/null || fail "a lone run whose parent exited did not finish"
 ok "a lone run outlives its parent and finishes"
 }
+# ---- 5. a slow but healthy setup is not ended, and keeps its lock fresh ----
+# The collective create takes 33 s more on rank 0 (test-only DC_TEST_SLOW_CREATE_MS), the others
+# wait in a collective: far beyond run.heartbeat_timeout = 2 s (the old watchdog's 2-4 s), well
+# within the real limit (600 s). The lock is refreshed meanwhile (every 30 s), or another host
+# would take it for a dead job's after 300 s.
+part 5 && {
+name=slow
+t0=$(now)
+env -u DC_TEST_WATCHDOG_S DC_TEST_SLOW_CREATE_MS=33000 mpirun -n 3 --oversubscribe "$exe" run "$cfg" \
+    -o "$tmp/$name.h5" --set run.heartbeat_timeout=2 > "$tmp/$name.out" 2> "$tmp/$name.err" &
+job=$!
+for _ in $(seq 3000); do [ -e "$tmp/$name.h5.creating" ] && break; sleep 0.01; done
+[ -e "$tmp/$name.h5.creating" ] || fail "$name: no .creating file within 30 s"
+first=$(stat -c %Y "$tmp/$name.h5.lock")
+fresh=$first
+while [ -e "$tmp/$name.h5.creating" ] && kill -0 "$job" 2> /dev/null; do
+    fresh=$(stat -c %Y "$tmp/$name.h5.lock" 2> /dev/null || echo "$fresh"); sleep 0.2
+done
+timeout 120 tail --pid="$job" -f /dev/null || fail "$name: the job did not end within 120 s"
+set +e; wait "$job"; st=$?; set -e
+took=$(since "$t0")
+[ "$st" -eq 0 ] || { cat "$tmp/$name.err"; fail "$name: a slow healthy create ended the job (exit $st)"; }
+! grep -q '^dcsweep: ' "$tmp/$name.err" || { cat "$tmp/$name.err"; fail "$name: an error line"; }
+[ "$(echo "$took > 33" | bc)" = 1 ] || fail "$name: took $took s: the slow create did not happen"
+[ $((fresh - first)) -ge 20 ] || fail "$name: the lock was not refreshed during a 33 s create ($first, $fresh)"
+$check same "$tmp/ref.h5" "$tmp/$name.h5" > /dev/null || fail "$name: the file differs from the reference"
+[ ! -e "$tmp/$name.h5.lock" ] || fail "$name: the lock is left"
+ok "a 33 s create with run.heartbeat_timeout = 2 s completed in $took s; lock refreshed $((fresh - first)) s later"
+}
+
+# ---- 6. a rank stopped inside the create past its own watchdog's deadline, then continued ----
+# Watchdog deadlines shortened to 12 s (rank 0; rank 1 18 s, rank 2 24 s); the create takes 2 s
+# more on rank 0 (a sleep; the stop lands in it, 0.5 s after the file appears). Rank 0 stopped for
+# 13.5 s: its watchdog wakes late, does not count the time it was stopped, and the job ends
+# normally (was: a silent exit 1). Rank 2 stopped for 13.5 s: the job ends with one named line.
+part 6 && for victim in 0 2; do
+    name=late-$victim
+    t0=$(now)
+    DC_TEST_WATCHDOG_S=12 DC_TEST_SLOW_CREATE_MS=2000 mpirun -n 3 --oversubscribe "$exe" run "$cfg" \
+        -o "$tmp/$name.h5" "${set_args[@]}" > "$tmp/$name.out" 2> "$tmp/$name.err" &
+    job=$!
+    p=$(pid_of "$victim")
+    for _ in $(seq 3000); do [ -e "$tmp/$name.h5.creating" ] && break; sleep 0.005; done
+    [ -e "$tmp/$name.h5.creating" ] || fail "$name: no .creating file within 15 s"
+    sleep 0.5
+    kill -STOP "$p" || fail "$name: rank $victim had ended"
+    stopped="$stopped $p"
+    sleep 13.5
+    kill -CONT "$p" 2> /dev/null || true
+    ended "$name" 60
+    line=$(first_line "$name")
+    if [ "$victim" = 0 ]; then
+        [ "$st" -eq 0 ] || { cat "$tmp/$name.err"; fail "$name: exit $st after rank 0 was stopped 13.5 s: $line"; }
+        [ -z "$line" ] || { cat "$tmp/$name.err"; fail "$name: an error line: $line"; }
+        $check same "$tmp/ref.h5" "$tmp/$name.h5" > /dev/null || fail "$name: the file differs from the reference"
+        ok "rank 0 stopped 13.5 s inside the create (its deadline 12 s): the job ended normally after $took s"
+    else
+        [ "$st" -ne 0 ] || fail "$name: exit 0 with rank 2 stopped past rank 0's deadline"
+        # Rank 0's watchdog, or (when rank 2 had reached the collective before it was stopped
+        # and rank 1 got through it) rank 1 on rank 0, silent inside it: one named line.
+        case "$line" in
+            "dcsweep: rank 0: setup: creating the results file took more than 12 s (DC_TEST_WATCHDOG_S = 12 s"*"a rank is hung or the file system is too slow; "*) ;;
+            "dcsweep: rank "[0-9]" (setup: creating the results file) has been silent for "*"ending the job"*) ;;
+            *) cat "$tmp/$name.err"; fail "$name: not a line naming the create: $line" ;;
+        esac
+        intact_then_rerun "$name"
+        ok "rank 2 stopped 13.5 s inside the create: the job ended after $took s: ${line:0:100}"
+    fi
+done
 echo "run_setup: done"

@@ -76,6 +76,19 @@ static int launched_by_mpirun(void)
     return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE");  /* Open MPI, MPICH/Slurm PMI */
 }
 
+/* This rank's number from the launcher's environment, or NULL when no launcher started this
+ * process: Open MPI's mpirun, MPICH's or Slurm's PMI, and `srun --mpi=pmix`, which sets neither
+ * (PMIX_RANK, or Slurm's own SLURM_PROCID within a job step). Read before MPI_Init. */
+static const char *launcher_rank(void)
+{
+    const char *names[] = {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (getenv(names[i])) return getenv(names[i]);
+    if (getenv("SLURM_STEP_ID") && getenv("SLURM_PROCID")) return getenv("SLURM_PROCID");
+    if (launched_by_mpirun()) return "?";
+    return NULL;
+}
+
 /* mpirun reports a non-zero exit status in about 11 lines of its own after ours, which it prints
  * once every rank has exited: nothing of ours can come after them. The job could only avoid them
  * by exiting 0, which would break the exit-status contract, so rank 0 says where ours end. Not a
@@ -195,14 +208,14 @@ int dc_cmd_run(int argc, char **argv)
     dc_stop_with_launcher();
     double timeout = startup_timeout(argc, argv);
     /* MPI_Init and MPI_Finalize wait for every rank and cannot be cancelled: bounded by a watchdog
-     * (rank 0's fires first; its rank comes from the launcher's environment). */
-    const char *rank_env = getenv("OMPI_COMM_WORLD_RANK");
-    double patience = dc_setup_patience(rank_env ? atoi(rank_env) : 0, timeout);
+     * (rank 0's fires first; its rank comes from the launcher's environment). Decided before
+     * MPI_Init, which sets PMIX_RANK in a lone process too. */
+    const char *rank_env = launcher_rank();
+    int launched = rank_env != NULL;
     dc_watchdog dog;
-    int watched = launched_by_mpirun() &&
-                  dc_watchdog_start(&dog, patience, &err, "rank %s: setup: MPI_Init did not complete "
-                                    "within %g s (run.heartbeat_timeout): a rank of the job did not "
-                                    "start; ending the job", rank_env ? rank_env : "?", timeout) == DC_OK;
+    int watched = launched &&
+                  dc_watchdog_blocking(&dog, atoi(rank_env), rank_env, timeout, 0, "setup: MPI_Init",
+                                       "a rank of the job did not start", NULL, &err) == DC_OK;
     int init_rc = MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
     if (watched) dc_watchdog_stop(&dog);
     if (init_rc != MPI_SUCCESS) {
@@ -218,11 +231,10 @@ int dc_cmd_run(int argc, char **argv)
     if (status != 0 && rank == 0) launcher_hint(status);
     fflush(stdout);
     fflush(stderr);
-    watched = launched_by_mpirun() &&
-              dc_watchdog_start(&dog, patience, &err, "rank %s: MPI_Finalize did not complete within "
-                                "%g s (run.heartbeat_timeout): a rank of the job stopped answering "
-                                "after the results file was closed; ending the job",
-                                rank_env ? rank_env : "?", timeout) == DC_OK;
+    watched = launched &&
+              dc_watchdog_blocking(&dog, atoi(rank_env), rank_env, timeout, 0, "MPI_Finalize",
+                                   "a rank of the job stopped answering after the results file was "
+                                   "closed", NULL, &err) == DC_OK;
     MPI_Finalize();
     if (watched) dc_watchdog_stop(&dog);
     dc_stop_uninstall();

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dcsweep/results/results_mpi.h"
 #include "results_internal.h"
 
 /* Contiguous, allocated and filled at creation, no timestamps: nothing about it changes later. */
@@ -31,13 +32,18 @@ static hid_t fixed_dcpl(hid_t fill_type, const void *fill)
  * failure inside HDF5, whose MPI-IO driver cannot close a file after a failed write (HDF5 1.10.8
  * then crashes in MPI_Finalize). Once created the file never grows (see results.c), so a disk
  * that fills up later cannot stop rows from being written. */
-int dc_results_reserve_space(const char *path, const dc_results_meta *meta, dc_error *err)
+double dc_results_file_bytes(const dc_results_meta *meta)
 {
     double row = (double)dc_results_packed_row_size(meta->n_metrics);
-    double bytes = (double)meta->n_runs * row + 8.0 * meta->n_curves * meta->n_runs * meta->epochs +
-                   4.0 * (double)meta->n_runs * (double)meta->n_params +
-                   (meta->sweep_text ? (double)strlen(meta->sweep_text) : 0) +
-                   (meta->sweep_effective ? (double)strlen(meta->sweep_effective) : 0) + 32768;
+    return (double)meta->n_runs * row + 8.0 * meta->n_curves * meta->n_runs * meta->epochs +
+           4.0 * (double)meta->n_runs * (double)meta->n_params +
+           (meta->sweep_text ? (double)strlen(meta->sweep_text) : 0) +
+           (meta->sweep_effective ? (double)strlen(meta->sweep_effective) : 0) + 32768;
+}
+
+int dc_results_reserve_space(const char *path, const dc_results_meta *meta, dc_error *err)
+{
+    double bytes = dc_results_file_bytes(meta);
     char probe[4200];
     snprintf(probe, sizeof probe, "%s.space-check", path);
     int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC, 0600);

@@ -1,7 +1,9 @@
 /* The results file over MPI-IO (include/dcsweep/results/results_mpi.h). */
 #include "dcsweep/results/results_mpi.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "results_internal.h"
 
@@ -13,6 +15,21 @@ static hid_t mpi_file_access(MPI_Comm comm)
         return -1;
     }
     return fapl;
+}
+
+/* DC_TEST_SLOW_CREATE_MS, for tests only (tests/run_setup.sh): a create that takes that much
+ * longer on rank 0 while the others wait in a collective, as a slow file system's NaN fill of a
+ * large file does; the file exists (PATH.creating) meanwhile. */
+static void slow_create_for_tests(int rank, MPI_Comm comm)
+{
+    const char *ms = getenv("DC_TEST_SLOW_CREATE_MS");
+    if (!ms || atol(ms) <= 0) return;
+    if (rank == 0) {
+        long left = atol(ms);
+        struct timespec t = {left / 1000, (left % 1000) * 1000000L};
+        while (nanosleep(&t, &t) != 0) continue;  /* a signal does not end it: Slurm's would not */
+    }
+    MPI_Barrier(comm);
 }
 
 int dc_results_create_mpi(dc_results **out, const char *path, const dc_results_meta *meta,
@@ -33,6 +50,7 @@ int dc_results_create_mpi(dc_results **out, const char *path, const dc_results_m
     }
     H5_CHECK(fapl = mpi_file_access(comm));
     DC_TRY(dc_results_create_with(out, path, meta, rows, fapl, rank == 0, size == 1, err));
+    slow_create_for_tests(rank, comm);
 cleanup:
     if (fapl >= 0) H5Pclose(fapl);
     return rc;

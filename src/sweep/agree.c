@@ -1,6 +1,7 @@
 /* Bounded agreements and the watchdog of the steps that block in MPI (dcsweep/sweep/setup.h). */
 #include "dcsweep/sweep/setup.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,6 +72,7 @@ static int wait_all(const dc_setup *s, MPI_Request *reqs, const int *peer, int n
     double start = dc_perf_seconds(), last = start;
     for (;;) {
         start += absent(&last);
+        if (s->lock) dc_lock_refresh(s->lock);
         int all = 1;
         for (int i = 0; i < n; i++) {
             int done = 1;
@@ -100,6 +102,7 @@ static int gather(dc_setup *s, const char *step, setup_msg *worst, int *worst_ra
     dc_poll_reset(&poll);
     while (n_arrived < s->size) {
         start += absent(&last);
+        if (s->lock) dc_lock_refresh(s->lock);
         int flag = 0;
         MPI_Status st;
         MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, DC_TAG_SETUP_ARRIVE, s->comm, &flag, &st));
@@ -200,6 +203,7 @@ cleanup:
 int dc_setup_agree(dc_setup *s, const char *step, int rc, void *data, int len, dc_error *err)
 {
     s->step++;
+    if (s->lock) dc_lock_refresh(s->lock);  /* also between steps: rank 0's own work is in them */
     if (rc == DC_OK && s->check_stop && dc_stop_signal())
         rc = dc_error_set(err, DC_ERR_INTERRUPTED, "interrupted by %s during %s: no run was "
                           "started; run the same command again to start or resume the sweep",
@@ -265,35 +269,61 @@ cleanup:
 
 /* ---- the watchdog ---- */
 
+enum { WATCH_EVERY_S = 1 };  /* how often the watchdog wakes: lock refreshes, late wakes */
+
+static struct timespec monotonic_at(double seconds)
+{
+    struct timespec t;
+    t.tv_sec = (time_t)seconds;
+    t.tv_nsec = (long)((seconds - (double)t.tv_sec) * 1e9);
+    return t;
+}
+
 static void *watch(void *arg)
 {
     dc_watchdog *w = arg;
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    double whole = (double)until.tv_sec + 1e-9 * (double)until.tv_nsec + w->seconds;
-    until.tv_sec = (time_t)whole;
-    until.tv_nsec = (long)((whole - (double)until.tv_sec) * 1e9);
+    double last = dc_perf_seconds(), deadline = last + w->seconds, late_total = 0;
     pthread_mutex_lock(&w->mutex);
-    int expired = 0;
-    while (!w->stopped && !expired) expired = pthread_cond_timedwait(&w->cond, &w->mutex, &until) != 0;
+    while (!w->stopped) {
+        double now = dc_perf_seconds();
+        /* A wake much later than asked: this process was not running (SIGSTOP, a Slurm suspend
+         * or gang scheduling), so that time was not the step's, as absent() does for the
+         * agreements: the deadline moves back by it. */
+        double late = now - last - WATCH_EVERY_S;
+        if (late > 1.0) {
+            deadline += late;
+            late_total += late;
+        }
+        last = now;
+        if (now >= deadline) break;
+        if (w->lock) {
+            pthread_mutex_unlock(&w->mutex);
+            dc_lock_refresh(w->lock);
+            pthread_mutex_lock(&w->mutex);
+            if (w->stopped) break;
+        }
+        double next = now + WATCH_EVERY_S < deadline ? now + WATCH_EVERY_S : deadline;
+        struct timespec until = monotonic_at(next);
+        pthread_cond_timedwait(&w->cond, &w->mutex, &until);
+    }
     int fire = !w->stopped;
     pthread_mutex_unlock(&w->mutex);
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double late = (double)now.tv_sec + 1e-9 * (double)now.tv_nsec - whole;
-    if (fire && late > 1.0) _exit(1);  /* this process was the one stopped: it blames nobody */
     if (fire) {
         /* The step blocks in MPI, which cannot be cancelled: ending this process is what ends the
          * job (mpirun then stops the other ranks), as MPI_Abort would; files are left as a kill
          * at this moment leaves them. */
-        fprintf(stderr, "dcsweep: %s\n", w->message);
+        if (late_total > 0)
+            fprintf(stderr, "dcsweep: %s (not counting %.0f s this process was stopped)\n", w->message,
+                    late_total);
+        else
+            fprintf(stderr, "dcsweep: %s\n", w->message);
         fflush(stderr);
         _exit(1);
     }
     return NULL;
 }
 
-int dc_watchdog_start(dc_watchdog *w, double seconds, dc_error *err, const char *fmt, ...)
+int dc_watchdog_start(dc_watchdog *w, double seconds, dc_lock *lock, dc_error *err, const char *fmt, ...)
 {
     memset(w, 0, sizeof *w);
     va_list ap;
@@ -301,6 +331,7 @@ int dc_watchdog_start(dc_watchdog *w, double seconds, dc_error *err, const char 
     vsnprintf(w->message, sizeof w->message, fmt, ap);
     va_end(ap);
     w->seconds = seconds;
+    w->lock = lock;
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -322,15 +353,55 @@ int dc_watchdog_start(dc_watchdog *w, double seconds, dc_error *err, const char 
     return DC_OK;
 }
 
-int dc_setup_watchdog(dc_watchdog *w, const dc_setup *s, const char *step, dc_error *err)
+/* A whole step's time, not a silence: a slow but healthy file system (fallocate emulated byte by
+ * byte on NFSv3, the NaN fill of a 10 GB /models/params) must never be taken for a hung rank. */
+enum { BLOCKING_FLOOR_S = 600, BLOCKING_HEARTBEATS = 10 };
+#define BLOCKING_BYTES_PER_S 20e6
+
+static double test_watchdog_base(void)
+{
+    const char *test = getenv("DC_TEST_WATCHDOG_S");  /* tests only: docs/reliability.md */
+    return test ? atof(test) : 0.0;
+}
+
+double dc_setup_blocking_limit(double timeout, double file_bytes)
+{
+    double base = BLOCKING_HEARTBEATS * timeout > BLOCKING_FLOOR_S ? BLOCKING_HEARTBEATS * timeout
+                                                                   : BLOCKING_FLOOR_S;
+    if (test_watchdog_base() > 0) base = test_watchdog_base();
+    return base + (file_bytes > 0 ? file_bytes / BLOCKING_BYTES_PER_S : 0.0);
+}
+
+int dc_watchdog_blocking(dc_watchdog *w, int rank, const char *rank_name, double timeout,
+                         double file_bytes, const char *step, const char *cause, dc_lock *lock,
+                         dc_error *err)
+{
+    double seconds = dc_setup_patience(rank, dc_setup_blocking_limit(timeout, file_bytes));
+    char base[96];
+    if (test_watchdog_base() > 0)
+        snprintf(base, sizeof base, "DC_TEST_WATCHDOG_S = %g s", test_watchdog_base());
+    else
+        snprintf(base, sizeof base, "max(%d x run.heartbeat_timeout = %g s, %d s)", BLOCKING_HEARTBEATS,
+                 timeout, BLOCKING_FLOOR_S);
+    char file[96] = "";
+    if (file_bytes > 0)
+        snprintf(file, sizeof file, " + the file's %.0f MB at %.0f MB/s", file_bytes / 1e6,
+                 BLOCKING_BYTES_PER_S / 1e6);
+    return dc_watchdog_start(w, seconds, lock, err, "rank %s: %s took more than %g s (%s%s%s): %s; "
+                             "ending the job; rerun the same command to resume", rank_name, step,
+                             round(seconds * 10) / 10, base, file, rank == 0 ? "" : rank == 1 ? ", x 1.5 on rank 1"
+                             : ", x 2 on ranks > 1", cause);
+}
+
+int dc_setup_watchdog(dc_watchdog *w, const dc_setup *s, const char *step, double file_bytes,
+                      dc_error *err)
 {
     memset(w, 0, sizeof *w);
     if (s->comm == MPI_COMM_NULL || s->size == 1) return DC_OK;
-    return dc_watchdog_start(w, dc_setup_patience(s->rank, s->timeout), err,
-                             "rank %d: %s did not complete within %g s (run.heartbeat_timeout): "
-                             "another rank stopped answering inside the collective MPI-IO of this "
-                             "step (all were alive at the step before); ending the job; rerun the "
-                             "same command to resume", s->rank, step, s->timeout);
+    char name[16];
+    snprintf(name, sizeof name, "%d", s->rank);
+    return dc_watchdog_blocking(w, s->rank, name, s->timeout, file_bytes, step,
+                                "a rank is hung or the file system is too slow", s->lock, err);
 }
 
 void dc_watchdog_stop(dc_watchdog *w)

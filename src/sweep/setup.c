@@ -281,7 +281,8 @@ int dc_sweep_create_file(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
     dc_shard_format(&opts->shard, shard_text, sizeof shard_text);
     meta.shard = shard_text[0] ? shard_text : NULL;
     dc_watchdog dog;
-    local = dc_setup_watchdog(&dog, setup, "setup: creating the results file", err);
+    local = dc_setup_watchdog(&dog, setup, "setup: creating the results file", dc_results_file_bytes(&meta),
+                              err);
     if (local == DC_OK) {
         local = dc_results_create_mpi(results, tmp, &meta, rows, setup->comm, err);
         dc_watchdog_stop(&dog);
@@ -302,7 +303,9 @@ cleanup:
          * nothing is left behind. A hung rank leaves it to the next run, which replaces it. */
         dc_watchdog close_dog;
         dc_error ignored = {0};
-        dc_setup_watchdog(&close_dog, setup, "setup: removing the unfinished results file", &ignored);
+        struct stat st;
+        dc_setup_watchdog(&close_dog, setup, "setup: removing the unfinished results file",
+                          stat(tmp, &st) == 0 ? (double)st.st_size : 0.0, &ignored);
         dc_results_close(*results, NULL);
         dc_watchdog_stop(&close_dog);
         *results = NULL;

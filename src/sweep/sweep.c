@@ -13,10 +13,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dcsweep/sweep/setup.h"
 #include "dcsweep/sweep/stop.h"
 #include "sweep_internal.h"
+
+/* The size of the results file at path (0 if it cannot be read): it sizes its steps' watchdogs. */
+static double file_bytes(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (double)st.st_size : 0.0;
+}
 
 static int interrupted(int sig, int n_pending, const char *path, dc_error *err)
 {
@@ -125,6 +133,7 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
     DC_TRY(dc_setup_init(&setup, comm, sweep->run.heartbeat_timeout, err));
 
     if (rank == 0) local = dc_lock_take(&lock, opts->output, "dcsweep run", err);
+    if (rank == 0) setup.lock = &lock;  /* refreshed while setup waits */
     if (local == DC_OK && rank == 0) dc_checkpoint_clean(opts->output);
     if (local == DC_OK && rank == 0) local = dc_sweep_decide_file(sweep, grid, opts, &action, err);
     DC_TRY(dc_setup_agree(&setup, "setup: taking the lock of the results file", local, NULL, 0, err));
@@ -143,7 +152,8 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
         DC_TRY(dc_sweep_create_file(sweep, grid, ops, trainer, opts, &layout, rows, &setup, &results, err));
     } else {
         dc_watchdog dog;
-        local = dc_setup_watchdog(&dog, &setup, "setup: opening the results file", err);
+        local = dc_setup_watchdog(&dog, &setup, "setup: opening the results file", file_bytes(opts->output),
+                                  err);
         if (local == DC_OK) {
             local = dc_results_open_mpi(&results, opts->output, 1, comm, err);
             dc_watchdog_stop(&dog);
@@ -205,7 +215,7 @@ cleanup:
          * collective MPI-IO close: the watchdog ends the job then. */
         dc_error close_err = {0}, ignored = {0};
         dc_watchdog dog;
-        dc_setup_watchdog(&dog, &setup, "closing the results file", &ignored);
+        dc_setup_watchdog(&dog, &setup, "closing the results file", file_bytes(opts->output), &ignored);
         int crc = dc_results_close(results, &close_err);
         dc_watchdog_stop(&dog);
         if (rc == DC_OK && crc != DC_OK) {

@@ -14,6 +14,10 @@
 int dc_results_create_mpi(dc_results **res, const char *path, const dc_results_meta *meta,
                           const dc_results_row *rows, MPI_Comm comm, dc_error *err);
 
+/* A new file's size in bytes, an upper estimate (what creating it reserves on disk): it sizes
+ * the deadline of the collective create (dcsweep/sweep/setup.h). */
+double dc_results_file_bytes(const dc_results_meta *meta);
+
 /* As dc_results_open, collective over comm. dc_results_close is collective then too. */
 int dc_results_open_mpi(dc_results **res, const char *path, int writable, MPI_Comm comm,
                         dc_error *err);

@@ -22,7 +22,7 @@ fail() { echo "run_setup: FAIL: $*" >&2; exit 1; }
 ok() { echo "run_setup: ok: $*"; }
 . "$src/tests/sweep_lib.sh"
 
-parts=${RUN_SETUP_PARTS:-1 2 3 4 5 6}  # the sections below to run (all by default)
+parts=${RUN_SETUP_PARTS:-1 2 3 4 5 6 7}  # the sections below to run (all by default)
 part() { [[ " $parts " == *" $1 "* ]]; }
 T=3                                   # run.heartbeat_timeout of these runs
 # The tiny sweep (20 runs) on its 12 molecules repeated 3000 times: reading them makes setup last
@@ -264,4 +264,21 @@ part 6 && for victim in 0 2; do
         ok "rank 2 stopped 13.5 s inside the create: the job ended after $took s: ${line:0:100}"
     fi
 done
+# ---- 7. the MPI_Init watchdog under srun --mpi=pmix (no OMPI_*/PMI_SIZE) and its rank name ----
+# A lone process with a launcher's variables and a deadline (test-only) far below MPI_Init's time:
+# the watchdog is there and names the launcher's rank. Without them (a lone run) there is none.
+part 7 && {
+for vars in "PMIX_RANK=1:1" "SLURM_PROCID=2 SLURM_STEP_ID=0:2" "PMI_RANK=1:1"; do
+    set +e
+    env ${vars%:*} DC_TEST_WATCHDOG_S=0.01 "$exe" run "$cfg" -o "$tmp/pmix.h5" > /dev/null 2> "$tmp/pmix.err"
+    st=$?; set -e
+    line=$(first_line pmix)
+    [ "$st" -eq 1 ] && [[ "$line" == "dcsweep: rank ${vars##*:}: setup: MPI_Init took more than "* ]] ||
+        { cat "$tmp/pmix.err"; fail "${vars%:*}: no MPI_Init watchdog naming rank ${vars##*:} (exit $st)"; }
+    rm -f "$tmp/pmix.h5"
+done
+DC_TEST_WATCHDOG_S=0.01 "$exe" run "$cfg" -o "$tmp/pmix.h5" > /dev/null 2> "$tmp/pmix.err" ||
+    { cat "$tmp/pmix.err"; fail "a lone run has an MPI_Init watchdog"; }
+ok "MPI_Init's watchdog names PMIX_RANK, SLURM_PROCID (in a step), PMI_RANK; none for a lone run"
+}
 echo "run_setup: done"

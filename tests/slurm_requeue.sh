@@ -20,6 +20,9 @@
 #     as SIGTERM (SIGTERM to mpirun would SIGKILL the ranks 1 s later, mid-epoch); every run in
 #     flight is checkpointed and resumes from there when the same command is resubmitted; the
 #     result is bitwise equal to an uninterrupted sweep of the same settings.
+#  5. The same signal under srun (the quick start): the shell passes it on through scancel
+#     --signal=TERM of the step (SIGTERM to srun would SIGKILL the ranks); a clean stop, no lock
+#     left; the resubmitted job resumes from a checkpoint, bitwise equal.
 # In every case the job's log must show one clean stop on SIGTERM ("SIGTERM received: stopping",
 # never "received again": the scripts pass no SIGTERM on, and the ranks take srun's own copy within
 # a second as the same request), and where a run was in flight at the stop, the next attempt must
@@ -121,10 +124,10 @@ attempt() { awk -v k="$2" '/^(sweep|array)\.sbatch: job /{ n++ } n == k' "$1"; }
 # attempt's and the next attempt's log lines, RANKS its number of ranks, CKPTS the checkpoints left
 # by the stop. Every checkpoint must be resumed from, and when a run was in flight at the stop, at
 # least one run must resume from its checkpoint (with `all`: one per rank, the caller having seen
-# every rank train). Sets `resumed`. Each rank had a run in flight unless that run finished after the signal (the signal came in its last epoch or
-# its test evaluation: it is done, nothing to resume) or the rank was between two runs (a window of
-# milliseconds, and a rank that asks for a run after the stop gets none): only then can no run
-# resume.
+# every rank train). Sets `resumed`. Each rank had a run in flight unless that run finished after
+# the signal (the signal came in its last epoch or its test evaluation: it is done, nothing to
+# resume) or the rank was between two runs (a window of milliseconds, and a rank that asks for a
+# run after the stop gets none): only then can no run resume.
 resumed_total=0 resumed=0
 resumed_from_checkpoints() {
     local stopped=$1 rerun=$2 ranks=$3 ckpts=$4 strict=${5:-} finished in_flight n
@@ -264,6 +267,27 @@ timeout=120 wait_jobs "$again"
 resumed_from_checkpoints "$(cat "$log")" "$(cat "$tmp/sweep-$again.out")" 2 "$ckpts" all
 same_as_ref "$tmp/res/d.h5" "$tmp/res/wide-ref.h5"
 echo "$name: 4. B:USR1 under mpirun passed to rank 0: clean stop, $resumed runs resumed from their checkpoints; bitwise equal at $(elapsed)"
+
+# ---- 5. the same under srun ----
+job=$(sbatch --parsable -p low -n 2 -D "$tmp" -o "$tmp/sweep-%j.out" "$src/slurm/sweep.sbatch" \
+      "$sweep" -o "$tmp/res/e.h5" "${set_args[@]}") || fail "sbatch sweep.sbatch"
+wait_partly_done "$job" "$tmp/res/e.h5" 1 $(( n_runs - 4 )) > /dev/null
+scancel --batch --signal=USR1 "$job" || fail "scancel --batch --signal=USR1"
+timeout=60 wait_jobs "$job"
+log=$tmp/sweep-$job.out
+grep -q "sweep.sbatch: SIGUSR1 (the time limit is near)" "$log" || fail "$log: the batch shell did not take SIGUSR1"
+! grep -q "scancel --signal=TERM failed" "$log" || fail "$log: scancel --signal=TERM failed"
+one_clean_stop "$log"
+grep -q "still has pending runs" "$log" || fail "$log: the outcome was not read from the file"
+[ ! -e "$tmp/res/e.h5.lock" ] || fail "the stopped job left its lock (its ranks were killed?)"
+ckpts=$(cd "$tmp/res" && ls e.h5.ckpt/ 2>/dev/null | tr '\n' ' ')
+again=$(sbatch --parsable -p low -n 2 -D "$tmp" -o "$tmp/sweep-%j.out" "$src/slurm/sweep.sbatch" \
+        "$sweep" -o "$tmp/res/e.h5" "${set_args[@]}") || fail "resubmission"
+timeout=120 wait_jobs "$again"
+[ "$(job_state "$again")" = COMPLETED ] || fail "resubmitted job $again: $(job_state "$again")"
+resumed_from_checkpoints "$(cat "$log")" "$(cat "$tmp/sweep-$again.out")" 2 "$ckpts"
+same_as_ref "$tmp/res/e.h5"
+echo "$name: 5. B:USR1 under srun passed to the step: clean stop, $resumed runs resumed from their checkpoints; bitwise equal at $(elapsed)"
 
 echo "$name: runs resumed from a checkpoint: $resumed_total"
 [ -z "$(job_pids)" ] || fail "job processes left after every job ended: $(job_pids)"

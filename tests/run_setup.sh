@@ -30,7 +30,10 @@ T=3                                   # run.heartbeat_timeout of these runs
 for _ in $(seq 3000); do cat "$src/tests/data/sweeps/water12.xyz"; done > "$tmp/water.xyz"
 cfg=$tmp/tiny.cfg
 sed 's|file = "../sweeps/water12.xyz";|file = "water.xyz";|' "$src/tests/data/run/tiny.cfg" > "$cfg"
-set_args=(--set run.heartbeat_timeout=$T)
+# 6000 epochs of the tiny model: about 1 s of training after the 1 s of setup on a quiet machine,
+# so that every rank is still alive at the 1 s mark (with tiny.cfg's 2 epochs the whole sweep took
+# 0.8-1.0 s on a quiet machine, and a stop at 1 s found rank 1 gone: a fresh-clone CI failure).
+set_args=(--set run.heartbeat_timeout=$T --set train.epochs=6000)
 # The watchdogs of the steps that block in MPI (MPI_Init, the results file's collective MPI-IO)
 # allow max(10 T, 600 s) plus the file at 20 MB/s; parts 1-4 shorten that to T (test-only), as
 # before issue 26's review, so that a rank stopped inside them ends the job in seconds.
@@ -96,7 +99,7 @@ part 1 && for when in 0.25 1 lock; do
         else
             sleep "$(echo "x = $when - $(since "$t0"); if (x > 0) x else 0" | bc)"
         fi
-        kill -STOP "$p" || fail "$name: rank $victim had ended before $when"
+        kill -STOP "$p" || { cat "$tmp/$name.out" "$tmp/$name.err"; fail "$name: rank $victim had ended before $when"; }
         stopped="$stopped $p"
         at=$(since "$t0")
         ended "$name" "$limit"
@@ -204,7 +207,7 @@ part 5 && {
 name=slow
 t0=$(now)
 env -u DC_TEST_WATCHDOG_S DC_TEST_SLOW_CREATE_MS=33000 mpirun -n 3 --oversubscribe "$exe" run "$cfg" \
-    -o "$tmp/$name.h5" --set run.heartbeat_timeout=2 > "$tmp/$name.out" 2> "$tmp/$name.err" &
+    -o "$tmp/$name.h5" --set run.heartbeat_timeout=2 --set train.epochs=6000 > "$tmp/$name.out" 2> "$tmp/$name.err" &
 job=$!
 for _ in $(seq 3000); do [ -e "$tmp/$name.h5.creating" ] && break; sleep 0.01; done
 [ -e "$tmp/$name.h5.creating" ] || fail "$name: no .creating file within 30 s"

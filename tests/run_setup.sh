@@ -66,7 +66,8 @@ ended() {
 }
 
 # first_line NAME: the first `dcsweep:` line of the job's stderr.
-first_line() { grep -m1 '^dcsweep: ' "$tmp/$1.err" || true; }
+# -a: a singleton's orted may write a NUL into the error file as the process ends
+first_line() { grep -a -m1 '^dcsweep: ' "$tmp/$1.err" || true; }
 
 # intact_then_rerun NAME: no file or a complete one at the output, nothing that blocks a rerun
 # (the rerun right away must succeed), and the rerun's file bitwise equal to the reference.
@@ -114,7 +115,7 @@ part 1 && for when in 0.25 1 lock; do
             *:"dcsweep: rank "[0-9]": closing the results file took more than "*"(DC_TEST_WATCHDOG_S = $T s"*) ;;
             *) cat "$tmp/$name.err"; fail "$name: unexpected error: $line" ;;
         esac
-        [ "$(grep -c '^dcsweep: ' "$tmp/$name.err")" -le 2 ] || fail "$name: more than two error lines"
+        [ "$(grep -ac '^dcsweep: ' "$tmp/$name.err")" -le 2 ] || fail "$name: more than two error lines"
         intact_then_rerun "$name"
         ok "rank $victim stopped at $at s: the job ended after $took s: ${line:0:110}"
     done
@@ -143,7 +144,7 @@ part 2 && for when in 0.25 lock; do
         0.25:"dcsweep: interrupted by SIGTERM: "*"run the same command again to resume") ;;
         *) cat "$tmp/$name.err"; fail "$name: not the interrupted-during-setup message: $line" ;;
     esac
-    [ "$(grep -c '^dcsweep: ' "$tmp/$name.err")" -eq 1 ] || fail "$name: not one error line"
+    [ "$(grep -ac '^dcsweep: ' "$tmp/$name.err")" -eq 1 ] || fail "$name: not one error line"
     [ ! -e "$tmp/$name.h5.creating" ] || fail "$name: .creating left by a clean stop"
     intact_then_rerun "$name"
     ok "SIGTERM to every rank at $at s: exit 1: ${line:0:100}"
@@ -220,7 +221,7 @@ timeout 120 tail --pid="$job" -f /dev/null || fail "$name: the job did not end w
 set +e; wait "$job"; st=$?; set -e
 took=$(since "$t0")
 [ "$st" -eq 0 ] || { cat "$tmp/$name.err"; fail "$name: a slow healthy create ended the job (exit $st)"; }
-! grep -q '^dcsweep: ' "$tmp/$name.err" || { cat "$tmp/$name.err"; fail "$name: an error line"; }
+! grep -aq '^dcsweep: ' "$tmp/$name.err" || { cat "$tmp/$name.err"; fail "$name: an error line"; }
 [ "$(echo "$took > 33" | bc)" = 1 ] || fail "$name: took $took s: the slow create did not happen"
 [ $((fresh - first)) -ge 20 ] || fail "$name: the lock was not refreshed during a 33 s create ($first, $fresh)"
 $check same "$tmp/ref.h5" "$tmp/$name.h5" > /dev/null || fail "$name: the file differs from the reference"

@@ -52,7 +52,16 @@ def main():
         return 77
     sys.path.insert(0, os.path.join(SOURCE, "python"))
     # This build's library, whatever the build folder is called (README: DCSWEEP_LIB).
-    os.environ["DCSWEEP_LIB"] = os.path.join(BUILD, "src", "predict", "libdcsweep.so")
+    lib = os.path.join(BUILD, "src", "predict", "libdcsweep.so")
+    os.environ["DCSWEEP_LIB"] = lib
+    # The sanitizer build's library needs ASan's runtime loaded first, before Python itself (as
+    # run_pinn does): this script starts again with it preloaded.
+    ldd = subprocess.run(["ldd", lib], capture_output=True, text=True).stdout
+    asan = [line.split()[2] for line in ldd.splitlines() if "libasan" in line and "=>" in line]
+    if asan and "libasan" not in os.environ.get("LD_PRELOAD", ""):
+        env = dict(os.environ, LD_PRELOAD=asan[0],
+                   ASAN_OPTIONS=(os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":"))
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
     from dcsweep_ase import DcsweepCalculator
 
     with tempfile.TemporaryDirectory() as tmp:

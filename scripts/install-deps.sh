@@ -6,13 +6,13 @@ set -euo pipefail
 # Enough for a minimal Debian 12 root (debootstrap --variant=minbase bookworm), checked by
 # scripts/fresh-root-check.sh: ocl-icd-opencl-dev because oneDNN's cmake file needs OpenCL (only a
 # Recommends of libdnnl-dev); procps for the tests' pgrep (otherwise there only through cmake); bc
-# for run_setup's timing arithmetic.
+# for run_setup's timing arithmetic; time (/usr/bin/time) for config_sanity's memory bound.
 packages=(
   build-essential meson ninja-build pkg-config cmake ocl-icd-opencl-dev
   openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
   libdnnl-dev libconfig-dev
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-ase
-  procps bc
+  procps bc time
 )
 # Extra groups: `--with-tests` adds what only the test suite needs; `--with-data` what the dataset
 # generator needs.

@@ -76,7 +76,7 @@ static int check_owned(dc_config_ctx *c, dc_task_kind kind)
  * which must lie in [0, T]. */
 #define MIN_T_END 0.19
 
-/* The engine holds every point at once (src/model/pinn/pinn_engine.c: per point and hidden layer
+/* The engine holds every point at once (the point-based family's engine: per point and hidden layer
  * 5 width floats, plus 4 width floats of adjoints), so the counts that fit each bound can still ask
  * for terabytes together with the network: the workspace is bounded too, at 8 GiB (the paper's 7000
  * points at width 40, depth 6 take 38 MB). The largest count is named: it is the likeliest typo. */

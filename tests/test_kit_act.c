@@ -1,0 +1,46 @@
+/* The kit's activation table (src/model/kit/dc_act.h): each derivative against a central finite
+ * difference of the one below it, at points on both sides of 0 and in the saturated tails, and
+ * the closed forms at a few exact points. */
+#include "check.h"
+#include "dc_act.h"
+
+static void check_kind(dc_act a)
+{
+    static const double xs[] = {-30.0, -4.0, -1.3, -0.2, 0.05, 0.7, 2.5, 30.0};
+    const double h = 1e-5;
+    for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
+        double d[4], dp[4], dm[4];
+        dc_act_eval(a, xs[i], 3, d);
+        dc_act_eval(a, xs[i] + h, 3, dp);
+        dc_act_eval(a, xs[i] - h, 3, dm);
+        for (int k = 1; k <= 3; k++) {
+            const double fd = (dp[k - 1] - dm[k - 1]) / (2 * h);
+            CHECK(fabs(d[k] - fd) <= 1e-6 * fmax(1.0, fabs(fd)), "%s(c=%g) order %d at x=%g: %.12g, fd %.12g",
+                  dc_act_name(a.kind), a.c, k, xs[i], d[k], fd);
+        }
+        /* a lower order asked for leaves the rest alone */
+        double partial[4] = {7, 7, 7, 7};
+        dc_act_eval(a, xs[i], 1, partial);
+        CHECK(partial[0] == d[0] && partial[1] == d[1] && partial[2] == 7 && partial[3] == 7,
+              "%s: order 1 wrote past d[1]", dc_act_name(a.kind));
+    }
+}
+
+int main(void)
+{
+    check_kind((dc_act){DC_ACT_SSP, 0});
+    check_kind((dc_act){DC_ACT_TANH, 0});
+    check_kind((dc_act){DC_ACT_SILU, 0});
+    check_kind((dc_act){DC_ACT_IRELU, 0.5});
+    check_kind((dc_act){DC_ACT_IRELU, 0.1});
+    double d[4];
+    dc_act_eval((dc_act){DC_ACT_SSP, 0}, 0.0, 3, d);
+    CHECK(d[0] == 0.0 && d[1] == 0.5 && d[2] == 0.25 && d[3] == 0.0, "ssp at 0: %g %g %g %g", d[0], d[1], d[2], d[3]);
+    dc_act_eval((dc_act){DC_ACT_IRELU, 0.75}, 2.0, 3, d);
+    CHECK(d[0] == 3.0 && d[1] == 3.0 && d[2] == 1.5 && d[3] == 0.0, "irelu_0.75 at 2: %g %g %g %g", d[0], d[1], d[2], d[3]);
+    dc_act_eval((dc_act){DC_ACT_IRELU, 0.75}, -2.0, 3, d);
+    CHECK(d[0] == 0.0 && d[1] == 0.0 && d[2] == 0.0, "irelu at -2 is not 0");
+    dc_act_eval((dc_act){DC_ACT_SILU, 0}, 0.0, 3, d);
+    CHECK(d[0] == 0.0 && d[1] == 0.5 && d[2] == 0.5 && d[3] == 0.0, "silu at 0: %g %g %g %g", d[0], d[1], d[2], d[3]);
+    return check_finish();
+}

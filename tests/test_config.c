@@ -9,6 +9,12 @@
 #include "check.h"
 #include "dcsweep/config/config.h"
 #include "dcsweep/core/sha256.h"
+#include "dcsweep/model/model.h"
+#include "dcsweep/model/pinn.h"
+
+/* A family key's value (the sweep keeps them in its family's table). */
+static int I(const dc_sweep *s, const char *key) { return (int)dc_sweep_int(s, key, NULL); }
+static double D(const dc_sweep *s, const char *key) { return dc_sweep_double(s, key, NULL); }
 
 static char dir[4096];   /* tests/data/sweeps, absolute */
 
@@ -17,7 +23,7 @@ static int load(dc_sweep *s, const char *path, const char *const *sets, int n_se
     dc_override ov[16];
     for (int i = 0; i < n_sets; i++) ov[i].assignment = sets[i];
     dc_error_clear(err);
-    return dc_sweep_load(s, path, ov, n_sets, err);
+    return dc_sweep_load(s, path, ov, n_sets, dc_model_families(), err);
 }
 
 static void write_file(const char *path, const char *text)
@@ -51,11 +57,11 @@ static void test_defaults(void)
           "keys %s %s", s.dataset.energy_key, s.dataset.forces_key);
     CHECK(strcmp(s.dataset.length_unit, "Angstrom") == 0 && strcmp(s.dataset.energy_unit, "eV") == 0,
           "units");
-    CHECK(s.model.features == 64 && s.model.filters == 64 && s.model.interactions == 3 &&
-              s.model.gaussians == 25,
-          "model %d %d %d %d", s.model.features, s.model.filters, s.model.interactions,
-          s.model.gaussians);
-    CHECK_CLOSE(s.model.cutoff, 5.0, 0);
+    CHECK(I(&s, "model.features") == 64 && I(&s, "model.filters") == 64 && I(&s, "model.interactions") == 3 &&
+              I(&s, "model.gaussians") == 25,
+          "model %d %d %d %d", I(&s, "model.features"), I(&s, "model.filters"), I(&s, "model.interactions"),
+          I(&s, "model.gaussians"));
+    CHECK_CLOSE(D(&s, "model.cutoff"), 5.0, 0);
     CHECK(s.train.epochs == 30 && s.train.batch_size == 20 && s.train.eval_batch_size == 100,
           "train ints");
     CHECK_CLOSE(s.train.learning_rate, 5e-4, 0);
@@ -98,10 +104,10 @@ static void test_every_key(void)
           "split %d %g %g %g", d->split_counts, d->split_train, d->split_validation, d->split_test);
     CHECK(d->split_seed == 17, "split_seed %lld", (long long)d->split_seed);
     CHECK(strcmp(d->length_unit, "Bohr") == 0 && strcmp(d->energy_unit, "Hartree") == 0, "units");
-    CHECK(s.model.features == 32 && s.model.filters == 16 && s.model.interactions == 2 &&
-              s.model.gaussians == 12,
+    CHECK(I(&s, "model.features") == 32 && I(&s, "model.filters") == 16 && I(&s, "model.interactions") == 2 &&
+              I(&s, "model.gaussians") == 12,
           "model");
-    CHECK_CLOSE(s.model.cutoff, 4.0, 0);
+    CHECK_CLOSE(D(&s, "model.cutoff"), 4.0, 0);
     const dc_train_config *t = &s.train;
     CHECK(t->epochs == 7 && t->batch_size == 4 && t->eval_batch_size == 8 && t->lr_decay_every == 3,
           "train ints");
@@ -157,8 +163,8 @@ static void test_overrides(void)
     CHECK(s.grid.n_seeds == 2 && s.grid.seeds[1] == 1, "seeds");
     CHECK(s.grid.n_irelu_scale == 2 && s.grid.irelu_scale[0] == 1.0 && s.grid.irelu_scale[1] == 0.25,
           "scales");
-    CHECK_CLOSE(s.model.cutoff, 4.5, 0);
-    CHECK(s.model.features == 16 && s.model.filters == 64, "features %d", s.model.features);
+    CHECK_CLOSE(D(&s, "model.cutoff"), 4.5, 0);
+    CHECK(I(&s, "model.features") == 16 && I(&s, "model.filters") == 64, "features %d", I(&s, "model.features"));
     CHECK(s.train.epochs == 3, "epochs %d", s.train.epochs);
     CHECK(strcmp(s.name, "renamed") == 0 && strcmp(s.output, "results/renamed.h5") == 0, "name");
     CHECK(strcmp(s.dataset.validation, "tests/data/sweeps/water12.xyz") == 0, "validation %s",
@@ -277,14 +283,16 @@ static void test_advection(void)
     int rc = load(&s, path, NULL, 0, &err);
     CHECK(rc == DC_OK, "minimal_advection.cfg: %s", err.message);
     if (rc == DC_OK) {
-        const dc_task_config *t = &s.task;
-        CHECK(t->kind == DC_TASK_ADVECTION && strcmp(dc_task_kind_name(t->kind), "advection") == 0, "kind");
+        dc_pinn_task task;
+        dc_pinn_task_from_sweep(&task, &s);
+        const dc_pinn_task *t = &task;
+        CHECK(strcmp(s.family->kind, "advection") == 0, "kind %s", s.family->kind);
         CHECK_CLOSE(t->beta, 0.1, 0);
         CHECK_CLOSE(t->t_end, 2.0, 0);
         CHECK(t->ic_seed == 0 && t->n_interior == 1000 && t->n_initial == 5000 && t->n_boundary == 1000,
               "points %d %d %d", t->n_interior, t->n_initial, t->n_boundary);
         CHECK(t->w_residual == 1.0 && t->w_initial == 1.0 && t->w_boundary == 1.0, "weights");
-        CHECK(s.model.width == 40 && s.model.depth == 6, "MLP %dx%d", s.model.width, s.model.depth);
+        CHECK(I(&s, "model.width") == 40 && I(&s, "model.depth") == 6, "MLP %dx%d", I(&s, "model.width"), I(&s, "model.depth"));
         CHECK(s.train.epochs == 15000, "the paper's 15000 steps: %d", s.train.epochs);
         CHECK_CLOSE(s.train.learning_rate, 1e-3, 0);
         CHECK(s.dataset.train == NULL && s.dataset.file == NULL, "no dataset");
@@ -301,13 +309,15 @@ static void test_advection(void)
     rc = load(&s, path, NULL, 0, &err);
     CHECK(rc == DC_OK, "every_key_advection.cfg: %s", err.message);
     if (rc == DC_OK) {
-        const dc_task_config *t = &s.task;
+        dc_pinn_task task;
+        dc_pinn_task_from_sweep(&task, &s);
+        const dc_pinn_task *t = &task;
         CHECK_CLOSE(t->beta, 0.4, 0);
         CHECK_CLOSE(t->t_end, 1.5, 0);
         CHECK(t->ic_seed == 7 && t->n_interior == 300 && t->n_initial == 200 && t->n_boundary == 50,
               "points");
         CHECK(t->w_residual == 2.0 && t->w_initial == 0.5 && t->w_boundary == 3.0, "weights");
-        CHECK(s.model.width == 16 && s.model.depth == 3, "MLP");
+        CHECK(I(&s, "model.width") == 16 && I(&s, "model.depth") == 3, "MLP");
         CHECK(s.train.epochs == 120 && s.train.eval_every == 10 && s.train.select == DC_SELECT_BEST,
               "train");
         CHECK_CLOSE(s.train.learning_rate, 2e-3, 0);
@@ -329,12 +339,12 @@ static void test_advection(void)
     }
     snprintf(path, sizeof path, "%s/minimal.cfg", dir);
     rc = load(&s, path, NULL, 0, &err);
-    CHECK(rc == DC_OK && s.task.kind == DC_TASK_SCHNET && strstr(s.effective, "task.") == NULL,
+    CHECK(rc == DC_OK && strcmp(s.family->kind, "schnet") == 0 && strstr(s.effective, "task.") == NULL,
           "schnet by default, no task line: %s", err.message);
     dc_sweep_free(&s);
     const char *schnet[] = {"task.kind=schnet"};
     rc = load(&s, path, schnet, 1, &err);
-    CHECK(rc == DC_OK && s.task.kind == DC_TASK_SCHNET, "task.kind=schnet: %s", err.message);
+    CHECK(rc == DC_OK && strcmp(s.family->kind, "schnet") == 0, "task.kind=schnet: %s", err.message);
     dc_sweep_free(&s);
 }
 

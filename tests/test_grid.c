@@ -5,6 +5,7 @@
 
 #include "check.h"
 #include "dcsweep/config/grid.h"
+#include "dcsweep/model/model.h"
 
 static int same_run(const dc_run *a, const dc_run *b)
 {
@@ -91,7 +92,7 @@ static void test_full_cfg(void)
     dc_sweep s;
     dc_grid g = {0};
     dc_error err = {0};
-    int rc = dc_sweep_load(&s, path, ov, 2, &err);
+    int rc = dc_sweep_load(&s, path, ov, 2, dc_model_families(), &err);
     CHECK(rc == DC_OK, "full.cfg: %s", err.message);
     if (rc == DC_OK) rc = dc_grid_expand(&g, &s.grid, &err);
     CHECK(rc == DC_OK, "expand: %s", err.message);

@@ -5,12 +5,13 @@
 
 #include "check.h"
 #include "dcsweep/data/splits.h"
+#include "dcsweep/model/model.h"
 
 static int load_sweep(dc_sweep *s, const char *path, const char *const *sets, int n, dc_error *err)
 {
     dc_override ov[8];
     for (int i = 0; i < n; i++) ov[i].assignment = sets[i];
-    return dc_sweep_load(s, path, ov, n, err);
+    return dc_sweep_load(s, path, ov, n, dc_model_families(), err);
 }
 
 static void test_sizes(void)

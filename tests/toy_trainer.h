@@ -112,7 +112,7 @@ static inline int setup_open(setup *s, const char *const *sets, int n_sets)
     for (int i = 0; i < n_sets; i++) ov[i].assignment = sets[i];
     snprintf(path, sizeof path, "%s/toy.cfg", dir);
     memset(s, 0, sizeof *s);
-    int rc = dc_sweep_load(&s->sweep, path, ov, n_sets, &err);
+    int rc = dc_sweep_load(&s->sweep, path, ov, n_sets, dc_model_families(), &err);
     if (rc == DC_OK) rc = dc_grid_expand(&s->grid, &s->sweep.grid, &err);
     if (rc == DC_OK) rc = dc_trainer_create(&s->trainer, &s->sweep, &err);
     CHECK(rc == DC_OK, "setup: %s", err.message);

@@ -10,6 +10,7 @@
 #include "dcsweep/core/perf.h"
 #include "dcsweep/model/peak.h"
 #include "dcsweep/train/trainer.h"
+#include "dcsweep/model/model.h"
 
 #define BENCH_WARMUP 3
 #define BENCH_PEAK_N 2048   /* matmul size of the peak measurement */
@@ -32,6 +33,20 @@ static const char *bench_help =
     "\n"
     "OMP_NUM_THREADS sets the threads (default 1).\n";
 
+/* The network's size: the family's model.* keys by their last name ("features": 64), and the batch
+ * of a family that has batches. */
+static void print_model_keys(const dc_sweep *sweep)
+{
+    const dc_family *f = sweep->family;
+    for (int k = 0; k < f->n_keys; k++) {
+        const char *key = f->keys[k].key;
+        if (strncmp(key, "model.", 6) != 0) continue;
+        if (f->keys[k].type == DC_FKEY_DOUBLE) printf("\"%s\": %g, ", key + 6, sweep->values[k].d);
+        else printf("\"%s\": %lld, ", key + 6, (long long)sweep->values[k].i);
+    }
+    if (dc_sweep_uses(sweep, "train.batch_size")) printf("\"batch_size\": %d, ", sweep->train.batch_size);
+}
+
 int dc_cmd_bench(int argc, char **argv)
 {
     int rc = DC_OK, status = 0;
@@ -53,7 +68,7 @@ int dc_cmd_bench(int argc, char **argv)
     int steps = 20, index = 0;
     if (extra[0].value) DC_TRY(cmd_parse_count(extra[0].value, "bench", "--steps", 0, &steps, err));
     if (steps < 1) DC_FAIL(DC_ERR_INPUT, "bench: --steps must be at least 1");
-    DC_TRY(dc_sweep_load(&sweep, opts.sweep_path, opts.overrides, opts.n_overrides, err));
+    DC_TRY(dc_sweep_load(&sweep, opts.sweep_path, opts.overrides, opts.n_overrides, dc_model_families(), err));
     DC_TRY(dc_grid_expand(&grid, &sweep.grid, err));
     if (extra[1].value)
         DC_TRY(cmd_parse_count(extra[1].value, "bench", "--run", grid.n_runs, &index, err));
@@ -65,24 +80,16 @@ int dc_cmd_bench(int argc, char **argv)
     double peak = 0.0;
     DC_TRY(dc_dnnl_matmul_peak_gflops(BENCH_PEAK_N, BENCH_PEAK_REPEATS, &peak, err));
     double gflops = b.flops / b.seconds * 1e-9;
-    const dc_model_config *m = &sweep.model;
     const dc_model_info *info = dc_trainer_model(trainer);
-    if (info->n_train_items == 0) {
-        /* a full-batch model (the PINN): a step is the whole training set, so steps/s it is */
-        printf("{\"steps_per_s\": %.2f, \"step_ms\": %.3f, \"gflop_per_step\": %.4f, "
-               "\"gflop_per_s\": %.2f, \"peak_gflop_per_s\": %.2f, \"fraction_of_peak\": %.4f, "
-               "\"threads\": %d, \"model\": \"%s\", \"width\": %d, \"depth\": %d, ",
-               b.steps / b.seconds, 1e3 * b.seconds / b.steps, 1e-9 * b.flops / b.steps, gflops,
-               peak, peak > 0 ? gflops / peak : 0.0, threads, info->kind, m->width, m->depth);
-    } else {
-        printf("{\"train_configs_per_s\": %.2f, \"step_ms\": %.3f, \"gflop_per_s\": %.2f, "
-               "\"peak_gflop_per_s\": %.2f, \"fraction_of_peak\": %.4f, \"threads\": %d, "
-               "\"model\": \"%s\", \"features\": %d, \"filters\": %d, \"interactions\": %d, "
-               "\"gaussians\": %d, \"cutoff\": %g, \"batch_size\": %d, ",
-               (double)b.items / b.seconds, 1e3 * b.seconds / b.steps, gflops, peak,
-               peak > 0 ? gflops / peak : 0.0, threads, info->kind, m->features, m->filters,
-               m->interactions, m->gaussians, m->cutoff, sweep.train.batch_size);
-    }
+    if (info->n_train_items == 0)  /* full batch (the PINN): a step is the whole training set */
+        printf("{\"steps_per_s\": %.2f, \"step_ms\": %.3f, \"gflop_per_step\": %.4f, ", b.steps / b.seconds,
+               1e3 * b.seconds / b.steps, 1e-9 * b.flops / b.steps);
+    else
+        printf("{\"train_configs_per_s\": %.2f, \"step_ms\": %.3f, ", (double)b.items / b.seconds,
+               1e3 * b.seconds / b.steps);
+    printf("\"gflop_per_s\": %.2f, \"peak_gflop_per_s\": %.2f, \"fraction_of_peak\": %.4f, \"threads\": %d, "
+           "\"model\": \"%s\", ", gflops, peak, peak > 0 ? gflops / peak : 0.0, threads, info->kind);
+    print_model_keys(&sweep);
     for (int k = 0; k < 2; k++)
         if (info->count_names[k])
             printf("\"%s_per_batch\": %.1f, ", info->count_names[k], (double)b.counts[k] / b.steps);

@@ -6,13 +6,14 @@
 
 #include "dcsweep/cli/cli.h"
 #include "dcsweep/config/grid.h"
+#include "dcsweep/model/model.h"
 
 static const char plan_help[] =
     "usage: dcsweep plan SWEEP.cfg [--format table|json] [--set KEY=VALUE ...]\n"
     "\n"
     "Prints the runs of a sweep in run order: for each seed, each rescaling, each extent, each IReLU\n"
-    "scale (extent none does not use the scale: it runs once per rescaling and seed). An advection\n"
-    "sweep (task.kind = \"advection\") is described first (equation, initial-condition seed,\n"
+    "scale (extent none does not use the scale: it runs once per rescaling and seed). A family with\n"
+    "a task of its own is described first (the advection PINN: equation, initial-condition seed,\n"
     "points, network, steps); its JSON has a \"task\" object before \"runs\".\n"
     "\n"
     "options:\n"
@@ -37,19 +38,9 @@ static void format_double(char *out, size_t size, double v)
 
 static const char *plural(int n, const char *one, const char *many) { return n == 1 ? one : many; }
 
-/* The advection task in two lines: what every run of the sweep solves. */
-static void print_task(const dc_sweep *sweep)
+static void print_table(const dc_sweep *sweep, const dc_model_ops *ops, const dc_grid *grid)
 {
-    const dc_task_config *t = &sweep->task;
-    printf("task advection: u_t + %g u_x = 0 on [0, 1) x [0, %g], initial condition of ic_seed %lld\n"
-           "  %d interior + %d initial + %d boundary-pair points; MLP %dx%d; %d full-batch steps\n",
-           t->beta, t->t_end, (long long)t->ic_seed, t->n_interior, t->n_initial, t->n_boundary,
-           sweep->model.width, sweep->model.depth, sweep->train.epochs);
-}
-
-static void print_table(const dc_sweep *sweep, const dc_grid *grid)
-{
-    if (sweep->task.kind == DC_TASK_ADVECTION) print_task(sweep);
+    ops->describe(sweep, DC_DESCRIBE_PLAN, stdout, NULL);
     printf("%5s  %11s  %-6s  %-9s  %s\n", "run", "irelu_scale", "extent", "rescaling", "seed");
     for (int i = 0; i < grid->n_runs; i++) {
         const dc_run *r = &grid->runs[i];
@@ -69,20 +60,10 @@ static void print_table(const dc_sweep *sweep, const dc_grid *grid)
            has_none && g->n_irelu_scale > 1 ? " (extent none once per rescaling and seed)" : "");
 }
 
-static void print_json(const dc_sweep *sweep, const dc_grid *grid)
+static void print_json(const dc_sweep *sweep, const dc_model_ops *ops, const dc_grid *grid)
 {
     printf("{");
-    if (sweep->task.kind == DC_TASK_ADVECTION) {
-        const dc_task_config *t = &sweep->task;
-        char beta[32], t_end[32];
-        format_double(beta, sizeof beta, t->beta);
-        format_double(t_end, sizeof t_end, t->t_end);
-        printf("\"task\": {\"kind\": \"advection\", \"beta\": %s, \"t_end\": %s, \"ic_seed\": %lld, "
-               "\"n_interior\": %d, \"n_initial\": %d, \"n_boundary\": %d, \"width\": %d, "
-               "\"depth\": %d, \"steps\": %d}, ",
-               beta, t_end, (long long)t->ic_seed, t->n_interior, t->n_initial, t->n_boundary,
-               sweep->model.width, sweep->model.depth, sweep->train.epochs);
-    }
+    ops->describe(sweep, DC_DESCRIBE_PLAN_JSON, stdout, NULL);
     printf("\"runs\": [");
     for (int i = 0; i < grid->n_runs; i++) {
         const dc_run *r = &grid->runs[i];
@@ -111,12 +92,14 @@ int dc_cmd_plan(int argc, char **argv)
     const char *format = opts.format ? opts.format : "table";
     if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
         DC_FAIL(DC_ERR_INPUT, "plan: unknown format '%s' (expected table or json)", format);
-    DC_TRY(dc_sweep_load(&sweep, opts.sweep_path, opts.overrides, opts.n_overrides, err));
+    DC_TRY(dc_sweep_load(&sweep, opts.sweep_path, opts.overrides, opts.n_overrides, dc_model_families(), err));
     DC_TRY(dc_grid_expand(&grid, &sweep.grid, err));
+    const dc_model_ops *ops = dc_model_find(sweep.family->kind);
+    if (!ops) DC_FAIL(DC_ERR_INTERNAL, "task.kind %s: no model family", sweep.family->kind);
     if (strcmp(format, "json") == 0)
-        print_json(&sweep, &grid);
+        print_json(&sweep, ops, &grid);
     else
-        print_table(&sweep, &grid);
+        print_table(&sweep, ops, &grid);
 cleanup:
     dc_grid_free(&grid);
     dc_sweep_free(&sweep);

@@ -1,5 +1,5 @@
-/* `dcsweep validate`: load a sweep file and its datasets (SchNet) or draw its task (the advection
- * PINN), print what a run would see. */
+/* `dcsweep validate`: load a sweep file and its datasets (a family that reads one), print what a run
+ * would see; the family describes its task, model and training (dc_model_ops.describe). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,17 +9,17 @@
 #include "dcsweep/config/grid.h"
 #include "dcsweep/data/rescale.h"
 #include "dcsweep/data/splits.h"
-#include "dcsweep/model/pinn.h"
+#include "dcsweep/model/model.h"
 
 static const char validate_help[] =
     "usage: dcsweep validate SWEEP.cfg [--set KEY=VALUE ...]\n"
     "\n"
     "Checks a sweep file and loads its datasets (train, validation and test splits, element types),\n"
     "then prints a summary: frames and atoms per split, elements, energy ranges, the model and the\n"
-    "number of runs. For an advection sweep (task.kind = \"advection\") it prints the task, the\n"
-    "initial condition drawn from task.ic_seed, the collocation points, the labels' rescaling\n"
-    "statistics and the network instead. Exits 0 when the sweep is ready to run, 2 on a bad sweep\n"
-    "file or dataset.\n"
+    "number of runs. A sweep of a family without a dataset (task.kind = \"advection\") shows its task\n"
+    "instead (for the PINN: the initial condition drawn from task.ic_seed, the collocation points,\n"
+    "the labels' rescaling statistics and the network). Exits 0 when the sweep is ready to run, 2 on\n"
+    "a bad sweep file or dataset.\n"
     "\n"
     "options:\n"
     "  --set KEY=VALUE  override a key of the sweep file (repeatable, applied in order)\n"
@@ -106,66 +106,6 @@ static void print_batch_notes(const dc_sweep *sweep, const dc_splits *splits)
                "split is evaluated in one batch\n", t->eval_batch_size, most);
 }
 
-/* An advection sweep: the task, the drawn initial condition, the points, the labels' rescaling
- * statistics for the grid's methods (a degenerate one would fail those runs) and the network. */
-static int validate_advection(const dc_sweep *sweep, const dc_grid *grid, dc_error *err)
-{
-    int rc = DC_OK;
-    const dc_task_config *t = &sweep->task;
-    double *xt = NULL, *x0 = NULL, *u0 = NULL;
-    dc_pinn_ic ic;
-    dc_pinn_layout layout;
-    const dc_pinn_shape shape = {.width = sweep->model.width, .depth = sweep->model.depth};
-    DC_TRY(dc_pinn_layout_init(&layout, &shape, err));
-    const int64_t n = dc_pinn_n_points(t->n_interior, t->n_initial, t->n_boundary);
-    DC_ALLOC(xt, 2 * n);
-    DC_ALLOC(x0, t->n_initial);
-    DC_ALLOC(u0, t->n_initial);
-    dc_pinn_points(t->t_end, t->n_interior, t->n_initial, t->n_boundary, xt);
-    dc_pinn_ic_draw(&ic, (uint64_t)t->ic_seed);
-    for (int j = 0; j < t->n_initial; j++) x0[j] = xt[2 * ((int64_t)t->n_interior + j)];
-    dc_pinn_ic_eval(&ic, x0, t->n_initial, u0, NULL);
-    double lo = u0[0], hi = u0[0];
-    for (int j = 1; j < t->n_initial; j++) lo = fmin(lo, u0[j]), hi = fmax(hi, u0[j]);
-
-    printf("%-11s advection u_t + %g u_x = 0, x in [0, 1) periodic, t in [0, %g]\n", "task",
-           t->beta, t->t_end);
-    printf("%-11s ic_seed %lld: u0(x) = %s%s(", "initial", (long long)t->ic_seed,
-           ic.sign < 0 ? "-" : "", ic.use_window ? "window(x) " : "");
-    printf("%s", ic.use_abs ? "|" : "");
-    for (int k = 0; k < DC_PINN_IC_MODES; k++)
-        printf("%s%.4f sin(2 pi %d x + %.4f)", k ? " + " : "", ic.A[k], ic.m[k], ic.phi[k]);
-    printf("%s)\n", ic.use_abs ? "|" : "");
-    if (ic.use_window)
-        printf("%-11s window(x) = 0.5 (tanh((x - %.4f)/0.01) - tanh((x - %.4f)/0.01))\n", "", ic.xL, ic.xR);
-    printf("%-11s u0 at the initial points in %.6f .. %.6f\n", "", lo, hi);
-    printf("%-11s %d interior, %d initial, %d boundary pairs: %lld points\n", "points", t->n_interior,
-           t->n_initial, t->n_boundary, (long long)n);
-    printf("%-11s weights residual %g, initial %g, boundary %g\n", "loss", t->w_residual, t->w_initial,
-           t->w_boundary);
-    printf("%-11s", "rescaling");
-    for (int r = 0; r < sweep->grid.n_rescaling; r++) {
-        dc_rescale rs;
-        dc_error why = {0};
-        dc_rescaling method = sweep->grid.rescaling[r];
-        if (dc_rescale_fit(&rs, method, u0, t->n_initial, &why) == DC_OK)
-            printf("%s %s (shift %.6g, scale %.6g)", r ? "," : "", dc_rescaling_name(method), rs.shift,
-                   rs.scale);
-        else
-            printf("%s %s (degenerate: its runs would fail)", r ? "," : "", dc_rescaling_name(method));
-    }
-    printf("\n%-11s MLP (x, t) -> u, %d hidden layers of %d, %lld parameters\n", "model", shape.depth,
-           shape.width, (long long)layout.n_params);
-    printf("%-11s %d full-batch steps, lr %g\n", "train", sweep->train.epochs,
-           sweep->train.learning_rate);
-    printf("%-11s %d\n", "runs", grid->n_runs);
-cleanup:
-    free(xt);
-    free(x0);
-    free(u0);
-    return rc;
-}
-
 int dc_cmd_validate(int argc, char **argv)
 {
     int rc = DC_OK;
@@ -180,12 +120,15 @@ int dc_cmd_validate(int argc, char **argv)
         goto cleanup;
     }
     if (opts.format) DC_FAIL(DC_ERR_INPUT, "validate: --format is not an option of validate");
-    DC_TRY(dc_sweep_load(&sweep, opts.sweep_path, opts.overrides, opts.n_overrides, err));
+    DC_TRY(dc_sweep_load(&sweep, opts.sweep_path, opts.overrides, opts.n_overrides, dc_model_families(), err));
     DC_TRY(dc_grid_expand(&grid, &sweep.grid, err));
-    if (sweep.task.kind == DC_TASK_ADVECTION) {
+    const dc_model_ops *ops = dc_model_find(sweep.family->kind);
+    if (!ops) DC_FAIL(DC_ERR_INTERNAL, "task.kind %s: no model family", sweep.family->kind);
+    if (!dc_sweep_uses(&sweep, "dataset")) {
         printf("%-11s %s (name %s)\n", "sweep", sweep.path, sweep.name);
         printf("%-11s %s\n", "sha256", sweep.sha256);
-        DC_TRY(validate_advection(&sweep, &grid, err));
+        DC_TRY(ops->describe(&sweep, DC_DESCRIBE_VALIDATE, stdout, err));
+        printf("%-11s %d\n", "runs", grid.n_runs);
         printf("%-11s %s\n", "output", sweep.output);
         printf("ok\n");
         goto cleanup;
@@ -210,15 +153,12 @@ int dc_cmd_validate(int argc, char **argv)
         printf(" %s", symbol ? symbol : "?");
     }
     printf("\n");
-    const dc_model_config *m = &sweep.model;
-    printf("%-11s features %d, filters %d, interactions %d, gaussians %d, cutoff %g %s\n", "model",
-           m->features, m->filters, m->interactions, m->gaussians, m->cutoff, d->length_unit);
-    printf("%-11s %d epochs, batch %d, lr %g, force weight %g, loss %s\n", "train",
-           sweep.train.epochs, sweep.train.batch_size, sweep.train.learning_rate,
-           sweep.train.force_weight, dc_loss_name(sweep.train.loss));
+    DC_TRY(ops->describe(&sweep, DC_DESCRIBE_VALIDATE, stdout, err));
     print_batch_notes(&sweep, &splits);
     printf("%-11s %d\n", "runs", grid.n_runs);
-    DC_TRY(warn(&splits, m->cutoff, err));
+    int has_cutoff = 0;
+    const double cutoff = dc_sweep_double(&sweep, "model.cutoff", &has_cutoff);
+    if (has_cutoff) DC_TRY(warn(&splits, cutoff, err));
     printf("%-11s %s\n", "output", sweep.output);
     printf("ok\n");
 cleanup:

@@ -246,12 +246,12 @@ cleanup:
 }
 
 int dc_sweep_load(dc_sweep *sweep, const char *path, const dc_override *overrides, int n_overrides,
-                  dc_error *err)
+                  const dc_family *const *families, dc_error *err)
 {
     int rc = DC_OK;
     char *widened = NULL;
     memset(sweep, 0, sizeof *sweep);
-    dc_config_ctx c = {.path = path, .err = err};
+    dc_config_ctx c = {.path = path, .err = err, .families = families};
     config_init(&c.cfg);
     sweep->path = strdup(path);
     c.dir = dc_config_dir_of(path);
@@ -285,10 +285,11 @@ int dc_sweep_load(dc_sweep *sweep, const char *path, const dc_override *override
     char default_name[256];
     snprintf(default_name, sizeof default_name, "%.*s", (int)base_len, base);
     DC_TRY(dc_config_read_string(&c, "name", default_name, &sweep->name));
-    DC_TRY(dc_config_read_task(&c, &sweep->task, &sweep->model));
-    /* the PINN's points are its data: an advection sweep has no dataset */
-    if (sweep->task.kind == DC_TASK_SCHNET) DC_TRY(read_dataset(&c, &sweep->dataset));
-    DC_TRY(dc_config_read_model_train(&c, sweep->task.kind, &sweep->model, &sweep->train));
+    DC_TRY(dc_config_read_family(&c, sweep));
+    /* a PINN's points are its data: it has no dataset */
+    if (dc_family_uses(sweep->family, "dataset")) DC_TRY(read_dataset(&c, &sweep->dataset));
+    DC_TRY(dc_config_read_train(&c, sweep->family, &sweep->train));
+    if (sweep->family->check) DC_TRY(sweep->family->check(&c, sweep));
     DC_TRY(read_grid(&c, &sweep->grid));
     DC_TRY(dc_config_read_double(&c, "run.heartbeat_timeout", 300.0, 0, 1, INFINITY,
                                  &sweep->run.heartbeat_timeout));

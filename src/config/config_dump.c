@@ -34,12 +34,9 @@ static void out(dump_buf *d, const char *fmt, ...)
     }
 }
 
-/* SchNet's data, network and batch settings. */
-static void dump_schnet(dump_buf *o, const dc_sweep *s)
+/* The dataset block: the layout, the split and the keys naming the labels. */
+static void dump_dataset(dump_buf *o, const dc_dataset_config *d)
 {
-    const dc_dataset_config *d = &s->dataset;
-    const dc_model_config *m = &s->model;
-    const dc_train_config *t = &s->train;
     out(o, "dataset.layout = \"%s\";\n", !d->file ? "files" : d->split_test > 0 ? "split" : "split+test");
     if (d->file) {
         const char *fmt = d->split_counts ? "dataset.split.%s = %.0f;\n" : "dataset.split.%s = %.17g;\n";
@@ -50,30 +47,46 @@ static void dump_schnet(dump_buf *o, const dc_sweep *s)
     }
     out(o, "dataset.energy_key = \"%s\";\ndataset.forces_key = \"%s\";\n", d->energy_key, d->forces_key);
     out(o, "dataset.length_unit = \"%s\";\ndataset.energy_unit = \"%s\";\n", d->length_unit, d->energy_unit);
-    out(o, "model.features = %d;\nmodel.filters = %d;\nmodel.interactions = %d;\n", m->features,
-        m->filters, m->interactions);
-    out(o, "model.gaussians = %d;\nmodel.cutoff = %.17g;\n", m->gaussians, m->cutoff);
-    out(o, "train.epochs = %d;\ntrain.batch_size = %d;\ntrain.learning_rate = %.17g;\n", t->epochs,
-        t->batch_size, t->learning_rate);
-    out(o, "train.force_weight = %.17g;\ntrain.loss = \"%s\";\n", t->force_weight, dc_loss_name(t->loss));
-    out(o, "train.weight_decay = %.17g;\ntrain.eval_batch_size = %d;\n", t->weight_decay, t->eval_batch_size);
 }
 
-/* The advection PINN's task and network (no dataset, no batches: docs/pinn.md). */
-static void dump_advection(dump_buf *o, const dc_sweep *s)
+/* The shared train keys a family may place in its part of the dump; 0 when key is none of them. */
+static int dump_train_key(dump_buf *o, const dc_train_config *t, const char *key)
 {
-    const dc_task_config *k = &s->task;
-    const dc_model_config *m = &s->model;
-    const dc_train_config *t = &s->train;
-    out(o, "task.kind = \"%s\";\ntask.beta = %.17g;\ntask.t_end = %.17g;\n",
-        dc_task_kind_name(k->kind), k->beta, k->t_end);
-    out(o, "task.ic_seed = %lld;\ntask.n_interior = %d;\ntask.n_initial = %d;\ntask.n_boundary = %d;\n",
-        (long long)k->ic_seed, k->n_interior, k->n_initial, k->n_boundary);
-    out(o, "task.w_residual = %.17g;\ntask.w_initial = %.17g;\ntask.w_boundary = %.17g;\n",
-        k->w_residual, k->w_initial, k->w_boundary);
-    out(o, "model.width = %d;\nmodel.depth = %d;\n", m->width, m->depth);
-    out(o, "train.epochs = %d;\ntrain.learning_rate = %.17g;\n", t->epochs, t->learning_rate);
-    out(o, "train.weight_decay = %.17g;\n", t->weight_decay);
+    if (strcmp(key, "train.epochs") == 0) out(o, "%s = %d;\n", key, t->epochs);
+    else if (strcmp(key, "train.batch_size") == 0) out(o, "%s = %d;\n", key, t->batch_size);
+    else if (strcmp(key, "train.learning_rate") == 0) out(o, "%s = %.17g;\n", key, t->learning_rate);
+    else if (strcmp(key, "train.force_weight") == 0) out(o, "%s = %.17g;\n", key, t->force_weight);
+    else if (strcmp(key, "train.loss") == 0) out(o, "%s = \"%s\";\n", key, dc_loss_name(t->loss));
+    else if (strcmp(key, "train.weight_decay") == 0) out(o, "%s = %.17g;\n", key, t->weight_decay);
+    else if (strcmp(key, "train.eval_batch_size") == 0) out(o, "%s = %d;\n", key, t->eval_batch_size);
+    else return 0;
+    return 1;
+}
+
+/* The family's part of the dump, in the order it fixed (family.h: its sweeps' hashes depend on
+ * it). A name it lists that is none of the dumpable keys is a bug of its table. */
+static int dump_family(dump_buf *o, const dc_sweep *s, dc_error *err)
+{
+    const dc_family *f = s->family;
+    for (int i = 0; i < f->n_dump; i++) {
+        const char *key = f->dump[i];
+        int k = 0;
+        while (k < f->n_keys && strcmp(f->keys[k].key, key) != 0) k++;
+        if (k < f->n_keys) {
+            const dc_key_value *v = &s->values[k];
+            if (f->keys[k].type == DC_FKEY_DOUBLE) out(o, "%s = %.17g;\n", key, v->d);
+            else if (f->keys[k].type == DC_FKEY_INT) out(o, "%s = %d;\n", key, (int)v->i);
+            else out(o, "%s = %lld;\n", key, (long long)v->i);
+        } else if (strcmp(key, "task.kind") == 0) {
+            out(o, "task.kind = \"%s\";\n", f->kind);
+        } else if (strcmp(key, "dataset") == 0) {
+            dump_dataset(o, &s->dataset);
+        } else if (!dump_train_key(o, &s->train, key)) {
+            return dc_error_set(err, DC_ERR_INTERNAL, "family %s dumps '%s', which is no key it may dump",
+                                f->kind, key);
+        }
+    }
+    return DC_OK;
 }
 
 /* The canonical text of every value that affects results, one `key = value;` per line in schema
@@ -88,10 +101,11 @@ int dc_config_dump_effective(char **out_text, const dc_sweep *s, dc_error *err)
     const dc_train_config *t = &s->train;
     if (!o.bad) o.b[0] = '\0';
     out(&o, "# dcsweep effective sweep v2\n");
-    /* A SchNet sweep's text has no task lines, so that its hash is the one it had before there
-     * was a second family: its existing results files keep resuming. */
-    if (s->task.kind == DC_TASK_SCHNET) dump_schnet(&o, s);
-    else dump_advection(&o, s);
+    int rc = dump_family(&o, s, err);
+    if (rc != DC_OK) {
+        free(o.b);
+        return rc;
+    }
     out(&o, "train.schedule = \"%s\";\n", dc_schedule_name(t->schedule));
     if (t->schedule == DC_SCHEDULE_STEP)
         out(&o, "train.lr_decay = %.17g;\ntrain.lr_decay_every = %d;\n", t->lr_decay, t->lr_decay_every);

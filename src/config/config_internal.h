@@ -28,19 +28,21 @@ typedef struct dc_key {
 
 #define DC_MAX_OVERRIDES 64
 
-typedef struct dc_config_ctx {
+struct dc_config_ctx {
     const char *path;       /* the sweep file, for messages */
     char *dir;              /* its directory: file paths are relative to it */
     config_t cfg;
     char *overridden[DC_MAX_OVERRIDES];  /* keys set by --set: named "--set key" in messages */
     int n_overridden;
     dc_error *err;
-} dc_config_ctx;
+    const dc_family *const *families;  /* NULL-terminated: what task.kind may name */
+};
 
-const dc_key *dc_config_find_key(const char *path);
+/* The key of the schema (shared keys, or a key some family owns), or NULL. */
+const dc_key *dc_config_find_key(const dc_config_ctx *c, const char *path);
 
 /* out = " (did you mean model.features?)" for the closest schema key, or "" when none is close. */
-void dc_config_suggest(char *out, size_t size, const char *path);
+void dc_config_suggest(const dc_config_ctx *c, char *out, size_t size, const char *path);
 
 /* Whether key was set by --set (so it is named "--set key" and its paths are cwd-relative). */
 int dc_config_is_overridden(const dc_config_ctx *c, const char *key);
@@ -90,10 +92,12 @@ int dc_config_widen_ints(const char *text, char **out, char *literal, size_t siz
 
 /* ---- the sections ---- */
 
-int dc_config_read_model_train(dc_config_ctx *c, dc_task_kind kind, dc_model_config *m,
-                               dc_train_config *t);
-/* config_task.c: task.kind, the refusal of another family's keys, the advection task and MLP. */
-int dc_config_read_task(dc_config_ctx *c, dc_task_config *t, dc_model_config *m);
+/* config_train.c: the train section (defaults from the family). */
+int dc_config_read_train(dc_config_ctx *c, const dc_family *family, dc_train_config *t);
+/* config_family.c: task.kind, the refusal of keys its family does not read, the family's keys. */
+int dc_config_read_family(dc_config_ctx *c, dc_sweep *sweep);
+/* config_family.c: whether family reads optional shared key. */
+int dc_family_uses(const dc_family *family, const char *key);
 int dc_config_dump_effective(char **out, const dc_sweep *s, dc_error *err);
 
 /* Fails on the first setting of the file (depth first, in file order) that is not in the schema. */

@@ -9,23 +9,14 @@
 
 #include "config_internal.h"
 
-/* Every key of the file: the public interface documented in docs/sweep-format.md. */
+/* Every shared key of the file (docs/sweep-format.md); the families add their own (family.h). */
 static const dc_key schema[] = {
     {"name", KEY_STRING},
     {"output", KEY_STRING},       /* the results path, or a group: */
     {"output.path", KEY_STRING},
     {"output.keep_models", KEY_BOOL},
-    {"task", KEY_GROUP},            /* config_task.c: what the sweep solves */
+    {"task", KEY_GROUP},            /* config_family.c: what the sweep solves */
     {"task.kind", KEY_STRING},
-    {"task.beta", KEY_FLOAT},
-    {"task.t_end", KEY_FLOAT},
-    {"task.ic_seed", KEY_INT},
-    {"task.n_interior", KEY_INT},
-    {"task.n_initial", KEY_INT},
-    {"task.n_boundary", KEY_INT},
-    {"task.w_residual", KEY_FLOAT},
-    {"task.w_initial", KEY_FLOAT},
-    {"task.w_boundary", KEY_FLOAT},
     {"dataset", KEY_GROUP},
     {"dataset.train", KEY_STRING},
     {"dataset.validation", KEY_STRING},
@@ -41,13 +32,6 @@ static const dc_key schema[] = {
     {"dataset.length_unit", KEY_STRING},
     {"dataset.energy_unit", KEY_STRING},
     {"model", KEY_GROUP},
-    {"model.features", KEY_INT},
-    {"model.filters", KEY_INT},
-    {"model.interactions", KEY_INT},
-    {"model.gaussians", KEY_INT},
-    {"model.cutoff", KEY_FLOAT},
-    {"model.width", KEY_INT},
-    {"model.depth", KEY_INT},
     {"train", KEY_GROUP},
     {"train.epochs", KEY_INT},
     {"train.batch_size", KEY_INT},
@@ -85,10 +69,33 @@ static const dc_key schema[] = {
 };
 #define N_SCHEMA (int)(sizeof schema / sizeof schema[0])
 
-const dc_key *dc_config_find_key(const char *path)
+/* The i-th key of the whole schema: the shared keys, then each family's in its order; NULL past
+ * the end. A family key comes back in *slot. */
+static const dc_key *schema_key(const dc_config_ctx *c, int i, dc_key *slot)
 {
+    if (i < N_SCHEMA) return &schema[i];
+    i -= N_SCHEMA;
+    for (int f = 0; c->families && c->families[f]; f++) {
+        const dc_family *fam = c->families[f];
+        if (i < fam->n_keys) {
+            slot->path = fam->keys[i].key;
+            slot->kind = fam->keys[i].type == DC_FKEY_DOUBLE ? KEY_FLOAT : KEY_INT;
+            return slot;
+        }
+        i -= fam->n_keys;
+    }
+    return NULL;
+}
+
+const dc_key *dc_config_find_key(const dc_config_ctx *c, const char *path)
+{
+    static const dc_key family_int = {NULL, KEY_INT}, family_float = {NULL, KEY_FLOAT};
     for (int i = 0; i < N_SCHEMA; i++)
         if (strcmp(schema[i].path, path) == 0) return &schema[i];
+    for (int f = 0; c->families && c->families[f]; f++)
+        for (int k = 0; k < c->families[f]->n_keys; k++)
+            if (strcmp(c->families[f]->keys[k].key, path) == 0)
+                return c->families[f]->keys[k].type == DC_FKEY_DOUBLE ? &family_float : &family_int;
     return NULL;
 }
 
@@ -116,21 +123,23 @@ static const char *leaf(const char *path)
     return dot ? dot + 1 : path;
 }
 
-void dc_config_suggest(char *out, size_t size, const char *path)
+void dc_config_suggest(const dc_config_ctx *c, char *out, size_t size, const char *path)
 {
     const char *best = NULL;
     int best_d = 1000;
-    for (int i = 0; i < N_SCHEMA; i++) {
+    dc_key slot;
+    for (int i = 0; schema_key(c, i, &slot); i++) {
+        const char *key = schema_key(c, i, &slot)->path;
         /* The right key in the wrong group ("train.cutoff") is the likeliest slip. */
-        if (strcmp(leaf(schema[i].path), leaf(path)) == 0 && strcmp(schema[i].path, path) != 0) {
-            best = schema[i].path;
+        if (strcmp(leaf(key), leaf(path)) == 0 && strcmp(key, path) != 0) {
+            best = key;
             best_d = 0;
             break;
         }
-        int d = edit_distance(path, schema[i].path);
+        int d = edit_distance(path, key);
         if (d < best_d) {
             best_d = d;
-            best = schema[i].path;
+            best = key;
         }
     }
     int len = (int)strlen(path);
@@ -215,9 +224,9 @@ int dc_config_check_unknown(dc_config_ctx *c, const config_setting_t *group, con
         const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
         const char *name = config_setting_name(s);
         snprintf(full, sizeof full, "%s%s%s", prefix, *prefix ? "." : "", name ? name : "?");
-        const dc_key *k = dc_config_find_key(full);
+        const dc_key *k = dc_config_find_key(c, full);
         if (!k) {
-            dc_config_suggest(hint, sizeof hint, full);
+            dc_config_suggest(c, hint, sizeof hint, full);
             return dc_config_fail(c, full, s, "unknown key%s", hint);
         }
         /* `output` is a path or a group of output settings */
@@ -339,10 +348,10 @@ int dc_config_apply_override(dc_config_ctx *c, const char *assignment)
     memcpy(key, assignment, key_len);
     key[key_len] = '\0';
     trim(key);
-    const dc_key *k = dc_config_find_key(key);
+    const dc_key *k = dc_config_find_key(c, key);
     if (!k) {
         char hint[160];
-        dc_config_suggest(hint, sizeof hint, key);
+        dc_config_suggest(c, hint, sizeof hint, key);
         DC_FAIL(DC_ERR_INPUT, "--set %s: unknown key%s", key, hint);
     }
     if (k->kind == KEY_GROUP)

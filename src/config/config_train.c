@@ -1,5 +1,4 @@
-/* The model and train sections of the sweep file (docs/sweep-format.md): the network's size and
- * the training protocol (optimiser, loss, learning-rate schedule, monitoring, early stopping,
+/* The train section of the sweep file (docs/sweep-format.md): the training protocol (optimiser, loss, learning-rate schedule, monitoring, early stopping,
  * selection, EMA, checkpoints). */
 #include <math.h>
 #include <stdio.h>
@@ -27,7 +26,7 @@ static int only_with(dc_config_ctx *c, const char *key, int allowed, const char 
 }
 
 /* The learning-rate schedule, monitoring, early stopping, selection, EMA, checkpoints. */
-static int read_protocol(dc_config_ctx *c, dc_task_kind kind, dc_train_config *t)
+static int read_protocol(dc_config_ctx *c, const dc_family *family, dc_train_config *t)
 {
     int rc = DC_OK, v = 0;
     const int has_step = config_lookup(&c->cfg, "train.lr_decay_every") != NULL;
@@ -53,11 +52,10 @@ static int read_protocol(dc_config_ctx *c, dc_task_kind kind, dc_train_config *t
     DC_TRY(dc_config_read_double(c, "train.plateau.min_lr", 0.0, 0, 0, INFINITY, &p->min_lr));
     DC_TRY(dc_config_read_int(c, "train.warmup_epochs", 0, 0, 1 << 30, &t->warmup_epochs));
 
-    /* The values a validation gives (docs/model.md, docs/pinn.md): the PINN's only one is its
-     * loss, since its points are its data; the model checks its own list too. */
-    static const char *const monitors[] = {"loss", "energy_mae", "force_mae"};
-    DC_TRY(dc_config_read_choice(c, "train.monitor", 0, monitors, kind == DC_TASK_ADVECTION ? 1 : 3, &v));
-    snprintf(t->monitor, sizeof t->monitor, "%s", monitors[v]);
+    /* The values a validation gives (docs/model.md, docs/pinn.md), as the family lists them; the
+     * model checks its own list too. */
+    DC_TRY(dc_config_read_choice(c, "train.monitor", 0, family->monitors, family->n_monitors, &v));
+    snprintf(t->monitor, sizeof t->monitor, "%s", family->monitors[v]);
     DC_TRY(dc_config_read_int(c, "train.eval_every", 1, 1, 1 << 30, &t->eval_every));
     DC_TRY(dc_config_read_int(c, "train.early_stopping.patience", 0, 0, 1 << 30,
                               &t->early_stopping.patience));
@@ -75,26 +73,14 @@ cleanup:
     return rc;
 }
 
-/* SchNet's keys are read whatever the kind: in an advection sweep they are absent (config_task.c
- * refuses them) and keep their defaults, which nothing reads. */
-int dc_config_read_model_train(dc_config_ctx *c, dc_task_kind kind, dc_model_config *m,
-                               dc_train_config *t)
+/* The optional shared keys are read whatever the family: a family that does not use them has
+ * them refused when set (config_family.c), and their defaults are never read. */
+int dc_config_read_train(dc_config_ctx *c, const dc_family *family, dc_train_config *t)
 {
     int rc = DC_OK;
-    DC_TRY(dc_config_read_int(c, "model.features", 64, 1, 1 << 20, &m->features));
-    if (m->features % 2 != 0)
-        DC_TRY(dc_config_fail(c, "model.features", config_lookup(&c->cfg, "model.features"),
-                              "value %d must be even (the output block maps F to F/2)", m->features));
-    DC_TRY(dc_config_read_int(c, "model.filters", 64, 1, 1 << 20, &m->filters));
-    DC_TRY(dc_config_read_int(c, "model.interactions", 3, 1, DC_MAX_INTERACTIONS, &m->interactions));
-    DC_TRY(dc_config_read_int(c, "model.gaussians", 25, 2, 1 << 20, &m->gaussians));
-    DC_TRY(dc_config_read_double(c, "model.cutoff", 5.0, 0, 1, INFINITY, &m->cutoff));
-
-    /* A PINN epoch is one full-batch step: its defaults are the paper's 15000 steps at 1e-3. */
-    const int pinn = kind == DC_TASK_ADVECTION;
-    DC_TRY(dc_config_read_int(c, "train.epochs", pinn ? 15000 : 30, 1, 1 << 30, &t->epochs));
+    DC_TRY(dc_config_read_int(c, "train.epochs", family->default_epochs, 1, 1 << 30, &t->epochs));
     DC_TRY(dc_config_read_int(c, "train.batch_size", 20, 1, 1 << 30, &t->batch_size));
-    DC_TRY(dc_config_read_double(c, "train.learning_rate", pinn ? 1e-3 : 5e-4, 0, 1, INFINITY,
+    DC_TRY(dc_config_read_double(c, "train.learning_rate", family->default_learning_rate, 0, 1, INFINITY,
                                  &t->learning_rate));
     DC_TRY(dc_config_read_double(c, "train.force_weight", 30.0, 0, 0, INFINITY, &t->force_weight));
     char *loss = NULL;
@@ -107,7 +93,7 @@ int dc_config_read_model_train(dc_config_ctx *c, dc_task_kind kind, dc_model_con
     if (bad_loss) goto cleanup;
     DC_TRY(dc_config_read_double(c, "train.weight_decay", 0.0, 0, 0, INFINITY, &t->weight_decay));
     DC_TRY(dc_config_read_int(c, "train.eval_batch_size", 100, 1, 1 << 30, &t->eval_batch_size));
-    DC_TRY(read_protocol(c, kind, t));
+    DC_TRY(read_protocol(c, family, t));
 cleanup:
     return rc;
 }

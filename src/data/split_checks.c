@@ -26,7 +26,9 @@ static void pair_range(const dc_dataset *ds, double *closest, double *farthest)
 
 static int check_cutoff(const dc_splits *splits, const dc_sweep *sweep, dc_error *err)
 {
-    const double cutoff = sweep->model.cutoff;
+    int has_cutoff = 0;
+    const double cutoff = dc_sweep_double(sweep, "model.cutoff", &has_cutoff);
+    if (!has_cutoff) return DC_OK;  /* a family without one has no pairs to check it against */
     const char *unit = sweep->dataset.length_unit ? sweep->dataset.length_unit : "Angstrom";
     double closest = INFINITY, farthest = 0, ignored = INFINITY;
     pair_range(&splits->train, &closest, &farthest);

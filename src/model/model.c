@@ -8,9 +8,13 @@
 
 static const dc_model_ops *const families[] = {&dc_schnet_model_ops, &dc_pinn_model_ops};
 
+static const dc_family *const family_keys[] = {&dc_schnet_family, &dc_pinn_family, NULL};
+
+const dc_family *const *dc_model_families(void) { return family_keys; }
+
 const dc_model_ops *dc_model_find(const char *kind)
 {
-    if (!kind || !*kind) kind = "schnet";
+    if (!kind || !*kind) kind = families[0]->kind;
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
         if (strcmp(families[i]->kind, kind) == 0) return families[i];
     return NULL;

@@ -22,6 +22,36 @@ int dc_report_default_metric(const dc_metric_desc *metrics, int n)
     return n > 0 ? 0 : -1;
 }
 
+static char *dup_string(const char *s, dc_error *err);
+
+/* The dataset's units, for the header line, when the file's metrics are in them (a model of a
+ * dataset's energies); a file of another family's metrics (a PINN's) has no units line, whatever
+ * unit attributes it carries. A file too old to record its metric units gets docs/model.md's. */
+static int take_units(dc_report *r, dc_results *res, dc_error *err)
+{
+    int rc = DC_OK;
+    char *eu = NULL, *lu = NULL;
+    if (dc_results_read_attr_string(res, "energy_unit", &eu, NULL) != DC_OK) eu = NULL;
+    if (dc_results_read_attr_string(res, "length_unit", &lu, NULL) != DC_OK) lu = NULL;
+    const char *e = eu ? eu : "eV", *l = lu ? lu : "Angstrom";
+    int in_units = !r->model_kind[0];
+    for (int m = 0; m < r->n_metrics; m++) in_units |= strcmp(r->metrics[m].unit, e) == 0;
+    if (in_units) {
+        free(r->energy_unit);
+        free(r->length_unit);
+        free(r->force_unit);
+        r->energy_unit = dup_string(e, err);
+        r->length_unit = dup_string(l, err);
+        r->force_unit = dc_calloc(strlen(e) + strlen(l) + 2, 1, err);
+        if (r->force_unit) sprintf(r->force_unit, "%s/%s", e, l);
+        if (!r->energy_unit || !r->length_unit || !r->force_unit) DC_FAIL(DC_ERR_NOMEM, "out of memory");
+    }
+cleanup:
+    free(eu);
+    free(lu);
+    return rc;
+}
+
 int dc_report_metric_index(const dc_report *r, const char *name)
 {
     for (int m = 0; m < r->n_metrics; m++)
@@ -430,23 +460,7 @@ int dc_report_load(dc_report *r, const char *path, const char *metric,
     /* Name, family and units are informational: a file without them still reports. */
     take_attr(res, "sweep_name", &r->sweep_name);
     take_attr(res, "model_kind", &r->model_kind);
-    if (strcmp(r->model_kind, "schnet") == 0 || !r->model_kind[0]) {
-        /* a SchNet file's dataset units, for its header line (docs/model.md's when absent) */
-        char *eu = NULL, *lu = NULL;
-        if (dc_results_read_attr_string(res, "energy_unit", &eu, NULL) != DC_OK) eu = NULL;
-        if (dc_results_read_attr_string(res, "length_unit", &lu, NULL) != DC_OK) lu = NULL;
-        const char *e = eu ? eu : "eV", *l = lu ? lu : "Angstrom";
-        free(r->energy_unit);
-        free(r->length_unit);
-        free(r->force_unit);
-        r->energy_unit = dup_string(e, err);
-        r->length_unit = dup_string(l, err);
-        r->force_unit = dc_calloc(strlen(e) + strlen(l) + 2, 1, err);
-        if (r->force_unit) sprintf(r->force_unit, "%s/%s", e, l);
-        free(eu);
-        free(lu);
-        if (!r->energy_unit || !r->length_unit || !r->force_unit) DC_FAIL(DC_ERR_NOMEM, "out of memory");
-    }
+    DC_TRY(take_units(r, res, err));
 cleanup:
     if (res) dc_results_close(res, NULL);
     free(rows);

@@ -250,7 +250,9 @@ int dc_results_write_meta(hid_t file, const dc_results_meta *meta, int writer, d
     DC_TRY(create_rescaling(file, meta, writer, err));
     DC_TRY(create_metrics(file, meta, writer, err));
     DC_TRY(write_curve_names(file, meta, err));
-    DC_TRY(write_attr_string(file, "model_kind", meta->model_kind ? meta->model_kind : "schnet", err));
+    if (!meta->model_kind || !meta->model_kind[0])
+        DC_FAIL(DC_ERR_INTERNAL, "a results file's metadata has no model_kind");
+    DC_TRY(write_attr_string(file, "model_kind", meta->model_kind, err));
     DC_TRY(write_attr_int(file, "format_version", DC_RESULTS_FORMAT_VERSION, err));
     DC_TRY(write_attr_string(file, "dcsweep_version", DC_VERSION, err));
     DC_TRY(write_attr_string(file, "created", meta->created, err));

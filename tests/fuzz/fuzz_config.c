@@ -18,6 +18,7 @@
 
 #include "dcsweep/config/config.h"
 #include "dcsweep/config/grid.h"
+#include "dcsweep/model/model.h"
 
 #define MAX_SETS 4
 
@@ -105,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     dc_sweep sweep;
     dc_error err = {0};
-    int rc = dc_sweep_load(&sweep, cfg_path, sets, n_sets, &err);
+    int rc = dc_sweep_load(&sweep, cfg_path, sets, n_sets, dc_model_families(), &err);
     if (rc == DC_OK) {
         if (!sweep.effective || strlen(sweep.sha256) != 64 || !sweep.output || !sweep.name) abort();
         dc_grid grid = {0};

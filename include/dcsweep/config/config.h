@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "dcsweep/config/family.h"
 #include "dcsweep/core/error.h"
 
 typedef enum { DC_EXTENT_NONE = 0, DC_EXTENT_OUTPUT = 1, DC_EXTENT_FULL = 2 } dc_extent;
@@ -19,22 +20,15 @@ typedef enum {
     DC_RESCALE_ROBUST = 4,
 } dc_rescaling;
 typedef enum { DC_LOSS_L1 = 0, DC_LOSS_MSE = 1 } dc_loss;
-/* The model family a sweep trains (task.kind): each is a folder of src/model/. */
-typedef enum { DC_TASK_SCHNET = 0, DC_TASK_ADVECTION = 1 } dc_task_kind;
-#define DC_N_TASK_KINDS 2
-
 #define DC_N_EXTENTS 3
 #define DC_N_RESCALINGS 5
-#define DC_MAX_INTERACTIONS 16  /* model.interactions: the most interaction blocks a model may have */
 
 const char *dc_extent_name(dc_extent e);        /* "none" | "output" | "full" */
 const char *dc_rescaling_name(dc_rescaling r);  /* "none" | "power10" | ... */
 const char *dc_loss_name(dc_loss l);            /* "l1" | "mse" */
-const char *dc_task_kind_name(dc_task_kind k);  /* "schnet" | "advection" */
 int dc_extent_parse(const char *s, dc_extent *out);        /* 0 on success, -1 unknown */
 int dc_rescaling_parse(const char *s, dc_rescaling *out);
 int dc_loss_parse(const char *s, dc_loss *out);
-int dc_task_kind_parse(const char *s, dc_task_kind *out);
 
 typedef struct dc_dataset_config {
     /* Either three files ... (absolute or cwd-relative paths after loading; NULL when unused) */
@@ -53,18 +47,6 @@ typedef struct dc_dataset_config {
     char *length_unit;    /* informational, copied to results (default "Angstrom") */
     char *energy_unit;    /* informational, copied to results (default "eV") */
 } dc_dataset_config;
-
-typedef struct dc_model_config {
-    /* SchNet (task.kind "schnet") */
-    int features;     /* F */
-    int filters;      /* nf */
-    int interactions; /* T */
-    int gaussians;    /* G */
-    double cutoff;    /* Angstrom */
-    /* the advection PINN's MLP (task.kind "advection", docs/pinn.md) */
-    int width;        /* units per hidden layer */
-    int depth;        /* hidden layers */
-} dc_model_config;
 
 typedef enum { DC_SCHEDULE_CONSTANT = 0, DC_SCHEDULE_STEP = 1, DC_SCHEDULE_PLATEAU = 2 } dc_schedule;
 typedef enum { DC_SELECT_LAST = 0, DC_SELECT_BEST = 1 } dc_select;
@@ -91,7 +73,7 @@ typedef struct dc_early_stopping_config {
 
 typedef struct dc_train_config {
     int epochs;               /* the most epochs a run trains */
-    int batch_size;           /* molecules per training batch */
+    int batch_size;           /* items (molecules) per training batch */
     double learning_rate;
     double force_weight;      /* alpha */
     dc_loss loss;
@@ -115,19 +97,6 @@ typedef struct dc_run_config {
     double heartbeat_timeout;  /* seconds a training rank may stay silent before the job ends */
     double stop_timeout;       /* seconds ranks get to stop after SIGINT/SIGTERM */
 } dc_run_config;
-
-/* What a sweep solves. For "schnet" only kind is used (the data is the dataset section); the rest is
- * the advection PINN's problem (docs/pinn.md), unused (zero) for SchNet. */
-typedef struct dc_task_config {
-    dc_task_kind kind;
-    double beta;              /* advection speed of u_t + beta u_x = 0 */
-    double t_end;             /* T: t in [0, T] */
-    int64_t ic_seed;          /* the initial condition drawn for every run of the sweep */
-    int n_interior;           /* collocation points: N_r interior, N_0 initial, N_b boundary pairs */
-    int n_initial;
-    int n_boundary;
-    double w_residual, w_initial, w_boundary;  /* loss weights */
-} dc_task_config;
 
 typedef struct dc_grid_config {
     double *irelu_scale;  int n_irelu_scale;   /* each > 0, distinct */
@@ -153,9 +122,9 @@ typedef struct dc_sweep {
                             * `name`, `output` or dataset paths; see docs/sweep-format.md): comments,
                             * layout and `--set` vs. file make no difference, values do */
     char *name;            /* optional `name`, default the file's base name without .cfg */
-    dc_task_config task;
-    dc_dataset_config dataset;
-    dc_model_config model;
+    const dc_family *family;  /* what task.kind names (docs/architecture.md, "Adding a family") */
+    dc_key_value values[DC_MAX_FAMILY_KEYS];  /* [family->n_keys] its keys' values, in its order */
+    dc_dataset_config dataset;  /* when the family uses "dataset" */
     dc_train_config train;
     dc_grid_config grid;
     dc_run_config run;
@@ -169,11 +138,12 @@ typedef struct dc_override {
     const char *assignment;   /* "train.epochs=2" */
 } dc_override;
 
-/* Loads and validates path, applying overrides in order. On error, err names file, line and key
- * ("--set" overrides are named as "--set train.epochs"). sweep is zeroed first and must be freed
- * with dc_sweep_free even on error. */
+/* Loads and validates path, applying overrides in order; families (NULL-terminated, the first is
+ * the default task.kind) are the model families it may name. On error, err names file, line and
+ * key ("--set" overrides are named as "--set train.epochs"). sweep is zeroed first and must be
+ * freed with dc_sweep_free even on error. */
 int dc_sweep_load(dc_sweep *sweep, const char *path, const dc_override *overrides, int n_overrides,
-                  dc_error *err);
+                  const dc_family *const *families, dc_error *err);
 void dc_sweep_free(dc_sweep *sweep);
 
 /* A value that the data shows to be wrong (a cutoff with no pair within it): fills err with

@@ -14,6 +14,7 @@
 #define DCSWEEP_MODEL_MODEL_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "dcsweep/config/config.h"
 #include "dcsweep/config/run.h"
@@ -43,8 +44,20 @@ typedef struct dc_model_info {
     dc_model_spec spec;            /* what evaluating a kept model needs besides its weights */
 } dc_model_info;
 
+/* What dc_model_ops.describe writes about a loaded sweep, for the command line. */
+typedef enum {
+    DC_DESCRIBE_PLAN = 0,       /* lines before `dcsweep plan`'s table (none: nothing) */
+    DC_DESCRIBE_PLAN_JSON = 1,  /* members before the "runs" of `plan --format json` ("task": {...}, ) */
+    DC_DESCRIBE_VALIDATE = 2,   /* `dcsweep validate`'s lines on the task, the model and the training */
+} dc_describe;
+
 typedef struct dc_model_ops {
     const char *kind;
+    const dc_family *family;       /* its sweep keys (config/family.h); family->kind == kind */
+
+    /* Writes what `what` asks about a loaded sweep of this family to out (docs/architecture.md).
+     * Only DC_DESCRIBE_VALIDATE may fail (it may draw the task to show it). */
+    int (*describe)(const dc_sweep *sweep, dc_describe what, FILE *out, dc_error *err);
 
     /* Loads the sweep's data and prepares everything that does not depend on the run. */
     int (*create)(void **model, const dc_sweep *sweep, dc_error *err);
@@ -80,8 +93,13 @@ typedef struct dc_model_ops {
     double (*step_flops)(const void *model, const int *items, int n_items, int64_t counts[2]);
 } dc_model_ops;
 
-/* The family of a sweep's task.kind ("schnet" when the sweep does not say); NULL if unknown. */
+/* The family of a sweep's task.kind (the first registered when the sweep does not say); NULL if
+ * unknown. */
 const dc_model_ops *dc_model_find(const char *kind);
+
+/* The registered families' sweep keys, NULL-terminated, the default task.kind first: what
+ * dc_sweep_load reads a sweep with. */
+const dc_family *const *dc_model_families(void);
 
 /* Index of the tensor called name in info's layout, or -1. */
 int dc_model_tensor_find(const dc_model_info *info, const char *name);

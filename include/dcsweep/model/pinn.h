@@ -211,7 +211,28 @@ int dc_pinn_metrics_eval(const dc_pinn_ic *ic, double beta, double t_end, double
                          double scale, dc_pinn_predict_fn predict, void *ctx,
                          dc_pinn_metrics *metrics, dc_error *err);
 
-/* ---- the family behind the model interface (pinn_model.c) ---- */
+/* ---- the family behind the model interface (pinn_model.c, pinn_family.c) ---- */
+
+/* What an advection sweep sets (its keys: pinn_family.c, docs/pinn.md). */
+typedef struct dc_pinn_task {
+    double beta;              /* advection speed of u_t + beta u_x = 0 */
+    double t_end;             /* T: t in [0, T] */
+    int64_t ic_seed;          /* the initial condition drawn for every run of the sweep */
+    int n_interior;           /* collocation points: N_r interior, N_0 initial, N_b boundary pairs */
+    int n_initial;
+    int n_boundary;
+    double w_residual, w_initial, w_boundary;  /* loss weights */
+    int width, depth;         /* the MLP */
+} dc_pinn_task;
+
+/* The task of a loaded advection sweep. */
+void dc_pinn_task_from_sweep(dc_pinn_task *task, const dc_sweep *sweep);
+
+/* Its sweep keys (config/family.h). */
+extern const dc_family dc_pinn_family;
+
+/* dc_model_ops.describe (pinn_describe.c). */
+int dc_pinn_describe(const dc_sweep *sweep, dc_describe what, FILE *out, dc_error *err);
 
 /* The advection task of a sweep (task.kind = "advection"): its points, initial condition and
  * engine, full batch (n_train_items 0); loss terms residual, initial, boundary; validation value

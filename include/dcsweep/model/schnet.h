@@ -16,6 +16,8 @@
 #include "dcsweep/core/error.h"
 #include "dcsweep/model/model.h"
 
+#define DC_MAX_INTERACTIONS 16  /* model.interactions: the most interaction blocks a model may have */
+
 typedef struct dc_schnet_shape {
     int n_types;       /* number of element types */
     int features;      /* F */
@@ -138,5 +140,11 @@ double dc_schnet_flops_done(const dc_schnet *engine);
 
 /* SchNet behind the model interface (schnet_model.c): its splits, batches and metrics. */
 extern const dc_model_ops dc_schnet_model_ops;
+
+/* Its sweep keys (config/family.h, schnet_family.c), and the shape a loaded sweep sets. */
+extern const dc_family dc_schnet_family;
+void dc_schnet_shape_from_sweep(dc_schnet_shape *shape, int n_types, const dc_sweep *sweep);
+/* dc_model_ops.describe. */
+int dc_schnet_describe(const dc_sweep *sweep, dc_describe what, FILE *out, dc_error *err);
 
 #endif

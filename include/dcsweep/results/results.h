@@ -70,7 +70,7 @@ typedef struct dc_results_meta {
     const char *created;         /* ISO 8601 UTC, e.g. "2024-05-01T12:00:00Z" */
     const char *energy_unit;
     const char *length_unit;
-    const char *model_kind;      /* "schnet" */
+    const char *model_kind;      /* the family's task.kind (required) */
     int numerics_version;        /* of the engine that trains the runs: no resume or merge across */
     const char *model_record;    /* attribute model_record (the task's own record); NULL: none */
     int64_t n_params;            /* kept models: [n_runs][n_params] weights; 0: none kept */

@@ -17,7 +17,7 @@ enum { N_METRICS = 5 };  /* u_nrmse, u_rmse, u_max_err, ux_nrmse, residual_rms *
 
 typedef struct pinn_model {
     dc_model_info info;
-    dc_task_config task;
+    dc_pinn_task task;
     dc_pinn_shape shape;
     dc_pinn_layout layout;
     dc_pinn *engine;
@@ -140,9 +140,9 @@ static int pinn_model_create(void **out, const dc_sweep *sweep, dc_error *err)
     double *x0 = NULL;
     *out = NULL;
     DC_ALLOC(m, 1);
-    m->task = sweep->task;
-    const dc_task_config *t = &m->task;
-    m->shape = (dc_pinn_shape){.width = sweep->model.width, .depth = sweep->model.depth};
+    dc_pinn_task_from_sweep(&m->task, sweep);
+    const dc_pinn_task *t = &m->task;
+    m->shape = (dc_pinn_shape){.width = t->width, .depth = t->depth};
     DC_TRY(dc_pinn_layout_init(&m->layout, &m->shape, err));
     m->n_points = dc_pinn_n_points(t->n_interior, t->n_initial, t->n_boundary);
     if (t->n_initial < 1 || m->n_points < 1)
@@ -263,6 +263,8 @@ static double pinn_model_step_flops(const void *impl, const int *items, int n_it
 
 const dc_model_ops dc_pinn_model_ops = {
     .kind = "advection",
+    .family = &dc_pinn_family,
+    .describe = dc_pinn_describe,
     .create = pinn_model_create,
     .destroy = pinn_model_destroy,
     .info = pinn_model_info,

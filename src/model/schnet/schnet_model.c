@@ -141,12 +141,7 @@ static int schnet_model_create(void **out, const dc_sweep *sweep, dc_error *err)
     m->split[SPLIT_VALIDATION] = &m->splits.validation;
     m->split[SPLIT_TEST] = &m->splits.test;
     if (m->split[SPLIT_TRAIN]->n_frames < 1) DC_FAIL(DC_ERR_INPUT, "the training split has no frames");
-    m->shape = (dc_schnet_shape){.n_types = m->splits.elements.n,
-                                 .features = sweep->model.features,
-                                 .filters = sweep->model.filters,
-                                 .interactions = sweep->model.interactions,
-                                 .gaussians = sweep->model.gaussians,
-                                 .cutoff = sweep->model.cutoff};
+    dc_schnet_shape_from_sweep(&m->shape, m->splits.elements.n, sweep);
     DC_TRY(dc_schnet_layout_init(&m->layout, &m->shape, err));
     int max_frames = 0;
     DC_TRY(size_engine(m, &max_frames, err));
@@ -331,6 +326,8 @@ static double schnet_model_step_flops(const void *impl, const int *items, int n_
 
 const dc_model_ops dc_schnet_model_ops = {
     .kind = "schnet",
+    .family = &dc_schnet_family,
+    .describe = dc_schnet_describe,
     .create = schnet_model_create,
     .destroy = schnet_model_destroy,
     .info = schnet_model_info,

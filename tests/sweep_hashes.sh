@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The sweep hash of every shipped sweep file, pinned: a results file resumes only under the hash it
+# was created with, so a change to a family's keys, defaults or dump order must not move these
+# (issue 22). A deliberate change updates this list and says why in its commit.
+set -uo pipefail
+dcsweep=${DCSWEEP:?DCSWEEP must name the dcsweep binary}
+root=${DC_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+cd "$root" || exit 1
+expected="
+sweeps/converged.cfg 5ee6483f1f84c20b9369aa14dcedeafbb3481024a342f678646c6816154a0e17
+sweeps/full.cfg 955f3da14b5ac9cfea77cdaa6ce3bc5bcd2df879306b5c4d02e952cec422750f
+sweeps/irelu_scale.cfg 0b7af655b259e6b1e508fcfd2d61db4d81bdb757c289986f8039bf71e44ac655
+sweeps/paper_schnet.cfg 891894b94a761a85a559be3805f68743e3cdb0ef198f697790fe87ff98d311d4
+sweeps/pinn_advection.cfg bd48ebb6964011821193438ca9474fff2860fc4613151e6af8d86f40435c0b52
+sweeps/pinn_quickstart.cfg 44efd4e150988bef677cad63abef95297e9c9d8ee60368554c76529b960a9a27
+sweeps/quickstart.cfg 4fd3df5c8fd7fff3dcc4cd37ad304ae7fcf6c6c5ab5394b1da0d75305b046c96
+sweeps/replacement.cfg 326b4d22bb72ec424f100e664689d88c0af08e54508700670acb64cbe6022e3f
+sweeps/rescaling.cfg 4615b6e16840f7d71db971abedd5f06f3d7345fe3fe4f14b7a3c7582e52c8c6a
+bench/rmd17_accuracy.cfg 00fb8905b10a65ec1c4e3081f5eee0054a612d963d3ee374e7552ae221c13213
+bench/rmd17_converged.cfg ad9ba2f5ce51dafcd13b4e200a54b2ddcf036f2058f6746ae57f9748970d2354
+"
+fail=0 checked=0
+while read -r file hash; do
+  [[ -n $file ]] || continue
+  got=$("$dcsweep" validate "$file" 2>&1 | awk '$1 == "sha256" {print $2}')
+  if [[ $got != "$hash" ]]; then
+    echo "sweep_hashes: $file: sha256 '$got', pinned $hash"
+    fail=1
+  fi
+  checked=$((checked + 1))
+done <<<"$expected"
+# every shipped sweep file is pinned
+for f in sweeps/*.cfg bench/*.cfg; do
+  grep -q "^$f " <<<"$expected" || { echo "sweep_hashes: $f is not pinned here"; fail=1; }
+done
+echo "sweep_hashes: $checked files checked"
+[[ $checked -gt 0 ]] || exit 1
+exit $fail

@@ -33,17 +33,21 @@ static void build(model *m)
     dc_sched *s = &m->s;
     dc_sched_init(s, 1);
     m->pos = dc_sched_input(s, "pos", NA, 3);
-    int ri = dc_sched_gather(s, "ri", m->pos, DST, NE), rj = dc_sched_gather(s, "rj", m->pos, SRC, NE);
+    int ri = dc_sched_gather(s, "ri", m->pos, DST, NE);
+    int rj = dc_sched_gather(s, "rj", m->pos, SRC, NE);
     int v = dc_sched_add(s, "v", ri, 1.0, rj, -1.0);
     int d = dc_sched_sqrt(s, "d", dc_sched_row_sum(s, "d2", dc_sched_mul(s, "vv", v, v)));
     int rbf = dc_sched_gauss_rbf(s, "rbf", d, MU, G, 0.9);
     int fc = dc_sched_cos_cutoff(s, "fc", d, 4.0);
-    int a = dc_sched_dense(s, "a", rbf, dc_sched_param(s, "W1", 0, C, G), dc_sched_param(s, "b1", 12, C, 1));
+    int a = dc_sched_dense(s, "a", rbf, dc_sched_param(s, "W1", 0, C, G),
+                           dc_sched_param(s, "b1", 12, C, 1));
     int f = dc_sched_mul(s, "f", dc_sched_act(s, "silu", a, (dc_act){.kind = DC_ACT_SILU}), fc);
     int atom = dc_sched_scatter_add(s, "atom", f, DST, NA);
-    int h = dc_sched_add(s, "h", atom, 1.0, dc_sched_embed(s, "emb", dc_sched_param(s, "emb", 15, 2, C), TYPES, NA), 1.0);
+    int emb = dc_sched_embed(s, "emb", dc_sched_param(s, "emb", 15, 2, C), TYPES, NA);
+    int h = dc_sched_add(s, "h", atom, 1.0, emb, 1.0);
     int t = dc_sched_act(s, "tanh", h, (dc_act){.kind = DC_ACT_TANH});
-    int e = dc_sched_dense(s, "e", t, dc_sched_param(s, "W2", 21, 1, C), dc_sched_param(s, "b2", 24, 1, 1));
+    int e = dc_sched_dense(s, "e", t, dc_sched_param(s, "W2", 21, 1, C),
+                           dc_sched_param(s, "b2", 24, 1, 1));
     m->energy = dc_sched_scatter_add(s, "E", e, MOL, NB);
 }
 
@@ -134,7 +138,8 @@ int main(void)
     dc_sched_bind(&m.s, p, full);
     dc_sched_reverse(&m.s, 1, 1);
     worst = 0.0;
-    for (int k = 0; k < NP; k++) worst = fmax(worst, fabs(grad[k] - full[k]) / fmax(1.0, fabs(full[k])));
+    for (int k = 0; k < NP; k++)
+        worst = fmax(worst, fabs(grad[k] - full[k]) / fmax(1.0, fabs(full[k])));
     CHECK(worst <= 1e-13, "(c) reused vs computed tangent adjoints: %.3g", worst);
     printf("(c) reused vs computed tangent adjoints: worst %.2g; (d) sum E' + g.F = %.2g\n", worst,
            et + gf);

@@ -37,8 +37,8 @@ int main(void)
             }
         CHECK(variants > 0 && ran > 0, "op kind %s is registered but has no fixture: not checked",
               name);
-        CHECK(res.checks > 0 && res.passed == res.checks, "%s: %d of %d checks passed; first failure: %s",
-              name, res.passed, res.checks, res.failure);
+        CHECK(res.checks > 0 && res.passed == res.checks,
+              "%s: %d of %d checks passed; first failure: %s", name, res.passed, res.checks, res.failure);
         printf("%-12s variants %d  checks %3d  passed %3d  worst rel err %.2g\n", name, variants,
                res.checks, res.passed, res.worst);
         kinds_checked += res.checks > 0;

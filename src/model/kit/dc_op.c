@@ -53,7 +53,10 @@ static void scalar_derivs(const dc_op *op, double x, int col, double d[4])
 }
 
 /* Output element (r, c) reads x[r][c], or x[r] when x has one column (gauss_rbf broadcasts). */
-static int64_t pointwise_src(const dc_buf *x, int64_t r, int c) { return r * x->cols + (x->cols == 1 ? 0 : c); }
+static int64_t pointwise_src(const dc_buf *x, int64_t r, int c)
+{
+    return r * x->cols + (x->cols == 1 ? 0 : c);
+}
 
 static void pointwise_eval(const dc_op *op, dc_sched *s, int k)
 {

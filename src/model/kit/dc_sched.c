@@ -250,7 +250,8 @@ void dc_sched_zero_adj(dc_sched *s, int jmax)
     for (int i = 0; i < s->n_bufs; i++) {
         dc_buf *b = &s->bufs[i];
         if (b->param) continue;
-        for (int j = 0; j <= jmax; j++) memset(b->adj[j], 0, (size_t)(b->rows * b->cols) * sizeof(double));
+        for (int j = 0; j <= jmax; j++)
+            memset(b->adj[j], 0, (size_t)(b->rows * b->cols) * sizeof(double));
     }
 }
 

@@ -4,7 +4,9 @@
  *   (a) u_x and u_t (forward-mode tangents) against differences of u in x and t, every point;
  *   (b) the loss terms against their definitions, from predict's u, u_x, u_t (which checks that
  *       the training tangent along (beta, 1) is the residual);
- *   (c) the gradient of the total loss, every parameter.
+ *   (c) the gradient of the total loss, every parameter;
+ *   (d) u_xx from the order-2 jet (dc_pinn_ref_predict_xx) against the second difference of u in
+ *       x and the first difference of u_x, and its u, u_x against predict's.
  * Errors are normalised by the largest magnitude of the quantity's tensor (as the golden test). */
 #include <stdint.h>
 
@@ -120,7 +122,30 @@ static void check_case(const fixture *f, const dc_activation *act, const char *l
         CHECK(e <= TOL, "%s: grad of %s vs differences: rel err %.3g", label, ten->name, e);
         worst = fmax(worst, e);
     }
-    printf("%-34s u_x %.2g  u_t %.2g  grad %.2g (loss %.4g)\n", label, ex, et, worst, loss.total);
+
+    /* (d) */
+    double u2[NP], ux2[NP], uxx[NP], uxp[NP], uxm[NP], fd2[NP], fd1[NP], shifted[2 * NP];
+    rc = dc_pinn_ref_predict_xx(&f->shape, act, f->params, f->xt, NP, u2, ux2, uxx, &err);
+    CHECK(rc == DC_OK, "%s: predict_xx: %s", label, err.message);
+    CHECK(memcmp(u2, u, sizeof u) == 0 && memcmp(ux2, ux, sizeof ux) == 0,
+          "%s: predict_xx's u, u_x differ from predict's", label);
+    const double h2 = 1e-4;
+    memcpy(shifted, f->xt, sizeof shifted);
+    for (int i = 0; i < NP; i++) shifted[2 * i] = f->xt[2 * i] + h2;
+    dc_pinn_ref_predict(&f->shape, act, f->params, shifted, NP, up, NULL, NULL, &err);
+    for (int i = 0; i < NP; i++) shifted[2 * i] = f->xt[2 * i] - h2;
+    dc_pinn_ref_predict(&f->shape, act, f->params, shifted, NP, um, NULL, NULL, &err);
+    for (int i = 0; i < NP; i++) fd2[i] = (up[i] - 2.0 * u[i] + um[i]) / (h2 * h2);
+    for (int i = 0; i < NP; i++) shifted[2 * i] = f->xt[2 * i] + h;
+    dc_pinn_ref_predict(&f->shape, act, f->params, shifted, NP, NULL, uxp, NULL, &err);
+    for (int i = 0; i < NP; i++) shifted[2 * i] = f->xt[2 * i] - h;
+    dc_pinn_ref_predict(&f->shape, act, f->params, shifted, NP, NULL, uxm, NULL, &err);
+    for (int i = 0; i < NP; i++) fd1[i] = (uxp[i] - uxm[i]) / (2.0 * h);
+    const double exx2 = golden_rel_err(uxx, fd2, NP), exx1 = golden_rel_err(uxx, fd1, NP);
+    CHECK(exx2 <= 1e-5, "%s: u_xx vs second differences of u: rel err %.3g", label, exx2);
+    CHECK(exx1 <= TOL, "%s: u_xx vs differences of u_x: rel err %.3g", label, exx1);
+    printf("%-34s u_x %.2g  u_t %.2g  grad %.2g  u_xx %.2g / %.2g (loss %.4g)\n", label, ex, et,
+           worst, exx2, exx1, loss.total);
     free(p);
     free(fd);
     free(grad);

@@ -133,6 +133,11 @@ int dc_pinn_ref_predict(const dc_pinn_shape *shape, const dc_activation *act, co
                         const double *xt, int64_t n, double *u, double *u_x, double *u_t,
                         dc_error *err);
 
+/* u' [n], u'_x [n] and u'_xx [n] at xt [n][2] (any may be NULL): a jet of order 2 along x. */
+int dc_pinn_ref_predict_xx(const dc_pinn_shape *shape, const dc_activation *act,
+                           const double *params, const double *xt, int64_t n, double *u,
+                           double *u_x, double *u_xx, dc_error *err);
+
 /* The loss (may be NULL) and, if grad is not NULL, its exact gradient with respect to every
  * parameter ([n_params], overwritten). */
 int dc_pinn_ref_loss_grad(const dc_pinn_shape *shape, const dc_activation *act,

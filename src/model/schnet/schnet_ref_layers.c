@@ -1,180 +1,81 @@
-/* Layers of the double-precision reference SchNet: straightforward loops, no blocking, because
- * this code is the yardstick the fast engine is measured against. Its rules: docs/model.md, "Loss and its gradient". */
+/* The schedule of the double-precision reference SchNet (schnet_ref_layers.h). Its rules are the
+ * kit's ops; docs/model.md, "Loss and its gradient", gives them layer by layer. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "schnet_common.h"
 #include "schnet_ref_layers.h"
 
-#include <math.h>
-#include <stddef.h>
+/* Order of an interaction block's tensors in the layout (schnet_layout.c). */
+enum { F1W, F1B, F2W, F2B, CIW, COW, COB, DW, DB, N_BLOCK_TENSORS };
+/* Order of the output block's tensors, after the last interaction block. */
+enum { O1W, O1B, O2W, O2B };
 
-/* ---- activations: value, first and second derivative ---- */
-
-static const double LN2 = 0.69314718055994530942;
-
-/* ln(1 + e^x) without overflow for large x nor loss of digits for very negative x. */
-static double softplus(double x) { return fmax(x, 0.0) + log1p(exp(-fabs(x))); }
-
-static double sigmoid(double x)
+/* The parameter view of layout tensor t. */
+static int tensor(dc_sched *s, const dc_schnet_layout *layout, int t)
 {
-    if (x >= 0.0) return 1.0 / (1.0 + exp(-x));
-    double ex = exp(x);
-    return ex / (1.0 + ex);
+    const dc_tensor *ten = &layout->tensors[t];
+    return dc_sched_param(s, ten->name, ten->offset, ten->rows, (int)ten->cols);
 }
 
-static double act_value(double x, ref_act a)
+static dc_act site_act(const dc_activation *act, int site)
 {
-    if (a.irelu) return x > 0.0 ? a.c * x * x : 0.0;
-    return softplus(x) - LN2;
+    return dc_activation_is_irelu(act, site) ? (dc_act){.kind = DC_ACT_IRELU, .c = act->irelu_scale}
+                                             : (dc_act){.kind = DC_ACT_SSP};
 }
 
-static double act_d1(double x, ref_act a)
+/* One interaction block t on h [N][F]; returns the block's output h + v. */
+static int interaction(dc_sched *s, const dc_schnet_layout *layout, const dc_activation *act,
+                       const dc_batch *b, int t, int h, int rbf, int fc)
 {
-    if (a.irelu) return x > 0.0 ? 2.0 * a.c * x : 0.0;
-    return sigmoid(x);
+    const int base = 1 + N_BLOCK_TENSORS * t;
+    int p[N_BLOCK_TENSORS];
+    for (int k = 0; k < N_BLOCK_TENSORS; k++) p[k] = tensor(s, layout, base + k);
+    const int64_t E = b->n_edges;
+    int a1 = dc_sched_dense(s, "filter1", rbf, p[F1W], p[F1B]);
+    int s1 = dc_sched_act(s, "filter_act", a1, site_act(act, 0));
+    int f = dc_sched_dense(s, "filter2", s1, p[F2W], p[F2B]);
+    int wf = dc_sched_mul(s, "filter*fc", f, fc);
+    int x = dc_sched_dense(s, "cfconv_in", h, p[CIW], -1);
+    int xj = dc_sched_gather(s, "x_src", x, b->src, E);
+    int msg = dc_sched_mul(s, "message", wf, xj);
+    int m = dc_sched_scatter_add(s, "m", msg, b->dst, b->n_atoms);
+    int a2 = dc_sched_dense(s, "cfconv_out", m, p[COW], p[COB]);
+    int s2 = dc_sched_act(s, "inter_act", a2, site_act(act, 1));
+    int v = dc_sched_dense(s, "dense", s2, p[DW], p[DB]);
+    return dc_sched_add(s, "h", h, 1.0, v, 1.0);
 }
 
-static double act_d2(double x, ref_act a)
+int dc_schnet_ref_build(dc_schnet_ref_net *net, const dc_schnet_shape *shape,
+                        const dc_activation *act, const dc_schnet_layout *layout,
+                        const dc_batch *batch, int K, dc_error *err)
 {
-    if (a.irelu) return x > 0.0 ? 2.0 * a.c : 0.0;
-    double s = sigmoid(x);
-    return s * (1.0 - s);
-}
-
-void dc_ref_act_forward(double *y, const double *x, int64_t n, ref_act act)
-{
-    for (int64_t k = 0; k < n; k++) y[k] = act_value(x[k], act);
-}
-
-void dc_ref_act_tangent(double *yt, const double *x, const double *xt, int64_t n, ref_act act)
-{
-    for (int64_t k = 0; k < n; k++) yt[k] = act_d1(x[k], act) * xt[k];
-}
-
-void dc_ref_act_backward(double *xbar, double *xtbar, const double *ybar, const double *ytbar,
-                         const double *x, const double *xt, int64_t n, ref_act act)
-{
-    for (int64_t k = 0; k < n; k++) {
-        double s1 = act_d1(x[k], act);
-        xbar[k] += ybar[k] * s1;
-        if (ytbar) {
-            xbar[k] += ytbar[k] * act_d2(x[k], act) * xt[k];
-            xtbar[k] += ytbar[k] * s1;
-        }
-    }
-}
-
-/* ---- dense ---- */
-
-void dc_ref_dense_forward(double *y, const double *x, const double *w, const double *b, int64_t rows,
-                          int in, int out)
-{
-    for (int64_t r = 0; r < rows; r++) {
-        const double *xr = x + r * in;
-        double *yr = y + r * out;
-        for (int o = 0; o < out; o++) {
-            const double *wo = w + (int64_t)o * in;
-            double s = b ? b[o] : 0.0;
-            for (int i = 0; i < in; i++) s += xr[i] * wo[i];
-            yr[o] = s;
-        }
-    }
-}
-
-void dc_ref_dense_backward(double *xbar, double *wbar, double *bbar, const double *ybar, const double *x,
-                           const double *w, int64_t rows, int in, int out)
-{
-    for (int64_t r = 0; r < rows; r++) {
-        const double *xr = x + r * in, *gr = ybar + r * out;
-        for (int o = 0; o < out; o++) {
-            double go = gr[o];
-            if (go == 0.0) continue; /* exact: every term below is a product with go */
-            const double *wo = w + (int64_t)o * in;
-            if (xbar)
-                for (int i = 0; i < in; i++) xbar[r * in + i] += go * wo[i];
-            if (wbar)
-                for (int i = 0; i < in; i++) wbar[(int64_t)o * in + i] += go * xr[i];
-            if (bbar) bbar[o] += go;
-        }
-    }
-}
-
-/* ---- cosine cutoff product ---- */
-
-void dc_ref_cutoff_forward(double *wf, const double *f, const double *fc, int64_t E, int nf)
-{
-    for (int64_t e = 0; e < E; e++)
-        for (int k = 0; k < nf; k++) wf[e * nf + k] = f[e * nf + k] * fc[e];
-}
-
-void dc_ref_cutoff_tangent(double *wft, const double *f, const double *ft, const double *fc,
-                           const double *fct, int64_t E, int nf)
-{
-    for (int64_t e = 0; e < E; e++)
-        for (int k = 0; k < nf; k++)
-            wft[e * nf + k] = ft[e * nf + k] * fc[e] + f[e * nf + k] * fct[e];
-}
-
-void dc_ref_cutoff_backward(double *fbar, double *ftbar, double *fcbar, const double *wfbar,
-                            const double *wftbar, const double *f, const double *fc, const double *fct,
-                            int64_t E, int nf)
-{
-    for (int64_t e = 0; e < E; e++) {
-        double s = 0.0;
-        for (int k = 0; k < nf; k++) {
-            int64_t q = e * nf + k;
-            fbar[q] += wfbar[q] * fc[e];
-            if (wftbar) {
-                fbar[q] += wftbar[q] * fct[e];
-                ftbar[q] += wftbar[q] * fc[e];
-            }
-            s += wfbar[q] * f[q];
-        }
-        if (fcbar) fcbar[e] += s;
-    }
-}
-
-/* ---- continuous-filter convolution ---- */
-
-void dc_ref_cfconv_forward(double *m, const double *wf, const double *x, const int *src, const int *dst,
-                           int N, int64_t E, int nf)
-{
-    for (int64_t q = 0; q < (int64_t)N * nf; q++) m[q] = 0.0;
-    for (int64_t e = 0; e < E; e++) {
-        double *mi = m + (int64_t)dst[e] * nf;
-        const double *xj = x + (int64_t)src[e] * nf, *we = wf + e * nf;
-        for (int k = 0; k < nf; k++) mi[k] += we[k] * xj[k];
-    }
-}
-
-void dc_ref_cfconv_tangent(double *mt, const double *wf, const double *wft, const double *x,
-                           const double *xt, const int *src, const int *dst, int N, int64_t E, int nf)
-{
-    for (int64_t q = 0; q < (int64_t)N * nf; q++) mt[q] = 0.0;
-    for (int64_t e = 0; e < E; e++) {
-        double *mi = mt + (int64_t)dst[e] * nf;
-        const double *xj = x + (int64_t)src[e] * nf, *we = wf + e * nf, *wte = wft + e * nf;
-        for (int k = 0; k < nf; k++) mi[k] += wte[k] * xj[k];
-        if (xt) {
-            const double *xtj = xt + (int64_t)src[e] * nf;
-            for (int k = 0; k < nf; k++) mi[k] += we[k] * xtj[k];
-        }
-    }
-}
-
-void dc_ref_cfconv_backward(double *wfbar, double *wftbar, double *xbar, double *xtbar, const double *mbar,
-                            const double *mtbar, const double *wf, const double *wft, const double *x,
-                            const double *xt, const int *src, const int *dst, int64_t E, int nf)
-{
-    for (int64_t e = 0; e < E; e++) {
-        int64_t i = dst[e], j = src[e];
-        for (int k = 0; k < nf; k++) {
-            int64_t q = e * nf + k, ik = i * nf + k, jk = j * nf + k;
-            wfbar[q] += mbar[ik] * x[jk];
-            xbar[jk] += mbar[ik] * wf[q];
-            if (mtbar) {
-                if (xt) wfbar[q] += mtbar[ik] * xt[jk];
-                wftbar[q] += mtbar[ik] * x[jk];
-                xbar[jk] += mtbar[ik] * wft[q];
-                xtbar[jk] += mtbar[ik] * wf[q];
-            }
-        }
-    }
+    int rc = DC_OK;
+    double *mu = NULL, gamma;
+    dc_sched *s = &net->sched;
+    dc_sched_init(s, K);
+    DC_ALLOC(mu, shape->gaussians);
+    dc_schnet_gaussians(shape, mu, &gamma);
+    const int64_t E = batch->n_edges;
+    const int T = shape->interactions;
+    net->pos = dc_sched_input(s, "pos", batch->n_atoms, 3);
+    int ri = dc_sched_gather(s, "r_dst", net->pos, batch->dst, E);
+    int rj = dc_sched_gather(s, "r_src", net->pos, batch->src, E);
+    int diff = dc_sched_add(s, "r_i-r_j", ri, 1.0, rj, -1.0);
+    int sq = dc_sched_mul(s, "diff^2", diff, diff);
+    int d = dc_sched_sqrt(s, "d", dc_sched_row_sum(s, "d^2", sq));
+    int rbf = dc_sched_gauss_rbf(s, "rbf", d, mu, shape->gaussians, gamma);
+    int fc = dc_sched_cos_cutoff(s, "fc", d, shape->cutoff);
+    int h = dc_sched_embed(s, "embedding", tensor(s, layout, 0), batch->types, batch->n_atoms);
+    for (int t = 0; t < T; t++) h = interaction(s, layout, act, batch, t, h, rbf, fc);
+    const int out = 1 + N_BLOCK_TENSORS * T;
+    int a3 = dc_sched_dense(s, "out1", h, tensor(s, layout, out + O1W), tensor(s, layout, out + O1B));
+    int s3 = dc_sched_act(s, "out_act", a3, site_act(act, 2));
+    int e = dc_sched_dense(s, "atom_energy", s3, tensor(s, layout, out + O2W),
+                           tensor(s, layout, out + O2B));
+    net->energy = dc_sched_scatter_add(s, "energy", e, batch->mol, batch->n_mol);
+    DC_TRY(dc_sched_alloc(s, err));
+cleanup:
+    free(mu);
+    return rc;
 }

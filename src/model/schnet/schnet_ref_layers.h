@@ -1,58 +1,28 @@
-/* Layers of the double-precision reference SchNet (internal to src/model/schnet/schnet_ref*.c).
- *
- * Every layer has a primal forward, a tangent forward (the directional derivative along the force
- * seed g of docs/model.md "Loss and its gradient", written x') and one backward that carries both adjoints (xbar of x and
- * xtbar of x'). Tangent pointers may be NULL where the tangent is identically zero (the force pass
- * runs before any tangent exists); then only the primal adjoint flows.
- * Backward functions ACCUMULATE (+=) into their outputs: callers zero them first. */
+/* The double-precision reference SchNet as a static schedule of the kit's ops
+ * (src/model/kit/dc_op.h), built once per batch (internal to src/model/schnet/schnet_ref*.c).
+ * Every rule lives in an op; the passes are the kit's energy driver. */
 #ifndef DCSWEEP_SCHNET_REF_LAYERS_H
 #define DCSWEEP_SCHNET_REF_LAYERS_H
 
-#include <stdint.h>
+#include "dc_op.h"
+#include "dcsweep/model/schnet.h"
 
-typedef struct ref_act {
-    int irelu;      /* 0: shifted softplus, 1: irelu_c */
-    double c;
-} ref_act;
+typedef struct dc_schnet_ref_net {
+    dc_sched sched;
+    int pos;    /* buffer id: positions [N][3]; plane 1 is the force seed g */
+    int energy; /* buffer id: energies [B][1] */
+} dc_schnet_ref_net;
 
-/* y[rows][out] = x[rows][in] W^T + b; W [out][in], b [out] or NULL (tangents take no bias). */
-void dc_ref_dense_forward(double *y, const double *x, const double *w, const double *b, int64_t rows,
-                          int in, int out);
-/* xbar[rows][in] += ybar W, wbar[out][in] += ybar^T x, bbar[out] += column sums of ybar.
- * Any of xbar, wbar, bbar may be NULL. */
-void dc_ref_dense_backward(double *xbar, double *wbar, double *bbar, const double *ybar, const double *x,
-                           const double *w, int64_t rows, int in, int out);
-
-/* y[n] = s(x) */
-void dc_ref_act_forward(double *y, const double *x, int64_t n, ref_act act);
-/* yt[n] = s'(x) xt */
-void dc_ref_act_tangent(double *yt, const double *x, const double *xt, int64_t n, ref_act act);
-/* xbar += ybar s'(x) + ytbar s''(x) xt; xtbar += ytbar s'(x). xt, ytbar, xtbar may be NULL. */
-void dc_ref_act_backward(double *xbar, double *xtbar, const double *ybar, const double *ytbar,
-                         const double *x, const double *xt, int64_t n, ref_act act);
-
-/* wf[E][nf] = f * fc (fc per edge) */
-void dc_ref_cutoff_forward(double *wf, const double *f, const double *fc, int64_t E, int nf);
-/* wft = ft fc + f fct */
-void dc_ref_cutoff_tangent(double *wft, const double *f, const double *ft, const double *fc,
-                           const double *fct, int64_t E, int nf);
-/* fbar += wfbar fc + wftbar fct; ftbar += wftbar fc; fcbar[E] += sum_k wfbar f (the way to d for
- * forces; fct, wftbar, ftbar, fcbar may be NULL). */
-void dc_ref_cutoff_backward(double *fbar, double *ftbar, double *fcbar, const double *wfbar,
-                            const double *wftbar, const double *f, const double *fc, const double *fct,
-                            int64_t E, int nf);
-
-/* m[N][nf] = sum over edges (j -> i) of wf_ij * x_j (m overwritten) */
-void dc_ref_cfconv_forward(double *m, const double *wf, const double *x, const int *src, const int *dst,
-                           int N, int64_t E, int nf);
-/* mt = sum (wft_ij * x_j + wf_ij * xt_j); xt may be NULL (zero in the first block) */
-void dc_ref_cfconv_tangent(double *mt, const double *wf, const double *wft, const double *x,
-                           const double *xt, const int *src, const int *dst, int N, int64_t E, int nf);
-/* wfbar_ij += mbar_i x_j + mtbar_i xt_j; wftbar_ij += mtbar_i x_j;
- * xbar_j += mbar_i wf_ij + mtbar_i wft_ij; xtbar_j += mtbar_i wf_ij.
- * Tangent arguments (wft, xt, mtbar, wftbar, xtbar) may be NULL. */
-void dc_ref_cfconv_backward(double *wfbar, double *wftbar, double *xbar, double *xtbar, const double *mbar,
-                            const double *mtbar, const double *wf, const double *wft, const double *x,
-                            const double *xt, const int *src, const int *dst, int64_t E, int nf);
+/* Builds and allocates the schedule of docs/model.md for this batch (its index arrays are
+ * borrowed: the batch outlives the schedule) with jets of order K:
+ *   d_ij = |r_i - r_j| (gather, gather, add, mul, row sum, sqrt),
+ *   rbf = gauss_rbf(d), fc = cos_cutoff(d) (custom ops: hand-written rules in the length d)
+ *   h = embed(types); per block: W = (dense, act, dense)(rbf) * fc, x = h CIW^T,
+ *     m_i = sum over edges (j -> i) of W_ij * x_j (gather, mul, scatter-add),
+ *     h = h + dense(act(dense(m)))
+ *   e = dense(act(dense(h))), E_b = sum over the atoms of molecule b (scatter-add). */
+int dc_schnet_ref_build(dc_schnet_ref_net *net, const dc_schnet_shape *shape,
+                        const dc_activation *act, const dc_schnet_layout *layout,
+                        const dc_batch *batch, int K, dc_error *err);
 
 #endif

@@ -74,7 +74,7 @@ typedef struct dc_tensor {
     int64_t rows, cols;            /* weights (out, in) as PyTorch; biases (out, 1) */
     int is_bias;
 } dc_tensor;
-#define DC_MAX_TENSORS 160
+#define DC_MAX_TENSORS 512  /* a 6-block DimeNet++ has about 260 (docs/architecture.md) */
 
 /* What evaluating a kept model needs besides its weights and layout: the model's hyperparameters
  * by name (SchNet: features, filters, interactions, gaussians, cutoff) and its element list. */

@@ -143,7 +143,7 @@ fi
 
 # ---- predict and the C API refuse a PINN file, in one line ----
 expect 2 "$exe" predict one.h5 --run 0 "$src/tests/data/sweeps/water4.xyz" -o pred.xyz
-one_line; grep -q 'advection' err.txt && grep -q 'SchNet models only' err.txt || fail "predict's refusal does not say why"
+one_line; grep -q 'advection' err.txt && grep -q 'predict no energies or forces' err.txt || fail "predict's refusal does not say why"
 [ ! -e pred.xyz ] || fail "predict wrote an output file for a PINN model"
 # The ASan build's library (scripts/test-sanitize.sh) loads into Python only with ASan's runtime
 # preloaded; leak checking would report Python's own allocations.
@@ -158,7 +158,7 @@ err = ctypes.create_string_buffer(512)
 model = lib.dcsweep_model_load(b"one.h5", 0, err, 512)
 msg = err.value.decode()
 assert model is None, "the C API loaded a PINN model"
-assert "advection" in msg and "SchNet models only" in msg and "\n" not in msg, msg
+assert "advection" in msg and "predict no energies or forces" in msg and "\n" not in msg, msg
 print("C API refuses:", msg)
 PY
 echo "run_pinn: ok"

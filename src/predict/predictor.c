@@ -1,4 +1,6 @@
-/* A kept SchNet model out of a results file (include/dcsweep/predict/predict.h). */
+/* A kept model out of a results file (include/dcsweep/predict/predict.h), evaluated through its
+ * family's potential (dc_model_ops.potential); what is common to every potential is here: the run's
+ * activation, rescaling and weights, the elements it was trained on, its units. */
 #include "dcsweep/predict/predict.h"
 
 #include <math.h>
@@ -6,15 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dcsweep/model/batch.h"
-#include "dcsweep/model/schnet.h"
+#include "dcsweep/model/model.h"
 #include "dcsweep/results/results.h"
 
-#define WINDOW 100  /* frames per prediction batch */
-
 struct dc_predictor {
-    dc_schnet_shape shape;
-    dc_schnet_layout layout;
+    const dc_potential_ops *potential;  /* the family's */
+    void *model;                 /* its open model */
+    int64_t n_params;
     float *params;               /* [n_params] the run's kept weights */
     dc_activation act;
     dc_rescale rs;
@@ -22,53 +22,24 @@ struct dc_predictor {
     dc_elements trained;         /* those the training split had (all of elements when unrecorded) */
     double train_min_distance;   /* the shortest pair within the cutoff in training; NaN: unrecorded */
     char energy_unit[32], length_unit[32];
-    dc_schnet *engine;           /* sized for the largest batch so far */
-    int max_mol, max_atoms;
-    int64_t max_edges;
-    dc_batch_buf buf;
-    double *energy, *forces;     /* [max_mol], [max_atoms][3] scaled predictions */
 };
 
 void dc_predictor_free(dc_predictor *p)
 {
     if (!p) return;
-    dc_schnet_destroy(p->engine);
-    dc_batch_buf_free(&p->buf);
+    if (p->model) p->potential->close(p->model);
     free(p->params);
-    free(p->energy);
-    free(p->forces);
     free(p);
 }
 
-static int spec_value(const dc_model_spec *spec, const char *name, double *out, const char *path,
-                      dc_error *err)
-{
-    for (int k = 0; k < spec->n; k++)
-        if (strcmp(spec->names[k], name) == 0) {
-            *out = spec->values[k];
-            return DC_OK;
-        }
-    return dc_error_set(err, DC_ERR_INPUT, "%s: the kept model has no %s", path, name);
-}
-
-/* The file's model as this dcsweep's SchNet: the shape from the spec, and a layout that must be
- * the file's tensor by tensor. */
+/* The file's model through its family's potential, and the elements it knows. */
 static int build_model(dc_predictor *p, dc_results *res, const char *path, dc_error *err)
 {
     int rc = DC_OK, n_tensors = 0;
     const dc_model_spec *spec = dc_results_spec(res);
     const dc_tensor *tensors = dc_results_tensors(res, &n_tensors);
-    double v[4];
-    const char *names[4] = {"features", "filters", "interactions", "gaussians"};
-    for (int k = 0; k < 4; k++) DC_TRY(spec_value(spec, names[k], &v[k], path, err));
-    DC_TRY(spec_value(spec, "cutoff", &p->shape.cutoff, path, err));
     if (spec->n_elements < 1 || spec->n_elements > DC_MAX_ELEMENTS)
         DC_FAIL(DC_ERR_INPUT, "%s: the kept model has %d elements", path, spec->n_elements);
-    p->shape.n_types = spec->n_elements;
-    p->shape.features = (int)v[0];
-    p->shape.filters = (int)v[1];
-    p->shape.interactions = (int)v[2];
-    p->shape.gaussians = (int)v[3];
     p->elements.n = spec->n_elements;
     for (int k = 0; k < spec->n_elements; k++) p->elements.atomic_number[k] = spec->elements[k];
     /* Files written before these were recorded: every element counts as trained, no distance. */
@@ -80,13 +51,9 @@ static int build_model(dc_predictor *p, dc_results *res, const char *path, dc_er
     p->train_min_distance = NAN;
     for (int k = 0; k < spec->n; k++)
         if (strcmp(spec->names[k], "train_min_distance") == 0) p->train_min_distance = spec->values[k];
-    DC_TRY(dc_schnet_layout_init(&p->layout, &p->shape, err));
-    int same = n_tensors == p->layout.n_tensors && dc_results_n_params(res) == p->layout.n_params;
-    for (int t = 0; same && t < n_tensors; t++) {
-        const dc_tensor *a = &tensors[t], *b = &p->layout.tensors[t];
-        same = strcmp(a->name, b->name) == 0 && a->offset == b->offset && a->rows == b->rows && a->cols == b->cols;
-    }
-    if (!same) DC_FAIL(DC_ERR_INPUT, "%s: the kept model's layout is not this dcsweep's SchNet", path);
+    p->n_params = dc_results_n_params(res);
+    rc = p->potential->open(&p->model, spec, tensors, n_tensors, p->n_params, err);
+    if (rc != DC_OK) DC_FAIL(rc, "%s: %s", path, err->message);
 cleanup:
     return rc;
 }
@@ -129,10 +96,16 @@ int dc_predictor_load(dc_predictor **out, const char *path, int run, dc_error *e
     *out = NULL;
     DC_ALLOC(p, 1);
     DC_TRY(dc_results_open(&res, path, 0, err));
+    /* a file written before model_kind was recorded is of the first family */
     if (dc_results_has_attr(res, "model_kind")) DC_TRY(dc_results_read_attr_string(res, "model_kind", &kind, err));
-    if (kind && strcmp(kind, "schnet") != 0)
-        DC_FAIL(DC_ERR_INPUT, "%s: its models are of model family \"%s\" (task.kind), not schnet: "
-                "predict takes SchNet models only (structures in, energies and forces out)", path, kind);
+    const dc_model_ops *ops = dc_model_find(kind);
+    if (!ops)
+        DC_FAIL(DC_ERR_INPUT, "%s: its models are of model family \"%s\" (task.kind), which this dcsweep "
+                "does not have", path, kind);
+    if (!ops->potential)
+        DC_FAIL(DC_ERR_INPUT, "%s: its models (task.kind \"%s\") predict no energies or forces: predict "
+                "takes potentials only (structures in, energies and forces out)", path, ops->kind);
+    p->potential = ops->potential;
     if (run < 0 || run >= dc_results_n_runs(res))
         DC_FAIL(DC_ERR_INPUT, "%s: no run %d (the file has runs 0..%d)", path, run, dc_results_n_runs(res) - 1);
     if (dc_results_n_params(res) <= 0)
@@ -142,7 +115,7 @@ int dc_predictor_load(dc_predictor **out, const char *path, int run, dc_error *e
         DC_FAIL(DC_ERR_INPUT, "%s: run %d is not done (status %s): it has no model", path, run, row.status);
     DC_TRY(build_model(p, res, path, err));
     DC_TRY(run_settings(p, res, &row, path, err));
-    DC_ALLOC(p->params, p->layout.n_params);
+    DC_ALLOC(p->params, p->n_params);
     DC_TRY(dc_results_read_params(res, run, p->params, err));
     attr_copy(res, "energy_unit", p->energy_unit, sizeof p->energy_unit, "eV");
     attr_copy(res, "length_unit", p->length_unit, sizeof p->length_unit, "Angstrom");
@@ -161,7 +134,7 @@ const int *dc_predictor_elements(const dc_predictor *p, int *n)
     return p->elements.atomic_number;
 }
 
-double dc_predictor_cutoff(const dc_predictor *p) { return p->shape.cutoff; }
+double dc_predictor_cutoff(const dc_predictor *p) { return p->potential->cutoff(p->model); }
 double dc_predictor_train_min_distance(const dc_predictor *p) { return p->train_min_distance; }
 
 int dc_predictor_closest_pair(const dc_predictor *p, int n_atoms, const double *positions, int *i,
@@ -181,29 +154,6 @@ int dc_predictor_closest_pair(const dc_predictor *p, int n_atoms, const double *
 }
 const char *dc_predictor_energy_unit(const dc_predictor *p) { return p->energy_unit; }
 const char *dc_predictor_length_unit(const dc_predictor *p) { return p->length_unit; }
-
-/* An engine and buffers for batches up to these sizes (a larger batch replaces them). */
-static int ensure_engine(dc_predictor *p, int mol, int atoms, int64_t edges, dc_error *err)
-{
-    int rc = DC_OK;
-    if (p->engine && mol <= p->max_mol && atoms <= p->max_atoms && edges <= p->max_edges) return DC_OK;
-    dc_schnet_destroy(p->engine);
-    dc_batch_buf_free(&p->buf);
-    free(p->energy);
-    free(p->forces);
-    p->engine = NULL;
-    p->energy = p->forces = NULL;
-    p->max_mol = mol > p->max_mol ? mol : p->max_mol;
-    p->max_atoms = atoms > p->max_atoms ? atoms : p->max_atoms;
-    p->max_edges = edges > p->max_edges ? edges : p->max_edges;
-    if (p->max_edges < 1) p->max_edges = 1;
-    DC_TRY(dc_schnet_create(&p->engine, &p->shape, p->max_mol, p->max_atoms, p->max_edges, err));
-    DC_TRY(dc_batch_buf_init(&p->buf, p->max_mol, p->max_atoms, p->max_edges, err));
-    DC_ALLOC(p->energy, p->max_mol);
-    DC_ALLOC(p->forces, 3 * (int64_t)p->max_atoms);
-cleanup:
-    return rc;
-}
 
 static void element_list(const dc_elements *elements, char *out, size_t size)
 {
@@ -255,32 +205,16 @@ int dc_predictor_dataset(dc_predictor *p, const dc_dataset *ds, double *energy, 
                          dc_error *err)
 {
     int rc = DC_OK;
-    int *types = NULL, *frames = NULL;
-    dc_neighbors nb = {0};
+    int *types = NULL;
     dc_dataset view = *ds;
     DC_ALLOC(types, ds->n_atoms_total > 0 ? ds->n_atoms_total : 1);
     DC_TRY(map_types(p, ds, types, err));
     view.types = types;
-    DC_TRY(dc_neighbors_build(&nb, &view, p->shape.cutoff, err));
-    int atoms = 0;
-    int64_t edges = 0;
-    DC_TRY(dc_batch_limits(&view, &nb, WINDOW, &atoms, &edges, err));
-    DC_TRY(ensure_engine(p, WINDOW, atoms > 0 ? atoms : 1, edges, err));
-    DC_ALLOC(frames, WINDOW);
-    for (int start = 0; start < ds->n_frames; start += WINDOW) {
-        int n = ds->n_frames - start < WINDOW ? ds->n_frames - start : WINDOW;
-        for (int k = 0; k < n; k++) frames[k] = start + k;
-        dc_batch batch;
-        DC_TRY(dc_batch_assemble(&batch, &p->buf, &view, &nb, frames, n, NULL, err));
-        DC_TRY(dc_schnet_predict(p->engine, &p->act, p->params, &batch, p->energy, p->forces, err));
-        for (int k = 0; k < n; k++) energy[start + k] = dc_unscale_energy(&p->rs, p->energy[k]);
-        double *f = forces + 3 * ds->frame_start[start];
-        for (int64_t k = 0; k < 3 * (int64_t)batch.n_atoms; k++) f[k] = dc_unscale_force(&p->rs, p->forces[k]);
-    }
+    DC_TRY(p->potential->predict(p->model, &p->act, p->params, &view, energy, forces, err));
+    for (int f = 0; f < ds->n_frames; f++) energy[f] = dc_unscale_energy(&p->rs, energy[f]);
+    for (int64_t k = 0; k < 3 * ds->n_atoms_total; k++) forces[k] = dc_unscale_force(&p->rs, forces[k]);
 cleanup:
-    dc_neighbors_free(&nb);
     free(types);
-    free(frames);
     return rc;
 }
 

@@ -19,6 +19,7 @@
 #include "dcsweep/config/config.h"
 #include "dcsweep/config/run.h"
 #include "dcsweep/core/error.h"
+#include "dcsweep/data/dataset.h"
 #include "dcsweep/data/rescale.h"
 
 #define DC_MODEL_MAX_TERMS 4    /* loss terms */
@@ -44,6 +45,28 @@ typedef struct dc_model_info {
     dc_model_spec spec;            /* what evaluating a kept model needs besides its weights */
 } dc_model_info;
 
+/* Which sites of a model use IReLU (its family's table: docs/model.md, docs/pinn.md) and its
+ * scale c (ignored for DC_EXTENT_NONE). */
+typedef struct dc_activation {
+    dc_extent extent;
+    double irelu_scale;
+} dc_activation;
+
+/* A kept model as a potential: structures in, energies and forces out (`dcsweep predict`, the C
+ * API, the ASE calculator). Serial. */
+typedef struct dc_potential_ops {
+    /* From a results file's spec and layout: DC_ERR_INPUT naming what differs when they are not
+     * what this dcsweep's family builds from the spec. */
+    int (*open)(void **pot, const dc_model_spec *spec, const dc_tensor *tensors, int n_tensors,
+                int64_t n_params, dc_error *err);
+    void (*close)(void *pot);
+    double (*cutoff)(const void *pot);   /* pairs farther apart do not interact (length unit) */
+    /* Scaled energy [n_frames] and forces [n_atoms_total][3] of every frame of view, whose types
+     * are the model's type indices (view->types). */
+    int (*predict)(void *pot, const dc_activation *act, const float *params, const dc_dataset *view,
+                   double *energy, double *forces, dc_error *err);
+} dc_potential_ops;
+
 /* What dc_model_ops.describe writes about a loaded sweep, for the command line. */
 typedef enum {
     DC_DESCRIBE_PLAN = 0,       /* lines before `dcsweep plan`'s table (none: nothing) */
@@ -58,6 +81,9 @@ typedef struct dc_model_ops {
     /* Writes what `what` asks about a loaded sweep of this family to out (docs/architecture.md).
      * Only DC_DESCRIBE_VALIDATE may fail (it may draw the task to show it). */
     int (*describe)(const dc_sweep *sweep, dc_describe what, FILE *out, dc_error *err);
+
+    /* Its kept models as potentials; NULL when they predict no energies or forces (the PINN). */
+    const dc_potential_ops *potential;
 
     /* Loads the sweep's data and prepares everything that does not depend on the run. */
     int (*create)(void **model, const dc_sweep *sweep, dc_error *err);

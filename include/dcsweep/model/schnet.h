@@ -27,12 +27,6 @@ typedef struct dc_schnet_shape {
     double cutoff;     /* Angstrom */
 } dc_schnet_shape;
 
-/* Which sites use IReLU (docs/model.md table) and its scale c (ignored for DC_EXTENT_NONE). */
-typedef struct dc_activation {
-    dc_extent extent;
-    double irelu_scale;
-} dc_activation;
-
 typedef struct dc_schnet_layout {
     int64_t n_params;
     int n_tensors;
@@ -144,6 +138,8 @@ extern const dc_model_ops dc_schnet_model_ops;
 /* Its sweep keys (config/family.h, schnet_family.c), and the shape a loaded sweep sets. */
 extern const dc_family dc_schnet_family;
 void dc_schnet_shape_from_sweep(dc_schnet_shape *shape, int n_types, const dc_sweep *sweep);
+/* dc_model_ops.potential (schnet_potential.c). */
+extern const dc_potential_ops dc_schnet_potential_ops;
 /* dc_model_ops.describe. */
 int dc_schnet_describe(const dc_sweep *sweep, dc_describe what, FILE *out, dc_error *err);
 

@@ -328,6 +328,7 @@ const dc_model_ops dc_schnet_model_ops = {
     .kind = "schnet",
     .family = &dc_schnet_family,
     .describe = dc_schnet_describe,
+    .potential = &dc_schnet_potential_ops,
     .create = schnet_model_create,
     .destroy = schnet_model_destroy,
     .info = schnet_model_info,

@@ -4,6 +4,7 @@
  * can hold the AVX-512, AVX2 and baseline builds of the same loops side by side. With
  * DC_ISA_DEFINE set, the renames stay on for the definitions that follow. */
 #undef DCSWEEP_SCHNET_KERNELS_H
+#undef DC_KIT_ROWS_H
 #define dc_rbf DC_ISA_NAME(dc_rbf)
 #define dc_act_forward_bias DC_ISA_NAME(dc_act_forward_bias)
 #define dc_act_tangent DC_ISA_NAME(dc_act_tangent)
@@ -15,6 +16,7 @@
 #define dc_cfconv_reverse_primal DC_ISA_NAME(dc_cfconv_reverse_primal)
 #define dc_cfconv_reverse DC_ISA_NAME(dc_cfconv_reverse)
 #include "../src/model/schnet/schnet_kernels.h"
+#include "../src/model/kit/dc_rows.h"
 #ifndef DC_ISA_DEFINE
 #undef dc_rbf
 #undef dc_act_forward_bias

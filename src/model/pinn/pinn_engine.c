@@ -22,6 +22,8 @@
 #include <xmmintrin.h>
 #endif
 
+#include "dc_arena.h"
+#include "dc_rows.h"
 #include "dnnl_util.h"
 #include "pinn_internal.h"
 #include "pinn_kernels.h"
@@ -41,6 +43,7 @@ struct dc_pinn {
     dc_matmul out_bwd;   /* [R][1] ubar w -> [R][W] */
     dc_matmul out_wgrad; /* [R][1]^T [R][W] -> [1][W]: wbar = [ubar; rbar]^T [h; h'] */
     double flops;        /* matmul FLOPs of the last call */
+    dc_arena arena;                 /* every array below is a slice of it */
     float *z;                       /* [2 max][2] inputs (x, t), then the direction v per row */
     float *h[DC_PINN_MAX_DEPTH];    /* [3 max][W] hidden layer l's output, stacked */
     float *ds[DC_PINN_MAX_DEPTH];   /* [max][W] s'(a_l) */
@@ -50,6 +53,26 @@ struct dc_pinn {
     float *seed;                    /* [2 max] [ubar; rbar] */
     double *u, *r, *ubar, *rbar;    /* [max] u', r' and their seeds, in double */
 };
+
+/* Every workspace array, sized for max_points (see dc_arena). */
+static void carve(dc_pinn *e, dc_arena *ar)
+{
+    const int64_t W = e->W, M = e->max_points;
+    DC_TAKE(ar, e->z, 2 * M * 2);
+    for (int l = 0; l < e->D; l++) {
+        DC_TAKE(ar, e->h[l], 3 * M * W);
+        DC_TAKE(ar, e->ds[l], M * W);
+        DC_TAKE(ar, e->ddt[l], M * W);
+    }
+    DC_TAKE(ar, e->ga, 2 * M * W);
+    DC_TAKE(ar, e->gb, 2 * M * W);
+    DC_TAKE(ar, e->out, 3 * M);
+    DC_TAKE(ar, e->seed, 2 * M);
+    DC_TAKE(ar, e->u, M);
+    DC_TAKE(ar, e->r, M);
+    DC_TAKE(ar, e->ubar, M);
+    DC_TAKE(ar, e->rbar, M);
+}
 
 int dc_pinn_create(dc_pinn **engine, const dc_pinn_shape *shape, int64_t max_points, dc_error *err)
 {
@@ -64,7 +87,7 @@ int dc_pinn_create(dc_pinn **engine, const dc_pinn_shape *shape, int64_t max_poi
     e->max_points = max_points;
     e->W = shape->width;
     e->D = shape->depth;
-    const int64_t W = e->W, R = DC_MM_RUNTIME, M = max_points;
+    const int64_t W = e->W, R = DC_MM_RUNTIME;
     DC_TRY(dc_dnnl_init(&e->ctx, err));
     DC_TRY(dc_matmul_create(&e->in_fwd, &e->ctx, R, 2, W, 0, 1, 0, 0, err));
     DC_TRY(dc_matmul_create(&e->fwd, &e->ctx, R, W, W, 0, 1, 0, 0, err));
@@ -74,20 +97,9 @@ int dc_pinn_create(dc_pinn **engine, const dc_pinn_shape *shape, int64_t max_poi
     DC_TRY(dc_matmul_create(&e->out_fwd, &e->ctx, R, W, 1, 0, 1, 0, 0, err));
     DC_TRY(dc_matmul_create(&e->out_bwd, &e->ctx, R, 1, W, 0, 0, 0, 0, err));
     DC_TRY(dc_matmul_create(&e->out_wgrad, &e->ctx, 1, R, W, 1, 0, 0, 0, err));
-    DC_ALLOC(e->z, 2 * M * 2);
-    for (int l = 0; l < e->D; l++) {
-        DC_ALLOC(e->h[l], 3 * M * W);
-        DC_ALLOC(e->ds[l], M * W);
-        DC_ALLOC(e->ddt[l], M * W);
-    }
-    DC_ALLOC(e->ga, 2 * M * W);
-    DC_ALLOC(e->gb, 2 * M * W);
-    DC_ALLOC(e->out, 3 * M);
-    DC_ALLOC(e->seed, 2 * M);
-    DC_ALLOC(e->u, M);
-    DC_ALLOC(e->r, M);
-    DC_ALLOC(e->ubar, M);
-    DC_ALLOC(e->rbar, M);
+    carve(e, &e->arena);
+    DC_TRY(dc_arena_alloc(&e->arena, err));
+    carve(e, &e->arena);
     *engine = e;
     e = NULL;
 cleanup:
@@ -102,13 +114,7 @@ void dc_pinn_destroy(dc_pinn *e)
                         &e->in_wgrad, &e->out_fwd, &e->out_bwd, &e->out_wgrad};
     for (size_t i = 0; i < sizeof mms / sizeof *mms; i++) dc_matmul_destroy(mms[i]);
     dc_dnnl_fini(&e->ctx);
-    for (int l = 0; l < DC_PINN_MAX_DEPTH; l++) {
-        free(e->h[l]);
-        free(e->ds[l]);
-        free(e->ddt[l]);
-    }
-    void *bufs[] = {e->z, e->ga, e->gb, e->out, e->seed, e->u, e->r, e->ubar, e->rbar};
-    for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
+    dc_arena_free(&e->arena);
     free(e);
 }
 
@@ -191,7 +197,7 @@ static int reverse(dc_pinn *e, const float *p, int64_t n, float *grad, dc_error 
     float *g = e->ga, *g_next = e->gb;
     for (int l = D - 1; l >= 0; l--) {
         dc_pinn_act_reverse(g, e->ds[l], e->ddt[l], n, W);
-        dc_pinn_sum_rows(grad + dc_pinn_bias_offset(L, l), g, n, W);
+        dc_sum_rows(grad + dc_pinn_bias_offset(L, l), g, n, W);
         if (l == 0) {
             /* x and t are not parameters: no input adjoint */
             DC_TRY(run(e, &e->in_wgrad, 2 * n, g, e->z, grad + dc_pinn_weight_offset(L, 0), err));

@@ -3,18 +3,8 @@
  * (tanh is a rational function), restrict everywhere. */
 #include <string.h>
 
+#include "dc_kernel.h" /* DC_KERNEL: one clone per ISA, the same bits on each */
 #include "pinn_kernels.h"
-
-/* Each kernel is compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time (GCC
- * function multiversioning), so the build needs no -march. ISO C mode (-std=c11) keeps
- * -ffp-contract=off: no clone fuses a multiply-add, so every clone gives the same bits. */
-#ifndef DC_KERNEL /* tests/test_pinn_kernels_isa.c compiles each clone on its own */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define DC_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define DC_KERNEL
-#endif
-#endif
 
 /* x with its magnitude clamped to lim > 0; NaN stays NaN (a diverged run must stay visible).
  * Done on the bits: non-negative floats order as their bit patterns do, and an integer min is
@@ -108,19 +98,5 @@ DC_KERNEL void dc_pinn_act_reverse(float *g, const float *restrict ds,
             gh[k] = hb * di[k] + tb * dd[k];
             gt[k] = tb * di[k];
         }
-    }
-}
-
-#define SUM_BLOCK 256
-
-DC_KERNEL void dc_pinn_sum_rows(float *restrict out, const float *restrict x, int64_t n,
-                                     int W)
-{
-    for (int k0 = 0; k0 < W; k0 += SUM_BLOCK) {
-        const int nk = W - k0 < SUM_BLOCK ? W - k0 : SUM_BLOCK;
-        double acc[SUM_BLOCK] = {0};
-        for (int64_t i = 0; i < n; i++)
-            for (int k = 0; k < nk; k++) acc[k] += (double)x[i * W + k0 + k];
-        for (int k = 0; k < nk; k++) out[k0 + k] = (float)acc[k];
     }
 }

@@ -10,18 +10,6 @@
 
 static const double PI = 3.14159265358979323846;
 
-int dc_arena_alloc(dc_arena *a, dc_error *err)
-{
-    int rc = DC_OK;
-    const size_t bytes = a->used > 0 ? a->used : 64;
-    a->base = aligned_alloc(64, bytes); /* a multiple of 64: every slice is */
-    if (!a->base) DC_FAIL(DC_ERR_NOMEM, "out of memory (%zu bytes of workspace)", bytes);
-    memset(a->base, 0, bytes);
-    a->used = 0;
-cleanup:
-    return rc;
-}
-
 void dc_pairs_carve(dc_pairs *p, dc_arena *ar, int max_atoms, int64_t max_edges)
 {
     if (max_atoms < 0) max_atoms = 0; /* negative counts are the check's to report */

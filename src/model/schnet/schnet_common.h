@@ -1,35 +1,15 @@
 /* Private: what the double reference and the float engine share about a batch, so that both
  * accept exactly the same batches and start from the same numbers: the one batch check (which
  * also finds the unordered atom pairs of the edge list), the Gaussian centres, the geometry of an
- * atom pair (all in double), and the arena that both carve their workspaces from. */
+ * atom pair (all in double). Both carve their workspaces from the kit's arena (dc_arena.h). */
 #ifndef DCSWEEP_SCHNET_COMMON_H
 #define DCSWEEP_SCHNET_COMMON_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dc_arena.h"
 #include "dcsweep/model/schnet.h"
-
-/* One allocation handed out in slices. A carve function runs twice over the same arena: with
- * base == NULL it only adds up the bytes, then dc_arena_alloc gets them and the second run hands
- * out the slices. Slices start on 64-byte boundaries (a cache line, an AVX-512 vector). */
-typedef struct dc_arena {
-    unsigned char *base;
-    size_t used;
-} dc_arena;
-
-static inline void *dc_arena_take(dc_arena *a, size_t count, size_t size)
-{
-    void *p = a->base ? a->base + a->used : NULL;
-    a->used += (count * size + 63) & ~(size_t)63;
-    return p;
-}
-
-/* ptr = the next count elements of *ptr's type */
-#define DC_TAKE(arena, ptr, count) ((ptr) = dc_arena_take((arena), (size_t)(count), sizeof *(ptr)))
-
-/* Allocates the bytes counted so far (zeroed) and rewinds for the second carve. */
-int dc_arena_alloc(dc_arena *a, dc_error *err);
 
 /* The unordered atom pairs {a, b}, a < b, of an edge list that holds both directions of every
  * pair (docs/model.md: every ordered pair closer than the cutoff). Pair p stands for its edges b -> a

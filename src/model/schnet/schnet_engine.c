@@ -145,7 +145,7 @@ void dc_schnet_destroy(dc_schnet *s)
     dense_mm_destroy(&s->dense);
     dense_mm_destroy(&s->out1);
     dc_dnnl_fini(&s->ctx);
-    free(s->arena.base);
+    dc_arena_free(&s->arena);
     free(s);
 }
 

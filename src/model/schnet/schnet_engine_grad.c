@@ -7,6 +7,7 @@
  * stacked [primal; tangent] rows. Shapes: n atoms, P pairs, F, nf, G, H as in schnet_engine.h. */
 #include <string.h>
 
+#include "dc_rows.h"
 #include "schnet_engine.h"
 
 int dc_engine_forces(dc_schnet *s, const float *p, const dc_batch *b, double *forces,
@@ -103,7 +104,8 @@ cleanup:
     return rc;
 }
 
-/* Pass 4: gradient of S = sum_b w_b E_b - sum_b D_g E_b into grad (zeroed here). The primal
+/* Pass 4: gradient of S = sum_b w_b E_b - sum_b D_g E_b into grad (zeroed here; each bias's row
+ * sum overwrites its zeros). The primal
  * halves of the atoms' stacked adjoints are computed here (their tangent halves are pass 2's),
  * and both halves of the filter's. */
 static int reverse_pass(dc_schnet *s, const dc_act act[3], const float *p, const dc_batch *b,

@@ -4,20 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "dc_kernel.h" /* DC_KERNEL: one clone per ISA, the same bits on each */
 #include "schnet_kernels.h"
-
-/* Each kernel is compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time (GCC
- * function multiversioning), so the build needs no -march. The ISO C mode (-std=c11) keeps
- * -ffp-contract=off: no clone fuses a multiply-add, so every clone gives the same bits. */
-#ifndef DC_KERNEL /* tests/test_schnet_kernels_isa.c compiles each clone on its own */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define DC_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define DC_KERNEL
-#endif
-#endif
-
-#define DC_SUM_ROWS_BLOCK 256
 
 /* The helpers below are written so that GCC's if-conversion can turn every loop calling them
  * into straight-line code (otherwise: "not vectorized: control flow in loop"). Two things block
@@ -290,21 +278,6 @@ DC_KERNEL void dc_cfconv_gather(float *restrict m, const float *restrict f,
                     mi[k] += (fdp[k] * fdcp + fp[k] * fctp) * xj[k] + (fp[k] * fcp) * xtj[k];
             }
         }
-    }
-}
-
-DC_KERNEL void dc_sum_rows(float *restrict out, const float *restrict x, int64_t n, int64_t c)
-{
-    /* Row by row, so the inner loop is contiguous and vectorises; double partial sums per column. */
-    double acc[DC_SUM_ROWS_BLOCK];
-    for (int64_t k0 = 0; k0 < c; k0 += DC_SUM_ROWS_BLOCK) {
-        const int64_t w = c - k0 < DC_SUM_ROWS_BLOCK ? c - k0 : DC_SUM_ROWS_BLOCK;
-        for (int64_t k = 0; k < w; k++) acc[k] = 0.0;
-        for (int64_t r = 0; r < n; r++) {
-            const float *restrict xr = x + r * c + k0;
-            for (int64_t k = 0; k < w; k++) acc[k] += xr[k];
-        }
-        for (int64_t k = 0; k < w; k++) out[k0 + k] += (float)acc[k];
     }
 }
 

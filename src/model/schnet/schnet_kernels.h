@@ -53,9 +53,6 @@ void dc_cfconv_gather(float *m, const float *f, const float *fd, const float *fc
                       const float *fct, const float *x, const float *xt, const int64_t *row_start,
                       const int *src, const int64_t *of_edge, int n_atoms, int c);
 
-/* Sum of rows: out[k] += sum_r x[r][k]   [n][c] -> [c] (accumulates, double sums, fixed order) */
-void dc_sum_rows(float *out, const float *x, int64_t n, int64_t c);
-
 /* The widest row (filters) the cfconv kernels take: a per-row scratch lives on the stack. */
 #define DC_MAX_ROW 4096
 

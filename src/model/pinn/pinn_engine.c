@@ -155,13 +155,13 @@ static dc_pinn_act layer_act(const dc_pinn *e, const dc_activation *act, int l)
 /* Forward of n points (their (x, t) in e->z's first n rows) with n_tan tangents along dir [n_tan][2]:
  * e->out [(1 + n_tan) n] = the output layer without its bias, stacked. keep: also the ddt the
  * reverse pass needs (first tangent only). */
-static int forward(dc_pinn *e, const dc_activation *act, const float *p, int64_t n, int n_tan,
-                   const double dir[][2], int keep, dc_error *err)
+static int forward(dc_pinn *e, const dc_activation *act, const dc_pinn_params *p, int64_t n,
+                   int n_tan, const double dir[][2], int keep, dc_error *err)
 {
     int rc = DC_OK;
     const int W = e->W, D = e->D;
     const int64_t rows = (1 + (int64_t)n_tan) * n;
-    const float *w0 = p + dc_pinn_weight_offset(&e->layout, 0); /* [W][2] */
+    const float *w0 = p->layer[0].weight; /* [W][2] */
     DC_TRY(run(e, &e->in_fwd, n, e->z, w0, e->h[0], err));
     for (int t = 0; t < n_tan; t++) {
         float *first = e->h[0] + (1 + (int64_t)t) * n * W; /* [n][W] a'_0 = v W0^T, every row */
@@ -171,40 +171,38 @@ static int forward(dc_pinn *e, const dc_activation *act, const float *p, int64_t
     }
     for (int l = 0; l < D; l++) {
         if (l > 0)
-            DC_TRY(run(e, &e->fwd, rows, e->h[l - 1], p + dc_pinn_weight_offset(&e->layout, l),
-                       e->h[l], err));
+            DC_TRY(run(e, &e->fwd, rows, e->h[l - 1], p->layer[l].weight, e->h[l], err));
         dc_pinn_act_forward(layer_act(e, act, l), e->h[l], e->ds[l], keep ? e->ddt[l] : NULL,
-                            p + dc_pinn_bias_offset(&e->layout, l), n, W, n_tan);
+                            p->layer[l].bias, n, W, n_tan);
     }
-    DC_TRY(run(e, &e->out_fwd, rows, e->h[D - 1], p + dc_pinn_weight_offset(&e->layout, D),
-               e->out, err));
+    DC_TRY(run(e, &e->out_fwd, rows, e->h[D - 1], p->layer[D].weight, e->out, err));
 cleanup:
     return rc;
 }
 
-/* Reverse of S = sum ubar u' + rbar r' from the seeds in e->seed: grad [n_params], overwritten. */
-static int reverse(dc_pinn *e, const float *p, int64_t n, float *grad, dc_error *err)
+/* Reverse of S = sum ubar u' + rbar r' from the seeds in e->seed: every tensor of grad
+ * overwritten. */
+static int reverse(dc_pinn *e, const dc_pinn_params *p, int64_t n, const dc_pinn_params *grad,
+                   dc_error *err)
 {
     int rc = DC_OK;
     const int W = e->W, D = e->D;
-    const dc_pinn_layout *L = &e->layout;
     double bsum = 0.0;
     for (int64_t i = 0; i < n; i++) bsum += e->ubar[i];
-    grad[dc_pinn_bias_offset(L, D)] = (float)bsum;
-    DC_TRY(run(e, &e->out_wgrad, 2 * n, e->seed, e->h[D - 1], grad + dc_pinn_weight_offset(L, D),
-               err));
-    DC_TRY(run(e, &e->out_bwd, 2 * n, e->seed, p + dc_pinn_weight_offset(L, D), e->ga, err));
+    grad->layer[D].bias[0] = (float)bsum;
+    DC_TRY(run(e, &e->out_wgrad, 2 * n, e->seed, e->h[D - 1], grad->layer[D].weight, err));
+    DC_TRY(run(e, &e->out_bwd, 2 * n, e->seed, p->layer[D].weight, e->ga, err));
     float *g = e->ga, *g_next = e->gb;
     for (int l = D - 1; l >= 0; l--) {
         dc_pinn_act_reverse(g, e->ds[l], e->ddt[l], n, W);
-        dc_sum_rows(grad + dc_pinn_bias_offset(L, l), g, n, W);
+        dc_sum_rows(grad->layer[l].bias, g, n, W);
         if (l == 0) {
             /* x and t are not parameters: no input adjoint */
-            DC_TRY(run(e, &e->in_wgrad, 2 * n, g, e->z, grad + dc_pinn_weight_offset(L, 0), err));
+            DC_TRY(run(e, &e->in_wgrad, 2 * n, g, e->z, grad->layer[0].weight, err));
             break;
         }
-        DC_TRY(run(e, &e->wgrad, 2 * n, g, e->h[l - 1], grad + dc_pinn_weight_offset(L, l), err));
-        DC_TRY(run(e, &e->bwd, 2 * n, g, p + dc_pinn_weight_offset(L, l), g_next, err));
+        DC_TRY(run(e, &e->wgrad, 2 * n, g, e->h[l - 1], grad->layer[l].weight, err));
+        DC_TRY(run(e, &e->bwd, 2 * n, g, p->layer[l].weight, g_next, err));
         float *tmp = g;
         g = g_next;
         g_next = tmp;
@@ -235,8 +233,10 @@ int dc_pinn_loss_grad(dc_pinn *e, const dc_activation *act, const float *params,
         e->z[2 * (n + i)] = (float)v[0][0];
         e->z[2 * (n + i) + 1] = (float)v[0][1];
     }
-    DC_TRY(forward(e, act, params, n, 1, v, grad != NULL, err));
-    const double b_out = params[dc_pinn_bias_offset(&e->layout, e->D)];
+    dc_pinn_params p;
+    dc_pinn_params_view(&p, &e->shape, (float *)params); /* read only */
+    DC_TRY(forward(e, act, &p, n, 1, v, grad != NULL, err));
+    const double b_out = p.layer[e->D].bias[0];
     for (int64_t i = 0; i < n; i++) {
         e->u[i] = (double)e->out[i] + b_out;
         e->r[i] = e->out[n + i];
@@ -247,7 +247,9 @@ int dc_pinn_loss_grad(dc_pinn *e, const dc_activation *act, const float *params,
         e->seed[i] = (float)e->ubar[i];
         e->seed[n + i] = (float)e->rbar[i];
     }
-    DC_TRY(reverse(e, params, n, grad, err));
+    dc_pinn_params g;
+    dc_pinn_params_view(&g, &e->shape, grad);
+    DC_TRY(reverse(e, &p, n, &g, err));
 cleanup:
     fp_mode_restore(fp_mode);
     return rc;
@@ -260,11 +262,13 @@ int dc_pinn_predict(dc_pinn *e, const dc_activation *act, const float *params, c
     const unsigned fp_mode = subnormals_off();
     e->flops = 0.0;
     static const double along_xt[2][2] = {{1.0, 0.0}, {0.0, 1.0}};
-    const double b_out = params[dc_pinn_bias_offset(&e->layout, e->D)];
+    dc_pinn_params p;
+    dc_pinn_params_view(&p, &e->shape, (float *)params); /* read only */
+    const double b_out = p.layer[e->D].bias[0];
     for (int64_t start = 0; start < n; start += e->max_points) {
         const int64_t m = n - start < e->max_points ? n - start : e->max_points;
         for (int64_t k = 0; k < 2 * m; k++) e->z[k] = (float)xt[2 * start + k];
-        DC_TRY(forward(e, act, params, m, 2, along_xt, 0, err));
+        DC_TRY(forward(e, act, &p, m, 2, along_xt, 0, err));
         for (int64_t i = 0; i < m; i++) {
             if (u) u[start + i] = (double)e->out[i] + b_out;
             if (u_x) u_x[start + i] = e->out[m + i];

@@ -11,6 +11,33 @@
 #include "dc_arena.h"
 #include "dcsweep/model/schnet.h"
 
+/* Typed views of SchNet's parameters (or of a gradient) in the flat buffer (dc_layout.h); weights
+ * (out, in), row-major. Filled in layout order by schnet_layout.c's one description. */
+typedef struct dc_schnet_block_params {
+    float *w1;    /* [nf][G]  filter1/weight */
+    float *b1;    /* [nf]     filter1/bias */
+    float *w2;    /* [nf][nf] filter2/weight */
+    float *b2;    /* [nf]     filter2/bias */
+    float *w_in;  /* [nf][F]  cfconv_in/weight (no bias) */
+    float *w_out; /* [F][nf]  cfconv_out/weight */
+    float *b_out; /* [F]      cfconv_out/bias */
+    float *w_d;   /* [F][F]   dense/weight */
+    float *b_d;   /* [F]      dense/bias */
+} dc_schnet_block_params;
+
+typedef struct dc_schnet_params {
+    float *embedding;                                  /* [n_types][F] */
+    dc_schnet_block_params block[DC_MAX_INTERACTIONS]; /* the first T: interaction t */
+    float *wo1;                                        /* [H][F] output/dense1/weight */
+    float *bo1;                                        /* [H]    output/dense1/bias */
+    float *wo2;                                        /* [1][H] output/dense2/weight */
+    float *bo2;                                        /* [1]    output/dense2/bias */
+} dc_schnet_params;
+
+/* Points v into buffer [n_params] (parameters or a gradient) for a checked shape (one that
+ * dc_schnet_layout_init accepts). A view of a const buffer is for reading only. */
+void dc_schnet_params_view(dc_schnet_params *v, const dc_schnet_shape *shape, float *buffer);
+
 /* The unordered atom pairs {a, b}, a < b, of an edge list that holds both directions of every
  * pair (docs/model.md: every ordered pair closer than the cutoff). Pair p stands for its edges b -> a
  * (destination a) and a -> b (destination b); pairs are numbered in the list order of their edge

@@ -26,11 +26,6 @@
 
 #define TAN(a, rows, cols) ((a) + (int64_t)(rows) * (cols))
 
-/* Offsets of one interaction block's tensors in the flat parameter buffer. */
-typedef struct dc_block_params {
-    int64_t w1, b1, w2, b2, w_in, w_out, b_out, w_d, b_d;
-} dc_block_params;
-
 /* One dense layer's matmuls. y = x W^T (+ b): fwd (with the bias where the layer adds it after
  * the product: dense, which also adds into y for the residual) and tan (no bias); bwd
  * xbar = ybar W; wgrad Wbar += ybar^T x with the row count as the runtime reduction dimension. */
@@ -65,8 +60,6 @@ struct dc_schnet {
     int max_mol, max_atoms;
     int64_t max_edges;
     int F, nf, G, H, T;
-    dc_block_params bp[DC_MAX_INTERACTIONS];
-    int64_t emb, wo1, bo1, wo2, bo2;
     dc_dnnl ctx;
 
     dc_matmul f1, f1_wgrad;              /* filter1: G -> nf on [rbf; drbf] (no input adjoint) */
@@ -107,12 +100,12 @@ int dc_engine_prepare(dc_schnet *s, const dc_batch *batch, dc_error *err);
  * filter2 product on [s1; q] gives f other bits than one on s1 alone (the gemm's blocking
  * depends on the row count), and a model's energies must not depend on whether forces were asked
  * for. */
-int dc_engine_forward(dc_schnet *s, const dc_act act[3], const float *p, const dc_batch *batch,
-                      double *energy, dc_error *err);
+int dc_engine_forward(dc_schnet *s, const dc_act act[3], const dc_schnet_params *p,
+                      const dc_batch *batch, double *energy, dc_error *err);
 /* Pass 2: reverse of -E down to the pair lengths; forces [n][3]; fills the atoms' adjoints'
  * tangent halves for pass 4. */
-int dc_engine_forces(dc_schnet *s, const float *p, const dc_batch *batch, double *forces,
-                     dc_error *err);
+int dc_engine_forces(dc_schnet *s, const dc_schnet_params *p, const dc_batch *batch,
+                     double *forces, dc_error *err);
 /* The three activation sites of an extent. */
 void dc_engine_acts(const dc_activation *a, dc_act act[3]);
 

@@ -10,7 +10,8 @@
 static void check_rows(int64_t n, int64_t c)
 {
     static float x[7 * 600], out[600];
-    for (int64_t k = 0; k < n * c; k++) x[k] = (float)((k * 37 % 101) - 50) * 0.37f + 1e-4f * (float)k;
+    for (int64_t k = 0; k < n * c; k++)
+        x[k] = (float)((k * 37 % 101) - 50) * 0.37f + 1e-4f * (float)k;
     for (int64_t k = 0; k < c; k++) out[k] = 1e30f; /* overwritten, not added to */
     dc_sum_rows(out, x, n, c);
     int bad = 0;

@@ -1,4 +1,5 @@
-/* Row sums of the float engines: a bias gradient is the column sum of its layer's output adjoints. */
+/* Row sums of the float engines: a bias gradient is the column sum of its layer's output
+ * adjoints. */
 #ifndef DC_KIT_ROWS_H
 #define DC_KIT_ROWS_H
 

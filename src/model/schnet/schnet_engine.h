@@ -19,19 +19,13 @@
 #ifndef DCSWEEP_SCHNET_ENGINE_H
 #define DCSWEEP_SCHNET_ENGINE_H
 
+#include "dc_dense_f32.h"
 #include "dcsweep/model/schnet.h"
 #include "dnnl_util.h"
 #include "schnet_common.h"
 #include "schnet_kernels.h"
 
 #define TAN(a, rows, cols) ((a) + (int64_t)(rows) * (cols))
-
-/* One dense layer's matmuls. y = x W^T (+ b): fwd (with the bias where the layer adds it after
- * the product: dense, which also adds into y for the residual) and tan (no bias); bwd
- * xbar = ybar W; wgrad Wbar += ybar^T x with the row count as the runtime reduction dimension. */
-typedef struct dc_dense_mm {
-    dc_matmul fwd, tan, bwd, wgrad;
-} dc_dense_mm;
 
 /* Arrays of one interaction block kept from pass to pass. */
 typedef struct dc_block_ws {
@@ -62,13 +56,15 @@ struct dc_schnet {
     int F, nf, G, H, T;
     dc_dnnl ctx;
 
-    dc_matmul f1, f1_wgrad;              /* filter1: G -> nf on [rbf; drbf] (no input adjoint) */
-    dc_dense_mm f2;                      /* filter2: nf -> nf, on pairs; fwd on [s1; q] (2P rows,
+    double flops_done;                   /* matmul FLOPs of every call so far */
+    /* the dense layers (the kit's, dc_dense_f32.h); Wbar += ybar^T x everywhere */
+    dc_dense_f32 f1;                     /* filter1: G -> nf on [rbf; drbf] (no input adjoint) */
+    dc_dense_f32 f2;                     /* filter2: nf -> nf, on pairs; fwd on [s1; q] (2P rows,
                                           * no bias: b2 goes on f's rows after); tan unused */
-    dc_dense_mm cin;                     /* cfconv_in: F -> nf (fwd without bias, bwd adds) */
-    dc_dense_mm cout;                    /* cfconv_out: nf -> F */
-    dc_dense_mm dense;                   /* dense: F -> F, fwd/tan add into h (residual) */
-    dc_dense_mm out1;                    /* output1: F -> H */
+    dc_dense_f32 cin;                    /* cfconv_in: F -> nf (fwd without bias, bwd adds) */
+    dc_dense_f32 cout;                   /* cfconv_out: nf -> F */
+    dc_dense_f32 dense;                  /* dense: F -> F, fwd/tan add into h (residual) */
+    dc_dense_f32 out1;                   /* output1: F -> H */
 
     dc_arena arena;                              /* every array below is a slice of it */
     /* per batch */

@@ -14,24 +14,22 @@ int dc_engine_forces(dc_schnet *s, const dc_schnet_params *p, const dc_batch *b,
                      double *forces, dc_error *err)
 {
     int rc = DC_OK;
-    const dc_dnnl *ctx = &s->ctx;
     const int n = b->n_atoms, F = s->F, nf = s->nf, H = s->H;
     const int64_t P = s->pairs.n;
     /* d(-E_b)/de_i = -1: o1bar = -wo2 act_out'(o1), into the tangent half of go */
     float *go = TAN(s->go, n, H); /* [n][H] */
     for (int i = 0; i < n; i++)
         for (int k = 0; k < H; k++) go[(int64_t)i * H + k] = -p->wo2[k] * s->do1[(int64_t)i * H + k];
-    DC_TRY(dc_matmul_run(&s->out1.bwd, ctx, n, go, p->wo1, NULL, TAN(s->blk[s->T - 1].gh, n, F),
-                         err));
+    DC_TRY(dc_dense_f32_backward(&s->out1, n, go, p->wo1, TAN(s->blk[s->T - 1].gh, n, F), err));
     memset(s->dbar, 0, (size_t)P * sizeof *s->dbar);
     for (int t = s->T - 1; t >= 0; t--) {
         const dc_schnet_block_params *bp = &p->block[t];
         dc_block_ws *w = &s->blk[t];
         float *gh = TAN(w->gh, n, F), *gs2 = TAN(w->gs2, n, F), *gm = TAN(w->gm, n, nf);
         float *gx = TAN(w->gx, n, nf);
-        DC_TRY(dc_matmul_run(&s->dense.bwd, ctx, n, gh, bp->w_d, NULL, gs2, err));
+        DC_TRY(dc_dense_f32_backward(&s->dense, n, gh, bp->w_d, gs2, err));
         dc_act_reverse_primal(s->sc, gs2, w->dc, (int64_t)n * F);
-        DC_TRY(dc_matmul_run(&s->cout.bwd, ctx, n, s->sc, bp->w_out, NULL, gm, err));
+        DC_TRY(dc_dense_f32_backward(&s->cout, n, s->sc, bp->w_out, gm, err));
         memset(gx, 0, (size_t)n * nf * sizeof *gx);
         /* cfconv, cutoff and filter down to d: dbar += Wbar . (fd fc + f fcd) */
         dc_cfconv_reverse_primal(gx, s->dbar, gm, w->x, w->f, TAN(w->f, P, nf), s->fc, s->fcd,
@@ -39,7 +37,7 @@ int dc_engine_forces(dc_schnet *s, const dc_schnet_params *p, const dc_batch *b,
         if (t > 0) { /* the residual: the block's input shares its output's adjoint, plus x's */
             float *gh_in = TAN(s->blk[t - 1].gh, n, F);
             memcpy(gh_in, gh, (size_t)n * F * sizeof *gh_in);
-            DC_TRY(dc_matmul_run(&s->cin.bwd, ctx, n, gx, bp->w_in, NULL, gh_in, err));
+            DC_TRY(dc_dense_f32_backward(&s->cin, n, gx, bp->w_in, gh_in, err));
         }
     }
     /* F = d(-E)/dr with dd_p/dr_a = u_p, dd_p/dr_b = -u_p; in pair order. */
@@ -60,7 +58,6 @@ static int tangent_pass(dc_schnet *s, const dc_schnet_params *p, const dc_batch 
                         double *energy_t, dc_error *err)
 {
     int rc = DC_OK;
-    const dc_dnnl *ctx = &s->ctx;
     const int n = b->n_atoms, F = s->F, nf = s->nf, H = s->H;
     const int64_t P = s->pairs.n;
     for (int64_t e = 0; e < P; e++) {
@@ -81,18 +78,17 @@ static int tangent_pass(dc_schnet *s, const dc_schnet_params *p, const dc_batch 
          * h'_next = h' + s2' W_d^T */
         float *xt = TAN(w->x, n, nf), *mt = TAN(w->m, n, nf);
         if (t > 0)
-            DC_TRY(dc_matmul_run(&s->cin.tan, ctx, n, ht, bp->w_in, NULL, xt, err));
+            DC_TRY(dc_dense_f32_tangent(&s->cin, n, ht, bp->w_in, xt, err));
         else
             memset(xt, 0, (size_t)n * nf * sizeof *xt); /* the reverse pass reads it */
         dc_cfconv_gather(mt, w->f, TAN(w->f, P, nf), s->fc, s->fdc, s->fct, w->x,
                          t > 0 ? xt : NULL, s->pairs.row_start, b->src, s->pairs.of_edge, n, nf);
-        DC_TRY(dc_matmul_run(&s->cout.tan, ctx, n, mt, bp->w_out, NULL, w->ct, err));
+        DC_TRY(dc_dense_f32_tangent(&s->cout, n, mt, bp->w_out, w->ct, err));
         dc_act_tangent(TAN(w->s2, n, F), w->dc, w->ct, (int64_t)n * F);
         memcpy(ht_next, ht, (size_t)n * F * sizeof *ht_next);
-        DC_TRY(dc_matmul_run(&s->dense.tan, ctx, n, TAN(w->s2, n, F), bp->w_d, NULL, ht_next,
-                             err));
+        DC_TRY(dc_dense_f32_tangent(&s->dense, n, TAN(w->s2, n, F), bp->w_d, ht_next, err));
     }
-    DC_TRY(dc_matmul_run(&s->out1.tan, ctx, n, TAN(s->hT, n, F), p->wo1, NULL, s->o1t, err));
+    DC_TRY(dc_dense_f32_tangent(&s->out1, n, TAN(s->hT, n, F), p->wo1, s->o1t, err));
     dc_act_tangent(TAN(s->s3, n, H), s->do1, s->o1t, (int64_t)n * H);
     for (int m = 0; m < b->n_mol; m++) energy_t[m] = 0.0;
     for (int i = 0; i < n; i++) {
@@ -112,7 +108,6 @@ static int reverse_pass(dc_schnet *s, const dc_act act[3], const dc_schnet_param
                         const dc_batch *b, float *grad, dc_error *err)
 {
     int rc = DC_OK;
-    const dc_dnnl *ctx = &s->ctx;
     const int n = b->n_atoms, F = s->F, nf = s->nf, H = s->H;
     const int64_t P = s->pairs.n, n2 = 2 * (int64_t)n, P2 = 2 * P;
     memset(grad, 0, (size_t)s->layout.n_params * sizeof *grad);
@@ -136,20 +131,20 @@ static int reverse_pass(dc_schnet *s, const dc_act act[3], const dc_schnet_param
     }
     g.bo2[0] = (float)gbo2;
     dc_act_reverse(act[2], s->go, TAN(s->go, n, H), s->do1, s->o1t, (int64_t)n * H);
-    DC_TRY(dc_matmul_run(&s->out1.bwd, ctx, n, s->go, p->wo1, NULL, s->blk[s->T - 1].gh, err));
-    DC_TRY(dc_matmul_run(&s->out1.wgrad, ctx, n2, s->go, s->hT, NULL, g.wo1, err));
+    DC_TRY(dc_dense_f32_backward(&s->out1, n, s->go, p->wo1, s->blk[s->T - 1].gh, err));
+    DC_TRY(dc_dense_f32_wgrad(&s->out1, n2, s->go, s->hT, g.wo1, err));
     dc_sum_rows(g.bo1, s->go, n, H);
     for (int t = s->T - 1; t >= 0; t--) {
         const dc_schnet_block_params *bp = &p->block[t], *gp = &g.block[t];
         dc_block_ws *w = &s->blk[t];
         /* dense: gh = [vbar; v'bar] (the residual shares h's adjoints) -> gs2 = [s2bar; s2'bar] */
-        DC_TRY(dc_matmul_run(&s->dense.bwd, ctx, n, w->gh, bp->w_d, NULL, w->gs2, err));
-        DC_TRY(dc_matmul_run(&s->dense.wgrad, ctx, n2, w->gh, w->s2, NULL, gp->w_d, err));
+        DC_TRY(dc_dense_f32_backward(&s->dense, n, w->gh, bp->w_d, w->gs2, err));
+        DC_TRY(dc_dense_f32_wgrad(&s->dense, n2, w->gh, w->s2, gp->w_d, err));
         dc_sum_rows(gp->b_d, w->gh, n, F);
         dc_act_reverse(act[1], w->gs2, TAN(w->gs2, n, F), w->dc, w->ct, (int64_t)n * F);
         /* cfconv_out: gs2 = [cbar; c'bar] -> gm = [mbar; m'bar] */
-        DC_TRY(dc_matmul_run(&s->cout.bwd, ctx, n, w->gs2, bp->w_out, NULL, w->gm, err));
-        DC_TRY(dc_matmul_run(&s->cout.wgrad, ctx, n2, w->gs2, w->m, NULL, gp->w_out, err));
+        DC_TRY(dc_dense_f32_backward(&s->cout, n, w->gs2, bp->w_out, w->gm, err));
+        DC_TRY(dc_dense_f32_wgrad(&s->cout, n2, w->gs2, w->m, gp->w_out, err));
         dc_sum_rows(gp->b_out, w->gs2, n, F);
         /* cfconv and cutoff: -> gx = [xbar; x'bar], gf = [fbar; fdbar] */
         memset(w->gx, 0, (size_t)n * nf * sizeof *w->gx);
@@ -159,16 +154,15 @@ static int reverse_pass(dc_schnet *s, const dc_act act[3], const dc_schnet_param
         /* cfconv_in: hbar_t = hbar_{t+1} + xbar W_in; h' = 0 in block 0: primal rows only */
         float *gh_in = t > 0 ? s->blk[t - 1].gh : s->ghe; /* [n][F] */
         memcpy(gh_in, w->gh, (size_t)n * F * sizeof *gh_in);
-        DC_TRY(dc_matmul_run(&s->cin.bwd, ctx, n, w->gx, bp->w_in, NULL, gh_in, err));
-        DC_TRY(dc_matmul_run(&s->cin.wgrad, ctx, t > 0 ? n2 : n, w->gx, w->h, NULL, gp->w_in,
-                             err));
+        DC_TRY(dc_dense_f32_backward(&s->cin, n, w->gx, bp->w_in, gh_in, err));
+        DC_TRY(dc_dense_f32_wgrad(&s->cin, t > 0 ? n2 : n, w->gx, w->h, gp->w_in, err));
         /* filter2 on [s1; q]: gf -> gs1 = [s1bar; qbar] */
-        DC_TRY(dc_matmul_run(&s->f2.bwd, ctx, P2, s->gf, bp->w2, NULL, s->gs1, err));
-        DC_TRY(dc_matmul_run(&s->f2.wgrad, ctx, P2, s->gf, w->s1, NULL, gp->w2, err));
+        DC_TRY(dc_dense_f32_backward(&s->f2, P2, s->gf, bp->w2, s->gs1, err));
+        DC_TRY(dc_dense_f32_wgrad(&s->f2, P2, s->gf, w->s1, gp->w2, err));
         /* act_filter: gs1 -> [a1bar; Pmbar]; filter1: W1bar += a1bar^T rbf + Pmbar^T drbf */
         dc_filter_act_reverse(act[0], s->gs1, TAN(s->gs1, P, nf), gp->b1, w->ds1, w->Pm, P,
                               nf);
-        DC_TRY(dc_matmul_run(&s->f1_wgrad, ctx, P2, s->gs1, s->rbf2, NULL, gp->w1, err));
+        DC_TRY(dc_dense_f32_wgrad(&s->f1, P2, s->gs1, s->rbf2, gp->w1, err));
     }
     for (int i = 0; i < n; i++) {
         float *ge = g.embedding + (int64_t)b->types[i] * F;

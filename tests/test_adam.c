@@ -81,30 +81,30 @@ static void test_metrics(void)
     double tf[9] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.5, 1.0};
     dc_metrics_acc acc;
     dc_split_metrics m;
-    dc_metrics_reset(&acc);
-    dc_metrics_add(&acc, 2, 3, mol, pe, te, pf, tf);
-    dc_metrics_finish(&acc, &m);
+    dc_schnet_metrics_reset(&acc);
+    dc_schnet_metrics_add(&acc, 2, 3, mol, pe, te, pf, tf);
+    dc_schnet_metrics_finish(&acc, &m);
     CHECK_CLOSE(m.energy_mae, (0.01 + 0.1) / 2, 1e-12);
     CHECK_CLOSE(m.energy_rmse, sqrt((0.01 * 0.01 + 0.1 * 0.1) / 2), 1e-12);
     CHECK_CLOSE(m.force_mae, (0.01 + 0.02 + 0.029 + 0.5) / 9, 1e-12);
     CHECK_CLOSE(m.force_rmse, sqrt((1e-4 + 4e-4 + 0.029 * 0.029 + 0.25) / 9), 1e-12);
     CHECK_CLOSE(m.efwt, 0.5, 1e-15); /* molecule 0 within both thresholds, molecule 1 not */
     /* accumulating in two batches gives the same as one */
-    dc_metrics_reset(&acc);
-    dc_metrics_add(&acc, 1, 2, mol, pe, te, pf, tf);
+    dc_schnet_metrics_reset(&acc);
+    dc_schnet_metrics_add(&acc, 1, 2, mol, pe, te, pf, tf);
     int mol1[1] = {0};
-    dc_metrics_add(&acc, 1, 1, mol1, pe + 1, te + 1, pf + 6, tf + 6);
+    dc_schnet_metrics_add(&acc, 1, 1, mol1, pe + 1, te + 1, pf + 6, tf + 6);
     dc_split_metrics m2;
-    dc_metrics_finish(&acc, &m2);
+    dc_schnet_metrics_finish(&acc, &m2);
     CHECK(m2.energy_mae == m.energy_mae && m2.efwt == m.efwt, "split accumulation differs");
     /* a NaN prediction is never within threshold; an empty split gives NaN */
     double nan_e[1] = {NAN};
-    dc_metrics_reset(&acc);
-    dc_metrics_add(&acc, 1, 2, mol, nan_e, te, pf, tf);
-    dc_metrics_finish(&acc, &m);
+    dc_schnet_metrics_reset(&acc);
+    dc_schnet_metrics_add(&acc, 1, 2, mol, nan_e, te, pf, tf);
+    dc_schnet_metrics_finish(&acc, &m);
     CHECK(m.efwt == 0.0 && isnan(m.energy_mae), "NaN energy: efwt %g", m.efwt);
-    dc_metrics_reset(&acc);
-    dc_metrics_finish(&acc, &m);
+    dc_schnet_metrics_reset(&acc);
+    dc_schnet_metrics_finish(&acc, &m);
     CHECK(isnan(m.energy_mae) && isnan(m.efwt), "empty split should give NaN");
 }
 

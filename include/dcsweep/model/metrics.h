@@ -24,15 +24,21 @@ typedef struct dc_metrics_acc {
     double sum_abs_f, sum_sq_f;
 } dc_metrics_acc;
 
-void dc_metrics_reset(dc_metrics_acc *acc);
+void dc_schnet_metrics_reset(dc_metrics_acc *acc);
 
 /* One batch: n_mol molecules, n_atoms atoms with molecule index mol[n_atoms] (local, 0..n_mol-1);
  * energies [n_mol] and forces [n_atoms][3], predicted and true. */
-void dc_metrics_add(dc_metrics_acc *acc, int n_mol, int n_atoms, const int *mol,
-                    const double *pred_energy, const double *true_energy, const double *pred_forces,
-                    const double *true_forces);
+void dc_schnet_metrics_add(dc_metrics_acc *acc, int n_mol, int n_atoms, const int *mol,
+                           const double *pred_energy, const double *true_energy,
+                           const double *pred_forces, const double *true_forces);
 
 /* The split's metrics; NaN for an empty split. */
-void dc_metrics_finish(const dc_metrics_acc *acc, dc_split_metrics *out);
+void dc_schnet_metrics_finish(const dc_metrics_acc *acc, dc_split_metrics *out);
+
+/* TRANSITIONAL (issue 22): the names before the family prefix, for src/cli/cmd_predict.c until
+ * predict goes through the model interface. Remove with that change; no new code uses them. */
+#define dc_metrics_reset dc_schnet_metrics_reset
+#define dc_metrics_add dc_schnet_metrics_add
+#define dc_metrics_finish dc_schnet_metrics_finish
 
 #endif

@@ -5,11 +5,11 @@
 #include <math.h>
 #include <string.h>
 
-void dc_metrics_reset(dc_metrics_acc *acc) { memset(acc, 0, sizeof *acc); }
+void dc_schnet_metrics_reset(dc_metrics_acc *acc) { memset(acc, 0, sizeof *acc); }
 
-void dc_metrics_add(dc_metrics_acc *acc, int n_mol, int n_atoms, const int *mol,
-                    const double *pred_energy, const double *true_energy, const double *pred_forces,
-                    const double *true_forces)
+void dc_schnet_metrics_add(dc_metrics_acc *acc, int n_mol, int n_atoms, const int *mol,
+                           const double *pred_energy, const double *true_energy,
+                           const double *pred_forces, const double *true_forces)
 {
     int a = 0; /* atoms are grouped by molecule (mol non-decreasing) */
     for (int b = 0; b < n_mol; b++) {
@@ -31,7 +31,7 @@ void dc_metrics_add(dc_metrics_acc *acc, int n_mol, int n_atoms, const int *mol,
     acc->n_mol += n_mol;
 }
 
-void dc_metrics_finish(const dc_metrics_acc *acc, dc_split_metrics *out)
+void dc_schnet_metrics_finish(const dc_metrics_acc *acc, dc_split_metrics *out)
 {
     if (acc->n_mol == 0) {
         out->energy_mae = out->energy_rmse = out->force_mae = out->force_rmse = out->efwt = NAN;

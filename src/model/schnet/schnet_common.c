@@ -10,7 +10,7 @@
 
 static const double PI = 3.14159265358979323846;
 
-void dc_pairs_carve(dc_pairs *p, dc_arena *ar, int max_atoms, int64_t max_edges)
+void dc_schnet_pairs_carve(dc_pairs *p, dc_arena *ar, int max_atoms, int64_t max_edges)
 {
     if (max_atoms < 0) max_atoms = 0; /* negative counts are the check's to report */
     if (max_edges < 0) max_edges = 0;
@@ -167,9 +167,9 @@ static int in_range(const dc_batch *batch, int i, int j)
     return i >= 0 && i < batch->n_atoms && j >= 0 && j < batch->n_atoms;
 }
 
-int dc_pair_geometry(const dc_schnet_shape *shape, const dc_batch *batch, const int *a,
-                     const int *b, int64_t n, double *d, double *u, double *fc, double *dfc,
-                     dc_error *err)
+int dc_schnet_pair_geometry(const dc_schnet_shape *shape, const dc_batch *batch, const int *a,
+                            const int *b, int64_t n, double *d, double *u, double *fc, double *dfc,
+                            dc_error *err)
 {
     for (int64_t k = 0; k < n; k++) {
         double dd;
@@ -234,7 +234,7 @@ void dc_schnet_loss_seeds(const dc_loss_spec *loss, const dc_batch *batch, const
     }
 }
 
-int dc_activation_is_irelu(const dc_activation *act, int site)
+int dc_schnet_activation_is_irelu(const dc_activation *act, int site)
 {
     switch (act->extent) {
     case DC_EXTENT_FULL: return 1;

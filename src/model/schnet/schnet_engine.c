@@ -15,7 +15,7 @@ static void carve(dc_schnet *s, dc_arena *ar)
 {
     const int64_t A = s->max_atoms, P = (s->max_edges + 1) / 2, B = s->max_mol;
     const int64_t F = s->F, nf = s->nf, G = s->G, H = s->H;
-    dc_pairs_carve(&s->pairs, ar, s->max_atoms, s->max_edges);
+    dc_schnet_pairs_carve(&s->pairs, ar, s->max_atoms, s->max_edges);
     DC_TAKE(ar, s->mu, G);
     DC_TAKE(ar, s->gd, P); DC_TAKE(ar, s->gu, 3 * P);
     DC_TAKE(ar, s->gfc, P); DC_TAKE(ar, s->gfcd, P);
@@ -99,15 +99,15 @@ void dc_schnet_destroy(dc_schnet *s)
     free(s);
 }
 
-void dc_engine_acts(const dc_activation *a, dc_act act[3])
+void dc_schnet_engine_acts(const dc_activation *a, dc_schnet_act act[3])
 {
     for (int site = 0; site < 3; site++) {
-        act[site].irelu = dc_activation_is_irelu(a, site);
+        act[site].irelu = dc_schnet_activation_is_irelu(a, site);
         act[site].c = (float)a->irelu_scale;
     }
 }
 
-int dc_engine_prepare(dc_schnet *s, const dc_batch *b, dc_error *err)
+int dc_schnet_engine_prepare(dc_schnet *s, const dc_batch *b, dc_error *err)
 {
     int rc = DC_OK;
     const int64_t E = b->n_edges, G = s->G;
@@ -119,19 +119,19 @@ int dc_engine_prepare(dc_schnet *s, const dc_batch *b, dc_error *err)
     DC_TRY(dc_schnet_check_batch(&s->shape, b, &s->pairs, err));
     /* d, u and the cutoff in double per pair (the radial basis is the costly part: in float) */
     const int64_t P = s->pairs.n;
-    DC_TRY(dc_pair_geometry(&s->shape, b, s->pairs.a, s->pairs.b, P, s->gd, s->gu, s->gfc,
-                            s->gfcd, err));
+    DC_TRY(dc_schnet_pair_geometry(&s->shape, b, s->pairs.a, s->pairs.b, P, s->gd, s->gu, s->gfc,
+                                   s->gfcd, err));
     for (int64_t k = 0; k < P; k++) {
         s->fc[k] = (float)s->gfc[k];
         s->fcd[k] = (float)s->gfcd[k];
     }
-    dc_rbf(s->rbf2, s->rbf2 + P * G, s->gd, s->mu, s->gamma, P, (int)G);
+    dc_schnet_rbf(s->rbf2, s->rbf2 + P * G, s->gd, s->mu, s->gamma, P, (int)G);
 cleanup:
     return rc;
 }
 
-int dc_engine_forward(dc_schnet *s, const dc_act act[3], const dc_schnet_params *p,
-                      const dc_batch *b, double *energy, dc_error *err)
+int dc_schnet_engine_forward(dc_schnet *s, const dc_schnet_act act[3], const dc_schnet_params *p,
+                             const dc_batch *b, double *energy, dc_error *err)
 {
     int rc = DC_OK;
     const int n = b->n_atoms, F = s->F, nf = s->nf, H = s->H;
@@ -149,23 +149,23 @@ int dc_engine_forward(dc_schnet *s, const dc_act act[3], const dc_schnet_params 
          * then b2 on f's rows */
         DC_TRY(dc_dense_f32_forward(&s->f1, 2 * P, s->rbf2, bp->w1, NULL, w->ap, err));
         w->Pm = TAN(w->ap, P, nf);
-        dc_act_forward_bias(act[0], w->s1, w->ds1, w->ap, bp->b1, P, nf, TAN(w->s1, P, nf),
-                            w->Pm);
+        dc_schnet_act_forward_bias(act[0], w->s1, w->ds1, w->ap, bp->b1, P, nf, TAN(w->s1, P, nf),
+                                   w->Pm);
         DC_TRY(dc_dense_f32_forward(&s->f2, 2 * P, w->s1, bp->w2, NULL, w->f, err));
         dc_add_bias_rows(w->f, bp->b2, P, nf);
         /* atoms: x [n][nf]; m [n][nf] (both edges of a pair read its f fc); c [n][F] -> s2, dc;
          * h_next = h + s2 W_d^T + b_d */
         DC_TRY(dc_dense_f32_forward(&s->cin, n, w->h, bp->w_in, NULL, w->x, err));
-        dc_cfconv_gather(w->m, w->f, NULL, s->fc, NULL, NULL, w->x, NULL, s->pairs.row_start,
-                         b->src, s->pairs.of_edge, n, nf);
+        dc_schnet_cfconv_gather(w->m, w->f, NULL, s->fc, NULL, NULL, w->x, NULL, s->pairs.row_start,
+                                b->src, s->pairs.of_edge, n, nf);
         DC_TRY(dc_dense_f32_forward(&s->cout, n, w->m, bp->w_out, NULL, s->sc, err));
-        dc_act_forward_bias(act[1], w->s2, w->dc, s->sc, bp->b_out, n, F, NULL, NULL);
+        dc_schnet_act_forward_bias(act[1], w->s2, w->dc, s->sc, bp->b_out, n, F, NULL, NULL);
         memcpy(h_next, w->h, (size_t)n * F * sizeof *h_next);
         DC_TRY(dc_dense_f32_forward(&s->dense, n, w->s2, bp->w_d, bp->b_d, h_next, err));
     }
     /* output block: o1 [n][H] -> s3, do1; e_i = s3_i . wo2 + bo2; E_b = sum over the molecule */
     DC_TRY(dc_dense_f32_forward(&s->out1, n, s->hT, p->wo1, NULL, s->go, err));
-    dc_act_forward_bias(act[2], s->s3, s->do1, s->go, p->bo1, n, H, NULL, NULL);
+    dc_schnet_act_forward_bias(act[2], s->s3, s->do1, s->go, p->bo1, n, H, NULL, NULL);
     for (int m = 0; m < b->n_mol; m++) energy[m] = 0.0;
     for (int i = 0; i < n; i++) {
         double e = p->bo2[0];
@@ -180,14 +180,14 @@ int dc_schnet_predict(dc_schnet *s, const dc_activation *a, const float *params,
                       const dc_batch *batch, double *energy, double *forces, dc_error *err)
 {
     int rc = DC_OK;
-    dc_act act[3];
-    dc_engine_acts(a, act);
+    dc_schnet_act act[3];
+    dc_schnet_engine_acts(a, act);
     dc_schnet_params p;
     dc_schnet_params_view(&p, &s->shape, (float *)params); /* read only */
-    DC_TRY(dc_engine_prepare(s, batch, err));
-    DC_TRY(dc_engine_forward(s, act, &p, batch, s->energy, err));
+    DC_TRY(dc_schnet_engine_prepare(s, batch, err));
+    DC_TRY(dc_schnet_engine_forward(s, act, &p, batch, s->energy, err));
     if (energy) memcpy(energy, s->energy, (size_t)batch->n_mol * sizeof *energy);
-    if (forces) DC_TRY(dc_engine_forces(s, &p, batch, forces, err));
+    if (forces) DC_TRY(dc_schnet_engine_forces(s, &p, batch, forces, err));
 cleanup:
     return rc;
 }

@@ -90,19 +90,19 @@ struct dc_schnet {
 };
 
 /* Checks the batch against the limits and its invariants, fills the per-batch edge arrays. */
-int dc_engine_prepare(dc_schnet *s, const dc_batch *batch, dc_error *err);
+int dc_schnet_engine_prepare(dc_schnet *s, const dc_batch *batch, dc_error *err);
 /* Pass 1: forward of every primal value, and the filter's derivatives q and fd that the passes
  * after it need; energy [B] (double sums). An energy-only prediction computes fd too: the
  * filter2 product on [s1; q] gives f other bits than one on s1 alone (the gemm's blocking
  * depends on the row count), and a model's energies must not depend on whether forces were asked
  * for. */
-int dc_engine_forward(dc_schnet *s, const dc_act act[3], const dc_schnet_params *p,
-                      const dc_batch *batch, double *energy, dc_error *err);
+int dc_schnet_engine_forward(dc_schnet *s, const dc_schnet_act act[3], const dc_schnet_params *p,
+                             const dc_batch *batch, double *energy, dc_error *err);
 /* Pass 2: reverse of -E down to the pair lengths; forces [n][3]; fills the atoms' adjoints'
  * tangent halves for pass 4. */
-int dc_engine_forces(dc_schnet *s, const dc_schnet_params *p, const dc_batch *batch,
-                     double *forces, dc_error *err);
+int dc_schnet_engine_forces(dc_schnet *s, const dc_schnet_params *p, const dc_batch *batch,
+                            double *forces, dc_error *err);
 /* The three activation sites of an extent. */
-void dc_engine_acts(const dc_activation *a, dc_act act[3]);
+void dc_schnet_engine_acts(const dc_activation *a, dc_schnet_act act[3]);
 
 #endif

@@ -10,8 +10,8 @@
 #include "dc_rows.h"
 #include "schnet_engine.h"
 
-int dc_engine_forces(dc_schnet *s, const dc_schnet_params *p, const dc_batch *b,
-                     double *forces, dc_error *err)
+int dc_schnet_engine_forces(dc_schnet *s, const dc_schnet_params *p, const dc_batch *b,
+                            double *forces, dc_error *err)
 {
     int rc = DC_OK;
     const int n = b->n_atoms, F = s->F, nf = s->nf, H = s->H;
@@ -28,12 +28,12 @@ int dc_engine_forces(dc_schnet *s, const dc_schnet_params *p, const dc_batch *b,
         float *gh = TAN(w->gh, n, F), *gs2 = TAN(w->gs2, n, F), *gm = TAN(w->gm, n, nf);
         float *gx = TAN(w->gx, n, nf);
         DC_TRY(dc_dense_f32_backward(&s->dense, n, gh, bp->w_d, gs2, err));
-        dc_act_reverse_primal(s->sc, gs2, w->dc, (int64_t)n * F);
+        dc_schnet_act_reverse_primal(s->sc, gs2, w->dc, (int64_t)n * F);
         DC_TRY(dc_dense_f32_backward(&s->cout, n, s->sc, bp->w_out, gm, err));
         memset(gx, 0, (size_t)n * nf * sizeof *gx);
         /* cfconv, cutoff and filter down to d: dbar += Wbar . (fd fc + f fcd) */
-        dc_cfconv_reverse_primal(gx, s->dbar, gm, w->x, w->f, TAN(w->f, P, nf), s->fc, s->fcd,
-                                 s->pairs.a, s->pairs.b, P, nf);
+        dc_schnet_cfconv_reverse_primal(gx, s->dbar, gm, w->x, w->f, TAN(w->f, P, nf), s->fc,
+                                        s->fcd, s->pairs.a, s->pairs.b, P, nf);
         if (t > 0) { /* the residual: the block's input shares its output's adjoint, plus x's */
             float *gh_in = TAN(s->blk[t - 1].gh, n, F);
             memcpy(gh_in, gh, (size_t)n * F * sizeof *gh_in);
@@ -81,15 +81,16 @@ static int tangent_pass(dc_schnet *s, const dc_schnet_params *p, const dc_batch 
             DC_TRY(dc_dense_f32_tangent(&s->cin, n, ht, bp->w_in, xt, err));
         else
             memset(xt, 0, (size_t)n * nf * sizeof *xt); /* the reverse pass reads it */
-        dc_cfconv_gather(mt, w->f, TAN(w->f, P, nf), s->fc, s->fdc, s->fct, w->x,
-                         t > 0 ? xt : NULL, s->pairs.row_start, b->src, s->pairs.of_edge, n, nf);
+        dc_schnet_cfconv_gather(mt, w->f, TAN(w->f, P, nf), s->fc, s->fdc, s->fct, w->x,
+                                t > 0 ? xt : NULL, s->pairs.row_start, b->src, s->pairs.of_edge, n,
+                                nf);
         DC_TRY(dc_dense_f32_tangent(&s->cout, n, mt, bp->w_out, w->ct, err));
-        dc_act_tangent(TAN(w->s2, n, F), w->dc, w->ct, (int64_t)n * F);
+        dc_schnet_act_tangent(TAN(w->s2, n, F), w->dc, w->ct, (int64_t)n * F);
         memcpy(ht_next, ht, (size_t)n * F * sizeof *ht_next);
         DC_TRY(dc_dense_f32_tangent(&s->dense, n, TAN(w->s2, n, F), bp->w_d, ht_next, err));
     }
     DC_TRY(dc_dense_f32_tangent(&s->out1, n, TAN(s->hT, n, F), p->wo1, s->o1t, err));
-    dc_act_tangent(TAN(s->s3, n, H), s->do1, s->o1t, (int64_t)n * H);
+    dc_schnet_act_tangent(TAN(s->s3, n, H), s->do1, s->o1t, (int64_t)n * H);
     for (int m = 0; m < b->n_mol; m++) energy_t[m] = 0.0;
     for (int i = 0; i < n; i++) {
         double e = 0.0;
@@ -104,7 +105,7 @@ cleanup:
  * sum overwrites its zeros). The primal
  * halves of the atoms' stacked adjoints are computed here (their tangent halves are pass 2's),
  * and both halves of the filter's. */
-static int reverse_pass(dc_schnet *s, const dc_act act[3], const dc_schnet_params *p,
+static int reverse_pass(dc_schnet *s, const dc_schnet_act act[3], const dc_schnet_params *p,
                         const dc_batch *b, float *grad, dc_error *err)
 {
     int rc = DC_OK;
@@ -130,7 +131,7 @@ static int reverse_pass(dc_schnet *s, const dc_act act[3], const dc_schnet_param
         }
     }
     g.bo2[0] = (float)gbo2;
-    dc_act_reverse(act[2], s->go, TAN(s->go, n, H), s->do1, s->o1t, (int64_t)n * H);
+    dc_schnet_act_reverse(act[2], s->go, TAN(s->go, n, H), s->do1, s->o1t, (int64_t)n * H);
     DC_TRY(dc_dense_f32_backward(&s->out1, n, s->go, p->wo1, s->blk[s->T - 1].gh, err));
     DC_TRY(dc_dense_f32_wgrad(&s->out1, n2, s->go, s->hT, g.wo1, err));
     dc_sum_rows(g.bo1, s->go, n, H);
@@ -141,16 +142,16 @@ static int reverse_pass(dc_schnet *s, const dc_act act[3], const dc_schnet_param
         DC_TRY(dc_dense_f32_backward(&s->dense, n, w->gh, bp->w_d, w->gs2, err));
         DC_TRY(dc_dense_f32_wgrad(&s->dense, n2, w->gh, w->s2, gp->w_d, err));
         dc_sum_rows(gp->b_d, w->gh, n, F);
-        dc_act_reverse(act[1], w->gs2, TAN(w->gs2, n, F), w->dc, w->ct, (int64_t)n * F);
+        dc_schnet_act_reverse(act[1], w->gs2, TAN(w->gs2, n, F), w->dc, w->ct, (int64_t)n * F);
         /* cfconv_out: gs2 = [cbar; c'bar] -> gm = [mbar; m'bar] */
         DC_TRY(dc_dense_f32_backward(&s->cout, n, w->gs2, bp->w_out, w->gm, err));
         DC_TRY(dc_dense_f32_wgrad(&s->cout, n2, w->gs2, w->m, gp->w_out, err));
         dc_sum_rows(gp->b_out, w->gs2, n, F);
         /* cfconv and cutoff: -> gx = [xbar; x'bar], gf = [fbar; fdbar] */
         memset(w->gx, 0, (size_t)n * nf * sizeof *w->gx);
-        dc_cfconv_reverse(s->gf, TAN(s->gf, P, nf), w->gx, w->gm, TAN(w->gm, n, nf), w->x,
-                          TAN(w->x, n, nf), w->f, TAN(w->f, P, nf), s->fc, s->fdc, s->fct,
-                          s->pairs.a, s->pairs.b, P, nf, gp->b2);
+        dc_schnet_cfconv_reverse(s->gf, TAN(s->gf, P, nf), w->gx, w->gm, TAN(w->gm, n, nf), w->x,
+                                 TAN(w->x, n, nf), w->f, TAN(w->f, P, nf), s->fc, s->fdc, s->fct,
+                                 s->pairs.a, s->pairs.b, P, nf, gp->b2);
         /* cfconv_in: hbar_t = hbar_{t+1} + xbar W_in; h' = 0 in block 0: primal rows only */
         float *gh_in = t > 0 ? s->blk[t - 1].gh : s->ghe; /* [n][F] */
         memcpy(gh_in, w->gh, (size_t)n * F * sizeof *gh_in);
@@ -160,8 +161,8 @@ static int reverse_pass(dc_schnet *s, const dc_act act[3], const dc_schnet_param
         DC_TRY(dc_dense_f32_backward(&s->f2, P2, s->gf, bp->w2, s->gs1, err));
         DC_TRY(dc_dense_f32_wgrad(&s->f2, P2, s->gf, w->s1, gp->w2, err));
         /* act_filter: gs1 -> [a1bar; Pmbar]; filter1: W1bar += a1bar^T rbf + Pmbar^T drbf */
-        dc_filter_act_reverse(act[0], s->gs1, TAN(s->gs1, P, nf), gp->b1, w->ds1, w->Pm, P,
-                              nf);
+        dc_schnet_filter_act_reverse(act[0], s->gs1, TAN(s->gs1, P, nf), gp->b1, w->ds1, w->Pm, P,
+                                     nf);
         DC_TRY(dc_dense_f32_wgrad(&s->f1, P2, s->gs1, s->rbf2, gp->w1, err));
     }
     for (int i = 0; i < n; i++) {
@@ -178,15 +179,15 @@ int dc_schnet_loss_grad(dc_schnet *s, const dc_activation *a, const float *param
                         double *forces, float *grad, dc_loss_value *loss_value, dc_error *err)
 {
     int rc = DC_OK;
-    dc_act act[3];
-    dc_engine_acts(a, act);
+    dc_schnet_act act[3];
+    dc_schnet_engine_acts(a, act);
     if (!batch->energy_target || !batch->force_target)
         DC_FAIL(DC_ERR_INPUT, "loss_grad needs the batch's energy and force targets");
     dc_schnet_params p;
     dc_schnet_params_view(&p, &s->shape, (float *)params); /* read only */
-    DC_TRY(dc_engine_prepare(s, batch, err));
-    DC_TRY(dc_engine_forward(s, act, &p, batch, s->energy, err));
-    DC_TRY(dc_engine_forces(s, &p, batch, s->forces, err));
+    DC_TRY(dc_schnet_engine_prepare(s, batch, err));
+    DC_TRY(dc_schnet_engine_forward(s, act, &p, batch, s->energy, err));
+    DC_TRY(dc_schnet_engine_forces(s, &p, batch, s->forces, err));
     dc_loss_value value;
     dc_schnet_loss_seeds(loss, batch, s->energy, s->forces, s->wmol, s->g, &value);
     if (loss_value) *loss_value = value;

@@ -52,8 +52,8 @@ static inline void colsum_final(float *restrict out, const double *restrict acc,
     for (int k = 0; k < c; k++) out[k] += (float)acc[k];
 }
 
-DC_KERNEL void dc_rbf(float *restrict rbf, float *restrict drbf, const double *restrict d,
-                      const double *restrict mu, double gamma, int64_t n_edges, int G)
+DC_KERNEL void dc_schnet_rbf(float *restrict rbf, float *restrict drbf, const double *restrict d,
+                             const double *restrict mu, double gamma, int64_t n_edges, int G)
 {
     const float g = (float)gamma;
     for (int64_t e = 0; e < n_edges; e++) {
@@ -67,9 +67,10 @@ DC_KERNEL void dc_rbf(float *restrict rbf, float *restrict drbf, const double *r
     }
 }
 
-DC_KERNEL void dc_act_forward_bias(dc_act a, float *restrict y, float *restrict ds,
-                                   const float *restrict x, const float *restrict bias, int64_t n,
-                                   int c, float *restrict q, const float *restrict Pm)
+DC_KERNEL void dc_schnet_act_forward_bias(dc_schnet_act a, float *restrict y, float *restrict ds,
+                                          const float *restrict x, const float *restrict bias,
+                                          int64_t n, int c, float *restrict q,
+                                          const float *restrict Pm)
 {
     for (int64_t r = 0; r < n; r++) {
         const float *restrict xr = x + r * c;
@@ -86,12 +87,12 @@ DC_KERNEL void dc_act_forward_bias(dc_act a, float *restrict y, float *restrict 
     }
 }
 
-DC_KERNEL void dc_act_tangent(float *restrict yt, const float *restrict ds, const float *restrict xt, int64_t n)
+DC_KERNEL void dc_schnet_act_tangent(float *restrict yt, const float *restrict ds, const float *restrict xt, int64_t n)
 {
     for (int64_t k = 0; k < n; k++) yt[k] = ds[k] * xt[k];
 }
 
-DC_KERNEL void dc_act_reverse(dc_act a, float *restrict g, float *restrict gt, const float *restrict ds,
+DC_KERNEL void dc_schnet_act_reverse(dc_schnet_act a, float *restrict g, float *restrict gt, const float *restrict ds,
                     const float *restrict xt, int64_t n)
 {
     if (!xt) {
@@ -117,15 +118,15 @@ DC_KERNEL void dc_act_reverse(dc_act a, float *restrict g, float *restrict gt, c
     }
 }
 
-DC_KERNEL void dc_act_reverse_primal(float *restrict gx, const float *restrict g,
-                                     const float *restrict ds, int64_t n)
+DC_KERNEL void dc_schnet_act_reverse_primal(float *restrict gx, const float *restrict g,
+                                            const float *restrict ds, int64_t n)
 {
     for (int64_t k = 0; k < n; k++) gx[k] = g[k] * ds[k];
 }
 
-DC_KERNEL void dc_filter_act_reverse(dc_act a, float *restrict g, float *restrict gq,
-                                     float *restrict gbias, const float *restrict ds,
-                                     const float *restrict Pm, int64_t n, int c)
+DC_KERNEL void dc_schnet_filter_act_reverse(dc_schnet_act a, float *restrict g, float *restrict gq,
+                                            float *restrict gbias, const float *restrict ds,
+                                            const float *restrict Pm, int64_t n, int c)
 {
     const float c2 = 2.0f * a.c;
     double acc[DC_MAX_ROW];
@@ -155,13 +156,13 @@ DC_KERNEL void dc_filter_act_reverse(dc_act a, float *restrict g, float *restric
     colsum_final(gbias, acc, c);
 }
 
-DC_KERNEL void dc_cfconv_gather(float *restrict m, const float *restrict f,
-                                const float *restrict fd, const float *restrict fc,
-                                const float *restrict fdc, const float *restrict fct,
-                                const float *restrict x,
-                                const float *restrict xt, const int64_t *restrict row_start,
-                                const int *restrict src, const int64_t *restrict of_edge,
-                                int n_atoms, int c)
+DC_KERNEL void dc_schnet_cfconv_gather(float *restrict m, const float *restrict f,
+                                       const float *restrict fd, const float *restrict fc,
+                                       const float *restrict fdc, const float *restrict fct,
+                                       const float *restrict x,
+                                       const float *restrict xt, const int64_t *restrict row_start,
+                                       const int *restrict src, const int64_t *restrict of_edge,
+                                       int n_atoms, int c)
 {
     for (int i = 0; i < n_atoms; i++) {
         float *restrict mi = m + (int64_t)i * c;
@@ -186,12 +187,12 @@ DC_KERNEL void dc_cfconv_gather(float *restrict m, const float *restrict f,
     }
 }
 
-DC_KERNEL void dc_cfconv_reverse_primal(float *restrict gx, float *restrict dbar,
-                                        const float *restrict gm, const float *restrict x,
-                                        const float *restrict f, const float *restrict fd,
-                                        const float *restrict fc, const float *restrict fcd,
-                                        const int *restrict pa, const int *restrict pb,
-                                        int64_t n_pairs, int c)
+DC_KERNEL void dc_schnet_cfconv_reverse_primal(float *restrict gx, float *restrict dbar,
+                                               const float *restrict gm, const float *restrict x,
+                                               const float *restrict f, const float *restrict fd,
+                                               const float *restrict fc, const float *restrict fcd,
+                                               const int *restrict pa, const int *restrict pb,
+                                               int64_t n_pairs, int c)
 {
     for (int64_t p = 0; p < n_pairs; p++) {
         const int64_t a = pa[p], b = pb[p];
@@ -212,14 +213,14 @@ DC_KERNEL void dc_cfconv_reverse_primal(float *restrict gx, float *restrict dbar
     }
 }
 
-DC_KERNEL void dc_cfconv_reverse(float *restrict gf, float *restrict gfd, float *restrict gx,
-                                 const float *restrict gm, const float *restrict gmt,
-                                 const float *restrict x, const float *restrict xt,
-                                 const float *restrict f, const float *restrict fd,
-                                 const float *restrict fc, const float *restrict fdc,
-                                 const float *restrict fct, const int *restrict pa,
-                                 const int *restrict pb, int64_t n_pairs, int c,
-                                 float *restrict gbias)
+DC_KERNEL void dc_schnet_cfconv_reverse(float *restrict gf, float *restrict gfd, float *restrict gx,
+                                        const float *restrict gm, const float *restrict gmt,
+                                        const float *restrict x, const float *restrict xt,
+                                        const float *restrict f, const float *restrict fd,
+                                        const float *restrict fc, const float *restrict fdc,
+                                        const float *restrict fct, const int *restrict pa,
+                                        const int *restrict pb, int64_t n_pairs, int c,
+                                        float *restrict gbias)
 {
     double acc[DC_MAX_ROW];
     float part[DC_MAX_ROW];

@@ -64,7 +64,7 @@ static int synthetic(batches *bs, dc_error *err)
     bs->source = "synthetic";
     for (int k = 0; k < N_BATCHES; k++) {
         dc_batch_buf *buf = &bs->buf[k];
-        int rc = dc_batch_buf_init(buf, BATCH, bs->max_atoms, bs->max_edges, err);
+        int rc = dc_schnet_batch_buf_init(buf, BATCH, bs->max_atoms, bs->max_edges, err);
         if (rc) return rc;
         int64_t e = 0;
         for (int m = 0; m < BATCH; m++) {
@@ -109,15 +109,15 @@ static int from_xyz(batches *bs, const char *path, double cutoff, dc_error *err)
     DC_TRY(dc_dataset_assign_types(sets, 1, &el, err));
     DC_TRY(dc_neighbors_build(&nb, &ds, cutoff, err));
     DC_TRY(dc_rescale_fit(&rs, DC_RESCALE_STANDARD, ds.energy, ds.n_frames, err));
-    DC_TRY(dc_batch_limits(&ds, &nb, BATCH, &bs->max_atoms, &bs->max_edges, err));
+    DC_TRY(dc_schnet_batch_limits(&ds, &nb, BATCH, &bs->max_atoms, &bs->max_edges, err));
     bs->n_types = el.n;
     bs->source = path;
     for (int k = 0; k < N_BATCHES; k++) {
         int frames[BATCH];
         for (int m = 0; m < BATCH; m++) frames[m] = k * BATCH + m;
-        DC_TRY(dc_batch_buf_init(&bs->buf[k], BATCH, bs->max_atoms, bs->max_edges, err));
+        DC_TRY(dc_schnet_batch_buf_init(&bs->buf[k], BATCH, bs->max_atoms, bs->max_edges, err));
         bs->n = k + 1;
-        DC_TRY(dc_batch_assemble(&bs->b[k], &bs->buf[k], &ds, &nb, frames, BATCH, &rs, err));
+        DC_TRY(dc_schnet_batch_assemble(&bs->b[k], &bs->buf[k], &ds, &nb, frames, BATCH, &rs, err));
     }
 cleanup:
     dc_neighbors_free(&nb);
@@ -289,7 +289,7 @@ int main(int argc, char **argv)
             edges += (double)bs.b[k].n_edges / bs.n;
         }
         rc = time_size(&shape, &bs, s == 0 ? seconds : 2.0 * seconds, meter, &tm, &err);
-        for (int k = 0; k < bs.n; k++) dc_batch_buf_free(&bs.buf[k]);
+        for (int k = 0; k < bs.n; k++) dc_schnet_batch_buf_free(&bs.buf[k]);
         if (rc) goto fail;
         printf(", \"%s\": {\"source\": \"%s\", \"atoms\": %.2f, \"edges\": %.2f, "
                "\"configs_per_s\": %.1f, \"step_ms\": %.3f, \"best_step_ms\": %.3f, "

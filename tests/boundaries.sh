@@ -71,5 +71,28 @@ while IFS= read -r f; do
 done < <(grep -rlE "$family_pattern" src include --include='*.c' --include='*.h' |
          grep -vE '^(src/model/|include/dcsweep/model/)')
 
+# Global symbols (nm): a family's static library defines only names with its family prefix, the
+# kit's only the kit's dc_, and libdcsweep.so (which links every family) exports only dc_ or
+# dcsweep_ names, so the next family's helpers cannot collide with another's. Types: T, D, B, R,
+# and the weak (V, W) and indirect (i, the ISA clones' resolvers) ones. Needs DC_BUILD_DIR (the
+# build's root: tests/meson.build passes it).
+check_symbols() {  # library prefix-regex [nm options]
+  local lib=$1 re=$2 sym
+  shift 2
+  [[ -f $lib ]] || { bad "$lib: not built (the nm check needs it)"; return; }
+  while read -r sym; do
+    [[ $sym =~ $re ]] && continue
+    bad "${lib#"$DC_BUILD_DIR"/} defines the global symbol $sym: names there start with $re"
+  done < <(nm --defined-only -g "$@" "$lib" | awk 'NF == 3 && $2 ~ /^[TDBRVWi]$/ {print $3}' | sort -u)
+}
+if [[ -z ${DC_BUILD_DIR:-} ]]; then
+  bad "DC_BUILD_DIR is not set: the nm check of the libraries needs the build's root"
+else
+  check_symbols "$DC_BUILD_DIR/src/model/schnet/libdc_schnet.a" '^dc_schnet_'
+  check_symbols "$DC_BUILD_DIR/src/model/pinn/libdc_pinn.a" '^dc_pinn_'
+  check_symbols "$DC_BUILD_DIR/src/model/kit/libdc_kit.a" '^dc_'
+  check_symbols "$DC_BUILD_DIR/src/predict/libdcsweep.so" '^(dc_|dcsweep_)' -D
+fi
+
 [ $fail -eq 0 ] && echo "boundaries: ok"
 exit $fail

@@ -1,7 +1,8 @@
-/* src/model/pinn/pinn_kernels.c built for the one instruction set DC_ISA (avx512f, avx2 or
- * default), its kernels named <kernel>_<DC_ISA> (pinn_kernels_isa.h). tests/meson.build compiles
- * this file once per ISA. */
+/* src/model/pinn/pinn_kernels.c and the kit's dc_rows.c built for the one instruction set DC_ISA
+ * (avx512f, avx2 or default), their kernels named <kernel>_<DC_ISA> (pinn_kernels_isa.h).
+ * tests/meson.build compiles this file once per ISA. */
 #include "kernels_isa.h"
 #define DC_ISA_DEFINE
 #include "pinn_kernels_isa.h"
 #include "../src/model/pinn/pinn_kernels.c"
+#include "../src/model/kit/dc_rows.c"

@@ -3,12 +3,14 @@
  * (and, in tests/pinn_kernels_isa.c, defined) as f_avx2. With DC_ISA_DEFINE set, the renames
  * stay on for the definitions that follow. */
 #undef DCSWEEP_PINN_KERNELS_H
+#undef DC_KIT_ROWS_H
 #define dc_pinn_act_forward DC_ISA_NAME(dc_pinn_act_forward)
 #define dc_pinn_act_reverse DC_ISA_NAME(dc_pinn_act_reverse)
-#define dc_pinn_sum_rows DC_ISA_NAME(dc_pinn_sum_rows)
+#define dc_sum_rows DC_ISA_NAME(dc_sum_rows)
 #include "../src/model/pinn/pinn_kernels.h"
+#include "../src/model/kit/dc_rows.h"
 #ifndef DC_ISA_DEFINE
 #undef dc_pinn_act_forward
 #undef dc_pinn_act_reverse
-#undef dc_pinn_sum_rows
+#undef dc_sum_rows
 #endif

@@ -4,26 +4,28 @@
  * can hold the AVX-512, AVX2 and baseline builds of the same loops side by side. With
  * DC_ISA_DEFINE set, the renames stay on for the definitions that follow. */
 #undef DCSWEEP_SCHNET_KERNELS_H
-#define dc_rbf DC_ISA_NAME(dc_rbf)
-#define dc_act_forward_bias DC_ISA_NAME(dc_act_forward_bias)
-#define dc_act_tangent DC_ISA_NAME(dc_act_tangent)
-#define dc_act_reverse DC_ISA_NAME(dc_act_reverse)
-#define dc_act_reverse_primal DC_ISA_NAME(dc_act_reverse_primal)
-#define dc_filter_act_reverse DC_ISA_NAME(dc_filter_act_reverse)
-#define dc_cfconv_gather DC_ISA_NAME(dc_cfconv_gather)
+#undef DC_KIT_ROWS_H
+#define dc_schnet_rbf DC_ISA_NAME(dc_schnet_rbf)
+#define dc_schnet_act_forward_bias DC_ISA_NAME(dc_schnet_act_forward_bias)
+#define dc_schnet_act_tangent DC_ISA_NAME(dc_schnet_act_tangent)
+#define dc_schnet_act_reverse DC_ISA_NAME(dc_schnet_act_reverse)
+#define dc_schnet_act_reverse_primal DC_ISA_NAME(dc_schnet_act_reverse_primal)
+#define dc_schnet_filter_act_reverse DC_ISA_NAME(dc_schnet_filter_act_reverse)
+#define dc_schnet_cfconv_gather DC_ISA_NAME(dc_schnet_cfconv_gather)
 #define dc_sum_rows DC_ISA_NAME(dc_sum_rows)
-#define dc_cfconv_reverse_primal DC_ISA_NAME(dc_cfconv_reverse_primal)
-#define dc_cfconv_reverse DC_ISA_NAME(dc_cfconv_reverse)
+#define dc_schnet_cfconv_reverse_primal DC_ISA_NAME(dc_schnet_cfconv_reverse_primal)
+#define dc_schnet_cfconv_reverse DC_ISA_NAME(dc_schnet_cfconv_reverse)
 #include "../src/model/schnet/schnet_kernels.h"
+#include "../src/model/kit/dc_rows.h"
 #ifndef DC_ISA_DEFINE
-#undef dc_rbf
-#undef dc_act_forward_bias
-#undef dc_act_tangent
-#undef dc_act_reverse
-#undef dc_act_reverse_primal
-#undef dc_filter_act_reverse
-#undef dc_cfconv_gather
+#undef dc_schnet_rbf
+#undef dc_schnet_act_forward_bias
+#undef dc_schnet_act_tangent
+#undef dc_schnet_act_reverse
+#undef dc_schnet_act_reverse_primal
+#undef dc_schnet_filter_act_reverse
+#undef dc_schnet_cfconv_gather
 #undef dc_sum_rows
-#undef dc_cfconv_reverse_primal
-#undef dc_cfconv_reverse
+#undef dc_schnet_cfconv_reverse_primal
+#undef dc_schnet_cfconv_reverse
 #endif

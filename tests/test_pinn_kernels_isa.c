@@ -2,7 +2,7 @@
  * baseline x86-64 builds (the clones GCC's function multiversioning picks from at load time), so
  * our own loops keep runs bitwise reproducible across the nodes of a mixed cluster. Inputs are
  * random, with widths around and between the vector lengths (and past the column block of
- * dc_pinn_sum_rows), pre-activations past tanh's clamp and exact zeros (IReLU's kink), every
+ * dc_sum_rows), pre-activations past tanh's clamp and exact zeros (IReLU's kink), every
  * tangent count, with and without ddt. A build the CPU cannot run is reported and left out; with
  * neither AVX2 nor AVX-512 the test skips (tests/isa_skip.h). */
 #include <stdint.h>
@@ -25,10 +25,10 @@ typedef struct kernels {
     const char *isa;
     void (*act_forward)(dc_pinn_act, float *, float *, float *, const float *, int64_t, int, int);
     void (*act_reverse)(float *, const float *, const float *, int64_t, int);
-    void (*sum_rows)(float *, const float *, int64_t, int);
+    void (*sum_rows)(float *, const float *, int64_t, int64_t);
 } kernels;
 
-#define KERNELS(isa) {#isa, dc_pinn_act_forward_##isa, dc_pinn_act_reverse_##isa, dc_pinn_sum_rows_##isa}
+#define KERNELS(isa) {#isa, dc_pinn_act_forward_##isa, dc_pinn_act_reverse_##isa, dc_sum_rows_##isa}
 
 #define ROWS 7
 #define MAX_W 300

@@ -24,13 +24,13 @@
 typedef struct kernels {
     const char *isa;
     void (*rbf)(float *, float *, const double *, const double *, double, int64_t, int);
-    void (*act_forward_bias)(dc_act, float *, float *, const float *, const float *, int64_t, int,
-                             float *, const float *);
+    void (*act_forward_bias)(dc_schnet_act, float *, float *, const float *, const float *,
+                             int64_t, int, float *, const float *);
     void (*act_tangent)(float *, const float *, const float *, int64_t);
-    void (*act_reverse)(dc_act, float *, float *, const float *, const float *, int64_t);
+    void (*act_reverse)(dc_schnet_act, float *, float *, const float *, const float *, int64_t);
     void (*act_reverse_primal)(float *, const float *, const float *, int64_t);
-    void (*filter_act_reverse)(dc_act, float *, float *, float *, const float *, const float *,
-                               int64_t, int);
+    void (*filter_act_reverse)(dc_schnet_act, float *, float *, float *, const float *,
+                               const float *, int64_t, int);
     void (*gather)(float *, const float *, const float *, const float *, const float *,
                    const float *, const float *, const float *, const int64_t *, const int *,
                    const int64_t *, int, int);
@@ -44,10 +44,10 @@ typedef struct kernels {
 } kernels;
 
 #define KERNELS(isa)                                                                               \
-    {#isa, dc_rbf_##isa, dc_act_forward_bias_##isa, dc_act_tangent_##isa,                          \
-     dc_act_reverse_##isa, dc_act_reverse_primal_##isa, dc_filter_act_reverse_##isa,               \
-     dc_cfconv_gather_##isa, dc_sum_rows_##isa, dc_cfconv_reverse_primal_##isa,                    \
-     dc_cfconv_reverse_##isa}
+    {#isa, dc_schnet_rbf_##isa, dc_schnet_act_forward_bias_##isa, dc_schnet_act_tangent_##isa,     \
+     dc_schnet_act_reverse_##isa, dc_schnet_act_reverse_primal_##isa,                              \
+     dc_schnet_filter_act_reverse_##isa, dc_schnet_cfconv_gather_##isa, dc_sum_rows_##isa,         \
+     dc_schnet_cfconv_reverse_primal_##isa, dc_schnet_cfconv_reverse_##isa}
 
 /* A complete graph on N_ATOMS atoms: every atom pair, both edges, sorted by destination. */
 #define N_ATOMS 9
@@ -103,7 +103,7 @@ static void make_inputs(inputs *in, dc_rng *rng)
         for (int k = 0; k < N_PAIRS; k++) in->row[r][k] = (float)dc_rng_normal(rng);
 }
 
-static void run_all(const kernels *K, const inputs *in, dc_act act, int c, outputs *o)
+static void run_all(const kernels *K, const inputs *in, dc_schnet_act act, int c, outputs *o)
 {
     memset(o, 0, sizeof *o);
     const int64_t P = N_PAIRS, n = (int64_t)P * c;
@@ -162,7 +162,7 @@ int main(void)
     int compared = 0;
     for (size_t w = 0; w < sizeof widths / sizeof *widths; w++)
         for (int a = 0; a < 3; a++) {
-            const dc_act act = {.irelu = a > 0, .c = a == 2 ? 0.3f : 0.5f};
+            const dc_schnet_act act = {.irelu = a > 0, .c = a == 2 ? 0.3f : 0.5f};
             run_all(&isa[0], &in, act, widths[w], &ref);
             for (int k = 1; k < 3; k++) {
                 if (!have[k]) continue;

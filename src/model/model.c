@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "dc_layout.h"
 #include "dcsweep/model/pinn.h"
 #include "dcsweep/model/schnet.h"
 
@@ -22,7 +23,5 @@ const dc_model_ops *dc_model_find(const char *kind)
 
 int dc_model_tensor_find(const dc_model_info *info, const char *name)
 {
-    for (int i = 0; i < info->n_tensors; i++)
-        if (strcmp(info->tensors[i].name, name) == 0) return i;
-    return -1;
+    return dc_layout_find(info->tensors, info->n_tensors, name);
 }

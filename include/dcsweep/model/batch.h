@@ -22,18 +22,19 @@ typedef struct dc_batch_buf {
     double *force_target;   /* [max_atoms][3] scaled: F / scale */
 } dc_batch_buf;
 
-int dc_batch_buf_init(dc_batch_buf *buf, int max_mol, int max_atoms, int64_t max_edges, dc_error *err);
-void dc_batch_buf_free(dc_batch_buf *buf);
+int dc_schnet_batch_buf_init(dc_batch_buf *buf, int max_mol, int max_atoms, int64_t max_edges,
+                             dc_error *err);
+void dc_schnet_batch_buf_free(dc_batch_buf *buf);
 
 /* batch = frames[0..n) of ds, in that order. rs NULL: no targets (prediction only). Fails
  * (DC_ERR_INTERNAL) if the frames do not fit the buffer's limits. batch points into buf. */
-int dc_batch_assemble(dc_batch *batch, dc_batch_buf *buf, const dc_dataset *ds,
-                      const dc_neighbors *nb, const int *frames, int n, const dc_rescale *rs,
-                      dc_error *err);
+int dc_schnet_batch_assemble(dc_batch *batch, dc_batch_buf *buf, const dc_dataset *ds,
+                             const dc_neighbors *nb, const int *frames, int n, const dc_rescale *rs,
+                             dc_error *err);
 
 /* The most atoms and edges any n frames of ds can hold together: the sums of the n largest
  * per-frame counts (exact for the worst batch a shuffle can draw). */
-int dc_batch_limits(const dc_dataset *ds, const dc_neighbors *nb, int n, int *max_atoms,
-                    int64_t *max_edges, dc_error *err);
+int dc_schnet_batch_limits(const dc_dataset *ds, const dc_neighbors *nb, int n, int *max_atoms,
+                           int64_t *max_edges, dc_error *err);
 
 #endif

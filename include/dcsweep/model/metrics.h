@@ -1,4 +1,5 @@
-/* SchNet's metrics of one split (docs/model.md), accumulated batch by batch in double precision: energy MAE/RMSE
+/* A potential's metrics of one split (docs/model.md; the model kit's, for every family with energies
+ * and forces), accumulated batch by batch in double precision: energy MAE/RMSE
  * over molecules, force MAE/RMSE over components, EFwT (|dE| <= 0.02 and max |dF| component <=
  * 0.03 per molecule). Inputs are in the dataset's units (predictions already mapped back). */
 #ifndef DCSWEEP_METRICS_H
@@ -29,8 +30,8 @@ void dc_metrics_reset(dc_metrics_acc *acc);
 /* One batch: n_mol molecules, n_atoms atoms with molecule index mol[n_atoms] (local, 0..n_mol-1);
  * energies [n_mol] and forces [n_atoms][3], predicted and true. */
 void dc_metrics_add(dc_metrics_acc *acc, int n_mol, int n_atoms, const int *mol,
-                    const double *pred_energy, const double *true_energy, const double *pred_forces,
-                    const double *true_forces);
+                           const double *pred_energy, const double *true_energy,
+                           const double *pred_forces, const double *true_forces);
 
 /* The split's metrics; NaN for an empty split. */
 void dc_metrics_finish(const dc_metrics_acc *acc, dc_split_metrics *out);

@@ -84,7 +84,7 @@ void dc_schnet_loss_seeds(const dc_loss_spec *loss, const dc_batch *batch, const
                           const double *forces, double *w, double *g, dc_loss_value *value);
 
 /* Whether the activation site uses IReLU (docs/model.md table); site 0 filter, 1 interaction, 2 output. */
-int dc_activation_is_irelu(const dc_activation *act, int site);
+int dc_schnet_activation_is_irelu(const dc_activation *act, int site);
 
 /* ---- reference, double precision, plain C ---- */
 

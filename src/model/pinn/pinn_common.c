@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dc_layout.h"
 #include "dcsweep/core/rng.h"
 #include "pinn_internal.h"
 
@@ -12,16 +13,16 @@
  * family never shifts another user's numbers. */
 #define DC_PINN_INIT_STREAM 0x70696e6e77ull /* "pinnw" */
 
-static void add_tensor(dc_pinn_layout *layout, const char *name, int64_t rows, int64_t cols,
-                       int is_bias)
+/* The PINN's parameters in buffer order (dc_layout.h): the one place the order is written. */
+static void describe(dc_layout *L, const dc_pinn_shape *shape, dc_pinn_params *v)
 {
-    dc_tensor *t = &layout->tensors[layout->n_tensors++];
-    snprintf(t->name, sizeof t->name, "%s", name);
-    t->offset = layout->n_params;
-    t->rows = rows;
-    t->cols = cols;
-    t->is_bias = is_bias;
-    layout->n_params += rows * cols;
+    const int64_t W = shape->width;
+    for (int l = 0; l < shape->depth; l++) {
+        v->layer[l].weight = dc_layout_add(L, W, l == 0 ? 2 : W, 0, "hidden%d/weight", l);
+        v->layer[l].bias = dc_layout_add(L, W, 1, 1, "hidden%d/bias", l);
+    }
+    v->layer[shape->depth].weight = dc_layout_add(L, 1, W, 0, "output/weight");
+    v->layer[shape->depth].bias = dc_layout_add(L, 1, 1, 1, "output/bias");
 }
 
 int dc_pinn_layout_init(dc_pinn_layout *layout, const dc_pinn_shape *shape, dc_error *err)
@@ -32,24 +33,24 @@ int dc_pinn_layout_init(dc_pinn_layout *layout, const dc_pinn_shape *shape, dc_e
         return dc_error_set(err, DC_ERR_INPUT,
                             "PINN shape out of range: width %d (1..65536), depth %d (1..%d)",
                             shape->width, shape->depth, DC_PINN_MAX_DEPTH);
-    const int64_t W = shape->width;
-    char name[DC_TENSOR_NAME_MAX];
-    for (int l = 0; l < shape->depth; l++) {
-        snprintf(name, sizeof name, "hidden%d/weight", l);
-        add_tensor(layout, name, W, l == 0 ? 2 : W, 0);
-        snprintf(name, sizeof name, "hidden%d/bias", l);
-        add_tensor(layout, name, W, 1, 1);
-    }
-    add_tensor(layout, "output/weight", 1, W, 0);
-    add_tensor(layout, "output/bias", 1, 1, 1);
+    const int capacity = (int)(sizeof layout->tensors / sizeof *layout->tensors);
+    dc_layout L = dc_layout_start(layout->tensors, capacity, NULL);
+    dc_pinn_params unused;
+    describe(&L, shape, &unused);
+    layout->n_tensors = L.n_tensors; /* fits: the array is sized for DC_PINN_MAX_DEPTH */
+    layout->n_params = L.n_params;
     return DC_OK;
+}
+
+void dc_pinn_params_view(dc_pinn_params *v, const dc_pinn_shape *shape, float *buffer)
+{
+    dc_layout L = dc_layout_start(NULL, 0, buffer);
+    describe(&L, shape, v);
 }
 
 int dc_pinn_layout_find(const dc_pinn_layout *layout, const char *name)
 {
-    for (int i = 0; i < layout->n_tensors; i++)
-        if (strcmp(layout->tensors[i].name, name) == 0) return i;
-    return -1;
+    return dc_layout_find(layout->tensors, layout->n_tensors, name);
 }
 
 /* Draws follow the layout order, row-major within a tensor, so a seed's weights depend on the

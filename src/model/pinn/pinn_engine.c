@@ -22,6 +22,9 @@
 #include <xmmintrin.h>
 #endif
 
+#include "dc_arena.h"
+#include "dc_dense_f32.h"
+#include "dc_rows.h"
 #include "dnnl_util.h"
 #include "pinn_internal.h"
 #include "pinn_kernels.h"
@@ -32,15 +35,15 @@ struct dc_pinn {
     int64_t max_points;
     int W, D;
     dc_dnnl ctx;
-    dc_matmul in_fwd;    /* [R][2] z W0^T -> [R][W]: the input layer, primal rows */
-    dc_matmul fwd;       /* [R][W] h W^T -> [R][W]: hidden layers 1..D-1, stacked */
-    dc_matmul bwd;       /* [R][W] abar W -> [R][W]: their input adjoints */
-    dc_matmul wgrad;     /* [R][W]^T [R][W] -> [W][W]: Wbar = [abar; a'bar]^T [h; h'] */
-    dc_matmul in_wgrad;  /* [R][W]^T [R][2] -> [W][2]: W0bar = [abar; a'bar]^T [z; v] */
-    dc_matmul out_fwd;   /* [R][W] h w^T -> [R][1]: the output layer, stacked */
-    dc_matmul out_bwd;   /* [R][1] ubar w -> [R][W] */
-    dc_matmul out_wgrad; /* [R][1]^T [R][W] -> [1][W]: wbar = [ubar; rbar]^T [h; h'] */
+    /* the dense layers (the kit's, dc_dense_f32.h), none adding into its outputs; the biases go
+     * in the activations (the output layer's in double) */
+    dc_dense_f32 in;     /* 2 -> W: the input layer, forward on the primal rows only, and
+                          * W0bar = [abar; a'bar]^T [z; v] (no input adjoint: x, t are data) */
+    dc_dense_f32 hidden; /* W -> W: hidden layers 1..D-1, stacked;
+                          * Wbar = [abar; a'bar]^T [h; h'] */
+    dc_dense_f32 output; /* W -> 1: the output layer, stacked; wbar = [ubar; rbar]^T [h; h'] */
     double flops;        /* matmul FLOPs of the last call */
+    dc_arena arena;                 /* every array below is a slice of it */
     float *z;                       /* [2 max][2] inputs (x, t), then the direction v per row */
     float *h[DC_PINN_MAX_DEPTH];    /* [3 max][W] hidden layer l's output, stacked */
     float *ds[DC_PINN_MAX_DEPTH];   /* [max][W] s'(a_l) */
@@ -50,6 +53,26 @@ struct dc_pinn {
     float *seed;                    /* [2 max] [ubar; rbar] */
     double *u, *r, *ubar, *rbar;    /* [max] u', r' and their seeds, in double */
 };
+
+/* Every workspace array, sized for max_points (see dc_arena). */
+static void carve(dc_pinn *e, dc_arena *ar)
+{
+    const int64_t W = e->W, M = e->max_points;
+    DC_TAKE(ar, e->z, 2 * M * 2);
+    for (int l = 0; l < e->D; l++) {
+        DC_TAKE(ar, e->h[l], 3 * M * W);
+        DC_TAKE(ar, e->ds[l], M * W);
+        DC_TAKE(ar, e->ddt[l], M * W);
+    }
+    DC_TAKE(ar, e->ga, 2 * M * W);
+    DC_TAKE(ar, e->gb, 2 * M * W);
+    DC_TAKE(ar, e->out, 3 * M);
+    DC_TAKE(ar, e->seed, 2 * M);
+    DC_TAKE(ar, e->u, M);
+    DC_TAKE(ar, e->r, M);
+    DC_TAKE(ar, e->ubar, M);
+    DC_TAKE(ar, e->rbar, M);
+}
 
 int dc_pinn_create(dc_pinn **engine, const dc_pinn_shape *shape, int64_t max_points, dc_error *err)
 {
@@ -64,30 +87,14 @@ int dc_pinn_create(dc_pinn **engine, const dc_pinn_shape *shape, int64_t max_poi
     e->max_points = max_points;
     e->W = shape->width;
     e->D = shape->depth;
-    const int64_t W = e->W, R = DC_MM_RUNTIME, M = max_points;
+    const int64_t W = e->W;
     DC_TRY(dc_dnnl_init(&e->ctx, err));
-    DC_TRY(dc_matmul_create(&e->in_fwd, &e->ctx, R, 2, W, 0, 1, 0, 0, err));
-    DC_TRY(dc_matmul_create(&e->fwd, &e->ctx, R, W, W, 0, 1, 0, 0, err));
-    DC_TRY(dc_matmul_create(&e->bwd, &e->ctx, R, W, W, 0, 0, 0, 0, err));
-    DC_TRY(dc_matmul_create(&e->wgrad, &e->ctx, W, R, W, 1, 0, 0, 0, err));
-    DC_TRY(dc_matmul_create(&e->in_wgrad, &e->ctx, W, R, 2, 1, 0, 0, 0, err));
-    DC_TRY(dc_matmul_create(&e->out_fwd, &e->ctx, R, W, 1, 0, 1, 0, 0, err));
-    DC_TRY(dc_matmul_create(&e->out_bwd, &e->ctx, R, 1, W, 0, 0, 0, 0, err));
-    DC_TRY(dc_matmul_create(&e->out_wgrad, &e->ctx, 1, R, W, 1, 0, 0, 0, err));
-    DC_ALLOC(e->z, 2 * M * 2);
-    for (int l = 0; l < e->D; l++) {
-        DC_ALLOC(e->h[l], 3 * M * W);
-        DC_ALLOC(e->ds[l], M * W);
-        DC_ALLOC(e->ddt[l], M * W);
-    }
-    DC_ALLOC(e->ga, 2 * M * W);
-    DC_ALLOC(e->gb, 2 * M * W);
-    DC_ALLOC(e->out, 3 * M);
-    DC_ALLOC(e->seed, 2 * M);
-    DC_ALLOC(e->u, M);
-    DC_ALLOC(e->r, M);
-    DC_ALLOC(e->ubar, M);
-    DC_ALLOC(e->rbar, M);
+    DC_TRY(dc_dense_f32_create(&e->in, &e->ctx, 2, W, 0, &e->flops, err));
+    DC_TRY(dc_dense_f32_create(&e->hidden, &e->ctx, W, W, 0, &e->flops, err));
+    DC_TRY(dc_dense_f32_create(&e->output, &e->ctx, W, 1, 0, &e->flops, err));
+    carve(e, &e->arena);
+    DC_TRY(dc_arena_alloc(&e->arena, err));
+    carve(e, &e->arena);
     *engine = e;
     e = NULL;
 cleanup:
@@ -98,17 +105,11 @@ cleanup:
 void dc_pinn_destroy(dc_pinn *e)
 {
     if (!e) return;
-    dc_matmul *mms[] = {&e->in_fwd, &e->fwd, &e->bwd, &e->wgrad,
-                        &e->in_wgrad, &e->out_fwd, &e->out_bwd, &e->out_wgrad};
-    for (size_t i = 0; i < sizeof mms / sizeof *mms; i++) dc_matmul_destroy(mms[i]);
+    dc_dense_f32_destroy(&e->in);
+    dc_dense_f32_destroy(&e->hidden);
+    dc_dense_f32_destroy(&e->output);
     dc_dnnl_fini(&e->ctx);
-    for (int l = 0; l < DC_PINN_MAX_DEPTH; l++) {
-        free(e->h[l]);
-        free(e->ds[l]);
-        free(e->ddt[l]);
-    }
-    void *bufs[] = {e->z, e->ga, e->gb, e->out, e->seed, e->u, e->r, e->ubar, e->rbar};
-    for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
+    dc_arena_free(&e->arena);
     free(e);
 }
 
@@ -133,14 +134,6 @@ static void fp_mode_restore(unsigned old)
 #endif
 }
 
-/* Every matmul goes through here, so the FLOPs counted are those executed. */
-static int run(dc_pinn *e, const dc_matmul *mm, int64_t rows, const float *a, const float *b,
-               float *c, dc_error *err)
-{
-    e->flops += dc_matmul_flops(mm, rows);
-    return dc_matmul_run(mm, &e->ctx, rows, a, b, NULL, c, err);
-}
-
 static dc_pinn_act layer_act(const dc_pinn *e, const dc_activation *act, int l)
 {
     return (dc_pinn_act){.irelu = dc_pinn_layer_is_irelu(act, l, e->D), .c = (float)act->irelu_scale};
@@ -149,14 +142,14 @@ static dc_pinn_act layer_act(const dc_pinn *e, const dc_activation *act, int l)
 /* Forward of n points (their (x, t) in e->z's first n rows) with n_tan tangents along dir [n_tan][2]:
  * e->out [(1 + n_tan) n] = the output layer without its bias, stacked. keep: also the ddt the
  * reverse pass needs (first tangent only). */
-static int forward(dc_pinn *e, const dc_activation *act, const float *p, int64_t n, int n_tan,
-                   const double dir[][2], int keep, dc_error *err)
+static int forward(dc_pinn *e, const dc_activation *act, const dc_pinn_params *p, int64_t n,
+                   int n_tan, const double dir[][2], int keep, dc_error *err)
 {
     int rc = DC_OK;
     const int W = e->W, D = e->D;
     const int64_t rows = (1 + (int64_t)n_tan) * n;
-    const float *w0 = p + dc_pinn_weight_offset(&e->layout, 0); /* [W][2] */
-    DC_TRY(run(e, &e->in_fwd, n, e->z, w0, e->h[0], err));
+    const float *w0 = p->layer[0].weight; /* [W][2] */
+    DC_TRY(dc_dense_f32_forward(&e->in, n, e->z, w0, NULL, e->h[0], err));
     for (int t = 0; t < n_tan; t++) {
         float *first = e->h[0] + (1 + (int64_t)t) * n * W; /* [n][W] a'_0 = v W0^T, every row */
         for (int k = 0; k < W; k++)
@@ -165,40 +158,42 @@ static int forward(dc_pinn *e, const dc_activation *act, const float *p, int64_t
     }
     for (int l = 0; l < D; l++) {
         if (l > 0)
-            DC_TRY(run(e, &e->fwd, rows, e->h[l - 1], p + dc_pinn_weight_offset(&e->layout, l),
-                       e->h[l], err));
+            DC_TRY(dc_dense_f32_forward(&e->hidden, rows, e->h[l - 1], p->layer[l].weight, NULL,
+                                        e->h[l], err));
         dc_pinn_act_forward(layer_act(e, act, l), e->h[l], e->ds[l], keep ? e->ddt[l] : NULL,
-                            p + dc_pinn_bias_offset(&e->layout, l), n, W, n_tan);
+                            p->layer[l].bias, n, W, n_tan);
     }
-    DC_TRY(run(e, &e->out_fwd, rows, e->h[D - 1], p + dc_pinn_weight_offset(&e->layout, D),
-               e->out, err));
+    DC_TRY(dc_dense_f32_forward(&e->output, rows, e->h[D - 1], p->layer[D].weight, NULL, e->out,
+                                err));
 cleanup:
     return rc;
 }
 
-/* Reverse of S = sum ubar u' + rbar r' from the seeds in e->seed: grad [n_params], overwritten. */
-static int reverse(dc_pinn *e, const float *p, int64_t n, float *grad, dc_error *err)
+/* Reverse of S = sum ubar u' + rbar r' from the seeds in e->seed: every tensor of grad
+ * overwritten. */
+static int reverse(dc_pinn *e, const dc_pinn_params *p, int64_t n, const dc_pinn_params *grad,
+                   dc_error *err)
 {
     int rc = DC_OK;
     const int W = e->W, D = e->D;
-    const dc_pinn_layout *L = &e->layout;
     double bsum = 0.0;
     for (int64_t i = 0; i < n; i++) bsum += e->ubar[i];
-    grad[dc_pinn_bias_offset(L, D)] = (float)bsum;
-    DC_TRY(run(e, &e->out_wgrad, 2 * n, e->seed, e->h[D - 1], grad + dc_pinn_weight_offset(L, D),
-               err));
-    DC_TRY(run(e, &e->out_bwd, 2 * n, e->seed, p + dc_pinn_weight_offset(L, D), e->ga, err));
+    grad->layer[D].bias[0] = (float)bsum;
+    DC_TRY(dc_dense_f32_wgrad(&e->output, 2 * n, e->seed, e->h[D - 1], grad->layer[D].weight,
+                              err));
+    DC_TRY(dc_dense_f32_backward(&e->output, 2 * n, e->seed, p->layer[D].weight, e->ga, err));
     float *g = e->ga, *g_next = e->gb;
     for (int l = D - 1; l >= 0; l--) {
         dc_pinn_act_reverse(g, e->ds[l], e->ddt[l], n, W);
-        dc_pinn_sum_rows(grad + dc_pinn_bias_offset(L, l), g, n, W);
+        dc_sum_rows(grad->layer[l].bias, g, n, W);
         if (l == 0) {
             /* x and t are not parameters: no input adjoint */
-            DC_TRY(run(e, &e->in_wgrad, 2 * n, g, e->z, grad + dc_pinn_weight_offset(L, 0), err));
+            DC_TRY(dc_dense_f32_wgrad(&e->in, 2 * n, g, e->z, grad->layer[0].weight, err));
             break;
         }
-        DC_TRY(run(e, &e->wgrad, 2 * n, g, e->h[l - 1], grad + dc_pinn_weight_offset(L, l), err));
-        DC_TRY(run(e, &e->bwd, 2 * n, g, p + dc_pinn_weight_offset(L, l), g_next, err));
+        DC_TRY(dc_dense_f32_wgrad(&e->hidden, 2 * n, g, e->h[l - 1], grad->layer[l].weight,
+                                  err));
+        DC_TRY(dc_dense_f32_backward(&e->hidden, 2 * n, g, p->layer[l].weight, g_next, err));
         float *tmp = g;
         g = g_next;
         g_next = tmp;
@@ -229,8 +224,10 @@ int dc_pinn_loss_grad(dc_pinn *e, const dc_activation *act, const float *params,
         e->z[2 * (n + i)] = (float)v[0][0];
         e->z[2 * (n + i) + 1] = (float)v[0][1];
     }
-    DC_TRY(forward(e, act, params, n, 1, v, grad != NULL, err));
-    const double b_out = params[dc_pinn_bias_offset(&e->layout, e->D)];
+    dc_pinn_params p;
+    dc_pinn_params_view(&p, &e->shape, (float *)params); /* read only */
+    DC_TRY(forward(e, act, &p, n, 1, v, grad != NULL, err));
+    const double b_out = p.layer[e->D].bias[0];
     for (int64_t i = 0; i < n; i++) {
         e->u[i] = (double)e->out[i] + b_out;
         e->r[i] = e->out[n + i];
@@ -241,7 +238,9 @@ int dc_pinn_loss_grad(dc_pinn *e, const dc_activation *act, const float *params,
         e->seed[i] = (float)e->ubar[i];
         e->seed[n + i] = (float)e->rbar[i];
     }
-    DC_TRY(reverse(e, params, n, grad, err));
+    dc_pinn_params g;
+    dc_pinn_params_view(&g, &e->shape, grad);
+    DC_TRY(reverse(e, &p, n, &g, err));
 cleanup:
     fp_mode_restore(fp_mode);
     return rc;
@@ -254,11 +253,13 @@ int dc_pinn_predict(dc_pinn *e, const dc_activation *act, const float *params, c
     const unsigned fp_mode = subnormals_off();
     e->flops = 0.0;
     static const double along_xt[2][2] = {{1.0, 0.0}, {0.0, 1.0}};
-    const double b_out = params[dc_pinn_bias_offset(&e->layout, e->D)];
+    dc_pinn_params p;
+    dc_pinn_params_view(&p, &e->shape, (float *)params); /* read only */
+    const double b_out = p.layer[e->D].bias[0];
     for (int64_t start = 0; start < n; start += e->max_points) {
         const int64_t m = n - start < e->max_points ? n - start : e->max_points;
         for (int64_t k = 0; k < 2 * m; k++) e->z[k] = (float)xt[2 * start + k];
-        DC_TRY(forward(e, act, params, m, 2, along_xt, 0, err));
+        DC_TRY(forward(e, act, &p, m, 2, along_xt, 0, err));
         for (int64_t i = 0; i < m; i++) {
             if (u) u[start + i] = (double)e->out[i] + b_out;
             if (u_x) u_x[start + i] = e->out[m + i];

@@ -6,6 +6,23 @@
 
 #include "dcsweep/model/pinn.h"
 
+/* Typed views of the PINN's parameters (or of a gradient) in the flat buffer (dc_layout.h),
+ * filled in layout order by pinn_common.c's one description. Layer l < depth is hidden layer l:
+ * weight [W][in] (in = 2, (x, t), for l = 0, else W), bias [W]; layer depth is the output layer:
+ * weight [1][W], bias [1]. */
+typedef struct dc_pinn_dense_params {
+    float *weight; /* [out][in] */
+    float *bias;   /* [out] */
+} dc_pinn_dense_params;
+
+typedef struct dc_pinn_params {
+    dc_pinn_dense_params layer[DC_PINN_MAX_DEPTH + 1]; /* the first depth + 1 */
+} dc_pinn_params;
+
+/* Points v into buffer [n_params] (parameters or a gradient) for a checked shape (one that
+ * dc_pinn_layout_init accepts). A view of a const buffer is for reading only. */
+void dc_pinn_params_view(dc_pinn_params *v, const dc_pinn_shape *shape, float *buffer);
+
 /* Offsets of layer l's weight and bias in the flat buffer; l = depth is the output layer. */
 static inline int64_t dc_pinn_weight_offset(const dc_pinn_layout *layout, int l)
 {

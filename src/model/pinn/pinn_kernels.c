@@ -1,61 +1,11 @@
 /* The float engine's elementwise loops (see pinn_kernels.h), written so that GCC -O3 vectorises
  * the inner loops over a layer's units without -march or -ffast-math: no libm call in a hot loop
- * (tanh is a rational function), restrict everywhere. */
+ * (tanh is the kit's rational function, dc_act_f32.h), restrict everywhere. */
 #include <string.h>
 
+#include "dc_act_f32.h"
+#include "dc_kernel.h" /* DC_KERNEL: one clone per ISA, the same bits on each */
 #include "pinn_kernels.h"
-
-/* Each kernel is compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time (GCC
- * function multiversioning), so the build needs no -march. ISO C mode (-std=c11) keeps
- * -ffp-contract=off: no clone fuses a multiply-add, so every clone gives the same bits. */
-#ifndef DC_KERNEL /* tests/test_pinn_kernels_isa.c compiles each clone on its own */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define DC_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define DC_KERNEL
-#endif
-#endif
-
-/* x with its magnitude clamped to lim > 0; NaN stays NaN (a diverged run must stay visible).
- * Done on the bits: non-negative floats order as their bit patterns do, and an integer min is
- * what GCC vectorises in every clone. A float select with a constant arm is not: GCC threads the
- * constant through the polynomial below and leaves a branch in the loop. */
-static inline float clamp_magnitude(float x, float lim)
-{
-    int32_t xb, lb;
-    memcpy(&xb, &x, sizeof xb);
-    memcpy(&lb, &lim, sizeof lb);
-    const int32_t mag = xb & INT32_MAX;
-    const int32_t nan = mag > 0x7f800000;
-    const int32_t clamped = mag < lb ? mag : lb;
-    const int32_t r = (xb & INT32_MIN) | (nan ? mag : clamped);
-    float out;
-    memcpy(&out, &r, sizeof out);
-    return out;
-}
-
-/* tanh as the odd/even rational minimax approximation that Eigen uses for float
- * (generic_fast_tanh_float), without Eigen's |x| < 4e-4 shortcut to x: that select would keep the
- * AVX2 and baseline clones from vectorising, and the rational function alone is within 4e-7
- * relative everywhere (checked against double tanh on 4e5 points from 1e-30 to 10). Past
- * |x| = 7.905 float tanh is 1 to the last bit. */
-static inline float tanh_rational(float x)
-{
-    const float xc = clamp_magnitude(x, 7.90531110763549805f);
-    const float x2 = xc * xc;
-    float p = -2.76076847742355e-16f;
-    p = p * x2 + 2.00018790482477e-13f;
-    p = p * x2 - 8.60467152213735e-11f;
-    p = p * x2 + 5.12229709037114e-08f;
-    p = p * x2 + 1.48572235717979e-05f;
-    p = p * x2 + 6.37261928875436e-04f;
-    p = p * x2 + 4.89352455891786e-03f;
-    float q = 1.19825839466702e-06f;
-    q = q * x2 + 1.18534705686654e-04f;
-    q = q * x2 + 2.26843463243900e-03f;
-    q = q * x2 + 4.89352518554385e-03f;
-    return xc * p / q;
-}
 
 DC_KERNEL void dc_pinn_act_forward(dc_pinn_act a, float *y, float *ds, float *ddt,
                                         const float *restrict bias, int64_t n, int W, int n_tan)
@@ -67,14 +17,11 @@ DC_KERNEL void dc_pinn_act_forward(dc_pinn_act a, float *y, float *ds, float *dd
         float *restrict di = ds + i * W; /* s'(a) */
         if (a.irelu) {
             for (int k = 0; k < W; k++) {
-                const float x = yi[k] + bias[k];
-                const float p = x > 0.0f ? x : 0.0f;
-                yi[k] = c * p * p;
-                di[k] = two_c * p;
+                dc_irelu_f32(c, yi[k] + bias[k], &yi[k], &di[k]);
             }
         } else {
             for (int k = 0; k < W; k++) {
-                const float t = tanh_rational(yi[k] + bias[k]);
+                const float t = dc_tanh_f32(yi[k] + bias[k]);
                 yi[k] = t;
                 di[k] = 1.0f - t * t;
             }
@@ -108,19 +55,5 @@ DC_KERNEL void dc_pinn_act_reverse(float *g, const float *restrict ds,
             gh[k] = hb * di[k] + tb * dd[k];
             gt[k] = tb * di[k];
         }
-    }
-}
-
-#define SUM_BLOCK 256
-
-DC_KERNEL void dc_pinn_sum_rows(float *restrict out, const float *restrict x, int64_t n,
-                                     int W)
-{
-    for (int k0 = 0; k0 < W; k0 += SUM_BLOCK) {
-        const int nk = W - k0 < SUM_BLOCK ? W - k0 : SUM_BLOCK;
-        double acc[SUM_BLOCK] = {0};
-        for (int64_t i = 0; i < n; i++)
-            for (int k = 0; k < nk; k++) acc[k] += (double)x[i * W + k0 + k];
-        for (int k = 0; k < nk; k++) out[k0 + k] = (float)acc[k];
     }
 }

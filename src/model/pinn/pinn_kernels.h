@@ -1,6 +1,7 @@
-/* Private: the float engine's elementwise loops (activations with their derivatives, their
- * reverse, column sums). Row-major float arrays, shapes in comments; every loop runs in a fixed
- * order and no clone fuses a multiply-add, so results are bitwise reproducible on every ISA.
+/* Private: the float engine's elementwise loops (activations with their derivatives, and their
+ * reverse; the bias gradients' column sums are the kit's dc_sum_rows). Row-major float arrays,
+ * shapes in comments; every loop runs in a fixed order and no clone fuses a multiply-add, so
+ * results are bitwise reproducible on every ISA.
  *
  * "Stacked" arrays are [(1 + n_tan) n][W]: the n primal rows, then n rows per tangent. */
 #ifndef DCSWEEP_PINN_KERNELS_H
@@ -29,8 +30,5 @@ void dc_pinn_act_forward(dc_pinn_act a, float *y, float *ds, float *ddt, const f
  * becomes [abar; a'bar] with abar = hbar s' + h'bar s'' a', a'bar = h'bar s'.
  * ds, ddt [n][W] as dc_pinn_act_forward left them. */
 void dc_pinn_act_reverse(float *g, const float *ds, const float *ddt, int64_t n, int W);
-
-/* out [W] = sum of the rows of x [n][W], summed in double in row order. */
-void dc_pinn_sum_rows(float *out, const float *x, int64_t n, int W);
 
 #endif

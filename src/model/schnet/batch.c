@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int dc_batch_buf_init(dc_batch_buf *buf, int max_mol, int max_atoms, int64_t max_edges, dc_error *err)
+int dc_schnet_batch_buf_init(dc_batch_buf *buf, int max_mol, int max_atoms, int64_t max_edges, dc_error *err)
 {
     int rc = DC_OK;
     memset(buf, 0, sizeof *buf);
@@ -21,11 +21,11 @@ int dc_batch_buf_init(dc_batch_buf *buf, int max_mol, int max_atoms, int64_t max
     DC_ALLOC(buf->force_target, 3 * (int64_t)max_atoms);
     return DC_OK;
 cleanup:
-    dc_batch_buf_free(buf);
+    dc_schnet_batch_buf_free(buf);
     return rc;
 }
 
-void dc_batch_buf_free(dc_batch_buf *buf)
+void dc_schnet_batch_buf_free(dc_batch_buf *buf)
 {
     if (!buf) return;
     free(buf->types);
@@ -38,9 +38,9 @@ void dc_batch_buf_free(dc_batch_buf *buf)
     memset(buf, 0, sizeof *buf);
 }
 
-int dc_batch_assemble(dc_batch *batch, dc_batch_buf *buf, const dc_dataset *ds,
-                      const dc_neighbors *nb, const int *frames, int n, const dc_rescale *rs,
-                      dc_error *err)
+int dc_schnet_batch_assemble(dc_batch *batch, dc_batch_buf *buf, const dc_dataset *ds,
+                             const dc_neighbors *nb, const int *frames, int n, const dc_rescale *rs,
+                             dc_error *err)
 {
     int64_t n_atoms = 0, n_edges = 0;
     for (int b = 0; b < n; b++) {
@@ -94,8 +94,8 @@ static int cmp_desc_i64(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-int dc_batch_limits(const dc_dataset *ds, const dc_neighbors *nb, int n, int *max_atoms,
-                    int64_t *max_edges, dc_error *err)
+int dc_schnet_batch_limits(const dc_dataset *ds, const dc_neighbors *nb, int n, int *max_atoms,
+                           int64_t *max_edges, dc_error *err)
 {
     int rc = DC_OK;
     int64_t *count = NULL; /* [n_frames] */

@@ -10,19 +10,7 @@
 
 static const double PI = 3.14159265358979323846;
 
-int dc_arena_alloc(dc_arena *a, dc_error *err)
-{
-    int rc = DC_OK;
-    const size_t bytes = a->used > 0 ? a->used : 64;
-    a->base = aligned_alloc(64, bytes); /* a multiple of 64: every slice is */
-    if (!a->base) DC_FAIL(DC_ERR_NOMEM, "out of memory (%zu bytes of workspace)", bytes);
-    memset(a->base, 0, bytes);
-    a->used = 0;
-cleanup:
-    return rc;
-}
-
-void dc_pairs_carve(dc_pairs *p, dc_arena *ar, int max_atoms, int64_t max_edges)
+void dc_schnet_pairs_carve(dc_pairs *p, dc_arena *ar, int max_atoms, int64_t max_edges)
 {
     if (max_atoms < 0) max_atoms = 0; /* negative counts are the check's to report */
     if (max_edges < 0) max_edges = 0;
@@ -179,9 +167,9 @@ static int in_range(const dc_batch *batch, int i, int j)
     return i >= 0 && i < batch->n_atoms && j >= 0 && j < batch->n_atoms;
 }
 
-int dc_pair_geometry(const dc_schnet_shape *shape, const dc_batch *batch, const int *a,
-                     const int *b, int64_t n, double *d, double *u, double *fc, double *dfc,
-                     dc_error *err)
+int dc_schnet_pair_geometry(const dc_schnet_shape *shape, const dc_batch *batch, const int *a,
+                            const int *b, int64_t n, double *d, double *u, double *fc, double *dfc,
+                            dc_error *err)
 {
     for (int64_t k = 0; k < n; k++) {
         double dd;
@@ -246,7 +234,7 @@ void dc_schnet_loss_seeds(const dc_loss_spec *loss, const dc_batch *batch, const
     }
 }
 
-int dc_activation_is_irelu(const dc_activation *act, int site)
+int dc_schnet_activation_is_irelu(const dc_activation *act, int site)
 {
     switch (act->extent) {
     case DC_EXTENT_FULL: return 1;

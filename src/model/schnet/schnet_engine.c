@@ -10,41 +10,12 @@
 
 #include "schnet_engine.h"
 
-static int64_t param_offset(const dc_schnet_layout *layout, const char *name)
-{
-    int i = dc_schnet_layout_find(layout, name);
-    return i < 0 ? -1 : layout->tensors[i].offset;
-}
-
-/* The four matmuls of a dense layer in -> out. fwd_bias: whether the forward adds the bias;
- * residual: forward and tangent add into their output (h = h + v). */
-static int dense_mm_create(dc_dense_mm *d, const dc_dnnl *ctx, int64_t in, int64_t out,
-                           int fwd_bias, int residual, dc_error *err)
-{
-    int rc = DC_OK;
-    const int64_t R = DC_MM_RUNTIME;
-    DC_TRY(dc_matmul_create(&d->fwd, ctx, R, in, out, 0, 1, fwd_bias, residual, err));
-    DC_TRY(dc_matmul_create(&d->tan, ctx, R, in, out, 0, 1, 0, residual, err));
-    DC_TRY(dc_matmul_create(&d->bwd, ctx, R, out, in, 0, 0, 0, 0, err));
-    DC_TRY(dc_matmul_create(&d->wgrad, ctx, out, R, in, 1, 0, 0, 1, err));
-cleanup:
-    return rc;
-}
-
-static void dense_mm_destroy(dc_dense_mm *d)
-{
-    dc_matmul_destroy(&d->fwd);
-    dc_matmul_destroy(&d->tan);
-    dc_matmul_destroy(&d->bwd);
-    dc_matmul_destroy(&d->wgrad);
-}
-
 /* Every workspace array, sized for the engine's limits (see dc_arena). */
 static void carve(dc_schnet *s, dc_arena *ar)
 {
     const int64_t A = s->max_atoms, P = (s->max_edges + 1) / 2, B = s->max_mol;
     const int64_t F = s->F, nf = s->nf, G = s->G, H = s->H;
-    dc_pairs_carve(&s->pairs, ar, s->max_atoms, s->max_edges);
+    dc_schnet_pairs_carve(&s->pairs, ar, s->max_atoms, s->max_edges);
     DC_TAKE(ar, s->mu, G);
     DC_TAKE(ar, s->gd, P); DC_TAKE(ar, s->gu, 3 * P);
     DC_TAKE(ar, s->gfc, P); DC_TAKE(ar, s->gfcd, P);
@@ -92,37 +63,21 @@ int dc_schnet_create(dc_schnet **engine, const dc_schnet_shape *shape, int max_m
     s->G = shape->gaussians;
     s->H = shape->features / 2;
     s->T = shape->interactions;
-    for (int t = 0; t < s->T; t++) {
-        char name[DC_TENSOR_NAME_MAX + 16];
-        dc_block_params *b = &s->bp[t];
-#define OFF(field, suffix)                                                                         \
-    snprintf(name, sizeof name, "interaction%d/%s", t, suffix);                                    \
-    b->field = param_offset(&s->layout, name)
-        OFF(w1, "filter1/weight"); OFF(b1, "filter1/bias");
-        OFF(w2, "filter2/weight"); OFF(b2, "filter2/bias");
-        OFF(w_in, "cfconv_in/weight");
-        OFF(w_out, "cfconv_out/weight"); OFF(b_out, "cfconv_out/bias");
-        OFF(w_d, "dense/weight"); OFF(b_d, "dense/bias");
-#undef OFF
-    }
-    s->emb = param_offset(&s->layout, "embedding");
-    s->wo1 = param_offset(&s->layout, "output/dense1/weight");
-    s->bo1 = param_offset(&s->layout, "output/dense1/bias");
-    s->wo2 = param_offset(&s->layout, "output/dense2/weight");
-    s->bo2 = param_offset(&s->layout, "output/dense2/bias");
 
-    const int64_t F = s->F, nf = s->nf, G = s->G, H = s->H, R = DC_MM_RUNTIME;
+    const int64_t F = s->F, nf = s->nf, G = s->G, H = s->H;
     DC_TRY(dc_dnnl_init(&s->ctx, err));
-    DC_TRY(dc_matmul_create(&s->f1, &s->ctx, R, G, nf, 0, 1, 0, 0, err));
-    DC_TRY(dc_matmul_create(&s->f1_wgrad, &s->ctx, nf, R, G, 1, 0, 0, 1, err));
-    DC_TRY(dense_mm_create(&s->f2, &s->ctx, nf, nf, 0, 0, err)); /* fwd: [s1; q]; tan unused */
-    DC_TRY(dense_mm_create(&s->cin, &s->ctx, F, nf, 0, 0, err));
-    DC_TRY(dense_mm_create(&s->cout, &s->ctx, nf, F, 0, 0, err)); /* bias: in the activation */
-    DC_TRY(dense_mm_create(&s->dense, &s->ctx, F, F, 1, 1, err));
-    DC_TRY(dense_mm_create(&s->out1, &s->ctx, F, H, 0, 0, err)); /* bias: in the activation */
-    /* hbar += xbar W_in accumulates over blocks: its own matmul, accumulating (beta = 1). */
-    dc_matmul_destroy(&s->cin.bwd);
-    DC_TRY(dc_matmul_create(&s->cin.bwd, &s->ctx, R, nf, F, 0, 0, 0, 1, err));
+    /* every weight gradient adds into the gradient that reverse_pass zeroes; hbar += xbar W_in
+     * accumulates over blocks; the biases of filter1, cfconv_out and output1 go in the activation
+     * (the kernels add them), filter2's after the [s1; q] product on f's rows only */
+    const unsigned add = DC_DENSE_WGRAD_ADD;
+    double *fl = &s->flops_done;
+    DC_TRY(dc_dense_f32_create(&s->f1, &s->ctx, G, nf, add, fl, err));
+    DC_TRY(dc_dense_f32_create(&s->f2, &s->ctx, nf, nf, add, fl, err));
+    DC_TRY(dc_dense_f32_create(&s->cin, &s->ctx, F, nf, add | DC_DENSE_BWD_ADD, fl, err));
+    DC_TRY(dc_dense_f32_create(&s->cout, &s->ctx, nf, F, add, fl, err));
+    DC_TRY(dc_dense_f32_create(&s->dense, &s->ctx, F, F, add | DC_DENSE_BIAS | DC_DENSE_RESIDUAL,
+                               fl, err));
+    DC_TRY(dc_dense_f32_create(&s->out1, &s->ctx, F, H, add, fl, err));
     carve(s, &s->arena);
     DC_TRY(dc_arena_alloc(&s->arena, err));
     carve(s, &s->arena);
@@ -137,27 +92,22 @@ cleanup:
 void dc_schnet_destroy(dc_schnet *s)
 {
     if (!s) return;
-    dc_matmul_destroy(&s->f1);
-    dc_matmul_destroy(&s->f1_wgrad);
-    dense_mm_destroy(&s->f2);
-    dense_mm_destroy(&s->cin);
-    dense_mm_destroy(&s->cout);
-    dense_mm_destroy(&s->dense);
-    dense_mm_destroy(&s->out1);
+    dc_dense_f32 *layers[] = {&s->f1, &s->f2, &s->cin, &s->cout, &s->dense, &s->out1};
+    for (size_t i = 0; i < sizeof layers / sizeof *layers; i++) dc_dense_f32_destroy(layers[i]);
     dc_dnnl_fini(&s->ctx);
-    free(s->arena.base);
+    dc_arena_free(&s->arena);
     free(s);
 }
 
-void dc_engine_acts(const dc_activation *a, dc_act act[3])
+void dc_schnet_engine_acts(const dc_activation *a, dc_schnet_act act[3])
 {
     for (int site = 0; site < 3; site++) {
-        act[site].irelu = dc_activation_is_irelu(a, site);
+        act[site].irelu = dc_schnet_activation_is_irelu(a, site);
         act[site].c = (float)a->irelu_scale;
     }
 }
 
-int dc_engine_prepare(dc_schnet *s, const dc_batch *b, dc_error *err)
+int dc_schnet_engine_prepare(dc_schnet *s, const dc_batch *b, dc_error *err)
 {
     int rc = DC_OK;
     const int64_t E = b->n_edges, G = s->G;
@@ -169,58 +119,57 @@ int dc_engine_prepare(dc_schnet *s, const dc_batch *b, dc_error *err)
     DC_TRY(dc_schnet_check_batch(&s->shape, b, &s->pairs, err));
     /* d, u and the cutoff in double per pair (the radial basis is the costly part: in float) */
     const int64_t P = s->pairs.n;
-    DC_TRY(dc_pair_geometry(&s->shape, b, s->pairs.a, s->pairs.b, P, s->gd, s->gu, s->gfc,
-                            s->gfcd, err));
+    DC_TRY(dc_schnet_pair_geometry(&s->shape, b, s->pairs.a, s->pairs.b, P, s->gd, s->gu, s->gfc,
+                                   s->gfcd, err));
     for (int64_t k = 0; k < P; k++) {
         s->fc[k] = (float)s->gfc[k];
         s->fcd[k] = (float)s->gfcd[k];
     }
-    dc_rbf(s->rbf2, s->rbf2 + P * G, s->gd, s->mu, s->gamma, P, (int)G);
+    dc_schnet_rbf(s->rbf2, s->rbf2 + P * G, s->gd, s->mu, s->gamma, P, (int)G);
 cleanup:
     return rc;
 }
 
-int dc_engine_forward(dc_schnet *s, const dc_act act[3], const float *p, const dc_batch *b,
-                      double *energy, dc_error *err)
+int dc_schnet_engine_forward(dc_schnet *s, const dc_schnet_act act[3], const dc_schnet_params *p,
+                             const dc_batch *b, double *energy, dc_error *err)
 {
     int rc = DC_OK;
-    const dc_dnnl *ctx = &s->ctx;
     const int n = b->n_atoms, F = s->F, nf = s->nf, H = s->H;
     const int64_t P = s->pairs.n;
     float *h = s->blk[0].h; /* [n][F] */
     for (int i = 0; i < n; i++)
-        memcpy(h + (int64_t)i * F, p + s->emb + (int64_t)b->types[i] * F, (size_t)F * sizeof *h);
+        memcpy(h + (int64_t)i * F, p->embedding + (int64_t)b->types[i] * F, (size_t)F * sizeof *h);
     for (int t = 0; t < s->T; t++) {
-        const dc_block_params *bp = &s->bp[t];
+        const dc_schnet_block_params *bp = &p->block[t];
         dc_block_ws *w = &s->blk[t];
         float *h_next = t + 1 < s->T ? s->blk[t + 1].h : s->hT; /* [n][F] */
         /* filter network, once per atom pair: [a1 - b1; Pm] = [rbf; drbf] W1^T in one product
          * (one call on 2P rows instead of two on P), a1 [P][nf] -> s1, ds1 and q = ds1 Pm with
          * the bias added in the activation's pass; [f - b2; fd] = [s1; q] W2^T in one product,
          * then b2 on f's rows */
-        DC_TRY(dc_matmul_run(&s->f1, ctx, 2 * P, s->rbf2, p + bp->w1, NULL, w->ap, err));
+        DC_TRY(dc_dense_f32_forward(&s->f1, 2 * P, s->rbf2, bp->w1, NULL, w->ap, err));
         w->Pm = TAN(w->ap, P, nf);
-        dc_act_forward_bias(act[0], w->s1, w->ds1, w->ap, p + bp->b1, P, nf, TAN(w->s1, P, nf),
-                            w->Pm);
-        DC_TRY(dc_matmul_run(&s->f2.fwd, ctx, 2 * P, w->s1, p + bp->w2, NULL, w->f, err));
-        dc_add_bias_rows(w->f, p + bp->b2, P, nf);
+        dc_schnet_act_forward_bias(act[0], w->s1, w->ds1, w->ap, bp->b1, P, nf, TAN(w->s1, P, nf),
+                                   w->Pm);
+        DC_TRY(dc_dense_f32_forward(&s->f2, 2 * P, w->s1, bp->w2, NULL, w->f, err));
+        dc_add_bias_rows(w->f, bp->b2, P, nf);
         /* atoms: x [n][nf]; m [n][nf] (both edges of a pair read its f fc); c [n][F] -> s2, dc;
          * h_next = h + s2 W_d^T + b_d */
-        DC_TRY(dc_matmul_run(&s->cin.fwd, ctx, n, w->h, p + bp->w_in, NULL, w->x, err));
-        dc_cfconv_gather(w->m, w->f, NULL, s->fc, NULL, NULL, w->x, NULL, s->pairs.row_start,
-                         b->src, s->pairs.of_edge, n, nf);
-        DC_TRY(dc_matmul_run(&s->cout.fwd, ctx, n, w->m, p + bp->w_out, NULL, s->sc, err));
-        dc_act_forward_bias(act[1], w->s2, w->dc, s->sc, p + bp->b_out, n, F, NULL, NULL);
+        DC_TRY(dc_dense_f32_forward(&s->cin, n, w->h, bp->w_in, NULL, w->x, err));
+        dc_schnet_cfconv_gather(w->m, w->f, NULL, s->fc, NULL, NULL, w->x, NULL, s->pairs.row_start,
+                                b->src, s->pairs.of_edge, n, nf);
+        DC_TRY(dc_dense_f32_forward(&s->cout, n, w->m, bp->w_out, NULL, s->sc, err));
+        dc_schnet_act_forward_bias(act[1], w->s2, w->dc, s->sc, bp->b_out, n, F, NULL, NULL);
         memcpy(h_next, w->h, (size_t)n * F * sizeof *h_next);
-        DC_TRY(dc_matmul_run(&s->dense.fwd, ctx, n, w->s2, p + bp->w_d, p + bp->b_d, h_next, err));
+        DC_TRY(dc_dense_f32_forward(&s->dense, n, w->s2, bp->w_d, bp->b_d, h_next, err));
     }
     /* output block: o1 [n][H] -> s3, do1; e_i = s3_i . wo2 + bo2; E_b = sum over the molecule */
-    DC_TRY(dc_matmul_run(&s->out1.fwd, ctx, n, s->hT, p + s->wo1, NULL, s->go, err));
-    dc_act_forward_bias(act[2], s->s3, s->do1, s->go, p + s->bo1, n, H, NULL, NULL);
+    DC_TRY(dc_dense_f32_forward(&s->out1, n, s->hT, p->wo1, NULL, s->go, err));
+    dc_schnet_act_forward_bias(act[2], s->s3, s->do1, s->go, p->bo1, n, H, NULL, NULL);
     for (int m = 0; m < b->n_mol; m++) energy[m] = 0.0;
     for (int i = 0; i < n; i++) {
-        double e = p[s->bo2];
-        for (int k = 0; k < H; k++) e += (double)s->s3[(int64_t)i * H + k] * p[s->wo2 + k];
+        double e = p->bo2[0];
+        for (int k = 0; k < H; k++) e += (double)s->s3[(int64_t)i * H + k] * p->wo2[k];
         energy[b->mol[i]] += e;
     }
 cleanup:
@@ -231,26 +180,21 @@ int dc_schnet_predict(dc_schnet *s, const dc_activation *a, const float *params,
                       const dc_batch *batch, double *energy, double *forces, dc_error *err)
 {
     int rc = DC_OK;
-    dc_act act[3];
-    dc_engine_acts(a, act);
-    DC_TRY(dc_engine_prepare(s, batch, err));
-    DC_TRY(dc_engine_forward(s, act, params, batch, s->energy, err));
+    dc_schnet_act act[3];
+    dc_schnet_engine_acts(a, act);
+    dc_schnet_params p;
+    dc_schnet_params_view(&p, &s->shape, (float *)params); /* read only */
+    DC_TRY(dc_schnet_engine_prepare(s, batch, err));
+    DC_TRY(dc_schnet_engine_forward(s, act, &p, batch, s->energy, err));
     if (energy) memcpy(energy, s->energy, (size_t)batch->n_mol * sizeof *energy);
-    if (forces) DC_TRY(dc_engine_forces(s, params, batch, forces, err));
+    if (forces) DC_TRY(dc_schnet_engine_forces(s, &p, batch, forces, err));
 cleanup:
     return rc;
 }
 
 double dc_schnet_flops_done(const dc_schnet *s)
 {
-    const dc_matmul *one[] = {&s->f1, &s->f1_wgrad};
-    const dc_dense_mm *dense[] = {&s->f2, &s->cin, &s->cout, &s->dense, &s->out1};
-    double sum = 0.0;
-    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) sum += dc_matmul_flops_done(one[i]);
-    for (size_t i = 0; i < sizeof dense / sizeof dense[0]; i++)
-        sum += dc_matmul_flops_done(&dense[i]->fwd) + dc_matmul_flops_done(&dense[i]->tan) +
-               dc_matmul_flops_done(&dense[i]->bwd) + dc_matmul_flops_done(&dense[i]->wgrad);
-    return sum;
+    return s->flops_done;
 }
 
 /* Matmul FLOPs of one loss_grad step (docs/performance.md): 2 m k n per product, as executed. */

@@ -19,24 +19,13 @@
 #ifndef DCSWEEP_SCHNET_ENGINE_H
 #define DCSWEEP_SCHNET_ENGINE_H
 
+#include "dc_dense_f32.h"
 #include "dcsweep/model/schnet.h"
 #include "dnnl_util.h"
 #include "schnet_common.h"
 #include "schnet_kernels.h"
 
 #define TAN(a, rows, cols) ((a) + (int64_t)(rows) * (cols))
-
-/* Offsets of one interaction block's tensors in the flat parameter buffer. */
-typedef struct dc_block_params {
-    int64_t w1, b1, w2, b2, w_in, w_out, b_out, w_d, b_d;
-} dc_block_params;
-
-/* One dense layer's matmuls. y = x W^T (+ b): fwd (with the bias where the layer adds it after
- * the product: dense, which also adds into y for the residual) and tan (no bias); bwd
- * xbar = ybar W; wgrad Wbar += ybar^T x with the row count as the runtime reduction dimension. */
-typedef struct dc_dense_mm {
-    dc_matmul fwd, tan, bwd, wgrad;
-} dc_dense_mm;
 
 /* Arrays of one interaction block kept from pass to pass. */
 typedef struct dc_block_ws {
@@ -65,17 +54,17 @@ struct dc_schnet {
     int max_mol, max_atoms;
     int64_t max_edges;
     int F, nf, G, H, T;
-    dc_block_params bp[DC_MAX_INTERACTIONS];
-    int64_t emb, wo1, bo1, wo2, bo2;
     dc_dnnl ctx;
 
-    dc_matmul f1, f1_wgrad;              /* filter1: G -> nf on [rbf; drbf] (no input adjoint) */
-    dc_dense_mm f2;                      /* filter2: nf -> nf, on pairs; fwd on [s1; q] (2P rows,
+    double flops_done;                   /* matmul FLOPs of every call so far */
+    /* the dense layers (the kit's, dc_dense_f32.h); Wbar += ybar^T x everywhere */
+    dc_dense_f32 f1;                     /* filter1: G -> nf on [rbf; drbf] (no input adjoint) */
+    dc_dense_f32 f2;                     /* filter2: nf -> nf, on pairs; fwd on [s1; q] (2P rows,
                                           * no bias: b2 goes on f's rows after); tan unused */
-    dc_dense_mm cin;                     /* cfconv_in: F -> nf (fwd without bias, bwd adds) */
-    dc_dense_mm cout;                    /* cfconv_out: nf -> F */
-    dc_dense_mm dense;                   /* dense: F -> F, fwd/tan add into h (residual) */
-    dc_dense_mm out1;                    /* output1: F -> H */
+    dc_dense_f32 cin;                    /* cfconv_in: F -> nf (fwd without bias, bwd adds) */
+    dc_dense_f32 cout;                   /* cfconv_out: nf -> F */
+    dc_dense_f32 dense;                  /* dense: F -> F, fwd/tan add into h (residual) */
+    dc_dense_f32 out1;                   /* output1: F -> H */
 
     dc_arena arena;                              /* every array below is a slice of it */
     /* per batch */
@@ -101,19 +90,19 @@ struct dc_schnet {
 };
 
 /* Checks the batch against the limits and its invariants, fills the per-batch edge arrays. */
-int dc_engine_prepare(dc_schnet *s, const dc_batch *batch, dc_error *err);
+int dc_schnet_engine_prepare(dc_schnet *s, const dc_batch *batch, dc_error *err);
 /* Pass 1: forward of every primal value, and the filter's derivatives q and fd that the passes
  * after it need; energy [B] (double sums). An energy-only prediction computes fd too: the
  * filter2 product on [s1; q] gives f other bits than one on s1 alone (the gemm's blocking
  * depends on the row count), and a model's energies must not depend on whether forces were asked
  * for. */
-int dc_engine_forward(dc_schnet *s, const dc_act act[3], const float *p, const dc_batch *batch,
-                      double *energy, dc_error *err);
+int dc_schnet_engine_forward(dc_schnet *s, const dc_schnet_act act[3], const dc_schnet_params *p,
+                             const dc_batch *batch, double *energy, dc_error *err);
 /* Pass 2: reverse of -E down to the pair lengths; forces [n][3]; fills the atoms' adjoints'
  * tangent halves for pass 4. */
-int dc_engine_forces(dc_schnet *s, const float *p, const dc_batch *batch, double *forces,
-                     dc_error *err);
+int dc_schnet_engine_forces(dc_schnet *s, const dc_schnet_params *p, const dc_batch *batch,
+                            double *forces, dc_error *err);
 /* The three activation sites of an extent. */
-void dc_engine_acts(const dc_activation *a, dc_act act[3]);
+void dc_schnet_engine_acts(const dc_activation *a, dc_schnet_act act[3]);
 
 #endif

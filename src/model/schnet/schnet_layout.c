@@ -7,23 +7,35 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dc_layout.h"
 #include "dcsweep/core/rng.h"
-#include "dcsweep/model/schnet.h"
+#include "schnet_common.h"
 
 /* The random stream of a seed that initial weights come from. Other users of the run's seed (the
  * batch order) must use a different stream so that changing one never shifts the other. */
 #define DC_SCHNET_INIT_STREAM 1
 
-static void add_tensor(dc_schnet_layout *layout, const char *name, int64_t rows, int64_t cols,
-                       int is_bias)
+/* SchNet's parameters in buffer order (dc_layout.h): the one place the order is written. */
+static void describe(dc_layout *L, const dc_schnet_shape *shape, dc_schnet_params *v)
 {
-    dc_tensor *t = &layout->tensors[layout->n_tensors++];
-    snprintf(t->name, sizeof t->name, "%s", name);
-    t->offset = layout->n_params;
-    t->rows = rows;
-    t->cols = cols;
-    t->is_bias = is_bias;
-    layout->n_params += rows * cols;
+    const int64_t F = shape->features, nf = shape->filters, G = shape->gaussians, H = F / 2;
+    v->embedding = dc_layout_add(L, shape->n_types, F, 0, "embedding");
+    for (int t = 0; t < shape->interactions; t++) {
+        dc_schnet_block_params *b = &v->block[t];
+        b->w1 = dc_layout_add(L, nf, G, 0, "interaction%d/filter1/weight", t);
+        b->b1 = dc_layout_add(L, nf, 1, 1, "interaction%d/filter1/bias", t);
+        b->w2 = dc_layout_add(L, nf, nf, 0, "interaction%d/filter2/weight", t);
+        b->b2 = dc_layout_add(L, nf, 1, 1, "interaction%d/filter2/bias", t);
+        b->w_in = dc_layout_add(L, nf, F, 0, "interaction%d/cfconv_in/weight", t);
+        b->w_out = dc_layout_add(L, F, nf, 0, "interaction%d/cfconv_out/weight", t);
+        b->b_out = dc_layout_add(L, F, 1, 1, "interaction%d/cfconv_out/bias", t);
+        b->w_d = dc_layout_add(L, F, F, 0, "interaction%d/dense/weight", t);
+        b->b_d = dc_layout_add(L, F, 1, 1, "interaction%d/dense/bias", t);
+    }
+    v->wo1 = dc_layout_add(L, H, F, 0, "output/dense1/weight");
+    v->bo1 = dc_layout_add(L, H, 1, 1, "output/dense1/bias");
+    v->wo2 = dc_layout_add(L, 1, H, 0, "output/dense2/weight");
+    v->bo2 = dc_layout_add(L, 1, 1, 1, "output/dense2/bias");
 }
 
 int dc_schnet_layout_init(dc_schnet_layout *layout, const dc_schnet_shape *shape, dc_error *err)
@@ -39,38 +51,24 @@ int dc_schnet_layout_init(dc_schnet_layout *layout, const dc_schnet_shape *shape
     if (!(shape->cutoff > 0.0) || !isfinite(shape->cutoff))
         return dc_error_set(err, DC_ERR_INPUT, "SchNet cutoff must be positive, got %g",
                             shape->cutoff);
-    const int64_t F = shape->features, nf = shape->filters, G = shape->gaussians, H = F / 2;
-    add_tensor(layout, "embedding", shape->n_types, F, 0);
-    for (int t = 0; t < shape->interactions; t++) {
-        char name[DC_TENSOR_NAME_MAX];
-#define ADD(suffix, rows, cols, bias)                                                              \
-    do {                                                                                           \
-        snprintf(name, sizeof name, "interaction%d/%s", t, suffix);                                \
-        add_tensor(layout, name, rows, cols, bias);                                                \
-    } while (0)
-        ADD("filter1/weight", nf, G, 0);
-        ADD("filter1/bias", nf, 1, 1);
-        ADD("filter2/weight", nf, nf, 0);
-        ADD("filter2/bias", nf, 1, 1);
-        ADD("cfconv_in/weight", nf, F, 0);
-        ADD("cfconv_out/weight", F, nf, 0);
-        ADD("cfconv_out/bias", F, 1, 1);
-        ADD("dense/weight", F, F, 0);
-        ADD("dense/bias", F, 1, 1);
-#undef ADD
-    }
-    add_tensor(layout, "output/dense1/weight", H, F, 0);
-    add_tensor(layout, "output/dense1/bias", H, 1, 1);
-    add_tensor(layout, "output/dense2/weight", 1, H, 0);
-    add_tensor(layout, "output/dense2/bias", 1, 1, 1);
+    const int capacity = (int)(sizeof layout->tensors / sizeof *layout->tensors);
+    dc_layout L = dc_layout_start(layout->tensors, capacity, NULL);
+    dc_schnet_params unused;
+    describe(&L, shape, &unused);
+    layout->n_tensors = L.n_tensors; /* fits: the array is sized for DC_MAX_INTERACTIONS */
+    layout->n_params = L.n_params;
     return DC_OK;
+}
+
+void dc_schnet_params_view(dc_schnet_params *v, const dc_schnet_shape *shape, float *buffer)
+{
+    dc_layout L = dc_layout_start(NULL, 0, buffer);
+    describe(&L, shape, v);
 }
 
 int dc_schnet_layout_find(const dc_schnet_layout *layout, const char *name)
 {
-    for (int i = 0; i < layout->n_tensors; i++)
-        if (strcmp(layout->tensors[i].name, name) == 0) return i;
-    return -1;
+    return dc_layout_find(layout->tensors, layout->n_tensors, name);
 }
 
 /* Draws follow the layout order, row-major within a tensor, so the weights of a seed depend on

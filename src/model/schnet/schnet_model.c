@@ -43,7 +43,7 @@ static void schnet_model_destroy(void *impl)
     dc_schnet_destroy(m->engine);
     for (int s = 0; s < N_SPLITS; s++) dc_neighbors_free(&m->nb[s]);
     dc_splits_free(&m->splits);
-    dc_batch_buf_free(&m->buf);
+    dc_schnet_batch_buf_free(&m->buf);
     free(m->window);
     free(m->energy);
     free(m->forces);
@@ -87,7 +87,7 @@ static int size_engine(schnet_model *m, int *max_frames, dc_error *err)
         if (bs > m->max_mol) m->max_mol = bs;
         int atoms = 0;
         int64_t edges = 0;
-        DC_TRY(dc_batch_limits(ds, &m->nb[s], bs, &atoms, &edges, err));
+        DC_TRY(dc_schnet_batch_limits(ds, &m->nb[s], bs, &atoms, &edges, err));
         if (atoms > m->max_atoms) m->max_atoms = atoms;
         if (edges > m->max_edges) m->max_edges = edges;
         if (ds->n_frames > *max_frames) *max_frames = ds->n_frames;
@@ -146,7 +146,7 @@ static int schnet_model_create(void **out, const dc_sweep *sweep, dc_error *err)
     int max_frames = 0;
     DC_TRY(size_engine(m, &max_frames, err));
     DC_TRY(dc_schnet_create(&m->engine, &m->shape, m->max_mol, m->max_atoms, m->max_edges, err));
-    DC_TRY(dc_batch_buf_init(&m->buf, m->max_mol, m->max_atoms, m->max_edges, err));
+    DC_TRY(dc_schnet_batch_buf_init(&m->buf, m->max_mol, m->max_atoms, m->max_edges, err));
     DC_ALLOC(m->window, max_frames);
     for (int f = 0; f < max_frames; f++) m->window[f] = f;
     DC_ALLOC(m->energy, m->max_mol);
@@ -223,8 +223,8 @@ static int schnet_model_loss_grad(void *impl, const float *params, const int *it
     schnet_model *m = impl;
     dc_batch batch;
     dc_loss_value lv;
-    DC_TRY(dc_batch_assemble(&batch, &m->buf, m->split[SPLIT_TRAIN], &m->nb[SPLIT_TRAIN], items,
-                             n_items, &m->rs, err));
+    DC_TRY(dc_schnet_batch_assemble(&batch, &m->buf, m->split[SPLIT_TRAIN], &m->nb[SPLIT_TRAIN],
+                                    items, n_items, &m->rs, err));
     DC_TRY(dc_schnet_loss_grad(m->engine, &m->act, params, &batch, &m->loss, NULL, NULL, grad, &lv,
                                err));
     terms[0] = lv.energy_loss;
@@ -250,8 +250,8 @@ static int evaluate(schnet_model *m, int split, const float *params, dc_split_me
         int n = ds->n_frames - start < window ? ds->n_frames - start : window;
         dc_batch batch;
         dc_loss_value lv;
-        DC_TRY(dc_batch_assemble(&batch, &m->buf, ds, &m->nb[split], m->window + start, n, &m->rs,
-                                 err));
+        DC_TRY(dc_schnet_batch_assemble(&batch, &m->buf, ds, &m->nb[split], m->window + start, n,
+                                        &m->rs, err));
         DC_TRY(dc_schnet_predict(m->engine, &m->act, params, &batch, m->energy, m->forces, err));
         dc_schnet_loss_seeds(&m->loss, &batch, m->energy, m->forces, NULL, NULL, &lv);
         sum_e += lv.energy_loss * n;
@@ -264,7 +264,7 @@ static int evaluate(schnet_model *m, int split, const float *params, dc_split_me
         /* a window is consecutive frames, so its true labels are contiguous in the dataset */
         int64_t first_atom = ds->frame_start[start];
         dc_metrics_add(&acc, n, batch.n_atoms, batch.mol, m->energy_u, ds->energy + start,
-                       m->forces_u, ds->forces + 3 * first_atom);
+                              m->forces_u, ds->forces + 3 * first_atom);
     }
     dc_metrics_finish(&acc, metrics);
     if (loss)

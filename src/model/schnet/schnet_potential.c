@@ -24,7 +24,7 @@ static void potential_close(void *impl)
     schnet_potential *p = impl;
     if (!p) return;
     dc_schnet_destroy(p->engine);
-    dc_batch_buf_free(&p->buf);
+    dc_schnet_batch_buf_free(&p->buf);
     free(p->energy);
     free(p->forces);
     free(p);
@@ -74,7 +74,7 @@ static int ensure_engine(schnet_potential *p, int mol, int atoms, int64_t edges,
     int rc = DC_OK;
     if (p->engine && mol <= p->max_mol && atoms <= p->max_atoms && edges <= p->max_edges) return DC_OK;
     dc_schnet_destroy(p->engine);
-    dc_batch_buf_free(&p->buf);
+    dc_schnet_batch_buf_free(&p->buf);
     free(p->energy);
     free(p->forces);
     p->engine = NULL;
@@ -84,7 +84,7 @@ static int ensure_engine(schnet_potential *p, int mol, int atoms, int64_t edges,
     p->max_edges = edges > p->max_edges ? edges : p->max_edges;
     if (p->max_edges < 1) p->max_edges = 1;
     DC_TRY(dc_schnet_create(&p->engine, &p->shape, p->max_mol, p->max_atoms, p->max_edges, err));
-    DC_TRY(dc_batch_buf_init(&p->buf, p->max_mol, p->max_atoms, p->max_edges, err));
+    DC_TRY(dc_schnet_batch_buf_init(&p->buf, p->max_mol, p->max_atoms, p->max_edges, err));
     DC_ALLOC(p->energy, p->max_mol);
     DC_ALLOC(p->forces, 3 * (int64_t)p->max_atoms);
 cleanup:
@@ -101,14 +101,14 @@ static int potential_predict(void *impl, const dc_activation *act, const float *
     DC_TRY(dc_neighbors_build(&nb, view, p->shape.cutoff, err));
     int atoms = 0;
     int64_t edges = 0;
-    DC_TRY(dc_batch_limits(view, &nb, WINDOW, &atoms, &edges, err));
+    DC_TRY(dc_schnet_batch_limits(view, &nb, WINDOW, &atoms, &edges, err));
     DC_TRY(ensure_engine(p, WINDOW, atoms > 0 ? atoms : 1, edges, err));
     DC_ALLOC(frames, WINDOW);
     for (int start = 0; start < view->n_frames; start += WINDOW) {
         int n = view->n_frames - start < WINDOW ? view->n_frames - start : WINDOW;
         for (int k = 0; k < n; k++) frames[k] = start + k;
         dc_batch batch;
-        DC_TRY(dc_batch_assemble(&batch, &p->buf, view, &nb, frames, n, NULL, err));
+        DC_TRY(dc_schnet_batch_assemble(&batch, &p->buf, view, &nb, frames, n, NULL, err));
         DC_TRY(dc_schnet_predict(p->engine, act, params, &batch, p->energy, p->forces, err));
         memcpy(energy + start, p->energy, (size_t)n * sizeof *energy);
         memcpy(forces + 3 * view->frame_start[start], p->forces, 3 * (size_t)batch.n_atoms * sizeof *forces);

@@ -29,9 +29,9 @@ int dc_schnet_ref_eval(const dc_schnet_shape *shape, const dc_activation *act, c
         DC_FAIL(DC_ERR_INPUT,
                 "dc_schnet_ref_eval: a gradient needs a loss and the batch's targets");
     DC_TRY(dc_schnet_layout_init(&layout, shape, err));
-    dc_pairs_carve(&pairs, &check, batch->n_atoms, batch->n_edges);
+    dc_schnet_pairs_carve(&pairs, &check, batch->n_atoms, batch->n_edges);
     DC_TRY(dc_arena_alloc(&check, err));
-    dc_pairs_carve(&pairs, &check, batch->n_atoms, batch->n_edges);
+    dc_schnet_pairs_carve(&pairs, &check, batch->n_atoms, batch->n_edges);
     DC_TRY(dc_schnet_check_batch(shape, batch, &pairs, err));
     /* the geometry check (coinciding atoms) with the engine's messages; the ops compute d */
     DC_TRY(dc_schnet_edge_geometry(shape, batch, NULL, NULL, NULL, NULL, NULL, NULL, err));

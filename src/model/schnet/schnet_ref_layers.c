@@ -20,7 +20,7 @@ static int tensor(dc_sched *s, const dc_schnet_layout *layout, int t)
 
 static dc_act site_act(const dc_activation *act, int site)
 {
-    return dc_activation_is_irelu(act, site) ? (dc_act){.kind = DC_ACT_IRELU, .c = act->irelu_scale}
+    return dc_schnet_activation_is_irelu(act, site) ? (dc_act){.kind = DC_ACT_IRELU, .c = act->irelu_scale}
                                              : (dc_act){.kind = DC_ACT_SSP};
 }
 

@@ -8,8 +8,8 @@
 void dc_metrics_reset(dc_metrics_acc *acc) { memset(acc, 0, sizeof *acc); }
 
 void dc_metrics_add(dc_metrics_acc *acc, int n_mol, int n_atoms, const int *mol,
-                    const double *pred_energy, const double *true_energy, const double *pred_forces,
-                    const double *true_forces)
+                           const double *pred_energy, const double *true_energy,
+                           const double *pred_forces, const double *true_forces)
 {
     int a = 0; /* atoms are grouped by molecule (mol non-decreasing) */
     for (int b = 0; b < n_mol; b++) {

@@ -68,7 +68,7 @@ class Sweep:
             self.name = attr_text(f, "sweep_name", os.path.basename(path))
             self.metric_names = [text(d["name"]) for d in desc]
             self.desc = {text(d["name"]): {"unit": text(d["unit"]), "higher": bool(d["higher_is_better"]),
-                                           "fraction": bool(d["fraction"]), "headline": bool(d["headline"])}
+                                           "fraction": bool(d["fraction"]), "headline": int(d["headline"])}
                          for d in desc}
             self.default = default_metric(self.metric_names, self.desc)
             # The learning curves of the report's default metric (SchNet: val_force_mae), else the
@@ -145,7 +145,11 @@ def baseline_key(sweep, rescaling=None):
 
 
 def default_metric(names, desc):
-    """As `dcsweep report`: test_force_mae when the file has it, else the first headline metric."""
+    """As `dcsweep report`: the metric the family marked (headline 2, DC_HEADLINE_DEFAULT); in an
+    older file test_force_mae when it has it, else the first headline metric."""
+    marked = [m for m in names if desc[m]["headline"] == 2]
+    if marked:
+        return marked[0]
     if "test_force_mae" in names:
         return "test_force_mae"
     return next((m for m in names if desc[m]["headline"]), names[0])

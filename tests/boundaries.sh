@@ -88,8 +88,12 @@ check_symbols() {  # library prefix-regex [nm options]
 if [[ -z ${DC_BUILD_DIR:-} ]]; then
   bad "DC_BUILD_DIR is not set: the nm check of the libraries needs the build's root"
 else
-  check_symbols "$DC_BUILD_DIR/src/model/schnet/libdc_schnet.a" '^dc_schnet_'
-  check_symbols "$DC_BUILD_DIR/src/model/pinn/libdc_pinn.a" '^dc_pinn_'
+  # every family folder src/model/<f>/ builds libdc_<f>.a, whose names start with dc_<f>_
+  for dir in src/model/*/; do
+    f=$(basename "$dir")
+    [[ $f == kit ]] && continue
+    check_symbols "$DC_BUILD_DIR/src/model/$f/libdc_$f.a" "^dc_${f}_"
+  done
   check_symbols "$DC_BUILD_DIR/src/model/kit/libdc_kit.a" '^dc_'
   check_symbols "$DC_BUILD_DIR/src/predict/libdcsweep.so" '^(dc_|dcsweep_)' -D
 fi

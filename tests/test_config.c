@@ -348,6 +348,22 @@ static void test_advection(void)
     dc_sweep_free(&s);
 }
 
+/* The registry's two lists agree: each family's sweep keys are its model's, in the same order
+ * (the first is the default task.kind). */
+static void test_registry(void)
+{
+    const dc_family *const *families = dc_model_families();
+    int n = 0;
+    for (; families[n]; n++) {
+        const dc_model_ops *ops = dc_model_find(families[n]->kind);
+        CHECK(ops && ops->family == families[n] && strcmp(ops->kind, families[n]->kind) == 0,
+              "family %s: its model's keys are not its own", families[n]->kind);
+        CHECK(ops && ops->describe && ops->create, "family %s: no describe or create", families[n]->kind);
+    }
+    CHECK(n >= 2 && dc_model_find(NULL) && dc_model_find(NULL)->family == families[0],
+          "%d families; the default is not the first", n);
+}
+
 int main(void)
 {
     const char *src = getenv("DC_SOURCE_DIR");
@@ -367,5 +383,6 @@ int main(void)
     test_hash();
     test_names();
     test_advection();
+    test_registry();
     return check_finish();
 }

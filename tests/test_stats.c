@@ -162,6 +162,12 @@ static void test_report_compute(void)
     EXPECT(dc_report_default_metric(pinn, 3) == 1);
     pinn[1].headline = pinn[2].headline = 0;
     EXPECT(dc_report_default_metric(pinn, 3) == 0 && dc_report_default_metric(pinn, 0) == -1);
+    /* the family's mark comes first, wherever it is */
+    pinn[2].headline = DC_HEADLINE_DEFAULT;
+    EXPECT(dc_report_default_metric(pinn, 3) == 2);
+    descs[0].headline = DC_HEADLINE_DEFAULT;
+    EXPECT(dc_report_default_metric(descs, FX_METRICS) == 0);
+    descs[0].headline = 0;
 }
 
 int main(void)

@@ -16,6 +16,9 @@
 int dc_report_default_metric(const dc_metric_desc *metrics, int n)
 {
     for (int m = 0; m < n; m++)
+        if (metrics[m].headline == DC_HEADLINE_DEFAULT) return m;
+    /* files written before the families marked their default */
+    for (int m = 0; m < n; m++)
         if (strcmp(metrics[m].name, "test_force_mae") == 0) return m;
     for (int m = 0; m < n; m++)
         if (metrics[m].headline) return m;

@@ -104,7 +104,9 @@ typedef struct dc_metric_desc {
     char unit[DC_METRIC_UNIT_MAX];  /* "eV/Angstrom"; "" when dimensionless */
     int higher_is_better;           /* EFwT: 1; errors: 0 */
     int fraction;                   /* a fraction in [0, 1] (shown as a percentage) */
-    int headline;                   /* shown in the progress line of `dcsweep run` */
+    int headline;                   /* shown in the progress line of `dcsweep run`; one metric may be
+                                     * DC_HEADLINE_DEFAULT: the one report and plots default to */
 } dc_metric_desc;
+#define DC_HEADLINE_DEFAULT 2
 
 #endif

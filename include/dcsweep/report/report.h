@@ -19,9 +19,9 @@
 /* The metrics are the file's: its /metrics table (name, unit, higher_is_better, fraction,
  * headline) in /runs column order, whatever the model family. */
 
-/* The metric a report is about when none is asked for: test_force_mae when the file has it (the
- * study's first question, on SchNet), else the first headline metric (u_nrmse for the advection
- * PINN), else the first one; -1 when there are none. */
+/* The metric a report is about when none is asked for: the one its family marked
+ * DC_HEADLINE_DEFAULT; in a file written before families marked one, test_force_mae when it has
+ * it, else the first headline metric; else the first one; -1 when there are none. */
 int dc_report_default_metric(const dc_metric_desc *metrics, int n);
 
 /* ---- the report ---- */

@@ -49,7 +49,7 @@ static void describe_metrics(dc_model_info *info)
         const char *name, *unit;
         int headline;
     } cols[N_METRICS] = {
-        {"u_nrmse", "", 1}, {"u_rmse", "u", 0}, {"u_max_err", "u", 0},
+        {"u_nrmse", "", DC_HEADLINE_DEFAULT}, {"u_rmse", "u", 0}, {"u_max_err", "u", 0},
         {"ux_nrmse", "", 1}, {"residual_rms", "u", 0},
     };
     info->n_metrics = N_METRICS;

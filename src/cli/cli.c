@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dc_version.h"
+#include "dcsweep/model/model.h"
 
 typedef struct dc_command {
     const char *name;
@@ -15,13 +16,13 @@ typedef struct dc_command {
 
 static const dc_command commands[] = {
     {"plan", dc_cmd_plan, "print the expanded grid of a sweep file"},
-    {"validate", dc_cmd_validate, "check a sweep file and load its data (datasets, or the PINN's task)"},
+    {"validate", dc_cmd_validate, "check a sweep file and load its data (datasets, or the family's task)"},
     {"train", dc_cmd_train, "train one grid point and print its metrics"},
     {"run", dc_cmd_run, "run a whole sweep (under mpirun: rank 0 coordinates)"},
     {"status", dc_cmd_status, "count the runs of a results file by status"},
     {"merge", dc_cmd_merge, "combine shard results files into one"},
     {"report", dc_cmd_report, "summarise a results file: means, effects, paired comparisons"},
-    {"predict", dc_cmd_predict, "energies and forces of a run's kept model on new structures (SchNet)"},
+    {"predict", dc_cmd_predict, "energies and forces of a run's kept model on new structures"},
     {"bench", dc_cmd_bench, "time training steps on a sweep's model and data"},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
@@ -38,9 +39,10 @@ static void usage(FILE *out)
     fprintf(out, "usage: dcsweep <command> [options]\n\n"
                  "Ablation sweeps for training derivative-constrained neural networks of any model\n"
                  "family (IReLU scale, replacement extent, label rescaling, seeds), distributed over\n"
-                 "MPI, results in one HDF5 file. Model families (task.kind): SchNet on molecules\n"
-                 "(extended XYZ in; energies and forces) and the advection PINN (docs/pinn.md).\n\n"
-                 "commands:\n");
+                 "MPI, results in one HDF5 file.\n\nmodel families (task.kind):\n");
+    for (const dc_family *const *f = dc_model_families(); *f; f++)
+        fprintf(out, "  %-9s %s\n", (*f)->kind, dc_model_find((*f)->kind)->summary);
+    fprintf(out, "\ncommands:\n");
     for (int i = 0; i < N_COMMANDS; i++)
         fprintf(out, "  %-9s %s%s\n", commands[i].name, commands[i].summary,
                 commands[i].fn ? "" : " (not available yet)");

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dcsweep/cli/cli.h"
+#include "dcsweep/model/model.h"
 
 /* Matches "--name value" and "--name=value"; *value is NULL when the value is missing. */
 static int match_valued(const char *arg, const char *name, int argc, char **argv, int *i,
@@ -77,6 +78,11 @@ void dc_cli_common_free(dc_cli_common *opts)
     if (!opts) return;
     free(opts->overrides);
     memset(opts, 0, sizeof *opts);
+}
+
+int dc_cli_load_sweep(dc_sweep *sweep, const dc_cli_common *opts, dc_error *err)
+{
+    return dc_sweep_load(sweep, opts->sweep_path, opts->overrides, opts->n_overrides, dc_model_families(), err);
 }
 
 int dc_cli_report(const dc_error *err)

@@ -68,7 +68,7 @@ int dc_cmd_bench(int argc, char **argv)
     int steps = 20, index = 0;
     if (extra[0].value) DC_TRY(cmd_parse_count(extra[0].value, "bench", "--steps", 0, &steps, err));
     if (steps < 1) DC_FAIL(DC_ERR_INPUT, "bench: --steps must be at least 1");
-    DC_TRY(dc_sweep_load(&sweep, opts.sweep_path, opts.overrides, opts.n_overrides, dc_model_families(), err));
+    DC_TRY(dc_cli_load_sweep(&sweep, &opts, err));
     DC_TRY(dc_grid_expand(&grid, &sweep.grid, err));
     if (extra[1].value)
         DC_TRY(cmd_parse_count(extra[1].value, "bench", "--run", grid.n_runs, &index, err));

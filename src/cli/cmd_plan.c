@@ -92,7 +92,7 @@ int dc_cmd_plan(int argc, char **argv)
     const char *format = opts.format ? opts.format : "table";
     if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
         DC_FAIL(DC_ERR_INPUT, "plan: unknown format '%s' (expected table or json)", format);
-    DC_TRY(dc_sweep_load(&sweep, opts.sweep_path, opts.overrides, opts.n_overrides, dc_model_families(), err));
+    DC_TRY(dc_cli_load_sweep(&sweep, &opts, err));
     DC_TRY(dc_grid_expand(&grid, &sweep.grid, err));
     const dc_model_ops *ops = dc_model_find(sweep.family->kind);
     if (!ops) DC_FAIL(DC_ERR_INTERNAL, "task.kind %s: no model family", sweep.family->kind);

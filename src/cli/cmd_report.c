@@ -5,31 +5,31 @@
 
 #include "cmd_report.h"
 #include "dcsweep/cli/cli.h"
+#include "dcsweep/model/model.h"
 #include "dcsweep/report/report.h"
 
-static const char report_help[] =
+static const char report_help_format[] =
     "usage: dcsweep report RESULTS.h5 [--metric METRIC] [--format table|markdown|csv|json]\n"
     "                      [--baseline KEY=VALUE[,KEY=VALUE...]]\n"
     "\n"
     "Summarises a results file (complete, partial or merged; of any model family: the metrics, their\n"
     "units and which way is better come from the file's /metrics): per configuration (grid point\n"
     "without its seed) the runs done, diverged, failed and pending, and the mean and sample standard\n"
-    "deviation over done seeds of the headline metrics (per split for SchNet: test, validation); the\n"
-    "main effect of each factor on METRIC; paired comparisons of every configuration with a baseline\n"
-    "on METRIC; the best configuration per metric. Diverged, failed and pending runs are counted,\n"
-    "never averaged. csv and json hold every metric.\n"
+    "deviation over done seeds of the headline metrics (per split where the columns have one: test,\n"
+    "validation); the main effect of each factor on METRIC; paired comparisons of every configuration\n"
+    "with a baseline on METRIC; the best configuration per metric. Diverged, failed and pending runs\n"
+    "are counted, never averaged. csv and json hold every metric.\n"
     "\n"
     "  main effect of a level  = mean, over the configurations at that level with a done run, of\n"
     "                            their per-configuration mean (extent none has no IReLU scale and is\n"
     "                            not part of the scale's levels)\n"
     "  paired difference       = mean over seeds done in both of METRIC(config, seed) -\n"
-    "                            METRIC(baseline, seed), 95% CI from Student's t with n-1 df\n"
+    "                            METRIC(baseline, seed), 95%% CI from Student's t with n-1 df\n"
     "\n"
     "options:\n"
-    "  --metric METRIC     metric of the main effects and paired comparisons, a column of the file:\n"
-    "                      SchNet {val,test}_{energy_mae,energy_rmse,force_mae,force_rmse,efwt}\n"
-    "                      (default test_force_mae), advection u_nrmse (default), u_rmse,\n"
-    "                      u_max_err, ux_nrmse, residual_rms\n"
+    "  --metric METRIC     metric of the main effects and paired comparisons, a column of the file\n"
+    "                      (default: the one its model family marks); by task.kind:\n"
+    "%s"
     "  --format FORMAT     table (default, 100 columns), markdown (pipe tables), csv (one table with\n"
     "                      a `section` column), json ({configurations, main_effects, paired, best})\n"
     "  --baseline SPEC     the configuration to compare with: keys c, extent, rescaling (default\n"
@@ -42,6 +42,20 @@ static const char report_help[] =
     "  dcsweep report results/quickstart.h5 --metric test_energy_mae --format markdown\n"
     "  dcsweep report results/pinn_quickstart.h5 --metric ux_nrmse\n"
     "  dcsweep report results/ablation.h5 --baseline extent=none,rescaling=standard --format json\n";
+
+/* The help, with each family's metric columns (dc_model_ops.metrics_help). */
+static void print_help(void)
+{
+    char families[2048];
+    size_t len = 0;
+    families[0] = '\0';
+    for (const dc_family *const *f = dc_model_families(); *f && len < sizeof families; f++) {
+        const dc_model_ops *ops = dc_model_find((*f)->kind);
+        len += (size_t)snprintf(families + len, sizeof families - len, "%22s%s (default %s):\n%24s%s\n", "",
+                                ops->kind, ops->report_metric, "", ops->metrics_help);
+    }
+    printf(report_help_format, families);
+}
 
 typedef struct report_options {
     const char *path, *metric, *format, *baseline;
@@ -97,7 +111,7 @@ int dc_cmd_report(int argc, char **argv)
     memset(&report, 0, sizeof report);
     DC_TRY(parse_options(&o, argc, argv, err));
     if (o.help) {
-        fputs(report_help, stdout);
+        print_help();
         goto cleanup;
     }
     const char *format = o.format ? o.format : "table";

@@ -13,7 +13,6 @@
 #include "dcsweep/sweep/setup.h"
 #include "dcsweep/sweep/stop.h"
 #include "dcsweep/config/grid.h"
-#include "dcsweep/model/model.h"
 
 static const char run_help[] =
     "usage: [mpirun -n P] dcsweep run SWEEP.cfg [-o PATH] [--retry-failed] [--restart]\n"
@@ -118,8 +117,7 @@ int dc_cmd_run_on(int argc, char **argv, MPI_Comm comm)
     /* Every rank reads the sweep itself; agree on the outcome so nobody waits for a rank that
      * gave up (e.g. a file missing on one node), nor for one that hangs (a bounded agreement). */
     int local = dc_cli_parse_common(&opts, argc, argv, extra, 5, err);
-    if (local == DC_OK && !opts.help) local = dc_sweep_load(&sweep, opts.sweep_path, opts.overrides,
-                                                            opts.n_overrides, dc_model_families(), err);
+    if (local == DC_OK && !opts.help) local = dc_cli_load_sweep(&sweep, &opts, err);
     if (local == DC_OK && !opts.help) local = dc_grid_expand(&grid, &sweep.grid, err);
     const char *output = extra[0].value ? extra[0].value : extra[1].value ? extra[1].value : sweep.output;
     if (local == DC_OK && !opts.help && !*output)
@@ -191,7 +189,7 @@ static double startup_timeout(int argc, char **argv)
     double timeout = DC_SETUP_DEFAULT_TIMEOUT;
     memset(&opts, 0, sizeof opts);
     if (dc_cli_parse_common(&opts, argc, argv, extra, 5, &ignored) == DC_OK && !opts.help &&
-        dc_sweep_load(&sweep, opts.sweep_path, opts.overrides, opts.n_overrides, dc_model_families(), &ignored) == DC_OK)
+        dc_cli_load_sweep(&sweep, &opts, &ignored) == DC_OK)
         timeout = sweep.run.heartbeat_timeout;
     dc_sweep_free(&sweep);
     dc_cli_common_free(&opts);

@@ -9,7 +9,6 @@
 #include "dcsweep/config/config.h"
 #include "dcsweep/config/grid.h"
 #include "dcsweep/train/trainer.h"
-#include "dcsweep/model/model.h"
 
 #define CURVE_WIDTH 17  /* columns of a per-epoch value: the longest curve name fits */
 
@@ -142,7 +141,7 @@ int dc_cmd_train(int argc, char **argv)
     else if (opts.format && strcmp(opts.format, "table") != 0)
         DC_FAIL(DC_ERR_INPUT, "train: --format must be table or json, got '%s'", opts.format);
     if (!extra[0].value) DC_FAIL(DC_ERR_INPUT, "train: --run N is required (see dcsweep plan)");
-    DC_TRY(dc_sweep_load(&sweep, opts.sweep_path, opts.overrides, opts.n_overrides, dc_model_families(), err));
+    DC_TRY(dc_cli_load_sweep(&sweep, &opts, err));
     DC_TRY(dc_grid_expand(&grid, &sweep.grid, err));
     int index = 0;
     DC_TRY(cmd_parse_count(extra[0].value, "train", "--run", grid.n_runs, &index, err));

@@ -16,10 +16,10 @@ static const char validate_help[] =
     "\n"
     "Checks a sweep file and loads its datasets (train, validation and test splits, element types),\n"
     "then prints a summary: frames and atoms per split, elements, energy ranges, the model and the\n"
-    "number of runs. A sweep of a family without a dataset (task.kind = \"advection\") shows its task\n"
-    "instead (for the PINN: the initial condition drawn from task.ic_seed, the collocation points,\n"
-    "the labels' rescaling statistics and the network). Exits 0 when the sweep is ready to run, 2 on\n"
-    "a bad sweep file or dataset.\n"
+    "number of runs. A sweep of a family without a dataset shows its task instead (the PINN: the\n"
+    "initial condition drawn from task.ic_seed, the collocation points, the labels' rescaling\n"
+    "statistics and the network). Exits 0 when the sweep is ready to run, 2 on a bad sweep file or\n"
+    "dataset.\n"
     "\n"
     "options:\n"
     "  --set KEY=VALUE  override a key of the sweep file (repeatable, applied in order)\n"
@@ -120,7 +120,7 @@ int dc_cmd_validate(int argc, char **argv)
         goto cleanup;
     }
     if (opts.format) DC_FAIL(DC_ERR_INPUT, "validate: --format is not an option of validate");
-    DC_TRY(dc_sweep_load(&sweep, opts.sweep_path, opts.overrides, opts.n_overrides, dc_model_families(), err));
+    DC_TRY(dc_cli_load_sweep(&sweep, &opts, err));
     DC_TRY(dc_grid_expand(&grid, &sweep.grid, err));
     const dc_model_ops *ops = dc_model_find(sweep.family->kind);
     if (!ops) DC_FAIL(DC_ERR_INTERNAL, "task.kind %s: no model family", sweep.family->kind);

@@ -73,6 +73,24 @@ static int add_curve(dc_trainer *tr, const char *prefix, const char *name, const
     return DC_OK;
 }
 
+/* The metric a family names for `report --help` is the one its models mark (a family's two
+ * descriptions of its default cannot drift apart). */
+static int check_report_metric(const dc_model_ops *ops, const dc_model_info *info, dc_error *err)
+{
+    int marked = -1;
+    for (int m = 0; m < info->n_metrics; m++)
+        if (info->metrics[m].headline == DC_HEADLINE_DEFAULT) {
+            if (marked >= 0 || !ops->report_metric || strcmp(info->metrics[m].name, ops->report_metric) != 0)
+                return dc_error_set(err, DC_ERR_INTERNAL, "family %s: its default report metric is %s, "
+                                    "its models mark %s", ops->kind, ops->report_metric ? ops->report_metric : "none",
+                                    info->metrics[m].name);
+            marked = m;
+        }
+    if (marked < 0 && ops->report_metric)
+        return dc_error_set(err, DC_ERR_INTERNAL, "family %s: no metric is marked %s", ops->kind, ops->report_metric);
+    return DC_OK;
+}
+
 /* The curves in the order of trainer.h: loss terms, validation values, lr, monitor, seconds. */
 static int describe(dc_trainer *tr, dc_error *err)
 {
@@ -126,6 +144,7 @@ int dc_trainer_create(dc_trainer **out, const dc_sweep *sweep, dc_error *err)
     if (!(tr->ops = dc_model_find(kind))) DC_FAIL(DC_ERR_INPUT, "task.kind '%s': no such model family", kind ? kind : "");
     DC_TRY(tr->ops->create(&tr->model, sweep, err));
     tr->info = tr->ops->info(tr->model);
+    DC_TRY(check_report_metric(tr->ops, tr->info, err));
     DC_TRY(describe(tr, err));
     DC_TRY(find_monitor(tr, err));
     const int64_t n = tr->info->n_params;

@@ -35,6 +35,9 @@ int dc_cli_parse_common(dc_cli_common *opts, int argc, char **argv, dc_cli_optio
                         int n_extra, dc_error *err);
 void dc_cli_common_free(dc_cli_common *opts);
 
+/* dc_sweep_load of the options' sweep file and overrides, with every registered model family. */
+int dc_cli_load_sweep(dc_sweep *sweep, const dc_cli_common *opts, dc_error *err);
+
 /* Prints "dcsweep: <message>" to stderr and returns the exit status for err->code. */
 int dc_cli_report(const dc_error *err);
 

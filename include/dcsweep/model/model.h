@@ -77,6 +77,9 @@ typedef enum {
 typedef struct dc_model_ops {
     const char *kind;
     const dc_family *family;       /* its sweep keys (config/family.h); family->kind == kind */
+    const char *summary;           /* one line for `dcsweep --help`: what it trains on, what it predicts */
+    const char *metrics_help;      /* its /runs metric columns, for `report --help` */
+    const char *report_metric;     /* the one it marks DC_HEADLINE_DEFAULT (info->metrics) */
 
     /* Writes what `what` asks about a loaded sweep of this family to out (docs/architecture.md).
      * Only DC_DESCRIBE_VALIDATE may fail (it may draw the task to show it). */

@@ -264,6 +264,9 @@ static double pinn_model_step_flops(const void *impl, const int *items, int n_it
 const dc_model_ops dc_pinn_model_ops = {
     .kind = "advection",
     .family = &dc_pinn_family,
+    .summary = "the advection PINN u_t + beta u_x = 0: collocation points, no dataset (docs/pinn.md)",
+    .metrics_help = "u_nrmse, u_rmse, u_max_err, ux_nrmse, residual_rms",
+    .report_metric = "u_nrmse",
     .describe = dc_pinn_describe,
     .create = pinn_model_create,
     .destroy = pinn_model_destroy,

@@ -329,6 +329,9 @@ static double schnet_model_step_flops(const void *impl, const int *items, int n_
 const dc_model_ops dc_schnet_model_ops = {
     .kind = "schnet",
     .family = &dc_schnet_family,
+    .summary = "SchNet on molecules: extended XYZ in, energies and forces out (docs/model.md)",
+    .metrics_help = "{val,test}_{energy_mae,energy_rmse,force_mae,force_rmse,efwt}",
+    .report_metric = "test_force_mae",
     .describe = dc_schnet_describe,
     .potential = &dc_schnet_potential_ops,
     .create = schnet_model_create,

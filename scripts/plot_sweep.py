@@ -62,7 +62,9 @@ class Sweep:
             runs = f["runs"][...]
             desc = f["metrics"][...]
             curve_names = attr_text(f, "curve_names", "").split()
-            self.kind = attr_text(f, "model_kind", "schnet")
+            # a family with batches dumps train.batch_size in the hashed sweep; a full-batch one's
+            # epoch is one step
+            self.full_batch = "train.batch_size = " not in attr_text(f, "sweep_effective", "")
             self.energy_unit = attr_text(f, "energy_unit", "eV")
             self.length_unit = attr_text(f, "length_unit", "Angstrom")
             self.name = attr_text(f, "sweep_name", os.path.basename(path))
@@ -402,8 +404,7 @@ def plot_loss_curves(sweep, chosen, outdir, written):
         if positive:
             log_axis(ax)
         ax.set_ylabel(name[len("train_"):-len("_loss")] + " loss")
-    full_batch = sweep.kind != "schnet"
-    axes[-1].set_xlabel("step" if full_batch else "epoch")
+    axes[-1].set_xlabel("step" if sweep.full_batch else "epoch")
     axes[0].set_title("Training loss terms (scaled units; mean over seeds, band min-max)")
     # Below the last panel: the curves fill every corner of the panels.
     axes[-1].legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=1)

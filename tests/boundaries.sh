@@ -80,11 +80,16 @@ check_symbols() {  # library prefix-regex [nm options]
   local lib=$1 re=$2 sym
   shift 2
   [[ -f $lib ]] || { bad "$lib: not built (the nm check needs it)"; return; }
+  local syms
+  syms=$(nm --defined-only -g "$@" "$lib" | awk 'NF == 3 && $2 ~ /^[TDBRVWi]$/ {print $3}' | sort -u)
+  # a library that defines nothing global, or an nm that failed, is no pass
+  [[ -n $syms ]] || { bad "${lib#"$DC_BUILD_DIR"/}: nm lists no global symbol"; return; }
   while read -r sym; do
     [[ $sym =~ $re ]] && continue
     bad "${lib#"$DC_BUILD_DIR"/} defines the global symbol $sym: names there start with $re"
-  done < <(nm --defined-only -g "$@" "$lib" | awk 'NF == 3 && $2 ~ /^[TDBRVWi]$/ {print $3}' | sort -u)
+  done <<<"$syms"
 }
+command -v nm >/dev/null || bad "nm (binutils) is missing: the symbol check needs it"
 if [[ -z ${DC_BUILD_DIR:-} ]]; then
   bad "DC_BUILD_DIR is not set: the nm check of the libraries needs the build's root"
 else

@@ -19,10 +19,18 @@ sweeps/rescaling.cfg 4615b6e16840f7d71db971abedd5f06f3d7345fe3fe4f14b7a3c7582e52
 bench/rmd17_accuracy.cfg 00fb8905b10a65ec1c4e3081f5eee0054a612d963d3ee374e7552ae221c13213
 bench/rmd17_converged.cfg ad9ba2f5ce51dafcd13b4e200a54b2ddcf036f2058f6746ae57f9748970d2354
 "
-fail=0 checked=0
+fail=0 checked=0 skipped=0
 while read -r file hash; do
   [[ -n $file ]] || continue
-  got=$("$dcsweep" validate "$file" 2>&1 | awk '$1 == "sha256" {print $2}')
+  out=$("$dcsweep" validate "$file" 2>&1)
+  got=$(awk '$1 == "sha256" {print $2}' <<<"$out")
+  # validate prints the hash after loading the data: a sweep on ../shared's data (bench/) is only
+  # checkable next to it (CI's clean root has no ../shared)
+  if [[ -z $got ]] && grep -q "file not found" <<<"$out" && grep -q "shared/" "$file"; then
+    echo "sweep_hashes: $file: skipped, its data is not here ($(head -1 <<<"$out"))"
+    skipped=$((skipped + 1))
+    continue
+  fi
   if [[ $got != "$hash" ]]; then
     echo "sweep_hashes: $file: sha256 '$got', pinned $hash"
     fail=1
@@ -33,6 +41,6 @@ done <<<"$expected"
 for f in sweeps/*.cfg bench/*.cfg; do
   grep -q "^$f " <<<"$expected" || { echo "sweep_hashes: $f is not pinned here"; fail=1; }
 done
-echo "sweep_hashes: $checked files checked"
+echo "sweep_hashes: $checked files checked, $skipped skipped"
 [[ $checked -gt 0 ]] || exit 1
 exit $fail

@@ -1,7 +1,7 @@
 /* The kit's float dense layer (src/model/kit/dc_dense_f32.h) against plain double products on
  * stacked rows: forward with and without the bias and the residual, the tangent (never a bias),
  * the input adjoint and the weight gradient, each writing or adding as its flags say, on odd
- * shapes and on 0 rows; and the FLOPs it counts (2 rows in out per product). */
+ * shapes, the weight gradient on 0 rows; and the FLOPs it counts (2 rows in out per product). */
 #include <stdint.h>
 
 #include "check.h"

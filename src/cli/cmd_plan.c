@@ -7,6 +7,7 @@
 #include "dcsweep/cli/cli.h"
 #include "dcsweep/config/grid.h"
 #include "dcsweep/model/model.h"
+#include "dcsweep/core/json_out.h"
 
 static const char plan_help[] =
     "usage: dcsweep plan SWEEP.cfg [--format table|json] [--set KEY=VALUE ...]\n"
@@ -27,15 +28,6 @@ static const char plan_help[] =
     "example:\n"
     "  dcsweep plan sweeps/quickstart.cfg --set grid.seeds=[0] --format json\n";
 
-/* The shortest %g that reads back as the same double: JSON readers see 0.1, not 0.10000000000000001. */
-static void format_double(char *out, size_t size, double v)
-{
-    for (int digits = 1; digits <= 17; digits++) {
-        snprintf(out, size, "%.*g", digits, v);
-        if (strtod(out, NULL) == v) return;
-    }
-}
-
 static const char *plural(int n, const char *one, const char *many) { return n == 1 ? one : many; }
 
 static void print_table(const dc_sweep *sweep, const dc_model_ops *ops, const dc_grid *grid)
@@ -45,7 +37,7 @@ static void print_table(const dc_sweep *sweep, const dc_model_ops *ops, const dc
     for (int i = 0; i < grid->n_runs; i++) {
         const dc_run *r = &grid->runs[i];
         char scale[32] = "-";
-        if (!isnan(r->irelu_scale)) format_double(scale, sizeof scale, r->irelu_scale);
+        if (!isnan(r->irelu_scale)) dc_json_double(scale, sizeof scale, r->irelu_scale);
         printf("%5d  %11s  %-6s  %-9s  %lld\n", r->index, scale, dc_extent_name(r->extent),
                dc_rescaling_name(r->rescaling), (long long)r->seed);
     }
@@ -68,7 +60,7 @@ static void print_json(const dc_sweep *sweep, const dc_model_ops *ops, const dc_
     for (int i = 0; i < grid->n_runs; i++) {
         const dc_run *r = &grid->runs[i];
         char scale[32] = "null";
-        if (!isnan(r->irelu_scale)) format_double(scale, sizeof scale, r->irelu_scale);
+        if (!isnan(r->irelu_scale)) dc_json_double(scale, sizeof scale, r->irelu_scale);
         printf("%s{\"run\": %d, \"irelu_scale\": %s, \"extent\": \"%s\", \"rescaling\": \"%s\", "
                "\"seed\": %lld}",
                i ? ", " : "", r->index, scale, dc_extent_name(r->extent),

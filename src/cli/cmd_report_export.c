@@ -12,19 +12,6 @@
 #include "cmd_report.h"
 #include "dcsweep/config/config.h"
 
-/* The shortest %g that reads back as the same double; "" for NaN/Inf (the caller says null). */
-static void format_double(char *out, size_t size, double v)
-{
-    if (!isfinite(v)) {
-        out[0] = '\0';
-        return;
-    }
-    for (int digits = 1; digits <= 17; digits++) {
-        snprintf(out, size, "%.*g", digits, v);
-        if (strtod(out, NULL) == v) return;
-    }
-}
-
 static const char *unit_of(const dc_report *r, int m)
 {
     return r->metrics[m].fraction ? "fraction" : r->metrics[m].unit;
@@ -40,7 +27,7 @@ static const char csv_header[] =
 static void csv_num(FILE *out, double v)
 {
     char buf[40];
-    format_double(buf, sizeof buf, v);
+    dc_json_double(buf, sizeof buf, v);
     fprintf(out, ",%s", buf);
 }
 
@@ -90,7 +77,7 @@ void dc_report_print_csv(FILE *out, const dc_report *r, const report_source *src
         fprintf(out, ",,,,%s,", dc_factor_name(e->factor));
         if (e->factor == DC_FACTOR_IRELU_SCALE) {
             char buf[40];
-            format_double(buf, sizeof buf, e->level.irelu_scale);
+            dc_json_double(buf, sizeof buf, e->level.irelu_scale);
             fputs(buf, out);
         } else {
             fputs(e->factor == DC_FACTOR_EXTENT ? dc_extent_name(e->level.extent)
@@ -132,7 +119,7 @@ void dc_report_print_csv(FILE *out, const dc_report *r, const report_source *src
 static void json_num(FILE *out, double v)
 {
     char buf[40];
-    format_double(buf, sizeof buf, v);
+    dc_json_double(buf, sizeof buf, v);
     fputs(buf[0] ? buf : "null", out);
 }
 

@@ -1,5 +1,5 @@
-/* The train section of the sweep file (docs/sweep-format.md): the training protocol (optimiser, loss, learning-rate schedule, monitoring, early stopping,
- * selection, EMA, checkpoints). */
+/* The train section of the sweep file (docs/sweep-format.md): the training protocol (optimiser,
+ * loss, learning-rate schedule, monitoring, early stopping, selection, EMA, checkpoints). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

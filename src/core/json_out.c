@@ -1,5 +1,8 @@
 #include "dcsweep/core/json_out.h"
 
+#include <math.h>
+#include <stdlib.h>
+
 void dc_json_string(FILE *out, const char *s)
 {
     fputc('"', out);
@@ -10,4 +13,16 @@ void dc_json_string(FILE *out, const char *s)
         else fputc(ch, out);
     }
     fputc('"', out);
+}
+
+void dc_json_double(char *out, size_t size, double v)
+{
+    if (!isfinite(v)) {
+        out[0] = '\0';
+        return;
+    }
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(out, size, "%.*g", digits, v);
+        if (strtod(out, NULL) == v) return;
+    }
 }

@@ -53,7 +53,7 @@ static int build_model(dc_predictor *p, dc_results *res, const char *path, dc_er
         if (strcmp(spec->names[k], "train_min_distance") == 0) p->train_min_distance = spec->values[k];
     p->n_params = dc_results_n_params(res);
     rc = p->potential->open(&p->model, spec, tensors, n_tensors, p->n_params, err);
-    if (rc != DC_OK) DC_FAIL(rc, "%s: %s", path, err->message);
+    if (rc != DC_OK) dc_error_prefix(err, "%s", path);
 cleanup:
     return rc;
 }

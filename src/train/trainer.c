@@ -139,9 +139,10 @@ int dc_trainer_create(dc_trainer **out, const dc_sweep *sweep, dc_error *err)
     if (tr->train.epochs < 1) DC_FAIL(DC_ERR_INPUT, "train.epochs %d must be >= 1", tr->train.epochs);
     if (tr->train.eval_every < 1) tr->train.eval_every = 1;
     if (!tr->train.monitor[0]) snprintf(tr->train.monitor, sizeof tr->train.monitor, "loss");
-    /* a sweep built in code (tests) may leave its family to the default */
-    const char *kind = sweep->family ? sweep->family->kind : NULL;
-    if (!(tr->ops = dc_model_find(kind))) DC_FAIL(DC_ERR_INPUT, "task.kind '%s': no such model family", kind ? kind : "");
+    /* a sweep's family values are read by the family dc_sweep_load found: there is no default */
+    if (!sweep->family) DC_FAIL(DC_ERR_INTERNAL, "the sweep has no model family (not loaded by dc_sweep_load)");
+    const char *kind = sweep->family->kind;
+    if (!(tr->ops = dc_model_find(kind))) DC_FAIL(DC_ERR_INPUT, "task.kind '%s': no such model family", kind);
     DC_TRY(tr->ops->create(&tr->model, sweep, err));
     tr->info = tr->ops->info(tr->model);
     DC_TRY(check_report_metric(tr->ops, tr->info, err));

@@ -1,5 +1,5 @@
-/* What a model family tells the sweep file's reader: its task.kind, the keys it owns (schema,
- * default, bounds, one line of help), the shared keys it reads, its place in the canonical dump,
+/* What a model family tells the sweep file's reader: its task.kind, the keys it owns (type,
+ * default, bounds), the shared keys it reads, its place in the canonical dump,
  * its training defaults and its own checks. A family defines one dc_family in its folder
  * (src/model/<family>/) and the model registry lists them (dc_model_families); the config module
  * knows no family by name.
@@ -26,7 +26,6 @@ typedef struct dc_family_key {
     dc_fkey_type type;
     double def, min, max;
     int min_open;
-    const char *help;    /* one line for docs and `dcsweep validate` ("atom features F") */
 } dc_family_key;
 
 /* A family key's value: .i for DC_FKEY_INT and DC_FKEY_INT64, .d for DC_FKEY_DOUBLE. */

@@ -75,8 +75,9 @@ typedef struct dc_report_baseline {
 typedef struct dc_report {
     char *sweep_name;      /* the file's attributes ("" when absent) */
     char *model_kind;      /* the family's task.kind ("" when absent) */
-    /* A SchNet file's dataset units (its header line and JSON "units" keep them); "" for other
-     * families and for rows given in memory: every metric's own unit is in metrics[]. */
+    /* The dataset's units when the file's metrics are in them (a potential's: the header line and
+     * JSON "units" keep them); "" otherwise and for rows given in memory: every metric's own unit
+     * is in metrics[]. */
     char *energy_unit;
     char *length_unit;
     char *force_unit;      /* "<energy>/<length>", or "" */

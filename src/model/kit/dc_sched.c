@@ -282,6 +282,7 @@ void dc_energy_grad(dc_sched *s, int pos, int energy, const double *params, cons
 {
     dc_buf *r = &s->bufs[pos], *e = &s->bufs[energy];
     memset(grad, 0, (size_t)s->n_params * sizeof *grad);
+    if (s->K < 1) return;  /* no tangent planes: a caller's bug that leaves the gradient 0 */
     dc_sched_bind(s, params, grad);
     memcpy(r->val[1], g, (size_t)(r->rows * r->cols) * sizeof(double));
     dc_sched_forward(s, 1);

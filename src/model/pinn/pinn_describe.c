@@ -7,15 +7,7 @@
 
 #include "dcsweep/data/rescale.h"
 #include "dcsweep/model/pinn.h"
-
-/* The shortest %g that reads back as the same double: JSON readers see 0.1, not 0.10000000000000001. */
-static void shortest(char *out, size_t size, double v)
-{
-    for (int digits = 1; digits <= 17; digits++) {
-        snprintf(out, size, "%.*g", digits, v);
-        if (strtod(out, NULL) == v) return;
-    }
-}
+#include "dcsweep/core/json_out.h"
 
 static void describe_plan(const dc_sweep *sweep, const dc_pinn_task *t, FILE *out)
 {
@@ -28,8 +20,8 @@ static void describe_plan(const dc_sweep *sweep, const dc_pinn_task *t, FILE *ou
 static void describe_plan_json(const dc_sweep *sweep, const dc_pinn_task *t, FILE *out)
 {
     char beta[32], t_end[32];
-    shortest(beta, sizeof beta, t->beta);
-    shortest(t_end, sizeof t_end, t->t_end);
+    dc_json_double(beta, sizeof beta, t->beta);
+    dc_json_double(t_end, sizeof t_end, t->t_end);
     fprintf(out, "\"task\": {\"kind\": \"advection\", \"beta\": %s, \"t_end\": %s, \"ic_seed\": %lld, "
             "\"n_interior\": %d, \"n_initial\": %d, \"n_boundary\": %d, \"width\": %d, "
             "\"depth\": %d, \"steps\": %d}, ",

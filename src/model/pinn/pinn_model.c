@@ -12,6 +12,7 @@
 
 #include "dcsweep/model/model.h"
 #include "dcsweep/model/pinn.h"
+#include "dcsweep/core/json_out.h"
 
 enum { N_METRICS = 5 };  /* u_nrmse, u_rmse, u_max_err, ux_nrmse, residual_rms */
 
@@ -62,16 +63,6 @@ static void describe_metrics(dc_model_info *info)
     }
 }
 
-/* The shortest %g of v that reads back as the same double (JSON readers see 0.1, not
- * 0.10000000000000001). */
-static void shortest(char *out, size_t size, double v)
-{
-    for (int digits = 1; digits <= 17; digits++) {
-        snprintf(out, size, "%.*g", digits, v);
-        if (strtod(out, NULL) == v) return;
-    }
-}
-
 /* What the results file records of the task (attribute model_record): the drawn initial
  * condition and the equation, so that u0 and the exact solution can be recomputed from the file
  * alone (docs/pinn.md, "The record"). */
@@ -80,15 +71,15 @@ static int write_record(pinn_model *m, dc_error *err)
     const dc_pinn_ic *ic = &m->ic;
     const size_t cap = sizeof m->record;
     char v[3 + 2 * DC_PINN_IC_MODES][32];
-    shortest(v[0], sizeof v[0], m->task.beta);
-    shortest(v[1], sizeof v[1], m->task.t_end);
+    dc_json_double(v[0], sizeof v[0], m->task.beta);
+    dc_json_double(v[1], sizeof v[1], m->task.t_end);
     for (int k = 0; k < DC_PINN_IC_MODES; k++) {
-        shortest(v[2 + k], sizeof v[2 + k], ic->A[k]);
-        shortest(v[2 + DC_PINN_IC_MODES + k], sizeof v[2 + k], ic->phi[k]);
+        dc_json_double(v[2 + k], sizeof v[2 + k], ic->A[k]);
+        dc_json_double(v[2 + DC_PINN_IC_MODES + k], sizeof v[2 + k], ic->phi[k]);
     }
     char xl[32], xr[32];
-    shortest(xl, sizeof xl, ic->xL);
-    shortest(xr, sizeof xr, ic->xR);
+    dc_json_double(xl, sizeof xl, ic->xL);
+    dc_json_double(xr, sizeof xr, ic->xR);
     int n = snprintf(m->record, cap, "{\"task\": \"advection\", \"beta\": %s, \"t_end\": %s, "
                      "\"ic_seed\": %lld, \"A\": [%s, %s, %s, %s], \"m\": [%d, %d, %d, %d], "
                      "\"phi\": [%s, %s, %s, %s], \"use_abs\": %s, \"sign\": %g, "

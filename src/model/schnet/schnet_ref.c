@@ -52,6 +52,6 @@ int dc_schnet_ref_eval(const dc_schnet_shape *shape, const dc_activation *act, c
 cleanup:
     dc_sched_free(&net.sched);
     free(own);
-    free(check.base);
+    dc_arena_free(&check);
     return rc;
 }

@@ -3,7 +3,9 @@
  * ../shared/spec/DIFFSORP.md): the spec's BDF2 run (T = 500, u_init = 0) against the file's own
  * BDF2 frames to 1e-12 and against scipy's Radau field to 1e-7 (evaluation frames) and 1e-5 (all),
  * the reference's u_x on the evaluation frames, and the data-point selection exactly. Prints the
- * solve's wall time (one thread), the Newton counts and every measured error. */
+ * solve's wall time (one thread), the Newton counts and every measured error. Measured (release
+ * build, 2026-12-07, shared 2-core machine): 1.05 s CPU, 2.3 to 4.1 s wall under load; 8600 steps,
+ * 23756 Newton iterations (the file's numpy run: the same), at most 6 per step. */
 #include <hdf5.h>
 #include <stdint.h>
 #include <time.h>

@@ -1,5 +1,4 @@
-/* The diffusion-sorption reference solver against ../shared/golden/diffsorp.h5 (made by
- * numpy/scipy,
+/* The diffusion-sorption reference solver against ../shared/golden/diffsorp.h5 (numpy and scipy,
  * ../shared/spec/DIFFSORP.md): the spec's BDF2 run (T = 500, u_init = 0) against the file's own
  * BDF2 frames to 1e-12 and against scipy's Radau field to 1e-7 (evaluation frames) and 1e-5 (all),
  * the reference's u_x on the evaluation frames, and the data-point selection exactly. Prints the

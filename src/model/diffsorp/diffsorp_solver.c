@@ -360,19 +360,15 @@ typedef struct moved_map {
     int shift;
 } moved_map;
 
-static int64_t *moved_slot(const moved_map *m, int64_t pos, int *found)
+static uint64_t moved_home(const moved_map *m, int64_t pos)
 {
-    uint64_t i = ((uint64_t)pos * 0x9E3779B97F4A7C15ull) >> m->shift;
-    while (m->key[i] != -1 && m->key[i] != pos) i = (i + 1) & m->mask;
-    *found = m->key[i] == pos;
-    m->key[i] = pos;
-    return &m->val[i];
+    return ((uint64_t)pos * 0x9E3779B97F4A7C15ull) >> m->shift; /* Fibonacci hashing */
 }
 
 static int64_t moved_get(const moved_map *m, int64_t pos)
 {
     if (!m->key) return m->val[pos];
-    uint64_t i = ((uint64_t)pos * 0x9E3779B97F4A7C15ull) >> m->shift;
+    uint64_t i = moved_home(m, pos);
     while (m->key[i] != -1) {
         if (m->key[i] == pos) return m->val[i];
         i = (i + 1) & m->mask;
@@ -386,8 +382,10 @@ static void moved_set(moved_map *m, int64_t pos, int64_t value)
         m->val[pos] = value;
         return;
     }
-    int found;
-    *moved_slot(m, pos, &found) = value;
+    uint64_t i = moved_home(m, pos);
+    while (m->key[i] != -1 && m->key[i] != pos) i = (i + 1) & m->mask;
+    m->key[i] = pos;
+    m->val[i] = value;
 }
 
 int dc_diffsorp_data_select(int64_t G, int64_t n_d, int64_t *index, dc_error *err)

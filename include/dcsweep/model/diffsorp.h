@@ -100,6 +100,15 @@ int dc_diffsorp_ref_predict(const dc_pinn_shape *shape, const dc_activation *act
                             const double *params, double tau, const double *xt, int64_t n,
                             double *u, double *u_x, double *u_xx, double *u_t, dc_error *err);
 
+/* grad [n_params] (overwritten) = d/dparams of sum_i u_bar_i u'_i + u_x_bar_i u'_x,i +
+ * u_xx_bar_i u'_xx,i + u_t_bar_i u'_t,i over xt [n][2] (any seed array [n] may be NULL: zero).
+ * The loss gradient is this at dc_diffsorp_loss_seeds' seeds; per-term gradients and other
+ * objectives seed it themselves. */
+int dc_diffsorp_ref_vjp(const dc_pinn_shape *shape, const dc_activation *act,
+                        const double *params, double tau, const double *xt, int64_t n,
+                        const double *u_bar, const double *u_x_bar, const double *u_xx_bar,
+                        const double *u_t_bar, double *grad, dc_error *err);
+
 /* The loss (may be NULL) and, if grad is not NULL, its exact gradient [n_params] (overwritten). */
 int dc_diffsorp_ref_loss_grad(const dc_pinn_shape *shape, const dc_activation *act,
                               const double *params, const dc_diffsorp_problem *problem,

@@ -54,6 +54,7 @@ typedef struct diffsorp_golden_case {
     double *grad;                       /* [n_params] of the loss */
     double *grad_term[DIFFSORP_N_TERMS]; /* [n_params] each: of one term, weights 1 */
     double *adam3;                      /* [n_params] after three Adam steps, lr 1e-3 */
+    dc_diffsorp_metrics metrics;        /* metrics/ of these weights against reference/u */
 } diffsorp_golden_case;
 
 static inline void diffsorp_golden_free(diffsorp_golden *g)
@@ -210,6 +211,11 @@ static inline int diffsorp_golden_load_case(const diffsorp_golden *g, int index,
         {"loss_right", &c->loss.right, 1},
         {"loss_data", &c->loss.data, 1},
         {"loss", &c->loss.total, 1},
+        {"metrics/u_nrmse", &c->metrics.u_nrmse, 1},
+        {"metrics/u_rmse", &c->metrics.u_rmse, 1},
+        {"metrics/u_max_err", &c->metrics.u_max_err, 1},
+        {"metrics/ux_nrmse", &c->metrics.ux_nrmse, 1},
+        {"metrics/residual_rms", &c->metrics.residual_rms, 1},
     };
     for (size_t k = 0; k < sizeof items / sizeof *items; k++) {
         snprintf(path, sizeof path, "%s/%s", base, items[k].name);
@@ -250,6 +256,24 @@ static inline void diffsorp_golden_term_seeds(const diffsorp_golden_case *c, int
     if (t == DIFFSORP_TERM_LEFT || t == DIFFSORP_TERM_RIGHT)
         for (int k = 0; k < 4; k++)
             for (int64_t i = drop; i < drop + p.n_boundary && i < n; i++) bar[k][i] = 0.0;
+}
+
+/* reference/u at the evaluation frames: u_eval [20][1024] (rows T - 19 .. T of the field), and
+ * reference/u_x_eval [20][1024] (may be NULL). */
+static inline int diffsorp_golden_read_eval(const diffsorp_golden *g, double *u_eval,
+                                            double *u_x_eval, char *msg, size_t len)
+{
+    const int64_t NX = DC_DIFFSORP_NX, NT = (int64_t)g->t_end + 1;
+    double *field = calloc((size_t)(NX * NT), sizeof *field);
+    if (!field) return golden_fail_(msg, len, "diffsorp golden: out of memory");
+    int rc = golden_read_(g->file, "/reference/u", H5T_NATIVE_DOUBLE, field, NX * NT, msg, len);
+    if (!rc) memcpy(u_eval, field + (NT - DC_DIFFSORP_EVAL_NT) * NX,
+                    (size_t)(DC_DIFFSORP_EVAL_NT * NX) * sizeof *u_eval);
+    free(field);
+    if (!rc && u_x_eval)
+        rc = golden_read_(g->file, "/reference/u_x_eval", H5T_NATIVE_DOUBLE, u_x_eval,
+                          DC_DIFFSORP_EVAL_NT * NX, msg, len);
+    return rc;
 }
 
 /* The golden file of the developers' shared folder loaded into g: 0 when loaded (with its six

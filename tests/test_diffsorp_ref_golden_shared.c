@@ -4,7 +4,8 @@
  * 1e-10 of the tensor's largest magnitude (DIFFSORP.md: anything above rounding noise is a bug in
  * the maths). Then the task's definition: the case's shift and scale, rescaling/ of inputs/labels
  * and rescaling_task/ of the task's labels (data-free and with the paper's 153907 data values) by
- * dc_rescale_fit to 1e-12, and the data selection exactly. */
+ * dc_rescale_fit to 1e-12, and the data selection exactly. The metrics of every case against
+ * reference/u to 1e-10 relative, with the reference's u_x differences against u_x_eval. */
 #include "check.h"
 #include "dcsweep/data/rescale.h"
 #include "dcsweep/train/adam.h"
@@ -57,6 +58,33 @@ static int adam3(const diffsorp_golden *g, const diffsorp_golden_case *c, dc_ada
         dc_adam_step_f64(adam, t, p, grad, m, v, LR);
     }
     return DC_OK;
+}
+
+/* metrics/ of the case's weights against the reference's evaluation frames u_eval [20][1024]. */
+static void check_metrics(const diffsorp_golden *g, const diffsorp_golden_case *c,
+                          const double *u_eval)
+{
+    dc_diffsorp_ref_predictor pred = {.shape = g->shape, .act = c->act, .params = g->params,
+                                      .tau = c->problem.tau};
+    dc_diffsorp_metrics m;
+    dc_error err = {0};
+    int rc = dc_diffsorp_metrics_eval(u_eval, g->t_end, &c->problem,
+                                      dc_diffsorp_ref_predictor_call, &pred, &m, &err);
+    CHECK(rc == DC_OK, "%s: metrics: %s", c->name, err.message);
+    const struct { const char *name; double mine, ref; } ms[] = {
+        {"u_nrmse", m.u_nrmse, c->metrics.u_nrmse}, {"u_rmse", m.u_rmse, c->metrics.u_rmse},
+        {"u_max_err", m.u_max_err, c->metrics.u_max_err},
+        {"ux_nrmse", m.ux_nrmse, c->metrics.ux_nrmse},
+        {"residual_rms", m.residual_rms, c->metrics.residual_rms}};
+    double worst = 0.0;
+    for (int k = 0; k < 5; k++) {
+        const double e = pinn_scalar_err(ms[k].mine, ms[k].ref);
+        CHECK(e <= TOL, "%s: metric %s %.17g, golden %.17g", c->name, ms[k].name, ms[k].mine,
+              ms[k].ref);
+        worst = fmax(worst, e);
+    }
+    printf("%-28s metrics worst rel err %.3g (u_nrmse %.6g, residual_rms %.6g)\n", c->name, worst,
+           m.u_nrmse, m.residual_rms);
 }
 
 static void check_case(const diffsorp_golden *g, const diffsorp_golden_case *c, dc_adam *adam)
@@ -255,6 +283,17 @@ int main(void)
     dc_adam adam;
     CHECK(dc_adam_init(&adam, g.layout.n_params, 0.0, &err) == DC_OK, "%s", err.message);
     char msg[512];
+    const size_t n_eval = (size_t)DC_DIFFSORP_EVAL_NT * DC_DIFFSORP_NX;
+    double *u_eval = calloc(n_eval, sizeof *u_eval), *u_x_eval = calloc(n_eval, sizeof *u_x_eval);
+    double *u_x_mine = calloc(n_eval, sizeof *u_x_mine);
+    CHECK(u_eval && u_x_eval && u_x_mine, "out of memory");
+    CHECK(!diffsorp_golden_read_eval(&g, u_eval, u_x_eval, msg, sizeof msg), "%s", msg);
+    for (int q = 0; q < DC_DIFFSORP_EVAL_NT; q++)
+        dc_diffsorp_reference_u_x(u_eval + q * DC_DIFFSORP_NX, u_x_mine + q * DC_DIFFSORP_NX);
+    const double ex = golden_rel_err(u_x_mine, u_x_eval, (int64_t)n_eval);
+    CHECK(ex <= TOL_RESCALE, "reference u_x differences vs u_x_eval: rel err %.3g", ex);
+    printf("reference u_x differences vs u_x_eval: rel err %.3g\n", ex);
+    free(u_x_mine);
     for (int k = 0; k < g.n_cases; k++) {
         diffsorp_golden_case c;
         if (diffsorp_golden_load_case(&g, k, &c, msg, sizeof msg)) {
@@ -273,11 +312,14 @@ int main(void)
               "%s: %s of the labels (%.17g, %.17g), case (%.17g, %.17g)", c.name, c.rescaling,
               rs.shift, rs.scale, c.problem.shift, c.problem.scale);
         check_case(&g, &c, &adam);
+        check_metrics(&g, &c, u_eval);
         diffsorp_golden_case_free(&c);
     }
     check_inputs(&g);
     check_selection_and_task(&g);
     dc_adam_free(&adam);
+    free(u_eval);
+    free(u_x_eval);
     diffsorp_golden_free(&g);
     return check_finish();
 }

@@ -114,4 +114,42 @@ int dc_diffsorp_ref_loss_grad(const dc_pinn_shape *shape, const dc_activation *a
                               const double *params, const dc_diffsorp_problem *problem,
                               dc_diffsorp_loss *loss, double *grad, dc_error *err);
 
+/* ==== metrics against the reference field (diffsorp_metrics.c) ==== */
+
+/* A model's u' [n], u'_x [n], u'_xx [n], u'_t [n] (network units, physical t) at xt [n][2]; the
+ * metrics call it once per evaluation frame (n = DC_DIFFSORP_NX). */
+typedef int (*dc_diffsorp_predict_fn)(void *ctx, const double *xt, int64_t n, double *u,
+                                      double *u_x, double *u_xx, double *u_t, dc_error *err);
+
+/* The reference network as a predictor. */
+typedef struct dc_diffsorp_ref_predictor {
+    dc_pinn_shape shape;
+    dc_activation act;
+    const double *params;
+    double tau;
+} dc_diffsorp_ref_predictor;
+int dc_diffsorp_ref_predictor_call(void *ctx, const double *xt, int64_t n, double *u,
+                                   double *u_x, double *u_xx, double *u_t, dc_error *err);
+
+/* The reference's u_x [1024] of one frame u [1024]: central differences, second-order one-sided
+ * at the end cells. */
+void dc_diffsorp_reference_u_x(const double *u, double *u_x);
+
+/* In u's own units (u = scale u' + shift, u_x = scale u'_x, r = scale r'), on the 1024 centres x
+ * the frames t_q = T - 19 + q. */
+typedef struct dc_diffsorp_metrics {
+    double u_nrmse;      /* mean over the 20 frames of ||u - u*||_2 / ||u*||_2 */
+    double u_rmse;       /* sqrt(mean (u - u*)^2) over the 20480 points */
+    double u_max_err;    /* max |u - u*| */
+    double ux_nrmse;     /* as u_nrmse for u_x against dc_diffsorp_reference_u_x */
+    double residual_rms; /* sqrt(mean r^2), r = u_t - D/R(u) u_xx (u per second) */
+} dc_diffsorp_metrics;
+
+/* u_ref [20][1024]: the reference at the evaluation frames T - 19 .. T; problem: its D, K, n_f,
+ * shift and scale (the points are not used). A zero reference norm at a frame is DC_ERR_NUMERIC;
+ * non-finite predictions give non-finite metrics, not an error. */
+int dc_diffsorp_metrics_eval(const double *u_ref, double t_end,
+                             const dc_diffsorp_problem *problem, dc_diffsorp_predict_fn predict,
+                             void *ctx, dc_diffsorp_metrics *metrics, dc_error *err);
+
 #endif

@@ -75,6 +75,7 @@ static int dump_family(dump_buf *o, const dc_sweep *s, dc_error *err)
         if (k < f->n_keys) {
             const dc_key_value *v = &s->values[k];
             if (f->keys[k].type == DC_FKEY_DOUBLE) out(o, "%s = %.17g;\n", key, v->d);
+            else if (f->keys[k].type == DC_FKEY_CHOICE) out(o, "%s = \"%s\";\n", key, f->keys[k].choices[v->i]);
             else if (f->keys[k].type == DC_FKEY_INT) out(o, "%s = %d;\n", key, (int)v->i);
             else out(o, "%s = %lld;\n", key, (long long)v->i);
         } else if (strcmp(key, "task.kind") == 0) {

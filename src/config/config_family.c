@@ -78,6 +78,10 @@ static int read_key(dc_config_ctx *c, const dc_family_key *k, dc_key_value *v)
     case DC_FKEY_DOUBLE:
         rc = dc_config_read_double(c, k->key, k->def, k->min, k->min_open, k->max, &v->d);
         break;
+    case DC_FKEY_CHOICE:
+        rc = dc_config_read_choice(c, k->key, (int)k->def, k->choices, k->n_choices, &small);
+        v->i = small;
+        break;
     }
     return rc;
 }

@@ -79,7 +79,9 @@ static const dc_key *schema_key(const dc_config_ctx *c, int i, dc_key *slot)
         const dc_family *fam = c->families[f];
         if (i < fam->n_keys) {
             slot->path = fam->keys[i].key;
-            slot->kind = fam->keys[i].type == DC_FKEY_DOUBLE ? KEY_FLOAT : KEY_INT;
+            slot->kind = fam->keys[i].type == DC_FKEY_DOUBLE   ? KEY_FLOAT
+                         : fam->keys[i].type == DC_FKEY_CHOICE ? KEY_STRING
+                                                                 : KEY_INT;
             return slot;
         }
         i -= fam->n_keys;
@@ -89,13 +91,16 @@ static const dc_key *schema_key(const dc_config_ctx *c, int i, dc_key *slot)
 
 const dc_key *dc_config_find_key(const dc_config_ctx *c, const char *path)
 {
-    static const dc_key family_int = {NULL, KEY_INT}, family_float = {NULL, KEY_FLOAT};
+    static const dc_key family_int = {NULL, KEY_INT}, family_float = {NULL, KEY_FLOAT},
+                        family_string = {NULL, KEY_STRING};
     for (int i = 0; i < N_SCHEMA; i++)
         if (strcmp(schema[i].path, path) == 0) return &schema[i];
     for (int f = 0; c->families && c->families[f]; f++)
         for (int k = 0; k < c->families[f]->n_keys; k++)
             if (strcmp(c->families[f]->keys[k].key, path) == 0)
-                return c->families[f]->keys[k].type == DC_FKEY_DOUBLE ? &family_float : &family_int;
+                return c->families[f]->keys[k].type == DC_FKEY_DOUBLE   ? &family_float
+                       : c->families[f]->keys[k].type == DC_FKEY_CHOICE ? &family_string
+                                                                         : &family_int;
     return NULL;
 }
 

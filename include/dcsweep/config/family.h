@@ -17,18 +17,21 @@
 #define DC_MAX_FAMILY_KEYS 32   /* keys one family owns */
 #define DC_MAX_MONITORS 4       /* validation values train.monitor may name */
 
-typedef enum { DC_FKEY_INT = 0, DC_FKEY_INT64 = 1, DC_FKEY_DOUBLE = 2 } dc_fkey_type;
+typedef enum { DC_FKEY_INT = 0, DC_FKEY_INT64 = 1, DC_FKEY_DOUBLE = 2, DC_FKEY_CHOICE = 3 } dc_fkey_type;
 
 /* One key a family owns. Integers are read within [min, max]; doubles within [min, max], or
- * (min, max] when min_open. */
+ * (min, max] when min_open; a choice is one of choices[0..n_choices) (def: the default's index). */
 typedef struct dc_family_key {
     const char *key;     /* "model.features" */
     dc_fkey_type type;
     double def, min, max;
     int min_open;
+    const char *const *choices;
+    int n_choices;
 } dc_family_key;
 
-/* A family key's value: .i for DC_FKEY_INT and DC_FKEY_INT64, .d for DC_FKEY_DOUBLE. */
+/* A family key's value: .i for DC_FKEY_INT, DC_FKEY_INT64 and DC_FKEY_CHOICE (the choice's
+ * index), .d for DC_FKEY_DOUBLE. */
 typedef union dc_key_value {
     int64_t i;
     double d;

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "dcsweep/config/config.h"
 #include "dcsweep/core/error.h"
 #include "dcsweep/model/pinn.h" /* dc_pinn_shape, dc_pinn_layout, dc_activation */
 
@@ -143,5 +144,23 @@ typedef struct dc_diffsorp_metrics {
 int dc_diffsorp_metrics_eval(const double *u_ref, double t_end,
                              const dc_diffsorp_problem *problem, dc_diffsorp_predict_fn predict,
                              void *ctx, dc_diffsorp_metrics *metrics, dc_error *err);
+
+/* ==== the family behind the model interface (diffsorp_family.c, diffsorp_model.c) ==== */
+
+/* What a diffusion-sorption sweep sets (its keys: diffsorp_family.c). */
+typedef struct dc_diffsorp_task {
+    int t_end;                 /* T, seconds: frames every second */
+    double u_init;             /* the constant initial value */
+    int t_raw;                 /* 1: the network sees t (the paper); 0: t / T */
+    int n_interior, n_initial, n_boundary; /* N_r, N_0, N_b per end */
+    int64_t data_points;       /* N_d reference-grid points with targets */
+    double w_residual, w_initial, w_boundary, w_data;
+    int width, depth;          /* the MLP */
+} dc_diffsorp_task;
+
+void dc_diffsorp_task_from_sweep(dc_diffsorp_task *task, const dc_sweep *sweep);
+
+/* Its sweep keys (config/family.h). */
+extern const dc_family dc_diffsorp_family;
 
 #endif

@@ -20,18 +20,18 @@
 #define MAX_WORKSPACE_BYTES (8.0 * 1024 * 1024 * 1024)
 
 static const dc_family_key keys[] = {
-    {"task.beta", DC_FKEY_DOUBLE, 0.1, -INFINITY, INFINITY, 0}, /* advection speed of u_t + beta u_x = 0 */
-    {"task.t_end", DC_FKEY_DOUBLE, 2.0, 0, INFINITY, 1}, /* T: t in [0, T] */
-    {"task.ic_seed", DC_FKEY_INT64, 0, 0, 9.3e18, 0}, /* the initial condition drawn for every run */
-    {"task.n_interior", DC_FKEY_INT, 1000, 0, MAX_POINTS, 0}, /* interior collocation points N_r */
+    {"task.beta", DC_FKEY_DOUBLE, 0.1, -INFINITY, INFINITY, 0, NULL, 0}, /* advection speed of u_t + beta u_x = 0 */
+    {"task.t_end", DC_FKEY_DOUBLE, 2.0, 0, INFINITY, 1, NULL, 0}, /* T: t in [0, T] */
+    {"task.ic_seed", DC_FKEY_INT64, 0, 0, 9.3e18, 0, NULL, 0}, /* the initial condition drawn for every run */
+    {"task.n_interior", DC_FKEY_INT, 1000, 0, MAX_POINTS, 0, NULL, 0}, /* interior collocation points N_r */
     /* the initial values are the labels that the rescaling statistics come from */
-    {"task.n_initial", DC_FKEY_INT, 5000, 1, MAX_POINTS, 0}, /* initial-condition points N_0 */
-    {"task.n_boundary", DC_FKEY_INT, 1000, 0, MAX_POINTS, 0}, /* periodic boundary point pairs N_b */
-    {"task.w_residual", DC_FKEY_DOUBLE, 1.0, 0, INFINITY, 0}, /* weight of the residual loss */
-    {"task.w_initial", DC_FKEY_DOUBLE, 1.0, 0, INFINITY, 0}, /* weight of the initial-condition loss */
-    {"task.w_boundary", DC_FKEY_DOUBLE, 1.0, 0, INFINITY, 0}, /* weight of the boundary loss */
-    {"model.width", DC_FKEY_INT, 40, 1, 65536, 0}, /* units per hidden layer */
-    {"model.depth", DC_FKEY_INT, 6, 1, 32, 0}, /* hidden layers */
+    {"task.n_initial", DC_FKEY_INT, 5000, 1, MAX_POINTS, 0, NULL, 0}, /* initial-condition points N_0 */
+    {"task.n_boundary", DC_FKEY_INT, 1000, 0, MAX_POINTS, 0, NULL, 0}, /* periodic boundary point pairs N_b */
+    {"task.w_residual", DC_FKEY_DOUBLE, 1.0, 0, INFINITY, 0, NULL, 0}, /* weight of the residual loss */
+    {"task.w_initial", DC_FKEY_DOUBLE, 1.0, 0, INFINITY, 0, NULL, 0}, /* weight of the initial-condition loss */
+    {"task.w_boundary", DC_FKEY_DOUBLE, 1.0, 0, INFINITY, 0, NULL, 0}, /* weight of the boundary loss */
+    {"model.width", DC_FKEY_INT, 40, 1, 65536, 0, NULL, 0}, /* units per hidden layer */
+    {"model.depth", DC_FKEY_INT, 6, 1, 32, 0, NULL, 0}, /* hidden layers */
 };
 
 /* The order of the hash's lines since the family was added: fixed (family.h). */

@@ -5,11 +5,11 @@
 #include "dcsweep/model/schnet.h"
 
 static const dc_family_key keys[] = {
-    {"model.features", DC_FKEY_INT, 64, 1, 1 << 20, 0}, /* atom features F (even) */
-    {"model.filters", DC_FKEY_INT, 64, 1, 1 << 20, 0}, /* filter features nf */
-    {"model.interactions", DC_FKEY_INT, 3, 1, DC_MAX_INTERACTIONS, 0}, /* interaction blocks T */
-    {"model.gaussians", DC_FKEY_INT, 25, 2, 1 << 20, 0}, /* Gaussians G of the distance expansion */
-    {"model.cutoff", DC_FKEY_DOUBLE, 5.0, 0, INFINITY, 1}, /* cutoff radius (the dataset's length unit) */
+    {"model.features", DC_FKEY_INT, 64, 1, 1 << 20, 0, NULL, 0}, /* atom features F (even) */
+    {"model.filters", DC_FKEY_INT, 64, 1, 1 << 20, 0, NULL, 0}, /* filter features nf */
+    {"model.interactions", DC_FKEY_INT, 3, 1, DC_MAX_INTERACTIONS, 0, NULL, 0}, /* interaction blocks T */
+    {"model.gaussians", DC_FKEY_INT, 25, 2, 1 << 20, 0, NULL, 0}, /* Gaussians G of the distance expansion */
+    {"model.cutoff", DC_FKEY_DOUBLE, 5.0, 0, INFINITY, 1, NULL, 0}, /* cutoff radius (the dataset's length unit) */
 };
 
 static const char *const uses[] = {"dataset", "train.batch_size", "train.force_weight", "train.loss",

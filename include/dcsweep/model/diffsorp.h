@@ -1,5 +1,6 @@
 /* The second PINN task (docs: ../shared/spec/DIFFSORP.md): PDEBench's 1D diffusion-sorption
- * u_t = D / R(u) u_xx on x in [0, 1], t in [0, T]. The network is the advection PINN's MLP
+ * u_t = D / R(u) u_xx on x in [0, 1], t in [0, T], R(u) = 1 + K (u+ + 1e-6)^(n_f - 1), u(x, 0) =
+ * u_init, u(0, t) = 1, u(1, t) + D u_x(1, t) = 0. The network is the advection PINN's MLP
  * (dc_pinn_shape, dc_pinn_layout, its Glorot initialisation and extents) fed (x, t / tau).
  *
  * Three parts share this header; each section names its source files. */
@@ -10,6 +11,146 @@
 
 #include "dcsweep/core/error.h"
 #include "dcsweep/model/pinn.h" /* dc_pinn_shape, dc_pinn_layout, dc_activation */
+
+/* ==== the task: constants, points, loss (diffsorp_loss.c) ==== */
+
+/* PDEBench's and the paper's constants. */
+#define DC_DIFFSORP_D 5e-4      /* effective diffusivity */
+#define DC_DIFFSORP_PHI 0.29    /* porosity */
+#define DC_DIFFSORP_RHO_S 2880.0 /* bulk density */
+#define DC_DIFFSORP_K_F 3.5e-4  /* Freundlich k */
+#define DC_DIFFSORP_N_F 0.874   /* Freundlich exponent */
+#define DC_DIFFSORP_EPS 1e-6    /* the offset inside R's power */
+
+/* The reference grid of the data term and the metrics: cells x_i = (i + 0.5)/1024, frames t = f. */
+#define DC_DIFFSORP_NX 1024
+#define DC_DIFFSORP_EVAL_NT 20 /* the metrics' frames: t_q = T - 19 + q */
+
+/* K = ((1 - phi)/phi) rho_s k_f n_f = 2.1569114482758622 */
+double dc_diffsorp_sorption_k(void);
+
+/* R(u) and dR/du (0 for u <= 0: u+ is clamped), at K, n_f. */
+void dc_diffsorp_retardation(double u, double K, double n_f, double *R, double *dR);
+
+/* N_r + N_0 + 2 N_b: the points the residual is evaluated on (every point but the data). */
+int64_t dc_diffsorp_n_residual_points(int n_interior, int n_initial, int n_boundary);
+
+/* The first n_data flat grid indices g = 1024 f + i of the spec's splitmix64-driven Fisher-Yates
+ * selection (seed 42) over G = 1024 (t_end + 1) points: index [n_data]. DC_ERR_INPUT if
+ * n_data > G. A longer selection extends a shorter one. */
+int dc_diffsorp_data_select(int64_t t_end, int64_t n_data, int64_t *index, dc_error *err);
+
+/* xt [N_res + n_data][2] = (x, t), physical t: interior, initial, left (0, t_k), right (1, t_k)
+ * as dc_pinn_points (the same formulas, N_b per end), then the data points ((i + 0.5)/1024, f) of
+ * data_index [n_data] (may be NULL when n_data is 0). */
+void dc_diffsorp_points(double t_end, int n_interior, int n_initial, int n_boundary,
+                        const int64_t *data_index, int64_t n_data, double *xt);
+
+/* The labels the rescaling statistics are fitted on: labels [n_initial + n_boundary + n_data] =
+ * n_initial times u_init, n_boundary ones (the left values), then data_target [n_data]. The right
+ * target is a value of u + D u_x, not of u, and is not a label. */
+void dc_diffsorp_labels(double u_init, int n_initial, int n_boundary, const double *data_target,
+                        int64_t n_data, double *labels);
+
+/* What the loss is evaluated on. Points in dc_diffsorp_points' order; any coordinates may be
+ * given (the golden file's are random). */
+typedef struct dc_diffsorp_problem {
+    int n_interior, n_initial, n_boundary; /* N_r, N_0, N_b per end */
+    int64_t n_data;                        /* N_d */
+    const double *xt;          /* [N_r + N_0 + 2 N_b + N_d][2] (x, t), physical t */
+    const double *data_target; /* [N_d] u* at the data points, u's own units (NULL if N_d = 0) */
+    double u_init;             /* the initial value, u's own units */
+    double D, K, n_f;          /* the PDE's constants (DC_DIFFSORP_D, dc_diffsorp_sorption_k()) */
+    double tau;                /* the network sees t / tau: T (t_input "scaled") or 1 ("raw") */
+    double w_residual, w_initial, w_boundary, w_data; /* loss weights (default 1) */
+    double shift, scale;       /* label rescaling: the network predicts u' = (u - shift) / scale */
+} dc_diffsorp_problem;
+
+/* The five terms, rescaled units, weights not applied; an empty term (no points) is NaN and left
+ * out of the total (the data curve of a data-free run is NaN). */
+typedef struct dc_diffsorp_loss {
+    double residual; /* mean over the N_res points of r'^2, r' = u'_t - D/R(scale u' + shift) u'_xx */
+    double initial;  /* mean_j (u' - (u_init - shift)/scale)^2 */
+    double left;     /* mean_k (u'(0, t_k) - (1 - shift)/scale)^2 */
+    double right;    /* mean_k (u'(1, t_k) + D u'_x(1, t_k) + shift/scale)^2 */
+    double data;     /* mean_n (u'(x_n, t_n) - (u*_n - shift)/scale)^2 */
+    double total;    /* the weighted sum of the non-empty terms */
+} dc_diffsorp_loss;
+
+/* Counts, weights, constants and rescaling of a problem (DC_ERR_INPUT with the reason). */
+int dc_diffsorp_problem_check(const dc_diffsorp_problem *problem, dc_error *err);
+
+/* The loss from the network's outputs at every point of the problem (N = N_res + N_d): u' [N],
+ * u'_x [N], u'_xx [N], u'_t [N] (u'_xx and u'_t are read at the N_res residual points only;
+ * u'_t = du'/dt in physical t, i.e. (1/tau) times the derivative along the network's second input),
+ * and the reverse pass' seeds dtotal/du' [N], dtotal/du'_x [N], dtotal/du'_xx [N], dtotal/du'_t [N]
+ * (each may be NULL; every entry is written, zeros where a point does not use it). r' [N_res] may
+ * be NULL. Both the double reference and the float engine call it, so that they differ only in the
+ * network's arithmetic. */
+void dc_diffsorp_loss_seeds(const dc_diffsorp_problem *p, const double *u, const double *u_x,
+                            const double *u_xx, const double *u_t, double *u_bar,
+                            double *u_x_bar, double *u_xx_bar, double *u_t_bar, double *r,
+                            dc_diffsorp_loss *loss);
+
+/* ==== the double-precision reference network (diffsorp_ref.c) ==== */
+
+/* The network's u' [n], u'_x [n], u'_xx [n], u'_t [n] (any may be NULL) at xt [n][2] (physical
+ * t; the network sees (x, t / tau)): exact jets, order 2 along x and order 1 along t. */
+int dc_diffsorp_ref_predict(const dc_pinn_shape *shape, const dc_activation *act,
+                            const double *params, double tau, const double *xt, int64_t n,
+                            double *u, double *u_x, double *u_xx, double *u_t, dc_error *err);
+
+/* grad [n_params] (overwritten) = d/dparams of sum_i u_bar_i u'_i + u_x_bar_i u'_x,i +
+ * u_xx_bar_i u'_xx,i + u_t_bar_i u'_t,i over xt [n][2] (any seed array [n] may be NULL: zero).
+ * The loss gradient is this at dc_diffsorp_loss_seeds' seeds; per-term gradients and other
+ * objectives seed it themselves. */
+int dc_diffsorp_ref_vjp(const dc_pinn_shape *shape, const dc_activation *act,
+                        const double *params, double tau, const double *xt, int64_t n,
+                        const double *u_bar, const double *u_x_bar, const double *u_xx_bar,
+                        const double *u_t_bar, double *grad, dc_error *err);
+
+/* The loss (may be NULL) and, if grad is not NULL, its exact gradient [n_params] (overwritten). */
+int dc_diffsorp_ref_loss_grad(const dc_pinn_shape *shape, const dc_activation *act,
+                              const double *params, const dc_diffsorp_problem *problem,
+                              dc_diffsorp_loss *loss, double *grad, dc_error *err);
+
+/* ==== metrics against the reference field (diffsorp_metrics.c) ==== */
+
+/* A model's u' [n], u'_x [n], u'_xx [n], u'_t [n] (network units, physical t) at xt [n][2]; the
+ * metrics call it once per evaluation frame (n = DC_DIFFSORP_NX). */
+typedef int (*dc_diffsorp_predict_fn)(void *ctx, const double *xt, int64_t n, double *u,
+                                      double *u_x, double *u_xx, double *u_t, dc_error *err);
+
+/* The reference network as a predictor. */
+typedef struct dc_diffsorp_ref_predictor {
+    dc_pinn_shape shape;
+    dc_activation act;
+    const double *params;
+    double tau;
+} dc_diffsorp_ref_predictor;
+int dc_diffsorp_ref_predictor_call(void *ctx, const double *xt, int64_t n, double *u,
+                                   double *u_x, double *u_xx, double *u_t, dc_error *err);
+
+/* The reference's u_x [1024] of one frame u [1024]: central differences, second-order one-sided
+ * at the end cells. */
+void dc_diffsorp_reference_u_x(const double *u, double *u_x);
+
+/* In u's own units (u = scale u' + shift, u_x = scale u'_x, r = scale r'), on the 1024 centres x
+ * the frames t_q = T - 19 + q. */
+typedef struct dc_diffsorp_metrics {
+    double u_nrmse;      /* mean over the 20 frames of ||u - u*||_2 / ||u*||_2 */
+    double u_rmse;       /* sqrt(mean (u - u*)^2) over the 20480 points */
+    double u_max_err;    /* max |u - u*| */
+    double ux_nrmse;     /* as u_nrmse for u_x against dc_diffsorp_reference_u_x */
+    double residual_rms; /* sqrt(mean r^2), r = u_t - D/R(u) u_xx (u per second) */
+} dc_diffsorp_metrics;
+
+/* u_ref [20][1024]: the reference at the evaluation frames T - 19 .. T; problem: its D, K, n_f,
+ * shift and scale (the points are not used). A zero reference norm at a frame is DC_ERR_NUMERIC;
+ * non-finite predictions give non-finite metrics, not an error. */
+int dc_diffsorp_metrics_eval(const double *u_ref, double t_end,
+                             const dc_diffsorp_problem *problem, dc_diffsorp_predict_fn predict,
+                             void *ctx, dc_diffsorp_metrics *metrics, dc_error *err);
 
 /* ==== the float32 engine on oneDNN (diffsorp_engine.c, diffsorp_kernels.c) ==== */
 

@@ -183,11 +183,28 @@ typedef int (*dc_diffsorp_seed_fn)(void *ctx, int64_t n, int64_t m, const double
                                    double *u_t_bar, dc_error *err);
 
 /* grad [n_params] (overwritten) = dS/dparams for the S whose output adjoints seeds gives, at xt
- * [n][2] with derivatives at the first m points (0 <= m <= n <= max_points). Bitwise reproducible
- * from call to call and process to process. */
+ * [n][2] with derivatives at the first m points (0 <= m <= n <= max_points); grad NULL: the
+ * forward pass and seeds alone. Bitwise reproducible from call to call and process to process. */
 int dc_diffsorp_seeded_grad(dc_diffsorp *engine, const dc_activation *act, const float *params,
                             double tau, const double *xt, int64_t n, int64_t m,
                             dc_diffsorp_seed_fn seeds, void *ctx, float *grad, dc_error *err);
+
+/* The loss of the problem (may be NULL) and, if grad is not NULL, its gradient [n_params]
+ * (overwritten): dc_diffsorp_loss_seeds on the engine's outputs, then the reverse pass. The data
+ * points carry u' alone. */
+int dc_diffsorp_loss_grad(dc_diffsorp *engine, const dc_activation *act, const float *params,
+                          const dc_diffsorp_problem *problem, dc_diffsorp_loss *loss,
+                          float *grad, dc_error *err);
+
+/* The engine as a predictor for dc_diffsorp_metrics_eval. */
+typedef struct dc_diffsorp_predictor {
+    dc_diffsorp *engine;
+    dc_activation act;
+    const float *params;
+    double tau;
+} dc_diffsorp_predictor;
+int dc_diffsorp_predictor_call(void *ctx, const double *xt, int64_t n, double *u, double *u_x,
+                               double *u_xx, double *u_t, dc_error *err);
 
 /* FLOPs of one gradient on n points, m of them with derivatives: 2 m k n of every matmul it
  * executes (elementwise loops and the loss not counted). */

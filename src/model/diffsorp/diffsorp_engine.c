@@ -277,9 +277,65 @@ cleanup:
     return rc;
 }
 
+/* seeds writes the output adjoints into e->bar; grad NULL: forward and seeds only. */
+static int run(dc_diffsorp *e, const dc_activation *act, const float *params, double tau,
+               const double *xt, int64_t n, int64_t m, dc_diffsorp_seed_fn seeds, void *ctx,
+               float *grad, dc_error *err);
+
 int dc_diffsorp_seeded_grad(dc_diffsorp *e, const dc_activation *act, const float *params,
                             double tau, const double *xt, int64_t n, int64_t m,
                             dc_diffsorp_seed_fn seeds, void *ctx, float *grad, dc_error *err)
+{
+    return run(e, act, params, tau, xt, n, m, seeds, ctx, grad, err);
+}
+
+typedef struct loss_ctx {
+    const dc_diffsorp_problem *problem;
+    dc_diffsorp_loss *loss;
+    int want_seeds;
+} loss_ctx;
+
+static int loss_seeds(void *vctx, int64_t n, int64_t m, const double *u, const double *u_x,
+                      const double *u_xx, const double *u_t, double *u_bar, double *u_x_bar,
+                      double *u_xx_bar, double *u_t_bar, dc_error *err)
+{
+    (void)n, (void)m, (void)err;
+    const loss_ctx *c = vctx;
+    if (c->want_seeds)
+        dc_diffsorp_loss_seeds(c->problem, u, u_x, u_xx, u_t, u_bar, u_x_bar, u_xx_bar, u_t_bar,
+                               NULL, c->loss);
+    else
+        dc_diffsorp_loss_seeds(c->problem, u, u_x, u_xx, u_t, NULL, NULL, NULL, NULL, NULL,
+                               c->loss);
+    return DC_OK;
+}
+
+int dc_diffsorp_loss_grad(dc_diffsorp *e, const dc_activation *act, const float *params,
+                          const dc_diffsorp_problem *problem, dc_diffsorp_loss *loss,
+                          float *grad, dc_error *err)
+{
+    int rc = DC_OK;
+    DC_TRY(dc_diffsorp_problem_check(problem, err));
+    const int64_t m = dc_diffsorp_n_residual_points(problem->n_interior, problem->n_initial,
+                                                    problem->n_boundary);
+    loss_ctx c = {.problem = problem, .loss = loss, .want_seeds = grad != NULL};
+    DC_TRY(run(e, act, params, problem->tau, problem->xt, m + problem->n_data, m, loss_seeds, &c,
+               grad, err));
+cleanup:
+    return rc;
+}
+
+int dc_diffsorp_predictor_call(void *ctx, const double *xt, int64_t n, double *u, double *u_x,
+                               double *u_xx, double *u_t, dc_error *err)
+{
+    const dc_diffsorp_predictor *p = ctx;
+    return dc_diffsorp_predict(p->engine, &p->act, p->params, p->tau, xt, n, u, u_x, u_xx, u_t,
+                               err);
+}
+
+static int run(dc_diffsorp *e, const dc_activation *act, const float *params, double tau,
+               const double *xt, int64_t n, int64_t m, dc_diffsorp_seed_fn seeds, void *ctx,
+               float *grad, dc_error *err)
 {
     int rc = DC_OK;
     const unsigned fp_mode = subnormals_off();
@@ -290,13 +346,14 @@ int dc_diffsorp_seeded_grad(dc_diffsorp *e, const dc_activation *act, const floa
     if (!(tau > 0.0)) DC_FAIL(DC_ERR_INPUT, "diffsorp engine: tau %g is not positive", tau);
     dense_view p[DC_PINN_MAX_DEPTH + 1], g[DC_PINN_MAX_DEPTH + 1];
     view(e, (float *)params, p); /* read only */
-    view(e, grad, g);
     load_inputs(e, xt, n, m, tau);
     DC_TRY(forward(e, act, p, n, m, tau, err));
     outputs(e, p, n, m);
     for (int k = 0; k < 4; k++) memset(e->bar[k], 0, (size_t)n * sizeof *e->bar[k]);
     DC_TRY(seeds(ctx, n, m, e->jet[0], e->jet[1], e->jet[2], e->jet[3], e->bar[0], e->bar[1],
                  e->bar[2], e->bar[3], err));
+    if (!grad) goto cleanup;
+    view(e, grad, g);
     for (int64_t i = 0; i < n; i++) e->seed[i] = (float)e->bar[0][i];
     static const int to[4] = {0, 1, 3, 2}; /* stream order 0 x t xx from jet order u u_x u_xx u_t */
     for (int k = 1; k < 4; k++) {

@@ -56,8 +56,51 @@ static void check_f32(dc_act a)
           worst_x);
 }
 
+/* The order-3 float forms (dc_tanh_derivs_f32, dc_irelu3_f32) against the double table on the
+ * same grid, each derivative relative to the larger of 1 and its magnitude (|tanh'''| <= 2). tanh's
+ * derivatives come from the float t, so they carry its error times |d t^(k)/dt| <= 4: the bound
+ * is set where t rounds to +-1 (|x| > 7.9), tanh' = 5.4e-7 becomes 0 and tanh''' = 4 tanh'. */
+static void check_f32_order3(dc_act a)
+{
+    double worst[4] = {0}, worst_x[4] = {0};
+    for (int i = -4000; i <= 4000; i++) {
+        const float x = (float)i * 0.0123f;
+        float f[4];
+        if (a.kind == DC_ACT_TANH) {
+            f[0] = dc_tanh_f32(x);
+            dc_tanh_derivs_f32(f[0], &f[1], &f[2], &f[3]);
+        } else {
+            dc_irelu3_f32((float)a.c, x, &f[0], &f[1], &f[2], &f[3]);
+        }
+        double d[4];
+        dc_act_eval(a, x, 3, d);
+        for (int k = 0; k < 4; k++) {
+            const double e = fabs(f[k] - d[k]) / fmax(1.0, fabs(d[k]));
+            if (!(e <= worst[k])) {
+                worst[k] = e;
+                worst_x[k] = x;
+            }
+        }
+    }
+    for (int k = 0; k < 4; k++)
+        CHECK(worst[k] <= 2.5e-6, "float %s order %d: worst error %.3g at x = %g",
+              dc_act_name(a.kind), k, worst[k], worst_x[k]);
+    /* IReLU's second derivative is exact: 2c right of 0, 0 at and left of it */
+    if (a.kind == DC_ACT_IRELU) {
+        float y, d1, d2, d3;
+        dc_irelu3_f32((float)a.c, 0.0f, &y, &d1, &d2, &d3);
+        CHECK(y == 0.0f && d1 == 0.0f && d2 == 0.0f && d3 == 0.0f, "irelu3 at 0: %g %g %g %g", y,
+              d1, d2, d3);
+        dc_irelu3_f32((float)a.c, 1e-30f, &y, &d1, &d2, &d3);
+        CHECK(d2 == (float)(2.0 * a.c), "irelu3'' at 1e-30: %g", d2);
+    }
+}
+
 int main(void)
 {
+    check_f32_order3((dc_act){DC_ACT_TANH, 0});
+    check_f32_order3((dc_act){DC_ACT_IRELU, 0.5});
+    check_f32_order3((dc_act){DC_ACT_IRELU, 0.25});
     check_f32((dc_act){DC_ACT_SSP, 0});
     check_f32((dc_act){DC_ACT_TANH, 0});
     check_f32((dc_act){DC_ACT_SILU, 0});

@@ -1,5 +1,6 @@
 /* The activation table in float, for the families' fused kernels (dc_act.h has the double forms
- * and derivatives up to order 3). Each form gives the value and the first derivative, written so
+ * and derivatives up to order 3). Each form gives the value and the first derivative (tanh and
+ * IReLU also up to order 3, for the order-2 jets of a u_xx), written so
  * that GCC -O3 vectorises a loop calling it without -march or -ffast-math: no libm call (exp, log
  * and tanh are branch-free polynomials), and no float ?: that if-conversion would have to
  * speculate. Every clone of a DC_KERNEL loop gives the same bits (no fused multiply-add).
@@ -142,6 +143,25 @@ static inline float dc_tanh_f32(float x)
     q = q * x2 + 2.26843463243900e-03f;
     q = q * x2 + 4.89352518554385e-03f;
     return xc * p / q;
+}
+
+/* Derivatives 1..3 of tanh from its value t = tanh(x) (dc_act.c's forms): t' = 1 - t^2,
+ * t'' = -2 t t', t''' = t' (6 t^2 - 2). For the order-2 jets (u_xx) and their reverse pass. */
+static inline void dc_tanh_derivs_f32(float t, float *d1, float *d2, float *d3)
+{
+    const float t1 = 1.0f - t * t;
+    *d1 = t1;
+    *d2 = -2.0f * t * t1;
+    *d3 = t1 * (6.0f * t * t - 2.0f);
+}
+
+/* irelu_c up to order 3: c max(0, x)^2, 2c max(0, x), 2c [x > 0] and 0 (at x = 0 too, as
+ * dc_act.c). */
+static inline void dc_irelu3_f32(float c, float x, float *y, float *d1, float *d2, float *d3)
+{
+    dc_irelu_f32(c, x, y, d1);
+    *d2 = dc_f32_select(x > 0.0f, 2.0f * c, 0.0f);
+    *d3 = 0.0f;
 }
 
 /* silu(x) = x s(x) and silu' = s (1 + x s(-x)), s the sigmoid; s(x) and s(-x) = 1 - s(x) both

@@ -11,6 +11,7 @@
 
 #include "dcsweep/config/config.h"
 #include "dcsweep/core/error.h"
+#include "dcsweep/model/model.h"
 #include "dcsweep/model/pinn.h" /* dc_pinn_shape, dc_pinn_layout, dc_activation */
 
 /* ==== the task: constants, points, loss (diffsorp_loss.c) ==== */
@@ -223,5 +224,9 @@ void dc_diffsorp_task_from_sweep(dc_diffsorp_task *task, const dc_sweep *sweep);
 
 /* Its sweep keys (config/family.h). */
 extern const dc_family dc_diffsorp_family;
+
+/* The family behind the model interface, and its dc_model_ops.describe (diffsorp_describe.c). */
+extern const dc_model_ops dc_diffsorp_model_ops;
+int dc_diffsorp_describe(const dc_sweep *sweep, dc_describe what, FILE *out, dc_error *err);
 
 #endif

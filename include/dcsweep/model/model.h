@@ -22,7 +22,7 @@
 #include "dcsweep/data/dataset.h"
 #include "dcsweep/data/rescale.h"
 
-#define DC_MODEL_MAX_TERMS 4    /* loss terms */
+#define DC_MODEL_MAX_TERMS 8    /* loss terms */
 #define DC_MODEL_MAX_VALUES 4   /* validation values */
 
 /* What a model is, for the trainer and for the results file. Owned by the model instance. */

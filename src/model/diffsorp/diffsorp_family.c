@@ -44,6 +44,12 @@ static int check(dc_config_ctx *c, const dc_sweep *s)
 {
     dc_diffsorp_task t;
     dc_diffsorp_task_from_sweep(&t, s);
+    /* the metrics' frames are T - 19 .. T: at T = 19 the first is t = 0, where u = u_init has no
+     * norm to be relative to when it is 0 */
+    if (t.t_end < MIN_T_END + 1 && t.u_init == 0.0)
+        return dc_config_key_fail(c, "task.t_end", "value %d puts the first of the metrics' 20 frames at t = 0, "
+                                  "where u = u_init = 0 (no norm to measure against): use t_end >= 20",
+                                  t.t_end);
     const double grid = 1024.0 * (t.t_end + 1);
     if (t.data_points > grid)
         return dc_config_key_fail(c, "task.data_points", "value %lld is more than the %.0f points of the "

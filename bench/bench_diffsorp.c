@@ -18,6 +18,7 @@
 #include "dcsweep/core/perf.h"
 #include "dcsweep/model/diffsorp.h"
 #include "dcsweep/model/peak.h"
+#include "diffsorp_solver.h" /* dc_diffsorp_data_select */
 #include "dcsweep/train/adam.h"
 
 #define NR 1000
@@ -59,7 +60,7 @@ int main(int argc, char **argv)
     DC_ALLOC(index, n_data + 1);
     DC_ALLOC(params, layout.n_params);
     DC_ALLOC(grad, layout.n_params);
-    DC_TRY(dc_diffsorp_data_select((int64_t)T_END, n_data, index, err));
+    DC_TRY(dc_diffsorp_data_select(DC_DIFFSORP_NX * ((int64_t)T_END + 1), n_data, index, err));
     dc_diffsorp_points(T_END, NR, N0, NB, index, n_data, xt);
     dc_pinn_init_params(&layout, 0, params);
     const dc_diffsorp_problem problem = {

@@ -18,6 +18,7 @@
 #include "dcsweep/core/rng.h"
 #include "dcsweep/data/rescale.h"
 #include "dcsweep/model/diffsorp.h"
+#include "diffsorp_solver.h" /* dc_diffsorp_data_select */
 #include "pinn_golden.h" /* its comparison helpers */
 
 #define NR 60
@@ -53,7 +54,8 @@ int main(void)
     double *g_eng = calloc((size_t)np, sizeof *g_eng);
     float *pf = calloc((size_t)np, sizeof *pf), *gf = calloc((size_t)np, sizeof *gf);
     float *gf2 = calloc((size_t)np, sizeof *gf2);
-    CHECK(dc_diffsorp_data_select((int64_t)T_END, ND, index, &err) == DC_OK, "%s", err.message);
+    CHECK(dc_diffsorp_data_select(DC_DIFFSORP_NX * ((int64_t)T_END + 1), ND, index, &err) == DC_OK,
+          "%s", err.message);
     dc_diffsorp_points(T_END, NR, N0, NB, index, ND, xt);
     for (int k = 0; k < ND; k++) {
         const double x = xt[2 * (m + k)], t = xt[2 * (m + k) + 1];

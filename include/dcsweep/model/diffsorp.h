@@ -35,14 +35,10 @@ void dc_diffsorp_retardation(double u, double K, double n_f, double *R, double *
 /* N_r + N_0 + 2 N_b: the points the residual is evaluated on (every point but the data). */
 int64_t dc_diffsorp_n_residual_points(int n_interior, int n_initial, int n_boundary);
 
-/* The first n_data flat grid indices g = 1024 f + i of the spec's splitmix64-driven Fisher-Yates
- * selection (seed 42) over G = 1024 (t_end + 1) points: index [n_data]. DC_ERR_INPUT if
- * n_data > G. A longer selection extends a shorter one. */
-int dc_diffsorp_data_select(int64_t t_end, int64_t n_data, int64_t *index, dc_error *err);
-
 /* xt [N_res + n_data][2] = (x, t), physical t: interior, initial, left (0, t_k), right (1, t_k)
  * as dc_pinn_points (the same formulas, N_b per end), then the data points ((i + 0.5)/1024, f) of
- * data_index [n_data] (may be NULL when n_data is 0). */
+ * the flat grid indices data_index [n_data] (may be NULL when n_data is 0), as the solver's
+ * selection (src/model/diffsorp/diffsorp_solver.h, dc_diffsorp_data_select) gives them. */
 void dc_diffsorp_points(double t_end, int n_interior, int n_initial, int n_boundary,
                         const int64_t *data_index, int64_t n_data, double *xt);
 
@@ -131,17 +127,13 @@ typedef struct dc_diffsorp_ref_predictor {
 int dc_diffsorp_ref_predictor_call(void *ctx, const double *xt, int64_t n, double *u,
                                    double *u_x, double *u_xx, double *u_t, dc_error *err);
 
-/* The reference's u_x [1024] of one frame u [1024]: central differences, second-order one-sided
- * at the end cells. */
-void dc_diffsorp_reference_u_x(const double *u, double *u_x);
-
 /* In u's own units (u = scale u' + shift, u_x = scale u'_x, r = scale r'), on the 1024 centres x
  * the frames t_q = T - 19 + q. */
 typedef struct dc_diffsorp_metrics {
     double u_nrmse;      /* mean over the 20 frames of ||u - u*||_2 / ||u*||_2 */
     double u_rmse;       /* sqrt(mean (u - u*)^2) over the 20480 points */
     double u_max_err;    /* max |u - u*| */
-    double ux_nrmse;     /* as u_nrmse for u_x against dc_diffsorp_reference_u_x */
+    double ux_nrmse;     /* as u_nrmse for u_x against the reference's differences */
     double residual_rms; /* sqrt(mean r^2), r = u_t - D/R(u) u_xx (u per second) */
 } dc_diffsorp_metrics;
 

@@ -1,12 +1,12 @@
 /* The diffusion-sorption task's definition (DIFFSORP.md "Points", "Loss", "Label rescaling"): its
- * constants, deterministic points, data selection, rescaling labels, and the loss with the seeds of
+ * constants, deterministic points, rescaling labels, and the loss with the seeds of
  * the reverse pass, all in double. The double reference and the float engine both take their loss
  * from here. */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "dcsweep/model/diffsorp.h"
+#include "diffsorp_solver.h" /* dc_diffsorp_data_points */
 
 double dc_diffsorp_sorption_k(void)
 {
@@ -28,45 +28,12 @@ int64_t dc_diffsorp_n_residual_points(int n_interior, int n_initial, int n_bound
     return dc_pinn_n_points(n_interior, n_initial, n_boundary);
 }
 
-int dc_diffsorp_data_select(int64_t t_end, int64_t n_data, int64_t *index, dc_error *err)
-{
-    int rc = DC_OK;
-    uint32_t *perm = NULL; /* [G]: G <= 1024 (10^5 + 1) fits 32 bits */
-    const int64_t G = DC_DIFFSORP_NX * (t_end + 1);
-    if (t_end < 0 || G > (int64_t)UINT32_MAX || n_data < 0 || n_data > G)
-        DC_FAIL(DC_ERR_INPUT, "diffsorp data: %lld points asked of a grid of %lld (T = %lld)",
-                (long long)n_data, (long long)G, (long long)t_end);
-    if (n_data == 0) goto cleanup;
-    DC_ALLOC(perm, G);
-    for (int64_t g = 0; g < G; g++) perm[g] = (uint32_t)g;
-    uint64_t s = 42;
-    for (int64_t n = 0; n < n_data; n++) {
-        s += 0x9E3779B97F4A7C15ull;
-        uint64_t z = s;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        z ^= z >> 31;
-        /* (z >> 32) < 2^32 and G - n < 2^32: the product fits 64 bits */
-        const int64_t j = n + (int64_t)(((z >> 32) * (uint64_t)(G - n)) >> 32);
-        const uint32_t tmp = perm[n];
-        perm[n] = perm[j];
-        perm[j] = tmp;
-        index[n] = perm[n];
-    }
-cleanup:
-    free(perm);
-    return rc;
-}
-
 void dc_diffsorp_points(double t_end, int n_interior, int n_initial, int n_boundary,
                         const int64_t *data_index, int64_t n_data, double *xt)
 {
     dc_pinn_points(t_end, n_interior, n_initial, n_boundary, xt);
-    double *p = xt + 2 * dc_diffsorp_n_residual_points(n_interior, n_initial, n_boundary);
-    for (int64_t n = 0; n < n_data; n++) {
-        p[2 * n] = ((double)(data_index[n] % DC_DIFFSORP_NX) + 0.5) / DC_DIFFSORP_NX;
-        p[2 * n + 1] = (double)(data_index[n] / DC_DIFFSORP_NX);
-    }
+    double *data_xt = xt + 2 * dc_diffsorp_n_residual_points(n_interior, n_initial, n_boundary);
+    dc_diffsorp_data_points(DC_DIFFSORP_NX, NULL, data_index, n_data, data_xt, NULL);
 }
 
 void dc_diffsorp_labels(double u_init, int n_initial, int n_boundary, const double *data_target,

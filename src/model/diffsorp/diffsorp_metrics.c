@@ -6,15 +6,7 @@
 #include <string.h>
 
 #include "dcsweep/model/diffsorp.h"
-
-void dc_diffsorp_reference_u_x(const double *u, double *u_x)
-{
-    const int N = DC_DIFFSORP_NX;
-    const double dx = 1.0 / N;
-    for (int i = 1; i < N - 1; i++) u_x[i] = (u[i + 1] - u[i - 1]) / (2.0 * dx);
-    u_x[0] = (-3.0 * u[0] + 4.0 * u[1] - u[2]) / (2.0 * dx);
-    u_x[N - 1] = (3.0 * u[N - 1] - 4.0 * u[N - 2] + u[N - 3]) / (2.0 * dx);
-}
+#include "diffsorp_solver.h" /* dc_diffsorp_differences */
 
 int dc_diffsorp_metrics_eval(const double *u_ref, double t_end,
                              const dc_diffsorp_problem *problem, dc_diffsorp_predict_fn predict,
@@ -43,7 +35,7 @@ int dc_diffsorp_metrics_eval(const double *u_ref, double t_end,
             xt[2 * i + 1] = t;
         }
         DC_TRY(predict(ctx, xt, NX, u, ux, uxx, ut, err));
-        dc_diffsorp_reference_u_x(ur, ux_ref);
+        dc_diffsorp_differences((int)NX, ur, ux_ref);
         double num = 0.0, den = 0.0, num_x = 0.0, den_x = 0.0;
         for (int64_t i = 0; i < NX; i++) {
             const double uu = u[i] * scale + shift;

@@ -68,7 +68,7 @@ int main(int argc, char **argv)
         .data_target = target, .u_init = 0.0, .D = DC_DIFFSORP_D, .K = dc_diffsorp_sorption_k(),
         .n_f = DC_DIFFSORP_N_F, .tau = T_END, .w_residual = 1.0, .w_initial = 1.0,
         .w_boundary = 1.0, .w_data = 1.0, .shift = 0.0, .scale = 1.0};
-    DC_TRY(dc_diffsorp_create(&engine, &shape, n, err));
+    DC_TRY(dc_diffsorp_create(&engine, &shape, n, m, err));
     DC_TRY(dc_adam_init(&adam, layout.n_params, 0.0, err));
     double peak = 0.0;
     if (want_peak) DC_TRY(dc_dnnl_matmul_peak_gflops(2048, 20, &peak, err));

@@ -71,7 +71,7 @@ int main(void)
     for (int64_t k = 0; k < np; k++) p[k] = pf[k];
 
     dc_diffsorp *engine = NULL;
-    int rc = dc_diffsorp_create(&engine, &shape, n, &err);
+    int rc = dc_diffsorp_create(&engine, &shape, n, m, &err);
     CHECK(rc == DC_OK, "engine: %s", err.message);
     if (rc) return check_finish();
 

@@ -95,7 +95,7 @@ int main(void)
         sc.d[i] = dc_rng_normal(&rng);
     }
     dc_diffsorp *e = NULL;
-    int rc = dc_diffsorp_create(&e, &shape, N, &err);
+    int rc = dc_diffsorp_create(&e, &shape, N, N, &err);
     CHECK(rc == DC_OK, "engine: %s", err.message);
     if (rc) return check_finish();
 
@@ -197,7 +197,7 @@ int main(void)
 
         /* predict in chunks: an engine for 5 points */
         dc_diffsorp *small = NULL;
-        CHECK(dc_diffsorp_create(&small, &shape, 5, &err) == DC_OK, "%s", err.message);
+        CHECK(dc_diffsorp_create(&small, &shape, 5, 5, &err) == DC_OK, "%s", err.message);
         if (small) {
             rc = dc_diffsorp_predict(small, act, pf, T_END, xt, N, up, uxp, fxx, ft, &err);
             CHECK(rc == DC_OK, "%s: chunked predict: %s", label, err.message);
@@ -218,6 +218,23 @@ int main(void)
     CHECK(rc == DC_ERR_INPUT, "m > n accepted");
     rc = dc_diffsorp_predict(e, &acts[0], pf, 0.0, xt, N, NULL, NULL, NULL, NULL, &err);
     CHECK(rc == DC_ERR_INPUT, "tau 0 accepted");
+    /* an engine with stream rows for M points only: the same gradient at m = M, m > M refused */
+    dc_diffsorp *narrow = NULL;
+    CHECK(dc_diffsorp_create(&narrow, &shape, N, N + 1, &err) == DC_ERR_INPUT,
+          "more derivative points than points accepted");
+    CHECK(dc_diffsorp_create(&narrow, &shape, N, M, &err) == DC_OK, "%s", err.message);
+    if (narrow) {
+        rc = dc_diffsorp_seeded_grad(narrow, &acts[2], pf, T_END, xt, N, M, seeds, &sc, gf2,
+                                     &err);
+        CHECK(rc == DC_OK, "narrow engine: %s", err.message);
+        rc = dc_diffsorp_seeded_grad(e, &acts[2], pf, T_END, xt, N, M, seeds, &sc, gf, &err);
+        CHECK(rc == DC_OK && memcmp(gf, gf2, (size_t)np * sizeof *gf) == 0,
+              "a narrow engine gives other bits");
+        rc = dc_diffsorp_seeded_grad(narrow, &acts[2], pf, T_END, xt, N, M + 1, seeds, &sc, gf2,
+                                     &err);
+        CHECK(rc == DC_ERR_INPUT, "m past the engine's derivative rows accepted");
+        dc_diffsorp_destroy(narrow);
+    }
     dc_diffsorp_destroy(e);
     free(pf);
     free(gf);

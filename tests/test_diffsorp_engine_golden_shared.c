@@ -198,7 +198,7 @@ int main(void)
     dc_adam adam;
     CHECK(dc_adam_init(&adam, g.layout.n_params, 0.0, &err) == DC_OK, "%s", err.message);
     dc_diffsorp *e = NULL;
-    int rc = dc_diffsorp_create(&e, &g.shape, g.n_points, &err);
+    int rc = dc_diffsorp_create(&e, &g.shape, g.n_points, g.n_points, &err);
     CHECK(rc == DC_OK, "engine: %s", err.message);
     char msg[512];
     const size_t n_eval = (size_t)DC_DIFFSORP_EVAL_NT * DC_DIFFSORP_NX;

@@ -157,10 +157,13 @@ int dc_diffsorp_metrics_eval(const double *u_ref, double t_end,
  * matmul over the n + 3m stacked rows. */
 typedef struct dc_diffsorp dc_diffsorp; /* matmuls (set up once), workspaces for max_points */
 
-/* max_points: the most points a gradient will be given (predict takes any count, in chunks).
- * Threads: oneDNN's (OMP_NUM_THREADS, see src/model/dnnl_util.c); our loops are serial. */
+/* max_points: the most points a gradient will be given, max_deriv_points (1 .. max_points) the
+ * most of them with derivatives (N_r + N_0 + 2 N_b for a loss): the workspaces hold
+ * max_points + 3 max_deriv_points stacked rows, so the paper's 153907 data points cost a row
+ * each, not four. predict takes any count, in chunks of max_deriv_points. Threads: oneDNN's
+ * (OMP_NUM_THREADS, see src/model/dnnl_util.c); our loops are serial. */
 int dc_diffsorp_create(dc_diffsorp **engine, const dc_pinn_shape *shape, int64_t max_points,
-                       dc_error *err);
+                       int64_t max_deriv_points, dc_error *err);
 void dc_diffsorp_destroy(dc_diffsorp *engine);
 
 /* u' [n], u'_x [n], u'_xx [n], u'_t [n] (any may be NULL) at xt [n][2] (x, physical t). */
@@ -177,8 +180,8 @@ typedef int (*dc_diffsorp_seed_fn)(void *ctx, int64_t n, int64_t m, const double
                                    double *u_t_bar, dc_error *err);
 
 /* grad [n_params] (overwritten) = dS/dparams for the S whose output adjoints seeds gives, at xt
- * [n][2] with derivatives at the first m points (0 <= m <= n <= max_points); grad NULL: the
- * forward pass and seeds alone. Bitwise reproducible from call to call and process to process. */
+ * [n][2] with derivatives at the first m points (m <= n, n <= max_points, m <= max_deriv_points);
+ * grad NULL: the forward pass and seeds alone. Bitwise reproducible from call to call and process to process. */
 int dc_diffsorp_seeded_grad(dc_diffsorp *engine, const dc_activation *act, const float *params,
                             double tau, const double *xt, int64_t n, int64_t m,
                             dc_diffsorp_seed_fn seeds, void *ctx, float *grad, dc_error *err);

@@ -38,7 +38,8 @@ typedef struct dense_view {
 struct dc_diffsorp {
     dc_pinn_shape shape;
     dc_pinn_layout layout;
-    int64_t max_points;
+    int64_t max_points; /* M: the most points of a call */
+    int64_t max_deriv;  /* Md <= M: the most of them with derivatives (the stream rows) */
     int W, D;
     dc_dnnl ctx;
     /* the dense layers (none adding into its outputs); the biases go in the activations (the
@@ -48,14 +49,15 @@ struct dc_diffsorp {
     dc_dense_f32 output; /* W -> 1: the output layer, stacked */
     double flops;        /* matmul FLOPs of the last call */
     dc_arena arena;      /* every array below is a slice of it */
-    float *z;            /* [max + 2 max][2] inputs (x, t/tau), then the rows (1, 0), (0, 1/tau) */
-    float *h[DC_PINN_MAX_DEPTH];                /* [4 max][W] hidden layer l's output, stacked */
-    dc_diffsorp_act_saved saved[DC_PINN_MAX_DEPTH]; /* [max][W] each: what layer l's reverse needs */
-    float *ga, *gb;      /* [4 max][W] adjoints, stacked (bwd reads one, writes the other) */
-    float *out;          /* [4 max] output layer without its bias, stacked */
-    float *seed;         /* [4 max] the output adjoints, stacked */
-    double *jet[4];      /* [max] u', u'_x, u'_xx, u'_t in double */
-    double *bar[4];      /* [max] their adjoints */
+    float *z;            /* [M + 2 Md][2] inputs (x, t/tau), then the rows (1, 0), (0, 1/tau) */
+    float *h[DC_PINN_MAX_DEPTH];  /* [M + 3 Md][W] hidden layer l's output, stacked */
+    dc_diffsorp_act_saved saved[DC_PINN_MAX_DEPTH]; /* what layer l's reverse needs: d1 [M][W],
+                                                     * ex, q, et [Md][W] */
+    float *ga, *gb;      /* [M + 3 Md][W] adjoints, stacked (bwd reads one, writes the other) */
+    float *out;          /* [M + 3 Md] output layer without its bias, stacked */
+    float *seed;         /* [M + 3 Md] the output adjoints, stacked */
+    double *jet[4];      /* [M] u', u'_x, u'_xx, u'_t in double */
+    double *bar[4];      /* [M] their adjoints */
 };
 
 /* Stream k's rows in a stacked array of n + 3m rows: 0 primal, 1 x, 2 t, 3 xx. */
@@ -67,19 +69,19 @@ static int64_t stream_row(int stream, int64_t n, int64_t m)
 /* Every workspace array, sized for max_points (see dc_arena). */
 static void carve(dc_diffsorp *e, dc_arena *ar)
 {
-    const int64_t W = e->W, M = e->max_points;
-    DC_TAKE(ar, e->z, 3 * M * 2);
+    const int64_t W = e->W, M = e->max_points, Md = e->max_deriv, rows = M + 3 * Md;
+    DC_TAKE(ar, e->z, (M + 2 * Md) * 2);
     for (int l = 0; l < e->D; l++) {
-        DC_TAKE(ar, e->h[l], 4 * M * W);
+        DC_TAKE(ar, e->h[l], rows * W);
         DC_TAKE(ar, e->saved[l].d1, M * W);
-        DC_TAKE(ar, e->saved[l].ex, M * W);
-        DC_TAKE(ar, e->saved[l].q, M * W);
-        DC_TAKE(ar, e->saved[l].et, M * W);
+        DC_TAKE(ar, e->saved[l].ex, Md * W);
+        DC_TAKE(ar, e->saved[l].q, Md * W);
+        DC_TAKE(ar, e->saved[l].et, Md * W);
     }
-    DC_TAKE(ar, e->ga, 4 * M * W);
-    DC_TAKE(ar, e->gb, 4 * M * W);
-    DC_TAKE(ar, e->out, 4 * M);
-    DC_TAKE(ar, e->seed, 4 * M);
+    DC_TAKE(ar, e->ga, rows * W);
+    DC_TAKE(ar, e->gb, rows * W);
+    DC_TAKE(ar, e->out, rows);
+    DC_TAKE(ar, e->seed, rows);
     for (int k = 0; k < 4; k++) {
         DC_TAKE(ar, e->jet[k], M);
         DC_TAKE(ar, e->bar[k], M);
@@ -87,18 +89,20 @@ static void carve(dc_diffsorp *e, dc_arena *ar)
 }
 
 int dc_diffsorp_create(dc_diffsorp **engine, const dc_pinn_shape *shape, int64_t max_points,
-                       dc_error *err)
+                       int64_t max_deriv_points, dc_error *err)
 {
     int rc = DC_OK;
     dc_diffsorp *e = NULL;
     *engine = NULL;
-    if (max_points < 1 || max_points > ((int64_t)1 << 40))
-        DC_FAIL(DC_ERR_INPUT, "diffsorp engine: max_points %lld out of range",
-                (long long)max_points);
+    if (max_points < 1 || max_points > ((int64_t)1 << 40) || max_deriv_points < 1 ||
+        max_deriv_points > max_points)
+        DC_FAIL(DC_ERR_INPUT, "diffsorp engine: max_points %lld, max_deriv_points %lld out of "
+                "range", (long long)max_points, (long long)max_deriv_points);
     DC_ALLOC(e, 1);
     DC_TRY(dc_pinn_layout_init(&e->layout, shape, err));
     e->shape = *shape;
     e->max_points = max_points;
+    e->max_deriv = max_deriv_points;
     e->W = shape->width;
     e->D = shape->depth;
     DC_TRY(dc_dnnl_init(&e->ctx, err));
@@ -264,8 +268,8 @@ int dc_diffsorp_predict(dc_diffsorp *e, const dc_activation *act, const float *p
     dense_view p[DC_PINN_MAX_DEPTH + 1];
     view(e, (float *)params, p); /* read only */
     double *dst[4] = {u, u_x, u_xx, u_t};
-    for (int64_t start = 0; start < n; start += e->max_points) {
-        const int64_t c = n - start < e->max_points ? n - start : e->max_points;
+    for (int64_t start = 0; start < n; start += e->max_deriv) {
+        const int64_t c = n - start < e->max_deriv ? n - start : e->max_deriv;
         load_inputs(e, xt + 2 * start, c, c, tau);
         DC_TRY(forward(e, act, p, c, c, tau, err));
         outputs(e, p, c, c);
@@ -340,9 +344,10 @@ static int run(dc_diffsorp *e, const dc_activation *act, const float *params, do
     int rc = DC_OK;
     const unsigned fp_mode = subnormals_off();
     e->flops = 0.0;
-    if (n < 0 || m < 0 || m > n || n > e->max_points)
+    if (n < 0 || m < 0 || m > n || n > e->max_points || m > e->max_deriv)
         DC_FAIL(DC_ERR_INPUT, "diffsorp engine: %lld points (%lld with derivatives), built for "
-                "at most %lld", (long long)n, (long long)m, (long long)e->max_points);
+                "at most %lld (%lld)", (long long)n, (long long)m, (long long)e->max_points,
+                (long long)e->max_deriv);
     if (!(tau > 0.0)) DC_FAIL(DC_ERR_INPUT, "diffsorp engine: tau %g is not positive", tau);
     dense_view p[DC_PINN_MAX_DEPTH + 1], g[DC_PINN_MAX_DEPTH + 1];
     view(e, (float *)params, p); /* read only */

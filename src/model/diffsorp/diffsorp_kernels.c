@@ -77,24 +77,30 @@ DC_KERNEL void dc_diffsorp_act_forward(dc_diffsorp_act a, float *y,
     }
 }
 
+/* One point with every stream: gh, gx, gt, gxx [W] its adjoint rows, in place. */
+ALWAYS_INLINE void row_reverse(float *restrict gh, float *restrict gx, float *restrict gt,
+                               float *restrict gxx, const float *restrict d1,
+                               const float *restrict ex, const float *restrict q,
+                               const float *restrict et, int W)
+{
+    for (int k = 0; k < W; k++) {
+        const float hb = gh[k], xb = gx[k], tb = gt[k], xxb = gxx[k];
+        gh[k] = hb * d1[k] + xb * ex[k] + tb * et[k] + xxb * q[k];
+        gx[k] = xb * d1[k] + 2.0f * xxb * ex[k];
+        gt[k] = tb * d1[k];
+        gxx[k] = xxb * d1[k];
+    }
+}
+
 DC_KERNEL void dc_diffsorp_act_reverse(float *g, const dc_diffsorp_act_saved *sv, int64_t n,
                                        int64_t m, int W)
 {
     const int64_t mW = m * (int64_t)W;
-    float *gx_all = g + n * (int64_t)W, *gt_all = gx_all + mW, *gxx_all = gt_all + mW;
+    float *gx = g + n * (int64_t)W, *gt = gx + mW, *gxx = gt + mW;
     for (int64_t i = 0; i < m; i++) {
         const int64_t o = i * W;
-        float *restrict gh = g + o, *restrict gx = gx_all + o, *restrict gt = gt_all + o,
-                        *restrict gxx = gxx_all + o;
-        const float *restrict d1 = sv->d1 + o, *restrict ex = sv->ex + o, *restrict q = sv->q + o,
-                              *restrict et = sv->et + o;
-        for (int k = 0; k < W; k++) {
-            const float hb = gh[k], xb = gx[k], tb = gt[k], xxb = gxx[k];
-            gh[k] = hb * d1[k] + xb * ex[k] + tb * et[k] + xxb * q[k];
-            gx[k] = xb * d1[k] + 2.0f * xxb * ex[k];
-            gt[k] = tb * d1[k];
-            gxx[k] = xxb * d1[k];
-        }
+        row_reverse(g + o, gx + o, gt + o, gxx + o, sv->d1 + o, sv->ex + o, sv->q + o,
+                    sv->et + o, W);
     }
     for (int64_t i = m; i < n; i++) {
         float *restrict gh = g + i * W;

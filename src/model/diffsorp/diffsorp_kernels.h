@@ -10,6 +10,10 @@
 
 #include <stdint.h>
 
+/* The types have their own guard: the per-ISA test includes this header once per instruction
+ * set (tests/diffsorp_kernels_isa.h). */
+#ifndef DCSWEEP_DIFFSORP_ACT_DEFINED
+#define DCSWEEP_DIFFSORP_ACT_DEFINED
 /* The activation after one hidden layer: tanh, or irelu_c(x) = c max(0, x)^2. */
 typedef struct dc_diffsorp_act {
     int irelu;
@@ -21,6 +25,7 @@ typedef struct dc_diffsorp_act {
 typedef struct dc_diffsorp_act_saved {
     float *d1, *ex, *q, *et;
 } dc_diffsorp_act_saved;
+#endif
 
 /* In place on y [n + 3m][W] holding the layer's product without its bias (primal rows x W^T,
  * stream rows x' W^T, x_t W^T, x'' W^T): with a = y + bias [W], the primal rows become s(a), and

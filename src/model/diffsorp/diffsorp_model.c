@@ -174,7 +174,7 @@ static int diffsorp_model_create(void **out, const dc_sweep *sweep, dc_error *er
         .tau = t->t_raw ? 1.0 : (double)t->t_end, .w_residual = t->w_residual, .w_initial = t->w_initial,
         .w_boundary = t->w_boundary, .w_data = t->w_data, .shift = 0.0, .scale = 1.0};
     DC_TRY(dc_diffsorp_problem_check(&m->problem, err));
-    DC_TRY(dc_diffsorp_create(&m->engine, &m->shape, m->n_points, err));
+    DC_TRY(dc_diffsorp_create(&m->engine, &m->shape, m->n_points, n_res, err));
     DC_TRY(write_record(m, err));
     describe(m);
     *out = m;

@@ -280,4 +280,5 @@ const dc_op_rules dc_op_table[DC_N_OP_KINDS] = {
     [DC_OP_SQRT] = {"sqrt", pointwise_eval, pointwise_vjp},
     [DC_OP_GAUSS_RBF] = {"gauss_rbf", pointwise_eval, pointwise_vjp},
     [DC_OP_COS_CUTOFF] = {"cos_cutoff", pointwise_eval, pointwise_vjp},
+    [DC_OP_PAIR_FILTER] = {"pair_filter", dc_op_pair_filter_eval, dc_op_pair_filter_vjp},
 };

@@ -38,6 +38,8 @@ typedef enum {
     DC_OP_SQRT,        /* y = sqrt(x) elementwise (x > 0) */
     DC_OP_GAUSS_RBF,   /* y [r][G] = exp(-gamma (x[r] - mu_k)^2), x one column: SchNet's pair basis */
     DC_OP_COS_CUTOFF,  /* y [r] = (cos(pi x / rc) + 1) / 2, x one column: SchNet's cosine cutoff */
+    DC_OP_PAIR_FILTER, /* y [r][nf] = (act(rbf(x) W1^T + b1) W2^T + b2) fc(x), x one column: SchNet's
+                          fused continuous filter (dc_op_pair.c); rbf, fc as gauss_rbf, cos_cutoff */
     DC_N_OP_KINDS
 } dc_op_kind;
 
@@ -57,11 +59,15 @@ typedef struct dc_op {
     dc_op_kind kind;
     int out;           /* buffer ids */
     int in[2];         /* -1: none */
-    int w, b;          /* parameter buffers (dense: weight, bias; embed: w is the table); -1: none */
-    dc_act act;        /* DC_OP_ACT */
+    int w, b;          /* parameter buffers (dense: weight, bias; embed: w is the table;
+                          pair_filter: filter1's W1 [nf][G], b1 [nf]); -1: none */
+    int w2, b2;        /* pair_filter: filter2's W2 [nf][nf], b2 [nf]; -1 elsewhere */
+    dc_act act;        /* act, pair_filter */
     const int *idx;    /* gather, scatter-add, embed: [rows of the indexed side], borrowed */
-    double alpha, beta; /* add: coefficients; gauss_rbf: alpha = gamma; cos_cutoff: alpha = rc */
-    double *mu;        /* gauss_rbf: [G] centres, owned by the schedule */
+    double alpha, beta; /* add: coefficients; gauss_rbf: alpha = gamma; cos_cutoff: alpha = rc;
+                           pair_filter: alpha = gamma, beta = rc */
+    double *mu;        /* gauss_rbf: [G] centres, owned by the schedule; pair_filter: [G] centres,
+                          then the rules' per-row scratch (dc_op_pair.c), one allocation */
 } dc_op;
 
 typedef struct dc_sched {
@@ -86,6 +92,11 @@ typedef struct dc_op_rules {
 
 /* The rules of every kind, indexed by dc_op_kind. */
 extern const dc_op_rules dc_op_table[DC_N_OP_KINDS];
+/* The custom pair filter's rules (dc_op_pair.c), for the table; and its scratch per op, in doubles
+ * after the G centres (dc_sched_pair_filter allocates it). */
+void dc_op_pair_filter_eval(const dc_op *op, dc_sched *s, int k);
+void dc_op_pair_filter_vjp(const dc_op *op, dc_sched *s, int K, int jmax);
+int64_t dc_op_pair_filter_scratch(int G, int nf);
 
 /* ---- building (each returns the new buffer's id, or -1 after a failure, which sticks and is
  * reported by dc_sched_alloc) ---- */
@@ -103,6 +114,11 @@ int dc_sched_embed(dc_sched *s, const char *name, int table, const int *idx, int
 int dc_sched_sqrt(dc_sched *s, const char *name, int x);
 int dc_sched_gauss_rbf(dc_sched *s, const char *name, int x, const double *mu, int G, double gamma);
 int dc_sched_cos_cutoff(dc_sched *s, const char *name, int x, double rc);
+/* SchNet's filter W(d) [rows][nf] of the pair lengths d [rows][1] (DC_OP_PAIR_FILTER): Gaussians
+ * at mu [G] with width gamma, filter1 (w1 [nf][G], b1), act, filter2 (w2 [nf][nf], b2), times the
+ * cosine cutoff at rc. */
+int dc_sched_pair_filter(dc_sched *s, const char *name, int d, const double *mu, int G,
+                         double gamma, double rc, int w1, int b1, int w2, int b2, dc_act act);
 
 /* Allocates the planes (zeroed); DC_ERR_NOMEM / DC_ERR_INPUT for a failed build. */
 int dc_sched_alloc(dc_sched *s, dc_error *err);

@@ -72,6 +72,17 @@ int dc_opcheck_fixture(dc_sched *s, dc_op_kind kind, int v)
         if (x >= 0) s->bufs[x].lo = 0.1, s->bufs[x].hi = 4.9;
         dc_sched_cos_cutoff(s, "fc", x, 5.0);
         return 1;
+    case DC_OP_PAIR_FILTER: { /* v: SchNet's filter activations, ssp and irelu_c; then tanh */
+        static const dc_act ACTS[3] = {{DC_ACT_SSP, 0.0}, {DC_ACT_IRELU, 0.7}, {DC_ACT_TANH, 0.0}};
+        x = dc_sched_input(s, "d", 4, 1);
+        if (x >= 0) s->bufs[x].lo = 0.2, s->bufs[x].hi = 4.8;
+        w = dc_sched_param(s, "W1", 0, 3, 5);
+        b = dc_sched_param(s, "b1", 15, 3, 1);
+        z = dc_sched_param(s, "W2", 18, 3, 3);
+        t = dc_sched_param(s, "b2", 27, 3, 1);
+        dc_sched_pair_filter(s, "W", x, MU, 5, 0.8, 5.0, w, b, z, t, ACTS[v]);
+        return 3;
+    }
     default: return 0;
     }
 }

@@ -64,7 +64,7 @@ static int new_op(dc_sched *s, const char *name, dc_op op, int64_t rows, int col
 
 static dc_op blank(dc_op_kind kind, int x, int z)
 {
-    return (dc_op){.kind = kind, .in = {x, z}, .w = -1, .b = -1};
+    return (dc_op){.kind = kind, .in = {x, z}, .w = -1, .b = -1, .w2 = -1, .b2 = -1};
 }
 
 int dc_sched_input(dc_sched *s, const char *name, int64_t rows, int cols)
@@ -193,6 +193,34 @@ int dc_sched_gauss_rbf(dc_sched *s, const char *name, int x, const double *mu, i
     if (!op.mu) return fail(s, name, "out of memory");
     memcpy(op.mu, mu, (size_t)G * sizeof *op.mu);
     const int id = new_op(s, name, op, s->bufs[x].rows, G);
+    if (id < 0) free(op.mu);
+    return id;
+}
+
+/* A parameter view with n elements (a bias: any shape of n elements). */
+static int param_of(const dc_sched *s, int id, int64_t n)
+{
+    return valid(s, id) && s->bufs[id].param && s->bufs[id].rows * s->bufs[id].cols == n;
+}
+
+int dc_sched_pair_filter(dc_sched *s, const char *name, int d, const double *mu, int G,
+                         double gamma, double rc, int w1, int b1, int w2, int b2, dc_act act)
+{
+    if (s->failed) return -1;
+    if (!valid(s, d) || s->bufs[d].cols != 1 || G < 1 || !(rc > 0.0))
+        return fail(s, name, "pair_filter: d has one column, G >= 1, rc > 0");
+    const int nf = valid(s, w1) ? (int)s->bufs[w1].rows : 0;
+    if (!param_of(s, w1, (int64_t)nf * G) || s->bufs[w1].cols != G || !param_of(s, b1, nf) ||
+        !param_of(s, w2, (int64_t)nf * nf) || s->bufs[w2].cols != nf || !param_of(s, b2, nf))
+        return fail(s, name, "pair_filter: shapes of W1 [nf][G], b1, W2 [nf][nf], b2 do not fit");
+    dc_op op = blank(DC_OP_PAIR_FILTER, d, -1);
+    op.w = w1, op.b = b1, op.w2 = w2, op.b2 = b2;
+    op.act = act;
+    op.alpha = gamma, op.beta = rc;
+    op.mu = malloc((size_t)(G + dc_op_pair_filter_scratch(G, nf)) * sizeof *op.mu);
+    if (!op.mu) return fail(s, name, "out of memory");
+    memcpy(op.mu, mu, (size_t)G * sizeof *op.mu);
+    const int id = new_op(s, name, op, s->bufs[d].rows, nf);
     if (id < 0) free(op.mu);
     return id;
 }

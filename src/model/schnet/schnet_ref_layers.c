@@ -24,18 +24,25 @@ static dc_act site_act(const dc_activation *act, int site)
                                              : (dc_act){.kind = DC_ACT_SSP};
 }
 
-/* One interaction block t on h [N][F]; returns the block's output h + v. */
+/* The Gaussians' centres [G] and width, and the cutoff: the pair filter's own data. */
+typedef struct pair_basis {
+    const double *mu;
+    int G;
+    double gamma, rc;
+} pair_basis;
+
+/* One interaction block t on h [N][F]; returns the block's output h + v. The filter
+ * W = (dense, act, dense)(rbf(d)) fc(d) is one custom op of d (DC_OP_PAIR_FILTER), as the float
+ * engine computes it with its derivative in d. */
 static int interaction(dc_sched *s, const dc_schnet_layout *layout, const dc_activation *act,
-                       const dc_batch *b, int t, int h, int rbf, int fc)
+                       const dc_batch *b, int t, int h, int d, const pair_basis *pb)
 {
     const int base = 1 + N_BLOCK_TENSORS * t;
     int p[N_BLOCK_TENSORS];
     for (int k = 0; k < N_BLOCK_TENSORS; k++) p[k] = tensor(s, layout, base + k);
     const int64_t E = b->n_edges;
-    int a1 = dc_sched_dense(s, "filter1", rbf, p[F1W], p[F1B]);
-    int s1 = dc_sched_act(s, "filter_act", a1, site_act(act, 0));
-    int f = dc_sched_dense(s, "filter2", s1, p[F2W], p[F2B]);
-    int wf = dc_sched_mul(s, "filter*fc", f, fc);
+    int wf = dc_sched_pair_filter(s, "filter", d, pb->mu, pb->G, pb->gamma, pb->rc, p[F1W], p[F1B],
+                                  p[F2W], p[F2B], site_act(act, 0));
     int x = dc_sched_dense(s, "cfconv_in", h, p[CIW], -1);
     int xj = dc_sched_gather(s, "x_src", x, b->src, E);
     int msg = dc_sched_mul(s, "message", wf, xj);
@@ -64,10 +71,9 @@ int dc_schnet_ref_build(dc_schnet_ref_net *net, const dc_schnet_shape *shape,
     int diff = dc_sched_add(s, "r_i-r_j", ri, 1.0, rj, -1.0);
     int sq = dc_sched_mul(s, "diff^2", diff, diff);
     int d = dc_sched_sqrt(s, "d", dc_sched_row_sum(s, "d^2", sq));
-    int rbf = dc_sched_gauss_rbf(s, "rbf", d, mu, shape->gaussians, gamma);
-    int fc = dc_sched_cos_cutoff(s, "fc", d, shape->cutoff);
+    const pair_basis pb = {.mu = mu, .G = shape->gaussians, .gamma = gamma, .rc = shape->cutoff};
     int h = dc_sched_embed(s, "embedding", tensor(s, layout, 0), batch->types, batch->n_atoms);
-    for (int t = 0; t < T; t++) h = interaction(s, layout, act, batch, t, h, rbf, fc);
+    for (int t = 0; t < T; t++) h = interaction(s, layout, act, batch, t, h, d, &pb);
     const int out = 1 + N_BLOCK_TENSORS * T;
     int a3 = dc_sched_dense(s, "out1", h, tensor(s, layout, out + O1W), tensor(s, layout, out + O1B));
     int s3 = dc_sched_act(s, "out_act", a3, site_act(act, 2));

@@ -16,8 +16,8 @@ typedef struct dc_schnet_ref_net {
 /* Builds and allocates the schedule of docs/model.md for this batch (its index arrays are
  * borrowed: the batch outlives the schedule) with jets of order K:
  *   d_ij = |r_i - r_j| (gather, gather, add, mul, row sum, sqrt),
- *   rbf = gauss_rbf(d), fc = cos_cutoff(d) (custom ops: hand-written rules in the length d)
- *   h = embed(types); per block: W = (dense, act, dense)(rbf) * fc, x = h CIW^T,
+ *   h = embed(types); per block: W = pair_filter(d) = (dense, act, dense)(rbf(d)) fc(d) (a custom
+ *     op: hand-written rules in the length d, as the float engine's forward), x = h CIW^T,
  *     m_i = sum over edges (j -> i) of W_ij * x_j (gather, mul, scatter-add),
  *     h = h + dense(act(dense(m)))
  *   e = dense(act(dense(h))), E_b = sum over the atoms of molecule b (scatter-add). */

@@ -159,6 +159,12 @@ if $py -c 'import matplotlib' 2> /dev/null; then
     [ "$(ls figures/*.png | wc -l)" -ge 2 ] || { ls figures; fail "plot_sweep.py drew fewer than 2 figures"; }
     grep -q "figures/u_vs_reference.png" plot.out && [ -s figures/u_vs_reference.png ] \
         || { cat plot.out; fail "plot_sweep.py drew no u_vs_reference.png"; }
+    # a reference that is not the one the metrics were computed against: the figure is refused
+    cp one.h5 shifted.h5
+    $py -c 'import h5py; f = h5py.File("shifted.h5", "r+"); f["task/reference_u"][...] += 0.01'
+    expect 0 $py "$src/scripts/plot_sweep.py" shifted.h5 shifted
+    [ ! -e shifted/u_vs_reference.png ] && grep -q "u_vs_reference.png not drawn" err.txt \
+        || { cat err.txt; fail "plot_sweep.py drew u against a reference its u_rmse disagrees with"; }
 fi
 
 # ---- predict and the C API refuse a PINN file, in one line ----

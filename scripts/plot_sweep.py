@@ -19,6 +19,12 @@ a SchNet file and an advection-PINN file get the same figures of their own metri
                                  per step, mean over seeds with a min-max band
                                  for the --curves configurations (default: the baseline and the
                                  best --top by the default metric: test_force_mae, u_nrmse)
+  u_vs_reference.png             a file with a reference field (/task/reference_u: diffusion-
+                                 sorption) and kept models: u(x, t) at the first and the last
+                                 evaluation frame of the best run by the default metric and of the
+                                 baseline's best run, against the reference. u is the kept MLP
+                                 evaluated in numpy (docs/pinn.md); its u_rmse over all frames must
+                                 match the file's (1e-4 relative), else the figure is not drawn
 
 Only runs with status done are used (a partial file plots what has finished). Needs Python 3 with
 h5py, numpy and matplotlib (Debian: python3-h5py python3-numpy python3-matplotlib).
@@ -411,6 +417,110 @@ def plot_loss_curves(sweep, chosen, outdir, written):
     save(fig, outdir, "curves_loss.png", written)
 
 
+class KeptMLP:
+    """The kept PINNs of a results file: the MLP of docs/pinn.md in float64. Input (x, t / tau)
+    (tau: the attribute of /models, 1 when absent), `depth` hidden layers y = h W^T + b, each tanh
+    or irelu_c(z) = c max(0, z)^2 by the run's extent (output: the last hidden layer only; full:
+    all), a linear output u', and u = scale u' + shift with the run's rescaling from /rescaling."""
+
+    def __init__(self, f):
+        self.tensors = {text(r["name"]): (int(r["offset"]), int(r["rows"]), int(r["cols"]))
+                        for r in f["models/layout"][()]}
+        attrs = f["models"].attrs
+        self.depth = int(attrs["depth"])
+        self.tau = float(attrs.get("tau", 1.0))
+        self.params = f["models/params"][()]
+        self.rescaling = {text(r["method"]): (float(r["shift"]), float(r["scale"]))
+                          for r in f["rescaling"][()]}
+        want = [f"hidden{k}/{w}" for k in range(self.depth) for w in ("weight", "bias")]
+        if any(n not in self.tensors for n in want + ["output/weight", "output/bias"]):
+            raise KeyError("the kept models are not the MLP of docs/pinn.md")
+
+    def tensor(self, p, name):
+        off, rows, cols = self.tensors[name]
+        return p[off:off + rows * cols].reshape(rows, cols)
+
+    def u(self, run, extent, c, rescaling, x, t):
+        """u [len(x)] of run (its row index) at the points (x, t), in the data's units."""
+        p = self.params[run].astype(np.float64)
+        h = np.stack([np.asarray(x, float), np.asarray(t, float) / self.tau], axis=-1)
+        for k in range(self.depth):
+            z = h @ self.tensor(p, f"hidden{k}/weight").T + self.tensor(p, f"hidden{k}/bias")[:, 0]
+            irelu = extent == "full" or (extent == "output" and k == self.depth - 1)
+            h = c * np.maximum(z, 0.0) ** 2 if irelu else np.tanh(z)
+        u = h @ self.tensor(p, "output/weight").T + self.tensor(p, "output/bias")[:, 0]
+        shift, scale = self.rescaling[rescaling]
+        return scale * u[:, 0] + shift
+
+    def field(self, run, extent, c, rescaling, x, t):
+        """u [len(t)][len(x)] on the grid of the axes x [cols] and t [rows]."""
+        return np.stack([self.u(run, extent, c, rescaling, x, np.full(len(x), tq)) for tq in t])
+
+
+def reference_field(path):
+    """(u_ref [rows][cols], x, t, KeptMLP) of a file with /task/reference_u and kept MLPs, else None."""
+    with h5py.File(path, "r") as f:
+        if "task/reference_u" not in f or "task/x" not in f or "task/t" not in f or "models/params" not in f:
+            return None
+        try:
+            mlp = KeptMLP(f)
+        except KeyError:
+            return None
+        return f["task/reference_u"][()], f["task/x"][()], f["task/t"][()], mlp
+
+
+def plot_u_vs_reference(sweep, path, outdir, written):
+    found = reference_field(path)
+    if found is None or "u_rmse" not in sweep.metrics:
+        return
+    u_ref, x, t, mlp = found
+    metric = sweep.default
+    ok = sweep.done & np.isfinite(sweep.metrics[metric])
+    if not ok.any():
+        return
+    sign = -1 if sweep.desc[metric]["higher"] else 1
+
+    def best_of(mask):
+        idx = np.flatnonzero(mask & ok)
+        return int(idx[np.argmin(sign * sweep.metrics[metric][idx])]) if len(idx) else None
+
+    chosen = [("best run", best_of(ok))]
+    base = baseline_key(sweep)
+    if base is not None:
+        b = best_of(sweep.mask(base))
+        if b is not None and b != chosen[0][1]:
+            chosen.append(("baseline", b))
+    fields = {}
+    for _, run in chosen:
+        c = 0.0 if math.isnan(sweep.c[run]) else float(sweep.c[run])
+        u = mlp.field(run, sweep.extent[run], c, sweep.rescaling[run], x, t)
+        # The drawn u must be what dcsweep evaluated: its u_rmse over every frame, as the file's.
+        rmse = float(np.sqrt(np.mean((u - u_ref) ** 2)))
+        want = float(sweep.metrics["u_rmse"][run])
+        if not abs(rmse - want) <= 1e-4 * abs(want) + 1e-12:
+            print(f"plot_sweep: run {run}: the kept model's u_rmse in numpy is {rmse:.8g}, the file's "
+                  f"{want:.8g}: u_vs_reference.png not drawn", file=sys.stderr)
+            return
+        fields[run] = u
+    frames = sorted({0, len(t) - 1})
+    fig, axes = plt.subplots(len(frames), 1, figsize=(WIDTH_IN, 1.6 * len(frames) + 0.6), sharex=True,
+                             squeeze=False)
+    styles = {"best run": ("tab:red", "-"), "baseline": ("0.35", "--")}
+    for ax, q in zip(axes[:, 0], frames):
+        ax.plot(x, u_ref[q], color="k", lw=1.6, alpha=0.35, label="reference")
+        for what, run in chosen:
+            key = (None if math.isnan(sweep.c[run]) else float(sweep.c[run]), sweep.extent[run],
+                   sweep.rescaling[run])
+            color, ls = styles[what]
+            ax.plot(x, fields[run][q], color=color, ls=ls, lw=0.9,
+                    label=f"{what}: run {run}, {label(key)} ({pretty(metric)} {sweep.metrics[metric][run]:.3g})")
+        ax.set_ylabel("u")
+        ax.set_title(f"t = {t[q]:g}", loc="left")
+    axes[-1, 0].set_xlabel("x")
+    axes[-1, 0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=1)
+    save(fig, outdir, "u_vs_reference.png", written)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Paper figures (PNG) from a dcsweep results file.")
     ap.add_argument("results", help="results file (complete, partial or merged)")
@@ -437,6 +547,7 @@ def main(argv=None):
         plot_vs_c(sweep, metric, args.outdir, written)
     plot_bars(sweep, args.outdir, written)
     plot_curves(sweep, args.curves, args.top, args.outdir, written)
+    plot_u_vs_reference(sweep, args.results, args.outdir, written)
     for path in written:
         print(path)
     return 0

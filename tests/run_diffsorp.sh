@@ -118,6 +118,17 @@ with h5py.File("merged.h5", "r") as m, h5py.File("one.h5", "r") as o:
         assert m.attrs[a] == o.attrs[a], a
     assert m["models/params"][()].tobytes() == o["models/params"][()].tobytes()
 PY
+# The reference field (/task): in the file of 1 rank, of 3 ranks (broadcast to every rank for the
+# collective creation) and of the merge (copied from the first shard), bitwise the same; the numpy
+# forward pass that plot_sweep.py draws gives every run's u_rmse and u_max_err.
+$py "$src/tests/task_field_check.py" one.h5 three.h5 merged.h5
+$py - <<'PY'
+import h5py, numpy as np
+with h5py.File("one.h5", "r") as o:
+    last = o["task/reference_u"][-1]
+    assert np.all(last >= 0) and np.all(last <= 1) and last[0] > 0.9 and last[-1] < 1e-6, last[[0, -1]]
+    assert np.array_equal(o["task/t"][()], np.arange(1.0, 21.0)), o["task/t"][()]  # T = 20: frames 1..20
+PY
 
 # ---- status ----
 expect 0 "$exe" status one.h5
@@ -146,6 +157,14 @@ DC_REPORT_FIXTURE=/nonexistent $py "$src/tests/test_report.py" --file one.h5
 if $py -c 'import matplotlib' 2> /dev/null; then
     $py "$src/scripts/plot_sweep.py" one.h5 figures > plot.out || { cat plot.out; fail "plot_sweep.py"; }
     [ "$(ls figures/*.png | wc -l)" -ge 2 ] || { ls figures; fail "plot_sweep.py drew fewer than 2 figures"; }
+    grep -q "figures/u_vs_reference.png" plot.out && [ -s figures/u_vs_reference.png ] \
+        || { cat plot.out; fail "plot_sweep.py drew no u_vs_reference.png"; }
+    # a reference that is not the one the metrics were computed against: the figure is refused
+    cp one.h5 shifted.h5
+    $py -c 'import h5py; f = h5py.File("shifted.h5", "r+"); f["task/reference_u"][...] += 0.01'
+    expect 0 $py "$src/scripts/plot_sweep.py" shifted.h5 shifted
+    [ ! -e shifted/u_vs_reference.png ] && grep -q "u_vs_reference.png not drawn" err.txt \
+        || { cat err.txt; fail "plot_sweep.py drew u against a reference its u_rmse disagrees with"; }
 fi
 
 # ---- predict and the C API refuse a PINN file, in one line ----

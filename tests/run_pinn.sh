@@ -113,6 +113,9 @@ with h5py.File("merged.h5", "r") as m, h5py.File("one.h5", "r") as o:
         assert m.attrs[a] == o.attrs[a], a
     assert m["models/params"][()].tobytes() == o["models/params"][()].tobytes()
 PY
+# The exact solution on the metrics' grid (/task), bitwise in every file; plot_sweep.py's numpy
+# forward pass gives every run's u_rmse and u_max_err.
+$py "$src/tests/task_field_check.py" one.h5 three.h5 merged.h5
 
 # ---- status ----
 expect 0 "$exe" status one.h5
@@ -139,6 +142,8 @@ DC_REPORT_FIXTURE=/nonexistent $py "$src/tests/test_report.py" --file one.h5
 if $py -c 'import matplotlib' 2> /dev/null; then
     $py "$src/scripts/plot_sweep.py" one.h5 figures > plot.out || { cat plot.out; fail "plot_sweep.py"; }
     [ "$(ls figures/*.png | wc -l)" -ge 2 ] || { ls figures; fail "plot_sweep.py drew fewer than 2 figures"; }
+    grep -q "figures/u_vs_reference.png" plot.out && [ -s figures/u_vs_reference.png ] \
+        || { cat plot.out; fail "plot_sweep.py drew no u_vs_reference.png"; }
 fi
 
 # ---- predict and the C API refuse a PINN file, in one line ----

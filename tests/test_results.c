@@ -1,5 +1,6 @@
 /* The results file in-process: create, write a run, read it back, reopen, probe and refuse, in
- * serial mode (results.h) and through the MPI-IO driver on MPI_COMM_SELF (results_mpi.h). */
+ * serial mode (results.h) and through the MPI-IO driver on MPI_COMM_SELF (results_mpi.h), the
+ * latter with a task field (/task). */
 #include <hdf5.h>
 #include <math.h>
 #include <mpi.h>
@@ -54,7 +55,31 @@ static void make_meta(dc_results_meta *meta)
     }
 }
 
-static void roundtrip(const char *path, MPI_Comm comm)
+/* A 3 x 4 task field with both axes: values 10 r + c, x = c / 4, t = 100 + r. */
+static const double task_values[3 * 4] = {0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23};
+static const double task_x[4] = {0.0, 0.25, 0.5, 0.75}, task_t[3] = {100, 101, 102};
+static const dc_task_field task_field = {.name = "reference_u", .rows = 3, .cols = 4,
+                                         .values = task_values, .x = task_x, .t = task_t};
+
+/* The task field of the file at res: task_field when with_task, else none. */
+static void check_task_field(dc_results *res, int with_task)
+{
+    dc_error err = {0};
+    dc_task_field back;
+    CHECK(dc_results_read_task_field(res, &back, &err) == DC_OK, "task field: %s", err.message);
+    if (!with_task) {
+        CHECK(back.name[0] == '\0' && !back.values, "a file without a task field reads none");
+        return;
+    }
+    CHECK(strcmp(back.name, "reference_u") == 0 && back.rows == 3 && back.cols == 4, "task field %s %d x %d",
+          back.name, back.rows, back.cols);
+    CHECK(back.values && memcmp(back.values, task_values, sizeof task_values) == 0, "task field values");
+    CHECK(back.x && memcmp(back.x, task_x, sizeof task_x) == 0, "task field x");
+    CHECK(back.t && memcmp(back.t, task_t, sizeof task_t) == 0, "task field t");
+    dc_results_task_field_free(&back);
+}
+
+static void roundtrip(const char *path, MPI_Comm comm, int with_task)
 {
     dc_error err = {0};
     dc_run runs[N_RUNS];
@@ -63,6 +88,7 @@ static void roundtrip(const char *path, MPI_Comm comm)
     dc_results *res = NULL;
     make_grid(runs);
     make_meta(&meta);
+    if (with_task) meta.task_field = &task_field;
     for (int i = 0; i < N_RUNS; i++) dc_results_row_init(&rows[i], &runs[i]);
 
     int rc = comm == MPI_COMM_NULL ? dc_results_create(&res, path, &meta, rows, &err)
@@ -120,6 +146,7 @@ static void roundtrip(const char *path, MPI_Comm comm)
     CHECK(dc_results_read_rescaling(res, rs, &err) == DC_OK, "rescaling: %s", err.message);
     CHECK(rs[3].shift == -4.5 && rs[3].scale == 4.0 && isnan(rs[4].scale), "rescaling values");
     CHECK(dc_results_read_rows(res, 1, 1, back, &err) == DC_OK && back[0].metric[dc_results_metric_index(res, "test_efwt")] == 0.75, "row");
+    check_task_field(res, with_task);
     dc_results_close(res, &err);
 }
 
@@ -150,8 +177,8 @@ int main(int argc, char **argv)
     snprintf(p2, sizeof p2, "%s/mpiio.h5", dir);
     snprintf(p3, sizeof p3, "%s/text.h5", dir);
     snprintf(p4, sizeof p4, "%s/other.h5", dir);
-    roundtrip(p1, MPI_COMM_NULL);
-    roundtrip(p2, MPI_COMM_SELF);
+    roundtrip(p1, MPI_COMM_NULL, 0);
+    roundtrip(p2, MPI_COMM_SELF, 1);
 
     /* Refusals, both bad input: not HDF5, HDF5 without our attributes. */
     dc_error err = {0};

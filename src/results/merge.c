@@ -30,6 +30,8 @@ typedef struct merge_state {
     dc_rescale rescaling[DC_N_RESCALINGS];
     char *hashes;              /* the first input's dataset digests, hex only */
     char *record;              /* the first input's model_record, NULL when it has none */
+    dc_task_field task;        /* the first input's /task field (owned), name "" when none: the
+                                * same in every input of the sweep (sweep_sha256 fixes the task) */
     int64_t n_params;          /* kept weights per run (0: none), their layout and spec */
     int n_tensors;
     dc_tensor tensors[DC_MAX_TENSORS];
@@ -117,6 +119,7 @@ static int load_first(merge_state *st, dc_results *res, dc_error *err)
     st->spec = *dc_results_spec(res);
     if (dc_results_has_attr(res, "model_record"))
         DC_TRY(dc_results_read_attr_string(res, "model_record", &st->record, err));
+    DC_TRY(dc_results_read_task_field(res, &st->task, err));
     DC_TRY(dc_results_read_rescaling(res, st->rescaling, err));
     DC_TRY(digest_hashes(st->meta[META_DIGEST], &st->hashes, err));
     const dc_metric_desc *metrics = dc_results_metrics(res, &st->n_metrics);
@@ -326,6 +329,7 @@ static int write_merged(const merge_state *st, const dc_merge_input *inputs, int
     meta.length_unit = st->meta[META_LUNIT];
     meta.model_kind = st->meta[META_KIND];
     meta.model_record = st->record;
+    meta.task_field = st->task.name[0] ? &st->task : NULL;
     meta.n_params = st->n_params;
     meta.n_tensors = st->n_tensors;
     meta.tensors = st->tensors;
@@ -362,6 +366,7 @@ static void state_free(merge_state *st)
     for (int m = 0; m < N_META; m++) free(st->meta[m]);
     free(st->hashes);
     free(st->record);
+    dc_results_task_field_free(&st->task);
     free(st->rows);
     free(st->source);
     free(st->duplicate);

@@ -38,7 +38,9 @@ double dc_results_file_bytes(const dc_results_meta *meta)
     return (double)meta->n_runs * row + 8.0 * meta->n_curves * meta->n_runs * meta->epochs +
            4.0 * (double)meta->n_runs * (double)meta->n_params +
            (meta->sweep_text ? (double)strlen(meta->sweep_text) : 0) +
-           (meta->sweep_effective ? (double)strlen(meta->sweep_effective) : 0) + 32768;
+           (meta->sweep_effective ? (double)strlen(meta->sweep_effective) : 0) +
+           (meta->task_field ? 8.0 * ((double)meta->task_field->rows * meta->task_field->cols +
+                                      meta->task_field->rows + meta->task_field->cols) : 0) + 32768;
 }
 
 int dc_results_reserve_space(const char *path, const dc_results_meta *meta, dc_error *err)

@@ -75,6 +75,11 @@ int dc_results_open_models(dc_results *res, const char *path, dc_error *err);
  * writer: whether this process writes the raw data of /metrics and /rescaling. */
 int dc_results_write_meta(hid_t file, const dc_results_meta *meta, int writer, dc_error *err);
 
+/* ---- results_task.c ---- */
+
+/* /task/<name> and its axes when meta has a task field (writer: writes their values). */
+int dc_results_write_task(hid_t file, const dc_results_meta *meta, int writer, dc_error *err);
+
 /* Reads and checks format_version, n_runs, epochs, sweep_sha256 (DC_ERR_INPUT if absent/foreign). */
 int dc_results_check_identity(hid_t file, const char *path, dc_results_info *info, dc_error *err);
 

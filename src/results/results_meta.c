@@ -268,6 +268,7 @@ int dc_results_write_meta(hid_t file, const dc_results_meta *meta, int writer, d
     DC_TRY(write_attr_int(file, "n_runs", meta->n_runs, err));
     DC_TRY(write_attr_int(file, "epochs", meta->epochs, err));
     if (meta->shard) DC_TRY(write_attr_string(file, "shard", meta->shard, err));
+    DC_TRY(dc_results_write_task(file, meta, writer, err));
 cleanup:
     return rc;
 }

@@ -85,8 +85,60 @@ int dc_sweep_decide_file(const dc_sweep *sweep, const dc_grid *grid, const dc_ru
 
 /* ---- what the file records ---- */
 
+/* The model's task field, bounded (DC_MAX_TASK_FIELD), named as an HDF5 link beside x and t, and
+ * copied into the layout's own buffer: values, then x, then t. */
+static int task_field_from(dc_file_layout *l, const dc_task_field *f, dc_error *err)
+{
+    int rc = DC_OK;
+    if (!f->name[0]) return DC_OK;
+    if (memchr(f->name, '\0', sizeof f->name) == NULL || strchr(f->name, '/') || strchr(f->name, '.') ||
+        !strcmp(f->name, "x") || !strcmp(f->name, "t"))
+        return dc_error_set(err, DC_ERR_INTERNAL, "the model's task field has a bad name");
+    if (f->rows < 1 || f->cols < 1 || (int64_t)f->rows * f->cols > DC_MAX_TASK_FIELD || !f->values)
+        return dc_error_set(err, DC_ERR_INTERNAL, "the model's task field %s is %d x %d (at most %d "
+                            "values, with values)", f->name, f->rows, f->cols, DC_MAX_TASK_FIELD);
+    const size_t n = (size_t)f->rows * (size_t)f->cols;
+    DC_ALLOC(l->task_buf, n + (size_t)f->cols + (size_t)f->rows);
+    memcpy(l->task_buf, f->values, n * sizeof *l->task_buf);
+    if (f->x) memcpy(l->task_buf + n, f->x, (size_t)f->cols * sizeof *l->task_buf);
+    if (f->t) memcpy(l->task_buf + n + f->cols, f->t, (size_t)f->rows * sizeof *l->task_buf);
+    snprintf(l->task_field.name, sizeof l->task_field.name, "%s", f->name);
+    l->task_field.rows = f->rows;
+    l->task_field.cols = f->cols;
+    l->task_has_x = f->x != NULL;
+    l->task_has_t = f->t != NULL;
+cleanup:
+    return rc;
+}
+
+/* The task field's values to every rank (parallel HDF5 wants the same metadata everywhere), and its
+ * pointers into the layout's buffer. */
+static int agree_task_field(dc_setup *setup, dc_file_layout *l, dc_error *err)
+{
+    int rc = DC_OK, local = DC_OK;
+    dc_task_field *f = &l->task_field;
+    if (!f->name[0]) return DC_OK;
+    const size_t n = (size_t)f->rows * (size_t)f->cols, total = n + (size_t)f->cols + (size_t)f->rows;
+    if (setup->rank != 0 && !(l->task_buf = calloc(total, sizeof *l->task_buf)))
+        local = dc_error_set(err, DC_ERR_NOMEM, "out of memory for the task field %s", f->name);
+    DC_TRY(dc_setup_agree(setup, "setup: the task field of the results file", local, l->task_buf,
+                          (int)(total * sizeof *l->task_buf), err));
+    f->values = l->task_buf;
+    f->x = l->task_has_x ? l->task_buf + n : NULL;
+    f->t = l->task_has_t ? l->task_buf + n + f->cols : NULL;
+cleanup:
+    return rc;
+}
+
+void dc_file_layout_free(dc_file_layout *layout)
+{
+    free(layout->task_buf);
+    layout->task_buf = NULL;
+}
+
 static int layout_from(dc_file_layout *l, const dc_trainer_desc *d, int keep_models, dc_error *err)
 {
+    int rc = DC_OK;
     memset(l, 0, sizeof *l);
     if (d->n_metrics > DC_MAX_METRICS || d->n_curves > DC_MAX_CURVES)
         return dc_error_set(err, DC_ERR_INTERNAL, "the trainer reports %d metrics and %d curves",
@@ -99,6 +151,7 @@ static int layout_from(dc_file_layout *l, const dc_trainer_desc *d, int keep_mod
                                 sizeof l->model_record - 1);
         snprintf(l->model_record, sizeof l->model_record, "%s", d->model_record);
     }
+    DC_TRY(task_field_from(l, &d->task_field, err));
     l->n_metrics = d->n_metrics;
     l->n_curves = d->n_curves;
     if (keep_models && d->n_params > 0) {
@@ -113,17 +166,22 @@ static int layout_from(dc_file_layout *l, const dc_trainer_desc *d, int keep_mod
     memcpy(l->metrics, d->metrics, (size_t)d->n_metrics * sizeof *d->metrics);
     for (int c = 0; c < d->n_curves; c++)
         dc_results_copy_field(l->curve_names[c], sizeof l->curve_names[c], d->curves[c]);
-    return DC_OK;
+cleanup:
+    return rc;
 }
 
 int dc_sweep_layout(const dc_sweep *sweep, const dc_trainer_ops *ops, void *trainer, dc_setup *setup,
                     dc_file_layout *layout, dc_error *err)
 {
     int rc = DC_OK, local = DC_OK;
+    memset(layout, 0, sizeof *layout);
     if (setup->rank == 0) local = layout_from(layout, ops->describe(trainer), sweep->keep_models, err);
-    DC_TRY(dc_setup_agree(setup, "setup: the layout of the results file", local, layout,
-                          (int)sizeof *layout, err));
+    rc = dc_setup_agree(setup, "setup: the layout of the results file", local, layout, (int)sizeof *layout,
+                        err);
+    if (setup->rank != 0) layout->task_buf = NULL;  /* rank 0's address, or garbage after a failure */
+    if (rc != DC_OK) goto cleanup;
     for (int c = 0; c < layout->n_curves; c++) layout->curves[c] = layout->curve_names[c];
+    DC_TRY(agree_task_field(setup, layout, err));
 cleanup:
     return rc;
 }
@@ -227,6 +285,7 @@ static int gather_meta(const dc_sweep *sweep, const dc_grid *grid, const dc_trai
     meta->model_kind = layout->model_kind;
     meta->numerics_version = layout->numerics_version;
     meta->model_record = layout->model_record[0] ? layout->model_record : NULL;
+    meta->task_field = layout->task_field.name[0] ? &layout->task_field : NULL;
     meta->n_params = layout->n_params;
     meta->n_tensors = layout->n_tensors;
     meta->tensors = layout->tensors;

@@ -120,6 +120,7 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
     memset(&setup, 0, sizeof setup);
     memset(&lock, 0, sizeof lock);
     memset(&coord, 0, sizeof coord);
+    memset(&layout, 0, sizeof layout);
     int n_scope = dc_shard_size(&opts->shard, grid->n_runs);  /* the runs this job may train */
     dc_error_clear(err);
     MPI_CHECK(MPI_Comm_rank(comm, &rank));
@@ -228,6 +229,7 @@ cleanup:
     if (rank == 0 && !hung && lock.path[0]) dc_checkpoint_remove_folder(opts->output);
     dc_lock_release(&lock);
     if (own_stop) dc_stop_uninstall();
+    dc_file_layout_free(&layout);
     free(todo);
     free(rows);
     return rc;

@@ -87,6 +87,10 @@ typedef struct dc_file_layout {
     char model_kind[DC_METRIC_NAME_MAX];
     int numerics_version;
     char model_record[2048];            /* "" when the model records nothing */
+    dc_task_field task_field;           /* name ""; none; its pointers are into task_buf */
+    int task_has_x, task_has_t;         /* which axes it has */
+    double *task_buf;                   /* owned, [rows * cols + cols + rows]: values, x, t;
+                                         * broadcast apart from the fixed-size rest */
     int n_metrics, n_curves;
     dc_metric_desc metrics[DC_MAX_METRICS];
     char curve_names[DC_MAX_CURVES][DC_METRIC_NAME_MAX];
@@ -97,12 +101,16 @@ typedef struct dc_file_layout {
     dc_model_spec spec;
 } dc_file_layout;
 
+/* Frees the layout's task field (a zeroed or broadcast layout). */
+void dc_file_layout_free(dc_file_layout *layout);
+
 /* Rank 0: the output's fate from the file that is there (create, open to resume, or refuse with
  * the settings that differ). */
 int dc_sweep_decide_file(const dc_sweep *sweep, const dc_grid *grid, const dc_run_options *opts,
                          int *action, dc_error *err);
 
-/* Broadcasts the layout from the first training rank. */
+/* Broadcasts the layout from the first training rank (dc_file_layout_free frees it, also
+ * after a failure). */
 int dc_sweep_layout(const dc_sweep *sweep, const dc_trainer_ops *ops, void *trainer, dc_setup *setup,
                     dc_file_layout *layout, dc_error *err);
 

@@ -99,6 +99,7 @@ static int describe(dc_trainer *tr, dc_error *err)
     tr->desc.model_kind = info->kind;
     tr->desc.numerics_version = info->numerics_version;
     tr->desc.model_record = info->record;
+    tr->desc.task_field = info->task_field;
     tr->desc.n_params = info->n_params;
     tr->desc.n_tensors = info->n_tensors;
     tr->desc.tensors = info->tensors;

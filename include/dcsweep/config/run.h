@@ -109,4 +109,17 @@ typedef struct dc_metric_desc {
 } dc_metric_desc;
 #define DC_HEADLINE_DEFAULT 2
 
+/* A named 2-D array a model family records of its task in the results file, as /task/<name>
+ * float64 [rows][cols] with its axes /task/x [cols] and /task/t [rows] (docs/results-format.md):
+ * e.g. the reference solution at the evaluation times, so that a user can plot the prediction
+ * against it. The values belong to whoever filled the struct (the model instance). */
+#define DC_MAX_TASK_FIELD (64 * 1024)  /* rows * cols at most: a results file is not a data set */
+typedef struct dc_task_field {
+    char name[DC_METRIC_NAME_MAX];  /* the dataset's name under /task; "": no field */
+    int rows, cols;
+    const double *values;           /* [rows][cols] */
+    const double *x;                /* [cols] the columns' coordinate; NULL: none */
+    const double *t;                /* [rows] the rows' coordinate; NULL: none */
+} dc_task_field;
+
 #endif

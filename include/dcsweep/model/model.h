@@ -42,6 +42,9 @@ typedef struct dc_model_info {
     const char *count_names[2];    /* what step_flops counts per batch ("atoms", "edges"); NULL: none */
     const char *record;            /* what else the results file records of the task (the PINN's
                                     * drawn initial condition, as JSON); NULL: nothing */
+    dc_task_field task_field;      /* an array of the task the results file keeps (diffusion-
+                                    * sorption: the reference u at the evaluation frames); name "":
+                                    * none */
     dc_model_spec spec;            /* what evaluating a kept model needs besides its weights */
 } dc_model_info;
 

@@ -13,6 +13,8 @@
  *   root attributes  sweep_text, sweep_sha256, dataset_sha256, dcsweep_version, created, units,
  *                    format_version, model_kind, numerics_version, curve_names, n_runs,
  *                    epochs, model_record (what the model family records of its task)
+ *   /task/<name>     (when the family has one) [rows][cols] float64 an array of the task, e.g. the
+ *                    reference solution, with its axes /task/x [cols] and /task/t [rows]
  *
  * Every dataset is created at once, contiguous and fully preallocated (fill: NaN, "pending"), and
  * the metadata is flushed: afterwards only raw data is written, into space that already exists, so
@@ -73,6 +75,7 @@ typedef struct dc_results_meta {
     const char *model_kind;      /* the family's task.kind (required) */
     int numerics_version;        /* of the engine that trains the runs: no resume or merge across */
     const char *model_record;    /* attribute model_record (the task's own record); NULL: none */
+    const dc_task_field *task_field; /* /task/<name>, /task/x, /task/t; NULL: none */
     int64_t n_params;            /* kept models: [n_runs][n_params] weights; 0: none kept */
     int n_tensors;
     const dc_tensor *tensors;    /* [n_tensors] their layout */
@@ -156,6 +159,11 @@ int dc_results_has_attr(dc_results *res, const char *name);
 
 /* A string attribute of the root group (sweep_text, sweep_sha256, ...): *out is malloc'd. */
 int dc_results_read_attr_string(dc_results *res, const char *name, char **out, dc_error *err);
+
+/* The file's task field (/task/<name> and its axes) into out, whose arrays are then allocated
+ * (dc_results_task_field_free); name "" when the file has none. */
+int dc_results_read_task_field(dc_results *res, dc_task_field *out, dc_error *err);
+void dc_results_task_field_free(dc_task_field *field);
 
 /* The rescaling statistics recorded at creation, indexed by method. */
 int dc_results_read_rescaling(dc_results *res, dc_rescale out[DC_N_RESCALINGS], dc_error *err);

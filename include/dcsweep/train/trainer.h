@@ -24,6 +24,7 @@ typedef struct dc_trainer_desc {
     const char *model_kind;
     int numerics_version;                /* the model engine's (dc_model_info.numerics_version) */
     const char *model_record;            /* dc_model_info.record, or NULL */
+    dc_task_field task_field;            /* dc_model_info.task_field (name "": none) */
     int64_t n_params;                    /* the parameter layout of the kept weights */
     int n_tensors;
     const dc_tensor *tensors;

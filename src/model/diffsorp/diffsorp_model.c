@@ -31,6 +31,8 @@ typedef struct diffsorp_model {
     int64_t n_labels;
     double *labels;            /* [N_0 + N_b + N_d] what the rescaling statistics are fitted on */
     double *u_ref;             /* [20][1024] the reference at the evaluation frames */
+    double ref_x[DC_DIFFSORP_NX];        /* u_ref's cell centres x_i = (i + 0.5) / 1024 */
+    double ref_t[DC_DIFFSORP_EVAL_NT];   /* u_ref's frames t_q = T - 19 + q (seconds) */
     dc_diffsorp_problem problem; /* shift and scale are the current run's */
     dc_activation act;         /* of the current run */
     char record[1024];         /* info.record: the task and its constants as JSON */
@@ -112,6 +114,13 @@ static void describe(diffsorp_model *m)
     info->count_names[0] = "points";
     info->count_names[1] = NULL;
     info->record = m->record;
+    /* The reference at the metrics' frames, so that a results file can be plotted against it. */
+    for (int i = 0; i < DC_DIFFSORP_NX; i++) m->ref_x[i] = ((double)i + 0.5) / (double)DC_DIFFSORP_NX;
+    for (int q = 0; q < DC_DIFFSORP_EVAL_NT; q++)
+        m->ref_t[q] = (double)m->task.t_end - (double)(DC_DIFFSORP_EVAL_NT - 1 - q);
+    info->task_field = (dc_task_field){.name = "reference_u", .rows = DC_DIFFSORP_EVAL_NT,
+                                       .cols = DC_DIFFSORP_NX, .values = m->u_ref, .x = m->ref_x,
+                                       .t = m->ref_t};
     dc_model_spec *spec = &info->spec;
     const char *names[5] = {"width", "depth", "t_end", "u_init", "tau"};
     const double values[5] = {m->shape.width, m->shape.depth, m->task.t_end, m->task.u_init, m->problem.tau};

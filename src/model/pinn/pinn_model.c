@@ -29,6 +29,9 @@ typedef struct pinn_model {
     dc_pinn_problem problem;   /* shift and scale are the current run's */
     dc_activation act;         /* of the current run */
     char record[1024];         /* info.record: the drawn initial condition as JSON */
+    double *u_exact;           /* [20][1024] the exact u on the metrics' grid (info.task_field) */
+    double exact_x[DC_PINN_EVAL_NX];  /* its x_i = (i + 0.5) / 1024 */
+    double exact_t[DC_PINN_EVAL_NT];  /* its t_q = T - 0.01 (19 - q) */
 } pinn_model;
 
 static void pinn_model_destroy(void *impl)
@@ -38,6 +41,7 @@ static void pinn_model_destroy(void *impl)
     dc_pinn_destroy(m->engine);
     free(m->xt);
     free(m->ic_target);
+    free(m->u_exact);
     free(m);
 }
 
@@ -91,6 +95,31 @@ static int write_record(pinn_model *m, dc_error *err)
     if (n < 0 || (size_t)n >= cap)
         return dc_error_set(err, DC_ERR_INTERNAL, "the PINN record is longer than %zu bytes", cap - 1);
     return DC_OK;
+}
+
+/* The exact solution on the metrics' grid (dc_pinn_metrics_eval), the results file's task field:
+ * what a plot of a kept model's u is drawn against. */
+static int exact_field(pinn_model *m, dc_error *err)
+{
+    int rc = DC_OK;
+    const int64_t NX = DC_PINN_EVAL_NX;
+    double *xt = NULL;
+    DC_ALLOC(xt, 2 * NX);
+    DC_ALLOC(m->u_exact, DC_PINN_EVAL_NT * NX);
+    for (int64_t i = 0; i < NX; i++) m->exact_x[i] = ((double)i + 0.5) / (double)NX;
+    for (int q = 0; q < DC_PINN_EVAL_NT; q++) {
+        m->exact_t[q] = m->task.t_end - 0.01 * (double)(DC_PINN_EVAL_NT - 1 - q);
+        for (int64_t i = 0; i < NX; i++) {
+            xt[2 * i] = m->exact_x[i];
+            xt[2 * i + 1] = m->exact_t[q];
+        }
+        dc_pinn_exact(&m->ic, m->task.beta, xt, NX, m->u_exact + q * NX, NULL);
+    }
+    m->info.task_field = (dc_task_field){.name = "reference_u", .rows = DC_PINN_EVAL_NT, .cols = (int)NX,
+                                         .values = m->u_exact, .x = m->exact_x, .t = m->exact_t};
+cleanup:
+    free(xt);
+    return rc;
 }
 
 static void describe(pinn_model *m)
@@ -156,6 +185,7 @@ static int pinn_model_create(void **out, const dc_sweep *sweep, dc_error *err)
     DC_TRY(dc_pinn_create(&m->engine, &m->shape,
                           m->n_points > DC_PINN_EVAL_NX ? m->n_points : DC_PINN_EVAL_NX, err));
     DC_TRY(write_record(m, err));
+    DC_TRY(exact_field(m, err));
     describe(m);
     *out = m;
     m = NULL;

@@ -181,7 +181,7 @@ static void test_errors(void)
     /* Newton that may not converge: one iteration cannot reach 1e-12 from u^{n-1} */
     dc_diffsorp_solver_defaults(&cfg, 1, 0.0);
     cfg.newton_max = 1;
-    static double frames[2 * DC_DIFFSORP_N_CELLS];
+    static double frames[2 * DC_DIFFSORP_NX];
     int rc = dc_diffsorp_solve(&cfg, frames, NULL, &err);
     CHECK(rc == DC_ERR_NUMERIC && strstr(err.message, "did not converge"), "rc %d: %s", rc,
           err.message);

@@ -12,7 +12,7 @@
 #include "check.h"
 #include "diffsorp_solver.h"
 
-enum { N = DC_DIFFSORP_N_CELLS, T = 500, F = T + 1, Q = DC_DIFFSORP_EVAL_FRAMES };
+enum { N = DC_DIFFSORP_NX, T = 500, F = T + 1, Q = DC_DIFFSORP_EVAL_NT };
 
 static int read_ds(hid_t file, const char *path, hid_t type, void *buf, int64_t n)
 {

@@ -10,8 +10,7 @@
 
 double dc_diffsorp_sorption_k(void)
 {
-    return (1.0 - DC_DIFFSORP_PHI) / DC_DIFFSORP_PHI * DC_DIFFSORP_RHO_S * DC_DIFFSORP_K_F *
-           DC_DIFFSORP_N_F;
+    return dc_diffsorp_freundlich_K(DC_DIFFSORP_PHI, DC_DIFFSORP_RHO_S, DC_DIFFSORP_K_F, DC_DIFFSORP_N_F);
 }
 
 /* u+ = max(u, 0) keeps R finite where the network goes negative (PDEBench's u + 1e-6 is NaN below

@@ -55,12 +55,12 @@ static void fv_eval(const dc_diffsorp_fv *fv, const double *u, double *f, double
         const double upl = i == N - 1 ? ghost_right(fv, u) : u[i + 1];
         const double lap = (um - 2.0 * u[i] + upl) / dx2;
         const double u_plus = u[i] > 0.0 ? u[i] : 0.0;
-        const double sorbed = fv->K * pow(u_plus + DC_DIFFSORP_U_EPS, fv->n_f - 1.0);
+        const double sorbed = fv->K * pow(u_plus + DC_DIFFSORP_EPS, fv->n_f - 1.0);
         const double R = 1.0 + sorbed;
         const double k = fv->D / R;
         f[i] = k * lap;
         if (!lo) continue;
-        const double dR = u[i] > 0.0 ? sorbed * (fv->n_f - 1.0) / (u[i] + DC_DIFFSORP_U_EPS) : 0.0;
+        const double dR = u[i] > 0.0 ? sorbed * (fv->n_f - 1.0) / (u[i] + DC_DIFFSORP_EPS) : 0.0;
         lo[i] = k / dx2;
         up[i] = k / dx2;
         di[i] = -2.0 * k / dx2 - fv->D * dR / (R * R) * lap;
@@ -91,7 +91,7 @@ void dc_diffsorp_solver_defaults(dc_diffsorp_solver_cfg *cfg, int t_end, double 
     static const double ends[] = {0.01, 0.1, 1.0, 10.0};
     static const double steps[] = {1e-5, 1e-4, 1e-3, 1e-2};
     memset(cfg, 0, sizeof *cfg);
-    cfg->n_cells = DC_DIFFSORP_N_CELLS;
+    cfg->n_cells = DC_DIFFSORP_NX;
     cfg->t_end = t_end;
     cfg->u_init = u_init;
     cfg->D = DC_DIFFSORP_D;

@@ -19,16 +19,9 @@
 #include <stdint.h>
 
 #include "dcsweep/core/error.h"
+#include "dcsweep/model/diffsorp.h"
 
-/* The spec's constants (PDEBench's and the paper's). */
-#define DC_DIFFSORP_D 5e-4         /* diffusion coefficient */
-#define DC_DIFFSORP_PHI 0.29       /* porosity */
-#define DC_DIFFSORP_RHO_S 2880.0   /* bulk density */
-#define DC_DIFFSORP_K_F 3.5e-4     /* Freundlich constant */
-#define DC_DIFFSORP_N_F 0.874      /* Freundlich exponent */
-#define DC_DIFFSORP_U_EPS 1e-6     /* keeps R finite at u = 0 */
-#define DC_DIFFSORP_N_CELLS 1024   /* PDEBench's grid */
-#define DC_DIFFSORP_EVAL_FRAMES 20 /* the metrics' frames: t_q = T - 19 + q */
+/* The constants and grid sizes are the family header's (dcsweep/model/diffsorp.h). */
 #define DC_DIFFSORP_MAX_PHASES 8
 
 /* K = ((1 - phi)/phi) rho_s k_f n_f: 2.1569114482758622 at the spec's values. */
@@ -59,7 +52,7 @@ void dc_diffsorp_fv_jacobian(const dc_diffsorp_fv *fv, const double *u, double *
 /* ---- the time integration ---- */
 
 typedef struct dc_diffsorp_solver_cfg {
-    int n_cells;   /* N (DC_DIFFSORP_N_CELLS) */
+    int n_cells;   /* N (DC_DIFFSORP_NX) */
     int t_end;     /* T: frames at t = 0, 1, ..., T */
     double u_init; /* the constant initial value */
     double D, K, n_f;

@@ -90,8 +90,10 @@ static void print_table(FILE *out, const dc_trainer_desc *d, const dc_run_result
         if (m->fraction) fprintf(out, "%-20s %12.4f\n", m->name, r->metrics[k]);
         else fprintf(out, "%-20s %12.6g  %s\n", m->name, r->metrics[k], m->unit);
     }
-    fprintf(out, "status %s after %d epochs (%s; best epoch %d, final lr %.3g), %.1f s\n",
-            dc_run_status_name(r->status), r->epochs_completed, dc_stop_reason_name(r->stop_reason),
+    /* a failed run has no stop reason: its message is on stderr */
+    const char *reason = dc_stop_reason_name(r->stop_reason);
+    fprintf(out, "status %s after %d epochs (%s%sbest epoch %d, final lr %.3g), %.1f s\n",
+            dc_run_status_name(r->status), r->epochs_completed, reason, reason[0] ? "; " : "",
             r->best_epoch, r->final_lr, r->wall_seconds);
 }
 

@@ -21,8 +21,8 @@ static const char *bench_help =
     "Times N training steps (gradient of the energy+force loss and an Adam update; default 20,\n"
     "after 3 untimed ones) of grid point --run (default 0) on the sweep's training batches and\n"
     "prints one JSON line: configurations/s, ms per step, GFLOP/s and its fraction of a oneDNN\n"
-    "matmul's peak on this machine, and the sizes. For an advection sweep a step is one full-batch\n"
-    "step of the PINN loss on every point: steps/s and GFLOP per step instead of configurations/s.\n"
+    "matmul's peak on this machine, and the sizes. For a full-batch family a step is one step on\n"
+    "every point of its loss: steps/s and GFLOP per step instead of configurations/s.\n"
     "\n"
     "options:\n"
     "  --steps N         timed steps (default 20, at least 1)\n"
@@ -81,7 +81,7 @@ int dc_cmd_bench(int argc, char **argv)
     DC_TRY(dc_dnnl_matmul_peak_gflops(BENCH_PEAK_N, BENCH_PEAK_REPEATS, &peak, err));
     double gflops = b.flops / b.seconds * 1e-9;
     const dc_model_info *info = dc_trainer_model(trainer);
-    if (info->n_train_items == 0)  /* full batch (the PINN): a step is the whole training set */
+    if (info->n_train_items == 0)  /* full batch: a step is the whole training set */
         printf("{\"steps_per_s\": %.2f, \"step_ms\": %.3f, \"gflop_per_step\": %.4f, ", b.steps / b.seconds,
                1e3 * b.seconds / b.steps, 1e-9 * b.flops / b.steps);
     else

@@ -14,7 +14,7 @@ static const char plan_help[] =
     "\n"
     "Prints the runs of a sweep in run order: for each seed, each rescaling, each extent, each IReLU\n"
     "scale (extent none does not use the scale: it runs once per rescaling and seed). A family with\n"
-    "a task of its own is described first (the advection PINN: equation, initial-condition seed,\n"
+    "a task of its own is described first (a PDE: equation, initial condition,\n"
     "points, network, steps); its JSON has a \"task\" object before \"runs\".\n"
     "\n"
     "options:\n"

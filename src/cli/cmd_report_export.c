@@ -162,7 +162,7 @@ void dc_report_print_json(FILE *out, const dc_report *r, const report_source *sr
     fprintf(out, ", \"epochs\": %d, \"metric\": \"%s\", \"metric_unit\": ", r->epochs,
             r->metrics[r->metric].name);
     dc_json_string(out, unit_of(r, r->metric));
-    /* every metric's unit; a SchNet file also keeps its dataset's units under their old keys */
+    /* every metric's unit; a file in a dataset's units also keeps them under their old keys */
     fputs(", \"units\": {", out);
     if (r->energy_unit[0]) {
         json_field(out, "\"energy\": ", r->energy_unit);

@@ -118,7 +118,7 @@ static void set_cells(char (*row)[CELL], int n, const char *const *values)
 
 /* ---- what a metric column shows ---- */
 
-/* The split of a metric by its name's prefix (SchNet's val_ and test_ columns), or "". */
+/* The split of a metric by its name's prefix (val_ and test_ columns), or "". */
 static const char *split_of(const char *name)
 {
     if (strncmp(name, "test_", 5) == 0) return "test";
@@ -132,7 +132,7 @@ static const char *suffix_of(const char *name)
     return *split ? name + strlen(split) + 1 : name;
 }
 
-/* Short column labels of the metrics these tables know (SchNet's); any other is shown by name. */
+/* Short column labels of the metrics these tables know (a potential's); any other is shown by name. */
 static const char *label_of(const dc_report *r, int m)
 {
     static const char *const known[][2] = {{"energy_mae", "E MAE"}, {"energy_rmse", "E RMSE"},
@@ -218,7 +218,7 @@ static void key_cells(char (*row)[CELL], const dc_report_key *k)
 /* ---- sections ---- */
 
 /* Whether the per-configuration tables show metric m: the headline metrics and the fractions
- * (EFwT), with their siblings of the other split (SchNet's validation table shows what its test
+ * (EFwT), with their siblings of the other split (the validation table shows what the test
  * table does); every metric when the file marks none of them. csv and json have them all. */
 static int shown(const dc_report *r, int m)
 {
@@ -404,7 +404,7 @@ cleanup:
     return rc;
 }
 
-/* The units line: SchNet's in its dataset's terms; any other family's metrics grouped by unit. */
+/* The units line: a potential's in its dataset's terms; any other family's metrics grouped by unit. */
 static void print_units(FILE *out, const dc_report *r, const char *item)
 {
     static const char scale_note[] = "c = IReLU scale (- for extent none)";
@@ -447,7 +447,7 @@ int dc_report_print_tables(FILE *out, const dc_report *r, const report_source *s
     fprintf(out, "%sRuns: %d: %d done, %d diverged, %d failed, %d pending (only done runs are averaged)\n",
             item, r->n_runs, r->n_done, r->n_diverged, r->n_failed, r->n_pending);
     print_units(out, r, item);
-    /* test first, then validation (SchNet), then the metrics of no split (the PINN's) */
+    /* test first, then validation, then the metrics of no split (a PDE's) */
     static const char *const splits[3] = {"test", "val", ""};
     int printed = 0;
     for (int i = 0; i < 3; i++) {

@@ -16,7 +16,7 @@ static const char validate_help[] =
     "\n"
     "Checks a sweep file and loads its datasets (train, validation and test splits, element types),\n"
     "then prints a summary: frames and atoms per split, elements, energy ranges, the model and the\n"
-    "number of runs. A sweep of a family without a dataset shows its task instead (the PINN: the\n"
+    "number of runs. A sweep of a family without a dataset shows its task instead (for a PDE: the\n"
     "initial condition drawn from task.ic_seed, the collocation points, the labels' rescaling\n"
     "statistics and the network). Exits 0 when the sweep is ready to run, 2 on a bad sweep file or\n"
     "dataset.\n"

@@ -286,7 +286,7 @@ int dc_sweep_load(dc_sweep *sweep, const char *path, const dc_override *override
     snprintf(default_name, sizeof default_name, "%.*s", (int)base_len, base);
     DC_TRY(dc_config_read_string(&c, "name", default_name, &sweep->name));
     DC_TRY(dc_config_read_family(&c, sweep));
-    /* a PINN's points are its data: it has no dataset */
+    /* a family whose points are its data reads no dataset */
     if (dc_family_uses(sweep->family, "dataset")) DC_TRY(read_dataset(&c, &sweep->dataset));
     DC_TRY(dc_config_read_train(&c, sweep->family, &sweep->train));
     if (sweep->family->check) DC_TRY(sweep->family->check(&c, sweep));

@@ -1,7 +1,7 @@
 /* The task section and the family's keys (docs/sweep-format.md, family.h): task.kind names one of
  * the registered families; the keys it owns are read from its table; a key only other families
  * read (theirs, or an optional shared key it does not use) is an error naming them, so that a
- * setting never passes silently unused (a dataset in an advection sweep, model.width in a SchNet
+ * setting never passes silently unused (a dataset in a sweep of a dataset-free family, another family's model size
  * sweep). */
 #include <math.h>
 #include <stdarg.h>
@@ -27,7 +27,7 @@ static int owns(const dc_family *family, const char *key)
     return 0;
 }
 
-/* "\"schnet\"" or "\"schnet\" or \"dimenet\"": the families that read key (owned, or used when
+/* "\"a\"" or "\"a\" or \"b\"": the families (task.kind) that read key (owned, or used when
  * shared). */
 static void readers(const dc_config_ctx *c, const char *key, int shared, char *out, size_t size)
 {

@@ -52,7 +52,7 @@ static int read_protocol(dc_config_ctx *c, const dc_family *family, dc_train_con
     DC_TRY(dc_config_read_double(c, "train.plateau.min_lr", 0.0, 0, 0, INFINITY, &p->min_lr));
     DC_TRY(dc_config_read_int(c, "train.warmup_epochs", 0, 0, 1 << 30, &t->warmup_epochs));
 
-    /* The values a validation gives (docs/model.md, docs/pinn.md), as the family lists them; the
+    /* The values a validation gives (each family lists its own); the
      * model checks its own list too. */
     DC_TRY(dc_config_read_choice(c, "train.monitor", 0, family->monitors, family->n_monitors, &v));
     snprintf(t->monitor, sizeof t->monitor, "%s", family->monitors[v]);

@@ -28,7 +28,7 @@ int dc_report_default_metric(const dc_metric_desc *metrics, int n)
 static char *dup_string(const char *s, dc_error *err);
 
 /* The dataset's units, for the header line, when the file's metrics are in them (a model of a
- * dataset's energies); a file of another family's metrics (a PINN's) has no units line, whatever
+ * dataset's energies); a file of other metrics (a PDE's) has no units line, whatever
  * unit attributes it carries. A file too old to record its metric units gets docs/model.md's. */
 static int take_units(dc_report *r, dc_results *res, dc_error *err)
 {

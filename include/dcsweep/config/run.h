@@ -74,10 +74,10 @@ typedef struct dc_tensor {
     int64_t rows, cols;            /* weights (out, in) as PyTorch; biases (out, 1) */
     int is_bias;
 } dc_tensor;
-#define DC_MAX_TENSORS 512  /* a 6-block DimeNet++ has about 260 (docs/architecture.md) */
+#define DC_MAX_TENSORS 512  /* a 6-block message-passing network has about 260 (docs/architecture.md) */
 
 /* What evaluating a kept model needs besides its weights and layout: the model's hyperparameters
- * by name (SchNet: features, filters, interactions, gaussians, cutoff) and its element list. */
+ * by name (the family's: its sizes, cutoff, ...) and its element list. */
 #define DC_SPEC_MAX 16
 #define DC_SPEC_NAME_MAX 32
 #define DC_MAX_SPEC_ELEMENTS 16
@@ -86,7 +86,7 @@ typedef struct dc_model_spec {
     char names[DC_SPEC_MAX][DC_SPEC_NAME_MAX];
     double values[DC_SPEC_MAX];
     int n_elements;
-    int elements[DC_MAX_SPEC_ELEMENTS];   /* atomic numbers in type order (SchNet) */
+    int elements[DC_MAX_SPEC_ELEMENTS];   /* atomic numbers in type order (potentials) */
     int n_train_elements;                 /* 0: not recorded (a file of an older dcsweep) */
     int train_elements[DC_MAX_SPEC_ELEMENTS];  /* those the training split has: the others'
                                                * embeddings were never trained */

@@ -1,8 +1,8 @@
 /* A trained model out of a results file: one done run's kept weights (/models), its activation
  * and rescaling, evaluated on new structures with the float engine the run trained on, so that
  * `dcsweep predict`, the ASE calculator (python/dcsweep_ase.py over dcsweep_api.h) and users'
- * own code give a run's energies and forces in the dataset's units. SchNet runs only (the PINN
- * has no structures). Serial. */
+ * own code give a run's energies and forces in the dataset's units. Potentials only
+ * (dc_model_ops.potential: a PDE's model has no structures). Serial. */
 #ifndef DCSWEEP_PREDICT_PREDICT_H
 #define DCSWEEP_PREDICT_PREDICT_H
 
@@ -15,8 +15,8 @@
 typedef struct dc_predictor dc_predictor;
 
 /* Loads run `run` of a results file. DC_ERR_INPUT with a one-line reason for a run that is not
- * done, a file without kept models, a model family other than SchNet, or a layout that does not
- * match this dcsweep's SchNet. */
+ * done, a file without kept models, a model family without a potential, or a layout that does
+ * not match what this dcsweep's family builds. */
 int dc_predictor_load(dc_predictor **p, const char *results, int run, dc_error *err);
 void dc_predictor_free(dc_predictor *p);
 

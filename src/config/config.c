@@ -180,6 +180,23 @@ static int read_split(dc_config_ctx *c, const char *key, double *out, int *kind)
     return DC_OK;
 }
 
+/* dataset.atomic_energies: "average" or the path of a file of isolated atoms; absent: none. */
+static int read_atomic_energies(dc_config_ctx *c, dc_dataset_config *d)
+{
+    const char *key = "dataset.atomic_energies";
+    const config_setting_t *s = config_lookup(&c->cfg, key);
+    if (!s) return DC_OK;
+    if (config_setting_type(s) != CONFIG_TYPE_STRING)
+        return dc_config_want_type(c, key, s, "a string: \"average\" or the path of an extended-XYZ file of "
+                                   "isolated atoms", 0);
+    if (strcmp(config_setting_get_string(s), "average") == 0) {
+        d->e0_source = DC_E0_AVERAGE;
+        return DC_OK;
+    }
+    d->e0_source = DC_E0_FILE;
+    return dc_config_read_path(c, key, &d->e0_file, 1);
+}
+
 static int read_dataset(dc_config_ctx *c, dc_dataset_config *d)
 {
     int rc = DC_OK;
@@ -190,6 +207,7 @@ static int read_dataset(dc_config_ctx *c, dc_dataset_config *d)
     DC_TRY(dc_config_read_string(c, "dataset.forces_key", "forces", &d->forces_key));
     DC_TRY(dc_config_read_string(c, "dataset.length_unit", "Angstrom", &d->length_unit));
     DC_TRY(dc_config_read_string(c, "dataset.energy_unit", "eV", &d->energy_unit));
+    DC_TRY(read_atomic_energies(c, d));
     const config_setting_t *file = config_lookup(&c->cfg, "dataset.file");
     const config_setting_t *split = config_lookup(&c->cfg, "dataset.split");
     const config_setting_t *test = config_lookup(&c->cfg, "dataset.test");
@@ -340,6 +358,7 @@ void dc_sweep_free(dc_sweep *sweep)
     free(d->forces_key);
     free(d->length_unit);
     free(d->energy_unit);
+    free(d->e0_file);
     free(sweep->grid.irelu_scale);
     free(sweep->grid.extent);
     free(sweep->grid.rescaling);

@@ -47,6 +47,10 @@ static void dump_dataset(dump_buf *o, const dc_dataset_config *d)
     }
     out(o, "dataset.energy_key = \"%s\";\ndataset.forces_key = \"%s\";\n", d->energy_key, d->forces_key);
     out(o, "dataset.length_unit = \"%s\";\ndataset.energy_unit = \"%s\";\n", d->length_unit, d->energy_unit);
+    /* only when given, so that every sweep from before the key keeps its hash; the file's
+     * contents are in the results' dataset digest */
+    if (d->e0_source != DC_E0_NONE)
+        out(o, "dataset.atomic_energies = \"%s\";\n", d->e0_source == DC_E0_AVERAGE ? "average" : "file");
 }
 
 /* The shared train keys a family may place in its part of the dump; 0 when key is none of them. */

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "dcsweep/data/atomic_energies.h"
 #include "dcsweep/data/splits.h"
 
 /* The closest and the farthest two atoms of one frame of ds, over all its frames (the distance is
@@ -74,5 +75,9 @@ static int check_elements(const dc_splits *splits, const dc_sweep *sweep, dc_err
 int dc_splits_check(const dc_splits *splits, const dc_sweep *sweep, dc_error *err)
 {
     int rc = check_cutoff(splits, sweep, err);
-    return rc != DC_OK ? rc : check_elements(splits, sweep, err);
+    if (rc == DC_OK) rc = check_elements(splits, sweep, err);
+    /* a file of isolated atoms that cannot give every element's E0 is found here, before any run */
+    dc_atomic_energies e0;
+    if (rc == DC_OK) rc = dc_atomic_energies_resolve(&e0, &sweep->dataset, &splits->train, &splits->elements, err);
+    return rc;
 }

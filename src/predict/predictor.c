@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dcsweep/data/atomic_energies.h"
 #include "dcsweep/model/model.h"
 #include "dcsweep/results/results.h"
 
@@ -21,6 +22,7 @@ struct dc_predictor {
     dc_elements elements;        /* the model's type order */
     dc_elements trained;         /* those the training split had (all of elements when unrecorded) */
     double train_min_distance;   /* the shortest pair within the cutoff in training; NaN: unrecorded */
+    dc_atomic_energies e0;       /* n = 0: none; else rs.shift is per atom (docs/model.md) */
     char energy_unit[32], length_unit[32];
 };
 
@@ -49,8 +51,16 @@ static int build_model(dc_predictor *p, dc_results *res, const char *path, dc_er
         for (int k = 0; k < spec->n_train_elements; k++) p->trained.atomic_number[k] = spec->train_elements[k];
     }
     p->train_min_distance = NAN;
-    for (int k = 0; k < spec->n; k++)
+    for (int k = 0; k < spec->n; k++) {
         if (strcmp(spec->names[k], "train_min_distance") == 0) p->train_min_distance = spec->values[k];
+        const char *prefix = "atomic_energy_", *sym = spec->names[k] + strlen(prefix);
+        if (strncmp(spec->names[k], prefix, strlen(prefix)) == 0 && p->e0.n < DC_MAX_ELEMENTS) {
+            int z = dc_element_from_symbol(sym, (int)strlen(sym));
+            if (z == 0) DC_FAIL(DC_ERR_INPUT, "%s: /models has %s, of no element", path, spec->names[k]);
+            p->e0.atomic_number[p->e0.n] = z;
+            p->e0.e0[p->e0.n++] = spec->values[k];
+        }
+    }
     p->n_params = dc_results_n_params(res);
     rc = p->potential->open(&p->model, spec, tensors, n_tensors, p->n_params, err);
     if (rc != DC_OK) dc_error_prefix(err, "%s", path);
@@ -211,7 +221,14 @@ int dc_predictor_dataset(dc_predictor *p, const dc_dataset *ds, double *energy, 
     DC_TRY(map_types(p, ds, types, err));
     view.types = types;
     DC_TRY(p->potential->predict(p->model, &p->act, p->params, &view, energy, forces, err));
-    for (int f = 0; f < ds->n_frames; f++) energy[f] = dc_unscale_energy(&p->rs, energy[f]);
+    if (p->e0.n == 0) {
+        for (int f = 0; f < ds->n_frames; f++) energy[f] = dc_unscale_energy(&p->rs, energy[f]);
+    } else { /* E = scale E' + atoms x per-atom shift + sum E0 */
+        for (int f = 0; f < ds->n_frames; f++)
+            energy[f] = energy[f] * p->rs.scale +
+                        p->rs.shift * (double)(ds->frame_start[f + 1] - ds->frame_start[f]) +
+                        dc_atomic_energies_frame(&p->e0, ds, f);
+    }
     for (int64_t k = 0; k < 3 * ds->n_atoms_total; k++) forces[k] = dc_unscale_force(&p->rs, forces[k]);
 cleanup:
     free(types);

@@ -354,14 +354,15 @@ static int file_digest(const char *path, char hex[65], dc_error *err)
 int dc_results_dataset_digest(const dc_dataset_config *dataset, char **out, dc_error *err)
 {
     int rc = DC_OK;
-    const char *paths[] = {dataset->train, dataset->validation, dataset->test, dataset->file};
+    const char *paths[] = {dataset->train, dataset->validation, dataset->test, dataset->file,
+                           dataset->e0_file};
     size_t cap = 1, len = 0;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (paths[i]) cap += strlen(paths[i]) + 64 + 3;
     char *text = NULL;
     *out = NULL;
     DC_ALLOC(text, cap);
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         if (!paths[i]) continue;
         char hex[65];
         DC_TRY(file_digest(paths[i], hex, err));

@@ -30,6 +30,8 @@ int dc_extent_parse(const char *s, dc_extent *out);        /* 0 on success, -1 u
 int dc_rescaling_parse(const char *s, dc_rescaling *out);
 int dc_loss_parse(const char *s, dc_loss *out);
 
+typedef enum { DC_E0_NONE = 0, DC_E0_AVERAGE = 1, DC_E0_FILE = 2 } dc_e0_source;
+
 typedef struct dc_dataset_config {
     /* Either three files ... (absolute or cwd-relative paths after loading; NULL when unused) */
     char *train;
@@ -46,6 +48,11 @@ typedef struct dc_dataset_config {
     char *forces_key;     /* Properties= column of the forces (default "forces") */
     char *length_unit;    /* informational, copied to results (default "Angstrom") */
     char *energy_unit;    /* informational, copied to results (default "eV") */
+    /* dataset.atomic_energies (docs/model.md, "Per-element reference energies"): none (absent: the
+     * totals as they are), "average" (a least-squares fit per element on the training split), or
+     * an extended-XYZ file of isolated atoms (e0_file, a path after loading). */
+    dc_e0_source e0_source;
+    char *e0_file;
 } dc_dataset_config;
 
 typedef enum { DC_SCHEDULE_CONSTANT = 0, DC_SCHEDULE_STEP = 1, DC_SCHEDULE_PLATEAU = 2 } dc_schedule;

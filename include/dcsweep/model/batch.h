@@ -20,6 +20,10 @@ typedef struct dc_batch_buf {
     int *src, *dst;         /* [max_edges] */
     double *energy_target;  /* [max_mol] scaled: (E - shift) / scale */
     double *force_target;   /* [max_atoms][3] scaled: F / scale */
+    /* NULL, or [frames of the dataset being assembled] subtracted from each energy before the
+     * rescaling: the frame's atomic energies plus its atoms times the per-atom shift (set by the
+     * caller per dataset; docs/model.md, "Per-element reference energies") */
+    const double *energy_ref;
 } dc_batch_buf;
 
 int dc_schnet_batch_buf_init(dc_batch_buf *buf, int max_mol, int max_atoms, int64_t max_edges,

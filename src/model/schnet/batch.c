@@ -72,7 +72,8 @@ int dc_schnet_batch_assemble(dc_batch *batch, dc_batch_buf *buf, const dc_datase
             buf->src[e] = offset + (int)(nb->src[k] - first);
             buf->dst[e] = offset + (int)(nb->dst[k] - first);
         }
-        if (rs) buf->energy_target[b] = dc_rescale_energy(rs, ds->energy[f]);
+        if (rs) buf->energy_target[b] = dc_rescale_energy(rs, buf->energy_ref ? ds->energy[f] - buf->energy_ref[f]
+                                                                              : ds->energy[f]);
     }
     memset(batch, 0, sizeof *batch);
     batch->n_mol = n;

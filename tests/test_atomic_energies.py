@@ -1,0 +1,190 @@
+#!/usr/bin/python3
+"""Per-element reference energies (dataset.atomic_energies, docs/model.md "Per-element reference
+energies"), issue 27:
+  - "average" is numpy's minimum-norm lstsq of the training energies on the element counts, for one
+    molecule (the shipped xTB ethanol: only the formula's sum is fixed) and for two (rMD17 ethanol
+    plus methanol: rank 2 for 3 elements);
+  - a file of isolated atoms (rMD17's isolated_atoms.xyz) is stored in the kept model, and a model
+    trained on ethanol with it is size-extensive: two ethanols 100 A apart weigh exactly twice
+    one (a model without E0s is off by its shift, about 4200 eV), and an isolated H atom lands
+    near its E0 (without E0s: near the whole ethanol's energy);
+  - a malformed file of isolated atoms is one line naming the file and line, or the missing
+    element, exit 2.
+The rMD17 part needs ../shared/data and is skipped (said so) without it."""
+import os
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+SOURCE = os.environ["DC_SOURCE_DIR"]
+DCSWEEP = os.environ["DCSWEEP"]
+SHARED = os.environ.get("DC_SHARED_DIR", os.path.join(SOURCE, "..", "shared"))
+RMD17 = os.path.join(SHARED, "data", "rmd17-ethanol")
+failures = []
+
+
+def check(cond, what):
+    print("ok:" if cond else "FAIL:", what, file=sys.stdout if cond else sys.stderr)
+    if not cond:
+        failures.append(what)
+
+
+def frames(path):
+    """(symbols, positions, energy, text) of every frame of an extended XYZ file."""
+    out, lines = [], open(path).read().splitlines()
+    i = 0
+    while i < len(lines):
+        n = int(lines[i])
+        comment = lines[i + 1]
+        energy = float(comment.split("energy=")[1].split()[0])
+        atoms = [ln.split() for ln in lines[i + 2:i + 2 + n]]
+        out.append(([a[0] for a in atoms], np.array([[float(x) for x in a[1:4]] for a in atoms]), energy,
+                    "\n".join(lines[i:i + 2 + n]) + "\n"))
+        i += 2 + n
+    return out
+
+
+def write_xyz(path, structures):
+    with open(path, "w") as f:
+        for symbols, pos in structures:
+            f.write("%d\nProperties=species:S:1:pos:R:3 pbc=\"F F F\"\n" % len(symbols))
+            for s, p in zip(symbols, pos):
+                f.write("%-2s %16.8f %16.8f %16.8f\n" % (s, *p))
+
+
+def lstsq_e0(train_frames, elements):
+    counts = np.array([[sym.count(e) for e in elements] for sym, _, _, _ in train_frames], float)
+    energy = np.array([fr[2] for fr in train_frames])
+    return np.linalg.lstsq(counts, energy, rcond=None)[0]
+
+
+def sweep(tmp, name, train, val, test, e0, epochs):
+    cfg = os.path.join(tmp, name + ".cfg")
+    e0_line = "" if e0 is None else "  atomic_energies = \"%s\";\n" % e0
+    open(cfg, "w").write(
+        "dataset = {\n  train = \"%s\";\n  validation = \"%s\";\n  test = \"%s\";\n%s};\n"
+        "model = { features = 16; filters = 16; interactions = 2; gaussians = 16; cutoff = 5.0; };\n"
+        "train = { epochs = %d; batch_size = 10; learning_rate = 2e-3; force_weight = 30.0; loss = \"l1\"; };\n"
+        "grid = { irelu_scale = [0.5]; extent = [\"none\"]; rescaling = [\"standard\"]; seeds = [0]; };\n"
+        % (train, val, test, e0_line, epochs))
+    out = os.path.join(tmp, name + ".h5")
+    r = subprocess.run([DCSWEEP, "run", cfg, "-o", out], capture_output=True, text=True)
+    check(r.returncode == 0, "%s: run exits 0 (%s)" % (name, r.stderr.strip()[-300:]))
+    return cfg, out
+
+
+def model_e0(h5):
+    with h5py.File(h5, "r") as f:
+        return {k[len("atomic_energy_"):]: float(v) for k, v in f["models"].attrs.items()
+                if k.startswith("atomic_energy_")}
+
+
+def predict(h5, xyz, tmp):
+    out = os.path.join(tmp, "pred.xyz")
+    r = subprocess.run([DCSWEEP, "predict", h5, "--run", "0", xyz, "-o", out], capture_output=True, text=True)
+    check(r.returncode == 0, "predict exits 0 (%s)" % r.stderr.strip()[-300:])
+    return [fr[2] for fr in frames(out)] if r.returncode == 0 else []
+
+
+def subset(path, dst, start, count):
+    fr = frames(path)[start:start + count]
+    open(dst, "w").write("".join(f[3] for f in fr))
+    return fr
+
+
+def part_xtb(tmp):
+    data = os.path.join(SOURCE, "data", "ethanol-xtb")
+    train = subset(os.path.join(data, "train.xyz"), os.path.join(tmp, "xt.xyz"), 0, 60)
+    subset(os.path.join(data, "train.xyz"), os.path.join(tmp, "xv.xyz"), 60, 10)
+    subset(os.path.join(data, "test.xyz"), os.path.join(tmp, "xs.xyz"), 0, 10)
+    _, h5 = sweep(tmp, "xtb_average", os.path.join(tmp, "xt.xyz"), os.path.join(tmp, "xv.xyz"),
+                  os.path.join(tmp, "xs.xyz"), "average", 1)
+    got, want = model_e0(h5), lstsq_e0(train, ["H", "C", "O"])
+    check(sorted(got) == ["C", "H", "O"], "xTB ethanol, average: an E0 for H, C and O in /models (%s)" % got)
+    if sorted(got) == ["C", "H", "O"]:
+        err = max(abs(got[e] - w) for e, w in zip(["H", "C", "O"], want))
+        check(err < 1e-9 * 300, "xTB ethanol, average = numpy lstsq's minimum norm (max |diff| %.2e eV)" % err)
+
+
+def part_rmd17(tmp):
+    eth_meth = os.path.join(RMD17, "train_eth_meth.xyz")
+    train = subset(eth_meth, os.path.join(tmp, "mt.xyz"), 0, 120) + subset(eth_meth, os.path.join(tmp, "mt2.xyz"), 1000, 80)
+    open(os.path.join(tmp, "mt.xyz"), "a").write(open(os.path.join(tmp, "mt2.xyz")).read())
+    check(len({len(fr[0]) for fr in train}) == 2, "the ethanol+methanol training subset has both molecules")
+    subset(eth_meth, os.path.join(tmp, "mv.xyz"), 200, 10)
+    _, h5 = sweep(tmp, "ethmeth_average", os.path.join(tmp, "mt.xyz"), os.path.join(tmp, "mv.xyz"),
+                  os.path.join(tmp, "mv.xyz"), "average", 1)
+    got, want = model_e0(h5), lstsq_e0(train, ["H", "C", "O"])
+    if sorted(got) == ["C", "H", "O"]:
+        err = max(abs(got[e] - w) for e, w in zip(["H", "C", "O"], want))
+        check(err < 1e-9 * 3000, "ethanol+methanol, average = numpy lstsq's minimum norm (rank 2; max |diff| "
+              "%.2e eV; H %.4f C %.4f O %.4f)" % (err, *want))
+    else:
+        check(False, "ethanol+methanol, average: E0s in /models (%s)" % got)
+
+    iso = os.path.join(RMD17, "isolated_atoms.xyz")
+    e0_file = {fr[0][0]: fr[2] for fr in frames(iso)}
+    eth = os.path.join(RMD17, "train.xyz")
+    subset(eth, os.path.join(tmp, "et.xyz"), 0, 150)
+    subset(eth, os.path.join(tmp, "ev.xyz"), 150, 20)
+    subset(os.path.join(RMD17, "test_MD.xyz"), os.path.join(tmp, "es.xyz"), 0, 20)
+    files = [os.path.join(tmp, n) for n in ("et.xyz", "ev.xyz", "es.xyz")]
+    _, with_e0 = sweep(tmp, "eth_e0", *files, iso, 40)
+    _, without = sweep(tmp, "eth_plain", *files, None, 40)
+    stored = model_e0(with_e0)
+    check(stored == {k: v for k, v in e0_file.items() if k in ("H", "C", "O")},
+          "the kept model holds the file's E0s exactly (%s)" % stored)
+
+    sym, pos, _, _ = frames(os.path.join(tmp, "es.xyz"))[0]
+    far = pos + np.array([100.0, 0.0, 0.0])
+    structures = [(sym, pos), (sym + sym, np.vstack([pos, far])), (["H"], np.zeros((1, 3))),
+                  (["O", "H", "H"], np.array([[0, 0, 0], [0.96, 0, 0], [-0.24, 0.93, 0]], float))]
+    xyz = os.path.join(tmp, "structures.xyz")
+    write_xyz(xyz, structures)
+    e = predict(with_e0, xyz, tmp)
+    p = predict(without, xyz, tmp)
+    if len(e) == 4 and len(p) == 4:
+        print("with E0s: ethanol %.3f, two ethanols %.3f, H %.3f (E0 %.3f), water %.3f eV" % (e[0], e[1], e[2], e0_file["H"], e[3]))
+        print("without:  ethanol %.3f, two ethanols %.3f, H %.3f, water %.3f eV" % tuple(p))
+        check(abs(e[1] - 2 * e[0]) < 2e-3, "with E0s, two far ethanols = 2 x one (off by %.2e eV)" % (e[1] - 2 * e[0]))
+        check(abs(p[1] - 2 * p[0]) > 1000, "without E0s they are not (off by %.1f eV: the model's shift)" % (p[1] - 2 * p[0]))
+        h_off, h_plain = abs(e[2] - e0_file["H"]), abs(p[2] - e0_file["H"])
+        check(h_off < 10 and h_off < h_plain / 20,
+              "an isolated H atom near its E0: %.2f eV off (without E0s %.1f eV off)" % (h_off, h_plain))
+        water_e0 = e0_file["O"] + 2 * e0_file["H"]
+        check(abs(e[3] - water_e0) < 30, "water near its E0 sum (%.2f eV off; without E0s %.1f eV off)"
+              % (e[3] - water_e0, p[3] - water_e0))
+
+    # malformed files of isolated atoms: one line naming the file and line, or the element, exit 2
+    two = os.path.join(tmp, "iso_two.xyz")
+    write_xyz(two, [(["H", "H"], np.array([[0, 0, 0], [0.7, 0, 0]], float))])
+    no_o = os.path.join(tmp, "iso_no_o.xyz")
+    open(no_o, "w").write("".join(fr[3] for fr in frames(iso) if fr[0][0] != "O"))
+    cfg = os.path.join(tmp, "eth_e0.cfg")
+    for path, want in ((two, "iso_two.xyz:1: dataset.atomic_energies: frame 1 has 2 atoms"),
+                       (no_o, "no isolated O atom")):
+        r = subprocess.run([DCSWEEP, "validate", cfg, "--set", "dataset.atomic_energies=\"%s\"" % path],
+                           capture_output=True, text=True)
+        lines = r.stderr.strip().splitlines()
+        check(r.returncode == 2 and len(lines) == 1 and want in lines[0],
+              "validate with %s: exit 2 and one line naming it (%d: %s)" % (os.path.basename(path), r.returncode, lines))
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        part_xtb(tmp)
+        if os.path.isdir(RMD17):
+            part_rmd17(tmp)
+        else:
+            print("SKIPPED: the rMD17 part (no %s)" % RMD17)
+    if failures:
+        print("%d failed" % len(failures), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

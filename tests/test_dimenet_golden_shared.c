@@ -3,8 +3,10 @@
  * frame 0 and the synthetic molecule, and for every case (extents none/output/full) energies,
  * forces, per-atom outputs, the l1 and mse losses and their full parameter gradients; at the
  * default size the same from the file's weight formula (gradient norms per tensor and the stored
- * gradients). Error measure: max |a - b| / max |b| per tensor (MODEL.md). */
+ * gradients); and adam3, three Adam steps (lr 1e-3) on the mse loss with the project's double
+ * Adam. Error measure: max |a - b| / max |b| per tensor (MODEL.md). */
 #include "check.h"
+#include "dcsweep/train/adam.h"
 #include "dimenet_golden.h"
 
 #define TOL 1e-9 /* DIMENET.md: a float64 build reaches 1e-10 */
@@ -101,6 +103,34 @@ static void check_case(hid_t f, const char *prefix, const char *name, const dc_d
                worst_name);
         CHECK(le < TOL, "%s %s loss %.17g vs %.17g", name, ln, value, want);
         CHECK(worst < TOL, "%s %s gradient: %.3g at %s", name, ln, worst, worst_name);
+    }
+    /* adam3: three steps of the double Adam on the mse loss from params */
+    snprintf(path, sizeof path, "%s/%s/adam3", prefix, name);
+    if (H5Lexists(f, path, H5P_DEFAULT) > 0) {
+        dc_adam adam;
+        const int64_t n = L->n_params;
+        double *p = malloc((size_t)n * sizeof *p), *m = calloc((size_t)n, sizeof *m),
+               *v = calloc((size_t)n, sizeof *v);
+        const dc_dimenet_loss mse = {.kind = DC_LOSS_MSE, .force_weight = 30.0};
+        CHECK(dc_adam_init(&adam, n, 0.0, &err) == DC_OK, "%s", err.message);
+        memcpy(p, params, (size_t)n * sizeof *p);
+        for (int t = 1; t <= 3; t++) {
+            dc_dimenet_ref_loss(&net, p, b->pos, &mse, b->E_t, b->F_t, NULL, NULL, NULL, grad);
+            dc_adam_step_f64(&adam, t, p, grad, m, v, 1e-3);
+        }
+        double worst = 0.0;
+        for (int t = 0; t < L->n_tensors; t++) {
+            const dc_dimenet_tensor *ten = &L->tensors[t];
+            snprintf(path, sizeof path, "%s/%s/adam3/%s", prefix, name, ten->name);
+            if (dg_read(f, path, H5T_NATIVE_DOUBLE, ref, dc_dimenet_tensor_size(ten))) continue;
+            worst = fmax(worst, dg_rel_err(p + ten->offset, ref, dc_dimenet_tensor_size(ten)));
+        }
+        printf("%-28s %-20s adam3 %.2e\n", prefix, name, worst);
+        CHECK(worst < TOL, "%s adam3: %.3g", name, worst);
+        dc_adam_free(&adam);
+        free(p);
+        free(m);
+        free(v);
     }
 done:
     dc_dimenet_ref_free(&net);

@@ -9,7 +9,7 @@
 #include "dcsweep/train/adam.h"
 #include "dimenet_golden.h"
 
-#define TOL 1e-9 /* DIMENET.md: a float64 build reaches 1e-10 */
+#define TOL 1e-11 /* DIMENET.md: a float64 build reaches 1e-10; measured here <= 5e-14 */
 
 typedef struct batch {
     int n_mol, n_atoms;

@@ -281,4 +281,9 @@ const dc_op_rules dc_op_table[DC_N_OP_KINDS] = {
     [DC_OP_GAUSS_RBF] = {"gauss_rbf", pointwise_eval, pointwise_vjp},
     [DC_OP_COS_CUTOFF] = {"cos_cutoff", pointwise_eval, pointwise_vjp},
     [DC_OP_PAIR_FILTER] = {"pair_filter", dc_op_pair_filter_eval, dc_op_pair_filter_vjp},
+    [DC_OP_RECIP] = {"recip", dc_op_recip_eval, dc_op_recip_vjp},
+    [DC_OP_CONCAT] = {"concat", dc_op_concat_eval, dc_op_concat_vjp},
+    [DC_OP_DIMENET_RBF] = {"dimenet_rbf", dc_op_columns_eval, dc_op_columns_vjp},
+    [DC_OP_SPH_RADIAL] = {"sph_radial", dc_op_columns_eval, dc_op_columns_vjp},
+    [DC_OP_SPH_ANGULAR] = {"sph_angular", dc_op_columns_eval, dc_op_columns_vjp},
 };

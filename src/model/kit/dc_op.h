@@ -40,6 +40,15 @@ typedef enum {
     DC_OP_COS_CUTOFF,  /* y [r] = (cos(pi x / rc) + 1) / 2, x one column: SchNet's cosine cutoff */
     DC_OP_PAIR_FILTER, /* y [r][nf] = (act(rbf(x) W1^T + b1) W2^T + b2) fc(x), x one column: SchNet's
                           fused continuous filter (dc_op_pair.c); rbf, fc as gauss_rbf, cos_cutoff */
+    /* DimeNet++'s (dc_op_dimenet.c) */
+    DC_OP_RECIP,       /* y = 1 / x elementwise (x != 0) */
+    DC_OP_CONCAT,      /* y [r][a + b] = [x [r][a], z [r][b]] */
+    DC_OP_DIMENET_RBF, /* y [r][R] = u(x / c) sin(f_n x / c), x one column; w: f [R] (a parameter);
+                          u the envelope of exponent p; alpha = c, beta = p */
+    DC_OP_SPH_RADIAL,  /* y [r][S R] = u(x / c) N_ln j_l(z_ln x / c) at column l R + n, x one column;
+                          alpha = c, beta = p; mu holds z, N and j_l's derivative polynomials */
+    DC_OP_SPH_ANGULAR, /* y [r][S R] = K_l P_l(x) at column l R + n, x one column (cos theta);
+                          alpha = S, beta = R */
     DC_N_OP_KINDS
 } dc_op_kind;
 
@@ -97,6 +106,13 @@ extern const dc_op_rules dc_op_table[DC_N_OP_KINDS];
 void dc_op_pair_filter_eval(const dc_op *op, dc_sched *s, int k);
 void dc_op_pair_filter_vjp(const dc_op *op, dc_sched *s, int K, int jmax);
 int64_t dc_op_pair_filter_scratch(int G, int nf);
+/* DimeNet++'s kinds (dc_op_dimenet.c). */
+void dc_op_recip_eval(const dc_op *op, dc_sched *s, int k);
+void dc_op_recip_vjp(const dc_op *op, dc_sched *s, int K, int jmax);
+void dc_op_concat_eval(const dc_op *op, dc_sched *s, int k);
+void dc_op_concat_vjp(const dc_op *op, dc_sched *s, int K, int jmax);
+void dc_op_columns_eval(const dc_op *op, dc_sched *s, int k);
+void dc_op_columns_vjp(const dc_op *op, dc_sched *s, int K, int jmax);
 
 /* ---- building (each returns the new buffer's id, or -1 after a failure, which sticks and is
  * reported by dc_sched_alloc) ---- */
@@ -119,6 +135,20 @@ int dc_sched_cos_cutoff(dc_sched *s, const char *name, int x, double rc);
  * cosine cutoff at rc. */
 int dc_sched_pair_filter(dc_sched *s, const char *name, int d, const double *mu, int G,
                          double gamma, double rc, int w1, int b1, int w2, int b2, dc_act act);
+
+/* DimeNet++'s ops (dc_op_dimenet.c). rbf: freq is a parameter view of R elements; p = the
+ * envelope exponent + 1. sph_radial: z, N [S][R] the Bessel zeros and normalisers (copied). */
+int dc_sched_recip(dc_sched *s, const char *name, int x);
+int dc_sched_concat(dc_sched *s, const char *name, int x, int z);
+int dc_sched_dimenet_rbf(dc_sched *s, const char *name, int d, int freq, double cutoff, int p);
+int dc_sched_sph_radial(dc_sched *s, const char *name, int d, const double *z, const double *N,
+                        int S, int R, double cutoff, int p);
+int dc_sched_sph_angular(dc_sched *s, const char *name, int cos_theta, int S, int R);
+/* For builders outside dc_sched.c: an op of kind with inputs x, z (-1: none) and no parameters;
+ * appending one that writes a new rows x cols buffer (-1 after a failure); recording a failure. */
+dc_op dc_sched_blank_op(dc_op_kind kind, int x, int z);
+int dc_sched_push(dc_sched *s, const char *name, dc_op op, int64_t rows, int cols);
+int dc_sched_fail(dc_sched *s, const char *name, const char *why);
 
 /* Allocates the planes (zeroed); DC_ERR_NOMEM / DC_ERR_INPUT for a failed build. */
 int dc_sched_alloc(dc_sched *s, dc_error *err);

@@ -83,6 +83,36 @@ int dc_opcheck_fixture(dc_sched *s, dc_op_kind kind, int v)
         dc_sched_pair_filter(s, "W", x, MU, 5, 0.8, 5.0, w, b, z, t, ACTS[v]);
         return 3;
     }
+    case DC_OP_RECIP: /* v 0: positive, 1: negative inputs */
+        x = dc_sched_input(s, "x", 3, 2);
+        if (x >= 0) s->bufs[x].lo = v ? -2.0 : 0.4, s->bufs[x].hi = v ? -0.4 : 2.0;
+        dc_sched_recip(s, "y", x);
+        return 2;
+    case DC_OP_CONCAT:
+        x = dc_sched_input(s, "x", 3, 2);
+        z = dc_sched_input(s, "z", 3, 3);
+        dc_sched_concat(s, "y", x, z);
+        return 1;
+    case DC_OP_DIMENET_RBF: /* v: envelope exponents 5 and 3 (p = 6, 4) */
+        x = dc_sched_input(s, "d", 5, 1);
+        if (x >= 0) s->bufs[x].lo = 0.4, s->bufs[x].hi = 4.9;
+        w = dc_sched_param(s, "freq", 0, 3, 1);
+        dc_sched_dimenet_rbf(s, "rbf", x, w, 5.0, v ? 4 : 6);
+        return 2;
+    case DC_OP_SPH_RADIAL: { /* the rounded zeros of j_0..j_2, made-up normalisers */
+        static const double Z[6] = {3.14159274, 6.28318548, 4.49340963, 7.72525167, 5.76345921,
+                                    9.09501171};
+        static const double NRM[6] = {4.4, 8.9, 6.5, 11.0, 8.5, 13.1};
+        x = dc_sched_input(s, "d", 5, 1);
+        if (x >= 0) s->bufs[x].lo = 0.4, s->bufs[x].hi = 4.9;
+        dc_sched_sph_radial(s, "sbf_rad", x, Z, NRM, 3, 2, 5.0, 6);
+        return 1;
+    }
+    case DC_OP_SPH_ANGULAR:
+        x = dc_sched_input(s, "cos", 5, 1);
+        if (x >= 0) s->bufs[x].lo = -1.0, s->bufs[x].hi = 1.0;
+        dc_sched_sph_angular(s, "sbf_ang", x, 5, 2);
+        return 1;
     default: return 0;
     }
 }

@@ -15,7 +15,7 @@ void dc_sched_init(dc_sched *s, int K)
     }
 }
 
-static int fail(dc_sched *s, const char *name, const char *why)
+int dc_sched_fail(dc_sched *s, const char *name, const char *why)
 {
     if (!s->failed) snprintf(s->failure, sizeof s->failure, "%s: %s", name, why);
     s->failed = 1;
@@ -27,11 +27,11 @@ static int valid(const dc_sched *s, int id) { return id >= 0 && id < s->n_bufs; 
 static int new_buf(dc_sched *s, const char *name, int64_t rows, int cols)
 {
     if (s->failed) return -1;
-    if (rows < 0 || cols < 1) return fail(s, name, "bad shape");
+    if (rows < 0 || cols < 1) return dc_sched_fail(s, name, "bad shape");
     if (s->n_bufs == s->cap_bufs) {
         const int cap = s->cap_bufs ? 2 * s->cap_bufs : 32;
         dc_buf *grown = realloc(s->bufs, (size_t)cap * sizeof *grown);
-        if (!grown) return fail(s, name, "out of memory");
+        if (!grown) return dc_sched_fail(s, name, "out of memory");
         s->bufs = grown;
         s->cap_bufs = cap;
     }
@@ -53,7 +53,7 @@ static int new_op(dc_sched *s, const char *name, dc_op op, int64_t rows, int col
     if (s->n_ops == s->cap_ops) {
         const int cap = s->cap_ops ? 2 * s->cap_ops : 32;
         dc_op *grown = realloc(s->ops, (size_t)cap * sizeof *grown);
-        if (!grown) return fail(s, name, "out of memory");
+        if (!grown) return dc_sched_fail(s, name, "out of memory");
         s->ops = grown;
         s->cap_ops = cap;
     }
@@ -65,6 +65,13 @@ static int new_op(dc_sched *s, const char *name, dc_op op, int64_t rows, int col
 static dc_op blank(dc_op_kind kind, int x, int z)
 {
     return (dc_op){.kind = kind, .in = {x, z}, .w = -1, .b = -1, .w2 = -1, .b2 = -1};
+}
+
+dc_op dc_sched_blank_op(dc_op_kind kind, int x, int z) { return blank(kind, x, z); }
+
+int dc_sched_push(dc_sched *s, const char *name, dc_op op, int64_t rows, int cols)
+{
+    return new_op(s, name, op, rows, cols);
 }
 
 int dc_sched_input(dc_sched *s, const char *name, int64_t rows, int cols)
@@ -88,7 +95,7 @@ int dc_sched_dense(dc_sched *s, const char *name, int x, int w, int b)
     if (!valid(s, x) || !valid(s, w) || !s->bufs[w].param || s->bufs[w].cols != s->bufs[x].cols ||
         (b >= 0 && (!valid(s, b) || !s->bufs[b].param ||
                     s->bufs[b].rows * s->bufs[b].cols != s->bufs[w].rows)))
-        return fail(s, name, "dense: shapes of x, W, b do not fit");
+        return dc_sched_fail(s, name, "dense: shapes of x, W, b do not fit");
     dc_op op = blank(DC_OP_DENSE, x, -1);
     op.w = w, op.b = b;
     return new_op(s, name, op, s->bufs[x].rows, (int)s->bufs[w].rows);
@@ -98,7 +105,7 @@ int dc_sched_dense(dc_sched *s, const char *name, int x, int w, int b)
 static int same_shape(dc_sched *s, const char *name, dc_op op, int x)
 {
     if (s->failed) return -1;
-    if (!valid(s, x)) return fail(s, name, "bad input");
+    if (!valid(s, x)) return dc_sched_fail(s, name, "bad input");
     return new_op(s, name, op, s->bufs[x].rows, s->bufs[x].cols);
 }
 
@@ -118,7 +125,8 @@ int dc_sched_cos_cutoff(dc_sched *s, const char *name, int x, double rc)
 {
     dc_op op = blank(DC_OP_COS_CUTOFF, x, -1);
     op.alpha = rc;
-    if (!s->failed && valid(s, x) && s->bufs[x].cols != 1) return fail(s, name, "x has one column");
+    if (!s->failed && valid(s, x) && s->bufs[x].cols != 1)
+        return dc_sched_fail(s, name, "x has one column");
     return same_shape(s, name, op, x);
 }
 
@@ -127,7 +135,7 @@ int dc_sched_add(dc_sched *s, const char *name, int x, double alpha, int z, doub
     if (s->failed) return -1;
     if (!valid(s, x) || !valid(s, z) || s->bufs[x].rows != s->bufs[z].rows ||
         s->bufs[x].cols != s->bufs[z].cols)
-        return fail(s, name, "add: shapes differ");
+        return dc_sched_fail(s, name, "add: shapes differ");
     dc_op op = blank(DC_OP_ADD, x, z);
     op.alpha = alpha, op.beta = beta;
     return new_op(s, name, op, s->bufs[x].rows, s->bufs[x].cols);
@@ -138,16 +146,16 @@ int dc_sched_mul(dc_sched *s, const char *name, int x, int z)
     if (s->failed) return -1;
     if (!valid(s, x) || !valid(s, z) || s->bufs[x].rows != s->bufs[z].rows ||
         (s->bufs[z].cols != s->bufs[x].cols && s->bufs[z].cols != 1))
-        return fail(s, name, "mul: z has neither x's shape nor one column");
+        return dc_sched_fail(s, name, "mul: z has neither x's shape nor one column");
     return new_op(s, name, blank(DC_OP_MUL, x, z), s->bufs[x].rows, s->bufs[x].cols);
 }
 
 int dc_sched_gather(dc_sched *s, const char *name, int x, const int *idx, int64_t n)
 {
     if (s->failed) return -1;
-    if (!valid(s, x)) return fail(s, name, "bad input");
+    if (!valid(s, x)) return dc_sched_fail(s, name, "bad input");
     for (int64_t r = 0; r < n; r++)
-        if (idx[r] < 0 || idx[r] >= s->bufs[x].rows) return fail(s, name, "index out of range");
+        if (idx[r] < 0 || idx[r] >= s->bufs[x].rows) return dc_sched_fail(s, name, "index out of range");
     dc_op op = blank(DC_OP_GATHER, x, -1);
     op.idx = idx;
     return new_op(s, name, op, n, s->bufs[x].cols);
@@ -156,9 +164,9 @@ int dc_sched_gather(dc_sched *s, const char *name, int x, const int *idx, int64_
 int dc_sched_scatter_add(dc_sched *s, const char *name, int x, const int *idx, int64_t rows)
 {
     if (s->failed) return -1;
-    if (!valid(s, x)) return fail(s, name, "bad input");
+    if (!valid(s, x)) return dc_sched_fail(s, name, "bad input");
     for (int64_t r = 0; r < s->bufs[x].rows; r++)
-        if (idx[r] < 0 || idx[r] >= rows) return fail(s, name, "index out of range");
+        if (idx[r] < 0 || idx[r] >= rows) return dc_sched_fail(s, name, "index out of range");
     dc_op op = blank(DC_OP_SCATTER_ADD, x, -1);
     op.idx = idx;
     return new_op(s, name, op, rows, s->bufs[x].cols);
@@ -167,16 +175,16 @@ int dc_sched_scatter_add(dc_sched *s, const char *name, int x, const int *idx, i
 int dc_sched_row_sum(dc_sched *s, const char *name, int x)
 {
     if (s->failed) return -1;
-    if (!valid(s, x)) return fail(s, name, "bad input");
+    if (!valid(s, x)) return dc_sched_fail(s, name, "bad input");
     return new_op(s, name, blank(DC_OP_ROW_SUM, x, -1), s->bufs[x].rows, 1);
 }
 
 int dc_sched_embed(dc_sched *s, const char *name, int table, const int *idx, int64_t n)
 {
     if (s->failed) return -1;
-    if (!valid(s, table) || !s->bufs[table].param) return fail(s, name, "the table is a parameter");
+    if (!valid(s, table) || !s->bufs[table].param) return dc_sched_fail(s, name, "the table is a parameter");
     for (int64_t r = 0; r < n; r++)
-        if (idx[r] < 0 || idx[r] >= s->bufs[table].rows) return fail(s, name, "index out of range");
+        if (idx[r] < 0 || idx[r] >= s->bufs[table].rows) return dc_sched_fail(s, name, "index out of range");
     dc_op op = blank(DC_OP_EMBED, -1, -1);
     op.w = table;
     op.idx = idx;
@@ -186,11 +194,11 @@ int dc_sched_embed(dc_sched *s, const char *name, int table, const int *idx, int
 int dc_sched_gauss_rbf(dc_sched *s, const char *name, int x, const double *mu, int G, double gamma)
 {
     if (s->failed) return -1;
-    if (!valid(s, x) || s->bufs[x].cols != 1 || G < 1) return fail(s, name, "x has one column");
+    if (!valid(s, x) || s->bufs[x].cols != 1 || G < 1) return dc_sched_fail(s, name, "x has one column");
     dc_op op = blank(DC_OP_GAUSS_RBF, x, -1);
     op.alpha = gamma;
     op.mu = malloc((size_t)G * sizeof *op.mu);
-    if (!op.mu) return fail(s, name, "out of memory");
+    if (!op.mu) return dc_sched_fail(s, name, "out of memory");
     memcpy(op.mu, mu, (size_t)G * sizeof *op.mu);
     const int id = new_op(s, name, op, s->bufs[x].rows, G);
     if (id < 0) free(op.mu);
@@ -208,17 +216,18 @@ int dc_sched_pair_filter(dc_sched *s, const char *name, int d, const double *mu,
 {
     if (s->failed) return -1;
     if (!valid(s, d) || s->bufs[d].cols != 1 || G < 1 || !(rc > 0.0))
-        return fail(s, name, "pair_filter: d has one column, G >= 1, rc > 0");
+        return dc_sched_fail(s, name, "pair_filter: d has one column, G >= 1, rc > 0");
     const int nf = valid(s, w1) ? (int)s->bufs[w1].rows : 0;
     if (!param_of(s, w1, (int64_t)nf * G) || s->bufs[w1].cols != G || !param_of(s, b1, nf) ||
         !param_of(s, w2, (int64_t)nf * nf) || s->bufs[w2].cols != nf || !param_of(s, b2, nf))
-        return fail(s, name, "pair_filter: shapes of W1 [nf][G], b1, W2 [nf][nf], b2 do not fit");
+        return dc_sched_fail(s, name,
+                             "pair_filter: shapes of W1 [nf][G], b1, W2 [nf][nf], b2 do not fit");
     dc_op op = blank(DC_OP_PAIR_FILTER, d, -1);
     op.w = w1, op.b = b1, op.w2 = w2, op.b2 = b2;
     op.act = act;
     op.alpha = gamma, op.beta = rc;
     op.mu = malloc((size_t)(G + dc_op_pair_filter_scratch(G, nf)) * sizeof *op.mu);
-    if (!op.mu) return fail(s, name, "out of memory");
+    if (!op.mu) return dc_sched_fail(s, name, "out of memory");
     memcpy(op.mu, mu, (size_t)G * sizeof *op.mu);
     const int id = new_op(s, name, op, s->bufs[d].rows, nf);
     if (id < 0) free(op.mu);

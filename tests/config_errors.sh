@@ -69,10 +69,10 @@ expect 0 '' plan minimal.cfg --set train.epochs=0 --set train.epochs=3
 
 # The task: each family's keys are refused in the other's sweep, whether from the file or --set.
 expect 2 'dcsweep: --set task.beta: expected a number, got "fast"' plan minimal_advection.cfg --set task.beta=fast
-expect 2 'dcsweep: --set task.kind: unknown value "heat" (expected schnet, advection or diffsorp)' plan minimal.cfg --set task.kind=heat
+expect 2 'dcsweep: --set task.kind: unknown value "heat" (expected schnet, advection, diffsorp or dimenet++)' plan minimal.cfg --set task.kind=heat
 expect 2 'dcsweep: --set model.features: only used with task.kind = "schnet" (this sweep'"'"'s task.kind is "advection")' plan minimal_advection.cfg --set model.features=8
 expect 2 'dcsweep: --set model.width: only used with task.kind = "advection" or "diffsorp" (this sweep'"'"'s task.kind is "schnet")' plan minimal.cfg --set model.width=8
-expect 2 'dcsweep: minimal.cfg:2: dataset: only used with task.kind = "schnet" (this sweep'"'"'s task.kind is "advection")' plan minimal.cfg --set task.kind=advection
+expect 2 'dcsweep: minimal.cfg:2: dataset: only used with task.kind = "schnet" or "dimenet++" (this sweep'"'"'s task.kind is "advection")' plan minimal.cfg --set task.kind=advection
 expect 2 'dcsweep: --set train.monitor: unknown value "energy_mae" (expected loss)' plan minimal_advection.cfg --set train.monitor=energy_mae
 expect 2 'dcsweep: --set task.n_boundary: value -1 must be >= 0' plan minimal_advection.cfg --set task.n_boundary=-1
 expect 2 'dcsweep: --set task.ic_seed: expected an integer, got a float' plan minimal_advection.cfg --set task.ic_seed=1.5

@@ -5,14 +5,15 @@
 
 #include "dc_layout.h"
 #include "dcsweep/model/diffsorp.h"
+#include "dcsweep/model/dimenet.h"
 #include "dcsweep/model/pinn.h"
 #include "dcsweep/model/schnet.h"
 
 static const dc_model_ops *const families[] = {&dc_schnet_model_ops, &dc_pinn_model_ops,
-                                               &dc_diffsorp_model_ops};
+                                               &dc_diffsorp_model_ops, &dc_dimenet_model_ops};
 
 static const dc_family *const family_keys[] = {&dc_schnet_family, &dc_pinn_family, &dc_diffsorp_family,
-                                              NULL};
+                                              &dc_dimenet_family, NULL};
 
 const dc_family *const *dc_model_families(void) { return family_keys; }
 

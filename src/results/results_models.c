@@ -15,24 +15,35 @@ typedef struct layout_row {
     int64_t offset, rows, cols;
 } layout_row;
 
-static int layout_types(hid_t *mem, hid_t *file, dc_error *err)
+/* The on-file name width: 48 bytes, as every file before DimeNet++ (so their bytes stay), or
+ * DC_TENSOR_NAME_MAX when a name needs it. Readers convert any width to the memory type. */
+static size_t layout_name_width(const dc_tensor *tensors, int n)
+{
+    size_t longest = 0;
+    for (int t = 0; t < n; t++) longest = strlen(tensors[t].name) > longest ? strlen(tensors[t].name) : longest;
+    return longest < 48 ? 48 : DC_TENSOR_NAME_MAX;
+}
+
+static int layout_types(hid_t *mem, hid_t *file, size_t file_width, dc_error *err)
 {
     int rc = DC_OK;
-    hid_t name = -1;
+    hid_t name = -1, file_name = -1;
     *mem = *file = -1;
     H5_CHECK(name = dc_results_string_type(DC_TENSOR_NAME_MAX));
+    H5_CHECK(file_name = dc_results_string_type(file_width));
     H5_CHECK(*mem = H5Tcreate(H5T_COMPOUND, sizeof(layout_row)));
     H5_CHECK(H5Tinsert(*mem, "name", offsetof(layout_row, name), name));
     H5_CHECK(H5Tinsert(*mem, "offset", offsetof(layout_row, offset), H5T_NATIVE_INT64));
     H5_CHECK(H5Tinsert(*mem, "rows", offsetof(layout_row, rows), H5T_NATIVE_INT64));
     H5_CHECK(H5Tinsert(*mem, "cols", offsetof(layout_row, cols), H5T_NATIVE_INT64));
-    H5_CHECK(*file = H5Tcreate(H5T_COMPOUND, DC_TENSOR_NAME_MAX + 24));
-    H5_CHECK(H5Tinsert(*file, "name", 0, name));
-    H5_CHECK(H5Tinsert(*file, "offset", DC_TENSOR_NAME_MAX, H5T_STD_I64LE));
-    H5_CHECK(H5Tinsert(*file, "rows", DC_TENSOR_NAME_MAX + 8, H5T_STD_I64LE));
-    H5_CHECK(H5Tinsert(*file, "cols", DC_TENSOR_NAME_MAX + 16, H5T_STD_I64LE));
+    H5_CHECK(*file = H5Tcreate(H5T_COMPOUND, file_width + 24));
+    H5_CHECK(H5Tinsert(*file, "name", 0, file_name));
+    H5_CHECK(H5Tinsert(*file, "offset", file_width, H5T_STD_I64LE));
+    H5_CHECK(H5Tinsert(*file, "rows", file_width + 8, H5T_STD_I64LE));
+    H5_CHECK(H5Tinsert(*file, "cols", file_width + 16, H5T_STD_I64LE));
 cleanup:
     if (name >= 0) H5Tclose(name);
+    if (file_name >= 0) H5Tclose(file_name);
     return rc;
 }
 
@@ -92,7 +103,7 @@ int dc_results_create_models(dc_results *res, const dc_results_meta *meta, hid_t
         rows[t].rows = meta->tensors[t].rows;
         rows[t].cols = meta->tensors[t].cols;
     }
-    DC_TRY(layout_types(&mtype, &ftype, err));
+    DC_TRY(layout_types(&mtype, &ftype, layout_name_width(meta->tensors, meta->n_tensors), err));
     hsize_t n = (hsize_t)meta->n_tensors;
     H5_CHECK(space = H5Screate_simple(1, &n, NULL));
     H5_CHECK(lset = H5Dcreate2(group, "layout", ftype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
@@ -152,7 +163,7 @@ int dc_results_open_models(dc_results *res, const char *path, dc_error *err)
     if (H5Sget_simple_extent_dims(space, &n, NULL) != 1 || n < 1 || n > DC_MAX_TENSORS)
         DC_FAIL(DC_ERR_INPUT, "%s: /models/layout has no 1..%d tensors", path, DC_MAX_TENSORS);
     DC_ALLOC(rows, n);
-    DC_TRY(layout_types(&mtype, &ftype, err));
+    DC_TRY(layout_types(&mtype, &ftype, DC_TENSOR_NAME_MAX, err));
     H5_CHECK(H5Dread(lset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows));
     res->n_tensors = (int)n;
     for (hsize_t t = 0; t < n; t++) {

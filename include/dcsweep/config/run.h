@@ -67,9 +67,10 @@ typedef struct dc_run_state {
 } dc_run_state;
 
 /* One named tensor of a model's flat parameter buffer (names as in docs/model.md). */
-#define DC_TENSOR_NAME_MAX 48
+#define DC_TENSOR_NAME_MAX 64  /* PyG's longest DimeNet++ name has 52 characters */
 typedef struct dc_tensor {
-    char name[DC_TENSOR_NAME_MAX]; /* "embedding", "interaction0/filter1/weight", "hidden0/bias" */
+    char name[DC_TENSOR_NAME_MAX]; /* "embedding", "interaction0/filter1/weight", "hidden0/bias",
+                                    * "interaction_blocks.0.lin_rbf1.weight" */
     int64_t offset;                /* into the flat parameter buffer */
     int64_t rows, cols;            /* weights (out, in) as PyTorch; biases (out, 1) */
     int is_bias;

@@ -6,6 +6,7 @@
 #define DCSWEEP_MODEL_DIMENET_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "dcsweep/config/config.h"
 #include "dcsweep/core/error.h"
@@ -122,5 +123,14 @@ void dc_dimenet_ref_loss(dc_dimenet_ref *net, const double *params, const double
  * "m_int0", ...: the schedule's buffers) and its rows and columns, or NULL. */
 const double *dc_dimenet_ref_buffer(const dc_dimenet_ref *net, const char *name, int64_t *rows,
                                     int *cols);
+
+/* ---- the family behind the model interface (dimenet_family.c, dimenet_model.c) ---- */
+
+/* Its sweep keys (config/family.h) and the shape a loaded sweep sets. */
+extern const dc_family dc_dimenet_family;
+void dc_dimenet_shape_from_sweep(dc_dimenet_shape *shape, const dc_sweep *sweep);
+int dc_dimenet_describe(const dc_sweep *sweep, dc_describe what, FILE *out, dc_error *err);
+extern const dc_model_ops dc_dimenet_model_ops;
+extern const dc_potential_ops dc_dimenet_potential_ops;
 
 #endif

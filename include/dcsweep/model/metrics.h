@@ -7,6 +7,9 @@
 
 #include <stdint.h>
 
+#include "dcsweep/config/config.h"
+#include "dcsweep/config/run.h"
+
 /* The five metrics of one split, in the dataset's units. */
 typedef struct dc_split_metrics {
     double energy_mae, energy_rmse;  /* per molecule, energy unit */
@@ -35,5 +38,11 @@ void dc_metrics_add(dc_metrics_acc *acc, int n_mol, int n_atoms, const int *mol,
 
 /* The split's metrics; NaN for an empty split. */
 void dc_metrics_finish(const dc_metrics_acc *acc, dc_split_metrics *out);
+
+/* The /runs columns of a potential: val_* then test_*, each energy MAE/RMSE, force MAE/RMSE, EFwT
+ * (DC_SPLIT_METRICS per split), units from the dataset; the test force MAE is the headline the
+ * report defaults to (the paper's question is about forces). */
+#define DC_SPLIT_METRICS 5
+void dc_metrics_describe(dc_metric_desc *metrics, int *n_metrics, const dc_dataset_config *ds);
 
 #endif

@@ -3,6 +3,7 @@
 #include "dcsweep/model/metrics.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 void dc_metrics_reset(dc_metrics_acc *acc) { memset(acc, 0, sizeof *acc); }
@@ -48,4 +49,25 @@ void dc_metrics_finish(const dc_metrics_acc *acc, dc_split_metrics *out)
         out->force_mae = acc->sum_abs_f / nc;
         out->force_rmse = sqrt(acc->sum_sq_f / nc);
     }
+}
+
+void dc_metrics_describe(dc_metric_desc *metrics, int *n_metrics, const dc_dataset_config *ds)
+{
+    static const char *const split_name[2] = {"val", "test"};
+    static const char *const metric_name[DC_SPLIT_METRICS] = {"energy_mae", "energy_rmse", "force_mae",
+                                                              "force_rmse", "efwt"};
+    const char *eu = ds->energy_unit ? ds->energy_unit : "eV";
+    const char *lu = ds->length_unit ? ds->length_unit : "Angstrom";
+    *n_metrics = 2 * DC_SPLIT_METRICS;
+    for (int s = 0; s < 2; s++)
+        for (int k = 0; k < DC_SPLIT_METRICS; k++) {
+            dc_metric_desc *d = &metrics[s * DC_SPLIT_METRICS + k];
+            memset(d, 0, sizeof *d);
+            snprintf(d->name, sizeof d->name, "%s_%s", split_name[s], metric_name[k]);
+            if (k < 2) snprintf(d->unit, sizeof d->unit, "%s", eu);
+            else if (k < 4) snprintf(d->unit, sizeof d->unit, "%s/%s", eu, lu);
+            d->fraction = d->higher_is_better = k == 4;
+            d->headline = s == 1 && (k == 0 || k == 2);
+            if (s == 1 && k == 2) d->headline = DC_HEADLINE_DEFAULT;
+        }
 }

@@ -15,7 +15,6 @@
 #include "dcsweep/model/schnet.h"
 
 enum { SPLIT_TRAIN = 0, SPLIT_VALIDATION = 1, SPLIT_TEST = 2, N_SPLITS = 3 };
-enum { N_SPLIT_METRICS = 5 };  /* energy_mae, energy_rmse, force_mae, force_rmse, efwt */
 
 typedef struct schnet_model {
     dc_model_info info;
@@ -61,28 +60,6 @@ static void schnet_model_destroy(void *impl)
     free(m->energy_u);
     free(m->forces_u);
     free(m);
-}
-
-/* The /runs columns: val_* then test_*, each energy MAE/RMSE, force MAE/RMSE, EFwT. */
-static void describe_metrics(dc_model_info *info, const dc_dataset_config *ds)
-{
-    static const char *const split_name[2] = {"val", "test"};
-    static const char *const metric_name[N_SPLIT_METRICS] = {"energy_mae", "energy_rmse",
-                                                             "force_mae", "force_rmse", "efwt"};
-    const char *eu = ds->energy_unit ? ds->energy_unit : "eV";
-    const char *lu = ds->length_unit ? ds->length_unit : "Angstrom";
-    info->n_metrics = 2 * N_SPLIT_METRICS;
-    for (int s = 0; s < 2; s++)
-        for (int k = 0; k < N_SPLIT_METRICS; k++) {
-            dc_metric_desc *d = &info->metrics[s * N_SPLIT_METRICS + k];
-            snprintf(d->name, sizeof d->name, "%s_%s", split_name[s], metric_name[k]);
-            if (k < 2) snprintf(d->unit, sizeof d->unit, "%s", eu);
-            else if (k < 4) snprintf(d->unit, sizeof d->unit, "%s/%s", eu, lu);
-            d->fraction = d->higher_is_better = k == 4;
-            d->headline = s == 1 && (k == 0 || k == 2);
-            /* the paper's question is about forces: reports lead with the test force MAE */
-            if (s == 1 && k == 2) d->headline = DC_HEADLINE_DEFAULT;
-        }
 }
 
 /* One engine for every batch: sized for the worst training batch and the worst evaluation window
@@ -214,7 +191,7 @@ static int schnet_model_create(void **out, const dc_sweep *sweep, dc_error *err)
     info->values[0] = "loss";
     info->values[1] = "energy_mae";
     info->values[2] = "force_mae";
-    describe_metrics(info, &sweep->dataset);
+    dc_metrics_describe(info->metrics, &info->n_metrics, &sweep->dataset);
     dc_model_spec *spec = &info->spec;
     const char *names[5] = {"features", "filters", "interactions", "gaussians", "cutoff"};
     const double values[5] = {m->shape.features, m->shape.filters, m->shape.interactions,
@@ -376,7 +353,7 @@ static int schnet_model_metrics(void *impl, const float *params, double *metrics
     DC_TRY(evaluate(impl, SPLIT_VALIDATION, params, &val, NULL, err));
     DC_TRY(evaluate(impl, SPLIT_TEST, params, &test, NULL, err));
     put_split(metrics, &val);
-    put_split(metrics + N_SPLIT_METRICS, &test);
+    put_split(metrics + DC_SPLIT_METRICS, &test);
 cleanup:
     return rc;
 }

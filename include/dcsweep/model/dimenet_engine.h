@@ -1,0 +1,42 @@
+/* DimeNet++'s float engine: energies, forces = -dE/dr and the exact gradient of the force-training
+ * loss (docs/model.md "Loss and its gradient") on float32 parameters in the layout of dimenet.h. */
+#ifndef DCSWEEP_MODEL_DIMENET_ENGINE_H
+#define DCSWEEP_MODEL_DIMENET_ENGINE_H
+
+#include <stdint.h>
+
+#include "dcsweep/core/error.h"
+#include "dcsweep/model/dimenet.h"
+
+typedef struct dc_dimenet dc_dimenet;
+
+typedef struct dc_dimenet_batch {
+    const dc_dimenet_graph *graph;   /* edges and triplets of the batch, batch-local indices */
+    const int *z;                    /* [n_atoms] atomic numbers */
+    const double *pos;               /* [n_atoms][3] */
+    const double *energy_target;     /* [n_mol] scaled labels, or NULL (prediction) */
+    const double *force_target;      /* [n_atoms][3] scaled labels, or NULL */
+} dc_dimenet_batch;
+
+/* As SchNet's dc_loss_value: energy_loss mean_b |dE| or dE^2, force_loss mean over atoms and
+ * components, total = energy_loss + alpha force_loss. */
+typedef struct dc_dimenet_loss_value {
+    double energy_loss, force_loss, total;
+} dc_dimenet_loss_value;
+
+/* The limits are the largest batch it will be given. */
+int dc_dimenet_create(dc_dimenet **engine, const dc_dimenet_layout *layout, int max_mol, int max_atoms,
+                      int64_t max_edges, int64_t max_triplets, dc_error *err);
+void dc_dimenet_destroy(dc_dimenet *engine);
+/* energy [n_mol], forces [n_atoms][3], either may be NULL. */
+int dc_dimenet_predict(dc_dimenet *engine, const dc_activation *act, const float *params,
+                       const dc_dimenet_batch *batch, double *energy, double *forces, dc_error *err);
+/* grad [n_params] overwritten; energy/forces may be NULL. */
+int dc_dimenet_loss_grad(dc_dimenet *engine, const dc_activation *act, const float *params,
+                         const dc_dimenet_batch *batch, const dc_dimenet_loss *loss, double *energy,
+                         double *forces, float *grad, dc_dimenet_loss_value *value, dc_error *err);
+double dc_dimenet_step_flops(const dc_dimenet_shape *shape, int n_mol, int n_atoms, int64_t n_edges,
+                             int64_t n_triplets);
+#define DC_DIMENET_NUMERICS_VERSION 1
+
+#endif

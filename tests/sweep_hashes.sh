@@ -8,6 +8,9 @@ root=${DC_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root" || exit 1
 expected="
 sweeps/converged.cfg 5ee6483f1f84c20b9369aa14dcedeafbb3481024a342f678646c6816154a0e17
+sweeps/dimenet_converged.cfg 8bd37dafd9e962c1584530b292f9893230b2f17df95f4d72c2f0f566cc791d95
+sweeps/dimenet_quickstart.cfg 96c644b40bb63c6653d05c50230e9f16de13c1ed8000b2473161c06bdc5c8dbe
+sweeps/dimenet_seed_grid.cfg 32259eb1b0540b810560127673cbd5beaf21835082d4a37343d96bc0cf7665da
 sweeps/full.cfg 955f3da14b5ac9cfea77cdaa6ce3bc5bcd2df879306b5c4d02e952cec422750f
 sweeps/irelu_scale.cfg 0b7af655b259e6b1e508fcfd2d61db4d81bdb757c289986f8039bf71e44ac655
 sweeps/paper_schnet.cfg 891894b94a761a85a559be3805f68743e3cdb0ef198f697790fe87ff98d311d4

@@ -12,6 +12,23 @@ void dc_dimenet_split_free(dc_dimenet_split *s)
     memset(s, 0, sizeof *s);
 }
 
+/* Coincident atoms, named by the file's lines (the graph's own check knows only the frame's place in
+ * the split). */
+static int check_coincident(const dc_dataset *ds, dc_error *err)
+{
+    for (int f = 0; f < ds->n_frames; f++)
+        for (int64_t a = ds->frame_start[f]; a < ds->frame_start[f + 1]; a++)
+            for (int64_t b = a + 1; b < ds->frame_start[f + 1]; b++) {
+                const double *p = ds->positions + 3 * a, *q = ds->positions + 3 * b;
+                if (p[0] == q[0] && p[1] == q[1] && p[2] == q[2])
+                    return dc_error_set(err, DC_ERR_INPUT, "%s:%lld: the atoms on lines %lld and %lld coincide "
+                                        "(DimeNet++'s envelope is singular at distance 0)", ds->path,
+                                        (long long)ds->frame_line[f], (long long)(ds->frame_line[f] + 2 + a - ds->frame_start[f]),
+                                        (long long)(ds->frame_line[f] + 2 + b - ds->frame_start[f]));
+            }
+    return DC_OK;
+}
+
 int dc_dimenet_split_build(dc_dimenet_split *s, const dc_dataset *ds, double cutoff, dc_error *err)
 {
     int rc = DC_OK;
@@ -19,6 +36,7 @@ int dc_dimenet_split_build(dc_dimenet_split *s, const dc_dataset *ds, double cut
     memset(s, 0, sizeof *s);
     dc_dimenet_graph_init(&s->graph);
     s->ds = ds;
+    DC_TRY(check_coincident(ds, err));
     if (ds->n_atoms_total > (1 << 30)) DC_FAIL(DC_ERR_INPUT, "%s: too many atoms for one split", ds->path);
     DC_ALLOC(atom_off, ds->n_frames + 1);
     for (int f = 0; f <= ds->n_frames; f++) atom_off[f] = (int)ds->frame_start[f];

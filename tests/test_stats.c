@@ -127,7 +127,11 @@ static void test_report_compute(void)
     EXPECT(r.paired[0].stats.sd < 1e-12 && r.paired[0].stats.excludes_zero);
     EXPECT(r.paired[1].stats.n == 2);
     CHECK_CLOSE(r.paired[1].stats.mean, 1, 1e-13);
-    EXPECT(r.best[TF] == 1 && r.best[TW] == 2);
+    /* EFwT's highest mean is c = 1.0's, whose diverged seed makes it no candidate. */
+    EXPECT(r.best[TF] == 1 && r.best[TW] == 0 && r.best_status[TW] == DC_BEST_ONE);
+    EXPECT(r.best_n_candidates[TW] == 2 && r.best_n_degenerate[TW] == 1);
+    EXPECT(r.configs[2].diverged.k == 1 && r.configs[2].diverged.n == 3 && r.collapse_metric == -1);
+    EXPECT(isnan(r.configs[2].collapsed.rate));
     dc_report_free(&r);
 
     /* Baselines: ambiguous, absent, and a good one; parse errors. */

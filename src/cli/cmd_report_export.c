@@ -17,6 +17,12 @@ static const char *unit_of(const dc_report *r, int m)
     return r->metrics[m].fraction ? "fraction" : r->metrics[m].unit;
 }
 
+/* Which way is better, spelled out in every section that carries a metric. */
+static const char *direction_of(const dc_report *r, int m)
+{
+    return r->metrics[m].higher_is_better ? "higher" : "lower";
+}
+
 /* ---- CSV ---- */
 
 static const char csv_header[] =
@@ -143,8 +149,20 @@ static void json_metric_map(FILE *out, const dc_report *r, const double *v)
 
 static void json_counts(FILE *out, const dc_report_config *c)
 {
-    fprintf(out, "\"n_runs\": %d, \"n_done\": %d, \"n_diverged\": %d, \"n_failed\": %d, \"n_pending\": %d",
-            c->n_runs, c->n_done, c->n_diverged, c->n_failed, c->n_pending);
+    fprintf(out, "\"n_runs\": %d, \"n_done\": %d, \"n_diverged\": %d, \"n_failed\": %d, \"n_pending\": %d, "
+                 "\"n_collapsed\": %d",
+            c->n_runs, c->n_done, c->n_diverged, c->n_failed, c->n_pending, c->n_collapsed);
+}
+
+static void json_rate(FILE *out, const char *key, const dc_report_rate *rate)
+{
+    fprintf(out, ", \"%s\": {\"k\": %d, \"n\": %d, \"rate\": ", key, rate->k, rate->n);
+    json_num(out, rate->rate);
+    fputs(", \"ci_low\": ", out);
+    json_num(out, rate->ci_low);
+    fputs(", \"ci_high\": ", out);
+    json_num(out, rate->ci_high);
+    fputc('}', out);
 }
 
 /* `key` (with its separator and colon) followed by value as a JSON string. */
@@ -179,13 +197,21 @@ void dc_report_print_json(FILE *out, const dc_report *r, const report_source *sr
         const dc_metric_desc *d = &r->metrics[m];
         fprintf(out, "%s{\"name\": \"%s\", \"unit\": ", m ? ", " : "", d->name);
         dc_json_string(out, d->unit);
-        fprintf(out, ", \"higher_is_better\": %s, \"fraction\": %s, \"headline\": %s}",
-                d->higher_is_better ? "true" : "false", d->fraction ? "true" : "false",
+        fprintf(out, ", \"higher_is_better\": %s, \"direction\": \"%s\", \"fraction\": %s, \"headline\": %s}",
+                d->higher_is_better ? "true" : "false", direction_of(r, m), d->fraction ? "true" : "false",
                 d->headline ? "true" : "false");
     }
     fprintf(out, "], \"runs\": {\"total\": %d, \"done\": %d, \"diverged\": %d, "
-                 "\"failed\": %d, \"pending\": %d}",
-            r->n_runs, r->n_done, r->n_diverged, r->n_failed, r->n_pending);
+                 "\"failed\": %d, \"pending\": %d, \"collapsed\": %d}",
+            r->n_runs, r->n_done, r->n_diverged, r->n_failed, r->n_pending, r->n_collapsed);
+    /* the rule a collapsed run meets, or null when the file's metrics cannot show one */
+    fputs(",\n \"collapse\": ", out);
+    if (r->collapse_metric >= 0)
+        fprintf(out, "{\"metric\": \"%s\", \"center\": 1, \"tolerance\": %g, \"rule\": \"|%s - 1| < %g: "
+                     "a derivative no better than a constant predictor's\"}",
+                DC_COLLAPSE_METRIC, DC_COLLAPSE_TOLERANCE, DC_COLLAPSE_METRIC, DC_COLLAPSE_TOLERANCE);
+    else
+        fputs("null", out);
 
     fputs(",\n \"baseline\": ", out);
     if (r->baseline >= 0) {
@@ -208,6 +234,12 @@ void dc_report_print_json(FILE *out, const dc_report *r, const report_source *sr
         json_metric_map(out, r, c->mean);
         fputs(", \"sd\": ", out);
         json_metric_map(out, r, c->sd);
+        fputs(", \"n_value\": {", out);
+        for (int m = 0; m < r->n_metrics; m++)
+            fprintf(out, "%s\"%s\": %d", m ? ", " : "", r->metrics[m].name, c->n_value[m]);
+        fputc('}', out);
+        json_rate(out, "diverged_rate", &c->diverged);
+        json_rate(out, "collapsed_rate", &c->collapsed);
         fputc('}', out);
     }
 
@@ -218,8 +250,9 @@ void dc_report_print_json(FILE *out, const dc_report *r, const report_source *sr
         if (e->factor == DC_FACTOR_IRELU_SCALE) json_num(out, e->level.irelu_scale);
         else if (e->factor == DC_FACTOR_EXTENT) fprintf(out, "\"%s\"", dc_extent_name(e->level.extent));
         else fprintf(out, "\"%s\"", dc_rescaling_name(e->level.rescaling));
-        fprintf(out, ", \"metric\": \"%s\", \"n_configs\": %d, \"n_configs_total\": %d, \"mean\": ",
-                r->metrics[r->metric].name, e->n_configs, e->n_configs_total);
+        fprintf(out, ", \"metric\": \"%s\", \"direction\": \"%s\", \"n_configs\": %d, \"n_configs_total\": %d, "
+                     "\"mean\": ",
+                r->metrics[r->metric].name, direction_of(r, r->metric), e->n_configs, e->n_configs_total);
         json_num(out, e->mean);
         fputc('}', out);
     }
@@ -229,7 +262,9 @@ void dc_report_print_json(FILE *out, const dc_report *r, const report_source *sr
         const dc_report_paired *p = &r->paired[i];
         fprintf(out, "%s\n  {", i ? "," : "");
         json_key(out, &r->configs[p->config].key);
-        fprintf(out, ", \"metric\": \"%s\", \"n\": %d, \"mean\": ", r->metrics[r->metric].name, p->stats.n);
+        fprintf(out, ", \"metric\": \"%s\", \"direction\": \"%s\", \"n\": %d, \"n_better\": %d, \"n_worse\": %d, "
+                     "\"mean\": ",
+                r->metrics[r->metric].name, direction_of(r, r->metric), p->stats.n, p->n_better, p->n_worse);
         json_num(out, p->stats.mean);
         fputs(", \"sd\": ", out);
         json_num(out, p->stats.sd);
@@ -239,14 +274,23 @@ void dc_report_print_json(FILE *out, const dc_report *r, const report_source *sr
         json_num(out, p->stats.ci_low);
         fputs(", \"ci_high\": ", out);
         json_num(out, p->stats.ci_high);
-        fprintf(out, ", \"excludes_zero\": %s}",
+        fprintf(out, ", \"excludes_zero\": %s, \"p_t\": ",
                 p->stats.n < 2 ? "null" : p->stats.excludes_zero ? "true" : "false");
+        json_num(out, p->p_t);
+        fputs(", \"p_holm\": ", out);
+        json_num(out, p->p_holm);
+        fputs(", \"p_sign_flip\": ", out);
+        json_num(out, p->p_sign_flip);
+        fputc('}', out);
     }
 
     fputs("],\n \"best\": [", out);
     for (int m = 0; m < r->n_metrics; m++) {
-        fprintf(out, "%s\n  {\"metric\": \"%s\", \"higher_is_better\": %s, ", m ? "," : "",
-                r->metrics[m].name, r->metrics[m].higher_is_better ? "true" : "false");
+        fprintf(out, "%s\n  {\"metric\": \"%s\", \"higher_is_better\": %s, \"direction\": \"%s\", "
+                     "\"status\": \"%s\", \"n_tied\": %d, \"n_candidates\": %d, \"n_degenerate\": %d, ",
+                m ? "," : "", r->metrics[m].name, r->metrics[m].higher_is_better ? "true" : "false",
+                direction_of(r, m), dc_best_status_name(r->best_status[m]), r->best_n_tied[m],
+                r->best_n_candidates[m], r->best_n_degenerate[m]);
         int b = r->best[m];
         if (b < 0) {
             fputs("\"irelu_scale\": null, \"extent\": null, \"rescaling\": null, \"n_done\": 0, "

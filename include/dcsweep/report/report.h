@@ -33,12 +33,38 @@ typedef struct dc_report_key {
     dc_rescaling rescaling;
 } dc_report_key;
 
+/* A run is collapsed when it finished (status done) as a constant predictor, the trivial solution
+ * a derivative-constrained network can fall into. What the file's metrics can show of it: a
+ * normalised error of a derivative, ||f' - f'*|| / ||f'*||, is exactly 1 for a constant f (f' = 0)
+ * and |value - 1| <= ||f'|| / ||f'*|| for any f, so a value within DC_COLLAPSE_TOLERANCE of 1 means
+ * a derivative no better than a constant's. The column is DC_COLLAPSE_METRIC (u_x of a PDE's
+ * solution, in every family that writes one); a file without it (a potential's: its force errors
+ * are not normalised) has no collapse rule, and every rate of collapse is NaN there. A collapsed
+ * run is still done: its metrics enter the means and the paired differences (it is what the
+ * configuration produced), and "best" never picks its configuration. */
+#define DC_COLLAPSE_METRIC "ux_nrmse"
+#define DC_COLLAPSE_TOLERANCE 0.01
+
+/* The normal quantile of a two-sided 95% interval (Wilson's). */
+#define DC_Z975 1.959963984540054
+
+/* The share of a configuration's finished runs (done or diverged: failed and pending runs never
+ * trained to the end) with an outcome, and its Wilson 95% interval. */
+typedef struct dc_report_rate {
+    int k, n;                      /* runs with the outcome, finished runs */
+    double rate, ci_low, ci_high;  /* k / n and its interval; NaN when n is 0 (or no rule) */
+} dc_report_rate;
+
 typedef struct dc_report_config {
     dc_report_key key;
     int n_runs;                    /* rows of this configuration (one per seed) */
     int n_done, n_diverged, n_failed, n_pending;
+    int n_collapsed;               /* done runs that are collapsed (0 when the file has no rule) */
+    int n_value[DC_MAX_METRICS];   /* per metric, the done runs with a finite value: what the mean covers */
     double mean[DC_MAX_METRICS];   /* per metric, over done runs; NaN when none */
     double sd[DC_MAX_METRICS];     /* sample sd over done runs; NaN when fewer than 2 */
+    dc_report_rate diverged;       /* diverged of finished */
+    dc_report_rate collapsed;      /* collapsed of finished */
 } dc_report_config;
 
 /* The factors a main effect is computed for. */
@@ -64,7 +90,26 @@ typedef struct dc_report_effect {
 typedef struct dc_report_paired {
     int config;            /* index into configs */
     dc_paired_stats stats;
+    int n_better;          /* seeds where the configuration beats the baseline (the metric's direction) */
+    int n_worse;           /* seeds where it loses; stats.n - n_better - n_worse are ties */
+    double p_t;            /* paired t-test, two-sided (dc_paired_t_p) */
+    double p_holm;         /* p_t adjusted by Holm over every comparison of the section with a p_t */
+    double p_sign_flip;    /* exact sign-flip test, two-sided; NaN when stats.n < DC_SIGN_FLIP_MIN_N */
 } dc_report_paired;
+
+/* Below 6 pairs the sign-flip test cannot reach p < 0.05 (its smallest p is 2^(1-n)). */
+#define DC_SIGN_FLIP_MIN_N 6
+
+/* What "best" found for a metric. Candidates are the configurations with a finite mean and no
+ * diverged or collapsed run. */
+typedef enum {
+    DC_BEST_ONE = 0,           /* one candidate has the best mean */
+    DC_BEST_TIE = 1,           /* several share it (e.g. an EFwT of 0 everywhere): none is named */
+    DC_BEST_NO_CANDIDATE = 2,  /* configurations have means, but every one has a degenerate run */
+    DC_BEST_NO_DATA = 3,       /* no configuration has a finite mean */
+} dc_best_status;
+
+const char *dc_best_status_name(dc_best_status s);  /* "best" | "tie" | "no_candidate" | "no_data" */
 
 /* Which configuration(s) --baseline names: any subset of the three factors. */
 typedef struct dc_report_baseline {
@@ -99,12 +144,20 @@ typedef struct dc_report {
     int n_paired;
     dc_report_paired *paired;    /* every configuration but the baseline, in config order */
 
-    int best[DC_MAX_METRICS];    /* per metric, the configuration with the best mean; -1 if none */
+    int best[DC_MAX_METRICS];    /* per metric, the candidate with the best mean; -1 unless DC_BEST_ONE */
+    dc_best_status best_status[DC_MAX_METRICS];
+    int best_n_tied[DC_MAX_METRICS];       /* candidates sharing the best mean (1 for DC_BEST_ONE) */
+    int best_n_candidates[DC_MAX_METRICS]; /* configurations with a finite mean and no degenerate run */
+    int best_n_degenerate[DC_MAX_METRICS]; /* configurations with a finite mean left out as degenerate */
+
+    int collapse_metric;         /* index of DC_COLLAPSE_METRIC in metrics; -1: no collapse rule */
+    int n_collapsed;             /* collapsed runs in the file */
 
     /* The runs themselves (for paired statistics and for tests). */
     int *run_config;             /* [n_runs] configuration index of each row */
     int64_t *run_seed;           /* [n_runs] */
     int *run_status;             /* [n_runs] dc_run_status */
+    int *run_collapsed;          /* [n_runs] 1 for a collapsed run */
     double *run_metrics;         /* [n_runs][n_metrics]; NaN unless done */
 } dc_report;
 

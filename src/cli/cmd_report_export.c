@@ -25,9 +25,12 @@ static const char *direction_of(const dc_report *r, int m)
 
 /* ---- CSV ---- */
 
+/* The first 21 columns are the report's since its first version; the later ones are appended so
+ * that scripts reading columns by position keep working. */
 static const char csv_header[] =
     "section,metric,unit,irelu_scale,extent,rescaling,factor,level,n_configs,n_runs,n_done,"
-    "n_diverged,n_failed,n_pending,n,mean,sd,t,ci_low,ci_high,excludes_zero\n";
+    "n_diverged,n_failed,n_pending,n,mean,sd,t,ci_low,ci_high,excludes_zero,"
+    "direction,n_collapsed,k,n_worse,p_t,p_holm,p_sign_flip,status\n";
 
 /* A CSV field for a number: empty when missing. */
 static void csv_num(FILE *out, double v)
@@ -54,18 +57,55 @@ static void csv_key(FILE *out, const dc_report_key *k)
     fprintf(out, ",%s,%s", dc_extent_name(k->extent), dc_rescaling_name(k->rescaling));
 }
 
-/* One configuration's counts, mean and sd of metric m: the rows of two sections. */
-static void csv_config_row(FILE *out, const char *section, const dc_report *r,
-                           const dc_report_config *c, int m)
+/* section, metric, unit of metric m (the three first columns). */
+static void csv_lead(FILE *out, const char *section, const dc_report *r, int m)
 {
     fprintf(out, "%s,%s", section, r->metrics[m].name);
     csv_text(out, unit_of(r, m));
+}
+
+/* One configuration's counts, mean and sd of metric m (n: the runs the mean covers), up to and
+ * including excludes_zero. */
+static void csv_config_cells(FILE *out, const dc_report_config *c, int m)
+{
     csv_key(out, &c->key);
     fprintf(out, ",,,,%d,%d,%d,%d,%d,%d", c->n_runs, c->n_done, c->n_diverged, c->n_failed,
-            c->n_pending, c->n_done);
+            c->n_pending, c->n_value[m]);
     csv_num(out, c->mean[m]);
     csv_num(out, c->sd[m]);
-    fputs(",,,,\n", out);
+    fputs(",,,,", out);
+}
+
+/* The appended columns; NULL and -1 leave a cell empty. */
+static void csv_tail(FILE *out, const char *direction, int n_collapsed, int k, int n_worse, double p_t,
+                     double p_holm, double p_sign_flip, const char *status)
+{
+    fprintf(out, ",%s,", direction ? direction : "");
+    if (n_collapsed >= 0) fprintf(out, "%d", n_collapsed);
+    fputc(',', out);
+    if (k >= 0) fprintf(out, "%d", k);
+    fputc(',', out);
+    if (n_worse >= 0) fprintf(out, "%d", n_worse);
+    csv_num(out, p_t);
+    csv_num(out, p_holm);
+    csv_num(out, p_sign_flip);
+    fprintf(out, ",%s\n", status ? status : "");
+}
+
+/* A rate of diverged or collapsed runs: n = finished runs, k of them, mean = k / n. */
+static void csv_rate(FILE *out, const char *what, const dc_report_config *c, const dc_report_rate *rate,
+                     int known)
+{
+    fprintf(out, "rates,%s,\"fraction\"", what);
+    csv_key(out, &c->key);
+    fprintf(out, ",,,,%d,%d,%d,%d,%d,%d", c->n_runs, c->n_done, c->n_diverged, c->n_failed,
+            c->n_pending, rate->n);
+    csv_num(out, rate->rate);
+    fputs(",,", out);
+    csv_num(out, rate->ci_low);
+    csv_num(out, rate->ci_high);
+    fputc(',', out);
+    csv_tail(out, "lower", c->n_collapsed, known ? rate->k : -1, -1, NAN, NAN, NAN, known ? NULL : "no_rule");
 }
 
 void dc_report_print_csv(FILE *out, const dc_report *r, const report_source *src)
@@ -74,12 +114,20 @@ void dc_report_print_csv(FILE *out, const dc_report *r, const report_source *src
     fputs(csv_header, out);
     for (int i = 0; i < r->n_configs; i++) {
         const dc_report_config *c = &r->configs[i];
-        for (int m = 0; m < r->n_metrics; m++) csv_config_row(out, "configurations", r, c, m);
+        for (int m = 0; m < r->n_metrics; m++) {
+            csv_lead(out, "configurations", r, m);
+            csv_config_cells(out, c, m);
+            csv_tail(out, direction_of(r, m), c->n_collapsed, -1, -1, NAN, NAN, NAN, NULL);
+        }
+    }
+    for (int i = 0; i < r->n_configs; i++) {
+        const dc_report_config *c = &r->configs[i];
+        csv_rate(out, "diverged", c, &c->diverged, 1);
+        csv_rate(out, "collapsed", c, &c->collapsed, r->collapse_metric >= 0);
     }
     for (int i = 0; i < r->n_effects; i++) {
         const dc_report_effect *e = &r->effects[i];
-        fprintf(out, "main_effects,%s", r->metrics[r->metric].name);
-        csv_text(out, unit_of(r, r->metric));
+        csv_lead(out, "main_effects", r, r->metric);
         fprintf(out, ",,,,%s,", dc_factor_name(e->factor));
         if (e->factor == DC_FACTOR_IRELU_SCALE) {
             char buf[40];
@@ -91,18 +139,18 @@ void dc_report_print_csv(FILE *out, const dc_report *r, const report_source *src
         }
         fprintf(out, ",%d,,,,,,", e->n_configs);
         csv_num(out, e->mean);
-        fputs(",,,,,\n", out);
+        fputs(",,,,,", out);
+        csv_tail(out, direction_of(r, r->metric), -1, -1, -1, NAN, NAN, NAN, NULL);
     }
     if (r->baseline >= 0) {
-        fprintf(out, "baseline,%s", r->metrics[r->metric].name);
-        csv_text(out, unit_of(r, r->metric));
+        csv_lead(out, "baseline", r, r->metric);
         csv_key(out, &r->configs[r->baseline].key);
-        fputs(",,,,,,,,,,,,,,,\n", out);
+        fputs(",,,,,,,,,,,,,,,", out);
+        csv_tail(out, direction_of(r, r->metric), -1, -1, -1, NAN, NAN, NAN, NULL);
     }
     for (int i = 0; i < r->n_paired; i++) {
         const dc_report_paired *p = &r->paired[i];
-        fprintf(out, "paired,%s", r->metrics[r->metric].name);
-        csv_text(out, unit_of(r, r->metric));
+        csv_lead(out, "paired", r, r->metric);
         csv_key(out, &r->configs[p->config].key);
         fprintf(out, ",,,,,,,,,%d", p->stats.n);
         csv_num(out, p->stats.mean);
@@ -110,12 +158,24 @@ void dc_report_print_csv(FILE *out, const dc_report *r, const report_source *src
         csv_num(out, p->stats.t);
         csv_num(out, p->stats.ci_low);
         csv_num(out, p->stats.ci_high);
-        fprintf(out, ",%s\n", p->stats.n < 2 ? "" : p->stats.excludes_zero ? "true" : "false");
+        fprintf(out, ",%s", p->stats.n < 2 ? "" : p->stats.excludes_zero ? "true" : "false");
+        csv_tail(out, direction_of(r, r->metric), -1, p->n_better, p->n_worse, p->p_t, p->p_holm,
+                 p->p_sign_flip, NULL);
     }
+    /* One row per metric: the best configuration, or why there is none (n_configs: the tied). */
     for (int m = 0; m < r->n_metrics; m++) {
         int b = r->best[m];
-        if (b < 0) continue;
-        csv_config_row(out, "best", r, &r->configs[b], m);
+        const char *status = dc_best_status_name(r->best_status[m]);
+        csv_lead(out, "best", r, m);
+        if (b >= 0) {
+            csv_config_cells(out, &r->configs[b], m);
+            csv_tail(out, direction_of(r, m), r->configs[b].n_collapsed, -1, -1, NAN, NAN, NAN, status);
+            continue;
+        }
+        fputs(",,,,,,", out);
+        if (r->best_status[m] == DC_BEST_TIE) fprintf(out, "%d", r->best_n_tied[m]);
+        fputs(",,,,,,,,,,,,", out);
+        csv_tail(out, direction_of(r, m), -1, -1, -1, NAN, NAN, NAN, status);
     }
 }
 
@@ -293,8 +353,10 @@ void dc_report_print_json(FILE *out, const dc_report *r, const report_source *sr
                 r->best_n_candidates[m], r->best_n_degenerate[m]);
         int b = r->best[m];
         if (b < 0) {
-            fputs("\"irelu_scale\": null, \"extent\": null, \"rescaling\": null, \"n_done\": 0, "
-                  "\"mean\": null, \"sd\": null}", out);
+            /* a tie keeps its shared mean */
+            fputs("\"irelu_scale\": null, \"extent\": null, \"rescaling\": null, \"n_done\": 0, \"mean\": ", out);
+            json_num(out, r->best_mean[m]);
+            fputs(", \"sd\": null}", out);
             continue;
         }
         const dc_report_config *c = &r->configs[b];

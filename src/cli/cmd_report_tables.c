@@ -12,12 +12,18 @@
 #include "cmd_report.h"
 #include "dcsweep/config/config.h"
 
-#define MAX_COLS (7 + DC_MAX_METRICS)
+#define MAX_COLS (8 + DC_MAX_METRICS)
 #define CELL 64
 #define TERMINAL_COLUMNS 100
+#define MAX_NOTES 4
+#define MAX_FOOTERS DC_MAX_METRICS
+#define LINE 160
 
 typedef struct table {
     const char *title;
+    int n_notes, n_footers;
+    char notes[MAX_NOTES][LINE];      /* lines under the title: what the numbers mean */
+    char footers[MAX_FOOTERS][LINE];  /* lines under the table: exceptions (ties, no candidate) */
     int cols, rows, cap;        /* rows includes the header (row 0) */
     char (*cells)[MAX_COLS][CELL];
     int right[MAX_COLS];        /* numbers align right */
@@ -35,6 +41,16 @@ static int table_init(table *t, const char *title, int cols, int max_rows, dc_er
 }
 
 static void table_free(table *t) { free(t->cells); }
+
+static void table_note(table *t, const char *text)
+{
+    if (t->n_notes < MAX_NOTES) snprintf(t->notes[t->n_notes++], LINE, "%s", text);
+}
+
+static void table_footer(table *t, const char *text)
+{
+    if (t->n_footers < MAX_FOOTERS) snprintf(t->footers[t->n_footers++], LINE, "%s", text);
+}
 
 /* The next row's cells (the first call gives the header). */
 static char (*table_row(table *t))[CELL]
@@ -68,6 +84,7 @@ static void table_print_text(FILE *out, const table *t)
     /* Two spaces between columns read best; one when that is what fits the terminal. */
     int gap = total + 2 * (t->cols - 1) <= TERMINAL_COLUMNS ? 2 : 1;
     fprintf(out, "%s\n", t->title);
+    for (int i = 0; i < t->n_notes; i++) fprintf(out, "%s\n", t->notes[i]);
     for (int r = 0; r < t->rows; r++) {
         for (int c = 0; c < t->cols; c++) {
             const char *s = t->cells[r][c];
@@ -86,12 +103,14 @@ static void table_print_text(FILE *out, const table *t)
             fputc('\n', out);
         }
     }
+    for (int i = 0; i < t->n_footers; i++) fprintf(out, "%s\n", t->footers[i]);
     fputc('\n', out);
 }
 
 static void table_print_markdown(FILE *out, const table *t)
 {
     fprintf(out, "### %s\n\n", t->title);
+    for (int i = 0; i < t->n_notes; i++) fprintf(out, "%s%s", t->notes[i], i + 1 < t->n_notes ? "\n" : "\n\n");
     for (int r = 0; r < t->rows; r++) {
         for (int c = 0; c < t->cols; c++) fprintf(out, "| %s ", t->cells[r][c]);
         fputs("|\n", out);
@@ -100,6 +119,8 @@ static void table_print_markdown(FILE *out, const table *t)
             fputs("|\n", out);
         }
     }
+    if (t->n_footers) fputc('\n', out);
+    for (int i = 0; i < t->n_footers; i++) fprintf(out, "- %s\n", t->footers[i]);
     fputc('\n', out);
 }
 
@@ -208,6 +229,33 @@ static void format_mean_sd(char *buf, const dc_report *r, double mean, double sd
 
 static void format_count(char *buf, int n) { snprintf(buf, CELL, "%d", n); }
 
+/* "n/N": what a mean covers (n of the configuration's N runs). */
+static void format_of(char *buf, int n, int of) { snprintf(buf, CELL, "%d/%d", n, of); }
+
+/* Which way is better, next to every metric a table shows. */
+static const char *arrow_of(const dc_report *r, int m) { return r->metrics[m].higher_is_better ? "↑" : "↓"; }
+
+static const char *direction_words(const dc_report *r, int m)
+{
+    return r->metrics[m].higher_is_better ? "higher is better" : "lower is better";
+}
+
+/* A p-value: three decimals, or two significant digits below 0.001; "-" when there is none. */
+static void format_p(char *buf, double p)
+{
+    if (!isfinite(p)) snprintf(buf, CELL, "-");
+    else if (p >= 0.001 || p == 0) snprintf(buf, CELL, "%.3f", p);
+    else snprintf(buf, CELL, "%.1e", p);
+}
+
+/* A rate with its interval in percent: "33% [6%, 79%]"; "-" without finished runs. */
+static void format_rate(char *buf, const dc_report_rate *rate)
+{
+    if (!isfinite(rate->rate)) snprintf(buf, CELL, "-");
+    else snprintf(buf, CELL, "%.0f%% [%.0f%%, %.0f%%]", 100 * rate->rate, 100 * rate->ci_low,
+                  100 * rate->ci_high);
+}
+
 static void key_cells(char (*row)[CELL], const dc_report_key *k)
 {
     dc_report_key_format_scale(k, row[0], CELL);
@@ -244,7 +292,9 @@ static int print_configs(FILE *out, const dc_report *r, const char *split, int c
     memset(&t, 0, sizeof t);
     for (int m = 0; m < r->n_metrics; m++)
         if (strcmp(split_of(r->metrics[m].name), split) == 0 && shown(r, m)) {
-            with_unit(heads[n_cols], label_of(r, m), r, m);
+            char text[CELL];
+            with_unit(text, label_of(r, m), r, m);
+            snprintf(heads[n_cols], CELL, "%.56s %s", text, arrow_of(r, m));
             cols_m[n_cols++] = m;
         }
     if (n_cols == 0) return DC_OK;
@@ -253,10 +303,12 @@ static int print_configs(FILE *out, const dc_report *r, const char *split, int c
                  strcmp(split, "test") == 0 ? "Test" : "Validation");
     else
         snprintf(title, sizeof title, "Mean ± sd over done seeds, per configuration");
-    const int lead = counts ? 7 : 4, cols = lead + n_cols;
+    int coll = counts && r->collapse_metric >= 0;
+    const int lead = counts ? 7 + coll : 4, cols = lead + n_cols;
     DC_TRY(table_init(&t, title, cols, r->n_configs, err));
-    const char *head[MAX_COLS] = {"c", "extent", "rescaling", "done", "div", "fail", "pend"};
-    if (!counts) head[3] = "done";
+    table_note(&t, "done: the seeds each mean covers, of the configuration's runs; "
+                   "↓ lower is better, ↑ higher");
+    const char *head[MAX_COLS] = {"c", "extent", "rescaling", "done", "div", "fail", "pend", "coll"};
     for (int c = 0; c < n_cols; c++) head[lead + c] = heads[c];
     set_cells(table_row(&t), cols, head);
     for (int c = 3; c < cols; c++) t.right[c] = 1;
@@ -266,14 +318,61 @@ static int print_configs(FILE *out, const dc_report *r, const char *split, int c
         char (*row)[CELL] = table_row(&t);
         key_cells(row, &cfg->key);
         int at = 3;
-        format_count(row[at++], cfg->n_done);
+        format_of(row[at++], cfg->n_done, cfg->n_runs);
         if (counts) {
             format_count(row[at++], cfg->n_diverged);
             format_count(row[at++], cfg->n_failed);
             format_count(row[at++], cfg->n_pending);
+            if (coll) format_count(row[at++], cfg->n_collapsed);
         }
-        for (int c = 0; c < n_cols; c++)
-            format_mean_sd(row[at++], r, cfg->mean[cols_m[c]], cfg->sd[cols_m[c]], cols_m[c]);
+        for (int c = 0; c < n_cols; c++) {
+            int m = cols_m[c];
+            format_mean_sd(row[at], r, cfg->mean[m], cfg->sd[m], m);
+            /* a done run without this value (NaN): the cell says what its mean covers */
+            if (cfg->n_value[m] < cfg->n_done) {
+                size_t len = strlen(row[at]);
+                snprintf(row[at] + len, CELL - len, " (n=%d)", cfg->n_value[m]);
+            }
+            at++;
+        }
+    }
+    table_print(out, &t, markdown);
+cleanup:
+    table_free(&t);
+    return rc;
+}
+
+/* Diverged and collapsed runs: outcomes that the means leave out or hide. */
+static int print_rates(FILE *out, const dc_report *r, int markdown, dc_error *err)
+{
+    int rc = DC_OK;
+    table t;
+    char note[LINE];
+    int coll = r->collapse_metric >= 0, cols = coll ? 8 : 6;
+    DC_TRY(table_init(&t, "Diverged and collapsed runs per configuration, of finished (done + diverged) "
+                          "runs", cols, r->n_configs, err));
+    table_note(&t, "rate [Wilson 95% CI]; failed and pending runs never finished and are not counted");
+    if (coll)
+        snprintf(note, sizeof note, "collapsed: done with |%s - 1| < %g, a derivative no better than "
+                 "a constant predictor's", DC_COLLAPSE_METRIC, DC_COLLAPSE_TOLERANCE);
+    else
+        snprintf(note, sizeof note, "collapsed: no rule for this file (it has no %s column)",
+                 DC_COLLAPSE_METRIC);
+    table_note(&t, note);
+    const char *h[] = {"c", "extent", "rescaling", "finished", "div", "div rate", "coll", "coll rate"};
+    set_cells(table_row(&t), cols, h);
+    for (int c = 0; c < cols; c++) t.right[c] = c == 0 || c >= 3;
+    for (int i = 0; i < r->n_configs; i++) {
+        const dc_report_config *cfg = &r->configs[i];
+        char (*row)[CELL] = table_row(&t);
+        key_cells(row, &cfg->key);
+        format_count(row[3], cfg->diverged.n);
+        format_count(row[4], cfg->n_diverged);
+        format_rate(row[5], &cfg->diverged);
+        if (coll) {
+            format_count(row[6], cfg->n_collapsed);
+            format_rate(row[7], &cfg->collapsed);
+        }
     }
     table_print(out, &t, markdown);
 cleanup:
@@ -288,7 +387,9 @@ static int print_effects(FILE *out, const dc_report *r, int markdown, dc_error *
     char title[160], head[CELL];
     snprintf(title, sizeof title, "Main effects on %s: mean over configurations of their seed mean",
              r->metrics[r->metric].name);
-    with_unit(head, "mean", r, r->metric);
+    char text[CELL];
+    with_unit(text, "mean", r, r->metric);
+    snprintf(head, sizeof head, "%.56s %s", text, arrow_of(r, r->metric));
     DC_TRY(table_init(&t, title, 4, r->n_effects, err));
     const char *h[] = {"factor", "level", "configs", head};
     set_cells(table_row(&t), 4, h);
@@ -321,7 +422,7 @@ static int print_paired(FILE *out, const dc_report *r, const report_source *src,
                      "extent=output,rescaling=standard,c=1).\n\n", markdown ? "### " : "");
         return DC_OK;
     }
-    char title[200], d_head[CELL], ci_head[CELL];
+    char title[200], note[LINE];
     double k = display_scale(r, r->metric);
     /* Differences are smaller than the means: up to two more decimals for 3 significant digits. */
     int d = metric_decimals(r, r->metric), d_max = d + 2;
@@ -331,17 +432,26 @@ static int print_paired(FILE *out, const dc_report *r, const report_source *src,
     }
     snprintf(title, sizeof title, "Paired differences on %s vs baseline %s, over common seeds",
              r->metrics[r->metric].name, src->baseline_spec ? src->baseline_spec : "");
-    with_unit(d_head, "config - base", r, r->metric);
-    with_unit(ci_head, "95% CI", r, r->metric);
-    DC_TRY(table_init(&t, title, 7, r->n_paired, err));
-    const char *h[] = {"c", "extent", "rescaling", "seeds", d_head, ci_head, "CI excludes 0"};
-    set_cells(table_row(&t), 7, h);
-    t.right[0] = t.right[3] = t.right[4] = t.right[5] = 1;
+    DC_TRY(table_init(&t, title, 9, r->n_paired, err));
+    const char *unit = display_unit(r, r->metric);
+    snprintf(note, sizeof note, "%s%s%s%s %s; 95%% CI from Student's t; better: seeds where the config wins",
+             *unit ? "in " : "", unit, *unit ? ", " : "", arrow_of(r, r->metric), direction_words(r, r->metric));
+    table_note(&t, note);
+    int n_p = 0;
+    for (int i = 0; i < r->n_paired; i++) n_p += isfinite(r->paired[i].p_t) != 0;
+    snprintf(note, sizeof note, "p: paired t-test; Holm: adjusted over the %d p-values of this table; "
+             "sign-flip: exact, n >= %d", n_p, DC_SIGN_FLIP_MIN_N);
+    table_note(&t, note);
+    const char *h[] = {"c", "extent", "rescaling", "better", "config - base", "95% CI", "p", "Holm",
+                       "sign-flip"};
+    set_cells(table_row(&t), 9, h);
+    for (int c = 0; c < 9; c++) t.right[c] = c == 0 || c >= 3;
     for (int i = 0; i < r->n_paired; i++) {
         const dc_report_paired *p = &r->paired[i];
         char (*row)[CELL] = table_row(&t);
         key_cells(row, &r->configs[p->config].key);
-        format_count(row[3], p->stats.n);
+        if (p->stats.n > 0) format_of(row[3], p->n_better, p->stats.n);
+        else snprintf(row[3], CELL, "-");
         if (!isfinite(p->stats.mean)) snprintf(row[4], CELL, "-");
         else if (d < 0) snprintf(row[4], CELL, "%+.4g", p->stats.mean * k);
         else snprintf(row[4], CELL, "%+.*f", d, p->stats.mean * k);
@@ -350,11 +460,15 @@ static int print_paired(FILE *out, const dc_report *r, const report_source *src,
         else if (isfinite(p->stats.ci_low))
             snprintf(row[5], CELL, "[%+.*f, %+.*f]", d, p->stats.ci_low * k, d, p->stats.ci_high * k);
         else snprintf(row[5], CELL, "-");
-        /* Say which way: for errors lower is better, for EFwT higher. */
-        int better = r->metrics[r->metric].higher_is_better ? p->stats.mean > 0 : p->stats.mean < 0;
-        snprintf(row[6], CELL, "%s", p->stats.n < 2 ? "- (n < 2)"
-                                     : p->stats.excludes_zero ? (better ? "yes (better)" : "yes (worse)")
-                                                              : "no");
+        format_p(row[6], p->p_t);
+        format_p(row[7], p->p_holm);
+        format_p(row[8], p->p_sign_flip);
+    }
+    const dc_report_config *base = &r->configs[r->baseline];
+    if (base->n_diverged || base->n_collapsed) {
+        snprintf(note, sizeof note, "the baseline itself has %d diverged and %d collapsed run(s) of %d",
+                 base->n_diverged, base->n_collapsed, base->n_runs);
+        table_footer(&t, note);
     }
     table_print(out, &t, markdown);
 cleanup:
@@ -380,22 +494,42 @@ static int print_best(FILE *out, const dc_report *r, int markdown, dc_error *err
                                     label_of(r, m));
     }
     if (len < sizeof title) snprintf(title + len, sizeof title - len, "%s)", n_higher ? ": highest" : "");
-    DC_TRY(table_init(&t, title, 7, r->n_metrics, err));
-    const char *h[] = {"metric", "c", "extent", "rescaling", "done", "mean ± sd", "unit"};
-    set_cells(table_row(&t), 7, h);
-    t.right[1] = t.right[4] = t.right[5] = 1;
+    DC_TRY(table_init(&t, title, 8, r->n_metrics, err));
+    table_note(&t, "candidates: configurations with a mean and no diverged or collapsed run (cand: "
+                   "of those with a mean)");
+    table_note(&t, "a best mean that several candidates share names none of them");
+    const char *h[] = {"metric", "c", "extent", "rescaling", "done", "mean ± sd", "unit", "cand"};
+    set_cells(table_row(&t), 8, h);
+    t.right[1] = t.right[4] = t.right[5] = t.right[7] = 1;
     for (int m = 0; m < r->n_metrics; m++) {
-        char (*row)[CELL] = table_row(&t);
-        snprintf(row[0], CELL, "%s", r->metrics[m].name);
+        char (*row)[CELL] = table_row(&t), line[LINE];
+        snprintf(row[0], CELL, "%s %s", r->metrics[m].name, arrow_of(r, m));
         snprintf(row[6], CELL, "%s", display_unit(r, m));
+        format_of(row[7], r->best_n_candidates[m], r->best_n_candidates[m] + r->best_n_degenerate[m]);
         int b = r->best[m];
         if (b < 0) {
             for (int c = 1; c < 6; c++) snprintf(row[c], CELL, "-");
+            if (r->best_status[m] == DC_BEST_TIE) {
+                char v[CELL];
+                format_value(v, r, r->best_mean[m], m);
+                snprintf(row[5], CELL, "%.50s (tie)", v);
+                if (r->best_n_tied[m] == r->best_n_candidates[m])
+                    snprintf(line, sizeof line, "%s: every candidate (%d) ties at %s: none is best",
+                             r->metrics[m].name, r->best_n_tied[m], v);
+                else
+                    snprintf(line, sizeof line, "%s: %d of %d candidates tie at %s: none is named",
+                             r->metrics[m].name, r->best_n_tied[m], r->best_n_candidates[m], v);
+                table_footer(&t, line);
+            } else if (r->best_status[m] == DC_BEST_NO_CANDIDATE) {
+                snprintf(line, sizeof line, "%s: every configuration with a mean has a diverged or "
+                         "collapsed run", r->metrics[m].name);
+                table_footer(&t, line);
+            }
             continue;
         }
         const dc_report_config *cfg = &r->configs[b];
         key_cells(row + 1, &cfg->key);
-        format_count(row[4], cfg->n_done);
+        format_of(row[4], cfg->n_value[m], cfg->n_runs);
         format_mean_sd(row[5], r, cfg->mean[m], cfg->sd[m], m);
     }
     table_print(out, &t, markdown);
@@ -458,6 +592,7 @@ int dc_report_print_tables(FILE *out, const dc_report *r, const report_source *s
         DC_TRY(print_configs(out, r, splits[i], !printed, markdown, err));
         printed = 1;
     }
+    DC_TRY(print_rates(out, r, markdown, err));
     DC_TRY(print_effects(out, r, markdown, err));
     DC_TRY(print_paired(out, r, src, markdown, err));
     DC_TRY(print_best(out, r, markdown, err));

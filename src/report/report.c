@@ -395,6 +395,7 @@ static void build_best(dc_report *r)
         r->best_status[m] = n_data == 0 ? DC_BEST_NO_DATA : n_cand == 0 ? DC_BEST_NO_CANDIDATE
                             : tied > 1 ? DC_BEST_TIE : DC_BEST_ONE;
         r->best[m] = r->best_status[m] == DC_BEST_ONE ? best : -1;
+        r->best_mean[m] = best >= 0 ? r->configs[best].mean[m] : NAN;
     }
 }
 

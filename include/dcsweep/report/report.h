@@ -146,6 +146,7 @@ typedef struct dc_report {
 
     int best[DC_MAX_METRICS];    /* per metric, the candidate with the best mean; -1 unless DC_BEST_ONE */
     dc_best_status best_status[DC_MAX_METRICS];
+    double best_mean[DC_MAX_METRICS];      /* the best candidate mean (of the tie too); NaN when none */
     int best_n_tied[DC_MAX_METRICS];       /* candidates sharing the best mean (1 for DC_BEST_ONE) */
     int best_n_candidates[DC_MAX_METRICS]; /* configurations with a finite mean and no degenerate run */
     int best_n_degenerate[DC_MAX_METRICS]; /* configurations with a finite mean left out as degenerate */

@@ -75,6 +75,43 @@ static void test_paired(void)
     EXPECT(s.n == 0 && isnan(s.mean));
 }
 
+/* The tests a paired comparison reports, against scipy and statsmodels (values printed by them). */
+static void test_paired_tests(void)
+{
+    const double d[] = {0.3, -0.1, 0.45, 0.2, 0.05, 0.12};
+    dc_paired_stats s;
+    dc_paired_stats_compute(d, 5, &s);
+    CHECK_CLOSE(dc_paired_t_p(&s), 0.13301194756747756, 1e-12);  /* ttest_1samp(d[:5], 0) */
+    /* sign-flip over 2^6 patterns: 6 of 64 reach |0.72| */
+    CHECK_CLOSE(dc_sign_flip_p(d, 6), 0.09375, 0);
+    const double same[] = {1, 1, 1, 1, 1, 1};
+    CHECK_CLOSE(dc_sign_flip_p(same, 6), 2.0 / 64, 0);             /* only all + and all - */
+    EXPECT(isnan(dc_sign_flip_p(d, 0)) && isnan(dc_sign_flip_p(d, DC_SIGN_FLIP_MAX_N + 1)));
+    const double constant[] = {2, 2, 2};
+    dc_paired_stats_compute(constant, 3, &s);
+    EXPECT(dc_paired_t_p(&s) == 0);                                /* t infinite */
+    const double zero[] = {0, 0, 0};
+    dc_paired_stats_compute(zero, 3, &s);
+    EXPECT(isnan(dc_paired_t_p(&s)));
+    /* multipletests(p, method='holm'), a NaN left out */
+    const double p[] = {0.01, 0.04, NAN, 0.03, 0.005, 0.2};
+    const double want[] = {0.04, 0.09, NAN, 0.09, 0.025, 0.2};
+    double adj[6];
+    dc_holm(p, 6, adj);
+    for (int i = 0; i < 6; i++)
+        EXPECT(isnan(want[i]) ? isnan(adj[i]) : fabs(adj[i] - want[i]) < 1e-15);
+    /* proportion_confint(k, n, method='wilson') */
+    double lo, hi;
+    dc_wilson(1, 7, DC_Z975, &lo, &hi);
+    CHECK_CLOSE(lo, 0.02567962434474355, 1e-14);
+    CHECK_CLOSE(hi, 0.5131278292743189, 1e-14);
+    dc_wilson(0, 3, DC_Z975, &lo, &hi);
+    EXPECT(fabs(lo) < 1e-16);
+    CHECK_CLOSE(hi, 0.5614970317550455, 1e-14);
+    dc_wilson(0, 0, DC_Z975, &lo, &hi);
+    EXPECT(isnan(lo) && isnan(hi));
+}
+
 /* Two configurations plus a baseline over 3 seeds; metric value = f(config) + seed. */
 static void test_report_compute(void)
 {
@@ -179,6 +216,7 @@ int main(void)
     test_incbeta();
     test_t();
     test_paired();
+    test_paired_tests();
     test_report_compute();
     return check_finish();
 }

@@ -14,7 +14,8 @@
  *             c in {0.5, 1}, extents none/output/full, rescalings none/standard: 70 runs; full
  *             c = 0.5 standard collapsed at every seed (ux_nrmse 1), full c = 1 none at seed 3
  *             (ux_nrmse 1.004; 1.02 at seed 4 is not), output c = 0.5 standard diverged at seed
- *             2, full c = 1 standard failed at seed 5, u_max_err 0.25 everywhere (a tie)
+ *             2, full c = 1 standard failed at seed 5, u_max_err 0.25 everywhere (a tie), full
+ *             c = 0.5 none as good as full c = 1 standard on u_nrmse (a contested P(best))
  *
  * A metric is base(configuration) + seed effect + a small deterministic wiggle, so that paired
  * differences have a real spread and the best configuration is clear. */
@@ -126,6 +127,9 @@ static void make_stats_metrics(const dc_run *run, dc_results_row *row)
         row->metric[3] = 1.0;
         row->metric[4] = 0.0;
     }
+    /* as good as full c = 1 standard on u_nrmse, up to the wiggle: P(best) is contested */
+    if (run->extent == DC_EXTENT_FULL && run->irelu_scale == 0.5 && run->rescaling == DC_RESCALE_NONE)
+        row->metric[0] -= 0.007;
     if (run->extent == DC_EXTENT_FULL && run->irelu_scale == 1.0 && run->rescaling == DC_RESCALE_NONE) {
         if (run->seed == 3) row->metric[3] = 1.004;
         if (run->seed == 4) row->metric[3] = 1.02;

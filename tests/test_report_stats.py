@@ -25,7 +25,10 @@ import tempfile
 
 import h5py
 import numpy as np
+import pandas as pd
+import statsmodels.formula.api as smf
 from scipy import stats
+from statsmodels.stats.anova import anova_lm
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
@@ -200,6 +203,147 @@ def check_file(path, metric, base, args=()):
     return got
 
 
+def value_at(rows, key, seed, metric):
+    for r in rows:
+        if r["key"] == key and r["seed"] == seed and r["status"] == "done" and math.isfinite(r["m"][metric]):
+            return r["m"][metric]
+    return None
+
+
+FACTORS = ("irelu_scale", "extent", "rescaling")
+
+
+def check_factorial(path, metric, got):
+    """The factorial section against an OLS with seeds as blocks and every interaction
+    (statsmodels' anova_lm), on the configurations with c and the seeds done in all of them."""
+    metrics, rows = load(path)
+    tag = f"{os.path.basename(path)} {metric} factorial"
+    fa = got["factorial"]
+    crossed = list(dict.fromkeys(r["key"] for r in rows if r["key"][1] != "none"))
+    levels = [list(dict.fromkeys(k[i] for k in crossed)) for i in range(3)]
+    used = [i for i in range(3) if len(levels[i]) >= 2]
+    check(fa["factors"] == [FACTORS[i] for i in used], f"{tag}: factors {fa['factors']}")
+    seeds = list(dict.fromkeys(r["seed"] for r in rows if r["key"] in crossed))
+    complete = [s for s in seeds if all(value_at(rows, k, s, metric) is not None for k in crossed)]
+    check(fa["n_seeds"] == len(complete) and fa["n_seeds_total"] == len(seeds), f"{tag}: seeds")
+    if len(complete) < 2:
+        check(not fa["available"] and "seed" in fa["why"], f"{tag}: unavailable with {len(complete)} seeds")
+        return
+    check(fa["available"], f"{tag}: available")
+    data = pd.DataFrame([{"y": value_at(rows, k, s, metric), "seed": s, "f0": str(k[0]), "f1": k[1], "f2": k[2]}
+                         for k in crossed for s in complete])
+    terms = [f"C(f{i})" for i in used]
+    model = smf.ols("y ~ C(seed) + " + " * ".join(terms), data=data).fit()
+    table = anova_lm(model, typ=1)
+    name = {f"C(f{i})": FACTORS[i] for i in used}
+    want = {"seed": table.loc["C(seed)"], "residual": table.loc["Residual"]}
+    for idx in table.index:
+        parts = idx.split(":")
+        if all(p in name for p in parts):
+            key = ":".join(name[p] for p in parts) if len(parts) < 3 else "three_way"
+            want[key] = table.loc[idx]
+    got_rows = {a["term"]: a for a in fa["anova"]}
+    check(set(got_rows) == set(want), f"{tag}: terms {sorted(got_rows)} != {sorted(want)}")
+    total = float(((data.y - data.y.mean()) ** 2).sum())
+    for term, w in want.items():
+        g = got_rows.get(term)
+        if g is None:
+            continue
+        check(g["df"] == int(w["df"]), f"{tag} {term}: df {g['df']} != {w['df']}")
+        check(close(g["ss"], float(w["sum_sq"]), 1e-7, 1e-18), f"{tag} {term}: ss {g['ss']} != {w['sum_sq']}")
+        check(close(g["share"], float(w["sum_sq"]) / total, 1e-7, 1e-15), f"{tag} {term}: share")
+        if term != "residual":
+            check(close(g["f"], float(w["F"]), 1e-6), f"{tag} {term}: F {g['f']} != {w['F']}")
+            check(close(g["p"], float(w["PR(>F)"]), 1e-6, 1e-300), f"{tag} {term}: p {g['p']} != {w['PR(>F)']}")
+    check(fa["df_resid"] == int(model.df_resid) and close(fa["ms_resid"], float(model.mse_resid), 1e-7),
+          f"{tag}: residual mean square {fa['ms_resid']} != {model.mse_resid}")
+    # Contrasts from the cell means and statsmodels' residual variance.
+    t = stats.t.ppf(0.975, model.df_resid)
+    cols = {i: f"f{i}" for i in range(3)}
+    def marg(conds):
+        sel = data
+        for i, v in conds:
+            sel = sel[sel[cols[i]] == v]
+        return float(sel.y.mean()), len(sel)
+    exp = []
+    for i in used:
+        ref, n0 = marg([(i, str(levels[i][0]) if i == 0 else levels[i][0])])
+        for lv in levels[i][1:]:
+            v, n1 = marg([(i, str(lv) if i == 0 else lv)])
+            exp.append((FACTORS[i], v - ref, math.sqrt(model.mse_resid * (1 / n0 + 1 / n1))))
+    for a in used:
+        for b in used:
+            if b <= a:
+                continue
+            la = [str(x) if a == 0 else x for x in levels[a]]
+            lb = [str(x) if b == 0 else x for x in levels[b]]
+            for x in la[1:]:
+                for y in lb[1:]:
+                    m = [marg([(a, u), (b, w)]) for u, w in ((x, y), (x, lb[0]), (la[0], y), (la[0], lb[0]))]
+                    est = m[0][0] - m[1][0] - m[2][0] + m[3][0]
+                    exp.append((f"{FACTORS[a]}:{FACTORS[b]}", est,
+                                math.sqrt(model.mse_resid * sum(1 / n for _, n in m))))
+    check(len(fa["contrasts"]) == len(exp), f"{tag}: {len(fa['contrasts'])} contrasts != {len(exp)}")
+    for c, (term, est, se) in zip(fa["contrasts"], exp):
+        check(c["term"] == term, f"{tag}: contrast term {c['term']} != {term}")
+        check(close(c["estimate"], est, 1e-9, 1e-15) and close(c["se"], se, 1e-7),
+              f"{tag} {term}: estimate/se {c['estimate']}/{c['se']} != {est}/{se}")
+        check(close(c["ci_low"], est - t * se, 1e-7, 1e-15) and close(c["ci_high"], est + t * se, 1e-7, 1e-15),
+              f"{tag} {term}: CI")
+        pv = 2 * stats.t.sf(abs(est / se), model.df_resid)
+        check(close(c["p"], pv, 1e-6, 1e-300), f"{tag} {term}: p {c['p']} != {pv}")
+
+
+def splitmix64(state):
+    state = (state + 0x9E3779B97F4A7C15) & (2 ** 64 - 1)
+    z = state
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & (2 ** 64 - 1)
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & (2 ** 64 - 1)
+    return state, z ^ (z >> 31)
+
+
+def check_bootstrap(path, metric, got):
+    """P(best): the documented resampling replayed (splitmix64, seed 20261207, 2000 resamples)."""
+    metrics, rows = load(path)
+    names = [n for n, _ in metrics]
+    higher = dict(metrics)[metric]
+    tag = f"{os.path.basename(path)} {metric} bootstrap"
+    configs = list(dict.fromkeys(r["key"] for r in rows))
+    cand = [k for k in configs
+            if any(r["key"] == k and r["status"] == "done" and math.isfinite(r["m"][metric]) for r in rows)
+            and not any(r["key"] == k and (r["status"] == "diverged" or collapsed(r, names)) for r in rows)]
+    seeds = list(dict.fromkeys(r["seed"] for r in rows if r["key"] in cand))
+    complete = [s for s in seeds if all(value_at(rows, k, s, metric) is not None for k in cand)]
+    bs = got["bootstrap"]
+    check(bs["n_candidates"] == len(cand) and bs["resamples"] == 2000 and bs["seed"] == 20261207, f"{tag}: header")
+    p_best = {key_of(c): c["p_best"] for c in got["configurations"]}
+    if len(cand) < 2 or len(complete) < 2:
+        check(all(v is None for v in p_best.values()), f"{tag}: no probabilities without 2 seeds")
+        return
+    check(bs["n_seeds"] == len(complete), f"{tag}: seeds {bs['n_seeds']} != {len(complete)}")
+    y = [[value_at(rows, k, s, metric) for k in cand] for s in complete]
+    n, state, wins = len(complete), 20261207, [0.0] * len(cand)
+    for _ in range(2000):
+        draw = []
+        for _ in range(n):
+            state, x = splitmix64(state)
+            draw.append(((x >> 11) * n) >> 53)
+        sums = []
+        for k in range(len(cand)):
+            acc = 0.0
+            for i in draw:
+                acc += y[i][k]
+            sums.append(acc)
+        best = max(sums) if higher else min(sums)
+        tied = [k for k in range(len(cand)) if sums[k] == best]
+        for k in tied:
+            wins[k] += 1 / len(tied)
+    for k, key in enumerate(cand):
+        check(close(p_best[key], wins[k] / 2000, 1e-12), f"{tag} {key}: {p_best[key]} != {wins[k] / 2000}")
+    check(all(p_best[k] is None for k in configs if k not in cand), f"{tag}: non-candidates have none")
+    check(abs(sum(p_best[k] for k in cand) - 1) < 1e-9, f"{tag}: probabilities sum to 1")
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         st = os.path.join(tmp, "stats.h5")
@@ -210,6 +354,12 @@ def main():
         args = ("--baseline", "extent=none,rescaling=none")
         for metric in ("u_nrmse", "ux_nrmse", "residual_rms"):
             got = check_file(st, metric, base, args)
+            check_factorial(st, metric, got)
+            check_bootstrap(st, metric, got)
+        check(got["factorial"]["available"] and len(got["factorial"]["anova"]) == 9, "stats: a 3-factor ANOVA")
+        contested = json.loads(report(st, "json", "--metric", "u_nrmse", *args))
+        p_best = sorted(c["p_best"] or 0 for c in contested["configurations"])
+        check(0.05 < p_best[-2] < p_best[-1] < 0.95, f"stats: two configurations contest P(best): {p_best}")
         # What the fixture was made to show.
         flips = [p["p_sign_flip"] for p in got["paired"]]
         check(all(f is not None for f in flips), "stats: every comparison has n >= 6 and a sign-flip p")
@@ -224,6 +374,8 @@ def main():
         sch = (None, "none", "power10")
         for metric in ("test_efwt", "test_force_mae"):
             got = check_file(full, metric, sch)
+            check_factorial(full, metric, got)
+            check_bootstrap(full, metric, got)
         check(all(p["p_sign_flip"] is None for p in got["paired"]), "schnet: n < 6, no sign-flip p")
     if failures:
         print(f"{len(failures)} failure(s)", file=sys.stderr)

@@ -232,6 +232,98 @@ static void json_field(FILE *out, const char *key, const char *value)
     dc_json_string(out, value);
 }
 
+/* "irelu_scale", "irelu_scale:extent", "seed", "three_way", "residual": an ANOVA term's name. */
+static void term_name(char *buf, size_t cap, dc_term_kind kind, dc_factor a, dc_factor b)
+{
+    switch (kind) {
+    case DC_TERM_SEED: snprintf(buf, cap, "seed"); break;
+    case DC_TERM_MAIN: snprintf(buf, cap, "%s", dc_factor_name(a)); break;
+    case DC_TERM_TWO_WAY: snprintf(buf, cap, "%s:%s", dc_factor_name(a), dc_factor_name(b)); break;
+    case DC_TERM_THREE_WAY: snprintf(buf, cap, "three_way"); break;
+    default: snprintf(buf, cap, "residual"); break;
+    }
+}
+
+/* A factor's level in a key, as a JSON value. */
+static void json_level(FILE *out, dc_factor f, const dc_report_key *k)
+{
+    if (f == DC_FACTOR_IRELU_SCALE) json_num(out, k->irelu_scale);
+    else if (f == DC_FACTOR_EXTENT) fprintf(out, "\"%s\"", dc_extent_name(k->extent));
+    else fprintf(out, "\"%s\"", dc_rescaling_name(k->rescaling));
+}
+
+static void json_factorial(FILE *out, const dc_report *r)
+{
+    const dc_report_factorial *fa = &r->factorial;
+    fprintf(out, ",\n \"factorial\": {\"metric\": \"%s\", \"direction\": \"%s\", \"available\": %s, ",
+            r->metrics[r->metric].name, direction_of(r, r->metric), fa->available ? "true" : "false");
+    json_field(out, "\"why\": ", fa->why);
+    fputs(", \"design\": \"configurations whose extent uses c (output, full), c x extent x rescaling, "
+          "seeds as blocks (the seeds done in all of them); extent none has no c and is left out "
+          "(the paired section compares it)\"", out);
+    fprintf(out, ", \"factors\": [");
+    for (int i = 0; i < fa->n_factors; i++)
+        fprintf(out, "%s\"%s\"", i ? ", " : "", dc_factor_name(fa->factors[i]));
+    fprintf(out, "], \"n_cells\": %d, \"n_seeds\": %d, \"n_seeds_total\": %d, \"df_resid\": %d, "
+                 "\"ms_resid\": ", fa->n_cells, fa->n_seeds, fa->n_seeds_total, fa->df_resid);
+    json_num(out, fa->available ? fa->ms_resid : NAN);
+    fputs(", \"t\": ", out);
+    json_num(out, fa->available ? fa->t : NAN);
+    fputs(", \"grand_mean\": ", out);
+    json_num(out, fa->available ? fa->grand_mean : NAN);
+    fputs(", \"seed_share\": ", out);
+    json_num(out, fa->available ? fa->anova[0].share : NAN);
+    fputs(",\n  \"anova\": [", out);
+    for (int a = 0; a < fa->n_anova; a++) {
+        const dc_report_anova_row *row = &fa->anova[a];
+        char name[64];
+        term_name(name, sizeof name, row->kind, row->a, row->b);
+        fprintf(out, "%s\n   {\"term\": \"%s\", \"df\": %d, \"ss\": ", a ? "," : "", name, row->df);
+        json_num(out, row->ss);
+        fputs(", \"share\": ", out);
+        json_num(out, row->share);
+        fputs(", \"f\": ", out);
+        json_num(out, row->f);
+        fputs(", \"p\": ", out);
+        json_num(out, row->p);
+        fputc('}', out);
+    }
+    fputs("],\n  \"contrasts\": [", out);
+    for (int i = 0; i < fa->n_contrasts; i++) {
+        const dc_report_contrast *c = &fa->contrasts[i];
+        char name[64];
+        term_name(name, sizeof name, c->kind, c->a, c->b);
+        fprintf(out, "%s\n   {\"term\": \"%s\", \"level\": {\"%s\": ", i ? "," : "", name, dc_factor_name(c->a));
+        json_level(out, c->a, &c->level);
+        if (c->kind == DC_TERM_TWO_WAY) {
+            fprintf(out, ", \"%s\": ", dc_factor_name(c->b));
+            json_level(out, c->b, &c->level);
+        }
+        fprintf(out, "}, \"reference\": {\"%s\": ", dc_factor_name(c->a));
+        json_level(out, c->a, &c->reference);
+        if (c->kind == DC_TERM_TWO_WAY) {
+            fprintf(out, ", \"%s\": ", dc_factor_name(c->b));
+            json_level(out, c->b, &c->reference);
+        }
+        fputs("}, \"estimate\": ", out);
+        json_num(out, c->estimate);
+        fputs(", \"se\": ", out);
+        json_num(out, c->se);
+        fputs(", \"ci_low\": ", out);
+        json_num(out, c->ci_low);
+        fputs(", \"ci_high\": ", out);
+        json_num(out, c->ci_high);
+        fputs(", \"p\": ", out);
+        json_num(out, c->p);
+        fputc('}', out);
+    }
+    fputs("]}", out);
+    fprintf(out, ",\n \"bootstrap\": {\"metric\": \"%s\", \"resamples\": %d, \"seed\": %u, \"n_seeds\": %d, "
+                 "\"n_candidates\": %d}",
+            r->metrics[r->metric].name, DC_BOOTSTRAP_RESAMPLES, (unsigned)DC_BOOTSTRAP_SEED,
+            r->bootstrap.n_seeds, r->bootstrap.n_candidates);
+}
+
 void dc_report_print_json(FILE *out, const dc_report *r, const report_source *src)
 {
     json_field(out, "{\"file\": ", src->path);
@@ -300,6 +392,8 @@ void dc_report_print_json(FILE *out, const dc_report *r, const report_source *sr
         fputc('}', out);
         json_rate(out, "diverged_rate", &c->diverged);
         json_rate(out, "collapsed_rate", &c->collapsed);
+        fputs(", \"p_best\": ", out);
+        json_num(out, r->bootstrap.p_best ? r->bootstrap.p_best[i] : NAN);
         fputc('}', out);
     }
 
@@ -344,7 +438,9 @@ void dc_report_print_json(FILE *out, const dc_report *r, const report_source *sr
         fputc('}', out);
     }
 
-    fputs("],\n \"best\": [", out);
+    fputs("]", out);
+    json_factorial(out, r);
+    fputs(",\n \"best\": [", out);
     for (int m = 0; m < r->n_metrics; m++) {
         fprintf(out, "%s\n  {\"metric\": \"%s\", \"higher_is_better\": %s, \"direction\": \"%s\", "
                      "\"status\": \"%s\", \"n_tied\": %d, \"n_candidates\": %d, \"n_degenerate\": %d, ",

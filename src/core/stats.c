@@ -198,3 +198,18 @@ void dc_wilson(int k, int n, double z, double *low, double *high)
     *low = center - half;
     *high = center + half;
 }
+
+double dc_f_sf(double f, double d1, double d2)
+{
+    if (isnan(f) || !(d1 > 0) || !(d2 > 0)) return NAN;
+    if (f <= 0) return 1.0;
+    if (isinf(f)) return 0.0;
+    return dc_incbeta(d2 / 2.0, d1 / 2.0, d2 / (d2 + d1 * f));
+}
+
+double dc_t_two_sided_p(double t, double df)
+{
+    if (isnan(t) || !(df > 0)) return NAN;
+    if (isinf(t)) return 0.0;
+    return 2.0 * t_upper_tail(fabs(t), df);
+}

@@ -452,6 +452,8 @@ int dc_report_compute(dc_report *r, int n, const dc_report_key *keys, const int6
     }
     DC_TRY(build_paired(r, r->run_metrics, err));
     build_best(r);
+    DC_TRY(dc_report_build_factorial(r, err));
+    DC_TRY(dc_report_build_bootstrap(r, err));
 cleanup:
     return rc;
 }
@@ -551,6 +553,8 @@ void dc_report_free(dc_report *r)
     free(r->configs);
     free(r->effects);
     free(r->paired);
+    free(r->factorial.contrasts);
+    free(r->bootstrap.p_best);
     free(r->run_config);
     free(r->run_seed);
     free(r->run_status);

@@ -14,6 +14,13 @@ double dc_t_cdf(double t, double df);
  * Inverts dc_t_cdf by bisection to full double precision (the CDF is exact to ~1e-14). */
 double dc_t_quantile(double p, double df);
 
+/* P(F > f) for Fisher's F with d1, d2 > 0 degrees of freedom: I_{d2/(d2 + d1 f)}(d2/2, d1/2);
+ * 1 for f <= 0, NaN for NaN f. */
+double dc_f_sf(double f, double d1, double d2);
+
+/* P(T > |t|) twice: the two-sided p of a t statistic with df > 0; 0 for an infinite t. */
+double dc_t_two_sided_p(double t, double df);
+
 /* Mean of paired differences with a two-sided 95% t confidence interval (n - 1 df). */
 typedef struct dc_paired_stats {
     int n;                    /* pairs */

@@ -111,6 +111,82 @@ typedef enum {
 
 const char *dc_best_status_name(dc_best_status s);  /* "best" | "tie" | "no_candidate" | "no_data" */
 
+/* ---- factorial effects, seeds as blocks ----
+ *
+ * The grid is a full factorial except that extent none has no c. The analysis is on the crossed
+ * part: the configurations whose extent uses c (output, full), c x extent x rescaling, with every
+ * factor of at least two levels there; extent none is left out of it (its comparisons are the
+ * paired section's, against the baseline). Blocks are the seeds done (with a finite value) in
+ * every configuration of that part, so the design is balanced and an ANOVA's sums of squares do
+ * not depend on the order of the terms. The model is y = seed + configuration + error (a
+ * randomised complete block design whose treatments are the configurations); its residual mean
+ * square is the error variance of every contrast below. */
+
+#define DC_MAX_ANOVA_ROWS 9   /* seed, 3 main effects, 3 two-way, the three-way, residual */
+
+typedef enum {
+    DC_TERM_SEED = 0, DC_TERM_MAIN = 1, DC_TERM_TWO_WAY = 2, DC_TERM_THREE_WAY = 3,
+    DC_TERM_RESIDUAL = 4,
+} dc_term_kind;
+
+/* One row of the ANOVA table. */
+typedef struct dc_report_anova_row {
+    dc_term_kind kind;
+    dc_factor a, b;        /* the main effect's factor (a), the interaction's two (a, b) */
+    int df;
+    double ss;             /* sum of squares */
+    double share;          /* ss / total ss about the grand mean */
+    double f, p;           /* F = (ss / df) / residual mean square and its p; NaN for the residual */
+} dc_report_anova_row;
+
+/* A contrast with its 95% t interval (residual df). A main effect: mean at level minus mean at the
+ * factor's reference level (its first), over every cell of the other factors. A two-way
+ * interaction: (y[a, b] - y[a, b0]) - (y[a0, b] - y[a0, b0]), marginal over the third factor: how
+ * much the effect of a's level changes between b's reference level and b's level. */
+typedef struct dc_report_contrast {
+    dc_term_kind kind;             /* DC_TERM_MAIN or DC_TERM_TWO_WAY */
+    dc_factor a, b;                /* b only for an interaction */
+    dc_report_key level;           /* a's level (and b's) in their fields */
+    dc_report_key reference;       /* the reference levels, likewise */
+    double estimate, se, ci_low, ci_high, p;  /* p: two-sided t-test of 0 */
+} dc_report_contrast;
+
+typedef struct dc_report_factorial {
+    int available;                 /* 0: why says what is missing */
+    char why[200];
+    int n_factors;                 /* factors with >= 2 levels in the crossed part */
+    dc_factor factors[DC_N_FACTORS];
+    int n_levels[DC_N_FACTORS];    /* per factors[i] */
+    int n_cells;                   /* configurations analysed (the product of n_levels) */
+    int n_seeds;                   /* complete blocks */
+    int n_seeds_total;             /* distinct seeds of those configurations' runs */
+    int df_resid;
+    double ms_resid;               /* residual mean square */
+    double t;                      /* t_{0.975, df_resid} */
+    double grand_mean;
+    int n_anova;
+    dc_report_anova_row anova[DC_MAX_ANOVA_ROWS];
+    int n_contrasts;
+    dc_report_contrast *contrasts; /* main effects factor by factor, then the interactions */
+} dc_report_factorial;
+
+/* ---- which configuration is best, by a paired bootstrap over seeds ----
+ *
+ * Over the seeds done (finite value) in every candidate configuration of "best" (no diverged or
+ * collapsed run), DC_BOOTSTRAP_RESAMPLES resamples of those seeds with replacement, the same
+ * resample for every configuration (paired); P(best) of a configuration is the share of resamples
+ * where its mean is the best (ties share a resample equally). The resamples come from splitmix64
+ * seeded with DC_BOOTSTRAP_SEED: index = (x >> 11) * n / 2^53, so a report is deterministic and
+ * scripts can replay it. */
+#define DC_BOOTSTRAP_RESAMPLES 2000
+#define DC_BOOTSTRAP_SEED 20261207u
+
+typedef struct dc_report_bootstrap {
+    int n_seeds;                   /* complete seeds; 0 when fewer than 2 candidates or 2 seeds */
+    int n_candidates;
+    double *p_best;                /* [n_configs] NaN for a configuration that is no candidate */
+} dc_report_bootstrap;
+
 /* Which configuration(s) --baseline names: any subset of the three factors. */
 typedef struct dc_report_baseline {
     int has_scale, has_extent, has_rescaling;
@@ -150,6 +226,9 @@ typedef struct dc_report {
     int best_n_tied[DC_MAX_METRICS];       /* candidates sharing the best mean (1 for DC_BEST_ONE) */
     int best_n_candidates[DC_MAX_METRICS]; /* configurations with a finite mean and no degenerate run */
     int best_n_degenerate[DC_MAX_METRICS]; /* configurations with a finite mean left out as degenerate */
+
+    dc_report_factorial factorial;  /* on the report's metric */
+    dc_report_bootstrap bootstrap;  /* on the report's metric */
 
     int collapse_metric;         /* index of DC_COLLAPSE_METRIC in metrics; -1: no collapse rule */
     int n_collapsed;             /* collapsed runs in the file */
@@ -195,6 +274,11 @@ int dc_report_compute(dc_report *report, int n, const dc_report_key *keys, const
                       dc_error *err);
 
 void dc_report_free(dc_report *report);
+
+/* The factorial analysis and the bootstrap of r's metric (dc_report_compute calls them, after the
+ * configurations and "best"; src/report/report_factorial.c). */
+int dc_report_build_factorial(dc_report *r, dc_error *err);
+int dc_report_build_bootstrap(dc_report *r, dc_error *err);
 
 /* The scale of a configuration as the tables show it: "%g" of c, or "-" for extent none. */
 void dc_report_key_format_scale(const dc_report_key *key, char *buf, size_t cap);

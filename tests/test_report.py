@@ -263,8 +263,11 @@ def check_text(path):
     md = run(path, "--format", "markdown")
     check(md.returncode == 0, "markdown exit")
     pipes = [l for l in md.stdout.splitlines() if l.startswith("|")]
-    # The configuration tables, rates, main effects, [paired,] best.
-    check(sum(l.startswith("|---") for l in pipes) == len(tables) + 3 + has_paired, "markdown tables")
+    # The configuration tables, rates, main effects, [factorial ANOVA and contrasts,] [paired,] best,
+    # [P(best)].
+    js = report_json(path)
+    extra = 2 * js["factorial"]["available"] + (js["bootstrap"]["n_seeds"] >= 2 and js["bootstrap"]["n_candidates"] >= 2)
+    check(sum(l.startswith("|---") for l in pipes) == len(tables) + 3 + has_paired + extra, "markdown tables")
     check(all(l.endswith("|") for l in pipes), "markdown rows closed")
     for k in configs:
         c = "-" if k[0] is None else f"{k[0]:g}"
@@ -272,7 +275,7 @@ def check_text(path):
     p = run(path, "--format", "csv")
     check(p.returncode == 0, "csv exit")
     recs = list(csv.DictReader(io.StringIO(p.stdout)))
-    check(all(None not in r and len(r) == 29 for r in recs), "csv: 29 fields in every row")
+    check(all(None not in r and len(r) == 39 for r in recs), "csv: 39 fields in every row")
     got = report_json(path)
     sections = {r["section"] for r in recs}
     check({"configurations", "main_effects", "best"} <= sections, f"csv sections {sections}")

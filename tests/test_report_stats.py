@@ -191,6 +191,22 @@ def check_file(path, metric, base, args=()):
         check(close(float(r["p_t"]), p["p_t"]) and close(float(r["p_holm"]), p["p_holm"]), f"{tag} csv p = json p")
         check(int(r["k"]) == p["n_better"], f"{tag} csv k = json n_better")
         check((r["p_sign_flip"] == "") == (p["p_sign_flip"] is None), f"{tag} csv sign-flip presence")
+    fa = got["factorial"]
+    anova = [r for r in recs if r["section"] == "anova"]
+    check(len(anova) == (len(fa["anova"]) if fa["available"] else 0), f"{tag}: csv anova rows")
+    for r, a in zip(anova, fa["anova"]):
+        check(r["term"] == a["term"] and int(r["df"]) == a["df"] and close(float(r["ss"]), a["ss"])
+              and (r["p"] == "") == (a["p"] is None), f"{tag}: csv anova {a['term']} = json")
+    contrasts = [r for r in recs if r["section"] == "contrasts"]
+    check(len(contrasts) == (len(fa["contrasts"]) if fa["available"] else 0), f"{tag}: csv contrast rows")
+    for r, c in zip(contrasts, fa["contrasts"]):
+        check(r["term"] == c["term"] and close(float(r["estimate"]), c["estimate"])
+              and close(float(r["ci_low"]), c["ci_low"]) and close(float(r["p"]), c["p"]),
+              f"{tag}: csv contrast {c['term']} = json")
+    pb = {(None if r["irelu_scale"] == "" else float(r["irelu_scale"]), r["extent"], r["rescaling"]): float(r["p_best"])
+          for r in recs if r["section"] == "p_best"}
+    check(pb == {key_of(c): c["p_best"] for c in got["configurations"] if c["p_best"] is not None},
+          f"{tag}: csv p_best = json")
     rates = [r for r in recs if r["section"] == "rates"]
     check(len(rates) == 2 * len(configs), f"{tag}: csv rates rows")
     for fmt in ("table", "markdown"):
@@ -200,6 +216,8 @@ def check_file(path, metric, base, args=()):
             check(f"{m} {arrow}" in text, f"{tag} {fmt}: '{m} {arrow}' in the best table")
         check(("p" in text and "Holm" in text and "sign-flip" in text and "Wilson" in text),
               f"{tag} {fmt}: the new columns")
+        check(("Factorial ANOVA" in text) == fa["available"] and ("P(best) on" in text) == (got["bootstrap"]["n_seeds"] >= 2),
+              f"{tag} {fmt}: the factorial and P(best) sections")
     return got
 
 

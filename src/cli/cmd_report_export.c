@@ -30,7 +30,17 @@ static const char *direction_of(const dc_report *r, int m)
 static const char csv_header[] =
     "section,metric,unit,irelu_scale,extent,rescaling,factor,level,n_configs,n_runs,n_done,"
     "n_diverged,n_failed,n_pending,n,mean,sd,t,ci_low,ci_high,excludes_zero,"
-    "direction,n_collapsed,k,n_worse,p_t,p_holm,p_sign_flip,status\n";
+    "direction,n_collapsed,k,n_worse,p_t,p_holm,p_sign_flip,status,"
+    "term,df,ss,share,f,p,estimate,se,reference,p_best\n";
+
+/* The factorial and bootstrap columns (the last ten); NULL: all empty. */
+typedef struct csv_extra {
+    const char *term;       /* "c", "c:extent", "seed", "three_way", "residual" */
+    int df;                 /* -1: empty */
+    double ss, share, f, p, estimate, se;
+    const char *reference;  /* a contrast's reference levels */
+    double p_best;
+} csv_extra;
 
 /* A CSV field for a number: empty when missing. */
 static void csv_num(FILE *out, double v)
@@ -77,8 +87,9 @@ static void csv_config_cells(FILE *out, const dc_report_config *c, int m)
 }
 
 /* The appended columns; NULL and -1 leave a cell empty. */
-static void csv_tail(FILE *out, const char *direction, int n_collapsed, int k, int n_worse, double p_t,
-                     double p_holm, double p_sign_flip, const char *status)
+static void csv_tail_extra(FILE *out, const char *direction, int n_collapsed, int k, int n_worse,
+                           double p_t, double p_holm, double p_sign_flip, const char *status,
+                           const csv_extra *x)
 {
     fprintf(out, ",%s,", direction ? direction : "");
     if (n_collapsed >= 0) fprintf(out, "%d", n_collapsed);
@@ -89,7 +100,87 @@ static void csv_tail(FILE *out, const char *direction, int n_collapsed, int k, i
     csv_num(out, p_t);
     csv_num(out, p_holm);
     csv_num(out, p_sign_flip);
-    fprintf(out, ",%s\n", status ? status : "");
+    fprintf(out, ",%s", status ? status : "");
+    if (!x) {
+        fputs(",,,,,,,,,,\n", out);
+        return;
+    }
+    fprintf(out, ",%s,", x->term ? x->term : "");
+    if (x->df >= 0) fprintf(out, "%d", x->df);
+    csv_num(out, x->ss);
+    csv_num(out, x->share);
+    csv_num(out, x->f);
+    csv_num(out, x->p);
+    csv_num(out, x->estimate);
+    csv_num(out, x->se);
+    fprintf(out, ",%s", x->reference ? x->reference : "");
+    csv_num(out, x->p_best);
+    fputc('\n', out);
+}
+
+static void csv_tail(FILE *out, const char *direction, int n_collapsed, int k, int n_worse, double p_t,
+                     double p_holm, double p_sign_flip, const char *status)
+{
+    csv_tail_extra(out, direction, n_collapsed, k, n_worse, p_t, p_holm, p_sign_flip, status, NULL);
+}
+
+static void csv_term(char *buf, size_t cap, dc_term_kind kind, dc_factor a, dc_factor b);
+
+/* "c=1,extent=full": a contrast's levels of its factors (a, and b for an interaction). */
+static void csv_levels(char *buf, size_t cap, const dc_report_contrast *c, const dc_report_key *k)
+{
+    size_t len = 0;
+    dc_factor f[2] = {c->a, c->b};
+    for (int i = 0; i < (c->kind == DC_TERM_TWO_WAY ? 2 : 1) && len < cap; i++) {
+        const char *sep = i ? ";" : "";
+        if (f[i] == DC_FACTOR_IRELU_SCALE)
+            len += (size_t)snprintf(buf + len, cap - len, "%sc=%.17g", sep, k->irelu_scale);
+        else if (f[i] == DC_FACTOR_EXTENT)
+            len += (size_t)snprintf(buf + len, cap - len, "%sextent=%s", sep, dc_extent_name(k->extent));
+        else
+            len += (size_t)snprintf(buf + len, cap - len, "%srescaling=%s", sep, dc_rescaling_name(k->rescaling));
+    }
+}
+
+/* The factorial ANOVA and contrasts and P(best): their own sections. */
+static void csv_factorial(FILE *out, const dc_report *r)
+{
+    const dc_report_factorial *fa = &r->factorial;
+    const char *dir = direction_of(r, r->metric);
+    for (int a = 0; a < fa->n_anova && fa->available; a++) {
+        const dc_report_anova_row *row = &fa->anova[a];
+        char term[64];
+        csv_term(term, sizeof term, row->kind, row->a, row->b);
+        csv_lead(out, "anova", r, r->metric);
+        fprintf(out, ",,,,,,,,,,,,%d,,,,,,", fa->n_seeds);
+        csv_extra x = {term, row->df, row->ss, row->share, row->f, row->p, NAN, NAN, NULL, NAN};
+        csv_tail_extra(out, dir, -1, -1, -1, NAN, NAN, NAN, NULL, &x);
+    }
+    for (int i = 0; i < fa->n_contrasts && fa->available; i++) {
+        const dc_report_contrast *c = &fa->contrasts[i];
+        char term[64], level[128], ref[128];
+        csv_term(term, sizeof term, c->kind, c->a, c->b);
+        csv_levels(level, sizeof level, c, &c->level);
+        csv_levels(ref, sizeof ref, c, &c->reference);
+        csv_lead(out, "contrasts", r, r->metric);
+        fprintf(out, ",,,,,%s,,,,,,,%d", level, fa->n_seeds);
+        csv_num(out, c->estimate);
+        fputc(',', out);
+        csv_num(out, fa->t);
+        csv_num(out, c->ci_low);
+        csv_num(out, c->ci_high);
+        fputc(',', out);
+        csv_extra x = {term, fa->df_resid, NAN, NAN, NAN, c->p, c->estimate, c->se, ref, NAN};
+        csv_tail_extra(out, dir, -1, -1, -1, NAN, NAN, NAN, NULL, &x);
+    }
+    for (int i = 0; i < r->n_configs && r->bootstrap.p_best; i++) {
+        if (!isfinite(r->bootstrap.p_best[i])) continue;
+        csv_lead(out, "p_best", r, r->metric);
+        csv_key(out, &r->configs[i].key);
+        fprintf(out, ",,,,,,,,,%d,,,,,,", r->bootstrap.n_seeds);
+        csv_extra x = {NULL, -1, NAN, NAN, NAN, NAN, NAN, NAN, NULL, r->bootstrap.p_best[i]};
+        csv_tail_extra(out, dir, -1, -1, -1, NAN, NAN, NAN, NULL, &x);
+    }
 }
 
 /* A rate of diverged or collapsed runs: n = finished runs, k of them, mean = k / n. */
@@ -162,6 +253,7 @@ void dc_report_print_csv(FILE *out, const dc_report *r, const report_source *src
         csv_tail(out, direction_of(r, r->metric), -1, p->n_better, p->n_worse, p->p_t, p->p_holm,
                  p->p_sign_flip, NULL);
     }
+    csv_factorial(out, r);
     /* One row per metric: the best configuration, or why there is none (n_configs: the tied). */
     for (int m = 0; m < r->n_metrics; m++) {
         int b = r->best[m];
@@ -464,4 +556,9 @@ void dc_report_print_json(FILE *out, const dc_report *r, const report_source *sr
         fputc('}', out);
     }
     fputs("]}\n", out);
+}
+
+static void csv_term(char *buf, size_t cap, dc_term_kind kind, dc_factor a, dc_factor b)
+{
+    term_name(buf, cap, kind, a, b);
 }

@@ -195,8 +195,9 @@ void dc_wilson(int k, int n, double z, double *low, double *high)
     double denom = 1.0 + z2 / n;
     double center = (p + z2 / (2.0 * n)) / denom;
     double half = z * sqrt(p * (1.0 - p) / n + z2 / (4.0 * (double)n * n)) / denom;
-    *low = center - half;
-    *high = center + half;
+    /* exact bounds at the ends (the formula gives them up to rounding) */
+    *low = k == 0 ? 0.0 : center - half;
+    *high = k == n ? 1.0 : center + half;
 }
 
 double dc_f_sf(double f, double d1, double d2)

@@ -110,6 +110,12 @@ static void test_paired_tests(void)
     CHECK_CLOSE(hi, 0.5614970317550455, 1e-14);
     dc_wilson(0, 0, DC_Z975, &lo, &hi);
     EXPECT(isnan(lo) && isnan(hi));
+    /* scipy.stats.f.sf and 2 t.sf */
+    CHECK_CLOSE(dc_f_sf(3.2, 2, 10), 0.08429091335387398, 1e-12);
+    CHECK_CLOSE(dc_f_sf(0.5, 4, 28), 0.7359047591664416, 1e-12);
+    EXPECT(dc_f_sf(0, 3, 5) == 1 && dc_f_sf(INFINITY, 3, 5) == 0 && isnan(dc_f_sf(NAN, 3, 5)));
+    CHECK_CLOSE(dc_t_two_sided_p(2.1, 7), 0.0738711962129226, 1e-12);
+    CHECK_CLOSE(dc_t_two_sided_p(-2.1, 7), 0.0738711962129226, 1e-12);
 }
 
 /* Two configurations plus a baseline over 3 seeds; metric value = f(config) + seed. */

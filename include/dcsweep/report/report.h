@@ -1,6 +1,7 @@
-/* Post-hoc analysis of a results file: per-configuration summaries, main effects, paired
- * comparisons against a baseline, the best configuration per metric, and the t distribution the
- * confidence intervals need. Aggregation only: the `report` command does every bit of printing.
+/* Post-hoc analysis of a results file: per-configuration summaries, rates of diverged and
+ * collapsed runs, main effects, factorial effects with seeds as blocks, paired comparisons against
+ * a baseline (t-test, Holm, sign-flip), the best configuration per metric and P(best) by a paired
+ * bootstrap. Aggregation only: the `report` command does every bit of printing.
  *
  * A configuration is a grid point without its seed: (irelu_scale, extent, rescaling). Only runs
  * with status done have metrics; diverged, failed and pending runs are counted, never averaged, so

@@ -147,12 +147,20 @@ def expected(rows, metric, baseline, metrics):
             else:
                 p["ci_low"] = p["ci_high"] = p["excludes_zero"] = None
             out["paired"][k] = p
+    # Best: never a configuration with a diverged or collapsed run (|ux_nrmse - 1| < 0.01, when
+    # the file has that column), and none when candidates share the best mean.
+    def degenerate(k):
+        mine = [r for r in rows if r["key"] == k]
+        return any(r["status"] == "diverged" or (r["status"] == "done" and "ux_nrmse" in METRICS
+                                                  and abs(r["metrics"]["ux_nrmse"] - 1) < 0.01)
+                   for r in mine)
     for m in METRICS:
         cand = [(out["configs"][k]["mean"][m], k) for k in configs
-                if out["configs"][k]["mean"][m] is not None]
+                if out["configs"][k]["mean"][m] is not None and not degenerate(k)]
         if cand:
             best = max(cand, key=lambda x: x[0]) if higher[m] else min(cand, key=lambda x: x[0])
-            out["best"][m] = best[1]
+            if sum(c[0] == best[0] for c in cand) == 1:
+                out["best"][m] = best[1]
     return configs, out
 
 
@@ -255,8 +263,11 @@ def check_text(path):
     md = run(path, "--format", "markdown")
     check(md.returncode == 0, "markdown exit")
     pipes = [l for l in md.stdout.splitlines() if l.startswith("|")]
-    # The configuration tables, main effects, [paired,] best.
-    check(sum(l.startswith("|---") for l in pipes) == len(tables) + 2 + has_paired, "markdown tables")
+    # The configuration tables, rates, main effects, [factorial ANOVA and contrasts,] [paired,] best,
+    # [P(best)].
+    js = report_json(path)
+    extra = 2 * js["factorial"]["available"] + (js["bootstrap"]["n_seeds"] >= 2 and js["bootstrap"]["n_candidates"] >= 2)
+    check(sum(l.startswith("|---") for l in pipes) == len(tables) + 3 + has_paired + extra, "markdown tables")
     check(all(l.endswith("|") for l in pipes), "markdown rows closed")
     for k in configs:
         c = "-" if k[0] is None else f"{k[0]:g}"
@@ -264,7 +275,7 @@ def check_text(path):
     p = run(path, "--format", "csv")
     check(p.returncode == 0, "csv exit")
     recs = list(csv.DictReader(io.StringIO(p.stdout)))
-    check(all(None not in r and len(r) == 21 for r in recs), "csv: 21 fields in every row")
+    check(all(None not in r and len(r) == 39 for r in recs), "csv: 39 fields in every row")
     got = report_json(path)
     sections = {r["section"] for r in recs}
     check({"configurations", "main_effects", "best"} <= sections, f"csv sections {sections}")

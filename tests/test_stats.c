@@ -75,6 +75,49 @@ static void test_paired(void)
     EXPECT(s.n == 0 && isnan(s.mean));
 }
 
+/* The tests a paired comparison reports, against scipy and statsmodels (values printed by them). */
+static void test_paired_tests(void)
+{
+    const double d[] = {0.3, -0.1, 0.45, 0.2, 0.05, 0.12};
+    dc_paired_stats s;
+    dc_paired_stats_compute(d, 5, &s);
+    CHECK_CLOSE(dc_paired_t_p(&s), 0.13301194756747756, 1e-12);  /* ttest_1samp(d[:5], 0) */
+    /* sign-flip over 2^6 patterns: 6 of 64 reach |0.72| */
+    CHECK_CLOSE(dc_sign_flip_p(d, 6), 0.09375, 0);
+    const double same[] = {1, 1, 1, 1, 1, 1};
+    CHECK_CLOSE(dc_sign_flip_p(same, 6), 2.0 / 64, 0);             /* only all + and all - */
+    EXPECT(isnan(dc_sign_flip_p(d, 0)) && isnan(dc_sign_flip_p(d, DC_SIGN_FLIP_MAX_N + 1)));
+    const double constant[] = {2, 2, 2};
+    dc_paired_stats_compute(constant, 3, &s);
+    EXPECT(dc_paired_t_p(&s) == 0);                                /* t infinite */
+    const double zero[] = {0, 0, 0};
+    dc_paired_stats_compute(zero, 3, &s);
+    EXPECT(isnan(dc_paired_t_p(&s)));
+    /* multipletests(p, method='holm'), a NaN left out */
+    const double p[] = {0.01, 0.04, NAN, 0.03, 0.005, 0.2};
+    const double want[] = {0.04, 0.09, NAN, 0.09, 0.025, 0.2};
+    double adj[6];
+    dc_holm(p, 6, adj);
+    for (int i = 0; i < 6; i++)
+        EXPECT(isnan(want[i]) ? isnan(adj[i]) : fabs(adj[i] - want[i]) < 1e-15);
+    /* proportion_confint(k, n, method='wilson') */
+    double lo, hi;
+    dc_wilson(1, 7, DC_Z975, &lo, &hi);
+    CHECK_CLOSE(lo, 0.02567962434474355, 1e-14);
+    CHECK_CLOSE(hi, 0.5131278292743189, 1e-14);
+    dc_wilson(0, 3, DC_Z975, &lo, &hi);
+    EXPECT(fabs(lo) < 1e-16);
+    CHECK_CLOSE(hi, 0.5614970317550455, 1e-14);
+    dc_wilson(0, 0, DC_Z975, &lo, &hi);
+    EXPECT(isnan(lo) && isnan(hi));
+    /* scipy.stats.f.sf and 2 t.sf */
+    CHECK_CLOSE(dc_f_sf(3.2, 2, 10), 0.08429091335387398, 1e-12);
+    CHECK_CLOSE(dc_f_sf(0.5, 4, 28), 0.7359047591664416, 1e-12);
+    EXPECT(dc_f_sf(0, 3, 5) == 1 && dc_f_sf(INFINITY, 3, 5) == 0 && isnan(dc_f_sf(NAN, 3, 5)));
+    CHECK_CLOSE(dc_t_two_sided_p(2.1, 7), 0.0738711962129226, 1e-12);
+    CHECK_CLOSE(dc_t_two_sided_p(-2.1, 7), 0.0738711962129226, 1e-12);
+}
+
 /* Two configurations plus a baseline over 3 seeds; metric value = f(config) + seed. */
 static void test_report_compute(void)
 {
@@ -127,7 +170,11 @@ static void test_report_compute(void)
     EXPECT(r.paired[0].stats.sd < 1e-12 && r.paired[0].stats.excludes_zero);
     EXPECT(r.paired[1].stats.n == 2);
     CHECK_CLOSE(r.paired[1].stats.mean, 1, 1e-13);
-    EXPECT(r.best[TF] == 1 && r.best[TW] == 2);
+    /* EFwT's highest mean is c = 1.0's, whose diverged seed makes it no candidate. */
+    EXPECT(r.best[TF] == 1 && r.best[TW] == 0 && r.best_status[TW] == DC_BEST_ONE);
+    EXPECT(r.best_n_candidates[TW] == 2 && r.best_n_degenerate[TW] == 1);
+    EXPECT(r.configs[2].diverged.k == 1 && r.configs[2].diverged.n == 3 && r.collapse_metric == -1);
+    EXPECT(isnan(r.configs[2].collapsed.rate));
     dc_report_free(&r);
 
     /* Baselines: ambiguous, absent, and a good one; parse errors. */
@@ -175,6 +222,7 @@ int main(void)
     test_incbeta();
     test_t();
     test_paired();
+    test_paired_tests();
     test_report_compute();
     return check_finish();
 }

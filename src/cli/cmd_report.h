@@ -18,10 +18,15 @@ typedef struct report_source {
 int dc_report_print_tables(FILE *out, const dc_report *r, const report_source *src, int markdown,
                            dc_error *err);
 
+/* The factorial ANOVA and contrasts (or the line saying why they are left out), and P(best)
+ * (cmd_report_factorial.c): sections of the text and markdown formats. */
+int dc_report_print_factorial(FILE *out, const dc_report *r, int markdown, dc_error *err);
+int dc_report_print_p_best(FILE *out, const dc_report *r, int markdown, dc_error *err);
+
 /* One CSV table with a `section` column (tidy: one row per number set). */
 void dc_report_print_csv(FILE *out, const dc_report *r, const report_source *src);
 
-/* One JSON object: configurations, main_effects, paired, best. */
+/* One JSON object: configurations, main_effects, paired, factorial, bootstrap, best. */
 void dc_report_print_json(FILE *out, const dc_report *r, const report_source *src);
 
 #endif

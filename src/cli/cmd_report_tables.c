@@ -10,111 +10,8 @@
 #include <string.h>
 
 #include "cmd_report.h"
+#include "cmd_report_table.h"
 #include "dcsweep/config/config.h"
-
-#define MAX_COLS (7 + DC_MAX_METRICS)
-#define CELL 64
-#define TERMINAL_COLUMNS 100
-
-typedef struct table {
-    const char *title;
-    int cols, rows, cap;        /* rows includes the header (row 0) */
-    char (*cells)[MAX_COLS][CELL];
-    int right[MAX_COLS];        /* numbers align right */
-    char overflow[MAX_COLS][CELL];  /* rows past cap land here (a bug), never out of bounds */
-} table;
-
-static int table_init(table *t, const char *title, int cols, int max_rows, dc_error *err)
-{
-    memset(t, 0, sizeof *t);
-    t->title = title;
-    t->cols = cols;
-    t->cap = max_rows + 1;
-    t->cells = dc_calloc((size_t)t->cap, sizeof *t->cells, err);
-    return t->cells ? DC_OK : DC_ERR_NOMEM;
-}
-
-static void table_free(table *t) { free(t->cells); }
-
-/* The next row's cells (the first call gives the header). */
-static char (*table_row(table *t))[CELL]
-{
-    return t->rows < t->cap ? t->cells[t->rows++] : t->overflow;
-}
-
-/* Display width of UTF-8 text: "±" is two bytes and one column. */
-static int text_width(const char *s)
-{
-    int w = 0;
-    for (; *s; s++) w += ((unsigned char)*s & 0xC0) != 0x80;
-    return w;
-}
-
-static void pad(FILE *out, int n)
-{
-    for (int i = 0; i < n; i++) fputc(' ', out);
-}
-
-static void table_print_text(FILE *out, const table *t)
-{
-    int width[MAX_COLS] = {0}, total = 0;
-    for (int c = 0; c < t->cols; c++) {
-        for (int r = 0; r < t->rows; r++) {
-            int w = text_width(t->cells[r][c]);
-            if (w > width[c]) width[c] = w;
-        }
-        total += width[c];
-    }
-    /* Two spaces between columns read best; one when that is what fits the terminal. */
-    int gap = total + 2 * (t->cols - 1) <= TERMINAL_COLUMNS ? 2 : 1;
-    fprintf(out, "%s\n", t->title);
-    for (int r = 0; r < t->rows; r++) {
-        for (int c = 0; c < t->cols; c++) {
-            const char *s = t->cells[r][c];
-            int fill = width[c] - text_width(s);
-            if (c) pad(out, gap);
-            if (t->right[c]) pad(out, fill);
-            fputs(s, out);
-            if (!t->right[c] && c + 1 < t->cols) pad(out, fill);
-        }
-        fputc('\n', out);
-        if (r == 0) {
-            for (int c = 0; c < t->cols; c++) {
-                if (c) pad(out, gap);
-                for (int i = 0; i < width[c]; i++) fputc('-', out);
-            }
-            fputc('\n', out);
-        }
-    }
-    fputc('\n', out);
-}
-
-static void table_print_markdown(FILE *out, const table *t)
-{
-    fprintf(out, "### %s\n\n", t->title);
-    for (int r = 0; r < t->rows; r++) {
-        for (int c = 0; c < t->cols; c++) fprintf(out, "| %s ", t->cells[r][c]);
-        fputs("|\n", out);
-        if (r == 0) {
-            for (int c = 0; c < t->cols; c++) fputs(t->right[c] ? "|---:" : "|---", out);
-            fputs("|\n", out);
-        }
-    }
-    fputc('\n', out);
-}
-
-static void table_print(FILE *out, const table *t, int markdown)
-{
-    if (markdown) table_print_markdown(out, t);
-    else table_print_text(out, t);
-}
-
-/* ---- cells ---- */
-
-static void set_cells(char (*row)[CELL], int n, const char *const *values)
-{
-    for (int i = 0; i < n; i++) snprintf(row[i], CELL, "%s", values[i]);
-}
 
 /* ---- what a metric column shows ---- */
 
@@ -208,6 +105,25 @@ static void format_mean_sd(char *buf, const dc_report *r, double mean, double sd
 
 static void format_count(char *buf, int n) { snprintf(buf, CELL, "%d", n); }
 
+/* "n/N": what a mean covers (n of the configuration's N runs). */
+static void format_of(char *buf, int n, int of) { snprintf(buf, CELL, "%d/%d", n, of); }
+
+/* Which way is better, next to every metric a table shows. */
+static const char *arrow_of(const dc_report *r, int m) { return r->metrics[m].higher_is_better ? "↑" : "↓"; }
+
+static const char *direction_words(const dc_report *r, int m)
+{
+    return r->metrics[m].higher_is_better ? "higher is better" : "lower is better";
+}
+
+/* A rate with its interval in percent: "33% [6%, 79%]"; "-" without finished runs. */
+static void format_rate(char *buf, const dc_report_rate *rate)
+{
+    if (!isfinite(rate->rate)) snprintf(buf, CELL, "-");
+    else snprintf(buf, CELL, "%.0f%% [%.0f%%, %.0f%%]", 100 * rate->rate, 100 * rate->ci_low,
+                  100 * rate->ci_high);
+}
+
 static void key_cells(char (*row)[CELL], const dc_report_key *k)
 {
     dc_report_key_format_scale(k, row[0], CELL);
@@ -238,13 +154,15 @@ static int print_configs(FILE *out, const dc_report *r, const char *split, int c
                          dc_error *err)
 {
     int rc = DC_OK;
-    table t;
+    dc_rtable t;
     char title[160], heads[DC_MAX_METRICS][CELL];
     int cols_m[DC_MAX_METRICS], n_cols = 0;
     memset(&t, 0, sizeof t);
     for (int m = 0; m < r->n_metrics; m++)
         if (strcmp(split_of(r->metrics[m].name), split) == 0 && shown(r, m)) {
-            with_unit(heads[n_cols], label_of(r, m), r, m);
+            char text[CELL];
+            with_unit(text, label_of(r, m), r, m);
+            snprintf(heads[n_cols], CELL, "%.56s %s", text, arrow_of(r, m));
             cols_m[n_cols++] = m;
         }
     if (n_cols == 0) return DC_OK;
@@ -253,49 +171,100 @@ static int print_configs(FILE *out, const dc_report *r, const char *split, int c
                  strcmp(split, "test") == 0 ? "Test" : "Validation");
     else
         snprintf(title, sizeof title, "Mean ± sd over done seeds, per configuration");
-    const int lead = counts ? 7 : 4, cols = lead + n_cols;
-    DC_TRY(table_init(&t, title, cols, r->n_configs, err));
-    const char *head[MAX_COLS] = {"c", "extent", "rescaling", "done", "div", "fail", "pend"};
-    if (!counts) head[3] = "done";
+    int coll = counts && r->collapse_metric >= 0;
+    const int lead = counts ? 7 + coll : 4, cols = lead + n_cols;
+    DC_TRY(dc_rtable_init(&t, title, cols, r->n_configs, err));
+    dc_rtable_note(&t, "done: the seeds each mean covers, of the configuration's runs; "
+                   "↓ lower is better, ↑ higher");
+    const char *head[MAX_COLS] = {"c", "extent", "rescaling", "done", "div", "fail", "pend", "coll"};
     for (int c = 0; c < n_cols; c++) head[lead + c] = heads[c];
-    set_cells(table_row(&t), cols, head);
+    dc_rtable_set_cells(dc_rtable_row(&t), cols, head);
     for (int c = 3; c < cols; c++) t.right[c] = 1;
     t.right[0] = 1;
     for (int i = 0; i < r->n_configs; i++) {
         const dc_report_config *cfg = &r->configs[i];
-        char (*row)[CELL] = table_row(&t);
+        char (*row)[CELL] = dc_rtable_row(&t);
         key_cells(row, &cfg->key);
         int at = 3;
-        format_count(row[at++], cfg->n_done);
+        format_of(row[at++], cfg->n_done, cfg->n_runs);
         if (counts) {
             format_count(row[at++], cfg->n_diverged);
             format_count(row[at++], cfg->n_failed);
             format_count(row[at++], cfg->n_pending);
+            if (coll) format_count(row[at++], cfg->n_collapsed);
         }
-        for (int c = 0; c < n_cols; c++)
-            format_mean_sd(row[at++], r, cfg->mean[cols_m[c]], cfg->sd[cols_m[c]], cols_m[c]);
+        for (int c = 0; c < n_cols; c++) {
+            int m = cols_m[c];
+            format_mean_sd(row[at], r, cfg->mean[m], cfg->sd[m], m);
+            /* a done run without this value (NaN): the cell says what its mean covers */
+            if (cfg->n_value[m] < cfg->n_done) {
+                size_t len = strlen(row[at]);
+                snprintf(row[at] + len, CELL - len, " (n=%d)", cfg->n_value[m]);
+            }
+            at++;
+        }
     }
-    table_print(out, &t, markdown);
+    dc_rtable_print(out, &t, markdown);
 cleanup:
-    table_free(&t);
+    dc_rtable_free(&t);
+    return rc;
+}
+
+/* Diverged and collapsed runs: outcomes that the means leave out or hide. */
+static int print_rates(FILE *out, const dc_report *r, int markdown, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_rtable t;
+    char note[LINE];
+    int coll = r->collapse_metric >= 0, cols = coll ? 8 : 6;
+    DC_TRY(dc_rtable_init(&t, "Diverged and collapsed runs per configuration, of finished (done + diverged) "
+                          "runs", cols, r->n_configs, err));
+    dc_rtable_note(&t, "rate [Wilson 95% CI]; failed and pending runs never finished and are not counted");
+    if (coll)
+        snprintf(note, sizeof note, "collapsed: done with |%s - 1| < %g, a derivative no better than "
+                 "a constant predictor's", DC_COLLAPSE_METRIC, DC_COLLAPSE_TOLERANCE);
+    else
+        snprintf(note, sizeof note, "collapsed: no rule for this file (it has no %s column)",
+                 DC_COLLAPSE_METRIC);
+    dc_rtable_note(&t, note);
+    const char *h[] = {"c", "extent", "rescaling", "finished", "div", "div rate", "coll", "coll rate"};
+    dc_rtable_set_cells(dc_rtable_row(&t), cols, h);
+    for (int c = 0; c < cols; c++) t.right[c] = c == 0 || c >= 3;
+    for (int i = 0; i < r->n_configs; i++) {
+        const dc_report_config *cfg = &r->configs[i];
+        char (*row)[CELL] = dc_rtable_row(&t);
+        key_cells(row, &cfg->key);
+        format_count(row[3], cfg->diverged.n);
+        format_count(row[4], cfg->n_diverged);
+        format_rate(row[5], &cfg->diverged);
+        if (coll) {
+            format_count(row[6], cfg->n_collapsed);
+            format_rate(row[7], &cfg->collapsed);
+        }
+    }
+    dc_rtable_print(out, &t, markdown);
+cleanup:
+    dc_rtable_free(&t);
     return rc;
 }
 
 static int print_effects(FILE *out, const dc_report *r, int markdown, dc_error *err)
 {
     int rc = DC_OK;
-    table t;
+    dc_rtable t;
     char title[160], head[CELL];
     snprintf(title, sizeof title, "Main effects on %s: mean over configurations of their seed mean",
              r->metrics[r->metric].name);
-    with_unit(head, "mean", r, r->metric);
-    DC_TRY(table_init(&t, title, 4, r->n_effects, err));
+    char text[CELL];
+    with_unit(text, "mean", r, r->metric);
+    snprintf(head, sizeof head, "%.56s %s", text, arrow_of(r, r->metric));
+    DC_TRY(dc_rtable_init(&t, title, 4, r->n_effects, err));
     const char *h[] = {"factor", "level", "configs", head};
-    set_cells(table_row(&t), 4, h);
+    dc_rtable_set_cells(dc_rtable_row(&t), 4, h);
     t.right[1] = t.right[2] = t.right[3] = 1;
     for (int i = 0; i < r->n_effects; i++) {
         const dc_report_effect *e = &r->effects[i];
-        char (*row)[CELL] = table_row(&t);
+        char (*row)[CELL] = dc_rtable_row(&t);
         snprintf(row[0], CELL, "%s", e->factor == DC_FACTOR_IRELU_SCALE ? "c" : dc_factor_name(e->factor));
         if (e->factor == DC_FACTOR_IRELU_SCALE) snprintf(row[1], CELL, "%g", e->level.irelu_scale);
         else if (e->factor == DC_FACTOR_EXTENT) snprintf(row[1], CELL, "%s", dc_extent_name(e->level.extent));
@@ -303,9 +272,9 @@ static int print_effects(FILE *out, const dc_report *r, int markdown, dc_error *
         snprintf(row[2], CELL, "%d/%d", e->n_configs, e->n_configs_total);
         format_value(row[3], r, e->mean, r->metric);
     }
-    table_print(out, &t, markdown);
+    dc_rtable_print(out, &t, markdown);
 cleanup:
-    table_free(&t);
+    dc_rtable_free(&t);
     return rc;
 }
 
@@ -313,7 +282,7 @@ static int print_paired(FILE *out, const dc_report *r, const report_source *src,
                         dc_error *err)
 {
     int rc = DC_OK;
-    table t;
+    dc_rtable t;
     memset(&t, 0, sizeof t);
     if (r->baseline < 0) {
         fprintf(out, "%sPaired comparisons left out: the grid has no configuration "
@@ -321,7 +290,7 @@ static int print_paired(FILE *out, const dc_report *r, const report_source *src,
                      "extent=output,rescaling=standard,c=1).\n\n", markdown ? "### " : "");
         return DC_OK;
     }
-    char title[200], d_head[CELL], ci_head[CELL];
+    char title[200], note[LINE];
     double k = display_scale(r, r->metric);
     /* Differences are smaller than the means: up to two more decimals for 3 significant digits. */
     int d = metric_decimals(r, r->metric), d_max = d + 2;
@@ -331,17 +300,26 @@ static int print_paired(FILE *out, const dc_report *r, const report_source *src,
     }
     snprintf(title, sizeof title, "Paired differences on %s vs baseline %s, over common seeds",
              r->metrics[r->metric].name, src->baseline_spec ? src->baseline_spec : "");
-    with_unit(d_head, "config - base", r, r->metric);
-    with_unit(ci_head, "95% CI", r, r->metric);
-    DC_TRY(table_init(&t, title, 7, r->n_paired, err));
-    const char *h[] = {"c", "extent", "rescaling", "seeds", d_head, ci_head, "CI excludes 0"};
-    set_cells(table_row(&t), 7, h);
-    t.right[0] = t.right[3] = t.right[4] = t.right[5] = 1;
+    DC_TRY(dc_rtable_init(&t, title, 9, r->n_paired, err));
+    const char *unit = display_unit(r, r->metric);
+    snprintf(note, sizeof note, "%s%s%s%s %s; 95%% CI from Student's t; better: seeds where the config wins",
+             *unit ? "in " : "", unit, *unit ? ", " : "", arrow_of(r, r->metric), direction_words(r, r->metric));
+    dc_rtable_note(&t, note);
+    int n_p = 0;
+    for (int i = 0; i < r->n_paired; i++) n_p += isfinite(r->paired[i].p_t) != 0;
+    snprintf(note, sizeof note, "p: paired t-test; Holm: adjusted over the %d p-values of this table; "
+             "sign-flip: exact, n >= %d", n_p, DC_SIGN_FLIP_MIN_N);
+    dc_rtable_note(&t, note);
+    const char *h[] = {"c", "extent", "rescaling", "better", "config - base", "95% CI", "p", "Holm",
+                       "sign-flip"};
+    dc_rtable_set_cells(dc_rtable_row(&t), 9, h);
+    for (int c = 0; c < 9; c++) t.right[c] = c == 0 || c >= 3;
     for (int i = 0; i < r->n_paired; i++) {
         const dc_report_paired *p = &r->paired[i];
-        char (*row)[CELL] = table_row(&t);
+        char (*row)[CELL] = dc_rtable_row(&t);
         key_cells(row, &r->configs[p->config].key);
-        format_count(row[3], p->stats.n);
+        if (p->stats.n > 0) format_of(row[3], p->n_better, p->stats.n);
+        else snprintf(row[3], CELL, "-");
         if (!isfinite(p->stats.mean)) snprintf(row[4], CELL, "-");
         else if (d < 0) snprintf(row[4], CELL, "%+.4g", p->stats.mean * k);
         else snprintf(row[4], CELL, "%+.*f", d, p->stats.mean * k);
@@ -350,22 +328,26 @@ static int print_paired(FILE *out, const dc_report *r, const report_source *src,
         else if (isfinite(p->stats.ci_low))
             snprintf(row[5], CELL, "[%+.*f, %+.*f]", d, p->stats.ci_low * k, d, p->stats.ci_high * k);
         else snprintf(row[5], CELL, "-");
-        /* Say which way: for errors lower is better, for EFwT higher. */
-        int better = r->metrics[r->metric].higher_is_better ? p->stats.mean > 0 : p->stats.mean < 0;
-        snprintf(row[6], CELL, "%s", p->stats.n < 2 ? "- (n < 2)"
-                                     : p->stats.excludes_zero ? (better ? "yes (better)" : "yes (worse)")
-                                                              : "no");
+        dc_rtable_format_p(row[6], p->p_t);
+        dc_rtable_format_p(row[7], p->p_holm);
+        dc_rtable_format_p(row[8], p->p_sign_flip);
     }
-    table_print(out, &t, markdown);
+    const dc_report_config *base = &r->configs[r->baseline];
+    if (base->n_diverged || base->n_collapsed) {
+        snprintf(note, sizeof note, "the baseline itself has %d diverged and %d collapsed run(s) of %d",
+                 base->n_diverged, base->n_collapsed, base->n_runs);
+        dc_rtable_footer(&t, note);
+    }
+    dc_rtable_print(out, &t, markdown);
 cleanup:
-    table_free(&t);
+    dc_rtable_free(&t);
     return rc;
 }
 
 static int print_best(FILE *out, const dc_report *r, int markdown, dc_error *err)
 {
     int rc = DC_OK;
-    table t;
+    dc_rtable t;
     /* "(lowest mean; EFwT: highest)": the labels of the metrics where higher is better, once each */
     char title[256] = "Best configuration per metric (lowest mean";
     size_t len = strlen(title);
@@ -380,27 +362,47 @@ static int print_best(FILE *out, const dc_report *r, int markdown, dc_error *err
                                     label_of(r, m));
     }
     if (len < sizeof title) snprintf(title + len, sizeof title - len, "%s)", n_higher ? ": highest" : "");
-    DC_TRY(table_init(&t, title, 7, r->n_metrics, err));
-    const char *h[] = {"metric", "c", "extent", "rescaling", "done", "mean ± sd", "unit"};
-    set_cells(table_row(&t), 7, h);
-    t.right[1] = t.right[4] = t.right[5] = 1;
+    DC_TRY(dc_rtable_init(&t, title, 8, r->n_metrics, err));
+    dc_rtable_note(&t, "candidates: configurations with a mean and no diverged or collapsed run (cand: "
+                   "of those with a mean)");
+    dc_rtable_note(&t, "a best mean that several candidates share names none of them");
+    const char *h[] = {"metric", "c", "extent", "rescaling", "done", "mean ± sd", "unit", "cand"};
+    dc_rtable_set_cells(dc_rtable_row(&t), 8, h);
+    t.right[1] = t.right[4] = t.right[5] = t.right[7] = 1;
     for (int m = 0; m < r->n_metrics; m++) {
-        char (*row)[CELL] = table_row(&t);
-        snprintf(row[0], CELL, "%s", r->metrics[m].name);
+        char (*row)[CELL] = dc_rtable_row(&t), line[LINE];
+        snprintf(row[0], CELL, "%s %s", r->metrics[m].name, arrow_of(r, m));
         snprintf(row[6], CELL, "%s", display_unit(r, m));
+        format_of(row[7], r->best_n_candidates[m], r->best_n_candidates[m] + r->best_n_degenerate[m]);
         int b = r->best[m];
         if (b < 0) {
             for (int c = 1; c < 6; c++) snprintf(row[c], CELL, "-");
+            if (r->best_status[m] == DC_BEST_TIE) {
+                char v[CELL];
+                format_value(v, r, r->best_mean[m], m);
+                snprintf(row[5], CELL, "%.50s (tie)", v);
+                if (r->best_n_tied[m] == r->best_n_candidates[m])
+                    snprintf(line, sizeof line, "%s: every candidate (%d) ties at %s: none is best",
+                             r->metrics[m].name, r->best_n_tied[m], v);
+                else
+                    snprintf(line, sizeof line, "%s: %d of %d candidates tie at %s: none is named",
+                             r->metrics[m].name, r->best_n_tied[m], r->best_n_candidates[m], v);
+                dc_rtable_footer(&t, line);
+            } else if (r->best_status[m] == DC_BEST_NO_CANDIDATE) {
+                snprintf(line, sizeof line, "%s: every configuration with a mean has a diverged or "
+                         "collapsed run", r->metrics[m].name);
+                dc_rtable_footer(&t, line);
+            }
             continue;
         }
         const dc_report_config *cfg = &r->configs[b];
         key_cells(row + 1, &cfg->key);
-        format_count(row[4], cfg->n_done);
+        format_of(row[4], cfg->n_value[m], cfg->n_runs);
         format_mean_sd(row[5], r, cfg->mean[m], cfg->sd[m], m);
     }
-    table_print(out, &t, markdown);
+    dc_rtable_print(out, &t, markdown);
 cleanup:
-    table_free(&t);
+    dc_rtable_free(&t);
     return rc;
 }
 
@@ -458,9 +460,12 @@ int dc_report_print_tables(FILE *out, const dc_report *r, const report_source *s
         DC_TRY(print_configs(out, r, splits[i], !printed, markdown, err));
         printed = 1;
     }
+    DC_TRY(print_rates(out, r, markdown, err));
     DC_TRY(print_effects(out, r, markdown, err));
+    DC_TRY(dc_report_print_factorial(out, r, markdown, err));
     DC_TRY(print_paired(out, r, src, markdown, err));
     DC_TRY(print_best(out, r, markdown, err));
+    DC_TRY(dc_report_print_p_best(out, r, markdown, err));
 cleanup:
     return rc;
 }

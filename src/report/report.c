@@ -209,6 +209,14 @@ static int find_baseline(const dc_report *r, const dc_report_baseline *b, int *o
 
 /* ---- aggregation ---- */
 
+static void set_rate(dc_report_rate *out, int k, int n)
+{
+    out->k = k;
+    out->n = n;
+    out->rate = n > 0 ? (double)k / n : NAN;
+    dc_wilson(k, n, DC_Z975, &out->ci_low, &out->ci_high);
+}
+
 static int build_configs(dc_report *r, const dc_report_key *keys, const int *statuses,
                          const double *metrics, dc_error *err)
 {
@@ -240,8 +248,23 @@ static int build_configs(dc_report *r, const dc_report_key *keys, const int *sta
                 double v = metrics[(size_t)i * r->n_metrics + m];
                 if (r->run_config[i] == c && statuses[i] == DC_RUN_DONE && isfinite(v)) values[n++] = v;
             }
+            r->configs[c].n_value[m] = n;
             dc_mean_sd(values, n, &r->configs[c].mean[m], &r->configs[c].sd[m]);
         }
+    }
+    for (int i = 0; i < r->n_runs; i++) {
+        if (statuses[i] != DC_RUN_DONE || r->collapse_metric < 0) continue;
+        double v = metrics[(size_t)i * r->n_metrics + r->collapse_metric];
+        r->run_collapsed[i] = isfinite(v) && fabs(v - 1.0) < DC_COLLAPSE_TOLERANCE;
+        r->configs[r->run_config[i]].n_collapsed += r->run_collapsed[i];
+        r->n_collapsed += r->run_collapsed[i];
+    }
+    for (int c = 0; c < r->n_configs; c++) {
+        dc_report_config *cfg = &r->configs[c];
+        int finished = cfg->n_done + cfg->n_diverged;
+        set_rate(&cfg->diverged, cfg->n_diverged, finished);
+        set_rate(&cfg->collapsed, cfg->n_collapsed, finished);
+        if (r->collapse_metric < 0) cfg->collapsed.rate = cfg->collapsed.ci_low = cfg->collapsed.ci_high = NAN;
     }
 cleanup:
     free(values);
@@ -286,10 +309,11 @@ cleanup:
 static int build_paired(dc_report *r, const double *metrics, dc_error *err)
 {
     int rc = DC_OK;
-    double *diff = NULL;
+    double *diff = NULL, *used_p = NULL;
     int64_t *used = NULL;
     if (r->baseline < 0) return DC_OK;
     DC_ALLOC(r->paired, r->n_configs);
+    DC_ALLOC(used_p, r->n_configs);
     DC_ALLOC(diff, r->n_runs > 0 ? r->n_runs : 1);
     DC_ALLOC(used, r->n_runs > 0 ? r->n_runs : 1);
     for (int c = 0; c < r->n_configs; c++) {
@@ -314,24 +338,64 @@ static int build_paired(dc_report *r, const double *metrics, dc_error *err)
         dc_report_paired *p = &r->paired[r->n_paired++];
         p->config = c;
         dc_paired_stats_compute(diff, n, &p->stats);
+        int higher = r->metrics[r->metric].higher_is_better;
+        for (int k = 0; k < n; k++) {
+            p->n_better += higher ? diff[k] > 0 : diff[k] < 0;
+            p->n_worse += higher ? diff[k] < 0 : diff[k] > 0;
+        }
+        p->p_t = dc_paired_t_p(&p->stats);
+        p->p_sign_flip = n >= DC_SIGN_FLIP_MIN_N ? dc_sign_flip_p(diff, n) : NAN;
     }
+    /* Holm over the section: the family of tests a reader scans for "significant" rows. */
+    for (int i = 0; i < r->n_paired; i++) diff[i] = r->paired[i].p_t;
+    dc_holm(diff, r->n_paired, used_p);
+    for (int i = 0; i < r->n_paired; i++) r->paired[i].p_holm = used_p[i];
 cleanup:
     free(diff);
     free(used);
+    free(used_p);
     return rc;
 }
 
+const char *dc_best_status_name(dc_best_status s)
+{
+    static const char *const names[] = {"best", "tie", "no_candidate", "no_data"};
+    return s >= 0 && s <= DC_BEST_NO_DATA ? names[s] : "?";
+}
+
+/* Equal means: exactly, or to the last bits (the same constant reached by different roundings). */
+static int same_mean(double a, double b) { return fabs(a - b) <= 1e-12 * fmax(fabs(a), fabs(b)); }
+
+/* The best candidate per metric: a configuration with a diverged or collapsed run is never one
+ * (its mean is of the seeds that survived, or of a constant predictor's residual of 0), and a
+ * shared best mean (every EFwT 0) names no configuration. */
 static void build_best(dc_report *r)
 {
     for (int m = 0; m < r->n_metrics; m++) {
-        int best = -1, higher = r->metrics[m].higher_is_better;
+        int best = -1, higher = r->metrics[m].higher_is_better, n_data = 0, n_cand = 0;
         for (int c = 0; c < r->n_configs; c++) {
-            double v = r->configs[c].mean[m];
+            const dc_report_config *cfg = &r->configs[c];
+            double v = cfg->mean[m];
             if (!isfinite(v)) continue;
+            n_data++;
+            if (cfg->n_diverged > 0 || cfg->n_collapsed > 0) continue;
+            n_cand++;
             if (best < 0 || (higher ? v > r->configs[best].mean[m] : v < r->configs[best].mean[m]))
                 best = c;
         }
-        r->best[m] = best;
+        int tied = 0;
+        for (int c = 0; c < r->n_configs && best >= 0; c++) {
+            const dc_report_config *cfg = &r->configs[c];
+            if (isfinite(cfg->mean[m]) && cfg->n_diverged == 0 && cfg->n_collapsed == 0)
+                tied += same_mean(cfg->mean[m], r->configs[best].mean[m]);
+        }
+        r->best_n_candidates[m] = n_cand;
+        r->best_n_degenerate[m] = n_data - n_cand;
+        r->best_n_tied[m] = tied;
+        r->best_status[m] = n_data == 0 ? DC_BEST_NO_DATA : n_cand == 0 ? DC_BEST_NO_CANDIDATE
+                            : tied > 1 ? DC_BEST_TIE : DC_BEST_ONE;
+        r->best[m] = r->best_status[m] == DC_BEST_ONE ? best : -1;
+        r->best_mean[m] = best >= 0 ? r->configs[best].mean[m] : NAN;
     }
 }
 
@@ -358,6 +422,7 @@ int dc_report_compute(dc_report *r, int n, const dc_report_key *keys, const int6
     if (metric < 0 || metric >= n_metrics) DC_FAIL(DC_ERR_INTERNAL, "metric %d out of range", metric);
     r->n_metrics = n_metrics;
     memcpy(r->metrics, descs, (size_t)n_metrics * sizeof *descs);
+    r->collapse_metric = dc_report_metric_index(r, DC_COLLAPSE_METRIC);
     if (!(r->energy_unit = dup_string("", err)) || !(r->length_unit = dup_string("", err)) ||
         !(r->force_unit = dup_string("", err)) || !(r->sweep_name = dup_string("", err)) ||
         !(r->model_kind = dup_string("", err)))
@@ -366,6 +431,7 @@ int dc_report_compute(dc_report *r, int n, const dc_report_key *keys, const int6
     DC_ALLOC(r->run_config, cap);
     DC_ALLOC(r->run_seed, cap);
     DC_ALLOC(r->run_status, cap);
+    DC_ALLOC(r->run_collapsed, cap);
     DC_ALLOC(r->run_metrics, (size_t)cap * n_metrics);
     for (int i = 0; i < n; i++) {
         r->run_seed[i] = seeds[i];
@@ -386,6 +452,8 @@ int dc_report_compute(dc_report *r, int n, const dc_report_key *keys, const int6
     }
     DC_TRY(build_paired(r, r->run_metrics, err));
     build_best(r);
+    DC_TRY(dc_report_build_factorial(r, err));
+    DC_TRY(dc_report_build_bootstrap(r, err));
 cleanup:
     return rc;
 }
@@ -485,9 +553,12 @@ void dc_report_free(dc_report *r)
     free(r->configs);
     free(r->effects);
     free(r->paired);
+    free(r->factorial.contrasts);
+    free(r->bootstrap.p_best);
     free(r->run_config);
     free(r->run_seed);
     free(r->run_status);
+    free(r->run_collapsed);
     free(r->run_metrics);
     memset(r, 0, sizeof *r);
 }

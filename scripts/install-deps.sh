@@ -14,13 +14,19 @@ packages=(
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-ase
   procps bc time
 )
-# Extra groups: `--with-tests` adds what only the test suite needs; `--with-data` what the dataset
-# generator needs.
+# Extra groups: `--test-suite` adds what the test suite needs (scripts/test.sh, the README's test
+# command), `--with-tests` that and what CI's hardening passes and peer tests need; `--with-data`
+# what the dataset generator needs.
 for arg in "$@"; do
   case "$arg" in
-    --with-tests) packages+=(slurm-wlm munge clang libclang-rt-14-dev llvm valgrind) ;;
+    # what the test suite itself needs (scripts/test.sh): its statistics checks and fault injection
+    --test-suite) packages+=(python3-scipy python3-statsmodels strace) ;;
+    # CI: the suite, and the hardening passes (Slurm, sanitizers, fuzzing, valgrind) and the peer
+    # tests on ../shared (PyTorch)
+    --with-tests) packages+=(python3-scipy python3-statsmodels strace slurm-wlm munge clang libclang-rt-14-dev
+                             llvm valgrind python3-torch libopenblas0-pthread) ;;
     --with-data) packages+=(xtb) ;;
-    -h|--help) echo "usage: scripts/install-deps.sh [--with-tests] [--with-data]"; exit 0 ;;
+    -h|--help) echo "usage: scripts/install-deps.sh [--test-suite] [--with-tests] [--with-data]"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Idempotent: a no-op when the packages are there, so this command also works on its own.
-scripts/install-deps.sh
+scripts/install-deps.sh --test-suite
 build=${DC_BUILD:-build}
 [ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
 ninja -C "$build"

@@ -18,6 +18,7 @@ py=/usr/bin/python3
 check="$py $src/tests/results_check.py"
 sweep=$src/tests/data/run/dimenet_tiny.cfg
 n_runs=12
+name=dimenet_tiny
 tmp=$(mktemp -d)
 job=""   # the mpirun running in the background, if any
 cleanup() {
@@ -33,20 +34,10 @@ expect() { local want=$1; shift; set +e; "$@" > out.txt 2> err.txt; local got=$?
            [ "$got" -eq "$want" ] || { cat out.txt err.txt; fail "exit $got, expected $want: $*"; }; }
 one_line() { [ "$(wc -l < err.txt)" -eq 1 ] && grep -q '^dcsweep: ' err.txt || { cat err.txt; fail "not one error line"; }; }
 . "$src/tests/sweep_lib.sh"
+. "$src/tests/family_sweep_lib.sh"
 
 # ---- 3, 2 and 1 ranks: bitwise the same ----
-mpirun -n 3 --oversubscribe "$exe" run "$sweep" -o three.h5 > three.out
-cat three.out
-grep -q "sweep dimenet_tiny: $n_runs runs: $n_runs done, 0 diverged, 0 failed, 0 pending" three.out \
-    || fail "3-rank summary"
-$check complete three.h5 --ranks 0,1,2
-for r in 0 1 2; do grep -q "on rank $r;" three.out || fail "rank $r trained nothing"; done
-mpirun -n 2 "$exe" run "$sweep" -o two.h5 > two.out
-$check complete two.h5 --ranks 0,1
-$check same three.h5 two.h5
-"$exe" run "$sweep" -o one.h5 > one.out
-$check complete one.h5 --ranks 0
-$check same three.h5 one.h5
+family_ranks
 $py - <<'PY'
 import h5py
 with h5py.File("one.h5", "r") as f:
@@ -61,65 +52,12 @@ PY
 # ---- SIGKILL of rank 2 mid-sweep, then resume ----
 # Longer runs (about 0.5 s) so that the kill lands while some are done and some in flight, and a
 # checkpoint every 0.1 s so that the runs in flight resume from mid-run checkpoints.
-long=(--set train.epochs=1500 --set train.checkpoint_seconds=0.1)
-"$exe" run "$sweep" "${long[@]}" -o ref.h5 > ref.out
-$check complete ref.h5
-mpirun -n 3 --oversubscribe "$exe" run "$sweep" "${long[@]}" -o k.h5 > kill.out 2>&1 &
-job=$!
-for _ in $(seq 900); do   # until >= 3 runs are done (at most 90 s)
-    [ -f k.h5 ] && [ "$($check rows k.h5 done 2> /dev/null | wc -w)" -ge 3 ] && break
-    kill -0 "$job" 2> /dev/null || break
-    sleep 0.1
-done
-victim=$(rank_pid "$job" 2) || { cat kill.out; fail "no process of rank 2 under mpirun"; }
-kill -KILL "$victim"
-set +e; wait "$job"; st=$?; set -e
-job=""
-[ "$st" -ne 0 ] || { cat kill.out; fail "the job exited 0 after SIGKILL of rank 2"; }
-h5dump -H k.h5 > /dev/null || fail "h5dump cannot read the file after SIGKILL"
-done1=$($check rows k.h5 done)
-left=$($check rows k.h5 pending failed diverged)
-echo "after SIGKILL: done: $done1; left: $left"
-[ -n "$done1" ] && [ -n "$left" ] || fail "the kill did not land mid-sweep (done: $done1)"
-cp k.h5 killed.h5
-mpirun -n 3 --oversubscribe "$exe" run "$sweep" "${long[@]}" -o k.h5 > resume.out
-cat resume.out
-n_left=$(echo $left | wc -w)
-grep -q "$((n_runs - n_left)) of $n_runs runs already finished, $n_left to train" resume.out \
-    || fail "the rerun does not say it trains the $n_left runs not done"
-grep -q "run [0-9]* resumes at epoch [0-9]* (checkpoint " resume.out \
-    || fail "no run in flight resumed from its mid-run checkpoint"
-trained=$(sed -n 's/^\[ *[0-9]*\/[0-9]*\] run \([0-9]*\) .*/\1/p' resume.out | sort -n | tr '\n' ' ' | sed 's/ $//')
-[ "$trained" = "$left" ] || fail "the rerun trained [$trained], expected exactly [$left]"
-$check unchanged killed.h5 k.h5 "$(echo $done1 | tr ' ' ,)"
-$check complete k.h5
-$check same ref.h5 k.h5
+family_kill_resume --set train.epochs=1500 --set train.checkpoint_seconds=0.1
 
 # ---- 2 shards (the second on 2 ranks), merged: bitwise the unsharded file ----
-"$exe" run "$sweep" -o sh.h5 --shard 1/2 > shard1.out
-mpirun -n 2 "$exe" run "$sweep" -o sh.h5 --shard 2/2 > shard2.out
-grep -q "shard 1/2: 6 of 12 runs" shard1.out || { cat shard1.out; fail "shard 1 announcement"; }
-expect 0 "$exe" status sh.shard-1-of-2.h5
-grep -q "shard 1/2: 6 of the 12 runs" out.txt || { cat out.txt; fail "status of a shard"; }
-expect 0 "$exe" merge merged.h5 sh.shard-2-of-2.h5 sh.shard-1-of-2.h5
-grep -q "sweep dimenet_tiny: 12 runs: 12 done, 0 diverged, 0 failed, 0 pending" out.txt \
-    || { cat out.txt; fail "merge summary"; }
-$check complete merged.h5
-$check same one.h5 merged.h5
-$py - <<'PY'
-import h5py
-with h5py.File("merged.h5", "r") as m, h5py.File("one.h5", "r") as o:
-    for a in ("model_kind", "sweep_sha256"):
-        assert m.attrs[a] == o.attrs[a], a
-    assert m["models/params"][()].tobytes() == o["models/params"][()].tobytes()
-PY
+family_shards model_kind sweep_sha256
 # ---- status ----
-expect 0 "$exe" status one.h5
-grep -q "all 12 runs done" out.txt || { cat out.txt; fail "status table"; }
-expect 0 "$exe" status one.h5 --format json
-$py -c 'import json; d = json.load(open("out.txt")); assert d["runs"] == 12 and d["complete"] and d["counts"]["done"] == 12 and d["sweep_name"] == "dimenet_tiny", d'
-expect 1 "$exe" status killed.h5
-grep -q "pending" out.txt || { cat out.txt; fail "status of the killed file lists no pending run"; }
+family_status
 
 # ---- report ----
 expect 0 "$exe" report one.h5

@@ -25,7 +25,9 @@ done
 for f in sweeps/*.cfg bench/*.cfg; do
   hash() { "$1/dcsweep" validate "$f" 2>&1 | awk '$1 == "sha256" {print $2}'; }
   # a sweep of a family the old build does not have is new, not changed
-  if [[ $("$old/dcsweep" validate "$f" 2>&1) == *'task.kind: unknown value'* ]]; then
+  kind=$(sed -n 's/.*kind *= *"\([^"]*\)".*/\1/p' "$f" | head -1)
+  if [[ -n "$kind" && $("$old/dcsweep" --help 2>&1) != *"$kind"* ]] ||
+     [[ $("$old/dcsweep" validate "$f" 2>&1) == *'task.kind: unknown value'* ]]; then
     echo "new       sweep hash $f: $(hash "$new") (the old build has no such family)"
     continue
   fi

@@ -9,6 +9,7 @@
 
 #include "dcsweep/config/config.h"
 #include "dcsweep/config/run.h"
+#include "dcsweep/core/error.h"
 
 /* The five metrics of one split, in the dataset's units. */
 typedef struct dc_split_metrics {
@@ -44,5 +45,14 @@ void dc_metrics_finish(const dc_metrics_acc *acc, dc_split_metrics *out);
  * report defaults to (the paper's question is about forces). */
 #define DC_SPLIT_METRICS 5
 void dc_metrics_describe(dc_metric_desc *metrics, int *n_metrics, const dc_dataset_config *ds);
+
+/* A potential's evaluation of split 0 (validation) or 1 (test): its metrics, and (loss not NULL)
+ * its loss in scaled units. */
+typedef int (*dc_split_eval)(void *model, int split, const float *params, dc_split_metrics *metrics,
+                             double *loss, dc_error *err);
+/* dc_model_ops.validate of a potential: values = {validation loss, energy MAE, force MAE}. */
+int dc_metrics_validate(dc_split_eval eval, void *model, const float *params, double *values, dc_error *err);
+/* dc_model_ops.metrics of a potential: the columns of dc_metrics_describe. */
+int dc_metrics_final(dc_split_eval eval, void *model, const float *params, double *metrics, dc_error *err);
 
 #endif

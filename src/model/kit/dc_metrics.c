@@ -71,3 +71,35 @@ void dc_metrics_describe(dc_metric_desc *metrics, int *n_metrics, const dc_datas
             if (s == 1 && k == 2) d->headline = DC_HEADLINE_DEFAULT;
         }
 }
+
+int dc_metrics_validate(dc_split_eval eval, void *model, const float *params, double *values, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_split_metrics val;
+    DC_TRY(eval(model, 0, params, &val, &values[0], err));
+    values[1] = val.energy_mae;
+    values[2] = val.force_mae;
+cleanup:
+    return rc;
+}
+
+static void put_split(double *out, const dc_split_metrics *s)
+{
+    out[0] = s->energy_mae;
+    out[1] = s->energy_rmse;
+    out[2] = s->force_mae;
+    out[3] = s->force_rmse;
+    out[4] = s->efwt;
+}
+
+int dc_metrics_final(dc_split_eval eval, void *model, const float *params, double *metrics, dc_error *err)
+{
+    int rc = DC_OK;
+    dc_split_metrics val, test;
+    DC_TRY(eval(model, 0, params, &val, NULL, err));
+    DC_TRY(eval(model, 1, params, &test, NULL, err));
+    put_split(metrics, &val);
+    put_split(metrics + DC_SPLIT_METRICS, &test);
+cleanup:
+    return rc;
+}

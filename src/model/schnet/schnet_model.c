@@ -326,36 +326,20 @@ cleanup:
     return rc;
 }
 
-static int schnet_model_validate(void *impl, const float *params, double *values, dc_error *err)
+static int evaluate_split(void *impl, int split, const float *params, dc_split_metrics *metrics, double *loss,
+                          dc_error *err)
 {
-    int rc = DC_OK;
-    dc_split_metrics val;
-    DC_TRY(evaluate(impl, SPLIT_VALIDATION, params, &val, &values[0], err));
-    values[1] = val.energy_mae;
-    values[2] = val.force_mae;
-cleanup:
-    return rc;
+    return evaluate(impl, split == 0 ? SPLIT_VALIDATION : SPLIT_TEST, params, metrics, loss, err);
 }
 
-static void put_split(double *out, const dc_split_metrics *s)
+static int schnet_model_validate(void *impl, const float *params, double *values, dc_error *err)
 {
-    out[0] = s->energy_mae;
-    out[1] = s->energy_rmse;
-    out[2] = s->force_mae;
-    out[3] = s->force_rmse;
-    out[4] = s->efwt;
+    return dc_metrics_validate(evaluate_split, impl, params, values, err);
 }
 
 static int schnet_model_metrics(void *impl, const float *params, double *metrics, dc_error *err)
 {
-    int rc = DC_OK;
-    dc_split_metrics val, test;
-    DC_TRY(evaluate(impl, SPLIT_VALIDATION, params, &val, NULL, err));
-    DC_TRY(evaluate(impl, SPLIT_TEST, params, &test, NULL, err));
-    put_split(metrics, &val);
-    put_split(metrics + DC_SPLIT_METRICS, &test);
-cleanup:
-    return rc;
+    return dc_metrics_final(evaluate_split, impl, params, metrics, err);
 }
 
 static double schnet_model_step_flops(const void *impl, const int *items, int n_items,

@@ -42,12 +42,12 @@ mpirun -n 2 "$exe" run "$sweep" "${two_runs[@]}" --set train.epochs=15000 -o p.h
 cat log.txt
 $check complete p.h5 --ranks 0,1
 grep -q "sweep tiny: 2 runs: 2 done" log.txt || fail "no summary"
-line_re="^\[[0-9]+/2\] run ([01]) epoch [0-9]+/15000: lr $num, loss $num \(epoch [0-9]+\), best $num at epoch [0-9]+; ETA [0-9.]+s \($num s/epoch x [0-9]+ epochs left\); on rank [01]\$"
+line_re="^progress: run ([01]) epoch [0-9]+/15000: lr $num, loss $num \(epoch [0-9]+\), best $num at epoch [0-9]+; ETA [0-9.]+s \($num s/epoch x [0-9]+ epochs left\); on rank [01]\$"
 for run in 0 1; do
     done_line=$(grep -E "^\[[12]/2\] run $run \(.*\) done " log.txt) || fail "no done line of run $run"
     wall=$(sed -E 's/.*; ([0-9.]+)s on rank.*/\1/' <<< "$done_line")
-    n=$(grep -cE "^\[[0-9]+/2\] run $run epoch " log.txt || true)
-    n_full=$(grep -E "$line_re" log.txt | grep -cE "^\[[0-9]+/2\] run $run epoch " || true)
+    n=$(grep -cE "^progress: run $run epoch " log.txt || true)
+    n_full=$(grep -E "$line_re" log.txt | grep -cE "^progress: run $run epoch " || true)
     [ "$n" -eq "$n_full" ] || fail "run $run: $n progress lines, only $n_full with every field"
     # at most one per second of the run, the first after one second; none from a shorter run
     max=$(awk -v w="$wall" 'BEGIN { print int(w) }')
@@ -59,8 +59,8 @@ for run in 0 1; do
 done
 # The lines carry the rank that trains the run: rank 1's line came through rank 0's coordinator.
 r1=$(grep -E "^\[[12]/2\] run [01] .* done .* on rank 1;" log.txt | sed -E 's/^\[[12]\/2\] run ([01]) .*/\1/')
-if grep -qE "^\[[0-9]+/2\] run $r1 epoch " log.txt; then
-    grep -E "^\[[0-9]+/2\] run $r1 epoch " log.txt | grep -qv "on rank 1$" && fail "run $r1 of rank 1 named another rank"
+if grep -qE "^progress: run $r1 epoch " log.txt; then
+    grep -E "^progress: run $r1 epoch " log.txt | grep -qv "on rank 1$" && fail "run $r1 of rank 1 named another rank"
 fi
 # best <= every monitored value shown, and the best epoch not after the line's epoch
 grep -E "$line_re" log.txt | $py -c '
@@ -74,14 +74,14 @@ for line in sys.stdin:
 # interval prints none either.
 mpirun -n 2 "$exe" run "$sweep" "${two_runs[@]}" --set train.epochs=200 -o q.h5 > q.txt
 mpirun -n 2 "$exe" run "$sweep" "${two_runs[@]}" --set train.epochs=200 -o r.h5 --progress-seconds 30 > r.txt
-! grep -E " run [01] epoch " q.txt r.txt || fail "a progress line from a run shorter than the interval"
+! grep -E "^progress: " q.txt r.txt || fail "a progress line from a run shorter than the interval"
 # dcsweep train: the same lines on stderr (a file here); early stopping that cannot trigger within
 # the run turns the ETA into an upper bound.
 "$exe" train "$sweep" --run 0 --set train.batch_size=1 --set train.epochs=15000 \
     --set train.early_stopping.patience=1000000 --progress-seconds 1 > train.out 2> train.err
 cat train.err
 grep -q "status done after 15000 epochs" train.out || fail "train did not finish"
-grep -qE "^run 0 epoch [0-9]+/15000: lr $num, loss $num \(epoch [0-9]+\), best $num at epoch [0-9]+; ETA <= [0-9.]+s \($num s/epoch x [0-9]+ epochs left; early stopping may end it sooner\)\$" train.err \
+grep -qE "^progress: run 0 epoch [0-9]+/15000: lr $num, loss $num \(epoch [0-9]+\), best $num at epoch [0-9]+; ETA <= [0-9.]+s \($num s/epoch x [0-9]+ epochs left; early stopping may end it sooner\)\$" train.err \
     || fail "train printed no progress line with an upper-bound ETA"
 set +e; "$exe" run "$sweep" --progress-seconds -1 -o x.h5 > bad.out 2> bad.err; got=$?; set -e
 [ $got -eq 2 ] && [ "$(wc -l < bad.err)" -eq 1 ] && grep -q "progress-seconds needs a number of seconds" bad.err \

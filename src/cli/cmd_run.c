@@ -44,7 +44,7 @@ static const char run_help[] =
     "  --progress-seconds N\n"
     "                     not on a terminal: a progress line per run in flight at most every N\n"
     "                     seconds (default 60; 0: none; a run shorter than N prints none):\n"
-    "                     `[done/runs] run R epoch E/MAX: lr L, MONITOR V (epoch E'), best B at\n"
+    "                     `progress: run R epoch E/MAX: lr L, MONITOR V (epoch E'), best B at\n"
     "                     epoch E''; ETA T (S s/epoch x K epochs left); on rank P`. The ETA is the\n"
     "                     run's epochs left at its epoch rate in this session; with early\n"
     "                     stopping on it reads `ETA <= T`: the run may end sooner\n"

@@ -182,7 +182,7 @@ void dc_run_progress_format(char *out, size_t size, const dc_run_progress *rp)
     if (rp->monitor_epoch > 0) snprintf(monitor, sizeof monitor, "%.6g (epoch %d)", rp->monitor, rp->monitor_epoch);
     if (rp->best_epoch > 0) snprintf(best, sizeof best, "%.6g at epoch %d", rp->best, rp->best_epoch);
     if (isfinite(rp->epoch_seconds)) snprintf(rate, sizeof rate, "%.3g s/epoch", rp->epoch_seconds);
-    snprintf(out, size, "run %d epoch %d/%d: lr %.3g, %s %s, best %s; ETA %s%s (%s x %d epochs left%s)",
+    snprintf(out, size, "progress: run %d epoch %d/%d: lr %.3g, %s %s, best %s; ETA %s%s (%s x %d epochs left%s)",
              rp->run, rp->epoch, rp->n_epochs, rp->lr, rp->monitor_name, monitor, best,
              rp->may_stop_early ? "<= " : "", eta, rate, rp->n_epochs - rp->epoch,
              rp->may_stop_early ? "; early stopping may end it sooner" : "");
@@ -198,8 +198,8 @@ void dc_progress_epoch(dc_progress *p, const dc_run_progress *rp)
     if (!p->out || p->tty) return;
     char line[512];
     dc_run_progress_format(line, sizeof line, rp);
-    fprintf(p->out, "[%*d/%d] %s; on rank %d\n", (int)snprintf(NULL, 0, "%d", p->n_runs),
-            p->n_before + p->finished, p->n_runs, line, rp->rank);
+    /* Not "[k/n] run": that prefix is a finished run's line, which scripts count. */
+    fprintf(p->out, "%s; on rank %d\n", line, rp->rank);
     fflush(p->out);
 }
 

@@ -73,7 +73,7 @@ void dc_run_progress_fill(dc_run_progress *rp, const dc_run_state *st, const dou
                           int lr_curve, int monitor_curve, const char *monitor_name, double seconds,
                           int epoch0, int may_stop_early);
 
-/* "run 7 epoch 120/2000: lr 0.001, val_loss 0.0123 (epoch 120), best 0.011 at epoch 95; ETA
+/* "progress: run 7 epoch 120/2000: lr 0.001, val_loss 0.0123 (epoch 120), best 0.011 at epoch 95; ETA
  * 4m05s (2.1 s/epoch x 1880 epochs left; early stopping may end it sooner)" (no newline). */
 void dc_run_progress_format(char *out, size_t size, const dc_run_progress *rp);
 

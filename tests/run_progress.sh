@@ -11,8 +11,8 @@
 #      with the epoch, last monitored value and best (with its epoch) of their checkpoints, in
 #      table and json (checked against the checkpoint files read with h5py); a finished file has
 #      none;
-#   3. a PINN results file carries no energy_unit/length_unit (a SchNet file still does), and
-#      status, report and merge of it work.
+#   3. a PINN results file (advection, diffusion-sorption, a merge of advection shards) carries no
+#      energy_unit/length_unit (a SchNet file still does); status and report of it work.
 # The runs' lengths come from train.epochs (thousands of epochs of tiny.cfg's 6 molecules, batch
 # size 1: a few seconds); nothing asserts a duration.
 set -euo pipefail
@@ -144,11 +144,13 @@ pinn=(--set 'grid.seeds=[0]' --set 'grid.extent=["none","output"]' --set 'grid.i
 "$exe" run "$src/tests/data/run/pinn_tiny.cfg" "${pinn[@]}" --shard 1/2 -o pinn_s.h5 > /dev/null
 "$exe" run "$src/tests/data/run/pinn_tiny.cfg" "${pinn[@]}" --shard 2/2 -o pinn_s.h5 > /dev/null
 "$exe" merge merged.h5 pinn_s.shard-1-of-2.h5 pinn_s.shard-2-of-2.h5 > /dev/null
+"$exe" run "$src/tests/data/run/diffsorp_tiny.cfg" --set 'grid.seeds=[0]' --set 'grid.extent=["none"]' \
+    --set 'grid.rescaling=["none"]' --set train.epochs=50 -o ds.h5 > /dev/null
 $py - <<'PY'
 import h5py
-for path in ("pinn.h5", "merged.h5"):
+for path, kind in (("pinn.h5", "advection"), ("merged.h5", "advection"), ("ds.h5", "diffsorp")):
     with h5py.File(path, "r") as f:
-        assert f.attrs["model_kind"] == "advection", f.attrs["model_kind"]
+        assert f.attrs["model_kind"] == kind, f.attrs["model_kind"]
         for unit in ("energy_unit", "length_unit"):
             assert unit not in f.attrs, f"{path}: {unit} = {f.attrs[unit]}"
 with h5py.File("p.h5", "r") as f:

@@ -16,12 +16,15 @@
 
 static const char run_help[] =
     "usage: [mpirun -n P] dcsweep run SWEEP.cfg [-o PATH] [--retry-failed] [--restart]\n"
-    "                                 [--shard K/N|auto] [--set KEY=VALUE ...]\n"
+    "                                 [--shard K/N|auto] [--progress-seconds N]\n"
+    "                                 [--set KEY=VALUE ...]\n"
     "\n"
     "Trains every run of the sweep and writes them to one HDF5 results file (docs/results-format.md).\n"
     "Under mpirun every rank trains; rank 0 also hands out the runs (in seed-major order, as ranks\n"
     "become free) between its own training steps. One line per finished run is printed (a live\n"
-    "bar on a terminal), then a summary.\n"
+    "bar on a terminal), then a summary. When the output is not a terminal (a Slurm log, a file),\n"
+    "every run in flight also prints a line at most every --progress-seconds: its epoch, learning\n"
+    "rate, monitored value, best so far and ETA (all ranks' lines come out of rank 0).\n"
     "\n"
     "The same command on an existing results file resumes: runs already done (or diverged, or\n"
     "failed) are kept, runs in flight continue from their checkpoints (PATH.ckpt/), the rest are\n"
@@ -38,6 +41,13 @@ static const char run_help[] =
     "                     into PATH's shard file, PATH.h5 -> PATH.shard-K-of-N.h5; auto: K, N\n"
     "                     from the Slurm array task (slurm/README.md); `dcsweep merge`\n"
     "                     combines the shard files (docs/results-format.md, Shards)\n"
+    "  --progress-seconds N\n"
+    "                     not on a terminal: a progress line per run in flight at most every N\n"
+    "                     seconds (default 60; 0: none; a run shorter than N prints none):\n"
+    "                     `progress: run R epoch E/MAX: lr L, MONITOR V (epoch E'), best B at\n"
+    "                     epoch E''; ETA T (S s/epoch x K epochs left); on rank P`. The ETA is the\n"
+    "                     run's epochs left at its epoch rate in this session; with early\n"
+    "                     stopping on it reads `ETA <= T`: the run may end sooner\n"
     "  --set KEY=VALUE    override a key of the sweep file (repeatable, applied in order)\n"
     "  --help             print this text\n"
     "\n"
@@ -108,15 +118,19 @@ int dc_cmd_run_on(int argc, char **argv, MPI_Comm comm)
     dc_sweep sweep = {0};
     dc_grid grid = {0};
     dc_cli_option extra[] = {{"-o", 1, NULL}, {"--output", 1, NULL}, {"--retry-failed", 0, NULL},
-                             {"--restart", 0, NULL}, {"--shard", 1, NULL}};
+                             {"--restart", 0, NULL}, {"--shard", 1, NULL},
+                             {"--progress-seconds", 1, NULL}};
     dc_shard shard = {0, 0};
+    double progress_seconds = 60;
     char shard_output[4096];
     MPI_Comm_rank(comm, &rank);
     cmd_default_threads();
 
     /* Every rank reads the sweep itself; agree on the outcome so nobody waits for a rank that
      * gave up (e.g. a file missing on one node), nor for one that hangs (a bounded agreement). */
-    int local = dc_cli_parse_common(&opts, argc, argv, extra, 5, err);
+    int local = dc_cli_parse_common(&opts, argc, argv, extra, 6, err);
+    if (local == DC_OK && !opts.help && extra[5].value)
+        local = cmd_parse_seconds(extra[5].value, "run", "--progress-seconds", &progress_seconds, err);
     if (local == DC_OK && !opts.help) local = dc_cli_load_sweep(&sweep, &opts, err);
     if (local == DC_OK && !opts.help) local = dc_grid_expand(&grid, &sweep.grid, err);
     const char *output = extra[0].value ? extra[0].value : extra[1].value ? extra[1].value : sweep.output;
@@ -154,6 +168,7 @@ int dc_cmd_run_on(int argc, char **argv, MPI_Comm comm)
         .out = stdout,
         .tty = isatty(STDOUT_FILENO) && !launched_by_mpirun(),
         .shard = shard,
+        .progress_seconds = progress_seconds,
     };
     rc = dc_coordinator_sweep(&sweep, &grid, &dc_trainer_real_ops, &run, comm, err);
     if (rc == DC_ERR_HUNG) goto hung;
@@ -185,10 +200,11 @@ static double startup_timeout(int argc, char **argv)
     dc_sweep sweep = {0};
     dc_error ignored = {0};
     dc_cli_option extra[] = {{"-o", 1, NULL}, {"--output", 1, NULL}, {"--retry-failed", 0, NULL},
-                             {"--restart", 0, NULL}, {"--shard", 1, NULL}};
+                             {"--restart", 0, NULL}, {"--shard", 1, NULL},
+                             {"--progress-seconds", 1, NULL}};
     double timeout = DC_SETUP_DEFAULT_TIMEOUT;
     memset(&opts, 0, sizeof opts);
-    if (dc_cli_parse_common(&opts, argc, argv, extra, 5, &ignored) == DC_OK && !opts.help &&
+    if (dc_cli_parse_common(&opts, argc, argv, extra, 6, &ignored) == DC_OK && !opts.help &&
         dc_cli_load_sweep(&sweep, &opts, &ignored) == DC_OK)
         timeout = sweep.run.heartbeat_timeout;
     dc_sweep_free(&sweep);

@@ -3,10 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dcsweep/core/json_out.h"
 #include "dcsweep/cli/cli.h"
+#include "dcsweep/results/checkpoint.h"
 #include "dcsweep/results/results.h"
+#include "dcsweep/sweep/progress.h"
 #include "dcsweep/results/shard.h"
 
 static const char status_help[] =
@@ -14,7 +17,10 @@ static const char status_help[] =
     "\n"
     "Counts the runs of a results file by status (done, diverged, failed, pending) and lists the\n"
     "runs that are not done, with their factors and error message. Safe while a sweep is writing\n"
-    "the file. On a shard file (`dcsweep run --shard K/N`) only the shard's runs are counted; the\n"
+    "the file. A pending run with a mid-run checkpoint (RESULTS.h5.ckpt/run-N.h5, written every\n"
+    "train.checkpoint_seconds) is in flight, or was when its sweep stopped: status lists its epoch,\n"
+    "last monitored value and best so far as of that checkpoint, and the checkpoint's age.\n"
+    "On a shard file (`dcsweep run --shard K/N`) only the shard's runs are counted; the\n"
     "others belong to other shards.\n"
     "\n"
     "options:\n"
@@ -22,7 +28,9 @@ static const char status_help[] =
     "                       {file, sweep_name, sweep_sha256, format_version, n_runs, epochs,\n"
     "                        shard (\"K/N\" or null), runs (counted), counts {done, diverged,\n"
     "                        failed, pending}, complete, finished, not_done [{run, status, seed,\n"
-    "                        rescaling, extent, irelu_scale, error}]}\n"
+    "                        rescaling, extent, irelu_scale, error}], monitor, in_flight [{run,\n"
+    "                        epoch, epochs, lr, monitor, monitor_epoch, best, best_epoch,\n"
+    "                        checkpoint, checkpoint_age_seconds}]}\n"
     "  --help               print this text\n"
     "\n"
     "exit status: 0 every run is done, 1 some are not (pending, diverged or failed), 2 not a\n"
@@ -41,7 +49,54 @@ typedef struct status_view {
     dc_results_row *rows;
     int n_scope;      /* rows counted: the shard's, or all */
     int count[4];
+    char monitor[64]; /* train.monitor of the sweep ("" when not recorded) */
+    int n_flight;     /* pending runs with a checkpoint of this sweep */
+    dc_checkpoint_summary *flight;  /* [n_flight] */
+    char ckpt_dir[4200];
 } status_view;
+
+/* train.monitor from the canonical sweep text ("train.monitor = \"val_loss\";"). */
+static void find_monitor(const char *effective, char *out, size_t size)
+{
+    const char *key = "train.monitor = \"", *at = effective ? strstr(effective, key) : NULL;
+    out[0] = '\0';
+    if (!at) return;
+    at += strlen(key);
+    size_t n = strcspn(at, "\"\n");
+    if (n >= size) n = size - 1;
+    memcpy(out, at, n);
+    out[n] = '\0';
+}
+
+static int in_scope(const status_view *v, int i);
+
+/* The pending runs' checkpoints of this sweep; one that cannot be read (being replaced, damaged,
+ * another sweep's) is left out: status only looks, the next `dcsweep run` decides. */
+static int find_flight(status_view *v, dc_results *res, dc_error *err)
+{
+    int rc = DC_OK, monitor_curve = dc_results_curve_index(res, "monitor");
+    snprintf(v->ckpt_dir, sizeof v->ckpt_dir, "%s.ckpt", v->path);
+    for (int i = 0; i < v->info.n_runs; i++) {
+        if (!in_scope(v, i) || dc_results_status_parse(v->rows[i].status) != DC_RUN_PENDING) continue;
+        char path[4300];
+        dc_checkpoint_summary sum;
+        dc_error ignored = {0};
+        if (dc_checkpoint_path(v->path, i, path, sizeof path, &ignored) != DC_OK) continue;
+        if (dc_checkpoint_peek(path, monitor_curve, &sum, &ignored) != DC_OK) continue;
+        if (sum.run != i || strcmp(sum.sweep_sha256, v->info.sweep_sha256) != 0) continue;
+        if (!v->flight) DC_ALLOC(v->flight, v->info.n_runs);
+        v->flight[v->n_flight++] = sum;
+    }
+cleanup:
+    return rc;
+}
+
+static double unix_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 
 static int in_scope(const status_view *v, int i)
@@ -52,6 +107,12 @@ static int in_scope(const status_view *v, int i)
 static int not_done(const status_view *v, int i)
 {
     return in_scope(v, i) && dc_results_status_parse(v->rows[i].status) != DC_RUN_DONE;
+}
+
+static void json_number(FILE *out, const char *key, double x)
+{
+    if (isfinite(x)) fprintf(out, "\"%s\": %.17g, ", key, x);
+    else fprintf(out, "\"%s\": null, ", key);
 }
 
 static void print_json(FILE *out, const status_view *v)
@@ -89,7 +150,25 @@ static void print_json(FILE *out, const status_view *v)
         fputc('}', out);
         first = 0;
     }
-    fputs(first ? "]}\n" : "\n]}\n", out);
+    fputs(first ? "], \"monitor\": " : "\n], \"monitor\": ", out);
+    dc_json_string(out, v->monitor);
+    fputs(", \"in_flight\": [", out);
+    double now = unix_now();
+    for (int k = 0; k < v->n_flight; k++) {
+        const dc_checkpoint_summary *f = &v->flight[k];
+        char path[4300];
+        snprintf(path, sizeof path, "%s/run-%d.h5", v->ckpt_dir, f->run);
+        fprintf(out, "%s\n  {\"run\": %d, \"epoch\": %d, \"epochs\": %d, ", k ? "," : "", f->run,
+                f->epoch, f->n_epochs);
+        json_number(out, "lr", f->lr);
+        json_number(out, "monitor", f->monitor);
+        fprintf(out, "\"monitor_epoch\": %d, ", f->monitor_epoch);
+        json_number(out, "best", f->best_value);
+        fprintf(out, "\"best_epoch\": %d, \"checkpoint\": ", f->best_epoch);
+        dc_json_string(out, path);
+        fprintf(out, ", \"checkpoint_age_seconds\": %.1f}", now - f->saved);
+    }
+    fputs(v->n_flight ? "\n]}\n" : "]}\n", out);
 }
 
 static void print_table(FILE *out, const status_view *v)
@@ -120,6 +199,20 @@ static void print_table(FILE *out, const status_view *v)
         fprintf(out, "  %5d  %-9s %6lld  %-9s %-7s %11s  %s\n", r->run, r->status, (long long)r->seed,
                 r->rescaling, r->extent, scale, r->error);
     }
+    if (v->n_flight == 0) return;
+    const char *monitor = v->monitor[0] ? v->monitor : "monitor";
+    fprintf(out, "in flight (%d), as of their last checkpoint in %s/:\n  %5s  %13s  %9s  %-26s  %-26s  %s\n",
+            v->n_flight, v->ckpt_dir, "run", "epoch", "lr", monitor, "best", "checkpoint age");
+    double now = unix_now();
+    for (int k = 0; k < v->n_flight; k++) {
+        const dc_checkpoint_summary *f = &v->flight[k];
+        char epoch[32], last[48] = "-", best[48] = "-", age[32];
+        snprintf(epoch, sizeof epoch, "%d/%d", f->epoch, f->n_epochs);
+        if (f->monitor_epoch > 0) snprintf(last, sizeof last, "%.6g (epoch %d)", f->monitor, f->monitor_epoch);
+        if (f->best_epoch > 0) snprintf(best, sizeof best, "%.6g (epoch %d)", f->best_value, f->best_epoch);
+        dc_format_duration(age, sizeof age, now - f->saved);
+        fprintf(out, "  %5d  %13s  %9.3g  %-26s  %-26s  %s\n", f->run, epoch, f->lr, last, best, age);
+    }
 }
 
 /* Reads what status shows; DC_ERR_INPUT/IO for a file that is not a readable results file. */
@@ -127,6 +220,7 @@ static int load_view(status_view *v, const char *path, dc_error *err)
 {
     int rc = DC_OK;
     dc_results *res = NULL;
+    char *effective = NULL;
     v->path = path;
     DC_TRY(dc_results_probe(path, &v->info, err));
     DC_TRY(dc_results_open(&res, path, 0, err));
@@ -141,7 +235,11 @@ static int load_view(status_view *v, const char *path, dc_error *err)
         v->count[s]++;
         v->n_scope++;
     }
+    if (dc_results_read_attr_string(res, "sweep_effective", &effective, NULL) == DC_OK)
+        find_monitor(effective, v->monitor, sizeof v->monitor);
+    DC_TRY(find_flight(v, res, err));
 cleanup:
+    free(effective);
     if (res) {
         dc_error ignored = {0};
         dc_results_close(res, &ignored);
@@ -183,6 +281,7 @@ int dc_cmd_status(int argc, char **argv)
 cleanup:
     free(v.name);
     free(v.rows);
+    free(v.flight);
     dc_cli_common_free(&opts);
     if (rc != DC_OK) return dc_cli_report(err);
     if (help) return 0;

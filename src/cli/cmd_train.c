@@ -2,18 +2,22 @@
  * learning curve and final metrics: the way to try a setting before launching a whole sweep. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "dcsweep/core/json_out.h"
 #include "cmd_util.h"
 #include "dcsweep/cli/cli.h"
 #include "dcsweep/config/config.h"
 #include "dcsweep/config/grid.h"
+#include "dcsweep/sweep/progress.h"
 #include "dcsweep/train/trainer.h"
 
 #define CURVE_WIDTH 17  /* columns of a per-epoch value: the longest curve name fits */
 
 static const char *train_help =
-    "usage: dcsweep train SWEEP.cfg --run N [--set key=value ...] [--format table|json]\n\n"
+    "usage: dcsweep train SWEEP.cfg --run N [--set key=value ...] [--format table|json]\n"
+    "                     [--progress-seconds N]\n\n"
     "Trains grid point N of the sweep (see `dcsweep plan`) on its training split and prints one line\n"
     "per epoch (training loss terms in scaled units, validation MAE in the dataset's units, seconds),\n"
     "then the validation and test metrics. A diverged run (NaN/Inf loss) is reported with its epoch\n"
@@ -24,6 +28,11 @@ static const char *train_help =
     "  --set KEY=VALUE      override a key of the sweep file (repeatable, applied in order)\n"
     "  --format table|json  table (default): the per-epoch lines and the metrics; json: only the\n"
     "                       final metrics, status and epochs as one JSON line\n"
+    "  --progress-seconds N when stderr is not a terminal (a batch log): a progress line on stderr\n"
+    "                       at most every N seconds (default 60; 0: none; none for a run shorter\n"
+    "                       than N), as `dcsweep run` prints them: epoch, lr, monitored value, best\n"
+    "                       so far, ETA (the epochs left at the run's epoch rate; `ETA <= T` when\n"
+    "                       early stopping may end it sooner)\n"
     "  --help               print this text\n"
     "\n"
     "OMP_NUM_THREADS sets oneDNN's threads (default 1).\n"
@@ -35,14 +44,42 @@ typedef struct train_ctx {
     FILE *out;
     int table;
     int n_curves;
+    FILE *log;                    /* progress lines (stderr when not a terminal), or NULL */
+    double progress_seconds;
+    const dc_sweep *sweep;
+    int lr_curve, monitor_curve;  /* -1: absent */
+    double t0, last_line;         /* monotonic seconds: the run's start, its last progress line */
 } train_ctx;
+
+static double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The progress line of `dcsweep run`, for a batch log (the per-epoch table may be on a pipe). */
+static void progress_line(train_ctx *t, const double *c, const dc_run_state *state)
+{
+    double now = monotonic_seconds();
+    if (!t->log || !state || !dc_run_progress_due(now, t->last_line, t->progress_seconds)) return;
+    if (state->epoch >= state->n_epochs || state->stop_reason != DC_STOP_NONE) return;
+    t->last_line = now;
+    dc_run_progress rp;
+    char line[512];
+    dc_run_progress_fill(&rp, state, c, t->lr_curve, t->monitor_curve, t->sweep->train.monitor,
+                         now - t->t0, 0, t->sweep->train.early_stopping.patience > 0);
+    dc_run_progress_format(line, sizeof line, &rp);
+    fprintf(t->log, "%s\n", line);
+    fflush(t->log);
+}
 
 static int print_epoch(void *ctx, const dc_run *run, int epoch, const double *c,
                        const dc_run_state *state)
 {
     (void)run;
-    (void)state;
     train_ctx *t = ctx;
+    progress_line(t, c, state);
     if (t->table) {
         fprintf(t->out, "%5d", epoch);
         for (int k = 0; k < t->n_curves; k++) fprintf(t->out, "  %*.6g", CURVE_WIDTH, c[k]);
@@ -126,14 +163,15 @@ int dc_cmd_train(int argc, char **argv)
     int rc = DC_OK, status = 0;
     dc_error err_s = {0}, *err = &err_s;
     dc_cli_common opts;
-    dc_cli_option extra[] = {{"--run", 1, NULL}};
+    dc_cli_option extra[] = {{"--run", 1, NULL}, {"--progress-seconds", 1, NULL}};
+    double progress_seconds = 60;
     dc_sweep sweep;
     dc_grid grid = {0};
     dc_trainer *trainer = NULL;
     dc_run_result result = {0};
     memset(&sweep, 0, sizeof sweep);
 
-    DC_TRY(dc_cli_parse_common(&opts, argc, argv, extra, 1, err));
+    DC_TRY(dc_cli_parse_common(&opts, argc, argv, extra, 2, err));
     if (opts.help) {
         fputs(train_help, stdout);
         goto cleanup;
@@ -143,6 +181,8 @@ int dc_cmd_train(int argc, char **argv)
     else if (opts.format && strcmp(opts.format, "table") != 0)
         DC_FAIL(DC_ERR_INPUT, "train: --format must be table or json, got '%s'", opts.format);
     if (!extra[0].value) DC_FAIL(DC_ERR_INPUT, "train: --run N is required (see dcsweep plan)");
+    if (extra[1].value)
+        DC_TRY(cmd_parse_seconds(extra[1].value, "train", "--progress-seconds", &progress_seconds, err));
     DC_TRY(dc_cli_load_sweep(&sweep, &opts, err));
     DC_TRY(dc_grid_expand(&grid, &sweep.grid, err));
     int index = 0;
@@ -153,7 +193,14 @@ int dc_cmd_train(int argc, char **argv)
 
     const dc_trainer_desc *desc = dc_trainer_describe(trainer);
     if (table) print_header(stdout, run, grid.n_runs, desc);
-    train_ctx ctx = {.out = stdout, .table = table, .n_curves = desc->n_curves};
+    train_ctx ctx = {.out = stdout, .table = table, .n_curves = desc->n_curves,
+                     .log = isatty(STDERR_FILENO) ? NULL : stderr, .progress_seconds = progress_seconds,
+                     .sweep = &sweep, .lr_curve = -1, .monitor_curve = -1};
+    for (int k = 0; k < desc->n_curves; k++) {
+        if (strcmp(desc->curves[k], "lr") == 0) ctx.lr_curve = k;
+        if (strcmp(desc->curves[k], "monitor") == 0) ctx.monitor_curve = k;
+    }
+    ctx.t0 = ctx.last_line = monotonic_seconds();
     dc_train_hooks hooks = {.on_epoch = print_epoch, .ctx = &ctx};
     DC_TRY(dc_trainer_run(trainer, run, NULL, &result, &hooks, err));
     if (table) print_table(stdout, desc, &result);

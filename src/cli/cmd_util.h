@@ -29,6 +29,20 @@ static inline int cmd_parse_count(const char *s, const char *cmd, const char *op
     return DC_OK;
 }
 
+/* A non-negative number of seconds (the whole string): --progress-seconds. */
+static inline int cmd_parse_seconds(const char *s, const char *cmd, const char *option, double *out,
+                                    dc_error *err)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = s ? strtod(s, &end) : -1;
+    if (!s || !*s || *end || errno || !isfinite(v) || v < 0)
+        return dc_error_set(err, DC_ERR_INPUT, "%s: %s needs a number of seconds >= 0, got '%s'", cmd,
+                            option, s ? s : "");
+    *out = v;
+    return DC_OK;
+}
+
 /* Default oneDNN to one thread (a worker per core is how sweeps scale) unless the user set
  * OMP_NUM_THREADS. Debian's oneDNN runs on OpenMP (libgomp), which reads the environment when the
  * library is loaded, before main, so setting the variable here would be too late: the count is

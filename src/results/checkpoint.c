@@ -376,6 +376,57 @@ cleanup:
     return rc;
 }
 
+int dc_checkpoint_peek(const char *path, int monitor_curve, dc_checkpoint_summary *out, dc_error *err)
+{
+    int rc = DC_OK;
+    hid_t file = -1;
+    struct stat sb;
+    double *curves = NULL;
+    int64_t v[5];
+    const char *ints[5] = {"run", "epoch", "n_epochs", "best_epoch", "n_curves"};
+    char text[128];
+    memset(out, 0, sizeof *out);
+    dc_results_hdf5_quiet();
+    if (stat(path, &sb) != 0) return dc_error_set(err, DC_ERR_IO, "%s: no checkpoint", path);
+    if (!S_ISREG(sb.st_mode)) DC_FAIL(DC_ERR_INPUT, "%s: not a regular file", path);
+    out->saved = (double)sb.st_mtim.tv_sec + 1e-9 * (double)sb.st_mtim.tv_nsec;
+    file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0) DC_FAIL(DC_ERR_INPUT, "%s: not readable as HDF5 (damaged?)", path);
+    DC_TRY(get_text(file, "format", text, sizeof text, err));
+    if (strcmp(text, CHECKPOINT_FORMAT) != 0) DC_FAIL(DC_ERR_INPUT, "%s: not a dcsweep checkpoint", path);
+    DC_TRY(get_text(file, "sweep_sha256", out->sweep_sha256, sizeof out->sweep_sha256, err));
+    for (int k = 0; k < 5; k++) DC_TRY(get_attr(file, ints[k], H5T_NATIVE_INT64, &v[k], err));
+    if (v[1] < 0 || v[2] < 1 || v[2] > (1 << 30) || v[1] > v[2] || v[4] < 1 || v[4] > DC_MAX_CURVES)
+        DC_FAIL(DC_ERR_INPUT, "%s: its sizes are out of range", path);
+    out->run = (int)v[0];
+    out->epoch = (int)v[1];
+    out->n_epochs = (int)v[2];
+    out->best_epoch = (int)v[3];
+    DC_TRY(get_attr(file, "best_value", H5T_NATIVE_DOUBLE, &out->best_value, err));
+    DC_TRY(get_attr(file, "lr", H5T_NATIVE_DOUBLE, &out->lr, err));
+    if (out->best_epoch <= 0) out->best_value = NAN;
+    out->monitor = NAN;
+    if (monitor_curve >= 0 && monitor_curve < v[4]) {
+        DC_TRY(get_array(file, "curves", H5T_NATIVE_DOUBLE, sizeof(double), (hsize_t)v[4] * (hsize_t)v[2],
+                         (void **)&curves, err));
+        /* NaN in epochs without an evaluation (train.eval_every): the last one with a value */
+        for (int e = out->epoch; e >= 1; e--) {
+            double m = curves[(size_t)monitor_curve * (size_t)v[2] + (size_t)(e - 1)];
+            if (!isnan(m)) {
+                out->monitor = m;
+                out->monitor_epoch = e;
+                break;
+            }
+        }
+    }
+cleanup:
+    if (rc != DC_OK && rc != DC_ERR_NOMEM && !strstr(err->message, path)) dc_error_prefix(err, "%s", path);
+    if (rc != DC_OK && rc != DC_ERR_NOMEM) rc = err->code = DC_ERR_INPUT;
+    free(curves);
+    if (file >= 0) H5Fclose(file);
+    return rc;
+}
+
 int dc_checkpoint_set_aside(const char *path, char *moved, size_t size, dc_error *err)
 {
     int n = snprintf(moved, size, "%s.refused-%ld", path, (long)time(NULL));

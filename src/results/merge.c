@@ -112,7 +112,11 @@ static int same_layout(const merge_state *st, dc_results *res)
 static int load_first(merge_state *st, dc_results *res, dc_error *err)
 {
     int rc = DC_OK;
-    for (int m = 0; m < N_META; m++) DC_TRY(dc_results_read_attr_string(res, meta_attrs[m], &st->meta[m], err));
+    for (int m = 0; m < N_META; m++) {
+        /* a file without a dataset (a PDE's) has no units */
+        if ((m == META_EUNIT || m == META_LUNIT) && !dc_results_has_attr(res, meta_attrs[m])) continue;
+        DC_TRY(dc_results_read_attr_string(res, meta_attrs[m], &st->meta[m], err));
+    }
     st->n_params = dc_results_n_params(res);
     const dc_tensor *tensors = dc_results_tensors(res, &st->n_tensors);
     memcpy(st->tensors, tensors, (size_t)st->n_tensors * sizeof *tensors);

@@ -261,8 +261,8 @@ int dc_results_write_meta(hid_t file, const dc_results_meta *meta, int writer, d
     DC_TRY(write_attr_string(file, "sweep_effective", meta->sweep_effective, err));
     DC_TRY(write_attr_string(file, "sweep_sha256", meta->sweep_sha256, err));
     DC_TRY(write_attr_string(file, "dataset_sha256", meta->dataset_sha256, err));
-    DC_TRY(write_attr_string(file, "energy_unit", meta->energy_unit, err));
-    DC_TRY(write_attr_string(file, "length_unit", meta->length_unit, err));
+    if (meta->energy_unit) DC_TRY(write_attr_string(file, "energy_unit", meta->energy_unit, err));
+    if (meta->length_unit) DC_TRY(write_attr_string(file, "length_unit", meta->length_unit, err));
     DC_TRY(write_attr_int(file, "numerics_version", meta->numerics_version, err));
     if (meta->model_record) DC_TRY(write_attr_string(file, "model_record", meta->model_record, err));
     DC_TRY(write_attr_int(file, "n_runs", meta->n_runs, err));

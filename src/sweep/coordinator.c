@@ -61,6 +61,12 @@ void dc_coord_note(void *coord, const char *line)
     dc_progress_note(c->progress, "%s", line);
 }
 
+void dc_coord_progress(void *coord, const dc_run_progress *rp)
+{
+    dc_coord *c = coord;
+    dc_progress_epoch(c->progress, rp);
+}
+
 static const char *signal_name(int sig)
 {
     return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
@@ -211,6 +217,12 @@ static int receive_one(dc_coord *c, double now)
         MPI_Recv(line, DC_NOTE_MAX, MPI_CHAR, from, DC_TAG_NOTE, c->comm, MPI_STATUS_IGNORE);
         line[DC_NOTE_MAX - 1] = '\0';
         dc_progress_note(c->progress, "rank %d: %s", from, line);
+    } else if (st.MPI_TAG == DC_TAG_PROGRESS) {
+        dc_run_progress rp;
+        MPI_Recv(&rp, (int)sizeof rp, MPI_BYTE, from, DC_TAG_PROGRESS, c->comm, MPI_STATUS_IGNORE);
+        rp.monitor_name[sizeof rp.monitor_name - 1] = '\0';
+        rp.rank = from;
+        dc_progress_epoch(c->progress, &rp);
     } else if (st.MPI_TAG == DC_TAG_BEAT) {
         int beat[2];
         MPI_Recv(beat, 2, MPI_INT, from, DC_TAG_BEAT, c->comm, MPI_STATUS_IGNORE);

@@ -145,6 +145,64 @@ void dc_progress_run(dc_progress *p, const dc_results_row *row)
     fflush(p->out);
 }
 
+void dc_run_progress_fill(dc_run_progress *rp, const dc_run_state *st, const double *curve_values,
+                          int lr_curve, int monitor_curve, const char *monitor_name, double seconds,
+                          int epoch0, int may_stop_early)
+{
+    memset(rp, 0, sizeof *rp);
+    rp->run = st->run;
+    rp->epoch = st->epoch;
+    rp->n_epochs = st->n_epochs;
+    rp->lr = lr_curve >= 0 && curve_values ? curve_values[lr_curve] : st->lr;
+    snprintf(rp->monitor_name, sizeof rp->monitor_name, "%s",
+             monitor_name && monitor_name[0] ? monitor_name : "monitor");
+    rp->monitor = NAN;
+    /* The monitor is NaN in epochs without an evaluation (train.eval_every): the last one that
+     * has a value is the one to show. */
+    for (int e = st->epoch; monitor_curve >= 0 && e >= 1 && st->curves; e--) {
+        double v = st->curves[(size_t)monitor_curve * (size_t)st->n_epochs + (size_t)(e - 1)];
+        if (!isnan(v)) {
+            rp->monitor = v;
+            rp->monitor_epoch = e;
+            break;
+        }
+    }
+    rp->best = st->best_epoch > 0 ? st->best_value : NAN;
+    rp->best_epoch = st->best_epoch;
+    int trained = st->epoch - epoch0;
+    rp->epoch_seconds = trained > 0 ? seconds / trained : NAN;
+    rp->eta = trained > 0 ? rp->epoch_seconds * (st->n_epochs - st->epoch) : -1;
+    rp->may_stop_early = may_stop_early;
+}
+
+void dc_run_progress_format(char *out, size_t size, const dc_run_progress *rp)
+{
+    char eta[32], monitor[64] = "not evaluated yet", best[64] = "none yet", rate[32] = "?";
+    dc_format_duration(eta, sizeof eta, rp->eta);
+    if (rp->monitor_epoch > 0) snprintf(monitor, sizeof monitor, "%.6g (epoch %d)", rp->monitor, rp->monitor_epoch);
+    if (rp->best_epoch > 0) snprintf(best, sizeof best, "%.6g at epoch %d", rp->best, rp->best_epoch);
+    if (isfinite(rp->epoch_seconds)) snprintf(rate, sizeof rate, "%.3g s/epoch", rp->epoch_seconds);
+    snprintf(out, size, "progress: run %d epoch %d/%d: lr %.3g, %s %s, best %s; ETA %s%s (%s x %d epochs left%s)",
+             rp->run, rp->epoch, rp->n_epochs, rp->lr, rp->monitor_name, monitor, best,
+             rp->may_stop_early ? "<= " : "", eta, rate, rp->n_epochs - rp->epoch,
+             rp->may_stop_early ? "; early stopping may end it sooner" : "");
+}
+
+int dc_run_progress_due(double now, double last_line, double every)
+{
+    return every > 0 && now - last_line >= every;
+}
+
+void dc_progress_epoch(dc_progress *p, const dc_run_progress *rp)
+{
+    if (!p->out || p->tty) return;
+    char line[512];
+    dc_run_progress_format(line, sizeof line, rp);
+    /* Not "[k/n] run": that prefix is a finished run's line, which scripts count. */
+    fprintf(p->out, "%s; on rank %d\n", line, rp->rank);
+    fflush(p->out);
+}
+
 void dc_progress_summary(dc_progress *p, const char *sweep_name, const char *path,
                          const dc_results_row *rows, int n_rows, const dc_coord_costs *costs)
 {

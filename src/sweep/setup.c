@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dcsweep/config/family.h"
 #include "sweep_internal.h"
 
 /* ---- the existing file ---- */
@@ -278,8 +279,12 @@ static int gather_meta(const dc_sweep *sweep, const dc_grid *grid, const dc_trai
     meta->sweep_sha256 = sweep->sha256;
     meta->dataset_sha256 = *digest;
     meta->created = *created;
-    meta->energy_unit = sweep->dataset.energy_unit ? sweep->dataset.energy_unit : "eV";
-    meta->length_unit = sweep->dataset.length_unit ? sweep->dataset.length_unit : "Angstrom";
+    /* Units only where there is a dataset to have them: a PDE's file carries none. The dataset
+     * section is read only for families that use one (its units stay NULL otherwise). */
+    if (dc_sweep_uses(sweep, "dataset") || (!sweep->family && sweep->dataset.energy_unit)) {
+        meta->energy_unit = sweep->dataset.energy_unit ? sweep->dataset.energy_unit : "eV";
+        meta->length_unit = sweep->dataset.length_unit ? sweep->dataset.length_unit : "Angstrom";
+    }
     meta->n_runs = grid->n_runs;
     meta->epochs = sweep->train.epochs;
     meta->model_kind = layout->model_kind;

@@ -45,6 +45,7 @@ static int rank0_loop(dc_coord *c, dc_worker *w, dc_error *err)
     dc_poll_reset(&poll);
     w->serve = dc_coord_serve;
     w->note = dc_coord_note;
+    w->progress = dc_coord_progress;
     w->coordinator = c;
     for (;;) {
         dc_coord_serve(c);
@@ -183,6 +184,8 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
     dc_worker w;
     local = dc_worker_init(&w, sweep, grid, ops, trainer, results, opts->output,
                            size > 1 ? comm : MPI_COMM_NULL, err);
+    /* Every rank sees its own stdout: under a launcher none is a terminal (cmd_run.c). */
+    w.progress_seconds = opts->tty ? 0 : opts->progress_seconds;
     if (local == DC_OK && rank == 0)
         local = dc_coord_init(&coord, size > 1 ? comm : MPI_COMM_NULL, size, &sweep->run, todo,
                               n_todo, &progress, &lock, err);

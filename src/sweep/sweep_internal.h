@@ -54,7 +54,7 @@ int dc_coord_init(dc_coord *c, MPI_Comm comm, int size, const dc_run_config *cfg
                   int n_todo, dc_progress *progress, dc_lock *lock, dc_error *err);
 void dc_coord_free(dc_coord *c);
 
-/* Handles every message that has arrived (reports, notes, heartbeats, BYEs), hands out runs,
+/* Handles every message that has arrived (reports, notes, progress, heartbeats, BYEs), hands out runs,
  * watches signals and silent ranks. Never blocks. Returns 1 when rank 0's own run should stop. */
 int dc_coord_serve(void *coord);
 
@@ -70,6 +70,9 @@ void dc_coord_local(dc_coord *c, const dc_worker_report *report, int rc, const d
 
 /* A line for the progress output (rank 0's worker notes). */
 void dc_coord_note(void *coord, const char *line);
+
+/* Rank 0's own run's progress line (the others' come as DC_TAG_PROGRESS). */
+void dc_coord_progress(void *coord, const dc_run_progress *rp);
 
 /* The coordinator's share of rank 0's time, its longest answer delay and its serving time per report
  * of another rank (seconds; the inverse is its dispatch capacity in runs per second). */

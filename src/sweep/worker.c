@@ -70,6 +70,11 @@ int dc_worker_init(dc_worker *w, const dc_sweep *sweep, const dc_grid *grid, con
     w->comm = comm;
     w->run = -1;
     const dc_trainer_desc *d = ops->describe(trainer);
+    w->lr_curve = w->monitor_curve = -1;
+    for (int k = 0; k < d->n_curves; k++) {
+        if (strcmp(d->curves[k], "lr") == 0) w->lr_curve = k;
+        if (strcmp(d->curves[k], "monitor") == 0) w->monitor_curve = k;
+    }
     w->ckpt_id = (dc_checkpoint_id){.sweep_sha256 = sweep->sha256, .numerics_version = d->numerics_version};
     if (comm != MPI_COMM_NULL) MPI_CHECK(MPI_Comm_rank(comm, &w->rank));
     if (gethostname(w->host, sizeof w->host - 1) != 0) snprintf(w->host, sizeof w->host, "unknown");
@@ -136,6 +141,23 @@ static void save_checkpoint(dc_worker *w, const dc_run_state *state)
     if (rc != DC_OK && w->ckpt_err.code == DC_OK) w->ckpt_err = err;
 }
 
+/* A progress line for a batch log when one is due (never in the run's first progress_seconds):
+ * rank 0 prints it itself, the others send it there. Only reads the state: no numerics. */
+static void progress_line(dc_worker *w, const double *curve_values, const dc_run_state *state)
+{
+    double now = dc_perf_seconds();
+    if (!dc_run_progress_due(now, w->last_progress, w->progress_seconds)) return;
+    if (state->epoch >= state->n_epochs || state->stop_reason != DC_STOP_NONE) return;  /* done line next */
+    w->last_progress = now;
+    dc_run_progress rp;
+    dc_run_progress_fill(&rp, state, curve_values, w->lr_curve, w->monitor_curve, w->sweep->train.monitor,
+                         now - w->run_t0, w->epoch0, w->sweep->train.early_stopping.patience > 0);
+    rp.rank = w->rank;
+    if (w->progress) w->progress(w->coordinator, &rp);
+    else if (w->comm != MPI_COMM_NULL)
+        MPI_Send(&rp, (int)sizeof rp, MPI_BYTE, 0, DC_TAG_PROGRESS, w->comm);  /* small: eager */
+}
+
 /* After every epoch: checkpoint when train.checkpoint_seconds have passed, and always when the run
  * is being stopped (a signal, or the coordinator's DC_TAG_ABORT): the run stays pending and the
  * next `dcsweep run` continues it from there. */
@@ -144,10 +166,10 @@ static int on_epoch(void *ctx, const dc_run *run, int epoch, const double *curve
 {
     dc_worker *w = ctx;
     (void)run;
-    (void)curve_values;
     on_step(w);
     int stop = dc_stop_signal() != 0 || w->aborted;
     if (!state) return stop;  /* a trainer without state to save (the tests' fake) */
+    if (!stop) progress_line(w, curve_values, state);
     int last = epoch >= state->n_epochs || state->stop_reason != DC_STOP_NONE;
     int due = dc_perf_seconds() - w->last_save >= w->sweep->train.checkpoint_seconds;
     if (stop || (due && !last)) save_checkpoint(w, state);
@@ -196,7 +218,8 @@ static int train(dc_worker *w, const dc_run *run, const char *path, dc_run_resul
     memset(&resume, 0, sizeof resume);
     dc_train_hooks hooks = {.on_epoch = on_epoch, .on_step = on_step, .ctx = w};
     DC_TRY(load_checkpoint(w, run->index, path, &resume, &have, err));
-    w->last_save = dc_perf_seconds();
+    w->last_save = w->run_t0 = w->last_progress = dc_perf_seconds();
+    w->epoch0 = have ? resume.epoch : 0;
     rc = w->ops->run(w->trainer, run, have ? &resume : NULL, result, &hooks, err);
     if (rc == DC_ERR_INPUT && have) {
         char moved[4400];
@@ -205,6 +228,7 @@ static int train(dc_worker *w, const dc_run *run, const char *path, dc_run_resul
         dc_checkpoint_set_aside(path, moved, sizeof moved, &aside);
         dc_run_result_free(result);
         dc_error_clear(err);
+        w->epoch0 = 0;
         rc = w->ops->run(w->trainer, run, NULL, result, &hooks, err);
     }
 cleanup:

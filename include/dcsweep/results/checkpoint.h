@@ -35,6 +35,24 @@ int dc_checkpoint_load(const char *path, const dc_checkpoint_id *id, int run, dc
                        dc_error *err);
 void dc_checkpoint_state_free(dc_run_state *st);
 
+/* Where an in-flight run stood at its last checkpoint, for `dcsweep status`. */
+typedef struct dc_checkpoint_summary {
+    char sweep_sha256[80];  /* the sweep it belongs to (compare with the results file's) */
+    int run;
+    int epoch, n_epochs;    /* epochs completed, of train.epochs */
+    double lr;              /* the plateau schedule's learning rate */
+    double best_value;      /* the best monitored value so far, NaN before any */
+    int best_epoch;         /* 0: none yet */
+    double monitor;         /* the last evaluated monitored value (curve monitor_curve), NaN: none */
+    int monitor_epoch;      /* its epoch, 0: none */
+    double saved;           /* unix seconds of the checkpoint file's last write */
+} dc_checkpoint_summary;
+
+/* Reads a checkpoint's scalars and its monitor curve (index monitor_curve of the results file's
+ * curves, -1: none) without loading or checking the weights: a look, never a resume. DC_ERR_IO
+ * when there is no file, DC_ERR_INPUT when it is not a readable checkpoint. */
+int dc_checkpoint_peek(const char *path, int monitor_curve, dc_checkpoint_summary *out, dc_error *err);
+
 /* Renames a refused checkpoint to <path>.refused-<unix time> (kept for a human to look at);
  * moved gets the new name. */
 int dc_checkpoint_set_aside(const char *path, char *moved, size_t size, dc_error *err);

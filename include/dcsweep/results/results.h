@@ -70,8 +70,8 @@ typedef struct dc_results_meta {
     const char *sweep_sha256;    /* dc_sweep.sha256 */
     const char *dataset_sha256;  /* "<hex>  <path>\n" per dataset file (sha256sum -c format) */
     const char *created;         /* ISO 8601 UTC, e.g. "2024-05-01T12:00:00Z" */
-    const char *energy_unit;
-    const char *length_unit;
+    const char *energy_unit;     /* the dataset's units; NULL: not written (a family without */
+    const char *length_unit;     /* a dataset, a PDE's, has none) */
     const char *model_kind;      /* the family's task.kind (required) */
     int numerics_version;        /* of the engine that trains the runs: no resume or merge across */
     const char *model_record;    /* attribute model_record (the task's own record); NULL: none */

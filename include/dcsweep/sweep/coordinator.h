@@ -24,6 +24,7 @@ typedef struct dc_run_options {
     FILE *out;           /* progress on rank 0; NULL for none */
     int tty;             /* a live progress bar instead of one line per run */
     dc_shard shard;      /* train only this shard's runs (count 0: all); output is its file */
+    double progress_seconds; /* without tty: a line per in-flight run at most this often; 0: none */
 } dc_run_options;
 
 /* Collective over comm (any size >= 1). Returns DC_OK when the sweep has no pending run left

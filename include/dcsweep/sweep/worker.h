@@ -6,6 +6,8 @@
  *   worker -> 0  DC_TAG_REPORT  dc_worker_report: "ready", a finished run, an abandoned run, or a
  *                               fatal error; every report asks for the next run
  *   worker -> 0  DC_TAG_NOTE    char[DC_NOTE_MAX]: a line for the progress output
+ *   worker -> 0  DC_TAG_PROGRESS dc_run_progress (progress.h): where its run stands, at most every
+ *                               --progress-seconds (a batch log's progress lines; none on a terminal)
  *   worker -> 0  DC_TAG_BEAT    int[2] (run, epoch): alive, while training and while waiting
  *                               for DC_TAG_CLOSE (run -1)
  *   0 -> worker  DC_TAG_ASSIGN  int: the next run's grid index, or -1: stop
@@ -30,6 +32,7 @@
 #include "dcsweep/data/rescale.h"
 #include "dcsweep/results/checkpoint.h"
 #include "dcsweep/results/results_mpi.h"
+#include "dcsweep/sweep/progress.h"
 #include "dcsweep/train/trainer.h"
 
 /* What trains a run: the real trainer (dc_trainer_real_ops) or a test's fake. The functions have
@@ -47,7 +50,7 @@ typedef struct dc_trainer_ops {
 extern const dc_trainer_ops dc_trainer_real_ops;
 
 enum { DC_TAG_REPORT = 101, DC_TAG_ASSIGN = 102, DC_TAG_ABORT = 103, DC_TAG_NOTE = 104,
-       DC_TAG_BEAT = 105, DC_TAG_CLOSE = 106, DC_TAG_BYE = 107 };
+       DC_TAG_BEAT = 105, DC_TAG_CLOSE = 106, DC_TAG_BYE = 107, DC_TAG_PROGRESS = 108 };
 
 #define DC_NOTE_MAX 512
 
@@ -79,18 +82,25 @@ typedef struct dc_worker {
     /* Rank 0: the coordinator's service between steps and its notes, instead of messages. */
     int (*serve)(void *ctx);                /* non-zero: stop the run (the sweep is stopping) */
     void (*note)(void *ctx, const char *line);
+    void (*progress)(void *ctx, const dc_run_progress *rp);
     void *coordinator;
     /* the run in progress */
     int run;
     int aborted;            /* DC_TAG_ABORT received, or the coordinator is stopping */
     double last_save;       /* monotonic seconds of the last checkpoint */
     double last_beat;       /* ... and of the last heartbeat sent */
+    /* progress lines of a batch log: the run's start in this session, its last line */
+    double progress_seconds;/* at most one line per run this often; 0: none (a terminal) */
+    int lr_curve, monitor_curve;  /* indices of the "lr" and "monitor" curves, -1: none */
+    double run_t0, last_progress;
+    int epoch0;             /* the epoch this session started the run at (a resumed run's > 0) */
     int ckpt_warned;        /* a failed checkpoint was reported once for this run */
     dc_error ckpt_err;      /* the first checkpoint that failed (a full disk): training went on,
                              * but the sweep ends with this error (code DC_OK: none failed) */
 } dc_worker;
 
-/* Fills w; the trainer is created by the caller (ops->create) and owned by it. */
+/* Fills w (no progress lines: set progress_seconds for them); the trainer is created by the
+ * caller (ops->create) and owned by it. */
 int dc_worker_init(dc_worker *w, const dc_sweep *sweep, const dc_grid *grid, const dc_trainer_ops *ops,
                    void *trainer, dc_results *results, const char *output, MPI_Comm comm,
                    dc_error *err);

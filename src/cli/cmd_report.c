@@ -10,8 +10,8 @@
 #include "dcsweep/report/report_multi.h"
 
 static const char report_help_format[] =
-    "usage: dcsweep report RESULTS.h5 [--metric METRIC] [--format table|markdown|csv|json]\n"
-    "                      [--baseline KEY=VALUE[,KEY=VALUE...]]\n"
+    "usage: dcsweep report RESULTS.h5 [RESULTS.h5...] [--metric METRIC]\n"
+    "                      [--format table|markdown|csv|json] [--baseline KEY=VALUE[,KEY=VALUE...]]\n"
     "\n"
     "Summarises a results file (complete, partial or merged; of any model family: the metrics, their\n"
     "units and which way is better come from the file's /metrics): per configuration (grid point\n"
@@ -41,6 +41,24 @@ static const char report_help_format[] =
     "  P(best)                 = share of 2000 paired bootstrap resamples of the seeds (seeded,\n"
     "                            deterministic) where a candidate of best has the best mean\n"
     "\n"
+    "Several files (tasks: molecules, PDEs, families) of the same factors' levels: each file's report\n"
+    "under a heading naming the file, its sweep and family, then the aggregate across tasks:\n"
+    "  normalised value        = a task's METRIC / the mean of that task's baseline configuration\n"
+    "                            (--baseline, the same in every task), so 1 = the baseline\n"
+    "  mean, IQM               = per configuration, over the pooled normalised per-seed values of\n"
+    "                            every task: their mean and interquartile mean (rliable's: sorted,\n"
+    "                            floor(n/4) dropped at each end, the rest averaged)\n"
+    "  95%% CI                  = percentiles 2.5 and 97.5 of 2000 stratified bootstrap resamples:\n"
+    "                            each task's seeds resampled independently (one draw for all its\n"
+    "                            configurations), splitmix64 seeded 20261207, deterministic\n"
+    "  missing configuration   = one without a done seed in some task (not in its grid, or every\n"
+    "                            seed diverged, failed or pending) is aggregated over the tasks that\n"
+    "                            have one and flagged (k/T*, json \"complete\": false)\n"
+    "METRIC is each file's default, or --metric for all (every file must have it). Refused (exit 2,\n"
+    "one line): files whose factor levels differ, a task without the baseline or whose baseline mean\n"
+    "is not positive, metrics of opposite directions. csv adds task and file columns; json is\n"
+    "{tasks: [each file's report], aggregate}.\n"
+    "\n"
     "options:\n"
     "  --metric METRIC     metric of the main effects and paired comparisons, a column of the file\n"
     "                      (default: the one its model family marks); by task.kind:\n"
@@ -57,7 +75,8 @@ static const char report_help_format[] =
     "  dcsweep report results/quickstart.h5\n"
     "  dcsweep report results/quickstart.h5 --metric test_energy_mae --format markdown\n"
     "  dcsweep report results/pinn_quickstart.h5 --metric ux_nrmse\n"
-    "  dcsweep report results/ablation.h5 --baseline extent=none,rescaling=standard --format json\n";
+    "  dcsweep report results/ablation.h5 --baseline extent=none,rescaling=standard --format json\n"
+    "  dcsweep report results/pinn_quickstart.h5 results/pinn_diffsorp_quickstart.h5\n";
 
 /* The help, with each family's metric columns (dc_model_ops.metrics_help). */
 static void print_help(void)

@@ -12,7 +12,10 @@ Checked independently of the C code, from the HDF5 files:
   of a task), percentiles by numpy's linear rule;
 - csv and markdown/table carry the same numbers; each task's part is what the file alone gives;
 - files of other factor levels are refused with exit 2 and one line naming the factor and levels,
-  and so is a --metric one file lacks (naming that file)."""
+  and so is a --metric one file lacks (naming that file).
+
+    test_report_multi.py                        the fixtures
+    test_report_multi.py --files A.h5 B.h5...   real files (their default metric and baseline)"""
 import csv
 import io
 import json
@@ -193,7 +196,24 @@ def refused(args, words, tag):
         check(w in p.stderr, f"{tag}: {w!r} not in {p.stderr!r}")
 
 
+def check_real_files(paths):
+    """The aggregate of real files with their default metric and baseline (which they must have)."""
+    first = json.loads(run(paths[0], "--format", "json").stdout)
+    base = key_of(first["baseline"])
+    metric = first["metric"]
+    got = check_aggregate(paths, metric, base, (), "real files")
+    for t in got["aggregate"]["tasks"]:
+        check(t["metric"] == metric, f"real files: {t['file']}'s default metric {t['metric']} != {metric}")
+
+
 def main():
+    if len(sys.argv) >= 4 and sys.argv[1] == "--files":
+        check_real_files(sys.argv[2:])
+        if failures:
+            print(f"{len(failures)} failure(s)", file=sys.stderr)
+            return 1
+        print(f"report of {' '.join(sys.argv[2:])}: all checks passed against numpy and scipy")
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         def fixture(variant, task):
             path = os.path.join(tmp, f"{variant}{task}.h5")

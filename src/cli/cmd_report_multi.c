@@ -76,6 +76,14 @@ static int print_normalisation(FILE *out, const dc_report_multi *mu, const repor
     char note[LINE];
     snprintf(note, sizeof note, "baseline: %s", srcs[0].baseline_spec ? srcs[0].baseline_spec : "");
     dc_rtable_note(&t, note);
+    /* a divisor from degenerate runs makes every ratio of that task one to a failure */
+    for (int i = 0; i < mu->n_tasks; i++) {
+        const dc_report_config *base = &mu->tasks[i]->configs[mu->tasks[i]->baseline];
+        if (!base->n_diverged && !base->n_collapsed) continue;
+        snprintf(note, sizeof note, "task %d's baseline has %d diverged and %d collapsed run(s) of %d: its "
+                 "ratios are to a degenerate baseline", i + 1, base->n_diverged, base->n_collapsed, base->n_runs);
+        dc_rtable_footer(&t, note);
+    }
     dc_rtable_print(out, &t, markdown);
 cleanup:
     dc_rtable_free(&t);
@@ -335,7 +343,9 @@ static void print_multi_json(FILE *out, const dc_report_multi *mu, const report_
         dc_json_string(out, r->model_kind);
         fprintf(out, ", \"metric\": \"%s\", \"n_seeds\": %d", r->metrics[r->metric].name, mu->n_seeds[i]);
         json_num(out, ", \"baseline_mean\": ", mu->baseline_mean[i]);
-        fputc('}', out);
+        const dc_report_config *base = &r->configs[r->baseline];
+        fprintf(out, ", \"baseline_n_done\": %d, \"baseline_n_diverged\": %d, \"baseline_n_collapsed\": %d}",
+                base->n_done, base->n_diverged, base->n_collapsed);
     }
     fputs("],\n  \"configurations\": [", out);
     for (int a = 0; a < mu->n_configs; a++) {

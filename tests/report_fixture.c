@@ -1,7 +1,7 @@
 /* Writes a results file with known, made-up metrics through the real results API, for the report
  * and plot tests (tests/test_report.py, tests/test_plot_sweep.py):
  *
- *   report_fixture OUT.h5 [full|partial|noneless|pinn]
+ *   report_fixture OUT.h5 [full|partial|noneless|pinn|stats] [TASK]
  *
  *   full      c in {0.5, 1}, extents none/output/full, rescalings power10/standard, seeds 0-2:
  *             30 runs; 1 diverged, 1 failed, 2 pending, the rest done
@@ -18,7 +18,12 @@
  *             c = 0.5 none as good as full c = 1 standard on u_nrmse (a contested P(best))
  *
  * A metric is base(configuration) + seed effect + a small deterministic wiggle, so that paired
- * differences have a real spread and the best configuration is clear. */
+ * differences have a real spread and the best configuration is clear.
+ *
+ * TASK (default 0; tests/test_report_multi.py) makes another task of the same grid: other noise
+ * (the wiggle of run index + 7919 TASK), errors scaled by 1 + TASK / 2 (so that tasks need
+ * normalising), and in stats task 2 every seed of full c = 1 none failed (a configuration present
+ * in two tasks of three). TASK 0 is the file the other tests use. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,21 +46,23 @@ static double wiggle(int64_t a, int64_t b)
     return (double)(x >> 11) / (double)(1ull << 52) - 1.0;
 }
 
-static void make_metrics(const dc_run *run, dc_results_row *row, double *curves)
+static void make_metrics(const dc_run *run, int task, dc_results_row *row, double *curves)
 {
+    const int64_t id = run->index + 7919 * (int64_t)task;
     double c = isnan(run->irelu_scale) ? 0 : run->irelu_scale;
     double f = run->extent == DC_EXTENT_NONE ? 0.060 : run->extent == DC_EXTENT_OUTPUT ? 0.052 + 0.004 * c
                                                                                        : 0.044 + 0.008 * c;
     if (run->rescaling == DC_RESCALE_STANDARD) f -= 0.003;
+    f *= 1 + 0.5 * task;
     double seed = 0.002 * (double)run->seed;
     for (int k = 0; k < 2; k++) {
         double *s = row->metric + k * FX_TEST;
-        double force = f + seed + 0.0015 * wiggle(run->index, 10 * k + 1);
+        double force = f + seed + 0.0015 * wiggle(id, 10 * k + 1);
         s[FX_FORCE_MAE] = force;
         s[FX_FORCE_RMSE] = 1.3 * force;
-        s[FX_ENERGY_MAE] = 0.2 * f + 0.5 * seed + 0.0008 * wiggle(run->index, 10 * k + 2);
+        s[FX_ENERGY_MAE] = 0.2 * f + 0.5 * seed + 0.0008 * wiggle(id, 10 * k + 2);
         s[FX_ENERGY_RMSE] = 1.25 * s[FX_ENERGY_MAE];
-        s[FX_EFWT] = 0.9 - 6 * force + 0.01 * wiggle(run->index, 10 * k + 3);
+        s[FX_EFWT] = 0.9 - 6 * force + 0.01 * wiggle(id, 10 * k + 3);
     }
     for (int e = 0; e < EPOCHS; e++) {
         double decay = exp(-0.4 * e);
@@ -94,18 +101,20 @@ static const char px_record[] =
     "\"xL\": 0.2, \"xR\": 0.7}";
 
 /* Made-up PINN errors: IReLU in every layer best at c = 0.5, standard rescaling best. */
-static void make_pinn_metrics(const dc_run *run, dc_results_row *row, double *curves)
+static void make_pinn_metrics(const dc_run *run, int task, dc_results_row *row, double *curves)
 {
+    const int64_t id = run->index + 7919 * (int64_t)task;
     double c = isnan(run->irelu_scale) ? 0 : run->irelu_scale;
     double u = run->extent == DC_EXTENT_NONE ? 0.05 : run->extent == DC_EXTENT_OUTPUT ? 0.04 + 0.01 * c
                                                                                      : 0.02 + 0.02 * fabs(c - 0.5);
     if (run->rescaling == DC_RESCALE_STANDARD) u *= 0.7;
     if (run->rescaling == DC_RESCALE_NONE) u *= 1.4;
-    u += 0.003 * (double)run->seed + 0.002 * wiggle(run->index, 1);
+    u += 0.003 * (double)run->seed + 0.002 * wiggle(id, 1);
+    u *= 1 + 0.5 * task;
     row->metric[0] = u;
     row->metric[1] = 0.6 * u;
     row->metric[2] = 2.5 * u;
-    row->metric[3] = 3 * u + 0.01 * wiggle(run->index, 2);
+    row->metric[3] = 3 * u + 0.01 * wiggle(id, 2);
     row->metric[4] = 0.1 * u;
     for (int e = 0; e < EPOCHS; e++) {
         double decay = exp(-0.5 * e);
@@ -138,9 +147,12 @@ static void make_stats_metrics(const dc_run *run, dc_results_row *row)
 }
 
 /* What happened to a run in each variant. */
-static dc_run_status status_of(const char *variant, const dc_run *run, int n_runs)
+static dc_run_status status_of(const char *variant, int task, const dc_run *run, int n_runs)
 {
     if (strcmp(variant, "stats") == 0) {
+        if (task == 2 && run->extent == DC_EXTENT_FULL && run->irelu_scale == 1.0 &&
+            run->rescaling == DC_RESCALE_NONE)
+            return DC_RUN_FAILED;
         if (run->extent == DC_EXTENT_OUTPUT && run->irelu_scale == 0.5 &&
             run->rescaling == DC_RESCALE_STANDARD && run->seed == 2)
             return DC_RUN_DIVERGED;
@@ -160,10 +172,11 @@ static dc_run_status status_of(const char *variant, const dc_run *run, int n_run
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: report_fixture OUT.h5 [full|partial|noneless|pinn|stats]\n");
+        fprintf(stderr, "usage: report_fixture OUT.h5 [full|partial|noneless|pinn|stats] [TASK]\n");
         return 2;
     }
     const char *variant = argc > 2 ? argv[2] : "full";
+    const int task = argc > 3 ? atoi(argv[3]) : 0;
     int noneless = strcmp(variant, "noneless") == 0, stats = strcmp(variant, "stats") == 0;
     int pinn = strcmp(variant, "pinn") == 0 || stats;
     double scales_all[] = {0.5, 1.0}, scales_one[] = {0.75}, scales_pinn[] = {0.25, 0.5, 1.0};
@@ -221,7 +234,7 @@ int main(int argc, char **argv)
     double curves[FX_CURVES * EPOCHS];
     for (int i = 0; i < grid.n_runs; i++) {
         const dc_run *run = &grid.runs[i];
-        dc_run_status st = status_of(variant, run, grid.n_runs);
+        dc_run_status st = status_of(variant, task, run, grid.n_runs);
         if (st == DC_RUN_PENDING) continue;
         dc_results_row row = rows[i];
         /* Whole fields are written (NULLPAD): clear them, or "done" over "pending" reads "done\0ng". */
@@ -237,8 +250,8 @@ int main(int argc, char **argv)
         row.best_epoch = EPOCHS;
         row.final_lr = 5e-4;
         snprintf(row.stop_reason, sizeof row.stop_reason, "max_epochs");
-        if (pinn) make_pinn_metrics(run, &row, curves);
-        else make_metrics(run, &row, curves);
+        if (pinn) make_pinn_metrics(run, task, &row, curves);
+        else make_metrics(run, task, &row, curves);
         if (stats) make_stats_metrics(run, &row);
         if (st != DC_RUN_DONE) {
             /* Diverged at epoch 3 / failed at once: no metrics, curves NaN from there on. */

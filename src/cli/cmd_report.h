@@ -7,6 +7,7 @@
 
 #include "dcsweep/core/error.h"
 #include "dcsweep/report/report.h"
+#include "dcsweep/report/report_multi.h"
 
 /* What the outputs say about where the numbers came from. */
 typedef struct report_source {
@@ -28,5 +29,10 @@ void dc_report_print_csv(FILE *out, const dc_report *r, const report_source *src
 
 /* One JSON object: configurations, main_effects, paired, factorial, bootstrap, best. */
 void dc_report_print_json(FILE *out, const dc_report *r, const report_source *src);
+
+/* Several tasks (cmd_report_multi.c): each task's report under a heading naming its file, sweep
+ * and family, then the aggregate, in format (table, markdown, csv or json); srcs [n_tasks]. */
+int dc_report_print_multi(FILE *out, const char *format, const dc_report_multi *multi,
+                          const report_source *srcs, dc_error *err);
 
 #endif

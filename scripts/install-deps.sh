@@ -18,7 +18,7 @@ packages=(
 # generator needs.
 for arg in "$@"; do
   case "$arg" in
-    --with-tests) packages+=(slurm-wlm munge clang libclang-rt-14-dev llvm valgrind) ;;
+    --with-tests) packages+=(slurm-wlm munge clang libclang-rt-14-dev llvm valgrind chromium) ;;
     --with-data) packages+=(xtb) ;;
     -h|--help) echo "usage: scripts/install-deps.sh [--with-tests] [--with-data]"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;

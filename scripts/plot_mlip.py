@@ -9,16 +9,16 @@ DimeNet++), from its kept models on the test split (scripts/plot_sweep.py calls 
 
 for the best run by the default metric and the baseline's run of the same seed (seeds pair exactly:
 a seed fixes the initial weights and the batch order), else the baseline's best run. The
-predictions come from `dcsweep predict RESULTS --run N FILE -o pred.xyz`; the test file is the
-sweep's `dataset.test` (its path from sweep_text, its location from dataset_sha256, checked
-against that SHA-256), or --test. Splits: the test file, and dataset.file whole (its training,
-validation and unused frames together: the seeded split itself is not reproduced here; a sweep
-without dataset.test draws its test split from dataset.file and gets no parity plot without
---test). Each RMSE is checked
-against predict's own (1e-4 relative), else nothing is drawn.
+predictions come from `dcsweep predict RESULTS --run N SPLIT.xyz -o pred.xyz`. The splits are the
+sweep's own: its files (found from the paths in sweep_text and dataset_sha256 and checked against
+that SHA-256), and a seeded split of dataset.file redrawn as src/data/splits.c draws it (xoshiro256**,
+ported below); the redrawn validation and test splits must give the run's stored force RMSE
+(1e-3 relative), else they are left out with a note. --test replaces the test split. Each RMSE of
+the table is also checked against predict's own (1e-4 relative).
 """
 import hashlib
 import json
+import math
 import os
 import re
 import subprocess
@@ -89,6 +89,112 @@ def dataset_file(h5path, attrs, key):
     return None, f"dataset.{key} {want} is not in the file's dataset_sha256"
 
 
+M64 = (1 << 64) - 1
+SPLIT_STREAM = 0x73706C6974  # DC_SPLIT_STREAM of include/dcsweep/data/splits.h
+
+
+class Rng:
+    """src/core/rng.c: xoshiro256** seeded through splitmix64, for the seeded split of dataset.file."""
+
+    def __init__(self, seed, stream):
+        x = (seed ^ (stream * 0xD1342543DE82EF95)) & M64
+        self.s = []
+        for _ in range(4):
+            x = (x + 0x9E3779B97F4A7C15) & M64
+            z = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & M64
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+            self.s.append(z ^ (z >> 31))
+
+    def next(self):
+        s = self.s
+        rotl = (lambda v, k: ((v << k) | (v >> (64 - k))) & M64)
+        result = (rotl((s[1] * 5) & M64, 7) * 9) & M64
+        t = (s[1] << 17) & M64
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = rotl(s[3], 45)
+        return result
+
+    def below(self, n):
+        limit = M64 - M64 % n
+        while True:
+            x = self.next()
+            if x < limit:
+                return x % n
+
+    def permutation(self, n):
+        perm = list(range(n))
+        for i in range(n - 1, 0, -1):
+            j = self.below(i + 1)
+            perm[i], perm[j] = perm[j], perm[i]
+        return perm
+
+
+def xyz_frames(path):
+    """The frames of an extended XYZ file, each as its text (count line, comment, atoms)."""
+    with open(path) as fh:
+        lines = fh.read().splitlines(keepends=True)
+    frames, i = [], 0
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        n = int(lines[i])
+        frames.append("".join(lines[i:i + n + 2]))
+        i += n + 2
+    return frames
+
+
+def effective_settings(attrs):
+    return dict(re.findall(r'^(\S+) = "?([^";]*)"?;$', str(attrs.get("sweep_effective", "")), flags=re.M))
+
+
+def split_files(h5path, attrs, tmp, test=None):
+    """([(split, xyz path)], notes): the sweep's train, validation and test splits as files on this
+    machine; a seeded split of dataset.file is redrawn as src/data/splits.c draws it (the caller
+    checks it: predict's errors on it must be the run's stored ones)."""
+    eff, files, notes = effective_settings(attrs), [], []
+    layout = eff.get("dataset.layout", "")
+    if layout == "files":
+        for split, key in (("train", "train"), ("validation", "validation"), ("test", "test")):
+            path, why = dataset_file(h5path, attrs, key)
+            files.append((split, path)) if path else notes.append(f"no {split} split: {why}")
+    elif layout in ("split", "split+test"):
+        path, why = dataset_file(h5path, attrs, "file")
+        lines = [ln for ln in str(attrs.get("dataset_sha256", "")).splitlines() if ln.strip()]
+        if not path and layout == "split" and len(lines) == 1:
+            # the only dataset file is dataset.file, whatever sweep_text calls it (--set)
+            path, why = dataset_file(h5path, {"sweep_text": f'file = "{lines[0].partition("  ")[2]}";',
+                                              "dataset_sha256": lines[0]}, "file")
+        if path:
+            frames = xyz_frames(path)
+            keys = ["train", "validation"] + (["test"] if layout == "split" else [])
+            given = [float(eff.get(f"dataset.split.{k}", "0")) for k in keys]
+            counts = all(g >= 1 and g == int(g) for g in given)
+            sizes = [int(g) if counts else int(math.floor(g * len(frames) + 1e-6)) for g in given]
+            perm = Rng(int(eff.get("dataset.split_seed", "0")), SPLIT_STREAM).permutation(len(frames))
+            start = 0
+            for key, size in zip(keys, sizes):
+                out = os.path.join(tmp, f"split_{key}.xyz")
+                with open(out, "w") as fh:
+                    fh.writelines(frames[i] for i in sorted(perm[start:start + size]))
+                start += size
+                files.append((key, out))
+        else:
+            notes.append(f"no train or validation split: {why}")
+        if layout == "split+test":
+            path, why = dataset_file(h5path, attrs, "test")
+            files.append(("test", path)) if path else notes.append(f"no test split: {why}")
+    else:
+        notes.append(f"no splits: unknown dataset.layout '{layout}'")
+    if test:
+        files = [(k, p) for k, p in files if k != "test"] + [("test", test)]
+    return files, notes
+
+
 def predict(dcsweep, h5path, run, xyz, tmp):
     out = os.path.join(tmp, f"pred_{run}_{os.path.basename(xyz)}")
     p = subprocess.run([dcsweep, "predict", h5path, "--run", str(run), xyz, "-o", out, "--format", "json"],
@@ -142,33 +248,33 @@ def mlip_figures(sweep, h5path, outdir, written, notes, plt, label, baseline_key
     if not dcsweep:
         notes.append("no parity plots: no dcsweep executable given (--dcsweep)")
         return None
-    files = []
-    if test:
-        files.append(("test", test))
-    else:
-        path, why = dataset_file(h5path, attrs, "test")
-        if path:
-            files.append(("test", path))
-        else:
-            notes.append(f"no parity plots on the test split: {why} (give --test FILE)")
-    path, why = dataset_file(h5path, attrs, "file")
-    if path:
-        files.append(("dataset.file (all frames)", path))
     chosen = chosen_runs(sweep, baseline_key)
-    if not files or not chosen:
+    if not chosen:
         return None
     e_unit, l_unit = sweep.energy_unit, sweep.length_unit
     to_mev, to_ang = TO_MEV.get(e_unit), TO_ANGSTROM.get(l_unit)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
+        files, why = split_files(h5path, attrs, tmp, test)
+        notes += why
         try:
             for split, xyz in files:
                 for what, run in chosen:
                     pred, printed = predict(dcsweep, h5path, run, xyz, tmp)
+                    stored = {"validation": "val", "test": "test"}.get(split)
+                    if stored and not (test and split == "test"):
+                        # The split must be the one the run was evaluated on: its stored errors.
+                        want = float(sweep.metrics.get(f"{stored}_force_rmse", [math.nan] * (run + 1))[run])
+                        if math.isfinite(want) and not abs(printed["force_rmse"] - want) <= 1e-3 * abs(want) + 1e-7:
+                            notes.append(f"the {split} split is not reproduced (run {run}: force RMSE {printed['force_rmse']:.6g} "
+                                         f"here, {want:.6g} in the file): left out")
+                            break
                     results[(what, run, split)] = (pred, errors(pred, printed))
         except (RuntimeError, KeyError, ValueError) as e:
             notes.append(f"no parity plots: {e}")
             return None
+    if not results:
+        return None
     rows = [["run", "configuration", "split", "frames",
              "E RMSE [meV/atom]" if to_mev else f"E RMSE [{e_unit}/atom]",
              "F RMSE [meV/Å]" if to_mev and to_ang else f"F RMSE [{e_unit}/{l_unit}]", "rel. F RMSE [%]"]]

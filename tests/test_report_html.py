@@ -216,9 +216,29 @@ def main():
         prov = {r[0]: r[1] for r in tables.get("f0-provenance", [])[1:] if len(r) == 2}
         for key in ("sweep_sha256", "numerics_version", "dcsweep_version", "created", "model_kind"):
             check(key in prov, f"provenance has {key}")
+        # MACE's units per split: the redrawn train and validation splits and the test file, for the
+        # best run and the baseline; the split column is the third.
+        splits = sorted({r[2] for r in tables.get("f0-errors-mace", [])[1:]})
+        check(splits == ["test", "train", "validation"], f"MACE table splits: {splits}")
+        check("not reproduced" not in text, "the redrawn splits give the stored errors")
         best = [r for r in tables.get("f0-best", [])[1:] if r and r[0].startswith("test_force_mae")]
         want = [b for b in report["best"] if b["metric"] == metric][0]
         check(best and best[0][2:4] == [want["extent"], want["rescaling"]], f"best row: {best}")
+        # The other families: a PINN (no parity plots, says so) and DimeNet++ (the same figures and
+        # error table as SchNet, its test split redrawn from dataset.file).
+        for cfg, want in (("pinn_tiny.cfg", "no parity plots and no error table in MACE"),
+                          ("dimenet_tiny.cfg", "f0-errors-mace")):
+            h5 = os.path.join(tmp, cfg + ".h5")
+            p = subprocess.run([DCSWEEP, "run", os.path.join(SOURCE, "tests", "data", "run", cfg), "-o", h5],
+                               capture_output=True, text=True)
+            check(p.returncode == 0, f"{cfg}: {p.stderr[-1000:]}")
+            out = os.path.join(tmp, cfg + ".html")
+            p = subprocess.run([sys.executable, SCRIPT, h5, "-o", out, "--dcsweep", DCSWEEP], capture_output=True, text=True)
+            check(p.returncode == 0, f"{cfg}: report_html.py exit {p.returncode}: {p.stderr}")
+            page_text = open(out, encoding="utf-8").read() if os.path.exists(out) else ""
+            check(want in page_text, f"{cfg}: the page has {want!r}")
+            check("not reproduced" not in page_text, f"{cfg}: the redrawn splits give the stored errors")
+            check(not re.search(r'(src|href)\s*=\s*["\']?(https?:)?//', page_text), f"{cfg}: no network reference")
     if failures:
         print(f"{len(failures)} failure(s)", file=sys.stderr)
         return 1

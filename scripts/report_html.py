@@ -39,15 +39,19 @@ th { background: #eee; } td.t, th.t { text-align: left; }
 tr.best td { background: #e6f4e6; } td.sig { font-weight: bold; }
 pre { background: #f6f6f6; border: 1px solid #ddd; padding: 0.6em; font-size: 12px;
       white-space: pre-wrap; }
-figure { display: inline-block; margin: 0.5em 1em 1em 0; vertical-align: top; max-width: 100%; }
+figure { display: inline-block; margin: 0.5em 1em 1em 0; vertical-align: top; width: 500px;
+         max-width: 100%; }
+figure.two { width: 100%; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
-figcaption { font-size: 12px; color: #333; max-width: 700px; }
+figcaption { font-size: 12px; color: #333; }
+td.wrap { white-space: pre-wrap; word-break: break-all; text-align: left; }
 p.note { font-size: 12px; color: #444; } nav a { margin-right: 1em; }
 @media print {
   body { font-size: 9pt; max-width: none; margin: 0; }
   nav { display: none; }
   table, figure, pre { page-break-inside: avoid; }
   div.wide { overflow: visible; } table { font-size: 8pt; } td, th { padding: 1px 4px; }
+  figure { width: 48%; } figure.two { width: 100%; }
   h2 { page-break-after: avoid; }
   th { background: #eee !important; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
@@ -85,16 +89,17 @@ def esc(s):
     return html.escape(str(s))
 
 
-def table(head, rows, left=0, classes=None, ident=None):
+def table(head, rows, left=0, classes=None, ident=None, wrap=False):
     """An HTML table (id `ident`, in a box that scrolls sideways on a narrow screen); the first
-    `left` columns are text (left-aligned)."""
+    `left` columns are text (left-aligned); wrap: the last column's long text wraps."""
     out = [f'<div class="wide"><table{f" id={chr(34)}{ident}{chr(34)}" if ident else ""}><thead><tr>']
     out += [f'<th class="t">{esc(h)}</th>' if i < left else f"<th>{esc(h)}</th>" for i, h in enumerate(head)]
     out.append("</tr></thead><tbody>")
     for k, row in enumerate(rows):
         cls = f' class="{classes[k]}"' if classes and classes[k] else ""
         out.append(f"<tr{cls}>")
-        out += [f'<td class="t">{esc(v)}</td>' if i < left else f"<td>{esc(v)}</td>" for i, v in enumerate(row)]
+        out += [f'<td class="wrap">{esc(v)}</td>' if wrap and i == len(row) - 1 else
+                f'<td class="t">{esc(v)}</td>' if i < left else f"<td>{esc(v)}</td>" for i, v in enumerate(row)]
         out.append("</tr>")
     out.append("</tbody></table></div>")
     return "".join(out)
@@ -366,11 +371,12 @@ def file_section(idx, path, data, args):
             out.append(f"<p class='note'>{esc(note)}</p>")
         for name, png in pngs:
             b64 = base64.b64encode(png).decode()
-            out.append(f'<figure><img alt="{esc(name)}" src="data:image/png;base64,{b64}">'
+            two = ' class="two"' if name.startswith("curves_per_config_") else ""
+            out.append(f'<figure{two}><img alt="{esc(name)}" src="data:image/png;base64,{b64}">'
                        f"<figcaption>{esc(name)}: {esc(caption(name))}</figcaption></figure>")
     rows, texts = provenance(path)
     out.append("<h3>Provenance</h3>")
-    out.append(table(["attribute", "value"], rows, left=2, ident=r.tid("provenance")))
+    out.append(table(["attribute", "value"], rows, left=2, ident=r.tid("provenance"), wrap=True))
     if "sweep_text" in texts:
         out.append("<h3>Sweep file (as given)</h3><pre>" + esc(texts["sweep_text"]) + "</pre>")
     if "sweep_effective" in texts:

@@ -3,6 +3,7 @@ DimeNet++), from its kept models on the test split (scripts/plot_sweep.py calls 
 
   parity.png         predicted against reference energy and force components
   force_error_cdf.png  cumulative distribution of |F_pred - F_ref| per component (log x)
+  curves_per_config_<curve>.png  the validation curve of every configuration, one panel each
   errors_mace.csv / .md  per run and split: E RMSE in meV/atom, F RMSE in meV/Angstrom and the
                      relative F RMSE in % (F RMSE over the RMS of the reference force components),
                      MACE's units
@@ -236,9 +237,10 @@ def chosen_runs(sweep, baseline_key):
     return chosen
 
 
-def mlip_figures(sweep, h5path, outdir, written, notes, plt, label, baseline_key, save, width,
-                 test=None, dcsweep=None):
-    """Parity, CDF and the MACE table; returns the table's rows (header first) or None."""
+def mlip_figures(ps, sweep, h5path, outdir, written, notes, test=None, dcsweep=None):
+    """Parity, CDF and the MACE table; returns the table's rows (header first) or None. ps: the
+    plot_sweep module (its helpers)."""
+    plt, label, save, width = ps.plt, ps.label, ps.save, ps.WIDTH_IN
     import h5py
     with h5py.File(h5path, "r") as f:
         if "models/params" not in f:
@@ -248,7 +250,7 @@ def mlip_figures(sweep, h5path, outdir, written, notes, plt, label, baseline_key
     if not dcsweep:
         notes.append("no parity plots: no dcsweep executable given (--dcsweep)")
         return None
-    chosen = chosen_runs(sweep, baseline_key)
+    chosen = chosen_runs(sweep, ps.baseline_key)
     if not chosen:
         return None
     e_unit, l_unit = sweep.energy_unit, sweep.length_unit
@@ -334,3 +336,41 @@ def mlip_figures(sweep, h5path, outdir, written, notes, plt, label, baseline_key
     ax.legend(loc="upper left")
     save(fig, outdir, "force_error_cdf.png", written)
     return rows
+
+
+def plot_curves_per_config(ps, sweep, outdir, written):
+    """Every configuration's learning curve in its own panel (two journal columns wide): each seed
+    thin, the mean over seeds bold with a +-sd band; a log axis when every value is positive. ps: the
+    plot_sweep module."""
+    if sweep.curve_kind != "val":
+        return
+    (name, curve), = sweep.curves.items()
+    configs = [k for k in sweep.configs() if len(ps.done_rows(curve, sweep.mask(k)))]
+    if not configs:
+        return
+    ncols = min(4, len(configs))
+    nrows = -(-len(configs) // ncols)
+    fig, axes = ps.plt.subplots(nrows, ncols, figsize=(2 * ps.WIDTH_IN, 1.45 * nrows + 0.5), sharex=True,
+                             sharey=True, squeeze=False)
+    epochs = np.arange(1, curve.shape[1] + 1)
+    positive = bool(np.all(curve[np.isfinite(curve)] > 0))
+    for ax, key in zip(axes.ravel(), configs):
+        rows = ps.done_rows(curve, sweep.mask(key))
+        mean = rows.mean(axis=0)
+        sd = rows.std(axis=0, ddof=1) if len(rows) > 1 else np.zeros_like(mean)
+        for row in rows:
+            ax.plot(epochs, row, color="tab:blue", lw=0.4, alpha=0.6)
+        ax.plot(epochs, mean, color="k", lw=1.0)
+        low = np.maximum(mean - sd, rows.min(axis=0)) if positive else mean - sd
+        ax.fill_between(epochs, low, mean + sd, color="tab:blue", alpha=0.2, lw=0)
+        ax.set_title(f"{ps.label(key)} (n={len(rows)})", fontsize=7)
+    for ax in axes.ravel()[len(configs):]:
+        ax.set_visible(False)
+    if positive:
+        ps.log_axis(axes[0, 0])
+    metric = sweep.default.split("_", 1)[1]
+    fig.supylabel(ps.with_unit(ps.pretty("val_" + metric), ps.unit_of(sweep, sweep.default)), fontsize=8)
+    fig.supxlabel("epoch", fontsize=8)
+    fig.suptitle("Learning curve of every configuration: seeds (thin), mean ± sd", fontsize=8)
+    fig.tight_layout()
+    ps.save(fig, outdir, f"curves_per_config_{name}.png", written)

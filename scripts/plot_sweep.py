@@ -2,6 +2,7 @@
 """Paper figures from a dcsweep results file, of any model family.
 
     python3 scripts/plot_sweep.py RESULTS.h5 OUTDIR [--curves "extent=full,c=0.5"] [--top 3]
+                                  [--test TEST.xyz] [--dcsweep PATH]
 
 The metrics, their units and which way is better come from the file (/metrics, curve_names), so
 a SchNet file and an advection-PINN file get the same figures of their own metrics. Writes PNGs
@@ -25,6 +26,16 @@ a SchNet file and an advection-PINN file get the same figures of their own metri
                                  baseline's best run, against the reference. u is the kept MLP
                                  evaluated in numpy (docs/pinn.md); its u_rmse over all frames must
                                  match the file's (1e-4 relative), else the figure is not drawn
+  curves_per_config_<curve>.png  SchNet, DimeNet++: the validation curve of every configuration, one
+                                 panel each (7 in wide): each seed thin, the mean with a +-sd band
+  parity.png, force_error_cdf.png, errors_mace.csv, errors_mace.md
+                                 a potential's file with kept models: parity (energy, force
+                                 components) and the CDF of the force errors on the test split for
+                                 the best run and the baseline, and the errors in MACE's units per
+                                 split (scripts/plot_mlip.py; needs dcsweep: --dcsweep, $DCSWEEP or
+                                 build/dcsweep). A PINN's file has none (stderr says so)
+
+Every y axis whose values span a decade is logarithmic.
 
 Only runs with status done are used (a partial file plots what has finished). Needs Python 3 with
 h5py, numpy and matplotlib (Debian: python3-h5py python3-numpy python3-matplotlib).
@@ -399,43 +410,6 @@ def plot_curves(sweep, specs, top, outdir, written):
     save(fig, outdir, f"curves_{name}.png", written)
 
 
-def plot_curves_per_config(sweep, outdir, written):
-    """Every configuration's learning curve in its own panel (two journal columns wide): each seed
-    thin, the mean over seeds bold with a +-sd band; a log axis when every value is positive."""
-    if sweep.curve_kind != "val":
-        return
-    (name, curve), = sweep.curves.items()
-    configs = [k for k in sweep.configs() if len(done_rows(curve, sweep.mask(k)))]
-    if not configs:
-        return
-    ncols = min(4, len(configs))
-    nrows = -(-len(configs) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2 * WIDTH_IN, 1.45 * nrows + 0.5), sharex=True,
-                             sharey=True, squeeze=False)
-    epochs = np.arange(1, curve.shape[1] + 1)
-    positive = bool(np.all(curve[np.isfinite(curve)] > 0))
-    for ax, key in zip(axes.ravel(), configs):
-        rows = done_rows(curve, sweep.mask(key))
-        mean = rows.mean(axis=0)
-        sd = rows.std(axis=0, ddof=1) if len(rows) > 1 else np.zeros_like(mean)
-        for row in rows:
-            ax.plot(epochs, row, color="tab:blue", lw=0.4, alpha=0.6)
-        ax.plot(epochs, mean, color="k", lw=1.0)
-        low = np.maximum(mean - sd, rows.min(axis=0)) if positive else mean - sd
-        ax.fill_between(epochs, low, mean + sd, color="tab:blue", alpha=0.2, lw=0)
-        ax.set_title(f"{label(key)} (n={len(rows)})", fontsize=7)
-    for ax in axes.ravel()[len(configs):]:
-        ax.set_visible(False)
-    if positive:
-        log_axis(axes[0, 0])
-    metric = sweep.default.split("_", 1)[1]
-    fig.supylabel(with_unit(pretty("val_" + metric), unit_of(sweep, sweep.default)), fontsize=8)
-    fig.supxlabel("epoch", fontsize=8)
-    fig.suptitle("Learning curve of every configuration: seeds (thin), mean ± sd", fontsize=8)
-    fig.tight_layout()
-    save(fig, outdir, f"curves_per_config_{name}.png", written)
-
-
 def plot_loss_curves(sweep, chosen, outdir, written):
     """One panel per training loss term (the PINN's residual, initial, boundary), log scale: a
     full-batch model has one step per epoch, so these are per step. Mean over seeds, band min-max
@@ -591,13 +565,14 @@ def make_figures(results, outdir, curves=(), top=3, test=None, dcsweep=None, not
         plot_vs_c(sweep, metric, outdir, written)
     plot_bars(sweep, outdir, written)
     plot_curves(sweep, list(curves), top, outdir, written)
-    plot_curves_per_config(sweep, outdir, written)
+    import plot_mlip
+    # this module, whether imported or run (as __main__): its helpers and its DPI
+    this = sys.modules[__name__]
+    plot_mlip.plot_curves_per_config(this, sweep, outdir, written)
     plot_u_vs_reference(sweep, results, outdir, written)
     mace = None
     if "test_force_rmse" in sweep.metrics or "test_force_mae" in sweep.metrics:
-        import plot_mlip
-        mace = plot_mlip.mlip_figures(sweep, results, outdir, written, notes, plt, label, baseline_key, save,
-                                      WIDTH_IN, test=test, dcsweep=dcsweep)
+        mace = plot_mlip.mlip_figures(this, sweep, results, outdir, written, notes, test=test, dcsweep=dcsweep)
     else:
         notes.append("no parity plots and no error table in MACE's units: a PDE's file has no energies "
                      "or forces (u against the reference: u_vs_reference.png, when the task has one)")

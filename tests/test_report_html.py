@@ -180,6 +180,15 @@ def main():
             check(dark / total > 0.01, f"screenshot not blank: {dark} of {total} sampled pixels dark")
             if os.environ.get("DC_KEEP_SHOT"):
                 shutil.copy(shot, os.environ["DC_KEEP_SHOT"])
+        # Printable: a print style sheet, and Chromium prints it to a PDF of several pages.
+        check("@media print" in text, "the page has a print style sheet")
+        pdf = os.path.join(tmp, "report.pdf")
+        p = subprocess.run(cmd + ["--no-pdf-header-footer", f"--print-to-pdf={pdf}", url], capture_output=True,
+                           text=True, timeout=120)
+        body = open(pdf, "rb").read() if os.path.exists(pdf) else b""
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", body))
+        print(f"print to PDF: {len(body) / 1024:.0f} kB, {pages} pages")
+        check(body[:5] == b"%PDF-" and pages >= 2, f"chromium --print-to-pdf: {len(body)} bytes, {pages} pages: {p.stderr[-800:]}")
         p = subprocess.run(cmd + ["--dump-dom", url], capture_output=True, text=True, timeout=120)
         check(p.returncode == 0 and "</table>" in p.stdout, f"chromium --dump-dom: exit {p.returncode}: {p.stderr[-1500:]}")
         parser = Tables()

@@ -230,6 +230,21 @@ def main():
         splits = sorted({r[2] for r in tables.get("f0-errors-mace", [])[1:]})
         check(splits == ["test", "train", "validation"], f"MACE table splits: {splits}")
         check("not reproduced" not in text, "the redrawn splits give the stored errors")
+        # The units: the test rows against the runs' stored RMSEs (eV, eV/Angstrom; ethanol has 9
+        # atoms in every frame): meV/atom = 1000 E RMSE / 9, meV/Angstrom = 1000 F RMSE.
+        import h5py
+        with h5py.File(results, "r") as f:
+            runs = f["runs"][...]
+        checked = 0
+        for row in tables.get("f0-errors-mace", [])[1:]:
+            m = re.search(r"run (\d+),", row[0])
+            if row[2] != "test" or not m:
+                continue
+            checked += 1
+            run = int(m.group(1))
+            want = [f"{1000 * runs['test_energy_rmse'][run] / 9:.4g}", f"{1000 * runs['test_force_rmse'][run]:.4g}"]
+            check(row[4:6] == want, f"MACE units of run {run} on test: {row[4:6]}, from /runs {want}")
+        check(checked == 2, f"the best run's and the baseline's test rows: {checked}")
         best = [r for r in tables.get("f0-best", [])[1:] if r and r[0].startswith("test_force_mae")]
         want = [b for b in report["best"] if b["metric"] == metric][0]
         check(best and best[0][2:4] == [want["extent"], want["rescaling"]], f"best row: {best}")

@@ -21,10 +21,10 @@ for arg in "$@"; do
   case "$arg" in
     # what the test suite itself needs (scripts/test.sh): its statistics checks and fault injection
     --test-suite) packages+=(python3-scipy python3-statsmodels strace) ;;
-    # CI: the suite, and the hardening passes (Slurm, sanitizers, fuzzing, valgrind) and the peer
-    # tests on ../shared (PyTorch)
+    # CI: the suite, and the hardening passes (Slurm, sanitizers, fuzzing, valgrind), the HTML
+    # report in a real browser, and the peer tests on ../shared (PyTorch)
     --with-tests) packages+=(python3-scipy python3-statsmodels strace slurm-wlm munge clang libclang-rt-14-dev
-                             llvm valgrind python3-torch libopenblas0-pthread) ;;
+                             llvm valgrind chromium python3-torch libopenblas0-pthread) ;;
     --with-data) packages+=(xtb) ;;
     -h|--help) echo "usage: scripts/install-deps.sh [--test-suite] [--with-tests] [--with-data]"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;

@@ -2,6 +2,7 @@
 """Paper figures from a dcsweep results file, of any model family.
 
     python3 scripts/plot_sweep.py RESULTS.h5 OUTDIR [--curves "extent=full,c=0.5"] [--top 3]
+                                  [--test TEST.xyz] [--dcsweep PATH]
 
 The metrics, their units and which way is better come from the file (/metrics, curve_names), so
 a SchNet file and an advection-PINN file get the same figures of their own metrics. Writes PNGs
@@ -25,6 +26,16 @@ a SchNet file and an advection-PINN file get the same figures of their own metri
                                  baseline's best run, against the reference. u is the kept MLP
                                  evaluated in numpy (docs/pinn.md); its u_rmse over all frames must
                                  match the file's (1e-4 relative), else the figure is not drawn
+  curves_per_config_<curve>.png  SchNet, DimeNet++: the validation curve of every configuration, one
+                                 panel each (7 in wide): each seed thin, the mean with a +-sd band
+  parity.png, force_error_cdf.png, errors_mace.csv, errors_mace.md
+                                 a potential's file with kept models: parity (energy, force
+                                 components) and the CDF of the force errors on the test split for
+                                 the best run and the baseline, and the errors in MACE's units per
+                                 split (scripts/plot_mlip.py; needs dcsweep: --dcsweep, $DCSWEEP or
+                                 build/dcsweep). A PINN's file has none (stderr says so)
+
+Every y axis whose values span a decade is logarithmic.
 
 Only runs with status done are used (a partial file plots what has finished). Needs Python 3 with
 h5py, numpy and matplotlib (Debian: python3-h5py python3-numpy python3-matplotlib).
@@ -32,6 +43,7 @@ h5py, numpy and matplotlib (Debian: python3-h5py python3-numpy python3-matplotli
 import argparse
 import math
 import os
+import shutil
 import sys
 
 import h5py
@@ -46,6 +58,7 @@ EXTENT_ORDER = ("none", "output", "full")
 RESCALING_ORDER = ("none", "power10", "minmax", "standard", "robust")
 EXTENT_STYLE = {"none": ("0.35", "s"), "output": ("tab:blue", "o"), "full": ("tab:red", "^")}
 WIDTH_IN = 3.5
+DPI = 200  # scripts/report_html.py inlines them at a lower one
 
 
 def text(b):
@@ -94,6 +107,7 @@ class Sweep:
         self.c = np.array(runs["irelu_scale"], dtype=float)
         self.c[self.extent == "none"] = np.nan
         self.metrics = {m: np.array(runs[m], dtype=float) for m in self.metric_names}
+        self.seed = np.array(runs["seed"], dtype=np.int64)
         self.done = self.status == "done"
         self.n_runs = len(runs)
 
@@ -108,6 +122,11 @@ class Sweep:
             keys.add((None if math.isnan(c) else float(c), e, r))
         return sorted(keys, key=lambda k: (rank(RESCALING_ORDER, k[2]), rank(EXTENT_ORDER, k[1]),
                                            -1 if k[0] is None else k[0]))
+
+    def key(self, run):
+        """The configuration (c or None, extent, rescaling) of a run (its row)."""
+        c = self.c[run]
+        return (None if math.isnan(c) else float(c), self.extent[run], self.rescaling[run])
 
     def mask(self, key):
         c, e, r = key
@@ -193,7 +212,7 @@ def better(sweep, metric, candidates):
 
 def save(fig, outdir, name, written):
     path = os.path.join(outdir, name)
-    fig.savefig(path, dpi=200, bbox_inches="tight")
+    fig.savefig(path, dpi=DPI, bbox_inches="tight")
     plt.close(fig)
     written.append(path)
 
@@ -214,11 +233,13 @@ def plot_vs_c(sweep, metric, outdir, written):
                            label=f"none ({base[2]}), n={n}")
         log_x = len(scales) > 1 and max(scales) / min(scales) >= 10
         plotted = 0
+        means = [m] if base is not None and n else []
         for i, ext in enumerate(e for e in EXTENT_ORDER[1:] if any(k[1] == e for k in configs)):
             pts = [(c, *sweep.stats((c, ext, resc), metric)) for c in scales]
             pts = [p for p in pts if p[3] > 0]
             if not pts:
                 continue
+            means += [p[1] for p in pts]
             # A small horizontal dodge keeps the error bars of the two extents apart.
             span = (max(scales) - min(scales)) or max(scales)
             x = [p[0] * 1.03 ** (i - 0.5) if log_x else p[0] + (i - 0.5) * 0.015 * span for p in pts]
@@ -232,6 +253,8 @@ def plot_vs_c(sweep, metric, outdir, written):
             continue
         if log_x:
             ax.set_xscale("log")
+        if min(means) > 0 and max(means) / min(means) >= 10:
+            log_axis(ax)
         if len(scales) == 1:
             ax.set_xlim(scales[0] * 0.5, scales[0] * 1.5)
         ax.set_xticks(scales)
@@ -278,11 +301,15 @@ def plot_bars(sweep, outdir, written):
             for x, y, c in zip(xs, ys, cs):
                 if c is not None and len({k[0] for k in configs if k[1] == ext}) > 1:
                     # Inside the bar, at its foot: clear of the error bars.
-                    ax.text(x, 0.03 * y, f"c={c:g}", ha="center", va="bottom", fontsize=6,
-                            rotation=90, color="white")
+                    ax.text(x, 0.03, f"c={c:g}", ha="center", va="bottom", fontsize=6,
+                            rotation=90, color="white", transform=ax.get_xaxis_transform())
         unit = unit_of(sweep, metric)
         ax.set_ylabel(f"{pretty(metric)}\n({unit})" if unit else pretty(metric))
         ax.margins(y=0.15)
+        heights = [p.get_height() for p in ax.patches]
+        if heights and min(heights) > 0 and max(heights) / min(heights) >= 10:
+            # Bars a decade apart: on a linear axis the short ones are invisible.
+            log_axis(ax)
     if not any_bar:
         plt.close(fig)
         return
@@ -521,6 +548,37 @@ def plot_u_vs_reference(sweep, path, outdir, written):
     save(fig, outdir, "u_vs_reference.png", written)
 
 
+def make_figures(results, outdir, curves=(), top=3, test=None, dcsweep=None, notes=None, dpi=200):
+    """Every figure of a results file into outdir: (the files written, the MACE table's rows or
+    None). notes collects why a figure is not drawn."""
+    global DPI
+    DPI = dpi
+    notes = [] if notes is None else notes
+    sweep = Sweep(results)
+    os.makedirs(outdir, exist_ok=True)
+    style()
+    written = []
+    if not sweep.done.any():
+        notes.append(f"no run is done yet ({sweep.n_runs} runs): no figures")
+        return written, None
+    for metric in sweep.headline():
+        plot_vs_c(sweep, metric, outdir, written)
+    plot_bars(sweep, outdir, written)
+    plot_curves(sweep, list(curves), top, outdir, written)
+    import plot_mlip
+    # this module, whether imported or run (as __main__): its helpers and its DPI
+    this = sys.modules[__name__]
+    plot_mlip.plot_curves_per_config(this, sweep, outdir, written)
+    plot_u_vs_reference(sweep, results, outdir, written)
+    mace = None
+    if "test_force_rmse" in sweep.metrics or "test_force_mae" in sweep.metrics:
+        mace = plot_mlip.mlip_figures(this, sweep, results, outdir, written, notes, test=test, dcsweep=dcsweep)
+    else:
+        notes.append("no parity plots and no error table in MACE's units: a PDE's file has no energies "
+                     "or forces (u against the reference: u_vs_reference.png, when the task has one)")
+    return written, mace
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Paper figures (PNG) from a dcsweep results file.")
     ap.add_argument("results", help="results file (complete, partial or merged)")
@@ -530,6 +588,10 @@ def main(argv=None):
                          "(repeatable; default: the best --top by the default metric, test_force_mae "
                          "or u_nrmse, and the baseline)")
     ap.add_argument("--top", type=int, default=3, help="how many best configurations (default 3)")
+    ap.add_argument("--test", help="extended XYZ of the test split for the parity plots (default: the "
+                                   "sweep's dataset.test, found by its SHA-256 in the file)")
+    ap.add_argument("--dcsweep", help="the dcsweep executable for the parity plots (default: $DCSWEEP, "
+                                      "else build/dcsweep of this checkout, else dcsweep on PATH)")
     args = ap.parse_args(argv)
     try:
         sweep = Sweep(args.results)
@@ -540,17 +602,23 @@ def main(argv=None):
         print(f"plot_sweep: {args.results}: no run is done yet ({sweep.n_runs} runs): nothing to plot",
               file=sys.stderr)
         return 1
-    os.makedirs(args.outdir, exist_ok=True)
-    style()
-    written = []
-    for metric in sweep.headline():
-        plot_vs_c(sweep, metric, args.outdir, written)
-    plot_bars(sweep, args.outdir, written)
-    plot_curves(sweep, args.curves, args.top, args.outdir, written)
-    plot_u_vs_reference(sweep, args.results, args.outdir, written)
+    notes = []
+    written, _ = make_figures(args.results, args.outdir, args.curves, args.top, args.test,
+                              find_dcsweep(args.dcsweep), notes)
+    for note in notes:
+        print(f"plot_sweep: {note}", file=sys.stderr)
     for path in written:
         print(path)
     return 0
+
+
+def find_dcsweep(given):
+    here = os.path.dirname(os.path.abspath(__file__))
+    for cand in (given, os.environ.get("DCSWEEP"), os.path.join(here, "..", "build", "dcsweep"),
+                 shutil.which("dcsweep")):
+        if cand and os.path.isfile(cand) and os.access(cand, os.X_OK):
+            return os.path.abspath(cand)
+    return None
 
 
 if __name__ == "__main__":

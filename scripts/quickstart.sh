@@ -13,3 +13,9 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 # Every core trains (rank 0 also coordinates between its steps): one rank per core.
 mpirun -n "$(nproc)" --oversubscribe "$build/dcsweep" run sweeps/quickstart.cfg "$@"
 "$build/dcsweep" report results/quickstart.h5
+# The same report with the figures, as one offline HTML file (scripts/report_html.py). Debian's
+# Python: install-deps.sh installs h5py and matplotlib for it, not for a pyenv or venv python3.
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+"$py" scripts/report_html.py results/quickstart.h5 -o results/quickstart.html --dcsweep "$build/dcsweep" >/dev/null
+echo "HTML report (tables, figures, sweep file, provenance; opens offline): $PWD/results/quickstart.html ($(( $(stat -c %s results/quickstart.html) / 1024 )) kB)"

@@ -44,7 +44,10 @@ def check_figures(outdir, expected, tag):
         size = png_size(path)
         check(size is not None, f"{tag}: {name} is a PNG")
         check(os.path.getsize(path) > 10_000, f"{tag}: {name} > 10 kB ({os.path.getsize(path)})")
-        if size:
+        if size and name.startswith("curves_per_config_"):
+            # two columns: 7 in at 200 dpi
+            check(1200 <= size[0] <= 1500, f"{tag}: {name} width {size[0]} px (two columns at 200 dpi)")
+        elif size:
             # 3.5 in at 200 dpi is 700 px; a tight bounding box trims or adds a little.
             check(550 <= size[0] <= 950, f"{tag}: {name} width {size[0]} px (one column at 200 dpi)")
 
@@ -63,7 +66,7 @@ def main():
             subprocess.run([FIXTURE, files[variant], variant], check=True)
         both = ["test_force_mae_vs_c_power10.png", "test_force_mae_vs_c_standard.png",
                 "test_energy_mae_vs_c_power10.png", "test_energy_mae_vs_c_standard.png",
-                "bars_by_rescaling.png", "curves_val_force_mae.png"]
+                "bars_by_rescaling.png", "curves_val_force_mae.png", "curves_per_config_val_force_mae.png"]
         for variant in ("full", "partial"):
             out = os.path.join(tmp, variant)
             p = plot(files[variant], out)
@@ -75,7 +78,8 @@ def main():
         p = plot(files["noneless"], out, "--curves", "extent=full,c=0.75", "--curves", "extent=output")
         check(p.returncode == 0, f"noneless: exit {p.returncode}: {p.stderr}")
         check_figures(out, ["test_force_mae_vs_c_standard.png", "test_energy_mae_vs_c_standard.png",
-                            "bars_by_rescaling.png", "curves_val_force_mae.png"], "noneless")
+                            "bars_by_rescaling.png", "curves_val_force_mae.png",
+                            "curves_per_config_val_force_mae.png"], "noneless")
         check(not os.path.exists(os.path.join(out, "test_force_mae_vs_c_power10.png")),
               "noneless: no figure for an absent rescaling")
 

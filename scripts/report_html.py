@@ -36,7 +36,7 @@ table { border-collapse: collapse; margin: 0.4em 0 1em; font-variant-numeric: ta
 th, td { border: 1px solid #ccc; padding: 2px 7px; text-align: right; white-space: nowrap; }
 th { white-space: normal; } div.wide { overflow-x: auto; }
 th { background: #eee; } td.t, th.t { text-align: left; }
-tr.best td { background: #e6f4e6; } td.sig { font-weight: bold; }
+tr.best td { background: #e6f4e6; } td.sig { font-weight: bold; } tr.muted td { color: #777; }
 pre { background: #f6f6f6; border: 1px solid #ddd; padding: 0.6em; font-size: 12px;
       white-space: pre-wrap; }
 figure { display: inline-block; margin: 0.5em 1em 1em 0; vertical-align: top; width: 500px;
@@ -278,6 +278,33 @@ def generic(value):
     return f"<pre>{esc(json.dumps(value, indent=1))}</pre>"
 
 
+def section_aggregate(a):
+    """`dcsweep report A.h5 B.h5 ...`'s aggregate: each task's divisor, then per configuration the
+    mean and IQM of the normalised per-seed values with their stratified-bootstrap intervals."""
+    if not a:
+        return "<p>no aggregate in dcsweep report's output</p>"
+    out = [f"<p>{esc(a.get('metric'))} ({esc(a.get('direction'))} is better) over {a.get('n_tasks')} tasks, "
+           f"normalised as {esc(a.get('normalisation'))}; IQM {esc(a.get('iqm'))}; 95% intervals: "
+           f"{esc(a.get('interval'))}, {esc(a.get('bootstrap'))}, {a.get('resamples')} resamples "
+           f"(seed {a.get('seed')}); baseline {esc(a.get('baseline'))}</p>"]
+    tasks = a.get("tasks", [])
+    out.append(table(["file", "sweep", "family", "seeds", "baseline mean"],
+                     [[t.get("file"), t.get("sweep_name"), t.get("model_kind"), t.get("n_seeds"),
+                       fmt(t.get("baseline_mean"))] for t in tasks], left=3, ident="agg-tasks"))
+    rows, classes = [], []
+    for c in a.get("configurations", []):
+        complete = c.get("complete", True)
+        rows.append(config_cells(c) + [f"{c.get('n_tasks')}/{a.get('n_tasks')}" + ("" if complete else "*"),
+                                       fmt(c.get("mean")), f"[{fmt(c.get('mean_ci_low'))}, {fmt(c.get('mean_ci_high'))}]",
+                                       fmt(c.get("iqm")), f"[{fmt(c.get('iqm_ci_low'))}, {fmt(c.get('iqm_ci_high'))}]"])
+        classes.append("" if complete else "muted")
+    out.append(table(["c", "extent", "rescaling", "tasks", "mean", "95% CI", "IQM", "95% CI"], rows, left=3,
+                     classes=classes, ident="agg-configurations"))
+    if any(not c.get("complete", True) for c in a.get("configurations", [])):
+        out.append("<p>* missing in some task (no done seed there): not comparable with the complete rows</p>")
+    return "".join(out)
+
+
 def provenance(h5path):
     """The results file's root attributes (the sweep's texts apart), the hosts that ran it and when."""
     import h5py
@@ -433,10 +460,7 @@ def main(argv=None):
         rc, out, err = report_json(args, args.results)
         body.append('<h2 id="across">Across files</h2>')
         if rc == 0:
-            combined = json.loads(out)
-            for k, v in combined.items():
-                if k not in KNOWN or k in ("configurations", "paired", "best"):
-                    body += [f"<h3>{esc(k)}</h3>", generic(v)]
+            body.append(section_aggregate(json.loads(out).get("aggregate", {})))
         else:
             body.append(f"<p>dcsweep report of all files together: {esc(err)}</p>")
     page = ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"

@@ -1,0 +1,159 @@
+/* The float DimeNet++ engine's own loops (dimenet_engine_impl.h): activations with their first and
+ * second derivatives, elementwise jets, and the batched sparse parts (gathers by edge and triplet
+ * index, scatter-adds). Every loop is serial, in row order: the same inputs give the same bits.
+ * Activations are built per instruction set (DC_KERNEL); ISO C keeps every clone free of fused
+ * multiply-adds, so they agree bit for bit. */
+#include <string.h>
+
+#include "dc_act_f32.h"
+#include "dc_kernel.h"
+#include "dimenet_engine_impl.h"
+
+/* The value and derivatives 1, 2 of the site's activation at x:
+ * silu: s x, s (1 + x s-), s s- (2 + x (s- - s)) with s = sigmoid(x), s- = sigmoid(-x) = 1 - s;
+ * irelu_c: c max(0, x)^2, 2c max(0, x), 2c [x > 0].
+ * IReLU keeps a NaN (max(0, NaN) = NaN here, 0 in dc_act.c): in float a full-extent network
+ * overflows where double does not (DIMENET.md: |m| ~ 1e48 and beyond), and inf - inf = NaN must
+ * stay visible as a diverged run instead of being squashed to 0 by the next activation. */
+static inline void act3(dn_act a, float x, float *y, float *d1, float *d2)
+{
+    const int pos = x > 0.0f, off = x <= 0.0f;
+    const float t = dc_f32_exp_nonpos(-fabsf(x));
+    const float inv = 1.0f / (1.0f + t);
+    const float s = dc_f32_select(pos, inv, t * inv), sn = dc_f32_select(pos, t * inv, inv);
+    const float p = dc_f32_select(off, 0.0f, x);
+    const float c2 = 2.0f * a.c;
+    *y = dc_f32_select(a.irelu, a.c * p * p, x * s);
+    *d1 = dc_f32_select(a.irelu, c2 * p, s * (1.0f + x * sn));
+    *d2 = dc_f32_select(a.irelu, dc_f32_select(off, 0.0f, c2), s * sn * (2.0f + x * (sn - s)));
+}
+
+DC_KERNEL void dn_act_forward(dn_act a, float *restrict y, const float *restrict x, int64_t n)
+{
+    for (int64_t q = 0; q < n; q++) {
+        float d1, d2;
+        act3(a, x[q], &y[q], &d1, &d2);
+    }
+}
+
+DC_KERNEL void dn_act_tangent(dn_act a, float *restrict y1, const float *restrict x0,
+                              const float *restrict x1, int64_t n)
+{
+    for (int64_t q = 0; q < n; q++) {
+        float y, d1, d2;
+        act3(a, x0[q], &y, &d1, &d2);
+        y1[q] = d1 * x1[q];
+    }
+}
+
+DC_KERNEL void dn_act_reverse1(dn_act a, float *restrict xa1, const float *restrict ya1,
+                               const float *restrict x0, int64_t n)
+{
+    for (int64_t q = 0; q < n; q++) {
+        float y, d1, d2;
+        act3(a, x0[q], &y, &d1, &d2);
+        xa1[q] += ya1[q] * d1;
+    }
+}
+
+DC_KERNEL void dn_act_reverse0(dn_act a, float *restrict xa0, const float *restrict ya0,
+                               const float *restrict ya1, const float *restrict x0,
+                               const float *restrict x1, int64_t n)
+{
+    for (int64_t q = 0; q < n; q++) {
+        float y, d1, d2;
+        act3(a, x0[q], &y, &d1, &d2);
+        xa0[q] += ya0[q] * d1 + ya1[q] * d2 * x1[q];
+    }
+}
+
+DC_KERNEL void dn_add(float *restrict y, const float *restrict x, const float *restrict z,
+                      int64_t n)
+{
+    for (int64_t q = 0; q < n; q++) y[q] = x[q] + z[q];
+}
+
+DC_KERNEL void dn_acc(float *restrict x, const float *restrict y, int64_t n)
+{
+    for (int64_t q = 0; q < n; q++) x[q] += y[q];
+}
+
+DC_KERNEL void dn_mul(float *restrict y, const float *restrict x, const float *restrict z,
+                      int64_t n)
+{
+    for (int64_t q = 0; q < n; q++) y[q] = x[q] * z[q];
+}
+
+DC_KERNEL void dn_mul_tangent(float *restrict y, const float *restrict x0,
+                              const float *restrict x1, const float *restrict z0,
+                              const float *restrict z1, int64_t n)
+{
+    for (int64_t q = 0; q < n; q++) y[q] = x0[q] * z1[q] + x1[q] * z0[q];
+}
+
+DC_KERNEL void dn_mul_acc(float *restrict x, const float *restrict y0, const float *restrict z0,
+                          const float *restrict y1, const float *restrict z1, int64_t n)
+{
+    if (y1)
+        for (int64_t q = 0; q < n; q++) x[q] += y0[q] * z0[q] + y1[q] * z1[q];
+    else
+        for (int64_t q = 0; q < n; q++) x[q] += y0[q] * z0[q];
+}
+
+void dn_gather(float *restrict y, const float *restrict x, const int *idx, int64_t n, int c)
+{
+    for (int64_t r = 0; r < n; r++)
+        memcpy(y + r * c, x + (int64_t)idx[r] * c, (size_t)c * sizeof *y);
+}
+
+DC_KERNEL void dn_gather_reverse(float *restrict x, const float *restrict y, const int *idx,
+                                 int64_t n, int c)
+{
+    for (int64_t r = 0; r < n; r++) {
+        float *restrict xr = x + (int64_t)idx[r] * c;
+        const float *restrict yr = y + r * c;
+        for (int k = 0; k < c; k++) xr[k] += yr[k];
+    }
+}
+
+DC_KERNEL void dn_scatter(float *restrict y, int64_t rows, const float *restrict x, const int *idx,
+                          int64_t n, int c)
+{
+    memset(y, 0, (size_t)(rows * c) * sizeof *y);
+    for (int64_t r = 0; r < n; r++) {
+        float *restrict yr = y + (int64_t)idx[r] * c;
+        const float *restrict xr = x + r * c;
+        for (int k = 0; k < c; k++) yr[k] += xr[k];
+    }
+}
+
+DC_KERNEL void dn_scatter_reverse(float *restrict x, const float *restrict y, const int *idx,
+                                  int64_t n, int c)
+{
+    for (int64_t r = 0; r < n; r++) {
+        float *restrict xr = x + r * c;
+        const float *restrict yr = y + (int64_t)idx[r] * c;
+        for (int k = 0; k < c; k++) xr[k] += yr[k];
+    }
+}
+
+void dn_concat(float *restrict y, const float *restrict x, int a, const float *restrict z, int b,
+               int64_t n)
+{
+    for (int64_t r = 0; r < n; r++) {
+        memcpy(y + r * (a + b), x + r * a, (size_t)a * sizeof *y);
+        memcpy(y + r * (a + b) + a, z + r * b, (size_t)b * sizeof *y);
+    }
+}
+
+void dn_concat_reverse(float *restrict x, int a, float *restrict z, int b,
+                       const float *restrict y, int64_t n)
+{
+    for (int64_t r = 0; r < n; r++) {
+        const float *yr = y + r * (a + b);
+        if (x)
+            for (int k = 0; k < a; k++) x[r * a + k] += yr[k];
+        if (z)
+            for (int k = 0; k < b; k++) z[r * b + k] += yr[a + k];
+    }
+}

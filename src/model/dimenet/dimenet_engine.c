@@ -24,6 +24,7 @@ static void carve(dc_dimenet *e, dc_arena *ar)
     DC_TAKE(ar, e->forces, 3 * (int64_t)e->max_atoms);
     DC_TAKE(ar, e->seed, 3 * (int64_t)e->max_atoms);
     DC_TAKE(ar, e->wmol, e->max_mol);
+    dn_geom_carve(&e->geom, ar, &e->layout.shape, e->max_edges, e->max_triplets);
 }
 
 int dc_dimenet_create(dc_dimenet **engine, const dc_dimenet_layout *layout, int max_mol,
@@ -36,6 +37,8 @@ int dc_dimenet_create(dc_dimenet **engine, const dc_dimenet_layout *layout, int 
         DC_FAIL(DC_ERR_INPUT,
                 "engine limits must be positive: %d molecules, %d atoms, %lld edges, %lld "
                 "triplets", max_mol, max_atoms, (long long)max_edges, (long long)max_triplets);
+    if (layout->shape.num_radial > 64 || layout->shape.num_spherical > 32)
+        DC_FAIL(DC_ERR_INPUT, "DimeNet++ engine: at most 64 radial and 32 spherical functions");
     DC_ALLOC(e, 1);
     DC_TRY(dc_dimenet_layout_init(&e->layout, &layout->shape, err));
     if (e->layout.n_params != layout->n_params)
@@ -60,6 +63,8 @@ int dc_dimenet_create(dc_dimenet **engine, const dc_dimenet_layout *layout, int 
     carve(e, &e->arena);
     DC_TRY(dc_arena_alloc(&e->arena, err));
     carve(e, &e->arena);
+    dn_geom_constants(&e->geom, &e->layout.shape);
+    e->freq_off = e->layout.tensors[dc_dimenet_layout_find(&e->layout, "rbf.freq")].offset;
     *engine = e;
     e = NULL;
 cleanup:
@@ -72,7 +77,6 @@ void dc_dimenet_destroy(dc_dimenet *e)
     if (!e) return;
     for (int i = 0; i < e->sched.n_layers; i++) dc_dense_f32_destroy(&e->dense[i]);
     if (e->ctx.engine) dc_dnnl_fini(&e->ctx);
-    dn_geom_free(&e->geom);
     dc_arena_free(&e->arena);
     dn_sched_free(&e->sched);
     dc_dimenet_layout_free(&e->layout);
@@ -87,11 +91,6 @@ static float *V1(const dc_dimenet *e, const dn_buf *b) { return b->v + size_of(e
 static float *A0(const dc_dimenet *e, const dn_buf *b) { (void)e; return b->a; }
 static float *A1(const dc_dimenet *e, const dn_buf *b) { return b->a + size_of(e, b); }
 
-static void to_float(float *y, const double *x, int64_t n)
-{
-    for (int64_t q = 0; q < n; q++) y[q] = (float)x[q];
-}
-
 static void to_double(double *y, const float *x, int64_t n)
 {
     for (int64_t q = 0; q < n; q++) y[q] = (double)x[q];
@@ -103,7 +102,6 @@ static int prepare(dc_dimenet *e, const dc_activation *act, const float *params,
 {
     int rc = DC_OK;
     const dc_dimenet_graph *g = batch->graph;
-    const dc_dimenet_shape *sh = &e->layout.shape;
     if (g->n_mol > e->max_mol || g->n_atoms > e->max_atoms || g->n_edges > e->max_edges ||
         g->n_triplets > e->max_triplets)
         DC_FAIL(DC_ERR_INPUT,
@@ -129,20 +127,9 @@ static int prepare(dc_dimenet *e, const dc_activation *act, const float *params,
                                    act->extent != DC_EXTENT_NONE};
     for (int s = 0; s < DN_N_SITES; s++)
         e->act[s] = (dn_act){.irelu = irelu[s], .c = (float)act->irelu_scale};
-    /* the geometry schedule borrows the graph's arrays: rebuilt per call */
-    dn_geom_free(&e->geom);
-    DC_TRY(dn_geom_build(&e->geom, sh, g, err));
-    dn_geom *geo = &e->geom;
-    dc_sched *s = &geo->s;
-    const int R = sh->num_radial;
-    const int64_t off = e->layout.tensors[dc_dimenet_layout_find(&e->layout, "rbf.freq")].offset;
-    to_double(geo->freq, params + off, R);
-    dc_sched_bind(s, geo->freq, NULL);
-    memcpy(s->bufs[geo->pos].val[0], batch->pos, 3 * (size_t)g->n_atoms * sizeof(double));
-    dc_sched_forward(s, 0);
+    e->graph = g;
     const dn_buf *rbf = &e->sched.bufs[e->sched.rbf], *sbf = &e->sched.bufs[e->sched.sbf];
-    to_float(V0(e, rbf), s->bufs[geo->rbf].val[0], size_of(e, rbf));
-    to_float(V0(e, sbf), s->bufs[geo->sbf].val[0], size_of(e, sbf));
+    dn_geom_forward(&e->geom, g, batch->pos, params + e->freq_off, V0(e, rbf), V0(e, sbf));
 cleanup:
     return rc;
 }
@@ -223,13 +210,8 @@ static int force_pass(dc_dimenet *e, const float *params, dc_error *err)
         }
     }
     /* through the bases to the positions, in double */
-    dc_sched *s = &e->geom.s;
-    const dn_buf *rbf = &sc->bufs[sc->rbf], *sbf = &sc->bufs[sc->sbf];
-    dc_sched_zero_adj(s, 0);
-    to_double(s->bufs[e->geom.rbf].adj[0], A1(e, rbf), size_of(e, rbf));
-    to_double(s->bufs[e->geom.sbf].adj[0], A1(e, sbf), size_of(e, sbf));
-    dc_sched_reverse(s, 0, 0);
-    memcpy(e->forces, s->bufs[e->geom.pos].adj[0], 3 * (size_t)e->rows[DN_ROWS_ATOM] * sizeof(double));
+    dn_geom_forces(&e->geom, e->graph, A1(e, &sc->bufs[sc->rbf]), A1(e, &sc->bufs[sc->sbf]),
+                   e->forces);
 cleanup:
     return rc;
 }
@@ -239,12 +221,8 @@ static int tangent_pass(dc_dimenet *e, const float *params, dc_error *err)
 {
     int rc = DC_OK;
     dn_sched *sc = &e->sched;
-    dc_sched *s = &e->geom.s;
-    memcpy(s->bufs[e->geom.pos].val[1], e->seed, 3 * (size_t)e->rows[DN_ROWS_ATOM] * sizeof(double));
-    dc_sched_forward(s, 1);
-    const dn_buf *rbf = &sc->bufs[sc->rbf], *sbf = &sc->bufs[sc->sbf];
-    to_float(V1(e, rbf), s->bufs[e->geom.rbf].val[1], size_of(e, rbf));
-    to_float(V1(e, sbf), s->bufs[e->geom.sbf].val[1], size_of(e, sbf));
+    dn_geom_tangent(&e->geom, e->graph, e->seed, V1(e, &sc->bufs[sc->rbf]),
+                    V1(e, &sc->bufs[sc->sbf]));
     for (int i = 0; i < sc->n_ops; i++) {
         const dn_op *op = &sc->ops[i];
         const dn_buf *y = &sc->bufs[op->out];
@@ -328,20 +306,9 @@ static int grad_pass(dc_dimenet *e, const float *params, float *grad, dc_error *
             break;
         }
     }
-    /* the trained frequency: the rbf op's rule with the adjoints of both planes, in double */
-    dc_sched *s = &e->geom.s;
+    /* the trained frequency, in double */
     const dn_buf *rbf = &sc->bufs[sc->rbf];
-    const int R = e->layout.shape.num_radial;
-    double *fgrad = e->geom.freq + R;
-    dc_buf *rb = &s->bufs[e->geom.rbf];
-    to_double(rb->adj[0], A0(e, rbf), size_of(e, rbf));
-    to_double(rb->adj[1], A1(e, rbf), size_of(e, rbf));
-    memset(fgrad, 0, (size_t)R * sizeof *fgrad);
-    dc_sched_bind(s, e->geom.freq, fgrad);
-    dc_op_table[DC_OP_DIMENET_RBF].vjp(&s->ops[e->geom.rbf_op], s, 1, 0);
-    dc_sched_bind(s, e->geom.freq, NULL);
-    const int64_t off = e->layout.tensors[dc_dimenet_layout_find(&e->layout, "rbf.freq")].offset;
-    to_float(grad + off, fgrad, R);
+    dn_geom_freq_grad(&e->geom, e->graph, A0(e, rbf), A1(e, rbf), grad + e->freq_off);
 cleanup:
     return rc;
 }

@@ -16,7 +16,6 @@
 
 #include "dc_arena.h"
 #include "dc_dense_f32.h"
-#include "dc_op.h"
 #include "dcsweep/model/dimenet_engine.h"
 
 /* What a buffer's rows count. */
@@ -77,18 +76,42 @@ typedef struct dn_sched {
 int dn_sched_build(dn_sched *s, const dc_dimenet_layout *layout, dc_error *err);
 void dn_sched_free(dn_sched *s);
 
-/* The geometry in double on the kit's ops, for one batch: positions -> rbf [E][R] (with the
- * trained frequency, a view of freq [R]), sbf [T][S R]. */
+/* The geometry in double (dimenet_engine_geom.c), in the engine's arena: E, T the batch's edges
+ * and triplets. */
 typedef struct dn_geom {
-    dc_sched s;
-    int pos, rbf, sbf;  /* buffer ids */
-    int rbf_op;         /* the dimenet_rbf op's index */
-    double *freq;       /* [R] the frequency in double, then its gradient [R] */
+    int S, R, p;        /* num_spherical, num_radial, the envelope's p = exponent + 1 */
+    double cutoff;
+    double *z, *N;      /* [S][R] the Bessel zeros (float32-rounded) and normalisers */
+    double *K;          /* [S] sqrt((2l + 1) / 4 pi) */
+    double *vec, *d;    /* [E][3] r_i - r_j, [E] its length */
+    double *dt;         /* [E] the length's tangent along the force seed */
+    double *drbf;       /* [E][R] d rbf / dd */
+    double *rbf_f;      /* [E][R] d rbf / df_n */
+    double *rbf_fd;     /* [E][R] d^2 rbf / (df_n dd) */
+    double *rad, *drad; /* [E][S R] u N_ln j_l(z_ln x) and its derivative in d */
+    double *dcos;       /* [T][6] d cos theta / d vec_ji, d vec_kj */
+    double *ang, *dang; /* [T][S] K_l P_l(cos theta) and its derivative in cos theta */
+    double *dbar;       /* [E] adjoint of d */
+    double *vbar, *vt;  /* [E][3] adjoint of vec (angles), tangent of vec */
 } dn_geom;
 
-int dn_geom_build(dn_geom *g, const dc_dimenet_shape *shape, const dc_dimenet_graph *graph,
-                  dc_error *err);
-void dn_geom_free(dn_geom *g);
+void dn_geom_carve(dn_geom *g, dc_arena *ar, const dc_dimenet_shape *sh, int64_t max_edges,
+                   int64_t max_trip);
+/* After the carve: the shape's constants (the Bessel zeros, normalisers, K_l). */
+void dn_geom_constants(dn_geom *g, const dc_dimenet_shape *sh);
+/* rbf [E][R], sbf [T][S R] (float) from the positions [N][3] and the frequency [R]. */
+void dn_geom_forward(dn_geom *g, const dc_dimenet_graph *gr, const double *pos, const float *freq,
+                     float *rbf, float *sbf);
+/* forces [N][3] = sum rbf_a drbf/dr + sbf_a dsbf/dr for the adjoints rbf_a [E][R], sbf_a [T][S R]. */
+void dn_geom_forces(dn_geom *g, const dc_dimenet_graph *gr, const float *rbf_a, const float *sbf_a,
+                    double *forces);
+/* The tangents rbf_t, sbf_t along the positions' seed [N][3]. */
+void dn_geom_tangent(dn_geom *g, const dc_dimenet_graph *gr, const double *seed, float *rbf_t,
+                     float *sbf_t);
+/* grad [R] (overwritten) of the frequency: sum over edges of a0 d rbf/df + a1 d rbf'/df, with a0,
+ * a1 [E][R] the adjoints of rbf and of its tangent; after dn_geom_tangent. */
+void dn_geom_freq_grad(const dn_geom *g, const dc_dimenet_graph *gr, const float *a0,
+                       const float *a1, float *grad);
 
 /* An activation site in float. */
 typedef struct dn_act {
@@ -107,14 +130,14 @@ struct dc_dimenet {
     double flops_done;
     dc_arena arena;
     dn_geom geom;
-    int geom_built;
+    int64_t freq_off;       /* rbf.freq's offset in the parameters */
+    const dc_dimenet_graph *graph; /* of the current call */
     /* per call */
     int64_t rows[DN_N_ROWS];
     const int *idx[DN_N_IDX];
     dn_act act[DN_N_SITES];
     double *forces, *seed;  /* [max_atoms][3] each */
     double *wmol;           /* [max_mol] */
-    float *embed_grad;      /* [95][H]: the table's gradient, added row by row */
 };
 
 /* ---- the loops (dimenet_kernels.c); n elements or rows, c columns ---- */

@@ -21,6 +21,11 @@ static void carve(dc_dimenet *e, dc_arena *ar)
         DC_TAKE(ar, b->v, size);
         DC_TAKE(ar, b->a, size);
     }
+    for (int i = 0; i < e->sched.n_ops; i++)
+        if (e->sched.ops[i].kind == DN_ACT) {
+            dn_buf *b = &e->sched.bufs[e->sched.ops[i].out];
+            DC_TAKE(ar, b->ds, 2 * e->max_rows[b->rows] * b->cols);
+        }
     DC_TAKE(ar, e->forces, 3 * (int64_t)e->max_atoms);
     DC_TAKE(ar, e->seed, 3 * (int64_t)e->max_atoms);
     DC_TAKE(ar, e->wmol, e->max_mol);
@@ -148,7 +153,10 @@ static int forward(dc_dimenet *e, const float *params, dc_error *err)
             DC_TRY(dc_dense_f32_forward(&e->dense[op->layer], n_of(e, y), V0(e, x), params + op->w,
                                         op->b >= 0 ? params + op->b : NULL, V0(e, y), err));
             break;
-        case DN_ACT: dn_act_forward(e->act[op->site], V0(e, y), V0(e, x), size_of(e, y)); break;
+        case DN_ACT:
+            dn_act_forward(e->act[op->site], V0(e, y), y->ds, y->ds + size_of(e, y), V0(e, x),
+                           size_of(e, y));
+            break;
         case DN_ADD: dn_add(V0(e, y), V0(e, x), V0(e, z), size_of(e, y)); break;
         case DN_MUL: dn_mul(V0(e, y), V0(e, x), V0(e, z), size_of(e, y)); break;
         case DN_GATHER: dn_gather(V0(e, y), V0(e, x), e->idx[op->idx], n_of(e, y), y->cols); break;
@@ -186,7 +194,7 @@ static int force_pass(dc_dimenet *e, const float *params, dc_error *err)
                                              params + op->w, A1(e, x), err));
             break;
         case DN_ACT:
-            if (dx) dn_act_reverse1(e->act[op->site], A1(e, x), A1(e, y), V0(e, x), size_of(e, y));
+            if (dx) dn_mul_acc(A1(e, x), A1(e, y), y->ds, NULL, NULL, size_of(e, y));
             break;
         case DN_ADD:
             if (dx) dn_acc(A1(e, x), A1(e, y), size_of(e, y));
@@ -238,7 +246,7 @@ static int tangent_pass(dc_dimenet *e, const float *params, dc_error *err)
                                         V1(e, y), err));
             break;
         case DN_ACT:
-            dn_act_tangent(e->act[op->site], V1(e, y), V0(e, x), V1(e, x), size_of(e, y));
+            dn_mul(V1(e, y), y->ds, V1(e, x), size_of(e, y));
             break;
         case DN_ADD: dn_add(V1(e, y), V1(e, x), V1(e, z), size_of(e, y)); break;
         case DN_MUL:
@@ -284,7 +292,7 @@ static int grad_pass(dc_dimenet *e, const float *params, float *grad, dc_error *
             break;
         }
         case DN_ACT:
-            dn_act_reverse0(e->act[op->site], A0(e, x), A0(e, y), A1(e, y), V0(e, x), V1(e, x), size);
+            dn_act_reverse0(A0(e, x), A0(e, y), A1(e, y), y->ds, y->ds + size, V1(e, x), size);
             break;
         case DN_ADD:
             dn_acc(A0(e, x), A0(e, y), size);

@@ -42,6 +42,7 @@ typedef struct dn_buf {
     int const_pos; /* 1: independent of the positions (tangent 0, no a1 needed) */
     float *v;      /* [2][rows][cols] value, tangent */
     float *a;      /* [2][rows][cols] adjoint of pass 4, of pass 2 */
+    float *ds;     /* an activation's output: [2][rows][cols] s'(x), s''(x) from pass 1; else NULL */
 } dn_buf;
 
 typedef struct dn_op {
@@ -141,14 +142,11 @@ struct dc_dimenet {
 };
 
 /* ---- the loops (dimenet_kernels.c); n elements or rows, c columns ---- */
-void dn_act_forward(dn_act a, float *y, const float *x, int64_t n);
-/* y1 = s'(x0) x1 */
-void dn_act_tangent(dn_act a, float *y1, const float *x0, const float *x1, int64_t n);
-/* xa1 += ya1 s'(x0) */
-void dn_act_reverse1(dn_act a, float *xa1, const float *ya1, const float *x0, int64_t n);
-/* xa0 += ya0 s'(x0) + ya1 s''(x0) x1 */
-void dn_act_reverse0(dn_act a, float *xa0, const float *ya0, const float *ya1, const float *x0,
-                     const float *x1, int64_t n);
+/* y = s(x), ds = s'(x), d2s = s''(x) */
+void dn_act_forward(dn_act a, float *y, float *ds, float *d2s, const float *x, int64_t n);
+/* xa0 += ya0 s' + ya1 s'' x1 */
+void dn_act_reverse0(float *xa0, const float *ya0, const float *ya1, const float *ds,
+                     const float *d2s, const float *x1, int64_t n);
 /* y = x + z */
 void dn_add(float *y, const float *x, const float *z, int64_t n);
 /* x += y */

@@ -28,43 +28,17 @@ static inline void act3(dn_act a, float x, float *y, float *d1, float *d2)
     *d2 = dc_f32_select(a.irelu, dc_f32_select(off, 0.0f, c2), s * sn * (2.0f + x * (sn - s)));
 }
 
-DC_KERNEL void dn_act_forward(dn_act a, float *restrict y, const float *restrict x, int64_t n)
+DC_KERNEL void dn_act_forward(dn_act a, float *restrict y, float *restrict ds,
+                              float *restrict d2s, const float *restrict x, int64_t n)
 {
-    for (int64_t q = 0; q < n; q++) {
-        float d1, d2;
-        act3(a, x[q], &y[q], &d1, &d2);
-    }
+    for (int64_t q = 0; q < n; q++) act3(a, x[q], &y[q], &ds[q], &d2s[q]);
 }
 
-DC_KERNEL void dn_act_tangent(dn_act a, float *restrict y1, const float *restrict x0,
-                              const float *restrict x1, int64_t n)
+DC_KERNEL void dn_act_reverse0(float *restrict xa0, const float *restrict ya0,
+                               const float *restrict ya1, const float *restrict ds,
+                               const float *restrict d2s, const float *restrict x1, int64_t n)
 {
-    for (int64_t q = 0; q < n; q++) {
-        float y, d1, d2;
-        act3(a, x0[q], &y, &d1, &d2);
-        y1[q] = d1 * x1[q];
-    }
-}
-
-DC_KERNEL void dn_act_reverse1(dn_act a, float *restrict xa1, const float *restrict ya1,
-                               const float *restrict x0, int64_t n)
-{
-    for (int64_t q = 0; q < n; q++) {
-        float y, d1, d2;
-        act3(a, x0[q], &y, &d1, &d2);
-        xa1[q] += ya1[q] * d1;
-    }
-}
-
-DC_KERNEL void dn_act_reverse0(dn_act a, float *restrict xa0, const float *restrict ya0,
-                               const float *restrict ya1, const float *restrict x0,
-                               const float *restrict x1, int64_t n)
-{
-    for (int64_t q = 0; q < n; q++) {
-        float y, d1, d2;
-        act3(a, x0[q], &y, &d1, &d2);
-        xa0[q] += ya0[q] * d1 + ya1[q] * d2 * x1[q];
-    }
+    for (int64_t q = 0; q < n; q++) xa0[q] += ya0[q] * ds[q] + ya1[q] * d2s[q] * x1[q];
 }
 
 DC_KERNEL void dn_add(float *restrict y, const float *restrict x, const float *restrict z,

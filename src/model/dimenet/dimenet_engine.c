@@ -61,7 +61,7 @@ int dc_dimenet_create(dc_dimenet **engine, const dc_dimenet_layout *layout, int 
     DC_TRY(dc_dnnl_init(&e->ctx, err));
     for (int i = 0; i < e->sched.n_layers; i++) {
         const dn_layer_key *k = &e->sched.layers[i];
-        const unsigned flags = DC_DENSE_BWD_ADD | (k->bias ? DC_DENSE_BIAS : 0);
+        const unsigned flags = (k->bwd_add ? DC_DENSE_BWD_ADD : 0) | (k->bias ? DC_DENSE_BIAS : 0);
         DC_TRY(dc_dense_f32_create(&e->dense[i], &e->ctx, k->in, k->out, flags, &e->flops_done,
                                    err));
     }
@@ -176,8 +176,8 @@ static int force_pass(dc_dimenet *e, const float *params, dc_error *err)
 {
     int rc = DC_OK;
     dn_sched *sc = &e->sched;
-    for (int i = 0; i < sc->n_bufs; i++)
-        memset(A1(e, &sc->bufs[i]), 0, (size_t)size_of(e, &sc->bufs[i]) * sizeof(float));
+    /* no zeroing: each adjoint's first writer overwrites (dn_op.assign); the position-independent
+     * buffers get no a1 (never read) */
     const dn_buf *en = &sc->bufs[sc->energy];
     for (int64_t b = 0; b < n_of(e, en); b++) A1(e, en)[b] = -1.0f;
     for (int i = sc->n_ops - 1; i >= 0; i--) {
@@ -194,24 +194,28 @@ static int force_pass(dc_dimenet *e, const float *params, dc_error *err)
                                              params + op->w, A1(e, x), err));
             break;
         case DN_ACT:
-            if (dx) dn_mul_acc(A1(e, x), A1(e, y), y->ds, NULL, NULL, size_of(e, y));
+            if (dx) dn_mul_acc(op->assign[0], A1(e, x), A1(e, y), y->ds, NULL, NULL, size_of(e, y));
             break;
         case DN_ADD:
-            if (dx) dn_acc(A1(e, x), A1(e, y), size_of(e, y));
-            if (dz) dn_acc(A1(e, z), A1(e, y), size_of(e, y));
+            if (dx) dn_acc(op->assign[0], A1(e, x), A1(e, y), size_of(e, y));
+            if (dz) dn_acc(op->assign[1], A1(e, z), A1(e, y), size_of(e, y));
             break;
         case DN_MUL:
-            if (dx) dn_mul_acc(A1(e, x), A1(e, y), V0(e, z), NULL, NULL, size_of(e, y));
-            if (dz) dn_mul_acc(A1(e, z), A1(e, y), V0(e, x), NULL, NULL, size_of(e, y));
+            if (dx) dn_mul_acc(op->assign[0], A1(e, x), A1(e, y), V0(e, z), NULL, NULL, size_of(e, y));
+            if (dz) dn_mul_acc(op->assign[1], A1(e, z), A1(e, y), V0(e, x), NULL, NULL, size_of(e, y));
             break;
         case DN_GATHER:
-            if (dx) dn_gather_reverse(A1(e, x), A1(e, y), e->idx[op->idx], n_of(e, y), y->cols);
+            if (dx)
+                dn_gather_reverse(op->assign[0], A1(e, x), n_of(e, x), A1(e, y), e->idx[op->idx],
+                                  n_of(e, y), y->cols);
             break;
         case DN_SCATTER:
-            if (dx) dn_scatter_reverse(A1(e, x), A1(e, y), e->idx[op->idx], n_of(e, x), y->cols);
+            if (dx)
+                dn_scatter_reverse(op->assign[0], A1(e, x), A1(e, y), e->idx[op->idx], n_of(e, x),
+                                   y->cols);
             break;
         case DN_CONCAT:
-            dn_concat_reverse(dx ? A1(e, x) : NULL, x->cols, dz ? A1(e, z) : NULL, z->cols,
+            dn_concat_reverse(op->assign, dx ? A1(e, x) : NULL, x->cols, dz ? A1(e, z) : NULL, z->cols,
                               A1(e, y), n_of(e, y));
             break;
         case DN_EMBED: break;
@@ -270,8 +274,6 @@ static int grad_pass(dc_dimenet *e, const float *params, float *grad, dc_error *
     int rc = DC_OK;
     dn_sched *sc = &e->sched;
     memset(grad, 0, (size_t)e->layout.n_params * sizeof *grad);
-    for (int i = 0; i < sc->n_bufs; i++)
-        memset(A0(e, &sc->bufs[i]), 0, (size_t)size_of(e, &sc->bufs[i]) * sizeof(float));
     const dn_buf *en = &sc->bufs[sc->energy];
     for (int64_t b = 0; b < n_of(e, en); b++) A0(e, en)[b] = (float)e->wmol[b];
     for (int i = sc->n_ops - 1; i >= 0; i--) {
@@ -292,25 +294,30 @@ static int grad_pass(dc_dimenet *e, const float *params, float *grad, dc_error *
             break;
         }
         case DN_ACT:
-            dn_act_reverse0(A0(e, x), A0(e, y), A1(e, y), y->ds, y->ds + size, V1(e, x), size);
+            dn_act_reverse0(op->assign[0], A0(e, x), A0(e, y), A1(e, y), y->ds, y->ds + size,
+                            V1(e, x), size);
             break;
         case DN_ADD:
-            dn_acc(A0(e, x), A0(e, y), size);
-            dn_acc(A0(e, z), A0(e, y), size);
+            dn_acc(op->assign[0], A0(e, x), A0(e, y), size);
+            dn_acc(op->assign[1], A0(e, z), A0(e, y), size);
             break;
         case DN_MUL:
-            dn_mul_acc(A0(e, x), A0(e, y), V0(e, z), A1(e, y), V1(e, z), size);
-            dn_mul_acc(A0(e, z), A0(e, y), V0(e, x), A1(e, y), V1(e, x), size);
+            dn_mul_acc(op->assign[0], A0(e, x), A0(e, y), V0(e, z), A1(e, y), V1(e, z), size);
+            dn_mul_acc(op->assign[1], A0(e, z), A0(e, y), V0(e, x), A1(e, y), V1(e, x), size);
             break;
-        case DN_GATHER: dn_gather_reverse(A0(e, x), A0(e, y), e->idx[op->idx], n, y->cols); break;
+        case DN_GATHER:
+            dn_gather_reverse(op->assign[0], A0(e, x), n_of(e, x), A0(e, y), e->idx[op->idx], n,
+                              y->cols);
+            break;
         case DN_SCATTER:
-            dn_scatter_reverse(A0(e, x), A0(e, y), e->idx[op->idx], n_of(e, x), y->cols);
+            dn_scatter_reverse(op->assign[0], A0(e, x), A0(e, y), e->idx[op->idx], n_of(e, x),
+                               y->cols);
             break;
         case DN_CONCAT:
-            dn_concat_reverse(A0(e, x), x->cols, A0(e, z), z->cols, A0(e, y), n);
+            dn_concat_reverse(op->assign, A0(e, x), x->cols, A0(e, z), z->cols, A0(e, y), n);
             break;
         case DN_EMBED:
-            dn_gather_reverse(grad + op->w, A0(e, y), e->idx[op->idx], n, y->cols);
+            dn_gather_reverse(0, grad + op->w, 0, A0(e, y), e->idx[op->idx], n, y->cols);
             break;
         }
     }

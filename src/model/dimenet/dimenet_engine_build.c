@@ -72,15 +72,37 @@ static const dc_dimenet_tensor *tensor(build *b, const char *fmt, ...)
     return &b->L->tensors[i];
 }
 
-static int layer(build *b, int in, int out, int bias)
+static int layer(dn_sched *s, dn_layer_key key)
 {
-    dn_sched *s = b->s;
     for (int i = 0; i < s->n_layers; i++)
-        if (s->layers[i].in == in && s->layers[i].out == out && s->layers[i].bias == bias)
-            return i;
+        if (memcmp(&s->layers[i], &key, sizeof key) == 0) return i;
     if (s->n_layers == DN_MAX_LAYERS) return s->failed = 1, -1;
-    s->layers[s->n_layers] = (dn_layer_key){in, out, bias};
+    s->layers[s->n_layers] = key;
     return s->n_layers++;
+}
+
+/* Which consumer of each buffer writes its adjoint first in the reverse passes (its last in
+ * forward order), and the dense layers (whose backward then overwrites or adds). Every buffer but
+ * the energies has a consumer. */
+static int finish(dn_sched *s)
+{
+    for (int i = 0; i < s->n_ops; i++) s->ops[i].assign[0] = s->ops[i].assign[1] = 0;
+    for (int id = 0; id < s->n_bufs; id++) {
+        int last = -1, slot = 0;
+        for (int i = 0; i < s->n_ops; i++)
+            for (int k = 0; k < 2; k++)
+                if (s->ops[i].in[k] == id) last = i, slot = k;
+        if (last < 0 && id != s->energy) return -1;
+        if (last >= 0) s->ops[last].assign[slot] = 1;
+    }
+    for (int i = 0; i < s->n_ops; i++) {
+        dn_op *op = &s->ops[i];
+        if (op->kind != DN_DENSE) continue;
+        const dn_layer_key key = {.in = s->bufs[op->in[0]].cols, .out = s->bufs[op->out].cols,
+                                  .bias = op->b >= 0, .bwd_add = !op->assign[0]};
+        if ((op->layer = layer(s, key)) < 0) return -1;
+    }
+    return 0;
 }
 
 static int dense(build *b, int x, const char *prefix, int bias)
@@ -97,7 +119,6 @@ static int dense(build *b, int x, const char *prefix, int bias)
     dn_op op = blank(DN_DENSE, x, -1);
     op.w = w->offset;
     op.b = bt ? bt->offset : -1;
-    op.layer = layer(b, xb->cols, (int)w->dims[0], bias);
     return new_op(b, op, xb->rows, (int)w->dims[0], xb->const_pos);
 }
 
@@ -213,6 +234,10 @@ int dn_sched_build(dn_sched *s, const dc_dimenet_layout *layout, dc_error *err)
         P = binary(&b, DN_ADD, P, output_block(&b, k + 1, m, s->rbf));
     }
     s->energy = indexed(&b, DN_SCATTER, P, DN_IDX_MOL, DN_ROWS_MOL);
+    if (!s->failed && finish(s)) {
+        snprintf(b.missing, sizeof b.missing, "(a buffer without a consumer)");
+        s->failed = 1;
+    }
     if (s->failed) {
         if (b.missing[0])
             DC_FAIL(DC_ERR_INPUT, "DimeNet++ engine: tensor %s missing from the layout", b.missing);

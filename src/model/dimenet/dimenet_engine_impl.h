@@ -52,11 +52,14 @@ typedef struct dn_op {
     int layer;        /* dense: its dc_dense_f32 in the engine's table */
     int site;         /* act: DN_SITE_* */
     int idx;          /* gather, scatter, embed: DN_IDX_* */
+    int assign[2];    /* the reverse passes reach in[k] here first (its last consumer in forward
+                         order): this op's adjoint overwrites, the other consumers add, so no
+                         adjoint plane is ever zeroed */
 } dn_op;
 
-/* A dense layer shape: one dc_dense_f32 per distinct (in, out, bias). */
+/* A dense layer shape: one dc_dense_f32 per distinct (in, out, bias, backward adds). */
 typedef struct dn_layer_key {
-    int in, out, bias;
+    int in, out, bias, bwd_add;
 } dn_layer_key;
 
 #define DN_MAX_LAYERS 32
@@ -144,32 +147,35 @@ struct dc_dimenet {
 /* ---- the loops (dimenet_kernels.c); n elements or rows, c columns ---- */
 /* y = s(x), ds = s'(x), d2s = s''(x) */
 void dn_act_forward(dn_act a, float *y, float *ds, float *d2s, const float *x, int64_t n);
-/* xa0 += ya0 s' + ya1 s'' x1 */
-void dn_act_reverse0(float *xa0, const float *ya0, const float *ya1, const float *ds,
+/* The reverse loops write their input adjoint x (=) with assign, else add into it (+=). */
+/* xa0 (+)= ya0 s' + ya1 s'' x1 */
+void dn_act_reverse0(int assign, float *xa0, const float *ya0, const float *ya1, const float *ds,
                      const float *d2s, const float *x1, int64_t n);
 /* y = x + z */
 void dn_add(float *y, const float *x, const float *z, int64_t n);
-/* x += y */
-void dn_acc(float *x, const float *y, int64_t n);
+/* x (+)= y */
+void dn_acc(int assign, float *x, const float *y, int64_t n);
 /* y = x * z */
 void dn_mul(float *y, const float *x, const float *z, int64_t n);
 /* y = x0 * z1 + x1 * z0 */
 void dn_mul_tangent(float *y, const float *x0, const float *x1, const float *z0, const float *z1,
                     int64_t n);
-/* x += y0 * z0 (+ y1 * z1 when y1 non-NULL) */
-void dn_mul_acc(float *x, const float *y0, const float *z0, const float *y1, const float *z1,
-                int64_t n);
+/* x (+)= y0 * z0 (+ y1 * z1 when y1 non-NULL) */
+void dn_mul_acc(int assign, float *x, const float *y0, const float *z0, const float *y1,
+                const float *z1, int64_t n);
 /* y [n][c] = x [idx[r]] */
 void dn_gather(float *y, const float *x, const int *idx, int64_t n, int c);
-/* x [idx[r]] += y [r], r in order */
-void dn_gather_reverse(float *x, const float *y, const int *idx, int64_t n, int c);
+/* x [idx[r]] += y [r], r in order; with assign x [x_rows][c] is zeroed first */
+void dn_gather_reverse(int assign, float *x, int64_t x_rows, const float *y, const int *idx,
+                       int64_t n, int c);
 /* y [rows][c] = 0, then y [idx[r]] += x [r], r in order */
 void dn_scatter(float *y, int64_t rows, const float *x, const int *idx, int64_t n, int c);
-/* x [r] += y [idx[r]] */
-void dn_scatter_reverse(float *x, const float *y, const int *idx, int64_t n, int c);
+/* x [r] (+)= y [idx[r]] */
+void dn_scatter_reverse(int assign, float *x, const float *y, const int *idx, int64_t n, int c);
 /* y [n][a + b] = [x [n][a], z [n][b]] */
 void dn_concat(float *y, const float *x, int a, const float *z, int b, int64_t n);
-/* x += y [:, 0:a], z += y [:, a:a+b] (either may be NULL) */
-void dn_concat_reverse(float *x, int a, float *z, int b, const float *y, int64_t n);
+/* x (+)= y [:, 0:a], z (+)= y [:, a:a+b] (either may be NULL), assign_x, assign_z */
+void dn_concat_reverse(const int assign[2], float *x, int a, float *z, int b, const float *y,
+                       int64_t n);
 
 #endif

@@ -34,11 +34,14 @@ DC_KERNEL void dn_act_forward(dn_act a, float *restrict y, float *restrict ds,
     for (int64_t q = 0; q < n; q++) act3(a, x[q], &y[q], &ds[q], &d2s[q]);
 }
 
-DC_KERNEL void dn_act_reverse0(float *restrict xa0, const float *restrict ya0,
+DC_KERNEL void dn_act_reverse0(int assign, float *restrict xa0, const float *restrict ya0,
                                const float *restrict ya1, const float *restrict ds,
                                const float *restrict d2s, const float *restrict x1, int64_t n)
 {
-    for (int64_t q = 0; q < n; q++) xa0[q] += ya0[q] * ds[q] + ya1[q] * d2s[q] * x1[q];
+    if (assign)
+        for (int64_t q = 0; q < n; q++) xa0[q] = ya0[q] * ds[q] + ya1[q] * d2s[q] * x1[q];
+    else
+        for (int64_t q = 0; q < n; q++) xa0[q] += ya0[q] * ds[q] + ya1[q] * d2s[q] * x1[q];
 }
 
 DC_KERNEL void dn_add(float *restrict y, const float *restrict x, const float *restrict z,
@@ -47,9 +50,12 @@ DC_KERNEL void dn_add(float *restrict y, const float *restrict x, const float *r
     for (int64_t q = 0; q < n; q++) y[q] = x[q] + z[q];
 }
 
-DC_KERNEL void dn_acc(float *restrict x, const float *restrict y, int64_t n)
+DC_KERNEL void dn_acc(int assign, float *restrict x, const float *restrict y, int64_t n)
 {
-    for (int64_t q = 0; q < n; q++) x[q] += y[q];
+    if (assign)
+        memcpy(x, y, (size_t)n * sizeof *x);
+    else
+        for (int64_t q = 0; q < n; q++) x[q] += y[q];
 }
 
 DC_KERNEL void dn_mul(float *restrict y, const float *restrict x, const float *restrict z,
@@ -65,11 +71,16 @@ DC_KERNEL void dn_mul_tangent(float *restrict y, const float *restrict x0,
     for (int64_t q = 0; q < n; q++) y[q] = x0[q] * z1[q] + x1[q] * z0[q];
 }
 
-DC_KERNEL void dn_mul_acc(float *restrict x, const float *restrict y0, const float *restrict z0,
-                          const float *restrict y1, const float *restrict z1, int64_t n)
+DC_KERNEL void dn_mul_acc(int assign, float *restrict x, const float *restrict y0,
+                          const float *restrict z0, const float *restrict y1,
+                          const float *restrict z1, int64_t n)
 {
-    if (y1)
+    if (y1 && assign)
+        for (int64_t q = 0; q < n; q++) x[q] = y0[q] * z0[q] + y1[q] * z1[q];
+    else if (y1)
         for (int64_t q = 0; q < n; q++) x[q] += y0[q] * z0[q] + y1[q] * z1[q];
+    else if (assign)
+        for (int64_t q = 0; q < n; q++) x[q] = y0[q] * z0[q];
     else
         for (int64_t q = 0; q < n; q++) x[q] += y0[q] * z0[q];
 }
@@ -80,9 +91,10 @@ void dn_gather(float *restrict y, const float *restrict x, const int *idx, int64
         memcpy(y + r * c, x + (int64_t)idx[r] * c, (size_t)c * sizeof *y);
 }
 
-DC_KERNEL void dn_gather_reverse(float *restrict x, const float *restrict y, const int *idx,
-                                 int64_t n, int c)
+DC_KERNEL void dn_gather_reverse(int assign, float *restrict x, int64_t x_rows,
+                                 const float *restrict y, const int *idx, int64_t n, int c)
 {
+    if (assign) memset(x, 0, (size_t)(x_rows * c) * sizeof *x);
     for (int64_t r = 0; r < n; r++) {
         float *restrict xr = x + (int64_t)idx[r] * c;
         const float *restrict yr = y + r * c;
@@ -101,13 +113,16 @@ DC_KERNEL void dn_scatter(float *restrict y, int64_t rows, const float *restrict
     }
 }
 
-DC_KERNEL void dn_scatter_reverse(float *restrict x, const float *restrict y, const int *idx,
-                                  int64_t n, int c)
+DC_KERNEL void dn_scatter_reverse(int assign, float *restrict x, const float *restrict y,
+                                  const int *idx, int64_t n, int c)
 {
     for (int64_t r = 0; r < n; r++) {
         float *restrict xr = x + r * c;
         const float *restrict yr = y + (int64_t)idx[r] * c;
-        for (int k = 0; k < c; k++) xr[k] += yr[k];
+        if (assign)
+            memcpy(xr, yr, (size_t)c * sizeof *xr);
+        else
+            for (int k = 0; k < c; k++) xr[k] += yr[k];
     }
 }
 
@@ -120,14 +135,16 @@ void dn_concat(float *restrict y, const float *restrict x, int a, const float *r
     }
 }
 
-void dn_concat_reverse(float *restrict x, int a, float *restrict z, int b,
+void dn_concat_reverse(const int assign[2], float *restrict x, int a, float *restrict z, int b,
                        const float *restrict y, int64_t n)
 {
     for (int64_t r = 0; r < n; r++) {
         const float *yr = y + r * (a + b);
-        if (x)
+        if (x && assign[0]) memcpy(x + r * a, yr, (size_t)a * sizeof *x);
+        else if (x)
             for (int k = 0; k < a; k++) x[r * a + k] += yr[k];
-        if (z)
+        if (z && assign[1]) memcpy(z + r * b, yr + a, (size_t)b * sizeof *z);
+        else if (z)
             for (int k = 0; k < b; k++) z[r * b + k] += yr[a + k];
     }
 }

@@ -4,7 +4,8 @@
  * Both get the same float32 parameters (the reference their double values). Error measures
  * (DIMENET.md, MODEL.md): max |a - b| / max |b| per tensor; for the whole gradient also the norm
  * |g - g_ref| / |g_ref|. Tolerances: energies, forces, losses 1e-4 (DIMENET.md's for float32);
- * gradient 1e-4 norm-wise and 5e-4 per tensor. Also: two calls give the same bits, loss_grad's
+ * gradient 1e-4 norm-wise and 5e-4 per tensor. Also issue 23's bad geometries (an isolated atom,
+ * angles of exactly 0 and pi), two calls give the same bits, loss_grad's
  * energies and forces are predict's, the FLOPs executed are dc_dimenet_step_flops', and a batch
  * beyond the limits or with an unknown element is refused. */
 #include "check.h"
@@ -157,6 +158,72 @@ static void run_case(const dc_dimenet_layout *L, dc_dimenet *eng, const dc_dimen
     free(gf2);
 }
 
+/* Issue 23's bad geometries against the reference: molecule 0 has an atom with no neighbour
+ * inside the cutoff (atom 4), molecule 1 is 2 atoms (no triplet), molecule 2 a linear chain of 4
+ * (triplet angles exactly 0 and pi, where d cos / dr is finite). Energies, forces and the mse
+ * gradient, all finite and at the float tolerances above. */
+static void test_bad_geometry(const dc_dimenet_layout *L, const float *pf, const double *pd)
+{
+    static const int Zb[11] = {6, 8, 1, 1, 7, 1, 1, 6, 6, 8, 1};
+    static const int OFFb[4] = {0, 5, 7, 11};
+    static const double P[33] = {0.0, 0.0, 0.0,  1.21, 0.1, -0.2, -0.5, 0.9, 0.3, 2.4, 1.5, 0.7,
+                                 9.0, 1.0, -3.0, 0.2,  -0.1, 0.3, 0.9, 0.4, -0.2,
+                                 0.0, 0.0, 0.0,  1.2,  0.0, 0.0,  2.5, 0.0, 0.0, 3.6, 0.0, 0.0};
+    dc_error err = {0};
+    dc_dimenet_graph g;
+    dc_dimenet *eng = NULL;
+    dc_dimenet_ref ref = {0};
+    const int64_t np = L->n_params;
+    double E[3], F[33], Er[3], Fr[33], Et[3] = {0.5, -0.2, 0.1}, Ft[33] = {0};
+    double *gr = calloc((size_t)np, sizeof *gr), *ge = calloc((size_t)np, sizeof *ge);
+    float *gf = calloc((size_t)np, sizeof *gf);
+    dc_dimenet_graph_init(&g);
+    CHECK(dc_dimenet_graph_build(&g, 3, OFFb, P, L->shape.cutoff, 0, &err) == DC_OK, "%s",
+          err.message);
+    int isolated = 1;
+    for (int64_t e = 0; e < g.n_edges; e++) isolated &= g.edge_i[e] != 4 && g.edge_j[e] != 4;
+    CHECK(isolated && g.trip_off[2] == g.trip_off[1], "atom 4 isolated, molecule 1 no triplet");
+    const dc_activation act = {.extent = DC_EXTENT_OUTPUT, .irelu_scale = 0.5};
+    CHECK(dc_dimenet_create(&eng, L, 3, 11, g.n_edges, g.n_triplets, &err) == DC_OK, "%s",
+          err.message);
+    CHECK(dc_dimenet_ref_init(&ref, L, &act, &g, Zb, &err) == DC_OK, "%s", err.message);
+    if (eng && ref.impl) {
+        const dc_dimenet_batch b = {.graph = &g, .z = Zb, .pos = P, .energy_target = Et,
+                                    .force_target = Ft};
+        const dc_dimenet_loss mse = {.kind = DC_LOSS_MSE, .force_weight = 30.0};
+        double lr = 0.0;
+        dc_dimenet_loss_value v = {0};
+        dc_dimenet_ref_loss(&ref, pd, P, &mse, Et, Ft, Er, Fr, &lr, gr);
+        CHECK(dc_dimenet_loss_grad(eng, &act, pf, &b, &mse, E, F, gf, &v, &err) == DC_OK, "%s",
+              err.message);
+        double num = 0.0, den = 0.0;
+        int finite = isfinite(v.total);
+        for (int64_t q = 0; q < np; q++) {
+            ge[q] = gf[q];
+            finite &= isfinite(ge[q]);
+            num += (ge[q] - gr[q]) * (ge[q] - gr[q]);
+            den += gr[q] * gr[q];
+        }
+        for (int k = 0; k < 33; k++) finite &= isfinite(F[k]);
+        const double ee = rel_err(E, Er, 3), fe = rel_err(F, Fr, 33), gn = sqrt(num / den);
+        printf("bad geometry   energy %.2e forces %.2e loss %.2e grad norm-wise %.2e\n", ee, fe,
+               fabs(v.total - lr) / fabs(lr), gn);
+        CHECK(finite, "bad geometry: non-finite results");
+        CHECK(ee < 1e-4 && fe < 1e-4, "bad geometry: energies %.3g forces %.3g", ee, fe);
+        CHECK(fabs(v.total - lr) < 1e-4 * fabs(lr), "bad geometry loss %.10g vs %.10g", v.total, lr);
+        CHECK(gn < 1e-4, "bad geometry gradient: %.3g", gn);
+        /* the isolated atom feels no force */
+        CHECK(F[12] == 0.0 && F[13] == 0.0 && F[14] == 0.0, "isolated atom: force %g %g %g",
+              F[12], F[13], F[14]);
+    }
+    dc_dimenet_ref_free(&ref);
+    dc_dimenet_destroy(eng);
+    dc_dimenet_graph_free(&g);
+    free(gr);
+    free(ge);
+    free(gf);
+}
+
 int main(void)
 {
     dc_error err = {0};
@@ -197,6 +264,8 @@ int main(void)
         CHECK(dc_dimenet_predict(eng, &blow, pf, &b, Eb, Fb, &err) == DC_OK, "%s", err.message);
         CHECK(!isfinite(Eb[0] + Eb[1] + Eb[2]), "full c0.5: energies %g %g %g", Eb[0], Eb[1], Eb[2]);
     }
+
+    test_bad_geometry(&L, pf, pd);
 
     /* refused: a batch beyond the limits, an unknown element */
     dc_dimenet *tiny = NULL;

@@ -9,29 +9,39 @@
 #include "dc_kernel.h"
 #include "dimenet_engine_impl.h"
 
-/* The value and derivatives 1, 2 of the site's activation at x:
- * silu: s x, s (1 + x s-), s s- (2 + x (s- - s)) with s = sigmoid(x), s- = sigmoid(-x) = 1 - s;
- * irelu_c: c max(0, x)^2, 2c max(0, x), 2c [x > 0].
- * IReLU keeps a NaN (max(0, NaN) = NaN here, 0 in dc_act.c): in float a full-extent network
- * overflows where double does not (DIMENET.md: |m| ~ 1e48 and beyond), and inf - inf = NaN must
- * stay visible as a diverged run instead of being squashed to 0 by the next activation. */
-static inline void act3(dn_act a, float x, float *y, float *d1, float *d2)
+/* The value and derivatives 1, 2 of SiLU at x: s x, s (1 + x s-), s s- (2 + x (s- - s)) with
+ * s = sigmoid(x), s- = sigmoid(-x) = 1 - s, both from t = e^-|x| (1 - s would cancel). */
+static inline void silu3(float x, float *y, float *d1, float *d2)
 {
-    const int pos = x > 0.0f, off = x <= 0.0f;
+    const int pos = x > 0.0f;
     const float t = dc_f32_exp_nonpos(-fabsf(x));
     const float inv = 1.0f / (1.0f + t);
     const float s = dc_f32_select(pos, inv, t * inv), sn = dc_f32_select(pos, t * inv, inv);
-    const float p = dc_f32_select(off, 0.0f, x);
-    const float c2 = 2.0f * a.c;
-    *y = dc_f32_select(a.irelu, a.c * p * p, x * s);
-    *d1 = dc_f32_select(a.irelu, c2 * p, s * (1.0f + x * sn));
-    *d2 = dc_f32_select(a.irelu, dc_f32_select(off, 0.0f, c2), s * sn * (2.0f + x * (sn - s)));
+    *y = x * s;
+    *d1 = s * (1.0f + x * sn);
+    *d2 = s * sn * (2.0f + x * (sn - s));
+}
+
+/* irelu_c: c max(0, x)^2, 2c max(0, x), 2c [x > 0]. It keeps a NaN (max(0, NaN) = NaN here, 0 in
+ * dc_act.c): in float a full-extent network overflows where double does not (DIMENET.md: |m| ~
+ * 1e48 and beyond), and inf - inf = NaN must stay visible as a diverged run instead of being
+ * squashed to 0 by the next activation. */
+static inline void irelu3(float c, float x, float *y, float *d1, float *d2)
+{
+    const int off = x <= 0.0f;
+    const float p = dc_f32_select(off, 0.0f, x), c2 = 2.0f * c;
+    *y = c * p * p;
+    *d1 = c2 * p;
+    *d2 = dc_f32_select(off, 0.0f, c2);
 }
 
 DC_KERNEL void dn_act_forward(dn_act a, float *restrict y, float *restrict ds,
                               float *restrict d2s, const float *restrict x, int64_t n)
 {
-    for (int64_t q = 0; q < n; q++) act3(a, x[q], &y[q], &ds[q], &d2s[q]);
+    if (a.irelu)
+        for (int64_t q = 0; q < n; q++) irelu3(a.c, x[q], &y[q], &ds[q], &d2s[q]);
+    else
+        for (int64_t q = 0; q < n; q++) silu3(x[q], &y[q], &ds[q], &d2s[q]);
 }
 
 DC_KERNEL void dn_act_reverse0(int assign, float *restrict xa0, const float *restrict ya0,

@@ -224,6 +224,55 @@ static void test_bad_geometry(const dc_dimenet_layout *L, const float *pf, const
     free(gf);
 }
 
+/* A batch without any triplet (one diatomic molecule) in an engine whose triplet limit is 0, and a
+ * lone atom (no edge at all): the sbf paths run on 0 rows; results as the reference's. */
+static void test_no_triplets(const dc_dimenet_layout *L, const float *pf, const double *pd)
+{
+    static const int Zb[3] = {6, 8, 1};
+    static const int OFFb[3] = {0, 2, 3};
+    static const double P[9] = {0.0, 0.0, 0.0, 0.3, 1.0, -0.2, 5.0, 5.0, 5.0};
+    dc_error err = {0};
+    dc_dimenet_graph g;
+    dc_dimenet *eng = NULL;
+    dc_dimenet_ref ref = {0};
+    const int64_t np = L->n_params;
+    double E[2], F[9], Er[2], Fr[9], Et[2] = {0.5, -0.2}, Ft[9] = {0};
+    double *gr = calloc((size_t)np, sizeof *gr);
+    float *gf = calloc((size_t)np, sizeof *gf);
+    dc_dimenet_graph_init(&g);
+    CHECK(dc_dimenet_graph_build(&g, 2, OFFb, P, L->shape.cutoff, 0, &err) == DC_OK, "%s",
+          err.message);
+    CHECK(g.n_edges == 2 && g.n_triplets == 0, "%lld edges, %lld triplets", (long long)g.n_edges,
+          (long long)g.n_triplets);
+    const dc_activation act = {.extent = DC_EXTENT_NONE};
+    CHECK(dc_dimenet_create(&eng, L, 2, 3, 2, 0, &err) == DC_OK, "%s", err.message);
+    CHECK(dc_dimenet_ref_init(&ref, L, &act, &g, Zb, &err) == DC_OK, "%s", err.message);
+    if (eng && ref.impl) {
+        const dc_dimenet_batch b = {.graph = &g, .z = Zb, .pos = P, .energy_target = Et,
+                                    .force_target = Ft};
+        const dc_dimenet_loss l1 = {.kind = DC_LOSS_L1, .force_weight = 30.0};
+        double lr = 0.0, num = 0.0, den = 0.0;
+        dc_dimenet_loss_value v = {0};
+        dc_dimenet_ref_loss(&ref, pd, P, &l1, Et, Ft, Er, Fr, &lr, gr);
+        CHECK(dc_dimenet_loss_grad(eng, &act, pf, &b, &l1, E, F, gf, &v, &err) == DC_OK, "%s",
+              err.message);
+        for (int64_t q = 0; q < np; q++) {
+            num += ((double)gf[q] - gr[q]) * ((double)gf[q] - gr[q]);
+            den += gr[q] * gr[q];
+        }
+        const double ee = rel_err(E, Er, 2), fe = rel_err(F, Fr, 9), gn = sqrt(num / den);
+        printf("no triplets    energy %.2e forces %.2e grad norm-wise %.2e\n", ee, fe, gn);
+        CHECK(ee < 1e-4 && fe < 1e-4 && gn < 1e-4, "no triplets: %.3g %.3g %.3g", ee, fe, gn);
+        const int t = dc_dimenet_layout_find(L, "interaction_blocks.0.lin_sbf1.weight");
+        CHECK(t >= 0 && gf[L->tensors[t].offset] == 0.0f, "lin_sbf1's gradient without triplets");
+    }
+    dc_dimenet_ref_free(&ref);
+    dc_dimenet_destroy(eng);
+    dc_dimenet_graph_free(&g);
+    free(gr);
+    free(gf);
+}
+
 int main(void)
 {
     dc_error err = {0};
@@ -266,6 +315,7 @@ int main(void)
     }
 
     test_bad_geometry(&L, pf, pd);
+    test_no_triplets(&L, pf, pd);
 
     /* refused: a batch beyond the limits, an unknown element */
     dc_dimenet *tiny = NULL;

@@ -2,7 +2,8 @@
  * peer's batch) from an extended-XYZ file, one step = dc_dimenet_loss_grad (l1, alpha 30, standard
  * rescaled labels) + dc_adam_step, what ../shared/peer/ref_dimenet.py times.
  *
- *   OMP_NUM_THREADS=1 bench_dimenet FILE.xyz [seconds] [default|paper] [none|output|full] [c] [nopeak]
+ *   OMP_NUM_THREADS=1 bench_dimenet FILE.xyz [seconds] [default|paper] [none|output|full] [c]
+ *                                   [nopeak]
  *     (defaults: 3 s, default, none, 0.5)
  * default: DIMENET.md's default size (hidden 128, out_emb 256, int_emb 64, basis_emb 8, S 7, R 6,
  * 4 blocks, cutoff 5); paper: issue 23's seed-grid size (hidden 192, out_emb 192, 3 blocks,
@@ -39,7 +40,8 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The first N_BATCHES * BATCH frames, energies standard-rescaled over those frames (forces / std). */
+/* The first N_BATCHES * BATCH frames, energies standard-rescaled over those frames (forces
+ * divided by the same std). */
 static int load(bench_batch *bs, const char *path, double cutoff, int *max_atoms,
                 int64_t *max_edges, int64_t *max_trip, dc_error *err)
 {
@@ -134,7 +136,8 @@ int main(int argc, char **argv)
     for (int k = 0; k < 2; k++) { /* warm-up: oneDNN's JIT, page faults */
         const dc_dimenet_batch b = {.graph = &bs[k].g, .z = bs[k].z, .pos = bs[k].pos,
                                     .energy_target = bs[k].energy, .force_target = bs[k].force};
-        DC_TRY(dc_dimenet_loss_grad(engine, &act, params, &b, &loss, NULL, NULL, grad, &value, err));
+        DC_TRY(dc_dimenet_loss_grad(engine, &act, params, &b, &loss, NULL, NULL, grad, &value,
+                                    err));
         dc_adam_step(&adam, params, grad, 5e-4);
     }
     double peak0 = 0.0, peak1 = 0.0;
@@ -146,7 +149,8 @@ int main(int argc, char **argv)
         const dc_dimenet_batch b = {.graph = &bb->g, .z = bb->z, .pos = bb->pos,
                                     .energy_target = bb->energy, .force_target = bb->force};
         const double t0 = dc_perf_seconds();
-        DC_TRY(dc_dimenet_loss_grad(engine, &act, params, &b, &loss, NULL, NULL, grad, &value, err));
+        DC_TRY(dc_dimenet_loss_grad(engine, &act, params, &b, &loss, NULL, NULL, grad, &value,
+                                    err));
         dc_adam_step(&adam, params, grad, 5e-4);
         t[steps++] = dc_perf_seconds() - t0;
     }

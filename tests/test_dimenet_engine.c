@@ -1,6 +1,7 @@
 /* The float32 DimeNet++ engine (dcsweep/model/dimenet_engine.h) against the double reference
  * (dimenet.h) on random small batches: 3 molecules (6 atoms, 2 atoms with no triplet, 4 atoms),
- * extents none / output c 0.5 / full c 0.2 and 0.1, l1 and mse losses; energies, forces, the loss and its gradient.
+ * extents none / output c 0.5 / full c 0.2 and 0.1, l1 and mse losses; energies, forces, the loss
+ * and its gradient.
  * Both get the same float32 parameters (the reference their double values). Error measures
  * (DIMENET.md, MODEL.md): max |a - b| / max |b| per tensor; for the whole gradient also the norm
  * |g - g_ref| / |g_ref|. Tolerances: energies, forces, losses 1e-4 (DIMENET.md's for float32);
@@ -91,7 +92,8 @@ static void run_case(const dc_dimenet_layout *L, dc_dimenet *eng, const dc_dimen
     double emax = 0.0, fmax_ = 0.0;
     for (int b = 0; b < NMOL; b++) emax = fmax(emax, fabs(E_ref[b]));
     for (int k = 0; k < 3 * NATOM; k++) fmax_ = fmax(fmax_, fabs(F_ref[k]));
-    for (int b = 0; b < NMOL; b++) E_t[b] = E_ref[b] + 0.3 * emax * (2.0 * dc_rng_uniform(&rng) - 1.0);
+    for (int b = 0; b < NMOL; b++)
+        E_t[b] = E_ref[b] + 0.3 * emax * (2.0 * dc_rng_uniform(&rng) - 1.0);
     for (int k = 0; k < 3 * NATOM; k++)
         F_t[k] = F_ref[k] + 0.3 * fmax_ * (2.0 * dc_rng_uniform(&rng) - 1.0);
     const dc_dimenet_batch batch = {.graph = g, .z = Z, .pos = pos, .energy_target = E_t,
@@ -210,7 +212,8 @@ static void test_bad_geometry(const dc_dimenet_layout *L, const float *pf, const
                fabs(v.total - lr) / fabs(lr), gn);
         CHECK(finite, "bad geometry: non-finite results");
         CHECK(ee < 1e-4 && fe < 1e-4, "bad geometry: energies %.3g forces %.3g", ee, fe);
-        CHECK(fabs(v.total - lr) < 1e-4 * fabs(lr), "bad geometry loss %.10g vs %.10g", v.total, lr);
+        CHECK(fabs(v.total - lr) < 1e-4 * fabs(lr), "bad geometry loss %.10g vs %.10g", v.total,
+              lr);
         CHECK(gn < 1e-4, "bad geometry gradient: %.3g", gn);
         /* the isolated atom feels no force */
         CHECK(F[12] == 0.0 && F[13] == 0.0 && F[14] == 0.0, "isolated atom: force %g %g %g",
@@ -311,7 +314,8 @@ int main(void)
         const dc_dimenet_batch b = {.graph = &g, .z = Z, .pos = pos};
         double Eb[NMOL], Fb[3 * NATOM];
         CHECK(dc_dimenet_predict(eng, &blow, pf, &b, Eb, Fb, &err) == DC_OK, "%s", err.message);
-        CHECK(!isfinite(Eb[0] + Eb[1] + Eb[2]), "full c0.5: energies %g %g %g", Eb[0], Eb[1], Eb[2]);
+        CHECK(!isfinite(Eb[0] + Eb[1] + Eb[2]), "full c0.5: energies %g %g %g", Eb[0], Eb[1],
+              Eb[2]);
     }
 
     test_bad_geometry(&L, pf, pd);

@@ -65,7 +65,8 @@ static void check_case(hid_t f, const char *prefix, const char *name, const dc_d
     CHECK(dc_dimenet_predict(eng, &act, params, &batch, E, F, &err) == DC_OK, "%s", err.message);
     snprintf(path, sizeof path, "%s/%s/energy", prefix, name);
     double ee = -1, fe = -1;
-    if (!dg_read(f, path, H5T_NATIVE_DOUBLE, ref, B)) expect(ee = dg_rel_err(E, ref, B), TOL_VALUE, "energy", prefix, name);
+    if (!dg_read(f, path, H5T_NATIVE_DOUBLE, ref, B))
+        expect(ee = dg_rel_err(E, ref, B), TOL_VALUE, "energy", prefix, name);
     snprintf(path, sizeof path, "%s/%s/forces", prefix, name);
     if (!dg_read(f, path, H5T_NATIVE_DOUBLE, ref, 3 * (int64_t)N))
         expect(fe = dg_rel_err(F, ref, 3 * (int64_t)N), TOL_VALUE, "forces", prefix, name);
@@ -133,7 +134,10 @@ static void check_case(hid_t f, const char *prefix, const char *name, const dc_d
             snprintf(path, sizeof path, "%s/%s/adam3/%s", prefix, name, ten->name);
             if (dg_read(f, path, H5T_NATIVE_DOUBLE, ref, n)) continue;
             double gmax = 0.0, pmax = 0.0;
-            for (int64_t q = 0; q < n; q++) gmax = fmax(gmax, fabs(g0[q])), pmax = fmax(pmax, fabs(ref[q]));
+            for (int64_t q = 0; q < n; q++) {
+                gmax = fmax(gmax, fabs(g0[q]));
+                pmax = fmax(pmax, fabs(ref[q]));
+            }
             for (int64_t q = 0; q < n; q++) {
                 const double e = fabs(pd[ten->offset + q] - ref[q]) / (pmax > 0 ? pmax : 1.0);
                 worst_all = fmax(worst_all, e);
@@ -165,8 +169,8 @@ static void formula_params(const dc_dimenet_layout *L, float *p)
         const dc_dimenet_tensor *ten = &L->tensors[t];
         const int is_freq = strcmp(ten->name, "rbf.freq") == 0;
         const double s = strcmp(ten->name, "emb.emb.weight") == 0 ? sqrt(3.0)
-                         : ten->ndim == 1                          ? 0.1
-                                                                   : 1.0 / sqrt((double)ten->dims[1]);
+                         : ten->ndim == 1 ? 0.1
+                                          : 1.0 / sqrt((double)ten->dims[1]);
         for (int64_t q = 0; q < dc_dimenet_tensor_size(ten); q++) {
             double u = 0.7548776662466927 * (double)(q + 1) + 0.5698402909980532 * (double)(t + 1);
             u -= floor(u);

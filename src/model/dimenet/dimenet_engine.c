@@ -163,8 +163,12 @@ static int forward(dc_dimenet *e, const float *params, dc_error *err)
         case DN_SCATTER:
             dn_scatter(V0(e, y), n_of(e, y), V0(e, x), e->idx[op->idx], n_of(e, x), y->cols);
             break;
-        case DN_CONCAT: dn_concat(V0(e, y), V0(e, x), x->cols, V0(e, z), z->cols, n_of(e, y)); break;
-        case DN_EMBED: dn_gather(V0(e, y), params + op->w, e->idx[op->idx], n_of(e, y), y->cols); break;
+        case DN_CONCAT:
+            dn_concat(V0(e, y), V0(e, x), x->cols, V0(e, z), z->cols, n_of(e, y));
+            break;
+        case DN_EMBED:
+            dn_gather(V0(e, y), params + op->w, e->idx[op->idx], n_of(e, y), y->cols);
+            break;
         }
     }
 cleanup:
@@ -201,8 +205,10 @@ static int force_pass(dc_dimenet *e, const float *params, dc_error *err)
             if (dz) dn_acc(op->assign[1], A1(e, z), A1(e, y), size_of(e, y));
             break;
         case DN_MUL:
-            if (dx) dn_mul_acc(op->assign[0], A1(e, x), A1(e, y), V0(e, z), NULL, NULL, size_of(e, y));
-            if (dz) dn_mul_acc(op->assign[1], A1(e, z), A1(e, y), V0(e, x), NULL, NULL, size_of(e, y));
+            if (dx)
+                dn_mul_acc(op->assign[0], A1(e, x), A1(e, y), V0(e, z), NULL, NULL, size_of(e, y));
+            if (dz)
+                dn_mul_acc(op->assign[1], A1(e, z), A1(e, y), V0(e, x), NULL, NULL, size_of(e, y));
             break;
         case DN_GATHER:
             if (dx)
@@ -215,7 +221,8 @@ static int force_pass(dc_dimenet *e, const float *params, dc_error *err)
                                    y->cols);
             break;
         case DN_CONCAT:
-            dn_concat_reverse(op->assign, dx ? A1(e, x) : NULL, x->cols, dz ? A1(e, z) : NULL, z->cols,
+            dn_concat_reverse(op->assign, dx ? A1(e, x) : NULL, x->cols, dz ? A1(e, z) : NULL,
+                              z->cols,
                               A1(e, y), n_of(e, y));
             break;
         case DN_EMBED: break;
@@ -260,7 +267,9 @@ static int tangent_pass(dc_dimenet *e, const float *params, dc_error *err)
         case DN_SCATTER:
             dn_scatter(V1(e, y), n_of(e, y), V1(e, x), e->idx[op->idx], n_of(e, x), y->cols);
             break;
-        case DN_CONCAT: dn_concat(V1(e, y), V1(e, x), x->cols, V1(e, z), z->cols, n_of(e, y)); break;
+        case DN_CONCAT:
+            dn_concat(V1(e, y), V1(e, x), x->cols, V1(e, z), z->cols, n_of(e, y));
+            break;
         case DN_EMBED: break;
         }
     }

@@ -135,7 +135,8 @@ static int binary(build *b, dn_kind kind, int x, int z)
 {
     if (b->s->failed) return -1;
     const dn_buf *xb = buf(b, x), *zb = buf(b, z);
-    return new_op(b, blank(kind, x, z), xb->rows, kind == DN_CONCAT ? xb->cols + zb->cols : xb->cols,
+    return new_op(b, blank(kind, x, z), xb->rows,
+                  kind == DN_CONCAT ? xb->cols + zb->cols : xb->cols,
                   xb->const_pos && zb->const_pos);
 }
 

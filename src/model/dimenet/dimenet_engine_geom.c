@@ -8,7 +8,8 @@
  * With x = d / c and the envelope u (u = 1/x + a x^(p-1) + b x^p + cc x^(p+1) for x < 1):
  *   rbf_n = u sin(f_n x):      d/dd = (u' sin + u f_n cos) / c,   d/df_n = u x cos,
  *                              d2/(df_n dd) = (u' x cos + u cos - u x f_n sin) / c;
- *   rad_ln = u N_ln j_l(z_ln x):   d/dd = (u' N j_l + u N z j_l') / c, j_l' = j_{l-1} - (l+1)/y j_l;
+ *   rad_ln = u N_ln j_l(z_ln x):   d/dd = (u' N j_l + u N z j_l') / c,
+ *                                  j_l' = j_{l-1} - (l+1)/y j_l (j_0' = -j_1);
  *   ang_l = K_l P_l(cos theta),    cos theta = u.w / (|u| |w|) with u = vec_ji, w = vec_kj:
  *   d cos / du = w / (|u| |w|) - cos u / |u|^2 (and symmetrically in w). */
 #include <math.h>
@@ -184,7 +185,8 @@ void dn_geom_tangent(dn_geom *g, const dc_dimenet_graph *gr, const double *seed,
 {
     const int S = g->S, R = g->R, SR = S * R;
     for (int64_t e = 0; e < gr->n_edges; e++) {
-        const double *gi = seed + 3 * (int64_t)gr->edge_i[e], *gj = seed + 3 * (int64_t)gr->edge_j[e];
+        const double *gi = seed + 3 * (int64_t)gr->edge_i[e];
+        const double *gj = seed + 3 * (int64_t)gr->edge_j[e];
         double *vt = g->vt + 3 * e;
         const double *v = g->vec + 3 * e;
         for (int k = 0; k < 3; k++) vt[k] = gi[k] - gj[k];

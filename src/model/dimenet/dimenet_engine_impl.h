@@ -42,13 +42,15 @@ typedef struct dn_buf {
     int const_pos; /* 1: independent of the positions (tangent 0, no a1 needed) */
     float *v;      /* [2][rows][cols] value, tangent */
     float *a;      /* [2][rows][cols] adjoint of pass 4, of pass 2 */
-    float *ds;     /* an activation's output: [2][rows][cols] s'(x), s''(x) from pass 1; else NULL */
+    float *ds;     /* an activation's output: [2][rows][cols] s'(x), s''(x) from pass 1;
+                      else NULL */
 } dn_buf;
 
 typedef struct dn_op {
     dn_kind kind;
     int out, in[2];   /* buffer ids, -1: none */
-    int64_t w, b;     /* parameter offsets (dense: weight [out][in], bias [out]; embed: table), -1 */
+    int64_t w, b;     /* parameter offsets (dense: weight [out][in], bias [out]; embed: table);
+                         -1: none */
     int layer;        /* dense: its dc_dense_f32 in the engine's table */
     int site;         /* act: DN_SITE_* */
     int idx;          /* gather, scatter, embed: DN_IDX_* */
@@ -106,7 +108,8 @@ void dn_geom_constants(dn_geom *g, const dc_dimenet_shape *sh);
 /* rbf [E][R], sbf [T][S R] (float) from the positions [N][3] and the frequency [R]. */
 void dn_geom_forward(dn_geom *g, const dc_dimenet_graph *gr, const double *pos, const float *freq,
                      float *rbf, float *sbf);
-/* forces [N][3] = sum rbf_a drbf/dr + sbf_a dsbf/dr for the adjoints rbf_a [E][R], sbf_a [T][S R]. */
+/* forces [N][3] = sum rbf_a drbf/dr + sbf_a dsbf/dr for the adjoints rbf_a [E][R],
+ * sbf_a [T][S R]. */
 void dn_geom_forces(dn_geom *g, const dc_dimenet_graph *gr, const float *rbf_a, const float *sbf_a,
                     double *forces);
 /* The tangents rbf_t, sbf_t along the positions' seed [N][3]. */

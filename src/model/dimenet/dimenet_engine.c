@@ -169,6 +169,10 @@ static int forward(dc_dimenet *e, const float *params, dc_error *err)
         case DN_EMBED:
             dn_gather(V0(e, y), params + op->w, e->idx[op->idx], n_of(e, y), y->cols);
             break;
+        case DN_TRIPLET:
+            dn_triplet(V0(e, y), n_of(e, y), V0(e, x), V0(e, z), e->idx[DN_IDX_KJ],
+                       e->idx[DN_IDX_JI], n_of(e, z), y->cols);
+            break;
         }
     }
 cleanup:
@@ -226,6 +230,15 @@ static int force_pass(dc_dimenet *e, const float *params, dc_error *err)
                               A1(e, y), n_of(e, y));
             break;
         case DN_EMBED: break;
+        case DN_TRIPLET:
+            if (dx)
+                dn_triplet_reverse_x(op->assign[0], A1(e, x), n_of(e, x), A1(e, y), V0(e, z), NULL,
+                                     NULL, e->idx[DN_IDX_KJ], e->idx[DN_IDX_JI], n_of(e, z),
+                                     y->cols);
+            if (dz)
+                dn_triplet_reverse_s(op->assign[1], A1(e, z), A1(e, y), V0(e, x), NULL, NULL,
+                                     e->idx[DN_IDX_KJ], e->idx[DN_IDX_JI], n_of(e, z), y->cols);
+            break;
         }
     }
     /* through the bases to the positions, in double */
@@ -271,6 +284,10 @@ static int tangent_pass(dc_dimenet *e, const float *params, dc_error *err)
             dn_concat(V1(e, y), V1(e, x), x->cols, V1(e, z), z->cols, n_of(e, y));
             break;
         case DN_EMBED: break;
+        case DN_TRIPLET:
+            dn_triplet_tangent(V1(e, y), n_of(e, y), V0(e, x), V1(e, x), V0(e, z), V1(e, z),
+                               e->idx[DN_IDX_KJ], e->idx[DN_IDX_JI], n_of(e, z), y->cols);
+            break;
         }
     }
 cleanup:
@@ -327,6 +344,13 @@ static int grad_pass(dc_dimenet *e, const float *params, float *grad, dc_error *
             break;
         case DN_EMBED:
             dn_gather_reverse(0, grad + op->w, 0, A0(e, y), e->idx[op->idx], n, y->cols);
+            break;
+        case DN_TRIPLET:
+            dn_triplet_reverse_x(op->assign[0], A0(e, x), n_of(e, x), A0(e, y), V0(e, z), A1(e, y),
+                                 V1(e, z), e->idx[DN_IDX_KJ], e->idx[DN_IDX_JI], n_of(e, z),
+                                 y->cols);
+            dn_triplet_reverse_s(op->assign[1], A0(e, z), A0(e, y), V0(e, x), A1(e, y), V1(e, x),
+                                 e->idx[DN_IDX_KJ], e->idx[DN_IDX_JI], n_of(e, z), y->cols);
             break;
         }
     }

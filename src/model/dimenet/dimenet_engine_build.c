@@ -191,8 +191,8 @@ static int interaction_block(build *b, int k, int m, int rbf, int sbf)
     x_kj = act(b, dense(b, x_kj, P("lin_down"), 0), DN_SITE_INT);
     int sb = dense(b, sbf, P("lin_sbf1"), 0);
     sb = dense(b, sb, P("lin_sbf2"), 0);
-    int t = binary(b, DN_MUL, indexed(b, DN_GATHER, x_kj, DN_IDX_KJ, DN_ROWS_TRIP), sb);
-    t = indexed(b, DN_SCATTER, t, DN_IDX_JI, DN_ROWS_EDGE);
+    int t = b->s->failed ? -1 : new_op(b, blank(DN_TRIPLET, x_kj, sb), DN_ROWS_EDGE,
+                                       buf(b, sb)->cols, 0);
     t = act(b, dense(b, t, P("lin_up"), 0), DN_SITE_INT);
     int h = binary(b, DN_ADD, x_ji, t);
     for (int i = 0; i < sh->num_before_skip; i++) {

@@ -34,6 +34,8 @@ typedef enum {
     DN_SCATTER, /* y [row] = sum over r with idx[r] = row of x [r] */
     DN_CONCAT,  /* y [r] = [x [r], z [r]] */
     DN_EMBED,   /* y [r] = table [idx[r]] (a parameter; no tangent) */
+    DN_TRIPLET, /* y [e] = sum over triplets t with idx_ji[t] = e of x [idx_kj[t]] * z [t]:
+                   x [E][I] per edge, z [T][I] per triplet (no [T][I] intermediate) */
 } dn_kind;
 
 typedef struct dn_buf {
@@ -175,6 +177,21 @@ void dn_gather_reverse(int assign, float *x, int64_t x_rows, const float *y, con
 void dn_scatter(float *y, int64_t rows, const float *x, const int *idx, int64_t n, int c);
 /* x [r] (+)= y [idx[r]] */
 void dn_scatter_reverse(int assign, float *x, const float *y, const int *idx, int64_t n, int c);
+/* The triplet product (DN_TRIPLET) over T triplets, c columns, y and x [E][c], s [T][c]:
+ * y = 0, then y [ji[t]] += x [kj[t]] * s [t], t in order; */
+void dn_triplet(float *y, int64_t E, const float *x, const float *s, const int *kj, const int *ji,
+                int64_t T, int c);
+/* its tangent: y1 = 0, then y1 [ji] += x1 [kj] * s0 [t] + x0 [kj] * s1 [t]; */
+void dn_triplet_tangent(float *y1, int64_t E, const float *x0, const float *x1, const float *s0,
+                        const float *s1, const int *kj, const int *ji, int64_t T, int c);
+/* its reverse into x: xa [kj] += ya [ji] * s0 [t] (+ yb [ji] * s1 [t] when yb non-NULL), xa [E][c]
+ * zeroed first with assign; */
+void dn_triplet_reverse_x(int assign, float *xa, int64_t E, const float *ya, const float *s0,
+                          const float *yb, const float *s1, const int *kj, const int *ji,
+                          int64_t T, int c);
+/* and into s: sa [t] (+)= ya [ji] * x0 [kj] (+ yb [ji] * x1 [kj] when yb non-NULL). */
+void dn_triplet_reverse_s(int assign, float *sa, const float *ya, const float *x0, const float *yb,
+                          const float *x1, const int *kj, const int *ji, int64_t T, int c);
 /* y [n][a + b] = [x [n][a], z [n][b]] */
 void dn_concat(float *y, const float *x, int a, const float *z, int b, int64_t n);
 /* x (+)= y [:, 0:a], z (+)= y [:, a:a+b] (either may be NULL), assign_x, assign_z */

@@ -136,6 +136,65 @@ DC_KERNEL void dn_scatter_reverse(int assign, float *restrict x, const float *re
     }
 }
 
+DC_KERNEL void dn_triplet(float *restrict y, int64_t E, const float *restrict x,
+                          const float *restrict s, const int *kj, const int *ji, int64_t T, int c)
+{
+    memset(y, 0, (size_t)(E * c) * sizeof *y);
+    for (int64_t t = 0; t < T; t++) {
+        float *restrict yr = y + (int64_t)ji[t] * c;
+        const float *restrict xr = x + (int64_t)kj[t] * c, *restrict sr = s + t * c;
+        for (int k = 0; k < c; k++) yr[k] += xr[k] * sr[k];
+    }
+}
+
+DC_KERNEL void dn_triplet_tangent(float *restrict y1, int64_t E, const float *restrict x0,
+                                  const float *restrict x1, const float *restrict s0,
+                                  const float *restrict s1, const int *kj, const int *ji,
+                                  int64_t T, int c)
+{
+    memset(y1, 0, (size_t)(E * c) * sizeof *y1);
+    for (int64_t t = 0; t < T; t++) {
+        float *restrict yr = y1 + (int64_t)ji[t] * c;
+        const int64_t xo = (int64_t)kj[t] * c, so = t * c;
+        for (int k = 0; k < c; k++) yr[k] += x1[xo + k] * s0[so + k] + x0[xo + k] * s1[so + k];
+    }
+}
+
+DC_KERNEL void dn_triplet_reverse_x(int assign, float *restrict xa, int64_t E,
+                                    const float *restrict ya, const float *restrict s0,
+                                    const float *restrict yb, const float *restrict s1,
+                                    const int *kj, const int *ji, int64_t T, int c)
+{
+    if (assign) memset(xa, 0, (size_t)(E * c) * sizeof *xa);
+    for (int64_t t = 0; t < T; t++) {
+        float *restrict xr = xa + (int64_t)kj[t] * c;
+        const int64_t yo = (int64_t)ji[t] * c, so = t * c;
+        if (yb)
+            for (int k = 0; k < c; k++) xr[k] += ya[yo + k] * s0[so + k] + yb[yo + k] * s1[so + k];
+        else
+            for (int k = 0; k < c; k++) xr[k] += ya[yo + k] * s0[so + k];
+    }
+}
+
+DC_KERNEL void dn_triplet_reverse_s(int assign, float *restrict sa, const float *restrict ya,
+                                    const float *restrict x0, const float *restrict yb,
+                                    const float *restrict x1, const int *kj, const int *ji,
+                                    int64_t T, int c)
+{
+    for (int64_t t = 0; t < T; t++) {
+        float *restrict sr = sa + t * c;
+        const int64_t yo = (int64_t)ji[t] * c, xo = (int64_t)kj[t] * c;
+        if (yb && assign)
+            for (int k = 0; k < c; k++) sr[k] = ya[yo + k] * x0[xo + k] + yb[yo + k] * x1[xo + k];
+        else if (yb)
+            for (int k = 0; k < c; k++) sr[k] += ya[yo + k] * x0[xo + k] + yb[yo + k] * x1[xo + k];
+        else if (assign)
+            for (int k = 0; k < c; k++) sr[k] = ya[yo + k] * x0[xo + k];
+        else
+            for (int k = 0; k < c; k++) sr[k] += ya[yo + k] * x0[xo + k];
+    }
+}
+
 void dn_concat(float *restrict y, const float *restrict x, int a, const float *restrict z, int b,
                int64_t n)
 {

@@ -2,13 +2,15 @@
  * autograd of ../shared/spec/DIMENET.md): every case of the small model (energies, forces, l1 and
  * mse losses, every parameter gradient, adam3 with the project's float Adam) and of the default
  * size (energies, forces, losses, the per-tensor gradient norms and the stored gradients), with
- * the parameters rounded to float. Error measure (MODEL.md): max |a - b| / max |b| per tensor.
+ * the parameters rounded to float; and the bases rbf, sbf of frame 0 and the synthetic molecule
+ * (S = 3 and 7) against the intermediates. Error measure (MODEL.md): max |a - b| / max |b| per tensor.
  * Tolerances are DIMENET.md's for float32: energies, forces, losses 1e-4; gradients, gradient
  * norms and adam3 5e-4 (an adam3 element whose golden gradient is below 1e-4 of its tensor's
  * maximum may step the other way: 6e-3 over all elements). */
 #include "check.h"
 #include "dcsweep/model/dimenet_engine.h"
 #include "dcsweep/train/adam.h"
+#include "dimenet_engine_impl.h" /* the bases the engine computed */
 #include "dimenet_golden.h"
 
 #define TOL_VALUE 1e-4
@@ -162,6 +164,51 @@ done:
     free(grad);
 }
 
+/* The engine's bases rbf [E][R] and sbf [T][S R] for molecule mol alone against
+ * <group>/rbf, sbf (tolerance 1e-4, DIMENET.md's for the bases in float32). */
+static void check_bases(hid_t f, const char *group, int mol, const dc_dimenet_layout *L,
+                        const golden_batch *b, const float *params)
+{
+    char path[256];
+    dc_error err = {0};
+    dc_dimenet_graph g;
+    dc_dimenet *eng = NULL;
+    dc_dimenet_graph_init(&g);
+    const int a0 = b->atom_off[mol], n = b->atom_off[mol + 1] - a0;
+    const int off[2] = {0, n};
+    const dc_activation act = {.extent = DC_EXTENT_NONE};
+    CHECK(dc_dimenet_graph_build(&g, 1, off, b->pos + 3 * a0, L->shape.cutoff, mol, &err) == 0,
+          "%s", err.message);
+    CHECK(dc_dimenet_create(&eng, L, 1, n, g.n_edges, g.n_triplets, &err) == DC_OK, "%s",
+          err.message);
+    const dc_dimenet_batch batch = {.graph = &g, .z = b->z + a0, .pos = b->pos + 3 * a0};
+    double E;
+    if (eng && dc_dimenet_predict(eng, &act, params, &batch, &E, NULL, &err) == DC_OK) {
+        const int ids[2] = {eng->sched.rbf, eng->sched.sbf};
+        const char *names[2] = {"rbf", "sbf"};
+        for (int k = 0; k < 2; k++) {
+            const dn_buf *buf = &eng->sched.bufs[ids[k]];
+            const int64_t cnt = (k ? g.n_triplets : g.n_edges) * buf->cols;
+            snprintf(path, sizeof path, "%s/%s", group, names[k]);
+            double *ref = calloc((size_t)cnt + 1, sizeof *ref), *mine = calloc((size_t)cnt + 1,
+                                                                              sizeof *mine);
+            CHECK(dg_count(f, path) == cnt, "%s: %lld values", path, (long long)cnt);
+            if (!dg_read(f, path, H5T_NATIVE_DOUBLE, ref, cnt)) {
+                for (int64_t q = 0; q < cnt; q++) mine[q] = buf->v[q];
+                const double e = dg_rel_err(mine, ref, cnt);
+                printf("%-36s %s %.2e\n", group, names[k], e);
+                expect(e, TOL_VALUE, names[k], group, "bases");
+            }
+            free(ref);
+            free(mine);
+        }
+    } else {
+        CHECK(0, "%s: %s", group, err.message);
+    }
+    dc_dimenet_destroy(eng);
+    dc_dimenet_graph_free(&g);
+}
+
 /* default_size/: weights from the file's formula (DIMENET.md), rounded to float. */
 static void formula_params(const dc_dimenet_layout *L, float *p)
 {
@@ -221,6 +268,8 @@ int main(void)
     float *pf = calloc((size_t)L.n_params, sizeof *pf);
     CHECK(dg_read_params(f, &L, "params", pd) == 0, "params/");
     for (int64_t q = 0; q < L.n_params; q++) pf[q] = (float)pd[q];
+    check_bases(f, "intermediate/frame0", 0, &L, &b, pf);
+    check_bases(f, "intermediate/synthetic", 3, &L, &b, pf);
     for (size_t c = 0; c < sizeof CASES / sizeof *CASES; c++)
         check_case(f, "cases", CASES[c], &L, &g, &b, pf, 0);
 
@@ -229,6 +278,7 @@ int main(void)
     CHECK(dc_dimenet_layout_init(&LD, &def, &err) == 0, "%s", err.message);
     float *pD = calloc((size_t)LD.n_params, sizeof *pD);
     formula_params(&LD, pD);
+    check_bases(f, "default_size/intermediate/synthetic", 3, &LD, &b, pD);
     for (size_t c = 0; c < sizeof CASES / sizeof *CASES; c++) {
         snprintf(path, sizeof path, "default_size/cases/%s", CASES[c]);
         if (H5Lexists(f, path, H5P_DEFAULT) > 0)

@@ -149,6 +149,10 @@ static void run_case(const dc_dimenet_layout *L, dc_dimenet *eng, const dc_dimen
         /* determinism: a second call, the same bits */
         CHECK(dc_dimenet_loss_grad(eng, &act, pf, &batch, &loss, E2, F2, gf2, &value2, &err) ==
                   DC_OK, "%s", err.message);
+        dc_dimenet_loss_value value3 = {0};
+        CHECK(dc_dimenet_loss_grad(eng, &act, pf, &batch, &loss, NULL, NULL, NULL, &value3, &err) ==
+                  DC_OK && value3.total == value.total,
+              "%s: the loss without its gradient", label);
         CHECK(memcmp(gf, gf2, (size_t)np * sizeof *gf) == 0 && memcmp(E, E2, sizeof E) == 0 &&
                   memcmp(F, F2, sizeof F) == 0 && value.total == value2.total,
               "%s: two calls give different bits", label);

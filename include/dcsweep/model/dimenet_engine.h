@@ -36,7 +36,8 @@ void dc_dimenet_destroy(dc_dimenet *engine);
 int dc_dimenet_predict(dc_dimenet *engine, const dc_activation *act, const float *params,
                        const dc_dimenet_batch *batch, double *energy, double *forces,
                        dc_error *err);
-/* grad [n_params] overwritten; energy/forces may be NULL */
+/* grad [n_params] overwritten (NULL: the loss alone, passes 3 and 4 skipped); energy/forces may
+ * be NULL */
 int dc_dimenet_loss_grad(dc_dimenet *engine, const dc_activation *act, const float *params,
                          const dc_dimenet_batch *batch, const dc_dimenet_loss *loss,
                          double *energy, double *forces, float *grad,

@@ -413,8 +413,10 @@ int dc_dimenet_loss_grad(dc_dimenet *e, const dc_activation *act, const float *p
         value->force_loss = n3 ? lf / (double)n3 : 0.0;
         value->total = value->energy_loss + loss->force_weight * value->force_loss;
     }
-    DC_TRY(tangent_pass(e, params, err));
-    DC_TRY(grad_pass(e, params, grad, err));
+    if (grad) { /* NULL: the loss alone (an evaluation) */
+        DC_TRY(tangent_pass(e, params, err));
+        DC_TRY(grad_pass(e, params, grad, err));
+    }
 cleanup:
     return rc;
 }

@@ -1,4 +1,4 @@
-/* The float DimeNet++ engine's own loops (dimenet_engine_impl.h): activations with their first and
+/* The float DimeNet++ engine's own loops (dimenet_kernels.h): activations with their first and
  * second derivatives, elementwise jets, and the batched sparse parts (gathers by edge and triplet
  * index, scatter-adds). Every loop is serial, in row order: the same inputs give the same bits.
  * Activations are built per instruction set (DC_KERNEL); ISO C keeps every clone free of fused
@@ -7,7 +7,7 @@
 
 #include "dc_act_f32.h"
 #include "dc_kernel.h"
-#include "dimenet_engine_impl.h"
+#include "dimenet_kernels.h"
 
 /* The value and derivatives 1, 2 of SiLU at x: s x, s (1 + x s-), s s- (2 + x (s- - s)) with
  * s = sigmoid(x), s- = sigmoid(-x) = 1 - s, both from t = e^-|x| (1 - s would cancel). */

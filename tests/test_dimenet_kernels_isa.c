@@ -44,14 +44,17 @@ typedef struct kernels {
 } kernels;
 
 #define KERNELS(isa)                                                                               \
-    {#isa, dn_act_forward_##isa, dn_act_reverse0_##isa, dn_mul_tangent_##isa, dn_mul_acc_##isa,   \
-     dn_triplet_##isa, dn_triplet_tangent_##isa, dn_triplet_reverse_x_##isa,                       \
-     dn_triplet_reverse_s_##isa, dn_scatter_##isa, dn_scatter_reverse_##isa,                       \
-     dn_gather_reverse_##isa}
+    {                                                                                              \
+#isa, dc_dimenet_act_forward_##isa, dc_dimenet_act_reverse0_##isa,                         \
+            dc_dimenet_mul_tangent_##isa, dc_dimenet_mul_acc_##isa, dc_dimenet_triplet_##isa,      \
+            dc_dimenet_triplet_tangent_##isa, dc_dimenet_triplet_reverse_x_##isa,                  \
+            dc_dimenet_triplet_reverse_s_##isa, dc_dimenet_scatter_##isa,                          \
+            dc_dimenet_scatter_reverse_##isa, dc_dimenet_gather_reverse_##isa                      \
+    }
 
-#define E 9         /* edges */
-#define T 23        /* triplets */
-#define MAX_C 67    /* columns */
+#define E 9      /* edges */
+#define T 23     /* triplets */
+#define MAX_C 67 /* columns */
 #define N (T * MAX_C)
 
 typedef struct outputs {

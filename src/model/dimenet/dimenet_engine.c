@@ -29,7 +29,7 @@ static void carve(dc_dimenet *e, dc_arena *ar)
     DC_TAKE(ar, e->forces, 3 * (int64_t)e->max_atoms);
     DC_TAKE(ar, e->seed, 3 * (int64_t)e->max_atoms);
     DC_TAKE(ar, e->wmol, e->max_mol);
-    dn_geom_carve(&e->geom, ar, &e->layout.shape, e->max_edges, e->max_triplets);
+    dc_dimenet_geom_carve(&e->geom, ar, &e->layout.shape, e->max_edges, e->max_triplets);
 }
 
 int dc_dimenet_create(dc_dimenet **engine, const dc_dimenet_layout *layout, int max_mol,
@@ -41,7 +41,8 @@ int dc_dimenet_create(dc_dimenet **engine, const dc_dimenet_layout *layout, int 
     if (max_mol < 1 || max_atoms < 1 || max_edges < 0 || max_triplets < 0)
         DC_FAIL(DC_ERR_INPUT,
                 "engine limits must be positive: %d molecules, %d atoms, %lld edges, %lld "
-                "triplets", max_mol, max_atoms, (long long)max_edges, (long long)max_triplets);
+                "triplets",
+                max_mol, max_atoms, (long long)max_edges, (long long)max_triplets);
     if (layout->shape.num_radial > 64 || layout->shape.num_spherical > 32)
         DC_FAIL(DC_ERR_INPUT, "DimeNet++ engine: at most 64 radial and 32 spherical functions");
     DC_ALLOC(e, 1);
@@ -57,18 +58,18 @@ int dc_dimenet_create(dc_dimenet **engine, const dc_dimenet_layout *layout, int 
     e->max_rows[DN_ROWS_EDGE] = max_edges;
     e->max_rows[DN_ROWS_TRIP] = max_triplets;
     e->max_rows[DN_ROWS_MOL] = max_mol;
-    DC_TRY(dn_sched_build(&e->sched, &e->layout, err));
+    DC_TRY(dc_dimenet_sched_build(&e->sched, &e->layout, err));
     DC_TRY(dc_dnnl_init(&e->ctx, err));
     for (int i = 0; i < e->sched.n_layers; i++) {
         const dn_layer_key *k = &e->sched.layers[i];
         const unsigned flags = (k->bwd_add ? DC_DENSE_BWD_ADD : 0) | (k->bias ? DC_DENSE_BIAS : 0);
-        DC_TRY(dc_dense_f32_create(&e->dense[i], &e->ctx, k->in, k->out, flags, &e->flops_done,
-                                   err));
+        DC_TRY(
+            dc_dense_f32_create(&e->dense[i], &e->ctx, k->in, k->out, flags, &e->flops_done, err));
     }
     carve(e, &e->arena);
     DC_TRY(dc_arena_alloc(&e->arena, err));
     carve(e, &e->arena);
-    dn_geom_constants(&e->geom, &e->layout.shape);
+    dc_dimenet_geom_constants(&e->geom, &e->layout.shape);
     e->freq_off = e->layout.tensors[dc_dimenet_layout_find(&e->layout, "rbf.freq")].offset;
     *engine = e;
     e = NULL;
@@ -83,7 +84,7 @@ void dc_dimenet_destroy(dc_dimenet *e)
     for (int i = 0; i < e->sched.n_layers; i++) dc_dense_f32_destroy(&e->dense[i]);
     if (e->ctx.engine) dc_dnnl_fini(&e->ctx);
     dc_arena_free(&e->arena);
-    dn_sched_free(&e->sched);
+    dc_dimenet_sched_free(&e->sched);
     dc_dimenet_layout_free(&e->layout);
     free(e);
 }
@@ -91,9 +92,17 @@ void dc_dimenet_destroy(dc_dimenet *e)
 /* ---- the planes of a buffer for the current batch ---- */
 static int64_t n_of(const dc_dimenet *e, const dn_buf *b) { return e->rows[b->rows]; }
 static int64_t size_of(const dc_dimenet *e, const dn_buf *b) { return n_of(e, b) * b->cols; }
-static float *V0(const dc_dimenet *e, const dn_buf *b) { (void)e; return b->v; }
+static float *V0(const dc_dimenet *e, const dn_buf *b)
+{
+    (void)e;
+    return b->v;
+}
 static float *V1(const dc_dimenet *e, const dn_buf *b) { return b->v + size_of(e, b); }
-static float *A0(const dc_dimenet *e, const dn_buf *b) { (void)e; return b->a; }
+static float *A0(const dc_dimenet *e, const dn_buf *b)
+{
+    (void)e;
+    return b->a;
+}
 static float *A1(const dc_dimenet *e, const dn_buf *b) { return b->a + size_of(e, b); }
 
 static void to_double(double *y, const float *x, int64_t n)
@@ -111,9 +120,9 @@ static int prepare(dc_dimenet *e, const dc_activation *act, const float *params,
         g->n_triplets > e->max_triplets)
         DC_FAIL(DC_ERR_INPUT,
                 "batch of %d molecules, %d atoms, %lld edges, %lld triplets exceeds the engine "
-                "limits (%d, %d, %lld, %lld)", g->n_mol, g->n_atoms, (long long)g->n_edges,
-                (long long)g->n_triplets, e->max_mol, e->max_atoms, (long long)e->max_edges,
-                (long long)e->max_triplets);
+                "limits (%d, %d, %lld, %lld)",
+                g->n_mol, g->n_atoms, (long long)g->n_edges, (long long)g->n_triplets, e->max_mol,
+                e->max_atoms, (long long)e->max_edges, (long long)e->max_triplets);
     for (int a = 0; a < g->n_atoms; a++)
         if (batch->z[a] < 1 || batch->z[a] >= DC_DIMENET_EMBED_ROWS)
             DC_FAIL(DC_ERR_INPUT, "frame %d: atom %d has atomic number %d (DimeNet++ embeds 1..%d)",
@@ -134,7 +143,7 @@ static int prepare(dc_dimenet *e, const dc_activation *act, const float *params,
         e->act[s] = (dn_act){.irelu = irelu[s], .c = (float)act->irelu_scale};
     e->graph = g;
     const dn_buf *rbf = &e->sched.bufs[e->sched.rbf], *sbf = &e->sched.bufs[e->sched.sbf];
-    dn_geom_forward(&e->geom, g, batch->pos, params + e->freq_off, V0(e, rbf), V0(e, sbf));
+    dc_dimenet_geom_forward(&e->geom, g, batch->pos, params + e->freq_off, V0(e, rbf), V0(e, sbf));
 cleanup:
     return rc;
 }
@@ -154,24 +163,27 @@ static int forward(dc_dimenet *e, const float *params, dc_error *err)
                                         op->b >= 0 ? params + op->b : NULL, V0(e, y), err));
             break;
         case DN_ACT:
-            dn_act_forward(e->act[op->site], V0(e, y), y->ds, y->ds + size_of(e, y), V0(e, x),
-                           size_of(e, y));
+            dc_dimenet_act_forward(e->act[op->site], V0(e, y), y->ds, y->ds + size_of(e, y),
+                                   V0(e, x), size_of(e, y));
             break;
-        case DN_ADD: dn_add(V0(e, y), V0(e, x), V0(e, z), size_of(e, y)); break;
-        case DN_MUL: dn_mul(V0(e, y), V0(e, x), V0(e, z), size_of(e, y)); break;
-        case DN_GATHER: dn_gather(V0(e, y), V0(e, x), e->idx[op->idx], n_of(e, y), y->cols); break;
+        case DN_ADD: dc_dimenet_add(V0(e, y), V0(e, x), V0(e, z), size_of(e, y)); break;
+        case DN_MUL: dc_dimenet_mul(V0(e, y), V0(e, x), V0(e, z), size_of(e, y)); break;
+        case DN_GATHER:
+            dc_dimenet_gather(V0(e, y), V0(e, x), e->idx[op->idx], n_of(e, y), y->cols);
+            break;
         case DN_SCATTER:
-            dn_scatter(V0(e, y), n_of(e, y), V0(e, x), e->idx[op->idx], n_of(e, x), y->cols);
+            dc_dimenet_scatter(V0(e, y), n_of(e, y), V0(e, x), e->idx[op->idx], n_of(e, x),
+                               y->cols);
             break;
         case DN_CONCAT:
-            dn_concat(V0(e, y), V0(e, x), x->cols, V0(e, z), z->cols, n_of(e, y));
+            dc_dimenet_concat(V0(e, y), V0(e, x), x->cols, V0(e, z), z->cols, n_of(e, y));
             break;
         case DN_EMBED:
-            dn_gather(V0(e, y), params + op->w, e->idx[op->idx], n_of(e, y), y->cols);
+            dc_dimenet_gather(V0(e, y), params + op->w, e->idx[op->idx], n_of(e, y), y->cols);
             break;
         case DN_TRIPLET:
-            dn_triplet(V0(e, y), n_of(e, y), V0(e, x), V0(e, z), e->idx[DN_IDX_KJ],
-                       e->idx[DN_IDX_JI], n_of(e, z), y->cols);
+            dc_dimenet_triplet(V0(e, y), n_of(e, y), V0(e, x), V0(e, z), e->idx[DN_IDX_KJ],
+                               e->idx[DN_IDX_JI], n_of(e, z), y->cols);
             break;
         }
     }
@@ -202,48 +214,52 @@ static int force_pass(dc_dimenet *e, const float *params, dc_error *err)
                                              params + op->w, A1(e, x), err));
             break;
         case DN_ACT:
-            if (dx) dn_mul_acc(op->assign[0], A1(e, x), A1(e, y), y->ds, NULL, NULL, size_of(e, y));
+            if (dx)
+                dc_dimenet_mul_acc(op->assign[0], A1(e, x), A1(e, y), y->ds, NULL, NULL,
+                                   size_of(e, y));
             break;
         case DN_ADD:
-            if (dx) dn_acc(op->assign[0], A1(e, x), A1(e, y), size_of(e, y));
-            if (dz) dn_acc(op->assign[1], A1(e, z), A1(e, y), size_of(e, y));
+            if (dx) dc_dimenet_acc(op->assign[0], A1(e, x), A1(e, y), size_of(e, y));
+            if (dz) dc_dimenet_acc(op->assign[1], A1(e, z), A1(e, y), size_of(e, y));
             break;
         case DN_MUL:
             if (dx)
-                dn_mul_acc(op->assign[0], A1(e, x), A1(e, y), V0(e, z), NULL, NULL, size_of(e, y));
+                dc_dimenet_mul_acc(op->assign[0], A1(e, x), A1(e, y), V0(e, z), NULL, NULL,
+                                   size_of(e, y));
             if (dz)
-                dn_mul_acc(op->assign[1], A1(e, z), A1(e, y), V0(e, x), NULL, NULL, size_of(e, y));
+                dc_dimenet_mul_acc(op->assign[1], A1(e, z), A1(e, y), V0(e, x), NULL, NULL,
+                                   size_of(e, y));
             break;
         case DN_GATHER:
             if (dx)
-                dn_gather_reverse(op->assign[0], A1(e, x), n_of(e, x), A1(e, y), e->idx[op->idx],
-                                  n_of(e, y), y->cols);
+                dc_dimenet_gather_reverse(op->assign[0], A1(e, x), n_of(e, x), A1(e, y),
+                                          e->idx[op->idx], n_of(e, y), y->cols);
             break;
         case DN_SCATTER:
             if (dx)
-                dn_scatter_reverse(op->assign[0], A1(e, x), A1(e, y), e->idx[op->idx], n_of(e, x),
-                                   y->cols);
+                dc_dimenet_scatter_reverse(op->assign[0], A1(e, x), A1(e, y), e->idx[op->idx],
+                                           n_of(e, x), y->cols);
             break;
         case DN_CONCAT:
-            dn_concat_reverse(op->assign, dx ? A1(e, x) : NULL, x->cols, dz ? A1(e, z) : NULL,
-                              z->cols,
-                              A1(e, y), n_of(e, y));
+            dc_dimenet_concat_reverse(op->assign, dx ? A1(e, x) : NULL, x->cols,
+                                      dz ? A1(e, z) : NULL, z->cols, A1(e, y), n_of(e, y));
             break;
         case DN_EMBED: break;
         case DN_TRIPLET:
             if (dx)
-                dn_triplet_reverse_x(op->assign[0], A1(e, x), n_of(e, x), A1(e, y), V0(e, z), NULL,
-                                     NULL, e->idx[DN_IDX_KJ], e->idx[DN_IDX_JI], n_of(e, z),
-                                     y->cols);
+                dc_dimenet_triplet_reverse_x(op->assign[0], A1(e, x), n_of(e, x), A1(e, y),
+                                             V0(e, z), NULL, NULL, e->idx[DN_IDX_KJ],
+                                             e->idx[DN_IDX_JI], n_of(e, z), y->cols);
             if (dz)
-                dn_triplet_reverse_s(op->assign[1], A1(e, z), A1(e, y), V0(e, x), NULL, NULL,
-                                     e->idx[DN_IDX_KJ], e->idx[DN_IDX_JI], n_of(e, z), y->cols);
+                dc_dimenet_triplet_reverse_s(op->assign[1], A1(e, z), A1(e, y), V0(e, x), NULL,
+                                             NULL, e->idx[DN_IDX_KJ], e->idx[DN_IDX_JI], n_of(e, z),
+                                             y->cols);
             break;
         }
     }
     /* through the bases to the positions, in double */
-    dn_geom_forces(&e->geom, e->graph, A1(e, &sc->bufs[sc->rbf]), A1(e, &sc->bufs[sc->sbf]),
-                   e->forces);
+    dc_dimenet_geom_forces(&e->geom, e->graph, A1(e, &sc->bufs[sc->rbf]), A1(e, &sc->bufs[sc->sbf]),
+                           e->forces);
 cleanup:
     return rc;
 }
@@ -253,8 +269,8 @@ static int tangent_pass(dc_dimenet *e, const float *params, dc_error *err)
 {
     int rc = DC_OK;
     dn_sched *sc = &e->sched;
-    dn_geom_tangent(&e->geom, e->graph, e->seed, V1(e, &sc->bufs[sc->rbf]),
-                    V1(e, &sc->bufs[sc->sbf]));
+    dc_dimenet_geom_tangent(&e->geom, e->graph, e->seed, V1(e, &sc->bufs[sc->rbf]),
+                            V1(e, &sc->bufs[sc->sbf]));
     for (int i = 0; i < sc->n_ops; i++) {
         const dn_op *op = &sc->ops[i];
         const dn_buf *y = &sc->bufs[op->out];
@@ -269,24 +285,25 @@ static int tangent_pass(dc_dimenet *e, const float *params, dc_error *err)
             DC_TRY(dc_dense_f32_tangent(&e->dense[op->layer], n_of(e, y), V1(e, x), params + op->w,
                                         V1(e, y), err));
             break;
-        case DN_ACT:
-            dn_mul(V1(e, y), y->ds, V1(e, x), size_of(e, y));
-            break;
-        case DN_ADD: dn_add(V1(e, y), V1(e, x), V1(e, z), size_of(e, y)); break;
+        case DN_ACT: dc_dimenet_mul(V1(e, y), y->ds, V1(e, x), size_of(e, y)); break;
+        case DN_ADD: dc_dimenet_add(V1(e, y), V1(e, x), V1(e, z), size_of(e, y)); break;
         case DN_MUL:
-            dn_mul_tangent(V1(e, y), V0(e, x), V1(e, x), V0(e, z), V1(e, z), size_of(e, y));
+            dc_dimenet_mul_tangent(V1(e, y), V0(e, x), V1(e, x), V0(e, z), V1(e, z), size_of(e, y));
             break;
-        case DN_GATHER: dn_gather(V1(e, y), V1(e, x), e->idx[op->idx], n_of(e, y), y->cols); break;
+        case DN_GATHER:
+            dc_dimenet_gather(V1(e, y), V1(e, x), e->idx[op->idx], n_of(e, y), y->cols);
+            break;
         case DN_SCATTER:
-            dn_scatter(V1(e, y), n_of(e, y), V1(e, x), e->idx[op->idx], n_of(e, x), y->cols);
+            dc_dimenet_scatter(V1(e, y), n_of(e, y), V1(e, x), e->idx[op->idx], n_of(e, x),
+                               y->cols);
             break;
         case DN_CONCAT:
-            dn_concat(V1(e, y), V1(e, x), x->cols, V1(e, z), z->cols, n_of(e, y));
+            dc_dimenet_concat(V1(e, y), V1(e, x), x->cols, V1(e, z), z->cols, n_of(e, y));
             break;
         case DN_EMBED: break;
         case DN_TRIPLET:
-            dn_triplet_tangent(V1(e, y), n_of(e, y), V0(e, x), V1(e, x), V0(e, z), V1(e, z),
-                               e->idx[DN_IDX_KJ], e->idx[DN_IDX_JI], n_of(e, z), y->cols);
+            dc_dimenet_triplet_tangent(V1(e, y), n_of(e, y), V0(e, x), V1(e, x), V0(e, z), V1(e, z),
+                                       e->idx[DN_IDX_KJ], e->idx[DN_IDX_JI], n_of(e, z), y->cols);
             break;
         }
     }
@@ -314,56 +331,59 @@ static int grad_pass(dc_dimenet *e, const float *params, float *grad, dc_error *
             if (op->in[0] != sc->sbf)
                 DC_TRY(dc_dense_f32_backward(d, n, A0(e, y), params + op->w, A0(e, x), err));
             /* [a0; a1]^T [v0; v1]: both planes stacked, or the primal alone when v1 = 0 */
-            DC_TRY(dc_dense_f32_wgrad(d, x->const_pos ? n : 2 * n, A0(e, y), V0(e, x),
-                                      grad + op->w, err));
+            DC_TRY(dc_dense_f32_wgrad(d, x->const_pos ? n : 2 * n, A0(e, y), V0(e, x), grad + op->w,
+                                      err));
             if (op->b >= 0) dc_sum_rows(grad + op->b, A0(e, y), n, y->cols);
             break;
         }
         case DN_ACT:
-            dn_act_reverse0(op->assign[0], A0(e, x), A0(e, y), A1(e, y), y->ds, y->ds + size,
-                            V1(e, x), size);
+            dc_dimenet_act_reverse0(op->assign[0], A0(e, x), A0(e, y), A1(e, y), y->ds,
+                                    y->ds + size, V1(e, x), size);
             break;
         case DN_ADD:
-            dn_acc(op->assign[0], A0(e, x), A0(e, y), size);
-            dn_acc(op->assign[1], A0(e, z), A0(e, y), size);
+            dc_dimenet_acc(op->assign[0], A0(e, x), A0(e, y), size);
+            dc_dimenet_acc(op->assign[1], A0(e, z), A0(e, y), size);
             break;
         case DN_MUL:
-            dn_mul_acc(op->assign[0], A0(e, x), A0(e, y), V0(e, z), A1(e, y), V1(e, z), size);
-            dn_mul_acc(op->assign[1], A0(e, z), A0(e, y), V0(e, x), A1(e, y), V1(e, x), size);
+            dc_dimenet_mul_acc(op->assign[0], A0(e, x), A0(e, y), V0(e, z), A1(e, y), V1(e, z),
+                               size);
+            dc_dimenet_mul_acc(op->assign[1], A0(e, z), A0(e, y), V0(e, x), A1(e, y), V1(e, x),
+                               size);
             break;
         case DN_GATHER:
-            dn_gather_reverse(op->assign[0], A0(e, x), n_of(e, x), A0(e, y), e->idx[op->idx], n,
-                              y->cols);
+            dc_dimenet_gather_reverse(op->assign[0], A0(e, x), n_of(e, x), A0(e, y),
+                                      e->idx[op->idx], n, y->cols);
             break;
         case DN_SCATTER:
-            dn_scatter_reverse(op->assign[0], A0(e, x), A0(e, y), e->idx[op->idx], n_of(e, x),
-                               y->cols);
+            dc_dimenet_scatter_reverse(op->assign[0], A0(e, x), A0(e, y), e->idx[op->idx],
+                                       n_of(e, x), y->cols);
             break;
         case DN_CONCAT:
-            dn_concat_reverse(op->assign, A0(e, x), x->cols, A0(e, z), z->cols, A0(e, y), n);
+            dc_dimenet_concat_reverse(op->assign, A0(e, x), x->cols, A0(e, z), z->cols, A0(e, y),
+                                      n);
             break;
         case DN_EMBED:
-            dn_gather_reverse(0, grad + op->w, 0, A0(e, y), e->idx[op->idx], n, y->cols);
+            dc_dimenet_gather_reverse(0, grad + op->w, 0, A0(e, y), e->idx[op->idx], n, y->cols);
             break;
         case DN_TRIPLET:
-            dn_triplet_reverse_x(op->assign[0], A0(e, x), n_of(e, x), A0(e, y), V0(e, z), A1(e, y),
-                                 V1(e, z), e->idx[DN_IDX_KJ], e->idx[DN_IDX_JI], n_of(e, z),
-                                 y->cols);
-            dn_triplet_reverse_s(op->assign[1], A0(e, z), A0(e, y), V0(e, x), A1(e, y), V1(e, x),
-                                 e->idx[DN_IDX_KJ], e->idx[DN_IDX_JI], n_of(e, z), y->cols);
+            dc_dimenet_triplet_reverse_x(op->assign[0], A0(e, x), n_of(e, x), A0(e, y), V0(e, z),
+                                         A1(e, y), V1(e, z), e->idx[DN_IDX_KJ], e->idx[DN_IDX_JI],
+                                         n_of(e, z), y->cols);
+            dc_dimenet_triplet_reverse_s(op->assign[1], A0(e, z), A0(e, y), V0(e, x), A1(e, y),
+                                         V1(e, x), e->idx[DN_IDX_KJ], e->idx[DN_IDX_JI], n_of(e, z),
+                                         y->cols);
             break;
         }
     }
     /* the trained frequency, in double */
     const dn_buf *rbf = &sc->bufs[sc->rbf];
-    dn_geom_freq_grad(&e->geom, e->graph, A0(e, rbf), A1(e, rbf), grad + e->freq_off);
+    dc_dimenet_geom_freq_grad(&e->geom, e->graph, A0(e, rbf), A1(e, rbf), grad + e->freq_off);
 cleanup:
     return rc;
 }
 
 int dc_dimenet_predict(dc_dimenet *e, const dc_activation *act, const float *params,
-                       const dc_dimenet_batch *batch, double *energy, double *forces,
-                       dc_error *err)
+                       const dc_dimenet_batch *batch, double *energy, double *forces, dc_error *err)
 {
     int rc = DC_OK;
     DC_TRY(prepare(e, act, params, batch, err));
@@ -381,9 +401,8 @@ cleanup:
 static double sign0(double x) { return (double)((x > 0.0) - (x < 0.0)); }
 
 int dc_dimenet_loss_grad(dc_dimenet *e, const dc_activation *act, const float *params,
-                         const dc_dimenet_batch *batch, const dc_dimenet_loss *loss,
-                         double *energy, double *forces, float *grad,
-                         dc_dimenet_loss_value *value, dc_error *err)
+                         const dc_dimenet_batch *batch, const dc_dimenet_loss *loss, double *energy,
+                         double *forces, float *grad, dc_dimenet_loss_value *value, dc_error *err)
 {
     int rc = DC_OK;
     if (!batch->energy_target || !batch->force_target)

@@ -209,7 +209,7 @@ static int interaction_block(build *b, int k, int m, int rbf, int sbf)
     return h;
 }
 
-int dn_sched_build(dn_sched *s, const dc_dimenet_layout *layout, dc_error *err)
+int dc_dimenet_sched_build(dn_sched *s, const dc_dimenet_layout *layout, dc_error *err)
 {
     int rc = DC_OK;
     const dc_dimenet_shape *sh = &layout->shape;
@@ -248,7 +248,7 @@ cleanup:
     return rc;
 }
 
-void dn_sched_free(dn_sched *s)
+void dc_dimenet_sched_free(dn_sched *s)
 {
     free(s->bufs);
     free(s->ops);
@@ -267,7 +267,7 @@ double dc_dimenet_step_flops(const dc_dimenet_shape *shape, int n_mol, int n_ato
     dn_sched s;
     double flops = 0.0;
     if (dc_dimenet_layout_init(&L, shape, &err) != DC_OK) return 0.0;
-    if (dn_sched_build(&s, &L, &err) == DC_OK) {
+    if (dc_dimenet_sched_build(&s, &L, &err) == DC_OK) {
         const double rows[DN_N_ROWS] = {n_atoms, (double)n_edges, (double)n_triplets, n_mol};
         for (int i = 0; i < s.n_ops; i++) {
             const dn_op *op = &s.ops[i];
@@ -281,7 +281,7 @@ double dc_dimenet_step_flops(const dc_dimenet_shape *shape, int n_mol, int n_ato
                      + mm * (1.0 + varies); /* weight gradient over [primal; tangent] */
         }
     }
-    dn_sched_free(&s);
+    dc_dimenet_sched_free(&s);
     dc_dimenet_layout_free(&L);
     return flops;
 }

@@ -19,8 +19,8 @@
 
 static const double PI = 3.14159265358979323846;
 
-void dn_geom_carve(dn_geom *g, dc_arena *ar, const dc_dimenet_shape *sh, int64_t max_edges,
-                   int64_t max_trip)
+void dc_dimenet_geom_carve(dn_geom *g, dc_arena *ar, const dc_dimenet_shape *sh,
+                           int64_t max_edges, int64_t max_trip)
 {
     const int64_t S = sh->num_spherical, R = sh->num_radial, E = max_edges, T = max_trip;
     DC_TAKE(ar, g->z, S * R); DC_TAKE(ar, g->N, S * R); DC_TAKE(ar, g->K, S);
@@ -31,7 +31,7 @@ void dn_geom_carve(dn_geom *g, dc_arena *ar, const dc_dimenet_shape *sh, int64_t
     DC_TAKE(ar, g->dbar, E); DC_TAKE(ar, g->vbar, 3 * E); DC_TAKE(ar, g->vt, 3 * E);
 }
 
-void dn_geom_constants(dn_geom *g, const dc_dimenet_shape *sh)
+void dc_dimenet_geom_constants(dn_geom *g, const dc_dimenet_shape *sh)
 {
     g->S = sh->num_spherical;
     g->R = sh->num_radial;
@@ -88,8 +88,8 @@ static void legendre(int S, const double *K, double x, double *P, double *dP)
     }
 }
 
-void dn_geom_forward(dn_geom *g, const dc_dimenet_graph *gr, const double *pos, const float *freq,
-                     float *rbf, float *sbf)
+void dc_dimenet_geom_forward(dn_geom *g, const dc_dimenet_graph *gr, const double *pos,
+                             const float *freq, float *rbf, float *sbf)
 {
     const int S = g->S, R = g->R, SR = S * R;
     const double c = g->cutoff;
@@ -138,8 +138,8 @@ void dn_geom_forward(dn_geom *g, const dc_dimenet_graph *gr, const double *pos, 
     }
 }
 
-void dn_geom_forces(dn_geom *g, const dc_dimenet_graph *gr, const float *rbf_a, const float *sbf_a,
-                    double *forces)
+void dc_dimenet_geom_forces(dn_geom *g, const dc_dimenet_graph *gr, const float *rbf_a,
+                            const float *sbf_a, double *forces)
 {
     const int S = g->S, R = g->R, SR = S * R;
     const int64_t E = gr->n_edges;
@@ -180,8 +180,8 @@ void dn_geom_forces(dn_geom *g, const dc_dimenet_graph *gr, const float *rbf_a, 
     }
 }
 
-void dn_geom_tangent(dn_geom *g, const dc_dimenet_graph *gr, const double *seed, float *rbf_t,
-                     float *sbf_t)
+void dc_dimenet_geom_tangent(dn_geom *g, const dc_dimenet_graph *gr, const double *seed,
+                             float *rbf_t, float *sbf_t)
 {
     const int S = g->S, R = g->R, SR = S * R;
     for (int64_t e = 0; e < gr->n_edges; e++) {
@@ -207,8 +207,8 @@ void dn_geom_tangent(dn_geom *g, const dc_dimenet_graph *gr, const double *seed,
     }
 }
 
-void dn_geom_freq_grad(const dn_geom *g, const dc_dimenet_graph *gr, const float *a0,
-                       const float *a1, float *grad)
+void dc_dimenet_geom_freq_grad(const dn_geom *g, const dc_dimenet_graph *gr, const float *a0,
+                               const float *a1, float *grad)
 {
     const int R = g->R;
     double acc[64] = {0};

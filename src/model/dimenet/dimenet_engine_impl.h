@@ -82,8 +82,8 @@ typedef struct dn_sched {
 } dn_sched;
 
 /* DC_ERR_NOMEM / DC_ERR_INPUT (a name the layout lacks: a bug). */
-int dn_sched_build(dn_sched *s, const dc_dimenet_layout *layout, dc_error *err);
-void dn_sched_free(dn_sched *s);
+int dc_dimenet_sched_build(dn_sched *s, const dc_dimenet_layout *layout, dc_error *err);
+void dc_dimenet_sched_free(dn_sched *s);
 
 /* The geometry in double (dimenet_engine_geom.c), in the engine's arena: E, T the batch's edges
  * and triplets. */
@@ -104,24 +104,24 @@ typedef struct dn_geom {
     double *vbar, *vt;  /* [E][3] adjoint of vec (angles), tangent of vec */
 } dn_geom;
 
-void dn_geom_carve(dn_geom *g, dc_arena *ar, const dc_dimenet_shape *sh, int64_t max_edges,
-                   int64_t max_trip);
+void dc_dimenet_geom_carve(dn_geom *g, dc_arena *ar, const dc_dimenet_shape *sh,
+                           int64_t max_edges, int64_t max_trip);
 /* After the carve: the shape's constants (the Bessel zeros, normalisers, K_l). */
-void dn_geom_constants(dn_geom *g, const dc_dimenet_shape *sh);
+void dc_dimenet_geom_constants(dn_geom *g, const dc_dimenet_shape *sh);
 /* rbf [E][R], sbf [T][S R] (float) from the positions [N][3] and the frequency [R]. */
-void dn_geom_forward(dn_geom *g, const dc_dimenet_graph *gr, const double *pos, const float *freq,
-                     float *rbf, float *sbf);
+void dc_dimenet_geom_forward(dn_geom *g, const dc_dimenet_graph *gr, const double *pos,
+                             const float *freq, float *rbf, float *sbf);
 /* forces [N][3] = sum rbf_a drbf/dr + sbf_a dsbf/dr for the adjoints rbf_a [E][R],
  * sbf_a [T][S R]. */
-void dn_geom_forces(dn_geom *g, const dc_dimenet_graph *gr, const float *rbf_a, const float *sbf_a,
-                    double *forces);
+void dc_dimenet_geom_forces(dn_geom *g, const dc_dimenet_graph *gr, const float *rbf_a,
+                            const float *sbf_a, double *forces);
 /* The tangents rbf_t, sbf_t along the positions' seed [N][3]. */
-void dn_geom_tangent(dn_geom *g, const dc_dimenet_graph *gr, const double *seed, float *rbf_t,
-                     float *sbf_t);
+void dc_dimenet_geom_tangent(dn_geom *g, const dc_dimenet_graph *gr, const double *seed,
+                             float *rbf_t, float *sbf_t);
 /* grad [R] (overwritten) of the frequency: sum over edges of a0 d rbf/df + a1 d rbf'/df, with a0,
- * a1 [E][R] the adjoints of rbf and of its tangent; after dn_geom_tangent. */
-void dn_geom_freq_grad(const dn_geom *g, const dc_dimenet_graph *gr, const float *a0,
-                       const float *a1, float *grad);
+ * a1 [E][R] the adjoints of rbf and of its tangent; after dc_dimenet_geom_tangent. */
+void dc_dimenet_geom_freq_grad(const dn_geom *g, const dc_dimenet_graph *gr, const float *a0,
+                               const float *a1, float *grad);
 
 
 struct dc_dimenet {

@@ -35,8 +35,8 @@ static inline void irelu3(float c, float x, float *y, float *d1, float *d2)
     *d2 = dc_f32_select(off, 0.0f, c2);
 }
 
-DC_KERNEL void dn_act_forward(dn_act a, float *restrict y, float *restrict ds,
-                              float *restrict d2s, const float *restrict x, int64_t n)
+DC_KERNEL void dc_dimenet_act_forward(dn_act a, float *restrict y, float *restrict ds,
+                                      float *restrict d2s, const float *restrict x, int64_t n)
 {
     if (a.irelu)
         for (int64_t q = 0; q < n; q++) irelu3(a.c, x[q], &y[q], &ds[q], &d2s[q]);
@@ -44,9 +44,10 @@ DC_KERNEL void dn_act_forward(dn_act a, float *restrict y, float *restrict ds,
         for (int64_t q = 0; q < n; q++) silu3(x[q], &y[q], &ds[q], &d2s[q]);
 }
 
-DC_KERNEL void dn_act_reverse0(int assign, float *restrict xa0, const float *restrict ya0,
-                               const float *restrict ya1, const float *restrict ds,
-                               const float *restrict d2s, const float *restrict x1, int64_t n)
+DC_KERNEL void dc_dimenet_act_reverse0(int assign, float *restrict xa0, const float *restrict ya0,
+                                       const float *restrict ya1, const float *restrict ds,
+                                       const float *restrict d2s, const float *restrict x1,
+                                       int64_t n)
 {
     if (assign)
         for (int64_t q = 0; q < n; q++) xa0[q] = ya0[q] * ds[q] + ya1[q] * d2s[q] * x1[q];
@@ -54,13 +55,13 @@ DC_KERNEL void dn_act_reverse0(int assign, float *restrict xa0, const float *res
         for (int64_t q = 0; q < n; q++) xa0[q] += ya0[q] * ds[q] + ya1[q] * d2s[q] * x1[q];
 }
 
-DC_KERNEL void dn_add(float *restrict y, const float *restrict x, const float *restrict z,
-                      int64_t n)
+DC_KERNEL void dc_dimenet_add(float *restrict y, const float *restrict x, const float *restrict z,
+                              int64_t n)
 {
     for (int64_t q = 0; q < n; q++) y[q] = x[q] + z[q];
 }
 
-DC_KERNEL void dn_acc(int assign, float *restrict x, const float *restrict y, int64_t n)
+DC_KERNEL void dc_dimenet_acc(int assign, float *restrict x, const float *restrict y, int64_t n)
 {
     if (assign)
         memcpy(x, y, (size_t)n * sizeof *x);
@@ -68,22 +69,22 @@ DC_KERNEL void dn_acc(int assign, float *restrict x, const float *restrict y, in
         for (int64_t q = 0; q < n; q++) x[q] += y[q];
 }
 
-DC_KERNEL void dn_mul(float *restrict y, const float *restrict x, const float *restrict z,
-                      int64_t n)
+DC_KERNEL void dc_dimenet_mul(float *restrict y, const float *restrict x, const float *restrict z,
+                              int64_t n)
 {
     for (int64_t q = 0; q < n; q++) y[q] = x[q] * z[q];
 }
 
-DC_KERNEL void dn_mul_tangent(float *restrict y, const float *restrict x0,
-                              const float *restrict x1, const float *restrict z0,
-                              const float *restrict z1, int64_t n)
+DC_KERNEL void dc_dimenet_mul_tangent(float *restrict y, const float *restrict x0,
+                                      const float *restrict x1, const float *restrict z0,
+                                      const float *restrict z1, int64_t n)
 {
     for (int64_t q = 0; q < n; q++) y[q] = x0[q] * z1[q] + x1[q] * z0[q];
 }
 
-DC_KERNEL void dn_mul_acc(int assign, float *restrict x, const float *restrict y0,
-                          const float *restrict z0, const float *restrict y1,
-                          const float *restrict z1, int64_t n)
+DC_KERNEL void dc_dimenet_mul_acc(int assign, float *restrict x, const float *restrict y0,
+                                  const float *restrict z0, const float *restrict y1,
+                                  const float *restrict z1, int64_t n)
 {
     if (y1 && assign)
         for (int64_t q = 0; q < n; q++) x[q] = y0[q] * z0[q] + y1[q] * z1[q];
@@ -95,14 +96,14 @@ DC_KERNEL void dn_mul_acc(int assign, float *restrict x, const float *restrict y
         for (int64_t q = 0; q < n; q++) x[q] += y0[q] * z0[q];
 }
 
-void dn_gather(float *restrict y, const float *restrict x, const int *idx, int64_t n, int c)
+void dc_dimenet_gather(float *restrict y, const float *restrict x, const int *idx, int64_t n, int c)
 {
     for (int64_t r = 0; r < n; r++)
         memcpy(y + r * c, x + (int64_t)idx[r] * c, (size_t)c * sizeof *y);
 }
 
-DC_KERNEL void dn_gather_reverse(int assign, float *restrict x, int64_t x_rows,
-                                 const float *restrict y, const int *idx, int64_t n, int c)
+DC_KERNEL void dc_dimenet_gather_reverse(int assign, float *restrict x, int64_t x_rows,
+                                         const float *restrict y, const int *idx, int64_t n, int c)
 {
     if (assign) memset(x, 0, (size_t)(x_rows * c) * sizeof *x);
     for (int64_t r = 0; r < n; r++) {
@@ -112,8 +113,8 @@ DC_KERNEL void dn_gather_reverse(int assign, float *restrict x, int64_t x_rows,
     }
 }
 
-DC_KERNEL void dn_scatter(float *restrict y, int64_t rows, const float *restrict x, const int *idx,
-                          int64_t n, int c)
+DC_KERNEL void dc_dimenet_scatter(float *restrict y, int64_t rows, const float *restrict x,
+                                  const int *idx, int64_t n, int c)
 {
     memset(y, 0, (size_t)(rows * c) * sizeof *y);
     for (int64_t r = 0; r < n; r++) {
@@ -123,8 +124,8 @@ DC_KERNEL void dn_scatter(float *restrict y, int64_t rows, const float *restrict
     }
 }
 
-DC_KERNEL void dn_scatter_reverse(int assign, float *restrict x, const float *restrict y,
-                                  const int *idx, int64_t n, int c)
+DC_KERNEL void dc_dimenet_scatter_reverse(int assign, float *restrict x, const float *restrict y,
+                                          const int *idx, int64_t n, int c)
 {
     for (int64_t r = 0; r < n; r++) {
         float *restrict xr = x + r * c;
@@ -136,8 +137,9 @@ DC_KERNEL void dn_scatter_reverse(int assign, float *restrict x, const float *re
     }
 }
 
-DC_KERNEL void dn_triplet(float *restrict y, int64_t E, const float *restrict x,
-                          const float *restrict s, const int *kj, const int *ji, int64_t T, int c)
+DC_KERNEL void dc_dimenet_triplet(float *restrict y, int64_t E, const float *restrict x,
+                                  const float *restrict s, const int *kj, const int *ji, int64_t T,
+                                  int c)
 {
     memset(y, 0, (size_t)(E * c) * sizeof *y);
     for (int64_t t = 0; t < T; t++) {
@@ -147,10 +149,10 @@ DC_KERNEL void dn_triplet(float *restrict y, int64_t E, const float *restrict x,
     }
 }
 
-DC_KERNEL void dn_triplet_tangent(float *restrict y1, int64_t E, const float *restrict x0,
-                                  const float *restrict x1, const float *restrict s0,
-                                  const float *restrict s1, const int *kj, const int *ji,
-                                  int64_t T, int c)
+DC_KERNEL void dc_dimenet_triplet_tangent(float *restrict y1, int64_t E, const float *restrict x0,
+                                          const float *restrict x1, const float *restrict s0,
+                                          const float *restrict s1, const int *kj, const int *ji,
+                                          int64_t T, int c)
 {
     memset(y1, 0, (size_t)(E * c) * sizeof *y1);
     for (int64_t t = 0; t < T; t++) {
@@ -160,10 +162,10 @@ DC_KERNEL void dn_triplet_tangent(float *restrict y1, int64_t E, const float *re
     }
 }
 
-DC_KERNEL void dn_triplet_reverse_x(int assign, float *restrict xa, int64_t E,
-                                    const float *restrict ya, const float *restrict s0,
-                                    const float *restrict yb, const float *restrict s1,
-                                    const int *kj, const int *ji, int64_t T, int c)
+DC_KERNEL void dc_dimenet_triplet_reverse_x(int assign, float *restrict xa, int64_t E,
+                                            const float *restrict ya, const float *restrict s0,
+                                            const float *restrict yb, const float *restrict s1,
+                                            const int *kj, const int *ji, int64_t T, int c)
 {
     if (assign) memset(xa, 0, (size_t)(E * c) * sizeof *xa);
     for (int64_t t = 0; t < T; t++) {
@@ -176,10 +178,10 @@ DC_KERNEL void dn_triplet_reverse_x(int assign, float *restrict xa, int64_t E,
     }
 }
 
-DC_KERNEL void dn_triplet_reverse_s(int assign, float *restrict sa, const float *restrict ya,
-                                    const float *restrict x0, const float *restrict yb,
-                                    const float *restrict x1, const int *kj, const int *ji,
-                                    int64_t T, int c)
+DC_KERNEL void dc_dimenet_triplet_reverse_s(int assign, float *restrict sa,
+                                            const float *restrict ya, const float *restrict x0,
+                                            const float *restrict yb, const float *restrict x1,
+                                            const int *kj, const int *ji, int64_t T, int c)
 {
     for (int64_t t = 0; t < T; t++) {
         float *restrict sr = sa + t * c;
@@ -195,8 +197,8 @@ DC_KERNEL void dn_triplet_reverse_s(int assign, float *restrict sa, const float 
     }
 }
 
-void dn_concat(float *restrict y, const float *restrict x, int a, const float *restrict z, int b,
-               int64_t n)
+void dc_dimenet_concat(float *restrict y, const float *restrict x, int a, const float *restrict z,
+                       int b, int64_t n)
 {
     for (int64_t r = 0; r < n; r++) {
         memcpy(y + r * (a + b), x + r * a, (size_t)a * sizeof *y);
@@ -204,15 +206,17 @@ void dn_concat(float *restrict y, const float *restrict x, int a, const float *r
     }
 }
 
-void dn_concat_reverse(const int assign[2], float *restrict x, int a, float *restrict z, int b,
-                       const float *restrict y, int64_t n)
+void dc_dimenet_concat_reverse(const int assign[2], float *restrict x, int a, float *restrict z,
+                               int b, const float *restrict y, int64_t n)
 {
     for (int64_t r = 0; r < n; r++) {
         const float *yr = y + r * (a + b);
-        if (x && assign[0]) memcpy(x + r * a, yr, (size_t)a * sizeof *x);
+        if (x && assign[0])
+            memcpy(x + r * a, yr, (size_t)a * sizeof *x);
         else if (x)
             for (int k = 0; k < a; k++) x[r * a + k] += yr[k];
-        if (z && assign[1]) memcpy(z + r * b, yr + a, (size_t)b * sizeof *z);
+        if (z && assign[1])
+            memcpy(z + r * b, yr + a, (size_t)b * sizeof *z);
         else if (z)
             for (int k = 0; k < b; k++) z[r * b + k] += yr[a + k];
     }

@@ -3,7 +3,8 @@
  * mse losses, every parameter gradient, adam3 with the project's float Adam) and of the default
  * size (energies, forces, losses, the per-tensor gradient norms and the stored gradients), with
  * the parameters rounded to float; and the bases rbf, sbf of frame 0 and the synthetic molecule
- * (S = 3 and 7) against the intermediates. Error measure (MODEL.md): max |a - b| / max |b| per tensor.
+ * (S = 3 and 7) against the intermediates. Error measure (MODEL.md): max |a - b| / max |b| per
+ * tensor.
  * Tolerances are DIMENET.md's for float32: energies, forces, losses 1e-4; gradients, gradient
  * norms and adam3 5e-4 (an adam3 element whose golden gradient is below 1e-4 of its tensor's
  * maximum may step the other way: 6e-3 over all elements). */

@@ -280,6 +280,57 @@ static void test_no_triplets(const dc_dimenet_layout *L, const float *pf, const 
     free(gf);
 }
 
+/* predict on a batch of more than 2048 edges runs in chunks of consecutive molecules (the
+ * indices rebased): 64 molecules of 7 atoms in a 2 A box, every pair within the cutoff (42 edges
+ * each, 2688 in all), against the reference. */
+static void test_chunked_predict(const dc_dimenet_layout *L, const float *pf, const double *pd)
+{
+    enum { M = 64, A = 7 };
+    static int Zc[M * A], OFFc[M + 1];
+    static double P[3 * M * A], E[M], F[3 * M * A], Er[M], Fr[3 * M * A], E2[M], F2[3 * M * A];
+    dc_error err = {0};
+    dc_rng rng;
+    dc_rng_seed(&rng, 5, 2);
+    for (int m = 0; m <= M; m++) OFFc[m] = A * m;
+    for (int a = 0; a < M * A; a++) {
+        Zc[a] = a % 3 == 0 ? 6 : a % 3 == 1 ? 1 : 8;
+        for (int k = 0; k < 3; k++) P[3 * a + k] = 1.6 * dc_rng_uniform(&rng) + 10.0 * (a / A);
+    }
+    dc_dimenet_graph g;
+    dc_dimenet_graph_init(&g);
+    CHECK(dc_dimenet_graph_build(&g, M, OFFc, P, L->shape.cutoff, 0, &err) == DC_OK, "%s",
+          err.message);
+    CHECK(g.n_edges == M * A * (A - 1), "%lld edges", (long long)g.n_edges);
+    dc_dimenet *eng = NULL;
+    dc_dimenet_ref ref = {0};
+    const dc_activation act = {.extent = DC_EXTENT_OUTPUT, .irelu_scale = 0.5};
+    CHECK(dc_dimenet_create(&eng, L, M, M * A, g.n_edges, g.n_triplets, &err) == DC_OK, "%s",
+          err.message);
+    CHECK(dc_dimenet_ref_init(&ref, L, &act, &g, Zc, &err) == DC_OK, "%s", err.message);
+    if (eng && ref.impl) {
+        const dc_dimenet_batch b = {.graph = &g, .z = Zc, .pos = P};
+        dc_dimenet_ref_energy_forces(&ref, pd, P, Er, Fr);
+        CHECK(dc_dimenet_predict(eng, &act, pf, &b, E, F, &err) == DC_OK, "%s", err.message);
+        CHECK(dc_dimenet_predict(eng, &act, pf, &b, E2, F2, &err) == DC_OK, "%s", err.message);
+        const double ee = rel_err(E, Er, M), fe = rel_err(F, Fr, 3 * M * A);
+        printf("chunked predict energy %.2e forces %.2e (%lld edges)\n", ee, fe,
+               (long long)g.n_edges);
+        CHECK(ee < 1e-4 && fe < 1e-4, "chunked predict: energies %.3g forces %.3g", ee, fe);
+        CHECK(memcmp(E, E2, sizeof E) == 0 && memcmp(F, F2, sizeof F) == 0,
+              "chunked predict: two calls differ");
+        int Zbad[M * A];
+        memcpy(Zbad, Zc, sizeof Zbad);
+        Zbad[A * 50 + 3] = 0;
+        const dc_dimenet_batch bad = {.graph = &g, .z = Zbad, .pos = P};
+        CHECK(dc_dimenet_predict(eng, &act, pf, &bad, E, F, &err) == DC_ERR_INPUT &&
+                  strstr(err.message, "frame 50"),
+              "chunked predict names the batch's molecule: %s", err.message);
+    }
+    dc_dimenet_ref_free(&ref);
+    dc_dimenet_destroy(eng);
+    dc_dimenet_graph_free(&g);
+}
+
 int main(void)
 {
     dc_error err = {0};
@@ -324,6 +375,7 @@ int main(void)
 
     test_bad_geometry(&L, pf, pd);
     test_no_triplets(&L, pf, pd);
+    test_chunked_predict(&L, pf, pd);
 
     /* refused: a batch beyond the limits, an unknown element */
     dc_dimenet *tiny = NULL;

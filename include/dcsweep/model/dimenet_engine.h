@@ -32,7 +32,9 @@ typedef struct dc_dimenet_loss_value {
 int dc_dimenet_create(dc_dimenet **engine, const dc_dimenet_layout *layout, int max_mol,
                       int max_atoms, int64_t max_edges, int64_t max_triplets, dc_error *err);
 void dc_dimenet_destroy(dc_dimenet *engine);
-/* energy [n_mol], forces [n_atoms][3], either may be NULL */
+/* energy [n_mol], forces [n_atoms][3], either may be NULL. A batch of more than 2048 edges runs
+ * in chunks of consecutive molecules (fixed by the batch: deterministic), so an engine sized for
+ * large evaluation batches touches the memory of a chunk only. */
 int dc_dimenet_predict(dc_dimenet *engine, const dc_activation *act, const float *params,
                        const dc_dimenet_batch *batch, double *energy, double *forces,
                        dc_error *err);

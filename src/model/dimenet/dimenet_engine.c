@@ -29,6 +29,11 @@ static void carve(dc_dimenet *e, dc_arena *ar)
     DC_TAKE(ar, e->forces, 3 * (int64_t)e->max_atoms);
     DC_TAKE(ar, e->seed, 3 * (int64_t)e->max_atoms);
     DC_TAKE(ar, e->wmol, e->max_mol);
+    DC_TAKE(ar, e->sub.edge_i, e->max_edges);
+    DC_TAKE(ar, e->sub.edge_j, e->max_edges);
+    DC_TAKE(ar, e->sub.idx_kj, e->max_triplets);
+    DC_TAKE(ar, e->sub.idx_ji, e->max_triplets);
+    DC_TAKE(ar, e->sub.mol, e->max_atoms);
     dc_dimenet_geom_carve(&e->geom, ar, &e->layout.shape, e->max_edges, e->max_triplets);
 }
 
@@ -110,9 +115,8 @@ static void to_double(double *y, const float *x, int64_t n)
     for (int64_t q = 0; q < n; q++) y[q] = (double)x[q];
 }
 
-/* Checks the batch, takes its index arrays, builds the geometry and rounds the bases (v0). */
-static int prepare(dc_dimenet *e, const dc_activation *act, const float *params,
-                   const dc_dimenet_batch *batch, dc_error *err)
+/* DC_ERR_INPUT for a batch beyond the engine's limits or with an element it cannot embed. */
+static int check_batch(const dc_dimenet *e, const dc_dimenet_batch *batch, dc_error *err)
 {
     int rc = DC_OK;
     const dc_dimenet_graph *g = batch->graph;
@@ -127,6 +131,17 @@ static int prepare(dc_dimenet *e, const dc_activation *act, const float *params,
         if (batch->z[a] < 1 || batch->z[a] >= DC_DIMENET_EMBED_ROWS)
             DC_FAIL(DC_ERR_INPUT, "frame %d: atom %d has atomic number %d (DimeNet++ embeds 1..%d)",
                     g->mol[a], a, batch->z[a], DC_DIMENET_EMBED_ROWS - 1);
+cleanup:
+    return rc;
+}
+
+/* Checks the batch, takes its index arrays, builds the geometry and rounds the bases (v0). */
+static int prepare(dc_dimenet *e, const dc_activation *act, const float *params,
+                   const dc_dimenet_batch *batch, dc_error *err)
+{
+    int rc = DC_OK;
+    const dc_dimenet_graph *g = batch->graph;
+    DC_TRY(check_batch(e, batch, err));
     e->rows[DN_ROWS_ATOM] = g->n_atoms;
     e->rows[DN_ROWS_EDGE] = g->n_edges;
     e->rows[DN_ROWS_TRIP] = g->n_triplets;
@@ -382,8 +397,10 @@ cleanup:
     return rc;
 }
 
-int dc_dimenet_predict(dc_dimenet *e, const dc_activation *act, const float *params,
-                       const dc_dimenet_batch *batch, double *energy, double *forces, dc_error *err)
+/* Energies and forces of one batch (or chunk) in one go. */
+static int predict_once(dc_dimenet *e, const dc_activation *act, const float *params,
+                        const dc_dimenet_batch *batch, double *energy, double *forces,
+                        dc_error *err)
 {
     int rc = DC_OK;
     DC_TRY(prepare(e, act, params, batch, err));
@@ -393,6 +410,51 @@ int dc_dimenet_predict(dc_dimenet *e, const dc_activation *act, const float *par
     if (forces) {
         DC_TRY(force_pass(e, params, err));
         memcpy(forces, e->forces, 3 * (size_t)e->rows[DN_ROWS_ATOM] * sizeof *forces);
+    }
+cleanup:
+    return rc;
+}
+
+/* e->sub = molecules b0 .. b1 - 1 (atoms a0 .. a1 - 1) of g, indices rebased to the chunk. */
+static void chunk_graph(dc_dimenet *e, const dc_dimenet_graph *g, int b0, int b1, int a0, int a1)
+{
+    dc_dimenet_graph *c = &e->sub;
+    const int64_t e0 = g->edge_off[b0], e1 = g->edge_off[b1];
+    const int64_t t0 = g->trip_off[b0], t1 = g->trip_off[b1];
+    c->n_mol = b1 - b0;
+    c->n_atoms = a1 - a0;
+    c->n_edges = e1 - e0;
+    c->n_triplets = t1 - t0;
+    for (int64_t k = e0; k < e1; k++) {
+        c->edge_i[k - e0] = g->edge_i[k] - a0;
+        c->edge_j[k - e0] = g->edge_j[k] - a0;
+    }
+    for (int64_t t = t0; t < t1; t++) {
+        c->idx_kj[t - t0] = (int)(g->idx_kj[t] - e0);
+        c->idx_ji[t - t0] = (int)(g->idx_ji[t] - e0);
+    }
+    for (int a = a0; a < a1; a++) c->mol[a - a0] = g->mol[a] - b0;
+}
+
+int dc_dimenet_predict(dc_dimenet *e, const dc_activation *act, const float *params,
+                       const dc_dimenet_batch *batch, double *energy, double *forces, dc_error *err)
+{
+    int rc = DC_OK;
+    const dc_dimenet_graph *g = batch->graph;
+    if (g->n_edges <= DN_PREDICT_EDGES || g->n_mol <= 1 || !g->edge_off || !g->trip_off)
+        return predict_once(e, act, params, batch, energy, forces, err);
+    /* the whole batch's checks first, so that an error names its molecule in the batch */
+    DC_TRY(check_batch(e, batch, err));
+    for (int b0 = 0, a0 = 0; b0 < g->n_mol;) {
+        int b1 = b0 + 1, a1 = a0;
+        while (b1 < g->n_mol && g->edge_off[b1 + 1] - g->edge_off[b0] <= DN_PREDICT_EDGES) b1++;
+        while (a1 < g->n_atoms && g->mol[a1] < b1) a1++;
+        chunk_graph(e, g, b0, b1, a0, a1);
+        const dc_dimenet_batch chunk = {.graph = &e->sub, .z = batch->z + a0,
+                                        .pos = batch->pos + 3 * (int64_t)a0};
+        DC_TRY(predict_once(e, act, params, &chunk, energy ? energy + b0 : NULL,
+                            forces ? forces + 3 * (int64_t)a0 : NULL, err));
+        b0 = b1, a0 = a1;
     }
 cleanup:
     return rc;

@@ -69,6 +69,11 @@ typedef struct dn_layer_key {
 
 #define DN_MAX_LAYERS 32
 
+/* predict runs a batch in chunks of consecutive molecules of at most this many edges (or one
+ * molecule): an engine sized for large evaluation batches touches the memory of a chunk only
+ * (about 25 MB per ethanol molecule at the default size with every plane, 3.5 of them here) */
+#define DN_PREDICT_EDGES 2048
+
 /* The schedule (built from the layout alone; no memory for the planes). */
 typedef struct dn_sched {
     int n_bufs, cap_bufs;
@@ -143,6 +148,8 @@ struct dc_dimenet {
     dn_act act[DN_N_SITES];
     double *forces, *seed;  /* [max_atoms][3] each */
     double *wmol;           /* [max_mol] */
+    dc_dimenet_graph sub;   /* predict's chunk of the batch: its arrays [max_edges] edge_i, edge_j,
+                               [max_triplets] idx_kj, idx_ji, [max_atoms] mol, rebased */
 };
 
 #endif

@@ -71,8 +71,13 @@ int dc_dimenet_create(dc_dimenet **engine, const dc_dimenet_layout *layout, int 
         DC_TRY(
             dc_dense_f32_create(&e->dense[i], &e->ctx, k->in, k->out, flags, &e->flops_done, err));
     }
+    /* The kit's dc_arena_alloc zeroes its block, which commits every page; calloc's fresh pages
+     * are committed on first touch, so a batch smaller than the limits (and predict's chunks)
+     * costs only the memory it uses. No plane is read before it is written. */
     carve(e, &e->arena);
-    DC_TRY(dc_arena_alloc(&e->arena, err));
+    DC_ALLOC(e->arena_block, e->arena.used + 64);
+    e->arena.base = e->arena_block + (64 - (uintptr_t)e->arena_block % 64) % 64;
+    e->arena.used = 0;
     carve(e, &e->arena);
     dc_dimenet_geom_constants(&e->geom, &e->layout.shape);
     e->freq_off = e->layout.tensors[dc_dimenet_layout_find(&e->layout, "rbf.freq")].offset;
@@ -88,7 +93,7 @@ void dc_dimenet_destroy(dc_dimenet *e)
     if (!e) return;
     for (int i = 0; i < e->sched.n_layers; i++) dc_dense_f32_destroy(&e->dense[i]);
     if (e->ctx.engine) dc_dnnl_fini(&e->ctx);
-    dc_arena_free(&e->arena);
+    free(e->arena_block);
     dc_dimenet_sched_free(&e->sched);
     dc_dimenet_layout_free(&e->layout);
     free(e);

@@ -138,7 +138,8 @@ struct dc_dimenet {
     dc_dnnl ctx;
     dc_dense_f32 dense[DN_MAX_LAYERS]; /* by dn_sched.layers */
     double flops_done;
-    dc_arena arena;
+    dc_arena arena;          /* its slices, in arena_block (calloc: pages committed when used) */
+    unsigned char *arena_block;
     dn_geom geom;
     int64_t freq_off;       /* rbf.freq's offset in the parameters */
     const dc_dimenet_graph *graph; /* of the current call */

@@ -86,10 +86,10 @@ def main():
             pred = peer.read_extxyz(out)
             pe = np.array([fr[3] for fr in pred])
             pf = np.concatenate([fr[2] for fr in pred])
-            # predict's file holds energies to 1e-8 relative (%.17g would be more than a reader needs)
+            # float32 engine against the peer's float64 on the same weights: the spec's float32 level
             de = np.abs(pe - E).max() / np.abs(E).max()
             df = np.abs(pf - F).max() / max(np.abs(F).max(), 1e-12)
-            check(de < 1e-7 and df < 1e-5, "run %d (%s, c %g, %s): predict vs the peer: energies %.1e, forces %.1e "
+            check(de < 1e-5 and df < 1e-4, "run %d (%s, c %g, %s): predict vs the peer: energies %.1e, forces %.1e "
                   "(relative to their size)" % (k, extent, c, method, de, df))
     if failures:
         print("%d failed" % len(failures), file=sys.stderr)

@@ -15,18 +15,21 @@ packages=(
   procps bc time
 )
 # Extra groups: `--test-suite` adds what the test suite needs (scripts/test.sh, the README's test
-# command), `--with-tests` that and what CI's hardening passes and peer tests need; `--with-data`
-# what the dataset generator needs.
+# command), `--with-tests` that and what CI's hardening passes need, `--with-peer` the PyTorch
+# peers of the benchmarks; `--with-data` what the dataset generator needs.
 for arg in "$@"; do
   case "$arg" in
     # what the test suite itself needs (scripts/test.sh): its statistics checks and fault injection
     --test-suite) packages+=(python3-scipy python3-statsmodels strace) ;;
-    # CI: the suite, and the hardening passes (Slurm, sanitizers, fuzzing, valgrind), the HTML
-    # report in a real browser, and the peer tests on ../shared (PyTorch)
+    # CI: the suite, the hardening passes (Slurm, sanitizers, fuzzing, valgrind) and the HTML
+    # report in a real browser
     --with-tests) packages+=(python3-scipy python3-statsmodels strace slurm-wlm munge clang libclang-rt-14-dev
-                             llvm valgrind chromium python3-torch libopenblas0-pthread) ;;
+                             llvm valgrind chromium) ;;
+    # the PyTorch peers on ../shared (bench/peer_compare*.sh, tests/test_dimenet_peer_shared.py):
+    # PyTorch with an optimised BLAS, as ../shared/peer/README.md requires for a fair comparison
+    --with-peer) packages+=(python3-torch libopenblas0-pthread) ;;
     --with-data) packages+=(xtb) ;;
-    -h|--help) echo "usage: scripts/install-deps.sh [--test-suite] [--with-tests] [--with-data]"; exit 0 ;;
+    -h|--help) echo "usage: scripts/install-deps.sh [--test-suite] [--with-tests] [--with-peer] [--with-data]"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done

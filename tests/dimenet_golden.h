@@ -109,4 +109,41 @@ static inline double dg_rel_err(const double *a, const double *b, int64_t n)
     return den > 0.0 ? num / den : num;
 }
 
+
+/* The golden file's input batch: atoms, their molecules, positions and labels. */
+typedef struct dg_batch {
+    int n_mol, n_atoms;
+    int *z, *atom_off;   /* [n_atoms], [n_mol + 1] */
+    double *pos, *E_t, *F_t;
+} dg_batch;
+
+static inline void dg_read_batch(hid_t f, dg_batch *b)
+{
+    memset(b, 0, sizeof *b);
+    b->n_atoms = (int)dg_count(f, "inputs/atomic_numbers");
+    int *molecule = calloc((size_t)b->n_atoms, sizeof *molecule);
+    b->z = calloc((size_t)b->n_atoms, sizeof *b->z);
+    b->pos = calloc(3 * (size_t)b->n_atoms, sizeof *b->pos);
+    b->F_t = calloc(3 * (size_t)b->n_atoms, sizeof *b->F_t);
+    dg_read(f, "inputs/atomic_numbers", H5T_NATIVE_INT, b->z, b->n_atoms);
+    dg_read(f, "inputs/molecule", H5T_NATIVE_INT, molecule, b->n_atoms);
+    dg_read(f, "inputs/positions", H5T_NATIVE_DOUBLE, b->pos, 3 * (int64_t)b->n_atoms);
+    dg_read(f, "labels/forces", H5T_NATIVE_DOUBLE, b->F_t, 3 * (int64_t)b->n_atoms);
+    b->n_mol = molecule[b->n_atoms - 1] + 1;
+    b->atom_off = calloc((size_t)b->n_mol + 1, sizeof *b->atom_off);
+    b->E_t = calloc((size_t)b->n_mol, sizeof *b->E_t);
+    dg_read(f, "labels/energy", H5T_NATIVE_DOUBLE, b->E_t, b->n_mol);
+    for (int a = 0; a < b->n_atoms; a++) b->atom_off[molecule[a] + 1] = a + 1;
+    free(molecule);
+}
+
+static inline void dg_batch_free(dg_batch *b)
+{
+    free(b->z);
+    free(b->pos);
+    free(b->F_t);
+    free(b->E_t);
+    free(b->atom_off);
+}
+
 #endif

@@ -21,12 +21,6 @@
 static const char *CASES[] = {"silu_none", "irelu_output_c0.5", "irelu_full_c0.5",
                               "irelu_full_c0.25"};
 
-typedef struct golden_batch {
-    int n_mol, n_atoms;
-    int *z, *atom_off;   /* [n_atoms], [n_mol + 1] */
-    double *pos, *E_t, *F_t;
-} golden_batch;
-
 static dc_activation case_act(hid_t f, const char *group, const char *name)
 {
     dc_activation a = {.extent = DC_EXTENT_NONE, .irelu_scale = 0.5};
@@ -47,7 +41,7 @@ static void expect(double e, double tol, const char *what, const char *prefix, c
 }
 
 static void check_case(hid_t f, const char *prefix, const char *name, const dc_dimenet_layout *L,
-                       const dc_dimenet_graph *g, const golden_batch *b, const float *params,
+                       const dc_dimenet_graph *g, const dg_batch *b, const float *params,
                        int default_size)
 {
     char path[256];
@@ -168,7 +162,7 @@ done:
 /* The engine's bases rbf [E][R] and sbf [T][S R] for molecule mol alone against
  * <group>/rbf, sbf (tolerance 1e-4, DIMENET.md's for the bases in float32). */
 static void check_bases(hid_t f, const char *group, int mol, const dc_dimenet_layout *L,
-                        const golden_batch *b, const float *params)
+                        const dg_batch *b, const float *params)
 {
     char path[256];
     dc_error err = {0};
@@ -245,21 +239,8 @@ int main(void)
     CHECK(dg_shape(f, &shape) == 0, "root attributes");
     dc_dimenet_layout L;
     CHECK(dc_dimenet_layout_init(&L, &shape, &err) == 0, "%s", err.message);
-    golden_batch b = {0};
-    b.n_atoms = (int)dg_count(f, "inputs/atomic_numbers");
-    int *molecule = calloc((size_t)b.n_atoms, sizeof *molecule);
-    b.z = calloc((size_t)b.n_atoms, sizeof *b.z);
-    b.pos = calloc(3 * (size_t)b.n_atoms, sizeof *b.pos);
-    b.F_t = calloc(3 * (size_t)b.n_atoms, sizeof *b.F_t);
-    dg_read(f, "inputs/atomic_numbers", H5T_NATIVE_INT, b.z, b.n_atoms);
-    dg_read(f, "inputs/molecule", H5T_NATIVE_INT, molecule, b.n_atoms);
-    dg_read(f, "inputs/positions", H5T_NATIVE_DOUBLE, b.pos, 3 * (int64_t)b.n_atoms);
-    dg_read(f, "labels/forces", H5T_NATIVE_DOUBLE, b.F_t, 3 * (int64_t)b.n_atoms);
-    b.n_mol = molecule[b.n_atoms - 1] + 1;
-    b.atom_off = calloc((size_t)b.n_mol + 1, sizeof *b.atom_off);
-    b.E_t = calloc((size_t)b.n_mol, sizeof *b.E_t);
-    dg_read(f, "labels/energy", H5T_NATIVE_DOUBLE, b.E_t, b.n_mol);
-    for (int a = 0; a < b.n_atoms; a++) b.atom_off[molecule[a] + 1] = a + 1;
+    dg_batch b;
+    dg_read_batch(f, &b);
     dc_dimenet_graph g;
     dc_dimenet_graph_init(&g);
     CHECK(dc_dimenet_graph_build(&g, b.n_mol, b.atom_off, b.pos, shape.cutoff, 0, &err) == 0,
@@ -292,12 +273,7 @@ int main(void)
     free(pf);
     dc_dimenet_graph_free(&g);
     dc_dimenet_layout_free(&L);
-    free(molecule);
-    free(b.z);
-    free(b.pos);
-    free(b.F_t);
-    free(b.E_t);
-    free(b.atom_off);
+    dg_batch_free(&b);
     H5Fclose(f);
     return check_finish();
 }

@@ -11,12 +11,6 @@
 
 #define TOL 1e-11 /* DIMENET.md: a float64 build reaches 1e-10; measured here <= 5e-14 */
 
-typedef struct batch {
-    int n_mol, n_atoms;
-    int *z, *atom_off;   /* [n_atoms], [n_mol + 1] */
-    double *pos, *E_t, *F_t;
-} batch;
-
 static const char *CASES[] = {"silu_none", "irelu_output_c0.5", "irelu_full_c0.5",
                               "irelu_full_c0.25"};
 
@@ -34,7 +28,7 @@ static dc_activation case_act(hid_t f, const char *group, const char *name)
 /* One case: energies, forces, atom outputs, and per loss the value and gradient (every tensor, or
  * with norms_only the per-tensor norms and the tensors stored). */
 static void check_case(hid_t f, const char *prefix, const char *name, const dc_dimenet_layout *L,
-                       const dc_dimenet_graph *g, const batch *b, const double *params,
+                       const dc_dimenet_graph *g, const dg_batch *b, const double *params,
                        int norms_only)
 {
     char path[256];
@@ -142,7 +136,7 @@ done:
 
 /* The intermediates of molecule mol alone (extent none) against intermediate/<group>. */
 static void check_intermediates(hid_t f, const char *group, int mol, const dc_dimenet_layout *L,
-                                const batch *b, const double *params)
+                                const dg_batch *b, const double *params)
 {
     char path[256];
     dc_error err = {0};
@@ -222,21 +216,8 @@ int main(void)
     CHECK(dc_dimenet_layout_init(&L, &shape, &err) == 0, "%s", err.message);
     CHECK(L.n_tensors == 75 && L.n_params == 16276, "%d tensors, %lld parameters", L.n_tensors,
           (long long)L.n_params);
-    batch b = {0};
-    b.n_atoms = (int)dg_count(f, "inputs/atomic_numbers");
-    int *molecule = calloc((size_t)b.n_atoms, sizeof *molecule);
-    b.z = calloc((size_t)b.n_atoms, sizeof *b.z);
-    b.pos = calloc(3 * (size_t)b.n_atoms, sizeof *b.pos);
-    b.F_t = calloc(3 * (size_t)b.n_atoms, sizeof *b.F_t);
-    dg_read(f, "inputs/atomic_numbers", H5T_NATIVE_INT, b.z, b.n_atoms);
-    dg_read(f, "inputs/molecule", H5T_NATIVE_INT, molecule, b.n_atoms);
-    dg_read(f, "inputs/positions", H5T_NATIVE_DOUBLE, b.pos, 3 * (int64_t)b.n_atoms);
-    dg_read(f, "labels/forces", H5T_NATIVE_DOUBLE, b.F_t, 3 * (int64_t)b.n_atoms);
-    b.n_mol = molecule[b.n_atoms - 1] + 1;
-    b.atom_off = calloc((size_t)b.n_mol + 1, sizeof *b.atom_off);
-    b.E_t = calloc((size_t)b.n_mol, sizeof *b.E_t);
-    dg_read(f, "labels/energy", H5T_NATIVE_DOUBLE, b.E_t, b.n_mol);
-    for (int a = 0; a < b.n_atoms; a++) b.atom_off[molecule[a] + 1] = a + 1;
+    dg_batch b;
+    dg_read_batch(f, &b);
 
     /* the graph, edge for edge and triplet for triplet */
     dc_dimenet_graph g;
@@ -297,12 +278,7 @@ int main(void)
     free(params);
     dc_dimenet_graph_free(&g);
     dc_dimenet_layout_free(&L);
-    free(molecule);
-    free(b.z);
-    free(b.pos);
-    free(b.F_t);
-    free(b.E_t);
-    free(b.atom_off);
+    dg_batch_free(&b);
     H5Fclose(f);
     return check_finish();
 }

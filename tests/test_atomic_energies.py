@@ -8,6 +8,9 @@ energies"), issue 27:
     trained on ethanol with it is size-extensive: two ethanols 100 A apart weigh exactly twice
     one (a model without E0s is off by its shift, about 4200 eV), and an isolated H atom lands
     near its E0 (without E0s: near the whole ethanol's energy);
+  - with dataset.isolated_atoms = "exact" a lone H, C or O atom is at its E0 exactly (the network's
+    isolated-atom output is subtracted in training and prediction), and the model stays
+    size-extensive; the key without atomic energies is one line, exit 2;
   - a malformed file of isolated atoms is one line naming the file and line, or the missing
     element, exit 2.
 The rMD17 part needs ../shared/data and is skipped (said so) without it."""
@@ -61,9 +64,11 @@ def lstsq_e0(train_frames, elements):
     return np.linalg.lstsq(counts, energy, rcond=None)[0]
 
 
-def sweep(tmp, name, train, val, test, e0, epochs):
+def sweep(tmp, name, train, val, test, e0, epochs, isolated=None):
     cfg = os.path.join(tmp, name + ".cfg")
     e0_line = "" if e0 is None else "  atomic_energies = \"%s\";\n" % e0
+    if isolated:
+        e0_line += "  isolated_atoms = \"%s\";\n" % isolated
     open(cfg, "w").write(
         "dataset = {\n  train = \"%s\";\n  validation = \"%s\";\n  test = \"%s\";\n%s};\n"
         "model = { features = 16; filters = 16; interactions = 2; gaussians = 16; cutoff = 5.0; };\n"
@@ -134,6 +139,7 @@ def part_rmd17(tmp):
     files = [os.path.join(tmp, n) for n in ("et.xyz", "ev.xyz", "es.xyz")]
     _, with_e0 = sweep(tmp, "eth_e0", *files, iso, 40)
     _, without = sweep(tmp, "eth_plain", *files, None, 40)
+    _, exact = sweep(tmp, "eth_exact", *files, iso, 40, "exact")
     stored = model_e0(with_e0)
     check(stored == {k: v for k, v in e0_file.items() if k in ("H", "C", "O")},
           "the kept model holds the file's E0s exactly (%s)" % stored)
@@ -141,20 +147,35 @@ def part_rmd17(tmp):
     sym, pos, _, _ = frames(os.path.join(tmp, "es.xyz"))[0]
     far = pos + np.array([100.0, 0.0, 0.0])
     structures = [(sym, pos), (sym + sym, np.vstack([pos, far])), (["H"], np.zeros((1, 3))),
-                  (["O", "H", "H"], np.array([[0, 0, 0], [0.96, 0, 0], [-0.24, 0.93, 0]], float))]
+                  (["O", "H", "H"], np.array([[0, 0, 0], [0.96, 0, 0], [-0.24, 0.93, 0]], float)),
+                  (["C"], np.array([[1.0, 2.0, 3.0]])), (["O"], np.zeros((1, 3)))]
     xyz = os.path.join(tmp, "structures.xyz")
     write_xyz(xyz, structures)
     e = predict(with_e0, xyz, tmp)
     p = predict(without, xyz, tmp)
-    if len(e) == 4 and len(p) == 4:
+    x = predict(exact, xyz, tmp)
+    water_e0 = e0_file["O"] + 2 * e0_file["H"]
+    if len(x) == 6:
+        print("exact:    ethanol %.3f, two ethanols %.3f, H %.6f (E0 %.6f), water %.3f (E0 sum %.3f), C %.6f, O %.6f eV"
+              % (x[0], x[1], x[2], e0_file["H"], x[3], water_e0, x[4], x[5]))
+        for got, el in ((x[2], "H"), (x[4], "C"), (x[5], "O")):
+            check(abs(got - e0_file[el]) < 1e-4, "exact isolated atoms: a lone %s atom at its E0 (off by %.2e eV)"
+                  % (el, got - e0_file[el]))
+        check(abs(x[1] - 2 * x[0]) < 2e-3, "exact isolated atoms: two far ethanols = 2 x one (off by %.2e eV)"
+              % (x[1] - 2 * x[0]))
+        check(abs(x[3] - water_e0) < 30, "exact isolated atoms: water near its E0 sum (%.2f eV off)" % (x[3] - water_e0))
+        with h5py.File(exact, "r") as f:
+            check(float(f["models"].attrs.get("isolated_atoms_exact", 0)) == 1.0, "/models records isolated_atoms_exact")
+    else:
+        check(False, "predict with exact isolated atoms gave %d energies" % len(x))
+    if len(e) == 6 and len(p) == 6:
         print("with E0s: ethanol %.3f, two ethanols %.3f, H %.3f (E0 %.3f), water %.3f eV" % (e[0], e[1], e[2], e0_file["H"], e[3]))
-        print("without:  ethanol %.3f, two ethanols %.3f, H %.3f, water %.3f eV" % tuple(p))
+        print("without:  ethanol %.3f, two ethanols %.3f, H %.3f, water %.3f eV" % tuple(p[:4]))
         check(abs(e[1] - 2 * e[0]) < 2e-3, "with E0s, two far ethanols = 2 x one (off by %.2e eV)" % (e[1] - 2 * e[0]))
         check(abs(p[1] - 2 * p[0]) > 1000, "without E0s they are not (off by %.1f eV: the model's shift)" % (p[1] - 2 * p[0]))
         h_off, h_plain = abs(e[2] - e0_file["H"]), abs(p[2] - e0_file["H"])
         check(h_off < 10 and h_off < h_plain / 20,
               "an isolated H atom near its E0: %.2f eV off (without E0s %.1f eV off)" % (h_off, h_plain))
-        water_e0 = e0_file["O"] + 2 * e0_file["H"]
         check(abs(e[3] - water_e0) < 30, "water near its E0 sum (%.2f eV off; without E0s %.1f eV off)"
               % (e[3] - water_e0, p[3] - water_e0))
 
@@ -164,6 +185,11 @@ def part_rmd17(tmp):
     no_o = os.path.join(tmp, "iso_no_o.xyz")
     open(no_o, "w").write("".join(fr[3] for fr in frames(iso) if fr[0][0] != "O"))
     cfg = os.path.join(tmp, "eth_e0.cfg")
+    r = subprocess.run([DCSWEEP, "validate", os.path.join(tmp, "eth_plain.cfg"), "--set", "dataset.isolated_atoms=\"exact\""],
+                       capture_output=True, text=True)
+    lines = r.stderr.strip().splitlines()
+    check(r.returncode == 2 and len(lines) == 1 and "dataset.isolated_atoms" in lines[0] and "atomic_energies" in lines[0],
+          "isolated_atoms without atomic_energies: exit 2, one line (%d: %s)" % (r.returncode, lines))
     for path, want in ((two, "iso_two.xyz:1: dataset.atomic_energies: frame 1 has 2 atoms"),
                        (no_o, "no isolated O atom")):
         r = subprocess.run([DCSWEEP, "validate", cfg, "--set", "dataset.atomic_energies=\"%s\"" % path],

@@ -197,6 +197,23 @@ static int read_atomic_energies(dc_config_ctx *c, dc_dataset_config *d)
     return dc_config_read_path(c, key, &d->e0_file, 1);
 }
 
+/* dataset.isolated_atoms: "shifted" (default) or "exact"; only with dataset.atomic_energies. */
+static int read_isolated_atoms(dc_config_ctx *c, dc_dataset_config *d)
+{
+    const char *key = "dataset.isolated_atoms";
+    const config_setting_t *s = config_lookup(&c->cfg, key);
+    if (!s) return DC_OK;
+    if (config_setting_type(s) != CONFIG_TYPE_STRING)
+        return dc_config_want_type(c, key, s, "a string: \"shifted\" or \"exact\"", 0);
+    const char *v = config_setting_get_string(s);
+    if (strcmp(v, "exact") != 0 && strcmp(v, "shifted") != 0)
+        return dc_config_fail(c, key, s, "unknown value \"%s\" (\"shifted\" or \"exact\")", v);
+    if (d->e0_source == DC_E0_NONE)
+        return dc_config_fail(c, key, s, "needs dataset.atomic_energies (the E0 an isolated atom is predicted at)");
+    d->isolated_exact = strcmp(v, "exact") == 0;
+    return DC_OK;
+}
+
 static int read_dataset(dc_config_ctx *c, dc_dataset_config *d)
 {
     int rc = DC_OK;
@@ -208,6 +225,7 @@ static int read_dataset(dc_config_ctx *c, dc_dataset_config *d)
     DC_TRY(dc_config_read_string(c, "dataset.length_unit", "Angstrom", &d->length_unit));
     DC_TRY(dc_config_read_string(c, "dataset.energy_unit", "eV", &d->energy_unit));
     DC_TRY(read_atomic_energies(c, d));
+    DC_TRY(read_isolated_atoms(c, d));
     const config_setting_t *file = config_lookup(&c->cfg, "dataset.file");
     const config_setting_t *split = config_lookup(&c->cfg, "dataset.split");
     const config_setting_t *test = config_lookup(&c->cfg, "dataset.test");

@@ -51,6 +51,7 @@ static void dump_dataset(dump_buf *o, const dc_dataset_config *d)
      * contents are in the results' dataset digest */
     if (d->e0_source != DC_E0_NONE)
         out(o, "dataset.atomic_energies = \"%s\";\n", d->e0_source == DC_E0_AVERAGE ? "average" : "file");
+    if (d->isolated_exact) out(o, "dataset.isolated_atoms = \"exact\";\n");
 }
 
 /* The shared train keys a family may place in its part of the dump; 0 when key is none of them. */

@@ -32,6 +32,7 @@ static const dc_key schema[] = {
     {"dataset.length_unit", KEY_STRING},
     {"dataset.energy_unit", KEY_STRING},
     {"dataset.atomic_energies", KEY_STRING},
+    {"dataset.isolated_atoms", KEY_STRING},
     {"model", KEY_GROUP},
     {"train", KEY_GROUP},
     {"train.epochs", KEY_INT},

@@ -23,6 +23,8 @@ struct dc_predictor {
     dc_elements trained;         /* those the training split had (all of elements when unrecorded) */
     double train_min_distance;   /* the shortest pair within the cutoff in training; NaN: unrecorded */
     dc_atomic_energies e0;       /* n = 0: none; else rs.shift is per atom (docs/model.md) */
+    int isolated_exact;          /* isolated_atoms_exact: each atom's isolated energy subtracted */
+    double isolated[DC_MAX_ELEMENTS]; /* [elements.n] then, each type's lone atom, scaled units */
     char energy_unit[32], length_unit[32];
 };
 
@@ -53,6 +55,7 @@ static int build_model(dc_predictor *p, dc_results *res, const char *path, dc_er
     p->train_min_distance = NAN;
     for (int k = 0; k < spec->n; k++) {
         if (strcmp(spec->names[k], "train_min_distance") == 0) p->train_min_distance = spec->values[k];
+        if (strcmp(spec->names[k], "isolated_atoms_exact") == 0) p->isolated_exact = spec->values[k] != 0.0;
         const char *prefix = "atomic_energy_", *sym = spec->names[k] + strlen(prefix);
         if (strncmp(spec->names[k], prefix, strlen(prefix)) == 0 && p->e0.n < DC_MAX_ELEMENTS) {
             int z = dc_element_from_symbol(sym, (int)strlen(sym));
@@ -83,6 +86,29 @@ static int run_settings(dc_predictor *p, dc_results *res, const dc_results_row *
     p->rs = all[method];
     if (!isfinite(p->rs.shift) || !isfinite(p->rs.scale) || p->rs.scale == 0)
         DC_FAIL(DC_ERR_INPUT, "%s: run %d's rescaling (%s) has no statistics", path, row->run, row->rescaling);
+cleanup:
+    return rc;
+}
+
+/* isolated_atoms_exact: the scaled energy of a lone atom of every type, as training subtracted
+ * them (docs/model.md, "Isolated atoms"). */
+static int isolated_energies(dc_predictor *p, dc_error *err)
+{
+    int rc = DC_OK;
+    const int n = p->elements.n;
+    int64_t start[DC_MAX_ELEMENTS + 1], line[DC_MAX_ELEMENTS];
+    int types[DC_MAX_ELEMENTS];
+    uint8_t z[DC_MAX_ELEMENTS];
+    double pos[3 * DC_MAX_ELEMENTS] = {0}, forces[3 * DC_MAX_ELEMENTS];
+    for (int t = 0; t <= n; t++) start[t] = t;
+    for (int t = 0; t < n; t++) {
+        line[t] = 1;
+        types[t] = t;
+        z[t] = (uint8_t)p->elements.atomic_number[t];
+    }
+    dc_dataset lone = {.path = "isolated atoms", .n_frames = n, .n_atoms_total = n, .frame_start = start,
+                       .frame_line = line, .atomic_number = z, .types = types, .positions = pos};
+    DC_TRY(p->potential->predict(p->model, &p->act, p->params, &lone, p->isolated, forces, err));
 cleanup:
     return rc;
 }
@@ -127,6 +153,7 @@ int dc_predictor_load(dc_predictor **out, const char *path, int run, dc_error *e
     DC_TRY(run_settings(p, res, &row, path, err));
     DC_ALLOC(p->params, p->n_params);
     DC_TRY(dc_results_read_params(res, run, p->params, err));
+    if (p->isolated_exact) DC_TRY(isolated_energies(p, err));
     attr_copy(res, "energy_unit", p->energy_unit, sizeof p->energy_unit, "eV");
     attr_copy(res, "length_unit", p->length_unit, sizeof p->length_unit, "Angstrom");
     *out = p;
@@ -221,6 +248,9 @@ int dc_predictor_dataset(dc_predictor *p, const dc_dataset *ds, double *energy, 
     DC_TRY(map_types(p, ds, types, err));
     view.types = types;
     DC_TRY(p->potential->predict(p->model, &p->act, p->params, &view, energy, forces, err));
+    if (p->isolated_exact)
+        for (int f = 0; f < ds->n_frames; f++)
+            for (int64_t a = ds->frame_start[f]; a < ds->frame_start[f + 1]; a++) energy[f] -= p->isolated[types[a]];
     if (p->e0.n == 0) {
         for (int f = 0; f < ds->n_frames; f++) energy[f] = dc_unscale_energy(&p->rs, energy[f]);
     } else { /* E = scale E' + atoms x per-atom shift + sum E0 */

@@ -53,6 +53,11 @@ typedef struct dc_dataset_config {
      * an extended-XYZ file of isolated atoms (e0_file, a path after loading). */
     dc_e0_source e0_source;
     char *e0_file;
+    /* dataset.isolated_atoms, with atomic energies only: 0 "shifted" (default; the rescaling's shift
+     * per atom, an isolated atom at E0 + shift + the network's output for it), 1 "exact" (the
+     * network's isolated-atom output subtracted in training and prediction and no shift: an
+     * isolated atom is at its E0 exactly; docs/model.md, "Isolated atoms"). */
+    int isolated_exact;
 } dc_dataset_config;
 
 typedef enum { DC_SCHEDULE_CONSTANT = 0, DC_SCHEDULE_STEP = 1, DC_SCHEDULE_PLATEAU = 2 } dc_schedule;

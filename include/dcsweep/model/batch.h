@@ -24,6 +24,9 @@ typedef struct dc_batch_buf {
      * rescaling: the frame's atomic energies plus its atoms times the per-atom shift (set by the
      * caller per dataset; docs/model.md, "Per-element reference energies") */
     const double *energy_ref;
+    /* 0, or every batch ends with this many ghosts, isolated atoms of types 0..n_ghost-1
+     * (dc_batch.n_ghost); the limits above must leave room for them */
+    int n_ghost;
 } dc_batch_buf;
 
 int dc_schnet_batch_buf_init(dc_batch_buf *buf, int max_mol, int max_atoms, int64_t max_edges,

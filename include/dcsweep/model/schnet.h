@@ -53,6 +53,11 @@ typedef struct dc_batch {
                                   * j -> i and i -> j both present, once (the edges of docs/model.md) */
     const double *energy_target; /* [n_mol] scaled labels (may be NULL for prediction only) */
     const double *force_target;  /* [n_atoms][3] scaled labels (may be NULL for prediction only) */
+    /* 0, or the last n_ghost molecules (and atoms) are isolated atoms of types 0..n_ghost-1, one
+     * each and without edges: a molecule's energy is then its atoms' sum minus each atom's
+     * isolated-atom energy, so that an isolated atom is at 0 (docs/model.md, "Isolated atoms").
+     * Their labels are unused and the loss is over the other molecules and atoms. */
+    int n_ghost;
 } dc_batch;
 
 typedef struct dc_loss_spec {
@@ -83,6 +88,9 @@ int dc_schnet_edge_geometry(const dc_schnet_shape *shape, const dc_batch *batch,
 void dc_schnet_loss_seeds(const dc_loss_spec *loss, const dc_batch *batch, const double *energy,
                           const double *forces, double *w, double *g, dc_loss_value *value);
 
+/* A batch with ghosts (n_ghost > 0): each of the first n_mol - n_ghost energies minus its atoms'
+ * isolated-atom energies (the ghosts' entries of energy, left as they are). */
+void dc_schnet_subtract_isolated(const dc_batch *batch, double *energy);
 /* Whether the activation site uses IReLU (docs/model.md table); site 0 filter, 1 interaction, 2 output. */
 int dc_schnet_activation_is_irelu(const dc_activation *act, int site);
 

@@ -48,10 +48,11 @@ int dc_schnet_batch_assemble(dc_batch *batch, dc_batch_buf *buf, const dc_datase
         n_atoms += ds->frame_start[f + 1] - ds->frame_start[f];
         n_edges += nb->frame_edge_start[f + 1] - nb->frame_edge_start[f];
     }
-    if (n > buf->max_mol || n_atoms > buf->max_atoms || n_edges > buf->max_edges)
+    const int G = buf->n_ghost;
+    if (n + G > buf->max_mol || n_atoms + G > buf->max_atoms || n_edges > buf->max_edges)
         return dc_error_set(err, DC_ERR_INTERNAL,
                             "batch of %d molecules, %lld atoms, %lld edges exceeds the limits "
-                            "(%d, %d, %lld)", n, (long long)n_atoms, (long long)n_edges,
+                            "(%d, %d, %lld)", n + G, (long long)n_atoms + G, (long long)n_edges,
                             buf->max_mol, buf->max_atoms, (long long)buf->max_edges);
     int a = 0;
     int64_t e = 0;
@@ -75,8 +76,15 @@ int dc_schnet_batch_assemble(dc_batch *batch, dc_batch_buf *buf, const dc_datase
         if (rs) buf->energy_target[b] = dc_rescale_energy(rs, buf->energy_ref ? ds->energy[f] - buf->energy_ref[f]
                                                                               : ds->energy[f]);
     }
+    for (int t = 0; t < G; t++, a++) {
+        buf->types[a] = t;
+        buf->mol[a] = n + t;
+        for (int k = 0; k < 3; k++) buf->pos[3 * a + k] = buf->force_target[3 * a + k] = 0.0;
+        buf->energy_target[n + t] = 0.0;
+    }
     memset(batch, 0, sizeof *batch);
-    batch->n_mol = n;
+    batch->n_mol = n + G;
+    batch->n_ghost = G;
     batch->n_atoms = a;
     batch->n_edges = e;
     batch->types = buf->types;

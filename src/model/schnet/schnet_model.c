@@ -39,6 +39,8 @@ typedef struct schnet_model {
     double *frame_e0[N_SPLITS];    /* [frames of the split] sum of E0; NULL without atomic energies */
     double *energy_ref[N_SPLITS];  /* [frames of the split] frame_e0 + atoms x the run's per-atom shift */
     double mean_atoms;             /* atoms per training frame, the per-atom shift's divisor */
+    int n_ghost;                   /* dataset.isolated_atoms = "exact": the types, one ghost each
+                                    * ending every batch (dc_batch.n_ghost), and no shift; else 0 */
     dc_loss_spec loss;
 } schnet_model;
 
@@ -122,6 +124,7 @@ static int setup_atomic_energies(schnet_model *m, const dc_dataset_config *cfg, 
     m->mean_atoms = (double)train->n_atoms_total / train->n_frames;
     DC_TRY(dc_atomic_energies_resolve(&m->e0, cfg, train, &m->splits.elements, err));
     if (m->e0.n == 0) return DC_OK;
+    if (cfg->isolated_exact) m->n_ghost = m->splits.elements.n;
     for (int s = 0; s < N_SPLITS; s++) {
         const dc_dataset *ds = m->split[s];
         DC_ALLOC(m->frame_e0[s], ds->n_frames > 0 ? ds->n_frames : 1);
@@ -168,8 +171,11 @@ static int schnet_model_create(void **out, const dc_sweep *sweep, dc_error *err)
     DC_TRY(setup_atomic_energies(m, &sweep->dataset, err));
     int max_frames = 0;
     DC_TRY(size_engine(m, &max_frames, err));
+    m->max_mol += m->n_ghost;
+    m->max_atoms += m->n_ghost;
     DC_TRY(dc_schnet_create(&m->engine, &m->shape, m->max_mol, m->max_atoms, m->max_edges, err));
     DC_TRY(dc_schnet_batch_buf_init(&m->buf, m->max_mol, m->max_atoms, m->max_edges, err));
+    m->buf.n_ghost = m->n_ghost;
     DC_ALLOC(m->window, max_frames);
     for (int f = 0; f < max_frames; f++) m->window[f] = f;
     DC_ALLOC(m->energy, m->max_mol);
@@ -205,6 +211,11 @@ static int schnet_model_create(void **out, const dc_sweep *sweep, dc_error *err)
     for (int k = 0; k < spec->n_elements; k++) spec->elements[k] = m->splits.elements.atomic_number[k];
     describe_training_data(spec, m->split[SPLIT_TRAIN], &m->nb[SPLIT_TRAIN]);
     DC_TRY(describe_atomic_energies(spec, &m->e0, err));
+    if (m->n_ghost > 0) {
+        if (spec->n >= DC_SPEC_MAX) DC_FAIL(DC_ERR_INPUT, "dataset.isolated_atoms: the kept model's description is full");
+        snprintf(spec->names[spec->n], sizeof spec->names[spec->n], "%s", "isolated_atoms_exact");
+        spec->values[spec->n++] = 1.0;
+    }
     info->count_names[0] = "atoms";
     info->count_names[1] = "edges";
     *out = m;
@@ -233,7 +244,8 @@ static int schnet_model_rescale(const void *impl, dc_rescaling method, dc_rescal
     DC_ALLOC(interaction, ds->n_frames);
     for (int f = 0; f < ds->n_frames; f++) interaction[f] = ds->energy[f] - m->frame_e0[SPLIT_TRAIN][f];
     DC_TRY(dc_rescale_fit(out, method, interaction, ds->n_frames, err));
-    out->shift /= m->mean_atoms;
+    /* exact isolated atoms: any shift would sit on an isolated atom too */
+    out->shift = m->n_ghost > 0 ? 0.0 : out->shift / m->mean_atoms;
 cleanup:
     free(interaction);
     return rc;
@@ -303,18 +315,20 @@ static int evaluate(schnet_model *m, int split, const float *params, dc_split_me
                                         &m->rs_labels, err));
         DC_TRY(dc_schnet_predict(m->engine, &m->act, params, &batch, m->energy, m->forces, err));
         dc_schnet_loss_seeds(&m->loss, &batch, m->energy, m->forces, NULL, NULL, &lv);
+        dc_schnet_subtract_isolated(&batch, m->energy);
+        const int atoms = batch.n_atoms - batch.n_ghost;
         sum_e += lv.energy_loss * n;
-        sum_f += lv.force_loss * 3.0 * batch.n_atoms;
+        sum_f += lv.force_loss * 3.0 * atoms;
         n_mol += n;
-        n_comp += 3 * (int64_t)batch.n_atoms;
+        n_comp += 3 * (int64_t)atoms;
         for (int b = 0; b < n; b++)
             m->energy_u[b] = dc_unscale_energy(&m->rs_labels, m->energy[b]) +
                              (m->energy_ref[split] ? m->energy_ref[split][start + b] : 0.0);
-        for (int64_t k = 0; k < 3 * (int64_t)batch.n_atoms; k++)
+        for (int64_t k = 0; k < 3 * (int64_t)atoms; k++)
             m->forces_u[k] = dc_unscale_force(&m->rs, m->forces[k]);
         /* a window is consecutive frames, so its true labels are contiguous in the dataset */
         int64_t first_atom = ds->frame_start[start];
-        dc_metrics_add(&acc, n, batch.n_atoms, batch.mol, m->energy_u, ds->energy + start,
+        dc_metrics_add(&acc, n, atoms, batch.mol, m->energy_u, ds->energy + start,
                               m->forces_u, ds->forces + 3 * first_atom);
     }
     dc_metrics_finish(&acc, metrics);

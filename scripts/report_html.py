@@ -184,7 +184,7 @@ def section_rates(r):
             for o in d["configurations"]]
     rule = d.get("collapse")
     note = (f"collapsed: {esc(json.dumps(rule))}" if rule else
-            "collapsed: no rule for this file (it has no ux_nrmse column)")
+            "collapsed: no rule for this file (no ux_nrmse column, no force_rms_test in its model_record)")
     return ("<p class='note'>rate of finished (done + diverged) runs, Wilson 95% interval; " + note + "</p>" +
             table(["c", "extent", "rescaling", "finished", "div", "div rate", "coll", "coll rate"], rows, left=3,
                   ident=r.tid("rates")))

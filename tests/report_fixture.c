@@ -1,7 +1,7 @@
 /* Writes a results file with known, made-up metrics through the real results API, for the report
  * and plot tests (tests/test_report.py, tests/test_plot_sweep.py):
  *
- *   report_fixture OUT.h5 [full|partial|noneless|pinn|stats] [TASK]
+ *   report_fixture OUT.h5 [full|partial|noneless|pinn|stats|vanish] [TASK]
  *
  *   full      c in {0.5, 1}, extents none/output/full, rescalings power10/standard, seeds 0-2:
  *             30 runs; 1 diverged, 1 failed, 2 pending, the rest done
@@ -16,6 +16,9 @@
  *             (ux_nrmse 1.004; 1.02 at seed 4 is not), output c = 0.5 standard diverged at seed
  *             2, full c = 1 standard failed at seed 5, u_max_err 0.25 everywhere (a tie), full
  *             c = 0.5 none as good as full c = 1 standard on u_nrmse (a contested P(best))
+ *   vanish    full's potential with a model_record giving the test forces' RMS (1.1): full c = 0.5
+ *             power10 collapsed at every done seed (test_force_rmse 1.1, forces of zero), full
+ *             c = 1 standard at seed 1 (1.1 x 1.004; 1.1 x 1.02 at seed 2 is not)
  *
  * A metric is base(configuration) + seed effect + a small deterministic wiggle, so that paired
  * differences have a real spread and the best configuration is clear.
@@ -146,6 +149,24 @@ static void make_stats_metrics(const dc_run *run, dc_results_row *row)
     row->metric[2] = 0.25;
 }
 
+/* The vanish variant's potential record and its collapsed runs (see the header). */
+#define VANISH_FORCE_RMS 1.1
+static const char vanish_record[] =
+    "{\"task\": \"potential\", \"force_rms_validation\": 0.9, \"force_rms_test\": 1.1}";
+static void make_vanish_metrics(const dc_run *run, dc_results_row *row)
+{
+    double *test = row->metric + FX_TEST;
+    if (run->extent == DC_EXTENT_FULL && run->irelu_scale == 0.5 && run->rescaling == DC_RESCALE_POWER10) {
+        test[FX_FORCE_RMSE] = VANISH_FORCE_RMS;
+        test[FX_FORCE_MAE] = 0.8 * VANISH_FORCE_RMS;
+        test[FX_EFWT] = 0.0;
+    }
+    if (run->extent == DC_EXTENT_FULL && run->irelu_scale == 1.0 && run->rescaling == DC_RESCALE_STANDARD) {
+        if (run->seed == 1) test[FX_FORCE_RMSE] = 1.004 * VANISH_FORCE_RMS;
+        if (run->seed == 2) test[FX_FORCE_RMSE] = 1.02 * VANISH_FORCE_RMS;
+    }
+}
+
 /* What happened to a run in each variant. */
 static dc_run_status status_of(const char *variant, int task, const dc_run *run, int n_runs)
 {
@@ -172,13 +193,13 @@ static dc_run_status status_of(const char *variant, int task, const dc_run *run,
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: report_fixture OUT.h5 [full|partial|noneless|pinn|stats] [TASK]\n");
+        fprintf(stderr, "usage: report_fixture OUT.h5 [full|partial|noneless|pinn|stats|vanish] [TASK]\n");
         return 2;
     }
     const char *variant = argc > 2 ? argv[2] : "full";
     const int task = argc > 3 ? atoi(argv[3]) : 0;
     int noneless = strcmp(variant, "noneless") == 0, stats = strcmp(variant, "stats") == 0;
-    int pinn = strcmp(variant, "pinn") == 0 || stats;
+    int pinn = strcmp(variant, "pinn") == 0 || stats, vanish = strcmp(variant, "vanish") == 0;
     double scales_all[] = {0.5, 1.0}, scales_one[] = {0.75}, scales_pinn[] = {0.25, 0.5, 1.0};
     dc_rescaling resc_pinn[] = {DC_RESCALE_NONE, DC_RESCALE_STANDARD, DC_RESCALE_POWER10};
     dc_extent extents_all[] = {DC_EXTENT_NONE, DC_EXTENT_OUTPUT, DC_EXTENT_FULL};
@@ -229,6 +250,7 @@ int main(int argc, char **argv)
         meta.n_curves = PX_CURVES;
         meta.curves = px_curves;
     }
+    if (vanish) meta.model_record = vanish_record;
     for (int m = 0; m < DC_N_RESCALINGS; m++) meta.rescaling[m] = (dc_rescale){(dc_rescaling)m, 0, 1};
     if (dc_results_create(&res, argv[1], &meta, rows, &err) != DC_OK) goto done;
     double curves[FX_CURVES * EPOCHS];
@@ -253,6 +275,7 @@ int main(int argc, char **argv)
         if (pinn) make_pinn_metrics(run, task, &row, curves);
         else make_metrics(run, task, &row, curves);
         if (stats) make_stats_metrics(run, &row);
+        if (vanish) make_vanish_metrics(run, &row);
         if (st != DC_RUN_DONE) {
             /* Diverged at epoch 3 / failed at once: no metrics, curves NaN from there on. */
             int last = st == DC_RUN_DIVERGED ? 2 : 0;

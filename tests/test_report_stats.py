@@ -9,7 +9,8 @@ the HDF5 file, independently of the C code:
   the section, k of n seeds better in the metric's direction, and the exact sign-flip p by
   enumerating the 2^n sign patterns (n >= 6);
 - per configuration: the diverged and collapsed rates with statsmodels' proportion_confint
-  (method='wilson'), collapsed meaning |ux_nrmse - 1| < 0.01;
+  (method='wilson'), collapsed meaning |ux_nrmse - 1| < 0.01, or for a potential whose
+  model_record gives the test forces' RMS (the `vanish` variant) |test_force_rmse / RMS - 1| < 0.01;
 - "best": never a configuration with a degenerate run, and a tie names none;
 - the metric's direction in json, csv (a `direction` cell on every metric row) and the tables
   (an arrow after every metric column).
@@ -64,7 +65,18 @@ def decode(b):
     return b.split(b"\0", 1)[0].decode() if isinstance(b, bytes) else b
 
 
+def force_rms_test(path):
+    """The test forces' RMS of a potential's model_record, or None."""
+    with h5py.File(path, "r") as f:
+        record = f.attrs.get("model_record")
+    if record is None:
+        return None
+    v = json.loads(decode(record)).get("force_rms_test")
+    return v if isinstance(v, float) and v > 0 else None
+
+
 def load(path):
+    rms = force_rms_test(path)
     with h5py.File(path, "r") as f:
         metrics = [(decode(d["name"]), bool(d["higher_is_better"])) for d in f["metrics"][...]]
         rows = []
@@ -72,7 +84,7 @@ def load(path):
             scale = float(r["irelu_scale"])
             rows.append({"key": (None if math.isnan(scale) or decode(r["extent"]) == "none" else scale,
                                  decode(r["extent"]), decode(r["rescaling"])),
-                         "seed": int(r["seed"]), "status": decode(r["status"]),
+                         "seed": int(r["seed"]), "status": decode(r["status"]), "force_rms_test": rms,
                          "m": {name: float(r[name]) for name, _ in metrics}})
     return metrics, rows
 
@@ -98,7 +110,12 @@ def sign_flip_p(d):
 
 
 def collapsed(row, names):
-    return row["status"] == "done" and "ux_nrmse" in names and abs(row["m"]["ux_nrmse"] - 1) < 0.01
+    if row["status"] != "done":
+        return False
+    if "ux_nrmse" in names:
+        return abs(row["m"]["ux_nrmse"] - 1) < 0.01
+    rms = row["force_rms_test"]
+    return rms is not None and "test_force_rmse" in names and abs(row["m"]["test_force_rmse"] / rms - 1) < 0.01
 
 
 def check_file(path, metric, base, args=()):
@@ -140,8 +157,12 @@ def check_file(path, metric, base, args=()):
         check(p["direction"] == ("higher" if higher[metric] else "lower"), f"{what}: direction")
 
     # ---- rates: Wilson intervals of diverged and collapsed runs ----
-    has_rule = "ux_nrmse" in names
-    check((got["collapse"] is not None) == has_rule, f"{tag}: collapse rule present iff ux_nrmse")
+    rms = force_rms_test(path)
+    has_rule = "ux_nrmse" in names or (rms is not None and "test_force_rmse" in names)
+    check((got["collapse"] is not None) == has_rule, f"{tag}: collapse rule present iff ux_nrmse or force_rms_test")
+    if has_rule and rms is not None and "ux_nrmse" not in names:
+        check(got["collapse"]["metric"] == "test_force_rmse" and close(got["collapse"]["reference"], rms),
+              f"{tag}: the potential's rule is test_force_rmse against {rms}: {got['collapse']}")
     for c in got["configurations"]:
         mine = [r for r in rows if r["key"] == key_of(c)]
         finished = [r for r in mine if r["status"] in ("done", "diverged")]
@@ -422,6 +443,17 @@ def main():
             check_factorial(full, metric, got)
             check_bootstrap(full, metric, got)
         check(all(p["p_sign_flip"] is None for p in got["paired"]), "schnet: n < 6, no sign-flip p")
+        # A potential that records its test forces' RMS: runs with forces of zero are collapsed.
+        vanish = os.path.join(tmp, "vanish.h5")
+        subprocess.run([FIXTURE, vanish, "vanish"], check=True)
+        for metric in ("test_force_mae", "test_force_rmse"):
+            got = check_file(vanish, metric, sch)
+        c = {key_of(x): x for x in got["configurations"]}
+        check(c[(0.5, "full", "power10")]["n_collapsed"] == 2, "vanish: full c=0.5 power10 collapsed at both done seeds")
+        check(c[(1.0, "full", "standard")]["n_collapsed"] == 1, "vanish: 1.004 x RMS collapsed, 1.02 x not")
+        best = {b["metric"]: b for b in got["best"]}
+        check((best["test_force_rmse"]["irelu_scale"], best["test_force_rmse"]["extent"]) != (0.5, "full")
+              or best["test_force_rmse"]["rescaling"] != "power10", "vanish: best is never the collapsed configuration")
     if failures:
         print(f"{len(failures)} failure(s)", file=sys.stderr)
         return 1

@@ -148,7 +148,7 @@ static void test_report_compute(void)
     dc_report r;
     dc_error err = {0};
     EXPECT(dc_report_compute(&r, N, keys, seeds, statuses, &metrics[0][0], FX_METRICS, descs,
-                            TF, NULL, &err) == DC_OK);
+                            TF, NULL, NULL, &err) == DC_OK);
     EXPECT(r.n_configs == 3 && r.n_done == 8 && r.n_diverged == 1);
     EXPECT(r.n_metrics == FX_METRICS && strcmp(r.metrics[TF].name, "test_force_mae") == 0);
     double tf = 0.1 * TF;
@@ -181,17 +181,17 @@ static void test_report_compute(void)
     dc_report_baseline b;
     EXPECT(dc_report_baseline_parse("extent=full", &b, &err) == DC_OK);
     EXPECT(dc_report_compute(&r, N, keys, seeds, statuses, &metrics[0][0], FX_METRICS, descs,
-                            TF, &b, &err) == DC_ERR_INPUT);
+                            TF, &b, NULL, &err) == DC_ERR_INPUT);
     EXPECT(strstr(err.message, "ambiguous") != NULL);
     dc_report_free(&r);
     EXPECT(dc_report_baseline_parse("extent=output,rescaling=standard", &b, &err) == DC_OK);
     EXPECT(dc_report_compute(&r, N, keys, seeds, statuses, &metrics[0][0], FX_METRICS, descs,
-                            TF, &b, &err) == DC_ERR_INPUT);
+                            TF, &b, NULL, &err) == DC_ERR_INPUT);
     EXPECT(strstr(err.message, "matches no configuration") != NULL);
     dc_report_free(&r);
     EXPECT(dc_report_baseline_parse("c=1,extent=full", &b, &err) == DC_OK);
     EXPECT(dc_report_compute(&r, N, keys, seeds, statuses, &metrics[0][0], FX_METRICS, descs,
-                            TF, &b, &err) == DC_OK);
+                            TF, &b, NULL, &err) == DC_OK);
     EXPECT(r.baseline == 2 && r.n_paired == 2 && r.paired[0].stats.n == 2);
     dc_report_free(&r);
     EXPECT(dc_report_baseline_parse("extent=sideways", &b, &err) == DC_ERR_INPUT);
@@ -200,7 +200,7 @@ static void test_report_compute(void)
     EXPECT(dc_report_baseline_parse("extent=none,extent=full", &b, &err) == DC_ERR_INPUT);
     EXPECT(dc_report_baseline_parse("", &b, &err) == DC_ERR_INPUT);
     EXPECT(dc_report_compute(&r, N, keys, seeds, statuses, &metrics[0][0], FX_METRICS, descs, TW,
-                             NULL, &err) == DC_OK);
+                             NULL, NULL, &err) == DC_OK);
     EXPECT(dc_report_metric_index(&r, "val_efwt") == FX_EFWT && dc_report_metric_index(&r, "test_force") == -1);
     dc_report_free(&r);
     /* The default metric: test_force_mae where there is one, else the first headline one. */

@@ -450,11 +450,15 @@ void dc_report_print_json(FILE *out, const dc_report *r, const report_source *sr
             r->n_runs, r->n_done, r->n_diverged, r->n_failed, r->n_pending, r->n_collapsed);
     /* the rule a collapsed run meets, or null when the file's metrics cannot show one */
     fputs(",\n \"collapse\": ", out);
-    if (r->collapse_metric >= 0)
-        fprintf(out, "{\"metric\": \"%s\", \"center\": 1, \"tolerance\": %g, \"rule\": \"|%s - 1| < %g: "
-                     "a derivative no better than a constant predictor's\"}",
-                DC_COLLAPSE_METRIC, DC_COLLAPSE_TOLERANCE, DC_COLLAPSE_METRIC, DC_COLLAPSE_TOLERANCE);
-    else
+    if (r->collapse_metric >= 0) {
+        char rule[512];
+        dc_report_collapse_text(r, rule, sizeof rule);
+        fprintf(out, "{\"metric\": \"%s\", \"reference\": %.17g, \"center\": 1, \"tolerance\": %g, "
+                     "\"rule\": ", r->metrics[r->collapse_metric].name, r->collapse_reference,
+                DC_COLLAPSE_TOLERANCE);
+        dc_json_string(out, rule);
+        fputc('}', out);
+    } else
         fputs("null", out);
 
     fputs(",\n \"baseline\": ", out);

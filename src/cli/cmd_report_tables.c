@@ -220,12 +220,13 @@ static int print_rates(FILE *out, const dc_report *r, int markdown, dc_error *er
     DC_TRY(dc_rtable_init(&t, "Diverged and collapsed runs per configuration, of finished (done + diverged) "
                           "runs", cols, r->n_configs, err));
     dc_rtable_note(&t, "rate [Wilson 95% CI]; failed and pending runs never finished and are not counted");
+    char rule[LINE - 32];
+    dc_report_collapse_text(r, rule, sizeof rule);
     if (coll)
-        snprintf(note, sizeof note, "collapsed: done with |%s - 1| < %g, a derivative no better than "
-                 "a constant predictor's", DC_COLLAPSE_METRIC, DC_COLLAPSE_TOLERANCE);
+        snprintf(note, sizeof note, "collapsed: done with %s", rule);
     else
-        snprintf(note, sizeof note, "collapsed: no rule for this file (it has no %s column)",
-                 DC_COLLAPSE_METRIC);
+        snprintf(note, sizeof note, "collapsed: no rule for this file (no %s column, and no force_rms_test "
+                 "in its model_record)", DC_COLLAPSE_METRIC);
     dc_rtable_note(&t, note);
     const char *h[] = {"c", "extent", "rescaling", "finished", "div", "div rate", "coll", "coll rate"};
     dc_rtable_set_cells(dc_rtable_row(&t), cols, h);

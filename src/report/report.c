@@ -255,7 +255,7 @@ static int build_configs(dc_report *r, const dc_report_key *keys, const int *sta
     for (int i = 0; i < r->n_runs; i++) {
         if (statuses[i] != DC_RUN_DONE || r->collapse_metric < 0) continue;
         double v = metrics[(size_t)i * r->n_metrics + r->collapse_metric];
-        r->run_collapsed[i] = isfinite(v) && fabs(v - 1.0) < DC_COLLAPSE_TOLERANCE;
+        r->run_collapsed[i] = isfinite(v) && fabs(v / r->collapse_reference - 1.0) < DC_COLLAPSE_TOLERANCE;
         r->configs[r->run_config[i]].n_collapsed += r->run_collapsed[i];
         r->n_collapsed += r->run_collapsed[i];
     }
@@ -410,7 +410,7 @@ static char *dup_string(const char *s, dc_error *err)
 int dc_report_compute(dc_report *r, int n, const dc_report_key *keys, const int64_t *seeds,
                       const int *statuses, const double *metrics, int n_metrics,
                       const dc_metric_desc *descs, int metric, const dc_report_baseline *baseline,
-                      dc_error *err)
+                      const dc_collapse_rule *collapse, dc_error *err)
 {
     int rc = DC_OK;
     memset(r, 0, sizeof *r);
@@ -422,7 +422,9 @@ int dc_report_compute(dc_report *r, int n, const dc_report_key *keys, const int6
     if (metric < 0 || metric >= n_metrics) DC_FAIL(DC_ERR_INTERNAL, "metric %d out of range", metric);
     r->n_metrics = n_metrics;
     memcpy(r->metrics, descs, (size_t)n_metrics * sizeof *descs);
-    r->collapse_metric = dc_report_metric_index(r, DC_COLLAPSE_METRIC);
+    r->collapse_metric = dc_report_metric_index(r, collapse ? collapse->metric : DC_COLLAPSE_METRIC);
+    r->collapse_reference = collapse ? collapse->reference : 1.0;
+    if (!(isfinite(r->collapse_reference) && r->collapse_reference > 0)) r->collapse_metric = -1;
     if (!(r->energy_unit = dup_string("", err)) || !(r->length_unit = dup_string("", err)) ||
         !(r->force_unit = dup_string("", err)) || !(r->sweep_name = dup_string("", err)) ||
         !(r->model_kind = dup_string("", err)))
@@ -490,6 +492,39 @@ static void take_attr(dc_results *res, const char *name, char **field)
     *field = value;
 }
 
+/* A potential's collapse rule: its test_force_rmse against the test split's RMS force component
+ * in model_record (dc_metrics_record); NULL when the file does not record it. */
+static const dc_collapse_rule *force_rule_of(dc_results *res, dc_collapse_rule *rule)
+{
+    char *record = NULL;
+    const char *key = "\"force_rms_test\":";
+    if (dc_results_read_attr_string(res, "model_record", &record, NULL) != DC_OK) return NULL;
+    const char *at = strstr(record, key);
+    char *end = NULL;
+    double v = at ? strtod(at + strlen(key), &end) : NAN;
+    free(record);
+    if (!at || end == at + strlen(key) || !isfinite(v) || v <= 0) return NULL;
+    snprintf(rule->metric, sizeof rule->metric, "%s", DC_COLLAPSE_FORCE_METRIC);
+    rule->reference = v;
+    return rule;
+}
+
+void dc_report_collapse_text(const dc_report *r, char *buf, size_t cap)
+{
+    if (r->collapse_metric < 0) {
+        snprintf(buf, cap, "%s", "");
+        return;
+    }
+    const char *name = r->metrics[r->collapse_metric].name;
+    if (r->collapse_reference == 1.0)
+        snprintf(buf, cap, "|%s - 1| < %g: a derivative no better than a constant predictor's", name,
+                 DC_COLLAPSE_TOLERANCE);
+    else
+        snprintf(buf, cap, "|%s / %.6g - 1| < %g: forces no better than zero (%.6g %s: the test forces' RMS)",
+                 name, r->collapse_reference, DC_COLLAPSE_TOLERANCE, r->collapse_reference,
+                 r->metrics[r->collapse_metric].unit);
+}
+
 int dc_report_load(dc_report *r, const char *path, const char *metric,
                    const dc_report_baseline *baseline, dc_error *err)
 {
@@ -525,8 +560,9 @@ int dc_report_load(dc_report *r, const char *path, const char *metric,
         seeds[i] = row->seed;
         for (int m = 0; m < n_metrics; m++) metrics[(size_t)i * n_metrics + m] = row->metric[m];
     }
-    DC_TRY(dc_report_compute(r, n, keys, seeds, statuses, metrics, n_metrics, descs, chosen,
-                             baseline, err));
+    dc_collapse_rule force_rule;
+    DC_TRY(dc_report_compute(r, n, keys, seeds, statuses, metrics, n_metrics, descs, chosen, baseline,
+                             force_rule_of(res, &force_rule), err));
     r->epochs = dc_results_epochs(res);
     /* Name, family and units are informational: a file without them still reports. */
     take_attr(res, "sweep_name", &r->sweep_name);

@@ -10,6 +10,7 @@
 #include "dcsweep/config/config.h"
 #include "dcsweep/config/run.h"
 #include "dcsweep/core/error.h"
+#include "dcsweep/data/dataset.h"
 
 /* The five metrics of one split, in the dataset's units. */
 typedef struct dc_split_metrics {
@@ -52,6 +53,12 @@ typedef int (*dc_split_eval)(void *model, int split, const float *params, dc_spl
                              double *loss, dc_error *err);
 /* dc_model_ops.validate of a potential: values = {validation loss, energy MAE, force MAE}. */
 int dc_metrics_validate(dc_split_eval eval, void *model, const float *params, double *values, dc_error *err);
+/* A potential's model_record (dc_model_info.record): the RMS of the reference force components of
+ * the validation and test splits, {"task": "potential", "force_rms_validation": v,
+ * "force_rms_test": t} (NaN: null), the force RMSE of a zero-force (constant-energy) predictor,
+ * which the report's collapse rule compares a run's with. */
+int dc_metrics_record(char *record, size_t cap, const dc_dataset *validation, const dc_dataset *test,
+                      dc_error *err);
 /* dc_model_ops.metrics of a potential: the columns of dc_metrics_describe. */
 int dc_metrics_final(dc_split_eval eval, void *model, const float *params, double *metrics, dc_error *err);
 

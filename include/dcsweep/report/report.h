@@ -35,16 +35,28 @@ typedef struct dc_report_key {
 } dc_report_key;
 
 /* A run is collapsed when it finished (status done) as a constant predictor, the trivial solution
- * a derivative-constrained network can fall into. What the file's metrics can show of it: a
- * normalised error of a derivative, ||f' - f'*|| / ||f'*||, is exactly 1 for a constant f (f' = 0)
- * and |value - 1| <= ||f'|| / ||f'*|| for any f, so a value within DC_COLLAPSE_TOLERANCE of 1 means
- * a derivative no better than a constant's. The column is DC_COLLAPSE_METRIC (u_x of a PDE's
- * solution, in every family that writes one); a file without it (a potential's: its force errors
- * are not normalised) has no collapse rule, and every rate of collapse is NaN there. A collapsed
- * run is still done: its metrics enter the means and the paired differences (it is what the
- * configuration produced), and "best" never picks its configuration. */
+ * a derivative-constrained network can fall into. What the file's metrics can show of it: the
+ * error of a derivative, ||f' - f'*||, is exactly ||f'*|| (the reference) for a constant f (f' = 0),
+ * and |value / reference - 1| <= ||f'|| / ||f'*|| for any f, so a ratio within
+ * DC_COLLAPSE_TOLERANCE of 1 means a derivative no better than a constant's. The rule's column:
+ *   - DC_COLLAPSE_METRIC, reference 1 (u_x of a PDE's solution, normalised, in every family that
+ *     writes one);
+ *   - a potential's test_force_rmse, reference the test split's RMS force component, which the
+ *     file's model_record keeps (force_rms_test, dc_metrics_record): forces no better than zero,
+ *     an energy that vanished or never depended on the positions.
+ * A file with neither (a potential's from before force_rms_test) has no collapse rule, and every
+ * rate of collapse is NaN there. A collapsed run is still done: its metrics enter the means and
+ * the paired differences (it is what the configuration produced), and "best" never picks its
+ * configuration. */
 #define DC_COLLAPSE_METRIC "ux_nrmse"
+#define DC_COLLAPSE_FORCE_METRIC "test_force_rmse"
 #define DC_COLLAPSE_TOLERANCE 0.01
+
+/* A collapse rule: the column and a constant predictor's value on it. */
+typedef struct dc_collapse_rule {
+    char metric[DC_METRIC_NAME_MAX];
+    double reference;
+} dc_collapse_rule;
 
 /* The normal quantile of a two-sided 95% interval (Wilson's). */
 #define DC_Z975 1.959963984540054
@@ -231,7 +243,8 @@ typedef struct dc_report {
     dc_report_factorial factorial;  /* on the report's metric */
     dc_report_bootstrap bootstrap;  /* on the report's metric */
 
-    int collapse_metric;         /* index of DC_COLLAPSE_METRIC in metrics; -1: no collapse rule */
+    int collapse_metric;         /* index of the collapse rule's column in metrics; -1: no rule */
+    double collapse_reference;   /* a constant predictor's value on it (1: a normalised error) */
     int n_collapsed;             /* collapsed runs in the file */
 
     /* The runs themselves (for paired statistics and for tests). */
@@ -267,12 +280,15 @@ int dc_report_load(dc_report *report, const char *path, const char *metric,
 
 /* The same from rows already in memory (tests): n rows of factors, seeds, statuses and
  * metrics [n][n_metrics] (read only where the status is done), the columns described by
- * descs [n_metrics]; metric is an index into them. report is zeroed first; free it with
- * dc_report_free even on error. */
+ * descs [n_metrics]; metric is an index into them; collapse NULL: DC_COLLAPSE_METRIC with
+ * reference 1 when there is that column. report is zeroed first; free it with dc_report_free even
+ * on error. */
 int dc_report_compute(dc_report *report, int n, const dc_report_key *keys, const int64_t *seeds,
                       const int *statuses, const double *metrics, int n_metrics,
                       const dc_metric_desc *descs, int metric, const dc_report_baseline *baseline,
-                      dc_error *err);
+                      const dc_collapse_rule *collapse, dc_error *err);
+/* The collapse rule of r as one line ("|ux_nrmse - 1| < 0.01: ..."); "" when it has none. */
+void dc_report_collapse_text(const dc_report *r, char *buf, size_t cap);
 
 void dc_report_free(dc_report *report);
 

@@ -30,6 +30,7 @@ typedef struct dimenet_model {
     dc_activation act;
     dc_rescale rs;
     dc_dimenet_loss loss;
+    char record[160];                /* info.record: the splits' force RMS (dc_metrics_record) */
 } dimenet_model;
 
 static void model_destroy(void *impl)
@@ -182,6 +183,8 @@ static int model_create(void **out, const dc_sweep *sweep, dc_error *err)
     dc_metrics_describe(info->metrics, &info->n_metrics, &sweep->dataset);
     describe_spec(&info->spec, &shape, &m->splits.elements);
     describe_training_data(&info->spec, &m->split[SPLIT_TRAIN]);
+    DC_TRY(dc_metrics_record(m->record, sizeof m->record, &m->splits.validation, &m->splits.test, err));
+    info->record = m->record;
     info->count_names[0] = "atoms";
     info->count_names[1] = "triplets";
     *out = m;

@@ -103,3 +103,24 @@ int dc_metrics_final(dc_split_eval eval, void *model, const float *params, doubl
 cleanup:
     return rc;
 }
+
+/* The RMS of a split's force components, as "%.17g" or "null" when it has none. */
+static void force_rms(char *out, size_t cap, const dc_dataset *ds)
+{
+    double sum = 0.0;
+    const int64_t n = 3 * ds->n_atoms_total;
+    for (int64_t k = 0; k < n && ds->forces; k++) sum += ds->forces[k] * ds->forces[k];
+    if (n > 0 && ds->forces) snprintf(out, cap, "%.17g", sqrt(sum / (double)n));
+    else snprintf(out, cap, "null");
+}
+
+int dc_metrics_record(char *record, size_t cap, const dc_dataset *validation, const dc_dataset *test,
+                      dc_error *err)
+{
+    char v[32], t[32];
+    force_rms(v, sizeof v, validation);
+    force_rms(t, sizeof t, test);
+    int n = snprintf(record, cap, "{\"task\": \"potential\", \"force_rms_validation\": %s, \"force_rms_test\": %s}", v, t);
+    if (n < 0 || (size_t)n >= cap) return dc_error_set(err, DC_ERR_INTERNAL, "a potential's record needs %d bytes", n);
+    return DC_OK;
+}

@@ -42,6 +42,7 @@ typedef struct schnet_model {
     int n_ghost;                   /* dataset.isolated_atoms = "exact": the types, one ghost each
                                     * ending every batch (dc_batch.n_ghost), and no shift; else 0 */
     dc_loss_spec loss;
+    char record[160];              /* info.record: the splits' force RMS (dc_metrics_record) */
 } schnet_model;
 
 static void schnet_model_destroy(void *impl)
@@ -211,6 +212,8 @@ static int schnet_model_create(void **out, const dc_sweep *sweep, dc_error *err)
     for (int k = 0; k < spec->n_elements; k++) spec->elements[k] = m->splits.elements.atomic_number[k];
     describe_training_data(spec, m->split[SPLIT_TRAIN], &m->nb[SPLIT_TRAIN]);
     DC_TRY(describe_atomic_energies(spec, &m->e0, err));
+    DC_TRY(dc_metrics_record(m->record, sizeof m->record, m->split[SPLIT_VALIDATION], m->split[SPLIT_TEST], err));
+    info->record = m->record;
     if (m->n_ghost > 0) {
         if (spec->n >= DC_SPEC_MAX) DC_FAIL(DC_ERR_INPUT, "dataset.isolated_atoms: the kept model's description is full");
         snprintf(spec->names[spec->n], sizeof spec->names[spec->n], "%s", "isolated_atoms_exact");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A results file of another sweep is refused (exit 2, one line naming the file and the settings
 # that differ) and left untouched; --restart replaces it. Something that is not a results file is
-# refused too.
+# refused too. A sweep refused on its data leaves no directory behind that -o would have created.
 set -euo pipefail
 src=${DC_SOURCE_DIR:?}; exe=${DCSWEEP:?}
 check="/usr/bin/python3 $src/tests/results_check.py"
@@ -54,4 +54,19 @@ cat "$tmp/err"
 grep -q "not hdf5" "$tmp/text.h5" || fail "the non-HDF5 file was modified"
 "$exe" run "$sweep" -o "$tmp/text.h5" --set 'grid.seeds=[0]' --restart > /dev/null
 $check complete "$tmp/text.h5"
+
+# Refused on its data (a cutoff with no pair): the directories -o would have made are gone again,
+# and a directory that existed before is kept.
+mkdir -p "$tmp/kept"
+for out in "$tmp/new/deeper/r.h5" "$tmp/kept/sub/r.h5"; do
+    set +e
+    "$exe" run "$sweep" -o "$out" --set model.cutoff=0.1 > /dev/null 2> "$tmp/err"
+    status=$?
+    set -e
+    [ $status -eq 2 ] || fail "cutoff 0.1 with -o $out: exit status $status"
+done
+[ ! -e "$tmp/new" ] || fail "a refused run left $tmp/new behind"
+[ -d "$tmp/kept" ] && [ ! -e "$tmp/kept/sub" ] || fail "a refused run removed kept/ or left kept/sub"
+"$exe" run "$sweep" -o "$tmp/new/deeper/r.h5" --set 'grid.seeds=[0]' > /dev/null
+$check complete "$tmp/new/deeper/r.h5"
 echo "run_refuse: ok"

@@ -11,6 +11,9 @@ energies"), issue 27:
   - with dataset.isolated_atoms = "exact" a lone H, C or O atom is at its E0 exactly (the network's
     isolated-atom output is subtracted in training and prediction), and the model stays
     size-extensive; the key without atomic energies is one line, exit 2;
+  - DimeNet++ takes the same E0s (the shared dc_energy_ref): stored in /models, two far ethanols
+    weigh twice one, predict reproduces the run's stored test energy MAE; "exact" is refused for
+    it with one line, exit 2;
   - a malformed file of isolated atoms is one line naming the file and line, or the missing
     element, exit 2.
 The rMD17 part needs ../shared/data and is skipped (said so) without it."""
@@ -64,17 +67,22 @@ def lstsq_e0(train_frames, elements):
     return np.linalg.lstsq(counts, energy, rcond=None)[0]
 
 
-def sweep(tmp, name, train, val, test, e0, epochs, isolated=None):
+SCHNET = "model = { features = 16; filters = 16; interactions = 2; gaussians = 16; cutoff = 5.0; };\n"
+DIMENET = ("task = { kind = \"dimenet++\"; };\nmodel = { hidden = 16; out_emb = 16; int_emb = 8; basis_emb = 4; "
+           "num_spherical = 3; num_radial = 4; cutoff = 4.0; blocks = 1; };\n")
+
+
+def sweep(tmp, name, train, val, test, e0, epochs, isolated=None, model=SCHNET):
     cfg = os.path.join(tmp, name + ".cfg")
     e0_line = "" if e0 is None else "  atomic_energies = \"%s\";\n" % e0
     if isolated:
         e0_line += "  isolated_atoms = \"%s\";\n" % isolated
     open(cfg, "w").write(
-        "dataset = {\n  train = \"%s\";\n  validation = \"%s\";\n  test = \"%s\";\n%s};\n"
-        "model = { features = 16; filters = 16; interactions = 2; gaussians = 16; cutoff = 5.0; };\n"
+        "dataset = {\n  train = \"%s\";\n  validation = \"%s\";\n  test = \"%s\";\n%s};\n" % (train, val, test, e0_line)
+        + model +
         "train = { epochs = %d; batch_size = 10; learning_rate = 2e-3; force_weight = 30.0; loss = \"l1\"; };\n"
         "grid = { irelu_scale = [0.5]; extent = [\"none\"]; rescaling = [\"standard\"]; seeds = [0]; };\n"
-        % (train, val, test, e0_line, epochs))
+        % epochs)
     out = os.path.join(tmp, name + ".h5")
     r = subprocess.run([DCSWEEP, "run", cfg, "-o", out], capture_output=True, text=True)
     check(r.returncode == 0, "%s: run exits 0 (%s)" % (name, r.stderr.strip()[-300:]))
@@ -166,6 +174,10 @@ def part_rmd17(tmp):
         check(abs(x[3] - water_e0) < 30, "exact isolated atoms: water near its E0 sum (%.2f eV off)" % (x[3] - water_e0))
         with h5py.File(exact, "r") as f:
             check(float(f["models"].attrs.get("isolated_atoms_exact", 0)) == 1.0, "/models records isolated_atoms_exact")
+        r = subprocess.run([DCSWEEP, "validate", exact.replace(".h5", ".cfg")], capture_output=True, text=True)
+        e0_line = [ln for ln in r.stdout.splitlines() if ln.startswith("E0 ")]
+        check(len(e0_line) == 1 and "H -13.568422" in e0_line[0] and "isolated atoms exact" in e0_line[0],
+              "validate names the E0s and exact isolated atoms (%s)" % e0_line)
     else:
         check(False, "predict with exact isolated atoms gave %d energies" % len(x))
     if len(e) == 6 and len(p) == 6:
@@ -178,6 +190,8 @@ def part_rmd17(tmp):
               "an isolated H atom near its E0: %.2f eV off (without E0s %.1f eV off)" % (h_off, h_plain))
         check(abs(e[3] - water_e0) < 30, "water near its E0 sum (%.2f eV off; without E0s %.1f eV off)"
               % (e[3] - water_e0, p[3] - water_e0))
+
+    part_dimenet(tmp, files, iso, e0_file, xyz)
 
     # malformed files of isolated atoms: one line naming the file and line, or the element, exit 2
     two = os.path.join(tmp, "iso_two.xyz")
@@ -197,6 +211,35 @@ def part_rmd17(tmp):
         lines = r.stderr.strip().splitlines()
         check(r.returncode == 2 and len(lines) == 1 and want in lines[0],
               "validate with %s: exit 2 and one line naming it (%d: %s)" % (os.path.basename(path), r.returncode, lines))
+
+
+def part_dimenet(tmp, files, iso, e0_file, xyz):
+    """DimeNet++ with the file's E0s: stored, size-extensive, and predict reproduces the run."""
+    cfg, h5 = sweep(tmp, "dn_e0", *files, iso, 3, model=DIMENET)
+    check(model_e0(h5) == {k: v for k, v in e0_file.items() if k in ("H", "C", "O")},
+          "dimenet++: the kept model holds the file's E0s")
+    e = predict(h5, xyz, tmp)
+    if len(e) == 6:
+        print("dimenet++ with E0s: ethanol %.3f, two ethanols %.3f, H %.3f (E0 %.3f) eV" % (e[0], e[1], e[2], e0_file["H"]))
+        check(abs(e[1] - 2 * e[0]) < 2e-3, "dimenet++ with E0s: two far ethanols = 2 x one (off by %.2e eV)" % (e[1] - 2 * e[0]))
+        check(abs(e[2] - e0_file["H"]) < 50, "dimenet++ with E0s: a lone H atom near its E0 (%.2f eV off)" % (e[2] - e0_file["H"]))
+    else:
+        check(False, "dimenet++: predict gave %d energies" % len(e))
+    test = files[2]
+    want = [fr[2] for fr in frames(test)]
+    got = predict(h5, test, tmp)
+    with h5py.File(h5, "r") as f:
+        names = [n.split(b"\0")[0].decode() if isinstance(n, bytes) else n for n in f["metrics"]["name"]]
+        stored = float(f["runs"][0]["test_energy_mae"])
+    if got:
+        mae = float(np.mean(np.abs(np.array(got) - np.array(want))))
+        check(abs(mae - stored) <= 1e-4 * stored + 1e-7,
+              "dimenet++ with E0s: predict's test energy MAE %.6g = the run's stored %.6g" % (mae, stored))
+    check("test_energy_mae" in names, "dimenet++ file has test_energy_mae")
+    r = subprocess.run([DCSWEEP, "validate", cfg, "--set", "dataset.isolated_atoms=\"exact\""], capture_output=True, text=True)
+    lines = r.stderr.strip().splitlines()
+    check(r.returncode == 2 and len(lines) == 1 and "dataset.isolated_atoms" in lines[0],
+          "dimenet++ refuses isolated_atoms = \"exact\": exit 2, one line (%d: %s)" % (r.returncode, lines))
 
 
 def main():

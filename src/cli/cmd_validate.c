@@ -7,6 +7,7 @@
 
 #include "dcsweep/cli/cli.h"
 #include "dcsweep/config/grid.h"
+#include "dcsweep/data/atomic_energies.h"
 #include "dcsweep/data/rescale.h"
 #include "dcsweep/data/splits.h"
 #include "dcsweep/model/model.h"
@@ -106,6 +107,21 @@ static void print_batch_notes(const dc_sweep *sweep, const dc_splits *splits)
                "split is evaluated in one batch\n", t->eval_batch_size, most);
 }
 
+/* dataset.atomic_energies: where the E0s come from, each element's, and what an isolated atom gets. */
+static int print_atomic_energies(const dc_dataset_config *d, const dc_splits *splits, dc_error *err)
+{
+    dc_atomic_energies e0;
+    if (d->e0_source == DC_E0_NONE) return DC_OK;
+    int rc = dc_atomic_energies_resolve(&e0, d, &splits->train, &splits->elements, err);
+    if (rc != DC_OK) return rc;
+    printf("%-11s %s:", "E0", d->e0_source == DC_E0_AVERAGE ? "average (least squares on the training split)"
+                                                             : d->e0_file);
+    for (int k = 0; k < e0.n; k++) printf(" %s %.6f", dc_element_symbol(e0.atomic_number[k]), e0.e0[k]);
+    printf(" %s; isolated atoms %s\n", d->energy_unit,
+           d->isolated_exact ? "exact (at E0)" : "shifted (E0 + per-atom shift + the network's output)");
+    return DC_OK;
+}
+
 int dc_cmd_validate(int argc, char **argv)
 {
     int rc = DC_OK;
@@ -153,6 +169,7 @@ int dc_cmd_validate(int argc, char **argv)
         printf(" %s", symbol ? symbol : "?");
     }
     printf("\n");
+    DC_TRY(print_atomic_energies(d, &splits, err));
     DC_TRY(ops->describe(&sweep, DC_DESCRIBE_VALIDATE, stdout, err));
     print_batch_notes(&sweep, &splits);
     printf("%-11s %d\n", "runs", grid.n_runs);

@@ -78,7 +78,9 @@ cleanup:
 int dc_config_read_train(dc_config_ctx *c, const dc_family *family, dc_train_config *t)
 {
     int rc = DC_OK;
-    DC_TRY(dc_config_read_int(c, "train.epochs", family->default_epochs, 1, 1 << 30, &t->epochs));
+    /* a run holds its curves for every epoch (8 bytes x curves each, in memory and in the file):
+     * a million epochs is 64 MB of SchNet curves, and more than any run here needs */
+    DC_TRY(dc_config_read_int(c, "train.epochs", family->default_epochs, 1, DC_MAX_EPOCHS, &t->epochs));
     DC_TRY(dc_config_read_int(c, "train.batch_size", 20, 1, 1 << 30, &t->batch_size));
     DC_TRY(dc_config_read_double(c, "train.learning_rate", family->default_learning_rate, 0, 1, INFINITY,
                                  &t->learning_rate));

@@ -60,6 +60,8 @@ typedef struct dc_dataset_config {
     int isolated_exact;
 } dc_dataset_config;
 
+#define DC_MAX_EPOCHS 1000000  /* train.epochs at most (config_train.c says why) */
+
 typedef enum { DC_SCHEDULE_CONSTANT = 0, DC_SCHEDULE_STEP = 1, DC_SCHEDULE_PLATEAU = 2 } dc_schedule;
 typedef enum { DC_SELECT_LAST = 0, DC_SELECT_BEST = 1 } dc_select;
 #define DC_N_SCHEDULES 3

@@ -79,7 +79,7 @@ typedef struct dc_tensor {
 
 /* What evaluating a kept model needs besides its weights and layout: the model's hyperparameters
  * by name (the family's: its sizes, cutoff, ...) and its element list. */
-#define DC_SPEC_MAX 16
+#define DC_SPEC_MAX 32
 #define DC_SPEC_NAME_MAX 32
 #define DC_MAX_SPEC_ELEMENTS 16
 typedef struct dc_model_spec {

@@ -182,7 +182,7 @@ int dc_dimenet_batch_assemble(dc_dimenet_batch *batch, dc_dimenet_batch_buf *buf
         const int a0 = g->n_atoms;
         append_frame(buf, s, f);
         if (!rs) continue;
-        buf->energy_target[b] = dc_rescale_energy(rs, ds->energy[f]);
+        buf->energy_target[b] = dc_rescale_energy(rs, buf->energy_ref ? ds->energy[f] - buf->energy_ref[f] : ds->energy[f]);
         const double *F = ds->forces + 3 * ds->frame_start[f];
         for (int64_t k = 0; k < 3 * (int64_t)(g->n_atoms - a0); k++)
             buf->force_target[3 * (int64_t)a0 + k] = dc_rescale_force(rs, F[k]);

@@ -26,6 +26,9 @@ typedef struct dc_dimenet_batch_buf {
     double *pos;              /* [lim.atoms][3] */
     double *energy_target;    /* [lim.mol] scaled */
     double *force_target;     /* [lim.atoms][3] scaled */
+    /* NULL, or [frames of the split being assembled] subtracted from each energy before the
+     * rescaling (dc_energy_ref: the frame's E0s plus its atoms times the per-atom shift) */
+    const double *energy_ref;
 } dc_dimenet_batch_buf;
 
 /* Errors name the file and the frame (coincident atoms, non-finite positions). */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dcsweep/data/energy_ref.h"
 #include "dcsweep/data/splits.h"
 #include "dcsweep/model/metrics.h"
 #include "dcsweep/model/model.h"
@@ -28,7 +29,9 @@ typedef struct dimenet_model {
     double *energy_u, *forces_u;     /* the same in the dataset's units */
     double *params_d;                /* [n_params] for the initialisation in double */
     dc_activation act;
-    dc_rescale rs;
+    dc_rescale rs;                   /* of the current run; with atomic energies shift is per atom */
+    dc_rescale rs_labels;            /* what batches apply after eref.energy_ref (energy_ref.h) */
+    dc_energy_ref eref;              /* dataset.atomic_energies over the three splits */
     dc_dimenet_loss loss;
     char record[160];                /* info.record: the splits' force RMS (dc_metrics_record) */
 } dimenet_model;
@@ -39,6 +42,7 @@ static void model_destroy(void *impl)
     if (!m) return;
     dc_dimenet_destroy(m->engine);
     for (int s = 0; s < N_SPLITS; s++) dc_dimenet_split_free(&m->split[s]);
+    dc_energy_ref_free(&m->eref);
     dc_splits_free(&m->splits);
     dc_dimenet_batch_buf_free(&m->buf);
     dc_dimenet_layout_free(&m->layout);
@@ -164,6 +168,8 @@ static int model_create(void **out, const dc_sweep *sweep, dc_error *err)
                 DC_MAX_TENSORS);
     DC_TRY(describe_tensors(m, err));
     DC_TRY(build_data(m, err));
+    const dc_dataset *sets[N_SPLITS] = {&m->splits.train, &m->splits.validation, &m->splits.test};
+    DC_TRY(dc_energy_ref_init(&m->eref, &sweep->dataset, sets, &m->splits.elements, err));
     DC_ALLOC(m->params_d, m->layout.n_params);
 
     dc_model_info *info = &m->info;
@@ -183,6 +189,7 @@ static int model_create(void **out, const dc_sweep *sweep, dc_error *err)
     dc_metrics_describe(info->metrics, &info->n_metrics, &sweep->dataset);
     describe_spec(&info->spec, &shape, &m->splits.elements);
     describe_training_data(&info->spec, &m->split[SPLIT_TRAIN]);
+    DC_TRY(dc_energy_ref_describe(&m->eref, &info->spec, err));
     DC_TRY(dc_metrics_record(m->record, sizeof m->record, &m->splits.validation, &m->splits.test, err));
     info->record = m->record;
     info->count_names[0] = "atoms";
@@ -196,18 +203,22 @@ cleanup:
 
 static const dc_model_info *model_info(const void *impl) { return &((const dimenet_model *)impl)->info; }
 
+/* The rescaling of the training energies, or of E - sum E0 with a per-atom shift (energy_ref.h). */
 static int model_rescale(const void *impl, dc_rescaling method, dc_rescale *out, dc_error *err)
 {
-    const dc_dataset *ds = &((const dimenet_model *)impl)->splits.train;
-    return dc_rescale_fit(out, method, ds->energy, ds->n_frames, err);
+    return dc_energy_ref_rescale(&((const dimenet_model *)impl)->eref, method, out, err);
 }
 
 static int model_begin_run(void *impl, const dc_run *run, dc_error *err)
 {
+    int rc = DC_OK;
     dimenet_model *m = impl;
     m->act = (dc_activation){.extent = run->extent,
                              .irelu_scale = run->extent == DC_EXTENT_NONE ? 0.0 : run->irelu_scale};
-    return model_rescale(m, run->rescaling, &m->rs, err);
+    DC_TRY(model_rescale(m, run->rescaling, &m->rs, err));
+    dc_energy_ref_begin_run(&m->eref, &m->rs, &m->rs_labels);
+cleanup:
+    return rc;
 }
 
 /* PyG's initialisation, drawn in double (dimenet_layout.c) and rounded to the engine's floats. */
@@ -229,7 +240,8 @@ static int model_loss_grad(void *impl, const float *params, const int *items, in
     dimenet_model *m = impl;
     dc_dimenet_batch batch;
     dc_dimenet_loss_value lv;
-    DC_TRY(dc_dimenet_batch_assemble(&batch, &m->buf, &m->split[SPLIT_TRAIN], items, n_items, &m->rs, err));
+    m->buf.energy_ref = m->eref.energy_ref[SPLIT_TRAIN];
+    DC_TRY(dc_dimenet_batch_assemble(&batch, &m->buf, &m->split[SPLIT_TRAIN], items, n_items, &m->rs_labels, err));
     DC_TRY(dc_dimenet_loss_grad(m->engine, &m->act, params, &batch, &m->loss, NULL, NULL, grad, &lv, err));
     terms[0] = lv.energy_loss;
     terms[1] = lv.force_loss;
@@ -255,13 +267,15 @@ static int evaluate(dimenet_model *m, int split, const float *params, dc_split_m
     for (int start = 0; start < ds->n_frames; start += window) {
         const int n = ds->n_frames - start < window ? ds->n_frames - start : window;
         dc_dimenet_batch batch;
-        DC_TRY(dc_dimenet_batch_assemble(&batch, &m->buf, sp, m->window + start, n, &m->rs, err));
+        m->buf.energy_ref = m->eref.energy_ref[split];
+        DC_TRY(dc_dimenet_batch_assemble(&batch, &m->buf, sp, m->window + start, n, &m->rs_labels, err));
         DC_TRY(dc_dimenet_predict(m->engine, &m->act, params, &batch, m->energy, m->forces, err));
         const int n_atoms = batch.graph->n_atoms;
         for (int b = 0; b < n; b++) {
             const double d = m->energy[b] - batch.energy_target[b];
             sum_e += l1 ? fabs(d) : d * d;
-            m->energy_u[b] = dc_unscale_energy(&m->rs, m->energy[b]);
+            m->energy_u[b] = dc_unscale_energy(&m->rs_labels, m->energy[b]) +
+                             (m->eref.energy_ref[split] ? m->eref.energy_ref[split][start + b] : 0.0);
         }
         for (int64_t k = 0; k < 3 * (int64_t)n_atoms; k++) {
             const double d = m->forces[k] - batch.force_target[k];

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dcsweep/data/atomic_energies.h"
+#include "dcsweep/data/energy_ref.h"
 #include "dcsweep/data/splits.h"
 #include "dcsweep/model/batch.h"
 #include "dcsweep/model/metrics.h"
@@ -33,12 +33,9 @@ typedef struct schnet_model {
     double *energy_u, *forces_u;   /* the same mapped back to the dataset's units */
     dc_activation act;             /* of the current run */
     dc_rescale rs;                 /* of the current run; with atomic energies shift is per atom */
-    dc_rescale rs_labels;          /* what the batches apply after energy_ref: rs, or rs without
-                                    * its shift when the shift is per atom */
-    dc_atomic_energies e0;         /* n = 0: none (dataset.atomic_energies absent) */
-    double *frame_e0[N_SPLITS];    /* [frames of the split] sum of E0; NULL without atomic energies */
-    double *energy_ref[N_SPLITS];  /* [frames of the split] frame_e0 + atoms x the run's per-atom shift */
-    double mean_atoms;             /* atoms per training frame, the per-atom shift's divisor */
+    dc_rescale rs_labels;          /* what the batches apply after eref.energy_ref: rs, or rs
+                                    * without its shift when the shift is per atom */
+    dc_energy_ref eref;            /* dataset.atomic_energies over the three splits */
     int n_ghost;                   /* dataset.isolated_atoms = "exact": the types, one ghost each
                                     * ending every batch (dc_batch.n_ghost), and no shift; else 0 */
     dc_loss_spec loss;
@@ -52,9 +49,8 @@ static void schnet_model_destroy(void *impl)
     dc_schnet_destroy(m->engine);
     for (int s = 0; s < N_SPLITS; s++) {
         dc_neighbors_free(&m->nb[s]);
-        free(m->frame_e0[s]);
-        free(m->energy_ref[s]);
     }
+    dc_energy_ref_free(&m->eref);
     dc_splits_free(&m->splits);
     dc_schnet_batch_buf_free(&m->buf);
     free(m->window);
@@ -117,37 +113,14 @@ static void describe_training_data(dc_model_spec *spec, const dc_dataset *train,
     }
 }
 
-/* dataset.atomic_energies: the E0 of every element and each frame's sum of them. */
+/* dataset.atomic_energies; with isolated_atoms = "exact", one ghost per type ends every batch. */
 static int setup_atomic_energies(schnet_model *m, const dc_dataset_config *cfg, dc_error *err)
 {
     int rc = DC_OK;
-    const dc_dataset *train = m->split[SPLIT_TRAIN];
-    m->mean_atoms = (double)train->n_atoms_total / train->n_frames;
-    DC_TRY(dc_atomic_energies_resolve(&m->e0, cfg, train, &m->splits.elements, err));
-    if (m->e0.n == 0) return DC_OK;
-    if (cfg->isolated_exact) m->n_ghost = m->splits.elements.n;
-    for (int s = 0; s < N_SPLITS; s++) {
-        const dc_dataset *ds = m->split[s];
-        DC_ALLOC(m->frame_e0[s], ds->n_frames > 0 ? ds->n_frames : 1);
-        DC_ALLOC(m->energy_ref[s], ds->n_frames > 0 ? ds->n_frames : 1);
-        for (int f = 0; f < ds->n_frames; f++) m->frame_e0[s][f] = dc_atomic_energies_frame(&m->e0, ds, f);
-    }
+    DC_TRY(dc_energy_ref_init(&m->eref, cfg, m->split, &m->splits.elements, err));
+    if (m->eref.e0.n > 0 && m->eref.isolated_exact) m->n_ghost = m->splits.elements.n;
 cleanup:
     return rc;
-}
-
-/* The E0s in the kept model's spec (atomic_energy_<symbol>), so that predict adds them back. */
-static int describe_atomic_energies(dc_model_spec *spec, const dc_atomic_energies *e0, dc_error *err)
-{
-    if (spec->n + e0->n > DC_SPEC_MAX)
-        return dc_error_set(err, DC_ERR_INPUT, "dataset.atomic_energies: %d elements do not fit a kept model's "
-                            "description (at most %d)", e0->n, DC_SPEC_MAX - spec->n);
-    for (int k = 0; k < e0->n; k++) {
-        snprintf(spec->names[spec->n], sizeof spec->names[spec->n], "atomic_energy_%s",
-                 dc_element_symbol(e0->atomic_number[k]));
-        spec->values[spec->n++] = e0->e0[k];
-    }
-    return DC_OK;
 }
 
 static int schnet_model_create(void **out, const dc_sweep *sweep, dc_error *err)
@@ -211,14 +184,9 @@ static int schnet_model_create(void **out, const dc_sweep *sweep, dc_error *err)
     spec->n_elements = m->splits.elements.n;
     for (int k = 0; k < spec->n_elements; k++) spec->elements[k] = m->splits.elements.atomic_number[k];
     describe_training_data(spec, m->split[SPLIT_TRAIN], &m->nb[SPLIT_TRAIN]);
-    DC_TRY(describe_atomic_energies(spec, &m->e0, err));
+    DC_TRY(dc_energy_ref_describe(&m->eref, spec, err));
     DC_TRY(dc_metrics_record(m->record, sizeof m->record, m->split[SPLIT_VALIDATION], m->split[SPLIT_TEST], err));
     info->record = m->record;
-    if (m->n_ghost > 0) {
-        if (spec->n >= DC_SPEC_MAX) DC_FAIL(DC_ERR_INPUT, "dataset.isolated_atoms: the kept model's description is full");
-        snprintf(spec->names[spec->n], sizeof spec->names[spec->n], "%s", "isolated_atoms_exact");
-        spec->values[spec->n++] = 1.0;
-    }
     info->count_names[0] = "atoms";
     info->count_names[1] = "edges";
     *out = m;
@@ -233,25 +201,10 @@ static const dc_model_info *schnet_model_info(const void *impl)
     return &((const schnet_model *)impl)->info;
 }
 
-/* The rescaling of the training energies; with atomic energies, of the interaction energies
- * E - sum E0, and its shift is then per atom (the fitted shift over the mean atoms per frame), so
- * that the energy stays a sum over atoms (docs/model.md, "Per-element reference energies"). */
-static int schnet_model_rescale(const void *impl, dc_rescaling method, dc_rescale *out,
-                                dc_error *err)
+/* The rescaling of the training energies, or of E - sum E0 with a per-atom shift (energy_ref.h). */
+static int schnet_model_rescale(const void *impl, dc_rescaling method, dc_rescale *out, dc_error *err)
 {
-    int rc = DC_OK;
-    const schnet_model *m = impl;
-    const dc_dataset *ds = m->split[SPLIT_TRAIN];
-    double *interaction = NULL;
-    if (m->e0.n == 0) return dc_rescale_fit(out, method, ds->energy, ds->n_frames, err);
-    DC_ALLOC(interaction, ds->n_frames);
-    for (int f = 0; f < ds->n_frames; f++) interaction[f] = ds->energy[f] - m->frame_e0[SPLIT_TRAIN][f];
-    DC_TRY(dc_rescale_fit(out, method, interaction, ds->n_frames, err));
-    /* exact isolated atoms: any shift would sit on an isolated atom too */
-    out->shift = m->n_ghost > 0 ? 0.0 : out->shift / m->mean_atoms;
-cleanup:
-    free(interaction);
-    return rc;
+    return dc_energy_ref_rescale(&((const schnet_model *)impl)->eref, method, out, err);
 }
 
 static int schnet_model_begin_run(void *impl, const dc_run *run, dc_error *err)
@@ -261,14 +214,7 @@ static int schnet_model_begin_run(void *impl, const dc_run *run, dc_error *err)
     m->act = (dc_activation){.extent = run->extent,
                              .irelu_scale = run->extent == DC_EXTENT_NONE ? 0.0 : run->irelu_scale};
     DC_TRY(schnet_model_rescale(m, run->rescaling, &m->rs, err));
-    m->rs_labels = m->rs;
-    if (m->e0.n == 0) return DC_OK;
-    m->rs_labels.shift = 0.0;
-    for (int s = 0; s < N_SPLITS; s++) {
-        const dc_dataset *ds = m->split[s];
-        for (int f = 0; f < ds->n_frames; f++)
-            m->energy_ref[s][f] = m->frame_e0[s][f] + m->rs.shift * (double)(ds->frame_start[f + 1] - ds->frame_start[f]);
-    }
+    dc_energy_ref_begin_run(&m->eref, &m->rs, &m->rs_labels);
 cleanup:
     return rc;
 }
@@ -285,7 +231,7 @@ static int schnet_model_loss_grad(void *impl, const float *params, const int *it
     schnet_model *m = impl;
     dc_batch batch;
     dc_loss_value lv;
-    m->buf.energy_ref = m->energy_ref[SPLIT_TRAIN];
+    m->buf.energy_ref = m->eref.energy_ref[SPLIT_TRAIN];
     DC_TRY(dc_schnet_batch_assemble(&batch, &m->buf, m->split[SPLIT_TRAIN], &m->nb[SPLIT_TRAIN],
                                     items, n_items, &m->rs_labels, err));
     DC_TRY(dc_schnet_loss_grad(m->engine, &m->act, params, &batch, &m->loss, NULL, NULL, grad, &lv,
@@ -313,7 +259,7 @@ static int evaluate(schnet_model *m, int split, const float *params, dc_split_me
         int n = ds->n_frames - start < window ? ds->n_frames - start : window;
         dc_batch batch;
         dc_loss_value lv;
-        m->buf.energy_ref = m->energy_ref[split];
+        m->buf.energy_ref = m->eref.energy_ref[split];
         DC_TRY(dc_schnet_batch_assemble(&batch, &m->buf, ds, &m->nb[split], m->window + start, n,
                                         &m->rs_labels, err));
         DC_TRY(dc_schnet_predict(m->engine, &m->act, params, &batch, m->energy, m->forces, err));
@@ -326,7 +272,7 @@ static int evaluate(schnet_model *m, int split, const float *params, dc_split_me
         n_comp += 3 * (int64_t)atoms;
         for (int b = 0; b < n; b++)
             m->energy_u[b] = dc_unscale_energy(&m->rs_labels, m->energy[b]) +
-                             (m->energy_ref[split] ? m->energy_ref[split][start + b] : 0.0);
+                             (m->eref.energy_ref[split] ? m->eref.energy_ref[split][start + b] : 0.0);
         for (int64_t k = 0; k < 3 * (int64_t)atoms; k++)
             m->forces_u[k] = dc_unscale_force(&m->rs, m->forces[k]);
         /* a window is consecutive frames, so its true labels are contiguous in the dataset */

@@ -17,6 +17,7 @@ energies"), issue 27:
   - a malformed file of isolated atoms is one line naming the file and line, or the missing
     element, exit 2.
 The rMD17 part needs ../shared/data and is skipped (said so) without it."""
+import json
 import os
 import subprocess
 import sys
@@ -236,6 +237,16 @@ def part_dimenet(tmp, files, iso, e0_file, xyz):
         check(abs(mae - stored) <= 1e-4 * stored + 1e-7,
               "dimenet++ with E0s: predict's test energy MAE %.6g = the run's stored %.6g" % (mae, stored))
     check("test_energy_mae" in names, "dimenet++ file has test_energy_mae")
+    # the report's collapse rule for potentials: model_record's test forces' RMS, recomputed here
+    forces = np.array([[float(x) for x in ln.split()[4:7]] for fr in frames(test) for ln in fr[3].splitlines()[2:]])
+    with h5py.File(h5, "r") as f:
+        record = json.loads(f.attrs["model_record"])
+    rms = float(np.sqrt(np.mean(forces ** 2)))
+    check(abs(record["force_rms_test"] - rms) <= 1e-12 * rms,
+          "model_record's force_rms_test %.12g = the test file's RMS force component %.12g" % (record["force_rms_test"], rms))
+    rep = json.loads(subprocess.run([DCSWEEP, "report", h5, "--format", "json"], capture_output=True, text=True).stdout)
+    check(rep["collapse"] is not None and rep["collapse"]["metric"] == "test_force_rmse"
+          and abs(rep["collapse"]["reference"] - rms) <= 1e-12 * rms, "report's collapse rule: test_force_rmse against it")
     r = subprocess.run([DCSWEEP, "validate", cfg, "--set", "dataset.isolated_atoms=\"exact\""], capture_output=True, text=True)
     lines = r.stderr.strip().splitlines()
     check(r.returncode == 2 and len(lines) == 1 and "dataset.isolated_atoms" in lines[0],

@@ -12,8 +12,8 @@ energies"), issue 27:
     isolated-atom output is subtracted in training and prediction), and the model stays
     size-extensive; the key without atomic energies is one line, exit 2;
   - DimeNet++ takes the same E0s (the shared dc_energy_ref): stored in /models, two far ethanols
-    weigh twice one, predict reproduces the run's stored test energy MAE; "exact" is refused for
-    it with one line, exit 2;
+    weigh twice one, predict reproduces the run's stored test energy MAE; with "exact" a lone H,
+    C or O atom is at its E0;
   - a malformed file of isolated atoms is one line naming the file and line, or the missing
     element, exit 2.
 The rMD17 part needs ../shared/data and is skipped (said so) without it."""
@@ -247,10 +247,23 @@ def part_dimenet(tmp, files, iso, e0_file, xyz):
     rep = json.loads(subprocess.run([DCSWEEP, "report", h5, "--format", "json"], capture_output=True, text=True).stdout)
     check(rep["collapse"] is not None and rep["collapse"]["metric"] == "test_force_rmse"
           and abs(rep["collapse"]["reference"] - rms) <= 1e-12 * rms, "report's collapse rule: test_force_rmse against it")
-    r = subprocess.run([DCSWEEP, "validate", cfg, "--set", "dataset.isolated_atoms=\"exact\""], capture_output=True, text=True)
-    lines = r.stderr.strip().splitlines()
-    check(r.returncode == 2 and len(lines) == 1 and "dataset.isolated_atoms" in lines[0],
-          "dimenet++ refuses isolated_atoms = \"exact\": exit 2, one line (%d: %s)" % (r.returncode, lines))
+    _, exact = sweep(tmp, "dn_exact", *files, iso, 3, "exact", model=DIMENET)
+    x = predict(exact, xyz, tmp)
+    if len(x) == 6:
+        print("dimenet++ exact: ethanol %.3f, two ethanols %.3f, H %.6f, C %.6f, O %.6f eV" % (x[0], x[1], x[2], x[4], x[5]))
+        for got, el in ((x[2], "H"), (x[4], "C"), (x[5], "O")):
+            check(abs(got - e0_file[el]) < 1e-4, "dimenet++ exact: a lone %s atom at its E0 (off by %.2e eV)"
+                  % (el, got - e0_file[el]))
+        check(abs(x[1] - 2 * x[0]) < 2e-3, "dimenet++ exact: two far ethanols = 2 x one (off by %.2e eV)" % (x[1] - 2 * x[0]))
+    else:
+        check(False, "dimenet++ exact: predict gave %d energies" % len(x))
+    got = predict(exact, test, tmp)
+    with h5py.File(exact, "r") as f:
+        stored = float(f["runs"][0]["test_energy_mae"])
+    if got:
+        mae = float(np.mean(np.abs(np.array(got) - np.array(want))))
+        check(abs(mae - stored) <= 1e-4 * stored + 1e-7,
+              "dimenet++ exact: predict's test energy MAE %.6g = the run's stored %.6g" % (mae, stored))
 
 
 def main():

@@ -232,8 +232,9 @@ static void test_bad_geometry(const dc_dimenet_layout *L, const float *pf, const
 }
 
 /* A batch without any triplet (one diatomic molecule) in an engine whose triplet limit is 0, and a
- * lone atom (no edge at all): the sbf paths run on 0 rows; results as the reference's. */
-static void test_no_triplets(const dc_dimenet_layout *L, const float *pf, const double *pd)
+ * lone atom (no edge at all): the sbf paths run on 0 rows; results as the reference's. ghost 1:
+ * the lone atom is the batch's ghost (exact isolated atoms, dc_loss.h), in both. */
+static void test_no_triplets(const dc_dimenet_layout *L, const float *pf, const double *pd, int ghost)
 {
     static const int Zb[3] = {6, 8, 1};
     static const int OFFb[3] = {0, 2, 3};
@@ -255,8 +256,9 @@ static void test_no_triplets(const dc_dimenet_layout *L, const float *pf, const 
     CHECK(dc_dimenet_create(&eng, L, 2, 3, 2, 0, &err) == DC_OK, "%s", err.message);
     CHECK(dc_dimenet_ref_init(&ref, L, &act, &g, Zb, &err) == DC_OK, "%s", err.message);
     if (eng && ref.impl) {
+        dc_dimenet_ref_set_ghosts(&ref, ghost);
         const dc_dimenet_batch b = {.graph = &g, .z = Zb, .pos = P, .energy_target = Et,
-                                    .force_target = Ft};
+                                    .force_target = Ft, .n_ghost = ghost};
         const dc_dimenet_loss l1 = {.kind = DC_LOSS_L1, .force_weight = 30.0};
         double lr = 0.0, num = 0.0, den = 0.0;
         dc_dimenet_loss_value v = {0};
@@ -268,8 +270,11 @@ static void test_no_triplets(const dc_dimenet_layout *L, const float *pf, const 
             den += gr[q] * gr[q];
         }
         const double ee = rel_err(E, Er, 2), fe = rel_err(F, Fr, 9), gn = sqrt(num / den);
-        printf("no triplets    energy %.2e forces %.2e grad norm-wise %.2e\n", ee, fe, gn);
-        CHECK(ee < 1e-4 && fe < 1e-4 && gn < 1e-4, "no triplets: %.3g %.3g %.3g", ee, fe, gn);
+        const double le = fabs(v.total - lr) / fabs(lr);
+        printf("no triplets%s energy %.2e forces %.2e loss %.2e grad norm-wise %.2e\n", ghost ? ", ghost" : "   ",
+               ee, fe, le, gn);
+        CHECK(ee < 1e-4 && fe < 1e-4 && le < 1e-4 && gn < 1e-4, "no triplets (ghost %d): %.3g %.3g %.3g %.3g",
+              ghost, ee, fe, le, gn);
         const int t = dc_dimenet_layout_find(L, "interaction_blocks.0.lin_sbf1.weight");
         CHECK(t >= 0 && gf[L->tensors[t].offset] == 0.0f, "lin_sbf1's gradient without triplets");
     }
@@ -374,7 +379,8 @@ int main(void)
     }
 
     test_bad_geometry(&L, pf, pd);
-    test_no_triplets(&L, pf, pd);
+    test_no_triplets(&L, pf, pd, 0);
+    test_no_triplets(&L, pf, pd, 1);
     test_chunked_predict(&L, pf, pd);
 
     /* refused: a batch beyond the limits, an unknown element */

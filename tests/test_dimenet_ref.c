@@ -222,7 +222,9 @@ static void test_forces(const dc_activation *act, const char *what)
 }
 
 /* Loss-gradient entries against central differences of the loss (mse and l1). */
-static void test_loss_grad(const dc_activation *act, dc_loss kind, const char *what)
+/* ghost 1: a fourth molecule, a lone H atom, ends the batch as the ghost of exact isolated atoms
+ * (dc_dimenet_ref_set_ghosts): the loss is over the three others, each minus its atoms' ghost. */
+static void test_loss_grad(const dc_activation *act, dc_loss kind, const char *what, int ghost)
 {
     dc_error err = {0};
     dc_dimenet_layout L;
@@ -232,14 +234,18 @@ static void test_loss_grad(const dc_activation *act, dc_loss kind, const char *w
     CHECK(dc_dimenet_layout_init(&L, &SMALL, &err) == DC_OK, "%s", err.message);
     double *p = calloc((size_t)L.n_params, sizeof *p), *grad = calloc((size_t)L.n_params, sizeof *grad);
     make_params(&L, p);
-    dc_dimenet_graph_build(&g, 3, OFF, POS, SMALL.cutoff, 0, &err);
-    CHECK(dc_dimenet_ref_init(&net, &L, act, &g, Z, &err) == DC_OK, "%s", err.message);
-    const double E_t[3] = {0.3, -0.2, 0.1};
-    double F_t[33];
+    const int off[5] = {0, 5, 7, 11, 12}, z[12] = {6, 8, 1, 1, 7, 1, 1, 6, 6, 8, 1, 1};
+    double pos[36] = {0};
+    memcpy(pos, POS, sizeof POS);
+    dc_dimenet_graph_build(&g, 3 + ghost, off, pos, SMALL.cutoff, 0, &err);
+    CHECK(dc_dimenet_ref_init(&net, &L, act, &g, z, &err) == DC_OK, "%s", err.message);
+    dc_dimenet_ref_set_ghosts(&net, ghost);
+    const double E_t[4] = {0.3, -0.2, 0.1, 0.0};
+    double F_t[36] = {0};
     for (int k = 0; k < 33; k++) F_t[k] = 0.05 * sin(1.0 + k);
     const dc_dimenet_loss loss = {.kind = kind, .force_weight = 30.0};
     double value;
-    dc_dimenet_ref_loss(&net, p, POS, &loss, E_t, F_t, NULL, NULL, &value, grad);
+    dc_dimenet_ref_loss(&net, p, pos, &loss, E_t, F_t, NULL, NULL, &value, grad);
     static const char *names[] = {"rbf.freq", "emb.emb.weight", "emb.lin.weight",
                                   "output_blocks.1.lins.0.bias", "output_blocks.2.lin.weight",
                                   "interaction_blocks.0.lin_sbf1.weight",
@@ -256,9 +262,9 @@ static void test_loss_grad(const dc_activation *act, dc_loss kind, const char *w
             double lp, lm;
             const double keep = p[q];
             p[q] = keep + h;
-            dc_dimenet_ref_loss(&net, p, POS, &loss, E_t, F_t, NULL, NULL, &lp, NULL);
+            dc_dimenet_ref_loss(&net, p, pos, &loss, E_t, F_t, NULL, NULL, &lp, NULL);
             p[q] = keep - h;
-            dc_dimenet_ref_loss(&net, p, POS, &loss, E_t, F_t, NULL, NULL, &lm, NULL);
+            dc_dimenet_ref_loss(&net, p, pos, &loss, E_t, F_t, NULL, NULL, &lm, NULL);
             p[q] = keep;
             worst = fmax(worst, fabs((lp - lm) / (2 * h) - grad[q]));
             scale = fmax(scale, fabs(grad[q]));
@@ -272,6 +278,33 @@ static void test_loss_grad(const dc_activation *act, dc_loss kind, const char *w
     dc_dimenet_layout_free(&L);
     free(p);
     free(grad);
+}
+
+/* Every lone atom, of any element, gives the same energy (DimeNet++ carries elements on edges
+ * only), so a lone atom minus the ghost is exactly 0. */
+static void test_lone_atoms(void)
+{
+    dc_error err = {0};
+    dc_dimenet_layout L;
+    dc_dimenet_graph g;
+    dc_dimenet_ref net;
+    dc_dimenet_graph_init(&g);
+    dc_dimenet_layout_init(&L, &SMALL, &err);
+    double *p = calloc((size_t)L.n_params, sizeof *p);
+    make_params(&L, p);
+    const int off[5] = {0, 1, 2, 3, 4}, z[4] = {6, 8, 7, 1};
+    const double pos[12] = {0, 0, 0, 10, 0, 0, 0, 10, 0, 0, 0, 0};
+    dc_dimenet_graph_build(&g, 4, off, pos, SMALL.cutoff, 0, &err);
+    const dc_activation act = {DC_EXTENT_OUTPUT, 0.5};
+    CHECK(dc_dimenet_ref_init(&net, &L, &act, &g, z, &err) == DC_OK, "%s", err.message);
+    double e[4];
+    dc_dimenet_ref_energy_forces(&net, p, pos, e, NULL);
+    CHECK(e[3] != 0.0 && e[0] == e[3] && e[1] == e[3] && e[2] == e[3],
+          "lone C, O, N and H atoms: energies %.17g %.17g %.17g %.17g", e[0], e[1], e[2], e[3]);
+    dc_dimenet_ref_free(&net);
+    dc_dimenet_graph_free(&g);
+    dc_dimenet_layout_free(&L);
+    free(p);
 }
 
 static void test_bad_elements(void)
@@ -304,9 +337,13 @@ int main(void)
     test_forces(&none, "none");
     test_forces(&output, "output c 0.5");
     test_forces(&full, "full c 0.5");
-    test_loss_grad(&none, DC_LOSS_MSE, "none, mse");
-    test_loss_grad(&none, DC_LOSS_L1, "none, l1");
-    test_loss_grad(&output, DC_LOSS_MSE, "output c 0.5, mse");
-    test_loss_grad(&full, DC_LOSS_MSE, "full c 0.5, mse");
+    test_loss_grad(&none, DC_LOSS_MSE, "none, mse", 0);
+    test_loss_grad(&none, DC_LOSS_L1, "none, l1", 0);
+    test_loss_grad(&output, DC_LOSS_MSE, "output c 0.5, mse", 0);
+    test_loss_grad(&full, DC_LOSS_MSE, "full c 0.5, mse", 0);
+    test_loss_grad(&none, DC_LOSS_MSE, "ghost, none, mse", 1);
+    test_loss_grad(&output, DC_LOSS_MSE, "ghost, output c 0.5, mse", 1);
+    test_loss_grad(&full, DC_LOSS_MSE, "ghost, full c 0.5, mse", 1);
+    test_lone_atoms();
     return check_finish();
 }

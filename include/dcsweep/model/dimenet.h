@@ -119,6 +119,9 @@ void dc_dimenet_ref_energy_forces(dc_dimenet_ref *net, const double *params, con
 void dc_dimenet_ref_loss(dc_dimenet_ref *net, const double *params, const double *pos,
                          const dc_dimenet_loss *loss, const double *E_t, const double *F_t,
                          double *energy, double *forces, double *loss_value, double *grad);
+/* The last n_ghost (0 or 1) molecules of its graph are ghosts, lone atoms whose energy
+ * dc_dimenet_ref_loss subtracts from every other molecule once per atom (dc_loss.h). */
+void dc_dimenet_ref_set_ghosts(dc_dimenet_ref *net, int n_ghost);
 /* The intermediate of the last evaluation called name ("dist", "rbf", "cos", "sbf", "m_emb",
  * "m_int0", ...: the schedule's buffers) and its rows and columns, or NULL. */
 const double *dc_dimenet_ref_buffer(const dc_dimenet_ref *net, const char *name, int64_t *rows,

@@ -20,6 +20,10 @@ typedef struct dc_dimenet_batch {
     const double *pos;               /* [n_atoms][3] */
     const double *energy_target;     /* [n_mol] scaled labels, or NULL (prediction) */
     const double *force_target;      /* [n_atoms][3] scaled labels, or NULL */
+    /* 0, or 1: the last molecule is a ghost, a lone atom without edges (any element: DimeNet++
+     * carries elements on edges only, so every lone atom gives the same output), subtracted from
+     * every other molecule once per atom (dc_loss.h; docs/model.md, "Isolated atoms") */
+    int n_ghost;
 } dc_dimenet_batch;
 
 /* As SchNet's dc_loss_value: energy_loss mean_b |dE| or dE^2, force_loss mean_{a,xyz},

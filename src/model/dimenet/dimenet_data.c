@@ -157,11 +157,26 @@ static void append_frame(dc_dimenet_batch_buf *buf, const dc_dimenet_split *s, i
     g->trip_off[b + 1] = g->n_triplets;
 }
 
+/* The ghost molecule: one atom at the origin, no edge, labels 0 (unused by the loss). */
+static void append_ghost(dc_dimenet_batch_buf *buf)
+{
+    dc_dimenet_graph *g = &buf->graph;
+    const int b = g->n_mol, a = g->n_atoms;
+    g->edge_off[b] = g->edge_off[b + 1] = g->n_edges;
+    g->trip_off[b] = g->trip_off[b + 1] = g->n_triplets;
+    g->mol[a] = b;
+    buf->z[a] = buf->ghost_z;
+    for (int k = 0; k < 3; k++) buf->pos[3 * a + k] = buf->force_target[3 * a + k] = 0.0;
+    buf->energy_target[b] = 0.0;
+    g->n_mol = b + 1;
+    g->n_atoms = a + 1;
+}
+
 int dc_dimenet_batch_assemble(dc_dimenet_batch *batch, dc_dimenet_batch_buf *buf, const dc_dimenet_split *s,
                               const int *frames, int n, const dc_rescale *rs, dc_error *err)
 {
     const dc_dataset *ds = s->ds;
-    dc_dimenet_limits need = {.mol = n};
+    dc_dimenet_limits need = {.mol = n + (buf->ghost_z > 0), .atoms = buf->ghost_z > 0};
     for (int b = 0; b < n; b++) {
         const int f = frames[b];
         need.atoms += (int)(ds->frame_start[f + 1] - ds->frame_start[f]);
@@ -171,7 +186,7 @@ int dc_dimenet_batch_assemble(dc_dimenet_batch *batch, dc_dimenet_batch_buf *buf
     if (need.mol > buf->lim.mol || need.atoms > buf->lim.atoms || need.edges > buf->lim.edges ||
         need.triplets > buf->lim.triplets)
         return dc_error_set(err, DC_ERR_INTERNAL, "DimeNet++ batch of %d molecules, %d atoms, %lld edges, %lld "
-                            "triplets exceeds its buffers", n, need.atoms, (long long)need.edges,
+                            "triplets exceeds its buffers", need.mol, need.atoms, (long long)need.edges,
                             (long long)need.triplets);
     dc_dimenet_graph *g = &buf->graph;
     g->n_mol = g->n_atoms = 0;
@@ -187,8 +202,9 @@ int dc_dimenet_batch_assemble(dc_dimenet_batch *batch, dc_dimenet_batch_buf *buf
         for (int64_t k = 0; k < 3 * (int64_t)(g->n_atoms - a0); k++)
             buf->force_target[3 * (int64_t)a0 + k] = dc_rescale_force(rs, F[k]);
     }
+    if (buf->ghost_z > 0) append_ghost(buf);
     *batch = (dc_dimenet_batch){.graph = g, .z = buf->z, .pos = buf->pos,
                                 .energy_target = rs ? buf->energy_target : NULL,
-                                .force_target = rs ? buf->force_target : NULL};
+                                .force_target = rs ? buf->force_target : NULL, .n_ghost = buf->ghost_z > 0};
     return DC_OK;
 }

@@ -29,6 +29,9 @@ typedef struct dc_dimenet_batch_buf {
     /* NULL, or [frames of the split being assembled] subtracted from each energy before the
      * rescaling (dc_energy_ref: the frame's E0s plus its atoms times the per-atom shift) */
     const double *energy_ref;
+    /* 0, or the atomic number of a ghost ending every batch (dc_dimenet_batch.n_ghost); the
+     * limits must leave room for its molecule and atom */
+    int ghost_z;
 } dc_dimenet_batch_buf;
 
 /* Errors name the file and the frame (coincident atoms, non-finite positions). */

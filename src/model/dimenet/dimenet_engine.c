@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dc_loss.h"
 #include "dc_rows.h"
 #include "dimenet_engine_impl.h"
 
@@ -29,6 +30,7 @@ static void carve(dc_dimenet *e, dc_arena *ar)
     DC_TAKE(ar, e->forces, 3 * (int64_t)e->max_atoms);
     DC_TAKE(ar, e->seed, 3 * (int64_t)e->max_atoms);
     DC_TAKE(ar, e->wmol, e->max_mol);
+    DC_TAKE(ar, e->energy_d, e->max_mol);
     DC_TAKE(ar, e->sub.edge_i, e->max_edges);
     DC_TAKE(ar, e->sub.edge_j, e->max_edges);
     DC_TAKE(ar, e->sub.idx_kj, e->max_triplets);
@@ -465,8 +467,6 @@ cleanup:
     return rc;
 }
 
-static double sign0(double x) { return (double)((x > 0.0) - (x < 0.0)); }
-
 int dc_dimenet_loss_grad(dc_dimenet *e, const dc_activation *act, const float *params,
                          const dc_dimenet_batch *batch, const dc_dimenet_loss *loss, double *energy,
                          double *forces, float *grad, dc_dimenet_loss_value *value, dc_error *err)
@@ -478,26 +478,18 @@ int dc_dimenet_loss_grad(dc_dimenet *e, const dc_activation *act, const float *p
     DC_TRY(prepare(e, act, params, batch, err));
     DC_TRY(forward(e, params, err));
     DC_TRY(force_pass(e, params, err));
-    const int B = batch->graph->n_mol, l1 = loss->kind == DC_LOSS_L1;
-    const int64_t n3 = 3 * (int64_t)batch->graph->n_atoms;
-    const float *E = V0(e, &e->sched.bufs[e->sched.energy]);
-    double le = 0.0, lf = 0.0;
-    for (int b = 0; b < B; b++) {
-        const double d = (double)E[b] - batch->energy_target[b];
-        le += l1 ? fabs(d) : d * d;
-        e->wmol[b] = (l1 ? sign0(d) : 2.0 * d) / (double)B;
-        if (energy) energy[b] = (double)E[b];
-    }
-    for (int64_t k = 0; k < n3; k++) {
-        const double d = e->forces[k] - batch->force_target[k];
-        lf += l1 ? fabs(d) : d * d;
-        e->seed[k] = loss->force_weight * (l1 ? sign0(d) : 2.0 * d) / (double)n3;
-        if (forces) forces[k] = e->forces[k];
-    }
+    const dc_dimenet_graph *g = batch->graph;
+    to_double(e->energy_d, V0(e, &e->sched.bufs[e->sched.energy]), g->n_mol);
+    const dc_loss_batch lb = {.n_mol = g->n_mol, .n_atoms = g->n_atoms, .n_ghost = batch->n_ghost, .mol = g->mol,
+                              .energy_target = batch->energy_target, .force_target = batch->force_target};
+    double le, lf;
+    dc_loss_seeds(loss->kind, loss->force_weight, &lb, e->energy_d, e->forces, e->wmol, e->seed, &le, &lf);
+    if (energy) memcpy(energy, e->energy_d, (size_t)g->n_mol * sizeof *energy);
+    if (forces) memcpy(forces, e->forces, 3 * (size_t)g->n_atoms * sizeof *forces);
     if (value) {
-        value->energy_loss = B ? le / B : 0.0;
-        value->force_loss = n3 ? lf / (double)n3 : 0.0;
-        value->total = value->energy_loss + loss->force_weight * value->force_loss;
+        value->energy_loss = le;
+        value->force_loss = lf;
+        value->total = le + loss->force_weight * lf;
     }
     if (grad) { /* NULL: the loss alone (an evaluation) */
         DC_TRY(tangent_pass(e, params, err));

@@ -149,6 +149,7 @@ struct dc_dimenet {
     dn_act act[DN_N_SITES];
     double *forces, *seed;  /* [max_atoms][3] each */
     double *wmol;           /* [max_mol] */
+    double *energy_d;       /* [max_mol] the energies in double, for the loss */
     dc_dimenet_graph sub;   /* predict's chunk of the batch: its arrays [max_edges] edge_i, edge_j,
                                [max_triplets] idx_kj, idx_ji, [max_atoms] mol, rebased */
 };

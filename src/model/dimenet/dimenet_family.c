@@ -49,16 +49,13 @@ void dc_dimenet_shape_from_sweep(dc_dimenet_shape *shape, const dc_sweep *sweep)
         .num_output_layers = (int)dc_sweep_int(sweep, "model.output_layers", NULL)};
 }
 
-/* The layout must fit a results file's tensor table; exact isolated atoms are SchNet's so far. */
+/* The layout must fit a results file's tensor table. */
 static int check(dc_config_ctx *c, const dc_sweep *s)
 {
     dc_dimenet_shape shape;
     dc_dimenet_layout layout;
     dc_error err = {0};
     dc_dimenet_shape_from_sweep(&shape, s);
-    if (s->dataset.isolated_exact)
-        return dc_config_key_fail(c, "dataset.isolated_atoms", "\"exact\" is not available for dimenet++ yet "
-                                  "(SchNet has it; \"shifted\" is)");
     if (dc_dimenet_layout_init(&layout, &shape, &err) != DC_OK)
         return dc_config_key_fail(c, "model", "%s", err.message);
     int n = layout.n_tensors;

@@ -11,6 +11,7 @@
 #include "dcsweep/data/splits.h"
 #include "dcsweep/model/metrics.h"
 #include "dcsweep/model/model.h"
+#include "dc_loss.h"
 #include "dimenet_data.h"
 
 enum { SPLIT_TRAIN = 0, SPLIT_VALIDATION = 1, SPLIT_TEST = 2, N_SPLITS = 3 };
@@ -134,8 +135,13 @@ static int build_data(dimenet_model *m, dc_error *err)
     }
     if (m->split[SPLIT_TRAIN].graph.n_edges == 0)
         DC_FAIL(DC_ERR_INPUT, "model.cutoff %g leaves no edges in the training split", m->layout.shape.cutoff);
+    /* exact isolated atoms: one ghost ends every batch (any element gives the same lone atom) */
+    const int ghost = m->eref.e0.n > 0 && m->eref.isolated_exact;
+    lim.mol += ghost;
+    lim.atoms += ghost;
     DC_TRY(dc_dimenet_create(&m->engine, &m->layout, lim.mol, lim.atoms, lim.edges, lim.triplets, err));
     DC_TRY(dc_dimenet_batch_buf_init(&m->buf, &lim, err));
+    m->buf.ghost_z = ghost ? m->splits.elements.atomic_number[0] : 0;
     DC_ALLOC(m->window, max_frames);
     for (int f = 0; f < max_frames; f++) m->window[f] = f;
     DC_ALLOC(m->energy, lim.mol > 0 ? lim.mol : 1);
@@ -167,9 +173,9 @@ static int model_create(void **out, const dc_sweep *sweep, dc_error *err)
         DC_FAIL(DC_ERR_INPUT, "DimeNet++ with %d tensors: a results file keeps at most %d", m->layout.n_tensors,
                 DC_MAX_TENSORS);
     DC_TRY(describe_tensors(m, err));
-    DC_TRY(build_data(m, err));
     const dc_dataset *sets[N_SPLITS] = {&m->splits.train, &m->splits.validation, &m->splits.test};
     DC_TRY(dc_energy_ref_init(&m->eref, &sweep->dataset, sets, &m->splits.elements, err));
+    DC_TRY(build_data(m, err));
     DC_ALLOC(m->params_d, m->layout.n_params);
 
     dc_model_info *info = &m->info;
@@ -270,7 +276,10 @@ static int evaluate(dimenet_model *m, int split, const float *params, dc_split_m
         m->buf.energy_ref = m->eref.energy_ref[split];
         DC_TRY(dc_dimenet_batch_assemble(&batch, &m->buf, sp, m->window + start, n, &m->rs_labels, err));
         DC_TRY(dc_dimenet_predict(m->engine, &m->act, params, &batch, m->energy, m->forces, err));
-        const int n_atoms = batch.graph->n_atoms;
+        const dc_loss_batch lb = {.n_mol = batch.graph->n_mol, .n_atoms = batch.graph->n_atoms,
+                                  .n_ghost = batch.n_ghost, .mol = batch.graph->mol};
+        dc_loss_subtract_isolated(&lb, m->energy);
+        const int n_atoms = batch.graph->n_atoms - batch.n_ghost;
         for (int b = 0; b < n; b++) {
             const double d = m->energy[b] - batch.energy_target[b];
             sum_e += l1 ? fabs(d) : d * d;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dc_loss.h"
 #include "dc_op.h"
 #include "dcsweep/model/dimenet.h"
 
@@ -21,6 +22,8 @@ typedef struct ref_impl {
     dc_sched s;
     int pos, energy;        /* buffer ids: positions [N][3], energies [B][1] */
     int n_mol, n_atoms;
+    int n_ghost;            /* dc_dimenet_ref_set_ghosts */
+    const int *mol;         /* [N] the graph's (borrowed) */
     int64_t n_params;
     double *seeds;          /* [B] w, then [N][3] g: the loss's adjoints */
 } ref_impl;
@@ -196,8 +199,9 @@ int dc_dimenet_ref_init(dc_dimenet_ref *net, const dc_dimenet_layout *layout,
     DC_ALLOC(r, 1);
     r->n_mol = graph->n_mol;
     r->n_atoms = graph->n_atoms;
+    r->mol = graph->mol;
     r->n_params = layout->n_params;
-    DC_ALLOC(r->seeds, (int64_t)graph->n_mol + 3 * (int64_t)graph->n_atoms + 1);
+    DC_ALLOC(r->seeds, (int64_t)graph->n_mol + 6 * (int64_t)graph->n_atoms + 1);
     DC_TRY(build_schedule(r, layout, act, graph, z, err));
     net->impl = r;
     r = NULL;
@@ -228,8 +232,6 @@ void dc_dimenet_ref_energy_forces(dc_dimenet_ref *net, const double *params, con
     dc_energy_forces(&r->s, r->pos, r->energy, params, pos, energy, forces);
 }
 
-static double sign0(double x) { return (double)((x > 0.0) - (x < 0.0)); }
-
 void dc_dimenet_ref_loss(dc_dimenet_ref *net, const double *params, const double *pos,
                          const dc_dimenet_loss *loss, const double *E_t, const double *F_t,
                          double *energy, double *forces, double *loss_value, double *grad)
@@ -237,30 +239,24 @@ void dc_dimenet_ref_loss(dc_dimenet_ref *net, const double *params, const double
     ref_impl *r = net->impl;
     const int B = r->n_mol;
     const int64_t n3 = 3 * (int64_t)r->n_atoms;
-    double *w = r->seeds, *g = r->seeds + B;
+    double *w = r->seeds, *g = r->seeds + B, *F = r->seeds + B + n3;
     dc_energy_forces(&r->s, r->pos, r->energy, params, pos, NULL, NULL);
     const double *E = r->s.bufs[r->energy].val[0], *dEdr = r->s.bufs[r->pos].adj[0];
-    const int l1 = loss->kind == DC_LOSS_L1;
-    double le = 0.0, lf = 0.0;
-    for (int b = 0; b < B; b++) {
-        const double d = E[b] - E_t[b];
-        le += l1 ? fabs(d) : d * d;
-        w[b] = (l1 ? sign0(d) : 2.0 * d) / (double)B;
-        if (energy) energy[b] = E[b];
-    }
-    for (int64_t k = 0; k < n3; k++) {
-        const double d = -dEdr[k] - F_t[k];
-        lf += l1 ? fabs(d) : d * d;
-        g[k] = loss->force_weight * (l1 ? sign0(d) : 2.0 * d) / (double)n3;
-        if (forces) forces[k] = -dEdr[k];
-    }
-    if (loss_value)
-        *loss_value = (B ? le / B : 0.0) + loss->force_weight * (n3 ? lf / (double)n3 : 0.0);
+    for (int64_t k = 0; k < n3; k++) F[k] = -dEdr[k];
+    const dc_loss_batch lb = {.n_mol = B, .n_atoms = r->n_atoms, .n_ghost = r->n_ghost, .mol = r->mol,
+                              .energy_target = E_t, .force_target = F_t};
+    double le, lf;
+    dc_loss_seeds(loss->kind, loss->force_weight, &lb, E, F, w, g, &le, &lf);
+    if (energy) memcpy(energy, E, (size_t)B * sizeof *energy);
+    if (forces) memcpy(forces, F, (size_t)n3 * sizeof *forces);
+    if (loss_value) *loss_value = le + loss->force_weight * lf;
     if (grad) {
         memset(grad, 0, (size_t)r->n_params * sizeof *grad);
         dc_energy_grad(&r->s, r->pos, r->energy, params, w, g, grad);
     }
 }
+
+void dc_dimenet_ref_set_ghosts(dc_dimenet_ref *net, int n_ghost) { ((ref_impl *)net->impl)->n_ghost = n_ghost; }
 
 const double *dc_dimenet_ref_buffer(const dc_dimenet_ref *net, const char *name, int64_t *rows,
                                     int *cols)

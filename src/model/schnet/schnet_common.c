@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dc_loss.h"
 #include "schnet_common.h"
 
 static const double PI = 3.14159265358979323846;
@@ -207,50 +208,31 @@ int dc_schnet_edge_geometry(const dc_schnet_shape *shape, const dc_batch *batch,
     return DC_OK;
 }
 
-static double sign0(double x) { return (double)((x > 0.0) - (x < 0.0)); }
+/* The kit's loss (dc_loss.h) on a SchNet batch: a ghost stands for the atoms of its type. */
+static dc_loss_batch loss_batch(const dc_batch *batch)
+{
+    return (dc_loss_batch){.n_mol = batch->n_mol, .n_atoms = batch->n_atoms, .n_ghost = batch->n_ghost,
+                           .mol = batch->mol, .ghost_of = batch->types, .energy_target = batch->energy_target,
+                           .force_target = batch->force_target};
+}
 
 void dc_schnet_loss_seeds(const dc_loss_spec *loss, const dc_batch *batch, const double *energy,
                           const double *forces, double *w, double *g, dc_loss_value *value)
 {
-    const int G = batch->n_ghost, B = batch->n_mol - G;
-    const int64_t n3 = 3 * (int64_t)(batch->n_atoms - G);
-    const double alpha = loss->force_weight;
-    const int l1 = loss->kind == DC_LOSS_L1;
-    double le = 0.0, lf = 0.0;
-    if (w)
-        for (int t = 0; t < G; t++) w[B + t] = 0.0;
-    for (int b = 0, a = 0; b < B; b++) {
-        double e = energy[b];
-        const int first = a;
-        if (G > 0)
-            for (; a < batch->n_atoms - G && batch->mol[a] == b; a++) e -= energy[B + batch->types[a]];
-        double r = e - batch->energy_target[b];
-        le += l1 ? fabs(r) : r * r;
-        if (!w) continue;
-        w[b] = (l1 ? sign0(r) : 2.0 * r) / (double)B;
-        /* a ghost's energy enters every molecule once per atom of its type, negated */
-        for (int k = first; k < a; k++) w[B + batch->types[k]] -= w[b];
-    }
-    for (int64_t k = 0; k < n3; k++) {
-        double r = forces[k] - batch->force_target[k];
-        lf += l1 ? fabs(r) : r * r;
-        if (g) g[k] = alpha * (l1 ? sign0(r) : 2.0 * r) / (double)n3;
-    }
-    if (g)
-        for (int64_t k = n3; k < 3 * (int64_t)batch->n_atoms; k++) g[k] = 0.0;
+    const dc_loss_batch b = loss_batch(batch);
+    double le, lf;
+    dc_loss_seeds(loss->kind, loss->force_weight, &b, energy, forces, w, g, &le, &lf);
     if (value) {
-        value->energy_loss = B > 0 ? le / (double)B : 0.0;
-        value->force_loss = n3 > 0 ? lf / (double)n3 : 0.0;
-        value->total = value->energy_loss + alpha * value->force_loss;
+        value->energy_loss = le;
+        value->force_loss = lf;
+        value->total = le + loss->force_weight * lf;
     }
 }
 
 void dc_schnet_subtract_isolated(const dc_batch *batch, double *energy)
 {
-    const int G = batch->n_ghost, B = batch->n_mol - G;
-    if (G == 0) return;
-    for (int a = 0; a < batch->n_atoms - G; a++)
-        if (batch->mol[a] < B) energy[batch->mol[a]] -= energy[B + batch->types[a]];
+    const dc_loss_batch b = loss_batch(batch);
+    dc_loss_subtract_isolated(&b, energy);
 }
 
 int dc_schnet_activation_is_irelu(const dc_activation *act, int site)

@@ -109,9 +109,9 @@ expect 2 '--set train.epochs: integer 99999999999999999999 is out of range (at m
 # a 64-bit key takes such a literal as written with its L: the same sweep, the same hash
 tiny=$src/tests/data/run/tiny.cfg
 # the bound itself trains: a million epochs' curves are allocated and epochs run (stopped after 5 s)
-set +e; timeout 5 "$exe" train "$tiny" --run 0 --set train.epochs=1000000 > bound.txt 2>&1; status=$?; set -e
+set +e; timeout 5 "$exe" train "$tiny" --run 0 --set train.epochs=1000000 > "$tmp/bound.txt" 2>&1; status=$?; set -e
 ok test "$status" = 124
-ok grep -Eq '^ +3 ' bound.txt
+ok grep -Eq '^ +3 ' "$tmp/bound.txt"
 sha() { "$exe" validate "$tiny" --set "dataset.split_seed=$1" | awk '$1 == "sha256" { print $2 }'; }
 set +e; with_l=$(sha 99999999999L); s1=$?; without=$(sha 99999999999); s2=$?; set -e
 ok test "$s1/$s2" = 0/0

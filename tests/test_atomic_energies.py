@@ -150,6 +150,14 @@ def part_rmd17(tmp):
     _, without = sweep(tmp, "eth_plain", *files, None, 40)
     _, exact = sweep(tmp, "eth_exact", *files, iso, 40, "exact")
     stored = model_e0(with_e0)
+    # resuming with another file of isolated atoms: refused, naming the file the results were trained on
+    other = os.path.join(tmp, "iso_other.xyz")
+    open(other, "w").write(open(iso).read().replace("energy=-13.5", "energy=-13.6", 1))
+    r = subprocess.run([DCSWEEP, "run", os.path.join(tmp, "eth_e0.cfg"), "-o", with_e0, "--set",
+                        "dataset.atomic_energies=\"%s\"" % other], capture_output=True, text=True)
+    lines = r.stderr.strip().splitlines()
+    check(r.returncode == 2 and len(lines) == 1 and "isolated_atoms.xyz, which this sweep no longer reads" in lines[0],
+          "resume with another E0 file: exit 2, one line naming the old file (%d: %s)" % (r.returncode, lines))
     check(stored == {k: v for k, v in e0_file.items() if k in ("H", "C", "O")},
           "the kept model holds the file's E0s exactly (%s)" % stored)
 

@@ -228,8 +228,15 @@ int dc_sweep_check_resume(const dc_sweep *sweep, const dc_run_options *opts,
     const char *changed = changed_file(recorded, now, path, sizeof path);
     if (changed) {
         if (opts->restart) goto restart;
-        DC_FAIL(DC_ERR_INPUT, "%s was trained on other data: %s changed since (its SHA-256 is not the "
-                "one recorded); use --restart to train on the new data, or -o PATH", opts->output, changed);
+        /* the same path with other contents, or a sweep that now names another file */
+        char line[4200];
+        snprintf(line, sizeof line, "  %s\n", changed);
+        if (strstr(now, line))
+            DC_FAIL(DC_ERR_INPUT, "%s was trained on other data: %s changed since (its SHA-256 is not the "
+                    "one recorded); use --restart to train on the new data, or -o PATH", opts->output, changed);
+        DC_FAIL(DC_ERR_INPUT, "%s was trained on other data: on %s, which this sweep no longer reads (a "
+                "dataset key names another file); use --restart to train on the new data, or -o PATH",
+                opts->output, changed);
     }
     goto cleanup;
 restart:

@@ -58,7 +58,7 @@ $check complete "$tmp/text.h5"
 # Refused on its data (a cutoff with no pair): the directories -o would have made are gone again,
 # and a directory that existed before is kept.
 mkdir -p "$tmp/kept"
-for out in "$tmp/new/deeper/r.h5" "$tmp/kept/sub/r.h5"; do
+for out in "$tmp/new/deeper/r.h5" "$tmp/kept/sub/r.h5" "$tmp/new/./deeper/r.h5"; do
     set +e
     "$exe" run "$sweep" -o "$out" --set model.cutoff=0.1 > /dev/null 2> "$tmp/err"
     status=$?
@@ -66,6 +66,13 @@ for out in "$tmp/new/deeper/r.h5" "$tmp/kept/sub/r.h5"; do
     [ $status -eq 2 ] || fail "cutoff 0.1 with -o $out: exit status $status"
 done
 [ ! -e "$tmp/new" ] || fail "a refused run left $tmp/new behind"
+# -o naming a directory: refused before anything is made
+set +e
+"$exe" run "$sweep" -o "$tmp/new/dir/" > /dev/null 2> "$tmp/err"
+status=$?
+set -e
+[ $status -eq 2 ] && grep -q "names a directory" "$tmp/err" && [ ! -e "$tmp/new" ] ||
+    fail "-o ending in /: status $status, $(cat "$tmp/err")"
 [ -d "$tmp/kept" ] && [ ! -e "$tmp/kept/sub" ] || fail "a refused run removed kept/ or left kept/sub"
 "$exe" run "$sweep" -o "$tmp/new/deeper/r.h5" --set 'grid.seeds=[0]' > /dev/null
 $check complete "$tmp/new/deeper/r.h5"

@@ -57,25 +57,33 @@ static const char run_help[] =
     "  dcsweep run sweeps/quickstart.cfg\n"
     "  mpirun -n 64 dcsweep run sweeps/full.cfg -o /scratch/full.h5\n";
 
-/* mkdir -p of path's directory, so the default results/<name>.h5 works in a fresh checkout;
- * created: the outermost directory it made ("" when none), for undo_parent_dirs. */
-static int make_parent_dirs(const char *path, char created[4096], dc_error *err)
+/* The directories `run` made for its -o path: prefixes of one path, so each is a length of it. */
+typedef struct made_dirs {
+    char path[4096];   /* the output's directory */
+    int n;             /* directories made, outermost first */
+    int len[64];       /* [n] each one's length in path */
+} made_dirs;
+
+/* mkdir -p of path's directory, so the default results/<name>.h5 works in a fresh checkout. */
+static int make_parent_dirs(const char *path, made_dirs *made, dc_error *err)
 {
-    created[0] = '\0';
-    char dir[4096];
-    if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+    char *dir = made->path;
+    made->n = 0;
+    if (snprintf(dir, sizeof made->path, "%s", path) >= (int)sizeof made->path)
         return dc_error_set(err, DC_ERR_INPUT, "output path too long: %s", path);
     char *slash = strrchr(dir, '/');
+    if (slash && slash[1] == '\0')
+        return dc_error_set(err, DC_ERR_INPUT, "-o %s names a directory: give a file path", path);
     if (!slash || slash == dir) return DC_OK;
     *slash = '\0';
     for (char *p = dir + 1; ; p++) {
         if (*p == '/' || *p == '\0') {
             char saved = *p;
             *p = '\0';
-            const int made = mkdir(dir, 0777) == 0;
-            if (!made && errno != EEXIST)
+            const int made_now = mkdir(dir, 0777) == 0;
+            if (!made_now && errno != EEXIST)
                 return dc_error_set(err, DC_ERR_IO, "cannot create directory %s: %s", dir, strerror(errno));
-            if (made && !created[0]) snprintf(created, 4096, "%s", dir);
+            if (made_now && made->n < 64) made->len[made->n++] = (int)(p - dir);
             *p = saved;
             if (saved == '\0') break;
         }
@@ -85,16 +93,16 @@ static int make_parent_dirs(const char *path, char created[4096], dc_error *err)
 
 /* A run refused before its results file exists leaves nothing behind ("nothing changed"): the
  * directories make_parent_dirs made are removed again, innermost first (rmdir keeps any that
- * something else has filled meanwhile). */
-static void undo_parent_dirs(const char *path, const char *created)
+ * something else has filled meanwhile). Also after make_parent_dirs itself failed midway. */
+static void undo_parent_dirs(const char *output, made_dirs *made)
 {
-    char dir[4096];
-    if (!created[0] || access(path, F_OK) == 0) return;
-    snprintf(dir, sizeof dir, "%s", path);
-    for (char *slash = strrchr(dir, '/'); slash && slash != dir; slash = strrchr(dir, '/')) {
-        *slash = '\0';
-        if (rmdir(dir) != 0 || strcmp(dir, created) == 0) break;
+    struct stat st;
+    if (made->n == 0 || stat(output, &st) == 0) return;
+    for (int k = made->n - 1; k >= 0; k--) {
+        made->path[made->len[k]] = '\0';
+        rmdir(made->path);
     }
+    made->n = 0;
 }
 
 /* mpirun forwards output through a pseudo-terminal, so every rank's stdout looks like a terminal
@@ -140,7 +148,8 @@ int dc_cmd_run_on(int argc, char **argv, MPI_Comm comm)
                              {"--progress-seconds", 1, NULL}};
     dc_shard shard = {0, 0};
     double progress_seconds = 60;
-    char shard_output[4096], created_dir[4096] = "";
+    char shard_output[4096];
+    made_dirs made = {.n = 0};
     MPI_Comm_rank(comm, &rank);
     cmd_default_threads();
 
@@ -159,7 +168,7 @@ int dc_cmd_run_on(int argc, char **argv, MPI_Comm comm)
         if (local == DC_OK) local = dc_shard_path(&shard, output, shard_output, sizeof shard_output, err);
         if (local == DC_OK) output = shard_output;
     }
-    if (local == DC_OK && !opts.help && rank == 0) local = make_parent_dirs(output, created_dir, err);
+    if (local == DC_OK && !opts.help && rank == 0) local = make_parent_dirs(output, &made, err);
     dc_setup setup;
     dc_error setup_err = {0};
     rc = dc_setup_init(&setup, comm, sweep.run.heartbeat_timeout, &setup_err);
@@ -202,7 +211,7 @@ hung:
     fflush(stderr);
     MPI_Abort(comm, 1);
 cleanup:
-    if (rc != DC_OK && rank == 0 && output) undo_parent_dirs(output, created_dir);
+    if (rc != DC_OK && rank == 0) undo_parent_dirs(output, &made);
     dc_grid_free(&grid);
     dc_sweep_free(&sweep);
     dc_cli_common_free(&opts);

@@ -119,6 +119,10 @@ static int print_atomic_energies(const dc_dataset_config *d, const dc_splits *sp
     for (int k = 0; k < e0.n; k++) printf(" %s %.6f", dc_element_symbol(e0.atomic_number[k]), e0.e0[k]);
     printf(" %s; isolated atoms %s\n", d->energy_unit,
            d->isolated_exact ? "exact (at E0)" : "shifted (E0 + per-atom shift + the network's output)");
+    if (d->isolated_exact && d->e0_source == DC_E0_AVERAGE)
+        printf("note: dataset.isolated_atoms \"exact\" with \"average\" E0s puts a lone atom at a least-squares "
+               "E0, not at an isolated atom's energy (one formula fixes only its sum): give a file of isolated "
+               "atoms for that\n");
     return DC_OK;
 }
 

@@ -492,39 +492,6 @@ static void take_attr(dc_results *res, const char *name, char **field)
     *field = value;
 }
 
-/* A potential's collapse rule: its test_force_rmse against the test split's RMS force component
- * in model_record (dc_metrics_record); NULL when the file does not record it. */
-static const dc_collapse_rule *force_rule_of(dc_results *res, dc_collapse_rule *rule)
-{
-    char *record = NULL;
-    const char *key = "\"force_rms_test\":";
-    if (dc_results_read_attr_string(res, "model_record", &record, NULL) != DC_OK) return NULL;
-    const char *at = strstr(record, key);
-    char *end = NULL;
-    double v = at ? strtod(at + strlen(key), &end) : NAN;
-    free(record);
-    if (!at || end == at + strlen(key) || !isfinite(v) || v <= 0) return NULL;
-    snprintf(rule->metric, sizeof rule->metric, "%s", DC_COLLAPSE_FORCE_METRIC);
-    rule->reference = v;
-    return rule;
-}
-
-void dc_report_collapse_text(const dc_report *r, char *buf, size_t cap)
-{
-    if (r->collapse_metric < 0) {
-        snprintf(buf, cap, "%s", "");
-        return;
-    }
-    const char *name = r->metrics[r->collapse_metric].name;
-    if (r->collapse_reference == 1.0)
-        snprintf(buf, cap, "|%s - 1| < %g: a derivative no better than a constant predictor's", name,
-                 DC_COLLAPSE_TOLERANCE);
-    else
-        snprintf(buf, cap, "|%s / %.6g - 1| < %g: forces no better than zero (%.6g %s: the test forces' RMS)",
-                 name, r->collapse_reference, DC_COLLAPSE_TOLERANCE, r->collapse_reference,
-                 r->metrics[r->collapse_metric].unit);
-}
-
 int dc_report_load(dc_report *r, const char *path, const char *metric,
                    const dc_report_baseline *baseline, dc_error *err)
 {
@@ -562,7 +529,7 @@ int dc_report_load(dc_report *r, const char *path, const char *metric,
     }
     dc_collapse_rule force_rule;
     DC_TRY(dc_report_compute(r, n, keys, seeds, statuses, metrics, n_metrics, descs, chosen, baseline,
-                             force_rule_of(res, &force_rule), err));
+                             dc_report_force_rule(res, &force_rule), err));
     r->epochs = dc_results_epochs(res);
     /* Name, family and units are informational: a file without them still reports. */
     take_attr(res, "sweep_name", &r->sweep_name);

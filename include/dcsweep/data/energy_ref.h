@@ -1,7 +1,7 @@
 /* A potential's energy reference over a sweep's three splits (dataset.atomic_energies; docs/model.md,
  * "Per-element reference energies"): each frame's sum of E0, the rescaling fitted on the training
- * split's interaction energies with its shift made per atom, and each frame's reference for the
- * current run. Shared by every potential family, so that SchNet and DimeNet++ learn the same
+ * split's interaction energies with its shift made per atom (none with dataset.isolated_atoms =
+ * "exact": "Isolated atoms" there), and each frame's reference for the current run. Shared by every potential family, so that SchNet and DimeNet++ learn the same
  * quantity. Without atomic energies (e0.n == 0) it is the rescaling of the totals, as before. */
 #ifndef DCSWEEP_ENERGY_REF_H
 #define DCSWEEP_ENERGY_REF_H

@@ -55,7 +55,7 @@ typedef int (*dc_split_eval)(void *model, int split, const float *params, dc_spl
 int dc_metrics_validate(dc_split_eval eval, void *model, const float *params, double *values, dc_error *err);
 /* A potential's model_record (dc_model_info.record): the RMS of the reference force components of
  * the validation and test splits, {"task": "potential", "force_rms_validation": v,
- * "force_rms_test": t} (NaN: null), the force RMSE of a zero-force (constant-energy) predictor,
+ * "force_rms_test": t} (null for a split without forces, or a non-finite RMS), the force RMSE of a zero-force (constant-energy) predictor,
  * which the report's collapse rule compares a run's with. */
 int dc_metrics_record(char *record, size_t cap, const dc_dataset *validation, const dc_dataset *test,
                       dc_error *err);

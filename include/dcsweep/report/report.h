@@ -287,6 +287,10 @@ int dc_report_compute(dc_report *report, int n, const dc_report_key *keys, const
                       const int *statuses, const double *metrics, int n_metrics,
                       const dc_metric_desc *descs, int metric, const dc_report_baseline *baseline,
                       const dc_collapse_rule *collapse, dc_error *err);
+/* A potential's collapse rule from its results file (report_collapse.c): test_force_rmse against
+ * model_record's force_rms_test; NULL when the file records none. */
+typedef struct dc_results dc_results;
+const dc_collapse_rule *dc_report_force_rule(dc_results *res, dc_collapse_rule *rule);
 /* The collapse rule of r as one line ("|ux_nrmse - 1| < 0.01: ..."); "" when it has none. */
 void dc_report_collapse_text(const dc_report *r, char *buf, size_t cap);
 

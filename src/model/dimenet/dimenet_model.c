@@ -30,7 +30,8 @@ typedef struct dimenet_model {
     double *energy_u, *forces_u;     /* the same in the dataset's units */
     double *params_d;                /* [n_params] for the initialisation in double */
     dc_activation act;
-    dc_rescale rs;                   /* of the current run; with atomic energies shift is per atom */
+    dc_rescale rs;                   /* of the current run; with atomic energies its shift is per atom
+                                      * (0 with exact isolated atoms: energy_ref.h) */
     dc_rescale rs_labels;            /* what batches apply after eref.energy_ref (energy_ref.h) */
     dc_energy_ref eref;              /* dataset.atomic_energies over the three splits */
     dc_dimenet_loss loss;

@@ -110,7 +110,8 @@ static void force_rms(char *out, size_t cap, const dc_dataset *ds)
     double sum = 0.0;
     const int64_t n = 3 * ds->n_atoms_total;
     for (int64_t k = 0; k < n && ds->forces; k++) sum += ds->forces[k] * ds->forces[k];
-    if (n > 0 && ds->forces) snprintf(out, cap, "%.17g", sqrt(sum / (double)n));
+    const double rms = n > 0 && ds->forces ? sqrt(sum / (double)n) : NAN;
+    if (isfinite(rms)) snprintf(out, cap, "%.17g", rms);
     else snprintf(out, cap, "null");
 }
 

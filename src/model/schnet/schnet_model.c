@@ -32,7 +32,8 @@ typedef struct schnet_model {
     double *energy, *forces;       /* [max_mol], [max_atoms][3] predictions, scaled units */
     double *energy_u, *forces_u;   /* the same mapped back to the dataset's units */
     dc_activation act;             /* of the current run */
-    dc_rescale rs;                 /* of the current run; with atomic energies shift is per atom */
+    dc_rescale rs;                 /* of the current run; with atomic energies its shift is per atom
+                                    * (0 with exact isolated atoms: energy_ref.h) */
     dc_rescale rs_labels;          /* what the batches apply after eref.energy_ref: rs, or rs
                                     * without its shift when the shift is per atom */
     dc_energy_ref eref;            /* dataset.atomic_energies over the three splits */

@@ -451,12 +451,13 @@ void dc_report_print_json(FILE *out, const dc_report *r, const report_source *sr
     /* the rule a collapsed run meets, or null when the file's metrics cannot show one */
     fputs(",\n \"collapse\": ", out);
     if (r->collapse_metric >= 0) {
-        char rule[512];
-        dc_report_collapse_text(r, rule, sizeof rule);
+        char rule[256], meaning[256], text[520];
+        dc_report_collapse_text(r, rule, sizeof rule, meaning, sizeof meaning);
+        snprintf(text, sizeof text, "%s: %s", rule, meaning);
         fprintf(out, "{\"metric\": \"%s\", \"reference\": %.17g, \"center\": 1, \"tolerance\": %g, "
                      "\"rule\": ", r->metrics[r->collapse_metric].name, r->collapse_reference,
                 DC_COLLAPSE_TOLERANCE);
-        dc_json_string(out, rule);
+        dc_json_string(out, text);
         fputc('}', out);
     } else
         fputs("null", out);

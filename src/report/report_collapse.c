@@ -27,18 +27,18 @@ const dc_collapse_rule *dc_report_force_rule(dc_results *res, dc_collapse_rule *
     return out;
 }
 
-void dc_report_collapse_text(const dc_report *r, char *buf, size_t cap)
+void dc_report_collapse_text(const dc_report *r, char *rule, size_t rule_cap, char *meaning, size_t meaning_cap)
 {
-    if (r->collapse_metric < 0) {
-        snprintf(buf, cap, "%s", "");
-        return;
-    }
+    snprintf(rule, rule_cap, "%s", "");
+    snprintf(meaning, meaning_cap, "%s", "");
+    if (r->collapse_metric < 0) return;
     const char *name = r->metrics[r->collapse_metric].name;
-    if (strcmp(name, DC_COLLAPSE_FORCE_METRIC) != 0)
-        snprintf(buf, cap, "|%s - 1| < %g: a derivative no better than a constant predictor's", name,
-                 DC_COLLAPSE_TOLERANCE);
-    else
-        snprintf(buf, cap, "|%s / %.6g - 1| < %g: forces no better than zero (%.6g %s: the test forces' RMS)",
-                 name, r->collapse_reference, DC_COLLAPSE_TOLERANCE, r->collapse_reference,
-                 r->metrics[r->collapse_metric].unit);
+    if (strcmp(name, DC_COLLAPSE_FORCE_METRIC) != 0) {
+        snprintf(rule, rule_cap, "|%s - 1| < %g", name, DC_COLLAPSE_TOLERANCE);
+        snprintf(meaning, meaning_cap, "%s", "a derivative no better than a constant predictor's");
+    } else {
+        snprintf(rule, rule_cap, "|%s / %.6g - 1| < %g", name, r->collapse_reference, DC_COLLAPSE_TOLERANCE);
+        snprintf(meaning, meaning_cap, "forces no better than zero (%.6g %s: the test forces' RMS)",
+                 r->collapse_reference, r->metrics[r->collapse_metric].unit);
+    }
 }

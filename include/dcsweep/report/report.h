@@ -291,8 +291,9 @@ int dc_report_compute(dc_report *report, int n, const dc_report_key *keys, const
  * model_record's force_rms_test; NULL when the file records none. */
 typedef struct dc_results dc_results;
 const dc_collapse_rule *dc_report_force_rule(dc_results *res, dc_collapse_rule *rule);
-/* The collapse rule of r as one line ("|ux_nrmse - 1| < 0.01: ..."); "" when it has none. */
-void dc_report_collapse_text(const dc_report *r, char *buf, size_t cap);
+/* The collapse rule of r ("|ux_nrmse - 1| < 0.01") and what it means, as two texts short enough
+ * for a 100-column table; both "" when it has none. */
+void dc_report_collapse_text(const dc_report *r, char *rule, size_t rule_cap, char *meaning, size_t meaning_cap);
 
 void dc_report_free(dc_report *report);
 

@@ -26,6 +26,7 @@ bench/dimenet_rmd17_rescalings.cfg e69365bd20df17861024c72a6a18c4d7ab07b060734f9
 bench/dimenet_rmd17_converged.cfg cb2a07ac5c497c2292e786e262849e0054b9a24fc5ce9623fe77c64dd3387335
 bench/rmd17_accuracy.cfg 00fb8905b10a65ec1c4e3081f5eee0054a612d963d3ee374e7552ae221c13213
 bench/rmd17_converged.cfg ad9ba2f5ce51dafcd13b4e200a54b2ddcf036f2058f6746ae57f9748970d2354
+bench/rmd17_isolated_atoms.cfg 630f500bf96d242312367b424db9d1e0df470494d3ea117e8e9320140aad8e18
 "
 fail=0 checked=0 skipped=0
 while read -r file hash; do

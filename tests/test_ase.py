@@ -231,8 +231,48 @@ def main():
         lines = p.stderr.splitlines()
         check(p.returncode == 0 and len(lines) == 1 and "frame 1: the atoms on lines 3 and 4 are 0.4 Angstrom "
               "apart, closer than any pair in run" in lines[0], f"predict's extrapolation warning: {p.stderr}")
+        energy_only_labels(results, best, test, tmp)
     print("failures:", failures)
     return 1 if failures else 0
+
+
+def energy_only_labels(results, best, test, tmp):
+    """A file whose last frames have an energy and no forces (a dissociation curve's labels):
+    predict's energy errors cover every frame with an energy, its force errors the others, and -o
+    writes each frame's own labels only."""
+    import json
+
+    import ase
+    import ase.io
+    import numpy as np
+    frames = ase.io.read(test, ":6")
+    mixed = []
+    for k, atoms in enumerate(frames):
+        if k >= 3:
+            bare = ase.Atoms(atoms.get_chemical_symbols(), positions=atoms.get_positions())
+            bare.info["energy"] = atoms.get_potential_energy()
+            atoms = bare
+        mixed.append(atoms)
+    path, out = os.path.join(tmp, "mixed.xyz"), os.path.join(tmp, "mixed_pred.xyz")
+    ase.io.write(path, mixed, format="extxyz")
+    p = run("predict", results, "--run", str(best), path, "-o", out, "--format", "json")
+    check(p.returncode == 0, f"predict on energy-only frames: {p.stderr}")
+    got = json.loads(p.stdout) if p.returncode == 0 else {}
+    check(got.get("labelled") == 3 and got.get("energy_labelled") == 6, f"labelled frames: {got}")
+    pred = open(out).read() if os.path.exists(out) else ""
+    heads = [ln for ln in pred.splitlines() if ln.startswith("Properties=")]
+    energy = [float(re.search(r"(?<!ref_)energy=(\S+)", h).group(1)) for h in heads]
+    ref_e = [f.get_potential_energy() if k < 3 else f.info["energy"] for k, f in enumerate(mixed)]
+    check(len(heads) == 6 and all("ref_energy=" in h for h in heads), "-o: ref_energy on every frame")
+    check(all(("ref_forces" in h) == (k < 3) for k, h in enumerate(heads)), "-o: ref_forces only with forces")
+    if len(energy) == 6:
+        mae = float(np.mean(np.abs(np.array(energy) - np.array(ref_e))))
+        check(abs(got.get("energy_mae", 1e9) - mae) <= 1e-8 * max(mae, 1.0), f"energy MAE {got.get('energy_mae')} vs {mae}")
+        fmae = float(np.mean([np.abs(fp.get_forces() - fr.get_forces()).mean()
+                              for fp, fr in zip(ase.io.read(out, ":3"), frames[:3])]))
+        check(abs(got.get("force_mae", 1e9) - fmae) <= 1e-8 * max(fmae, 1.0), f"force MAE {got.get('force_mae')} vs {fmae}")
+    p = run("predict", results, "--run", str(best), path)
+    check("6 frames, 3 with labels, 3 with an energy only" in p.stdout, f"predict's table: {p.stdout}")
 
 
 sys.exit(main())

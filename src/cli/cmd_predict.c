@@ -17,19 +17,22 @@ static const char predict_help[] =
     "                       [--energy-key KEY] [--forces-key KEY]\n"
     "\n"
     "Evaluates the model that run N of a sweep kept (its selected weights, see train.select) on\n"
-    "every frame of IN.xyz (extended XYZ; labels are optional). When IN has energies and forces,\n"
-    "the errors are printed with the metrics of the results file's /runs columns, in the dataset's\n"
-    "units. A structure with an element the model was not trained on is refused (exit 2); a\n"
+    "every frame of IN.xyz (extended XYZ; labels are optional). Where IN has labels, the errors\n"
+    "are printed with the metrics of the results file's /runs columns, in the dataset's units:\n"
+    "energies over the frames with an energy, forces and EFwT over those with forces too (a\n"
+    "dissociation curve often has energies only). A structure with an element the model was not trained on is refused (exit 2); a\n"
     "structure with a pair of atoms closer than any in the training data is predicted with a\n"
     "warning on stderr (an extrapolation).\n"
     "\n"
     "options:\n"
     "  --run N             the run whose kept model to use, 0..runs-1 as `dcsweep plan` numbers them\n"
     "  -o, --output OUT    also write the predictions as extended XYZ that ASE reads (energy= and a\n"
-    "                      forces column; IN's own labels as ref_energy= and ref_forces); written\n"
+    "                      forces column; IN's own labels, where it has them, as ref_energy= and\n"
+    "                      ref_forces); written\n"
     "                      whole or not at all (a temporary file renamed onto OUT)\n"
     "  --format table|json how to print the errors: table (default) or one JSON object {run,\n"
-    "                      frames, labelled, energy_mae, energy_rmse, force_mae, force_rmse, efwt}\n"
+    "                      frames, labelled (frames with both labels), energy_labelled, energy_mae,\n"
+    "                      energy_rmse, force_mae, force_rmse, efwt}\n"
     "  --energy-key KEY    the comment-line key of IN's reference energy (default energy; ASE's\n"
     "                      own files often have REF_energy)\n"
     "  --forces-key KEY    the Properties column of IN's reference forces (default forces; ASE:\n"
@@ -90,24 +93,36 @@ static int parse_args(predict_args *a, int argc, char **argv, dc_error *err)
     return DC_OK;
 }
 
-/* The errors over the labelled frames, in the dataset's units. */
-static int64_t errors(const dc_dataset *ds, const double *energy, const double *forces, dc_split_metrics *m)
+/* The errors in the dataset's units: energies over every frame with an energy (a dissociation
+ * curve often has no forces), forces and EFwT over the frames with both. n_energy: frames with an
+ * energy; returns the frames with both. */
+static int64_t errors(const dc_dataset *ds, const double *energy, const double *forces, dc_split_metrics *m,
+                      int64_t *n_energy)
 {
-    dc_metrics_acc acc;
-    dc_metrics_reset(&acc);
+    dc_metrics_acc both, energy_only;
+    dc_metrics_reset(&both);
+    dc_metrics_reset(&energy_only);
     int64_t n = 0;
+    *n_energy = 0;
     for (int f = 0; f < ds->n_frames; f++) {
         int64_t a0 = ds->frame_start[f], na = ds->frame_start[f + 1] - a0;
-        int ok = isfinite(ds->energy[f]);
+        if (!isfinite(ds->energy[f])) continue;
+        dc_metrics_add(&energy_only, 1, 0, NULL, energy + f, ds->energy + f, NULL, NULL);
+        (*n_energy)++;
+        int ok = 1;
         for (int64_t k = 3 * a0; ok && k < 3 * (a0 + na); k++) ok = isfinite(ds->forces[k]);
         if (!ok) continue;
         int *mol = calloc((size_t)na, sizeof *mol);
         if (!mol) continue;
-        dc_metrics_add(&acc, 1, (int)na, mol, energy + f, ds->energy + f, forces + 3 * a0, ds->forces + 3 * a0);
+        dc_metrics_add(&both, 1, (int)na, mol, energy + f, ds->energy + f, forces + 3 * a0, ds->forces + 3 * a0);
         free(mol);
         n++;
     }
-    dc_metrics_finish(&acc, m);
+    dc_split_metrics e;
+    dc_metrics_finish(&both, m);
+    dc_metrics_finish(&energy_only, &e);
+    m->energy_mae = e.energy_mae;
+    m->energy_rmse = e.energy_rmse;
     return n;
 }
 
@@ -157,14 +172,15 @@ static void warn_close_pairs(const predict_args *a, const dc_predictor *p, const
                 a->input, n_close);
 }
 
-static void print_metrics(const predict_args *a, const dc_predictor *p, int64_t n_labelled,
+static void print_metrics(const predict_args *a, const dc_predictor *p, int64_t n_labelled, int64_t n_energy,
                           int n_frames, const dc_split_metrics *m)
 {
     char hint[400] = "";
     if (n_labelled == 0) label_hint(a, hint, sizeof hint);
     const char *eu = dc_predictor_energy_unit(p), *lu = dc_predictor_length_unit(p);
     if (a->format && strcmp(a->format, "json") == 0) {
-        printf("{\"run\": %d, \"frames\": %d, \"labelled\": %lld, ", a->run, n_frames, (long long)n_labelled);
+        printf("{\"run\": %d, \"frames\": %d, \"labelled\": %lld, \"energy_labelled\": %lld, ", a->run, n_frames,
+               (long long)n_labelled, (long long)n_energy);
         cmd_json_number(stdout, "energy_mae", m->energy_mae, 1);
         cmd_json_number(stdout, "energy_rmse", m->energy_rmse, 1);
         cmd_json_number(stdout, "force_mae", m->force_mae, 1);
@@ -174,10 +190,13 @@ static void print_metrics(const predict_args *a, const dc_predictor *p, int64_t 
         if (hint[0]) fprintf(stderr, "dcsweep: predict: no frame has labels: %s\n", hint);
         return;
     }
-    printf("run %d on %s: %d frames, %lld with labels\n", a->run, a->input, n_frames, (long long)n_labelled);
+    printf("run %d on %s: %d frames, %lld with labels", a->run, a->input, n_frames, (long long)n_labelled);
+    if (n_energy > n_labelled) printf(", %lld with an energy only", (long long)(n_energy - n_labelled));
+    printf("\n");
     if (hint[0]) printf("(%s)\n", hint);
-    if (n_labelled == 0) return;
+    if (n_energy == 0) return;
     printf("%-12s %12.6g %s\n%-12s %12.6g %s\n", "energy_mae", m->energy_mae, eu, "energy_rmse", m->energy_rmse, eu);
+    if (n_labelled == 0) return;
     printf("%-12s %12.6g %s/%s\n%-12s %12.6g %s/%s\n", "force_mae", m->force_mae, eu, lu, "force_rmse",
            m->force_rmse, eu, lu);
     printf("%-12s %12.4f\n", "efwt", m->efwt);
@@ -206,8 +225,8 @@ int dc_cmd_predict(int argc, char **argv)
     warn_close_pairs(&a, p, &ds);
     if (a.output) DC_TRY(dc_predict_write_xyz(a.output, &ds, energy, forces, err));
     dc_split_metrics m;
-    int64_t n = errors(&ds, energy, forces, &m);
-    print_metrics(&a, p, n, ds.n_frames, &m);
+    int64_t n_energy = 0, n = errors(&ds, energy, forces, &m, &n_energy);
+    print_metrics(&a, p, n, n_energy, ds.n_frames, &m);
     if (fflush(stdout) != 0) DC_FAIL(DC_ERR_IO, "predict: cannot write the output");
 cleanup:
     free(energy);

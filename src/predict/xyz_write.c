@@ -9,10 +9,13 @@
 
 #include "dcsweep/predict/predict.h"
 
-/* Whether frame f of ds has all its labels (a structure file may have none). */
-static int labelled(const dc_dataset *ds, int f)
+/* Whether frame f of ds has a reference energy, and all its reference forces (a structure file
+ * may have neither, a dissociation curve energies only). */
+static int has_energy(const dc_dataset *ds, int f) { return ds->energy && isfinite(ds->energy[f]); }
+
+static int has_forces(const dc_dataset *ds, int f)
 {
-    if (!ds->energy || !ds->forces || !isfinite(ds->energy[f])) return 0;
+    if (!ds->forces) return 0;
     for (int64_t k = 3 * ds->frame_start[f]; k < 3 * ds->frame_start[f + 1]; k++)
         if (!isfinite(ds->forces[k])) return 0;
     return 1;
@@ -21,11 +24,11 @@ static int labelled(const dc_dataset *ds, int f)
 static int write_frames(FILE *out, const dc_dataset *ds, const double *energy, const double *forces)
 {
     for (int f = 0; f < ds->n_frames; f++) {
-        int ref = labelled(ds, f);
+        int ref = has_forces(ds, f);
         int64_t a0 = ds->frame_start[f], a1 = ds->frame_start[f + 1];
         fprintf(out, "%lld\nProperties=species:S:1:pos:R:3:forces:R:3%s energy=%.12g", (long long)(a1 - a0),
                 ref ? ":ref_forces:R:3" : "", energy[f]);
-        if (ref) fprintf(out, " ref_energy=%.12g", ds->energy[f]);
+        if (has_energy(ds, f)) fprintf(out, " ref_energy=%.12g", ds->energy[f]);
         fputs(" pbc=\"F F F\"\n", out);
         for (int64_t a = a0; a < a1; a++) {
             const char *sym = dc_element_symbol(ds->atomic_number[a]);

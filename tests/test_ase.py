@@ -237,42 +237,59 @@ def main():
 
 
 def energy_only_labels(results, best, test, tmp):
-    """A file whose last frames have an energy and no forces (a dissociation curve's labels):
-    predict's energy errors cover every frame with an energy, its force errors the others, and -o
-    writes each frame's own labels only."""
+    """A file whose frames have both labels, an energy only (a dissociation curve's labels) or
+    forces only: predict's energy errors cover every frame with an energy, its force errors every
+    frame with forces, EFwT those with both, and -o writes each frame's own labels only. No hint
+    about other keys for a label that some frame has (a free_energy= next to energy=)."""
     import json
 
     import ase
     import ase.io
     import numpy as np
+    from ase.calculators.singlepoint import SinglePointCalculator
+
     frames = ase.io.read(test, ":6")
     mixed = []
     for k, atoms in enumerate(frames):
-        if k >= 3:
-            bare = ase.Atoms(atoms.get_chemical_symbols(), positions=atoms.get_positions())
+        bare = ase.Atoms(atoms.get_chemical_symbols(), positions=atoms.get_positions())
+        if k in (3, 4):
             bare.info["energy"] = atoms.get_potential_energy()
-            atoms = bare
-        mixed.append(atoms)
+            bare.info["free_energy"] = atoms.get_potential_energy()
+        elif k == 5:
+            bare.calc = SinglePointCalculator(bare, forces=atoms.get_forces())
+        else:
+            bare = atoms
+        mixed.append(bare)
     path, out = os.path.join(tmp, "mixed.xyz"), os.path.join(tmp, "mixed_pred.xyz")
     ase.io.write(path, mixed, format="extxyz")
     p = run("predict", results, "--run", str(best), path, "-o", out, "--format", "json")
-    check(p.returncode == 0, f"predict on energy-only frames: {p.stderr}")
+    check(p.returncode == 0 and "a label no frame has" not in p.stderr, f"predict on partly labelled frames: {p.stderr}")
     got = json.loads(p.stdout) if p.returncode == 0 else {}
-    check(got.get("labelled") == 3 and got.get("energy_labelled") == 6, f"labelled frames: {got}")
+    check((got.get("labelled"), got.get("energy_labelled"), got.get("forces_labelled")) == (3, 5, 4),
+          f"labelled frames: {got}")
     pred = open(out).read() if os.path.exists(out) else ""
     heads = [ln for ln in pred.splitlines() if ln.startswith("Properties=")]
-    energy = [float(re.search(r"(?<!ref_)energy=(\S+)", h).group(1)) for h in heads]
-    ref_e = [f.get_potential_energy() if k < 3 else f.info["energy"] for k, f in enumerate(mixed)]
-    check(len(heads) == 6 and all("ref_energy=" in h for h in heads), "-o: ref_energy on every frame")
-    check(all(("ref_forces" in h) == (k < 3) for k, h in enumerate(heads)), "-o: ref_forces only with forces")
-    if len(energy) == 6:
-        mae = float(np.mean(np.abs(np.array(energy) - np.array(ref_e))))
-        check(abs(got.get("energy_mae", 1e9) - mae) <= 1e-8 * max(mae, 1.0), f"energy MAE {got.get('energy_mae')} vs {mae}")
-        fmae = float(np.mean([np.abs(fp.get_forces() - fr.get_forces()).mean()
-                              for fp, fr in zip(ase.io.read(out, ":3"), frames[:3])]))
-        check(abs(got.get("force_mae", 1e9) - fmae) <= 1e-8 * max(fmae, 1.0), f"force MAE {got.get('force_mae')} vs {fmae}")
+    check(len(heads) == 6 and all(("ref_energy=" in h) == (k < 5) for k, h in enumerate(heads)),
+          "-o: ref_energy exactly on the frames with an energy")
+    check(len(heads) == 6 and all(("ref_forces" in h) == (k not in (3, 4)) for k, h in enumerate(heads)),
+          "-o: ref_forces exactly on the frames with forces")
+    if len(heads) == 6:
+        pred_frames = ase.io.read(out, ":")
+        energy = np.array([float(re.search(r"(?<!ref_)energy=(\S+)", h).group(1)) for h in heads])
+        ref_e = np.array([f.get_potential_energy() for f in frames])
+        mae = float(np.abs(energy - ref_e)[:5].mean())
+        fmae = float(np.mean([np.abs(pred_frames[k].get_forces() - frames[k].get_forces()).mean()
+                              for k in (0, 1, 2, 5)]))
+        for key, want in (("energy_mae", mae), ("force_mae", fmae)):
+            have = got.get(key)
+            check(isinstance(have, float) and abs(have - want) <= 1e-8 * max(want, 1.0), f"{key} {have} vs {want}")
     p = run("predict", results, "--run", str(best), path)
-    check("6 frames, 3 with labels, 3 with an energy only" in p.stdout, f"predict's table: {p.stdout}")
-
+    check("6 frames, 3 with labels, 2 with an energy only, 1 with forces only" in p.stdout, f"predict's table: {p.stdout}")
+    # Energies only: the energy errors, and no advice to read free_energy instead.
+    ase.io.write(path, mixed[3:5], format="extxyz")
+    p = run("predict", results, "--run", str(best), path)
+    check(p.returncode == 0 and "2 frames, 0 with labels, 2 with an energy only" in p.stdout
+          and "energy_mae" in p.stdout and "force_mae" not in p.stdout and "--energy-key" not in p.stdout,
+          f"predict on energies only: {p.stdout}")
 
 sys.exit(main())

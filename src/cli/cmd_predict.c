@@ -19,20 +19,20 @@ static const char predict_help[] =
     "Evaluates the model that run N of a sweep kept (its selected weights, see train.select) on\n"
     "every frame of IN.xyz (extended XYZ; labels are optional). Where IN has labels, the errors\n"
     "are printed with the metrics of the results file's /runs columns, in the dataset's units:\n"
-    "energies over the frames with an energy, forces and EFwT over those with forces too (a\n"
-    "dissociation curve often has energies only). A structure with an element the model was not trained on is refused (exit 2); a\n"
-    "structure with a pair of atoms closer than any in the training data is predicted with a\n"
-    "warning on stderr (an extrapolation).\n"
+    "energy errors over the frames with an energy (a dissociation curve often has no forces),\n"
+    "force errors over those with forces, EFwT over those with both. A structure with an element\n"
+    "the model was not trained on is refused (exit 2); a structure with a pair of atoms closer\n"
+    "than any in the training data is predicted with a warning on stderr (an extrapolation).\n"
     "\n"
     "options:\n"
     "  --run N             the run whose kept model to use, 0..runs-1 as `dcsweep plan` numbers them\n"
     "  -o, --output OUT    also write the predictions as extended XYZ that ASE reads (energy= and a\n"
     "                      forces column; IN's own labels, where it has them, as ref_energy= and\n"
-    "                      ref_forces); written\n"
-    "                      whole or not at all (a temporary file renamed onto OUT)\n"
+    "                      ref_forces); written whole or not at all (a temporary file renamed\n"
+    "                      onto OUT)\n"
     "  --format table|json how to print the errors: table (default) or one JSON object {run,\n"
-    "                      frames, labelled (frames with both labels), energy_labelled, energy_mae,\n"
-    "                      energy_rmse, force_mae, force_rmse, efwt}\n"
+    "                      frames, labelled (frames with both labels), energy_labelled,\n"
+    "                      forces_labelled, energy_mae, energy_rmse, force_mae, force_rmse, efwt}\n"
     "  --energy-key KEY    the comment-line key of IN's reference energy (default energy; ASE's\n"
     "                      own files often have REF_energy)\n"
     "  --forces-key KEY    the Properties column of IN's reference forces (default forces; ASE:\n"
@@ -93,42 +93,64 @@ static int parse_args(predict_args *a, int argc, char **argv, dc_error *err)
     return DC_OK;
 }
 
-/* The errors in the dataset's units: energies over every frame with an energy (a dissociation
- * curve often has no forces), forces and EFwT over the frames with both. n_energy: frames with an
- * energy; returns the frames with both. */
-static int64_t errors(const dc_dataset *ds, const double *energy, const double *forces, dc_split_metrics *m,
-                      int64_t *n_energy)
+/* How many frames of IN have which reference labels. */
+typedef struct label_counts {
+    int64_t both;         /* an energy and all forces: EFwT */
+    int64_t energy;       /* an energy (with or without forces): the energy errors */
+    int64_t forces;       /* all forces (with or without an energy): the force errors */
+} label_counts;
+
+static int frame_has_forces(const dc_dataset *ds, int f)
 {
-    dc_metrics_acc both, energy_only;
-    dc_metrics_reset(&both);
-    dc_metrics_reset(&energy_only);
-    int64_t n = 0;
-    *n_energy = 0;
-    for (int f = 0; f < ds->n_frames; f++) {
-        int64_t a0 = ds->frame_start[f], na = ds->frame_start[f + 1] - a0;
-        if (!isfinite(ds->energy[f])) continue;
-        dc_metrics_add(&energy_only, 1, 0, NULL, energy + f, ds->energy + f, NULL, NULL);
-        (*n_energy)++;
-        int ok = 1;
-        for (int64_t k = 3 * a0; ok && k < 3 * (a0 + na); k++) ok = isfinite(ds->forces[k]);
-        if (!ok) continue;
-        int *mol = calloc((size_t)na, sizeof *mol);
-        if (!mol) continue;
-        dc_metrics_add(&both, 1, (int)na, mol, energy + f, ds->energy + f, forces + 3 * a0, ds->forces + 3 * a0);
-        free(mol);
-        n++;
-    }
-    dc_split_metrics e;
-    dc_metrics_finish(&both, m);
-    dc_metrics_finish(&energy_only, &e);
-    m->energy_mae = e.energy_mae;
-    m->energy_rmse = e.energy_rmse;
-    return n;
+    for (int64_t k = 3 * ds->frame_start[f]; k < 3 * ds->frame_start[f + 1]; k++)
+        if (!isfinite(ds->forces[k])) return 0;
+    return 1;
 }
 
-/* When IN has no labels under the keys asked for but other energy/force-like ones (ASE's
- * REF_energy/REF_forces): which options would read them ("" when none). */
-static void label_hint(const predict_args *a, char *out, size_t size)
+/* The errors in the dataset's units, each over the frames that have its labels: energies over
+ * those with an energy (a dissociation curve often has no forces), forces over those with
+ * forces, EFwT over those with both. */
+static int errors(const dc_dataset *ds, const double *energy, const double *forces, dc_split_metrics *m,
+                  label_counts *n)
+{
+    dc_metrics_acc acc_energy, acc_forces, acc_both;
+    dc_metrics_reset(&acc_energy);
+    dc_metrics_reset(&acc_forces);
+    dc_metrics_reset(&acc_both);
+    memset(n, 0, sizeof *n);
+    int *mol = NULL;
+    int64_t most = 0;
+    for (int f = 0; f < ds->n_frames; f++)
+        if (ds->frame_start[f + 1] - ds->frame_start[f] > most) most = ds->frame_start[f + 1] - ds->frame_start[f];
+    if (!(mol = calloc((size_t)(most > 0 ? most : 1), sizeof *mol))) return -1;  /* one molecule: all 0 */
+    for (int f = 0; f < ds->n_frames; f++) {
+        int64_t a0 = ds->frame_start[f];
+        int na = (int)(ds->frame_start[f + 1] - a0), has_e = isfinite(ds->energy[f]), has_f = frame_has_forces(ds, f);
+        if (has_e) dc_metrics_add(&acc_energy, 1, 0, mol, energy + f, ds->energy + f, NULL, NULL);
+        if (has_f)  /* the energy term is the prediction against itself: only the force sums are read */
+            dc_metrics_add(&acc_forces, 1, na, mol, energy + f, energy + f, forces + 3 * a0, ds->forces + 3 * a0);
+        if (has_e && has_f)
+            dc_metrics_add(&acc_both, 1, na, mol, energy + f, ds->energy + f, forces + 3 * a0, ds->forces + 3 * a0);
+        n->energy += has_e;
+        n->forces += has_f;
+        n->both += has_e && has_f;
+    }
+    free(mol);
+    dc_split_metrics e, fm;
+    dc_metrics_finish(&acc_both, m);
+    dc_metrics_finish(&acc_energy, &e);
+    dc_metrics_finish(&acc_forces, &fm);
+    m->energy_mae = e.energy_mae;
+    m->energy_rmse = e.energy_rmse;
+    m->force_mae = fm.force_mae;
+    m->force_rmse = fm.force_rmse;
+    return 0;
+}
+
+/* When IN lacks a label under the key asked for but has an energy/force-like one (ASE's
+ * REF_energy/REF_forces): which options would read it ("" when none). Only the labels that no
+ * frame has are looked for. */
+static void label_hint(const predict_args *a, int want_energy, int want_forces, char *out, size_t size)
 {
     char *line = NULL, energy[64] = "", forces[64] = "";
     size_t cap = 0;
@@ -141,6 +163,8 @@ static void label_hint(const predict_args *a, char *out, size_t size)
     dc_xyz_options keys = {.energy_key = a->energy_key, .forces_key = a->forces_key};
     if (len > 0) dc_xyz_label_candidates(line, (size_t)len, &keys, energy, sizeof energy, forces, sizeof forces);
     free(line);
+    if (!want_energy) energy[0] = '\0';
+    if (!want_forces) forces[0] = '\0';
     if (energy[0] || forces[0])
         snprintf(out, size, "the file has %s%s%s%s%s: %s%s%s%s%s read %s as the labels",
                  energy[0] ? "energy key " : "", energy, energy[0] && forces[0] ? " and " : "",
@@ -172,34 +196,37 @@ static void warn_close_pairs(const predict_args *a, const dc_predictor *p, const
                 a->input, n_close);
 }
 
-static void print_metrics(const predict_args *a, const dc_predictor *p, int64_t n_labelled, int64_t n_energy,
-                          int n_frames, const dc_split_metrics *m)
+static void print_metrics(const predict_args *a, const dc_predictor *p, const label_counts *n, int n_frames,
+                          const dc_split_metrics *m)
 {
     char hint[400] = "";
-    if (n_labelled == 0) label_hint(a, hint, sizeof hint);
+    if (n->energy == 0 || n->forces == 0) label_hint(a, n->energy == 0, n->forces == 0, hint, sizeof hint);
     const char *eu = dc_predictor_energy_unit(p), *lu = dc_predictor_length_unit(p);
     if (a->format && strcmp(a->format, "json") == 0) {
-        printf("{\"run\": %d, \"frames\": %d, \"labelled\": %lld, \"energy_labelled\": %lld, ", a->run, n_frames,
-               (long long)n_labelled, (long long)n_energy);
+        printf("{\"run\": %d, \"frames\": %d, \"labelled\": %lld, \"energy_labelled\": %lld, "
+               "\"forces_labelled\": %lld, ", a->run, n_frames, (long long)n->both, (long long)n->energy,
+               (long long)n->forces);
         cmd_json_number(stdout, "energy_mae", m->energy_mae, 1);
         cmd_json_number(stdout, "energy_rmse", m->energy_rmse, 1);
         cmd_json_number(stdout, "force_mae", m->force_mae, 1);
         cmd_json_number(stdout, "force_rmse", m->force_rmse, 1);
         cmd_json_number(stdout, "efwt", m->efwt, 0);
         printf("}\n");
-        if (hint[0]) fprintf(stderr, "dcsweep: predict: no frame has labels: %s\n", hint);
+        if (hint[0]) fprintf(stderr, "dcsweep: predict: a label no frame has: %s\n", hint);
         return;
     }
-    printf("run %d on %s: %d frames, %lld with labels", a->run, a->input, n_frames, (long long)n_labelled);
-    if (n_energy > n_labelled) printf(", %lld with an energy only", (long long)(n_energy - n_labelled));
+    printf("run %d on %s: %d frames, %lld with labels", a->run, a->input, n_frames, (long long)n->both);
+    if (n->energy > n->both) printf(", %lld with an energy only", (long long)(n->energy - n->both));
+    if (n->forces > n->both) printf(", %lld with forces only", (long long)(n->forces - n->both));
     printf("\n");
     if (hint[0]) printf("(%s)\n", hint);
-    if (n_energy == 0) return;
-    printf("%-12s %12.6g %s\n%-12s %12.6g %s\n", "energy_mae", m->energy_mae, eu, "energy_rmse", m->energy_rmse, eu);
-    if (n_labelled == 0) return;
-    printf("%-12s %12.6g %s/%s\n%-12s %12.6g %s/%s\n", "force_mae", m->force_mae, eu, lu, "force_rmse",
-           m->force_rmse, eu, lu);
-    printf("%-12s %12.4f\n", "efwt", m->efwt);
+    if (n->energy > 0)
+        printf("%-12s %12.6g %s\n%-12s %12.6g %s\n", "energy_mae", m->energy_mae, eu, "energy_rmse",
+               m->energy_rmse, eu);
+    if (n->forces > 0)
+        printf("%-12s %12.6g %s/%s\n%-12s %12.6g %s/%s\n", "force_mae", m->force_mae, eu, lu, "force_rmse",
+               m->force_rmse, eu, lu);
+    if (n->both > 0) printf("%-12s %12.4f\n", "efwt", m->efwt);
 }
 
 int dc_cmd_predict(int argc, char **argv)
@@ -225,8 +252,9 @@ int dc_cmd_predict(int argc, char **argv)
     warn_close_pairs(&a, p, &ds);
     if (a.output) DC_TRY(dc_predict_write_xyz(a.output, &ds, energy, forces, err));
     dc_split_metrics m;
-    int64_t n_energy = 0, n = errors(&ds, energy, forces, &m, &n_energy);
-    print_metrics(&a, p, n, n_energy, ds.n_frames, &m);
+    label_counts counts;
+    if (errors(&ds, energy, forces, &m, &counts) != 0) DC_FAIL(DC_ERR_NOMEM, "predict: out of memory");
+    print_metrics(&a, p, &counts, ds.n_frames, &m);
     if (fflush(stdout) != 0) DC_FAIL(DC_ERR_IO, "predict: cannot write the output");
 cleanup:
     free(energy);

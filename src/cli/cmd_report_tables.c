@@ -220,7 +220,7 @@ static int print_rates(FILE *out, const dc_report *r, int markdown, dc_error *er
     DC_TRY(dc_rtable_init(&t, "Diverged and collapsed runs per configuration, of finished (done + diverged) "
                           "runs", cols, r->n_configs, err));
     dc_rtable_note(&t, "rate [Wilson 95% CI]; failed and pending runs never finished and are not counted");
-    char rule[LINE / 2], meaning[LINE / 2];
+    char rule[LINE - 32], meaning[LINE - 3];
     dc_report_collapse_text(r, rule, sizeof rule, meaning, sizeof meaning);
     if (coll) {
         snprintf(note, sizeof note, "collapsed: done with %s:", rule);

@@ -54,6 +54,19 @@ if [ "${1:-}" = --mpi ]; then
     set +e; mpirun -n 2 --oversubscribe "$exe" run "$tiny" -o ok.h5 --set train.epochs=1 > out.txt 2> err.txt; st=$?; set -e
     ok test "$st" = 0
     ok test ! -s err.txt                                # success: no hint
+    # Every other command works alone: rank 0 runs it once and says so; a bad input is still one
+    # error line, then the hint, then Open MPI's lines.
+    set +e; mpirun -n 2 --oversubscribe "$exe" validate missing.cfg > out.txt 2> err.txt; st=$?; set -e
+    ok test "$st" = 2
+    ok test "$(grep -c '^dcsweep: missing.cfg: cannot open' err.txt)" = 1
+    ok test "$(grep -c '^dcsweep: note: validate does not use MPI: rank 0 alone runs it (of 2' err.txt)" = 1
+    ours=$(grep -n '^dcsweep: missing.cfg' err.txt | cut -d: -f1)
+    ok test "$(sed -n "$((ours + 1))p" err.txt)" = "(exit status 2; the lines after this one, if any, are Open MPI's report of it)"
+    ok test "$(sed -n "$((ours + 2)),\$p" err.txt | grep -c 'dcsweep\|exit status 2;')" = 0
+    set +e; mpirun -n 3 --oversubscribe "$exe" status ok.h5 --format json > out.txt 2> err.txt; st=$?; set -e
+    ok test "$st" = 0
+    ok test "$(grep -c '"runs"' out.txt)" = 1             # printed once, by rank 0
+    ok test "$(wc -l < err.txt)" = 1                     # the note, nothing else
     finish
 fi
 
@@ -164,6 +177,8 @@ expect 1 "status: cannot write the output" sh -c "'$exe' status good.h5 > /dev/f
 # ---- merge (1: runs pending in every input, its documented meaning) ----
 expect 0 "" "$exe" merge merged.h5 good.h5
 expect 2 "merged.h5 exists: refusing to overwrite it" "$exe" merge merged.h5 good.h5
+expect 2 "/dev/null is not a file: give a file path as OUT" "$exe" merge /dev/null good.h5 --force
+ok test -c /dev/null
 expect 2 "merge: good.h5 is given twice" "$exe" merge m.h5 good.h5 good.h5
 expect 2 "merge: unknown option" "$exe" merge --frobnicate m.h5 good.h5
 "$exe" run "$tiny" -o other.h5 --set train.epochs=1 --set model.cutoff=3.5 > /dev/null
@@ -191,6 +206,26 @@ expect 2 "carbon.xyz:3: frame 1: element C is not one the model was trained on \
     "$exe" predict good.h5 --run 0 carbon.xyz
 expect 1 "predict: cannot write the output" sh -c "'$exe' predict good.h5 --run 0 two.xyz > /dev/full"
 expect 1 "nodir/p.xyz: cannot create: No such file or directory" "$exe" predict good.h5 --run 0 two.xyz -o nodir/p.xyz
+# -o never replaces what is not an XYZ file (the rename would): a directory, a device, a FIFO,
+# the results file, any HDF5 file; a symbolic link is written through, as a shell's > does
+expect 2 "\. is a directory, not a file" "$exe" predict good.h5 --run 0 two.xyz -o .
+expect 2 "/dev/null is a device, FIFO or socket, not a file" "$exe" predict good.h5 --run 0 two.xyz -o /dev/null
+ok test -c /dev/null
+mkfifo fifo.xyz
+expect 2 "fifo.xyz is a device, FIFO or socket, not a file" "$exe" predict good.h5 --run 0 two.xyz -o fifo.xyz
+ok test -p fifo.xyz
+cp good.h5 copy.h5
+expect 2 "copy.h5 is the results file itself" "$exe" predict copy.h5 --run 0 two.xyz -o copy.h5
+expect 2 "good.h5 is an HDF5 file \(a results file\?\), not an XYZ" "$exe" predict copy.h5 --run 0 two.xyz -o good.h5
+ok cmp -s good.h5 copy.h5
+expect 0 "" "$exe" status copy.h5
+echo "old" > target.xyz
+ln -s target.xyz link.xyz
+expect 0 "" "$exe" predict good.h5 --run 0 two.xyz -o link.xyz
+ok test -L link.xyz
+ok test "$(grep -c energy= target.xyz)" = 2
+ln -s nowhere.xyz dangling.xyz
+expect 2 "dangling.xyz: a symbolic link to nothing that exists" "$exe" predict good.h5 --run 0 two.xyz -o dangling.xyz
 # labels under other keys: the hint names the options that read them
 expect 0 "" "$exe" predict good.h5 --run 0 ref.xyz
 ok grep -q "^run 0 on ref.xyz: 2 frames, 0 with labels$" out.txt

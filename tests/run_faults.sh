@@ -2,7 +2,8 @@
 # Faults are results, not crashes: a failed run (status failed + message), a diverged run (status
 # diverged + epoch + message) and a worker whose trainer becomes unusable (its run recorded as
 # failed, the worker stops, the other worker finishes the sweep) are all recorded and the sweep
-# goes on. A rerun keeps them; --retry-failed trains the failed ones again, never the diverged.
+# goes on. A rerun keeps them (exit 1 while runs failed); --retry-failed trains the failed ones
+# again, never the diverged, and exits 0 once none has failed.
 set -euo pipefail
 src=${DC_SOURCE_DIR:?}; fake=${FAKE_SWEEP:?}
 check="/usr/bin/python3 $src/tests/results_check.py"
@@ -38,9 +39,15 @@ assert np.isfinite(c[4, 0]) and np.isnan(c[4, 1:]).all(), c[4]   # curve of the 
 print("faults recorded")
 PY
 
-# A plain rerun keeps failed and diverged runs.
-FAKE_LOG=$tmp/log1 mpirun -n 3 --oversubscribe "$fake" "$tmp/f.h5" $args > /dev/null
+# A plain rerun keeps failed and diverged runs, and exits 1 with one line: runs failed.
+set +e
+FAKE_LOG=$tmp/log1 mpirun -n 3 --oversubscribe "$fake" "$tmp/f.h5" $args > /dev/null 2> "$tmp/err1"
+status=$?
+set -e
 if grep -q '^start' "$tmp/log1"; then fail "a plain rerun trained runs again"; fi
+[ $status -eq 1 ] || fail "a sweep that ends with failed runs exited $status, not 1"
+grep -q "^fake_sweep: $tmp/f.h5: 2 runs failed (their reasons are in /runs" "$tmp/err1" ||
+    fail "no 'runs failed' line: $(cat "$tmp/err1")"
 # --retry-failed trains exactly the failed runs.
 FAKE_LOG=$tmp/log2 mpirun -n 3 --oversubscribe "$fake" "$tmp/f.h5" $args --retry-failed > /dev/null
 [ "$(awk '$1 == "start" {print $2}' "$tmp/log2" | sort -n | tr '\n' ' ')" = "3 7 " ] || fail "--retry-failed trained: $(cat "$tmp/log2")"

@@ -116,12 +116,15 @@ ok test ! -e "$tmp/nan.h5"
 ok test ! -e "$tmp/split.h5"
 expect 0 "" "$exe" plan empty_split.cfg   # plan does not read the data: no message
 # Constant energies: `train` of a minmax run fails with the reason (exit 1); `run` records the
-# three degenerate runs as failed with their reasons and trains the power10 one.
+# three degenerate runs as failed with their reasons, trains the power10 one, and exits 1 with
+# one line saying so (the exit-status contract: a failed run is a runtime failure).
 expect 1 'train: run 1 failed: rescaling minmax: the training energies are all equal (scale 0)' \
     "$exe" train const_energy.cfg --run 1
 set +e; "$exe" run const_energy.cfg -o "$tmp/const.h5" > "$tmp/out.txt" 2> "$tmp/err.txt"; status=$?; set -e
-ok test "$status" = 0
+ok test "$status" = 1
 ok grep -q "4 runs: 1 done, 0 diverged, 3 failed, 0 pending" "$tmp/out.txt"
+ok test "$(wc -l < "$tmp/err.txt")" = 1
+ok grep -q "^dcsweep: $tmp/const.h5: 3 runs failed (their reasons are in /runs, column error; \`dcsweep run --retry-failed\` trains them again)$" "$tmp/err.txt"
 ok $py - "$tmp/const.h5" <<'PY'
 import sys, h5py
 r = h5py.File(sys.argv[1], "r")["runs"][()]

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dc_version.h"
@@ -64,6 +65,40 @@ static int finish_output(const char *name, int status)
     return status ? status : 1;
 }
 
+/* This process's rank and the job's size from a launcher's environment (Open MPI's mpirun,
+ * MPICH's or Slurm's PMI, a Slurm job step); 0 when no launcher started it. Only `run` joins MPI. */
+static int launcher_job(int *rank, int *size)
+{
+    static const char *const names[][2] = {{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"},
+                                           {"PMI_RANK", "PMI_SIZE"},
+                                           {"SLURM_PROCID", "SLURM_STEP_NUM_TASKS"}};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (getenv(names[i][0]) && getenv(names[i][1])) {
+            *rank = atoi(getenv(names[i][0]));
+            *size = atoi(getenv(names[i][1]));
+            return 1;
+        }
+    return 0;
+}
+
+/* Every command but `run` works alone: under a launcher of several processes rank 0 runs it once
+ * (the others would repeat its work and its output) and says so. mpirun reports a non-zero exit
+ * status in lines of its own after ours, so the last line of ours says where ours end (as `run`
+ * does). */
+static int run_alone(const dc_command *cmd, int argc, char **argv)
+{
+    int rank = 0, size = 1, launched = launcher_job(&rank, &size);
+    if (launched && size > 1 && rank != 0) return 0;
+    if (launched && size > 1)
+        fprintf(stderr, "dcsweep: note: %s does not use MPI: rank 0 alone runs it (of %d; only `run` uses "
+                "the ranks)\n", cmd->name, size);
+    int status = finish_output(cmd->name, cmd->fn(argc, argv));
+    if (launched && status != 0 && getenv("OMPI_COMM_WORLD_SIZE"))
+        fprintf(stderr, "(exit status %d; the lines after this one, if any, are Open MPI's report of it)\n",
+                status);
+    return status;
+}
+
 int dc_cli_run(int argc, char **argv)
 {
     if (argc < 2) {
@@ -88,5 +123,6 @@ int dc_cli_run(int argc, char **argv)
         fprintf(stderr, "dcsweep: '%s' is not available in this version yet\n", name);
         return 2;
     }
+    if (strcmp(name, "run") != 0) return run_alone(cmd, argc - 1, argv + 1);
     return finish_output(name, cmd->fn(argc - 1, argv + 1));
 }

@@ -173,17 +173,20 @@ static void label_hint(const predict_args *a, int want_energy, int want_forces, 
                  energy[0] && forces[0] ? "them" : "it");
 }
 
-/* One warning per structure with a pair closer than any in training (at most a screenful). */
+/* One warning per structure with a pair closer than any in training, the first few of them, then
+ * how many and how close the closest is (a test set often has many a hair's breadth short). */
 static void warn_close_pairs(const predict_args *a, const dc_predictor *p, const dc_dataset *ds)
 {
-    enum { SHOWN = 10 };
+    enum { SHOWN = 3 };
     int n_close = 0;
+    double closest = INFINITY;
     for (int f = 0; f < ds->n_frames; f++) {
         int i = 0, j = 0;
         double d = 0.0;
         int64_t a0 = ds->frame_start[f];
         if (!dc_predictor_closest_pair(p, (int)(ds->frame_start[f + 1] - a0), ds->positions + 3 * a0, &i, &j, &d))
             continue;
+        closest = fmin(closest, d);
         if (n_close++ < SHOWN)
             fprintf(stderr, "dcsweep: warning: %s:%lld: frame %d: the atoms on lines %lld and %lld are %.4g %s "
                     "apart, closer than any pair in run %d's training data (%.4g): the prediction is an "
@@ -192,8 +195,9 @@ static void warn_close_pairs(const predict_args *a, const dc_predictor *p, const
                     dc_predictor_length_unit(p), a->run, dc_predictor_train_min_distance(p));
     }
     if (n_close > SHOWN)
-        fprintf(stderr, "dcsweep: warning: %s: %d frames in all have a pair closer than in training\n",
-                a->input, n_close);
+        fprintf(stderr, "dcsweep: warning: %s: %d frames in all have a pair closer than in training, the "
+                "closest %.4g %s (training's: %.4g)\n", a->input, n_close, closest, dc_predictor_length_unit(p),
+                dc_predictor_train_min_distance(p));
 }
 
 static void print_metrics(const predict_args *a, const dc_predictor *p, const label_counts *n, int n_frames,
@@ -237,12 +241,14 @@ int dc_cmd_predict(int argc, char **argv)
     dc_predictor *p = NULL;
     dc_dataset ds = {0};
     double *energy = NULL, *forces = NULL;
+    char dest[PATH_MAX];
     DC_TRY(parse_args(&a, argc, argv, err));
     if (a.help) {
         fputs(predict_help, stdout);
         goto cleanup;
     }
     cmd_default_threads();
+    if (a.output) DC_TRY(dc_predict_output_check(a.output, a.results, dest, sizeof dest, err));
     DC_TRY(dc_predictor_load(&p, a.results, a.run, err));
     dc_xyz_options opts = {.energy_key = a.energy_key, .forces_key = a.forces_key, .labels_optional = 1};
     DC_TRY(dc_dataset_read_xyz(&ds, a.input, &opts, err));
@@ -250,7 +256,7 @@ int dc_cmd_predict(int argc, char **argv)
     DC_ALLOC(forces, 3 * ds.n_atoms_total);
     DC_TRY(dc_predictor_dataset(p, &ds, energy, forces, err));
     warn_close_pairs(&a, p, &ds);
-    if (a.output) DC_TRY(dc_predict_write_xyz(a.output, &ds, energy, forces, err));
+    if (a.output) DC_TRY(dc_predict_write_xyz(dest, &ds, energy, forces, err));
     dc_split_metrics m;
     label_counts counts;
     if (errors(&ds, energy, forces, &m, &counts) != 0) DC_FAIL(DC_ERR_NOMEM, "predict: out of memory");

@@ -2,9 +2,12 @@
  * single-point calculator with the predicted energy and forces, the input's labels alongside. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dcsweep/predict/predict.h"
@@ -77,4 +80,43 @@ int dc_predict_write_xyz(const char *path, const dc_dataset *ds, const double *e
 cleanup:
     if (rc != DC_OK) unlink(tmp);
     return rc;
+}
+
+static int starts_as_hdf5(const char *path)
+{
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    unsigned char head[8] = {0};
+    FILE *in = fopen(path, "rb");
+    if (!in) return 0;
+    size_t got = fread(head, 1, sizeof head, in);
+    fclose(in);
+    return got == sizeof head && memcmp(head, sig, sizeof sig) == 0;
+}
+
+int dc_predict_output_check(const char *path, const char *results, char *dest, size_t cap, dc_error *err)
+{
+    struct stat st, rs;
+    if (!path || !*path) return dc_error_set(err, DC_ERR_INPUT, "-o needs a file path, got an empty one");
+    if (snprintf(dest, cap, "%s", path) >= (int)cap) return dc_error_set(err, DC_ERR_INPUT, "%s: path too long", path);
+    if (lstat(path, &st) != 0) return DC_OK;  /* a new file: whether its folder takes it shows when it is written */
+    if (S_ISLNK(st.st_mode)) {
+        char *target = realpath(path, NULL);
+        if (!target)
+            return dc_error_set(err, DC_ERR_INPUT, "%s: a symbolic link to nothing that exists (%s): -o writes "
+                                "the file a link names", path, strerror(errno));
+        int long_path = snprintf(dest, cap, "%s", target) >= (int)cap;
+        free(target);
+        if (long_path) return dc_error_set(err, DC_ERR_INPUT, "%s: path too long", path);
+        if (stat(dest, &st) != 0) return dc_error_set(err, DC_ERR_INPUT, "%s: %s", path, strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode))
+        return dc_error_set(err, DC_ERR_INPUT, "%s is %s, not a file: -o writes a new file or replaces an XYZ file",
+                            path, S_ISDIR(st.st_mode) ? "a directory" : "a device, FIFO or socket");
+    if (results && stat(results, &rs) == 0 && rs.st_dev == st.st_dev && rs.st_ino == st.st_ino)
+        return dc_error_set(err, DC_ERR_INPUT, "%s is the results file itself: -o would replace the sweep with "
+                            "the predictions", path);
+    if (starts_as_hdf5(dest))
+        return dc_error_set(err, DC_ERR_INPUT, "%s is an HDF5 file (a results file?), not an XYZ: -o does not "
+                            "replace it", path);
+    return DC_OK;
 }

@@ -442,6 +442,9 @@ int dc_merge(const char *out, dc_merge_input *inputs, int n_inputs, int force, d
     if (n_inputs < 1) DC_FAIL(DC_ERR_INPUT, "merge: no input files");
     if (!force && access(out, F_OK) == 0)
         DC_FAIL(DC_ERR_INPUT, "%s exists: refusing to overwrite it (use --force to replace it)", out);
+    struct stat out_st;  /* --force replaces a file, never a directory or a device (the rename would) */
+    if (stat(out, &out_st) == 0 && !S_ISREG(out_st.st_mode))
+        DC_FAIL(DC_ERR_INPUT, "%s is not a file: give a file path as OUT", out);
     /* OUT has one writer: a sweep still writing it must not be replaced under its feet. */
     DC_TRY(dc_lock_take(&lock, out, "dcsweep merge", err));
     for (int k = 0; k < n_inputs; k++) {

@@ -226,9 +226,6 @@ void dc_progress_summary(dc_progress *p, const char *sweep_name, const char *pat
     if (costs->per_report > 0)
         fprintf(p->out, " (%.1f us of serving per report, %.2f us per poll)",
                 1e6 * costs->per_report, 1e6 * fmax(costs->per_serve, 0.0));
-    fprintf(p->out, "\nresults: %s\n", path);
-    if (count[DC_RUN_FAILED])
-        fprintf(p->out, "%d failed runs: rerun with --retry-failed to train them again\n",
-                count[DC_RUN_FAILED]);
+    fprintf(p->out, "\nresults: %s\n", path);  /* failed runs: the caller's error line (exit 1) */
     fflush(p->out);
 }

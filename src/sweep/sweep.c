@@ -90,15 +90,18 @@ cleanup:
 
 static void summary(dc_progress *progress, const dc_sweep *sweep, const dc_grid *grid,
                     const dc_run_options *opts, dc_results *results, dc_results_row *rows,
-                    const dc_coord *c, int size, int *n_pending)
+                    const dc_coord *c, int size, int *n_pending, int *n_failed)
 {
     dc_error read_err = {0};
-    *n_pending = 0;
+    *n_pending = *n_failed = 0;
     if (dc_results_read_rows(results, 0, grid->n_runs, rows, &read_err) != DC_OK) return;
     int n = 0;  /* keep the shard's rows only: the others are other shards' business */
     for (int i = 0; i < grid->n_runs; i++)
         if (dc_shard_owns(&opts->shard, i)) rows[n++] = rows[i];
-    for (int i = 0; i < n; i++) *n_pending += dc_results_status_parse(rows[i].status) == DC_RUN_PENDING;
+    for (int i = 0; i < n; i++) {
+        *n_pending += dc_results_status_parse(rows[i].status) == DC_RUN_PENDING;
+        *n_failed += dc_results_status_parse(rows[i].status) == DC_RUN_FAILED;
+    }
     dc_coord_costs costs;
     dc_coord_stats(c, &costs);
     if (size == 1) costs.max_gap = costs.per_report = costs.per_serve = -1;
@@ -199,10 +202,16 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
         rc = DC_ERR_HUNG;
         goto cleanup;
     }
-    int n_pending = 0;
+    int n_pending = 0, n_failed = 0;
     if (rank == 0) {
-        summary(&progress, sweep, grid, opts, results, rows, &coord, size, &n_pending);
+        summary(&progress, sweep, grid, opts, results, rows, &coord, size, &n_pending, &n_failed);
         if (local == DC_OK && coord.stop_sig) local = interrupted(coord.stop_sig, n_pending, opts->output, err);
+        /* Recorded, and the sweep went on; but a job that ends with runs that could not train is
+         * a runtime failure (exit 1), as `status` says of the same file. Diverged runs are results. */
+        if (local == DC_OK && n_failed > 0)
+            local = dc_error_set(err, DC_ERR_RUNS_FAILED, "%s: %d run%s failed (their reasons are in /runs, "
+                                 "column error; `dcsweep run --retry-failed` trains them again)",
+                                 opts->output, n_failed, n_failed == 1 ? "" : "s");
     }
     if (local == DC_OK && w.ckpt_err.code != DC_OK)  /* every result is in: only resumability was lost */
         local = dc_error_set(err, DC_ERR_IO, "%s; training went on without checkpoints", w.ckpt_err.message);

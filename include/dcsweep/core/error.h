@@ -20,6 +20,7 @@ enum {
     DC_ERR_INTERRUPTED = 9, /* SIGINT/SIGTERM asked us to stop */
     DC_ERR_INTERNAL = 10,   /* a broken invariant: a bug */
     DC_ERR_HUNG = 11,       /* a rank stopped answering: only ending the whole job can help */
+    DC_ERR_RUNS_FAILED = 12, /* a sweep ended with failed runs: recorded, --retry-failed trains them */
 };
 
 #define DC_ERROR_MAX 1024

@@ -55,4 +55,10 @@ int dc_predictor_dataset(dc_predictor *p, const dc_dataset *ds, double *energy, 
 int dc_predict_write_xyz(const char *path, const dc_dataset *ds, const double *energy,
                          const double *forces, dc_error *err);
 
+/* Where -o path may be written, checked before any prediction: the file it names, through a
+ * symbolic link (as a shell's > does), into dest[cap]. Refused (DC_ERR_INPUT) when it names
+ * something that is not a regular file (a directory, device, FIFO, socket, a dangling link), the
+ * results file itself, or any HDF5 file: the rename would replace it whole. */
+int dc_predict_output_check(const char *path, const char *results, char *dest, size_t cap, dc_error *err);
+
 #endif

@@ -124,7 +124,7 @@ set +e; "$exe" run const_energy.cfg -o "$tmp/const.h5" > "$tmp/out.txt" 2> "$tmp
 ok test "$status" = 1
 ok grep -q "4 runs: 1 done, 0 diverged, 3 failed, 0 pending" "$tmp/out.txt"
 ok test "$(wc -l < "$tmp/err.txt")" = 1
-ok grep -q "^dcsweep: $tmp/const.h5: 3 runs failed (their reasons are in /runs, column error; \`dcsweep run --retry-failed\` trains them again)$" "$tmp/err.txt"
+ok grep -q "^dcsweep: $tmp/const.h5: 3 runs failed (their reasons are in /runs, column error; the same command with --retry-failed trains them again)$" "$tmp/err.txt"
 ok $py - "$tmp/const.h5" <<'PY'
 import sys, h5py
 r = h5py.File(sys.argv[1], "r")["runs"][()]

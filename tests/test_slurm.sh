@@ -10,6 +10,8 @@
 #  3. scontrol requeue of array task 1 after one of its shard's runs was reset to pending: the
 #     task resumes (its log says 4 of 5 runs already finished, 1 to train), its other rows keep
 #     their finished/wall_seconds bytes, and merging again still gives the reference.
+#  4. sweep.sbatch on a sweep that ends with failed runs: the job FAILED, its log naming
+#     --retry-failed.
 set -euo pipefail
 name=test_slurm
 src=${DC_SOURCE_DIR:?}; exe=${DCSWEEP:?}
@@ -78,4 +80,14 @@ assert b[9]["status"] == b"done" and b[9]["finished"] > a[9]["finished"], (a[9],
 PY
 "$exe" merge --force "$tmp/res/tiny.h5" "$tmp"/res/tiny.shard-*-of-4.h5 > /dev/null || fail "merge after requeue"
 $check same "$tmp/res/ref.h5" "$tmp/res/tiny.h5"
+
+# ---- 4. a sweep that ends with failed runs (constant energies: 3 of 4 rescalings fail) ----
+# The job fails (exit 1) and its log says why and what trains them again.
+const_id=$(sbatch --parsable -n 1 -D "$tmp" -o "$tmp/const-%j.out" "$src/slurm/sweep.sbatch" \
+    "$src/tests/data/bad/const_energy.cfg" -o "$tmp/res/const.h5")
+timeout=120 wait_jobs "$const_id"
+[ "$(job_state "$const_id")" = FAILED ] || fail "a sweep with failed runs: job $(job_state "$const_id"), not FAILED"
+grep -q "4 runs: 1 done, 0 diverged, 3 failed, 0 pending" "$tmp/const-$const_id.out" || fail "failed sweep's summary"
+grep -q "^sweep.sbatch: $tmp/res/const.h5 has no pending run but failed ones: the same command with --retry-failed trains them again (exit 1)$" \
+    "$tmp/const-$const_id.out" || fail "failed sweep's log: $(tail -5 "$tmp/const-$const_id.out")"
 echo "test_slurm: ok in $(( $(date +%s) - t_start ))s"

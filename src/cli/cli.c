@@ -65,35 +65,18 @@ static int finish_output(const char *name, int status)
     return status ? status : 1;
 }
 
-/* This process's rank and the job's size from a launcher's environment (Open MPI's mpirun,
- * MPICH's or Slurm's PMI, a Slurm job step); 0 when no launcher started it. Only `run` joins MPI. */
-static int launcher_job(int *rank, int *size)
-{
-    static const char *const names[][2] = {{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"},
-                                           {"PMI_RANK", "PMI_SIZE"},
-                                           {"SLURM_PROCID", "SLURM_STEP_NUM_TASKS"}};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (getenv(names[i][0]) && getenv(names[i][1])) {
-            *rank = atoi(getenv(names[i][0]));
-            *size = atoi(getenv(names[i][1]));
-            return 1;
-        }
-    return 0;
-}
-
-/* Every command but `run` works alone: under a launcher of several processes rank 0 runs it once
- * (the others would repeat its work and its output) and says so. mpirun reports a non-zero exit
- * status in lines of its own after ours, so the last line of ours says where ours end (as `run`
- * does). */
+/* Every command but `run` works alone, also under a launcher (each process does its own work: a
+ * script may give each rank its own run or file). mpirun reports a non-zero exit status in lines
+ * of its own after ours, so a failing process's last line says where its own end (as `run`'s
+ * rank 0 does); with several processes, other ranks' lines may come between. */
 static int run_alone(const dc_command *cmd, int argc, char **argv)
 {
-    int rank = 0, size = 1, launched = launcher_job(&rank, &size);
-    if (launched && size > 1 && rank != 0) return 0;
-    if (launched && size > 1)
-        fprintf(stderr, "dcsweep: note: %s does not use MPI: rank 0 alone runs it (of %d; only `run` uses "
-                "the ranks)\n", cmd->name, size);
     int status = finish_output(cmd->name, cmd->fn(argc, argv));
-    if (launched && status != 0 && getenv("OMPI_COMM_WORLD_SIZE"))
+    const char *size = getenv("OMPI_COMM_WORLD_SIZE"), *rank = getenv("OMPI_COMM_WORLD_RANK");
+    if (status != 0 && size && atoi(size) > 1)
+        fprintf(stderr, "(exit status %d on rank %s of %s, which ran %s alone: it does not use MPI; Open MPI's "
+                "report of it may follow)\n", status, rank ? rank : "?", size, cmd->name);
+    else if (status != 0 && size)
         fprintf(stderr, "(exit status %d; the lines after this one, if any, are Open MPI's report of it)\n",
                 status);
     return status;

@@ -22,7 +22,7 @@ static const char merge_help[] =
     "and the exit status is 1.\n"
     "\n"
     "options:\n"
-    "  --force   replace OUT if it exists (otherwise refused, exit 2)\n"
+    "  --force   replace OUT if it exists and is a file (otherwise refused, exit 2)\n"
     "  --help    print this text\n"
     "\n"
     "exit status: 0 every run is finished (done, diverged or failed), 1 some runs are missing,\n"

@@ -53,6 +53,10 @@ static const char run_help[] =
     "\n"
     "OMP_NUM_THREADS sets oneDNN's threads per rank (default 1: one rank per core).\n"
     "\n"
+    "exit status: 0 every run done or diverged (diverged runs are results), 1 runs failed (their\n"
+    "reasons are in the file; --retry-failed trains them again), an interruption (runs pending:\n"
+    "rerun to resume) or another runtime failure, 2 bad input (nothing trained, nothing changed)\n"
+    "\n"
     "examples:\n"
     "  dcsweep run sweeps/quickstart.cfg\n"
     "  mpirun -n 64 dcsweep run sweeps/full.cfg -o /scratch/full.h5\n";

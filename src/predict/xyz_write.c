@@ -101,9 +101,12 @@ int dc_predict_output_check(const char *path, const char *results, char *dest, s
     if (lstat(path, &st) != 0) return DC_OK;  /* a new file: whether its folder takes it shows when it is written */
     if (S_ISLNK(st.st_mode)) {
         char *target = realpath(path, NULL);
+        if (!target && errno == ENOENT)
+            return dc_error_set(err, DC_ERR_INPUT, "%s: a symbolic link to nothing that exists: -o writes the "
+                                "file a link names", path);
         if (!target)
-            return dc_error_set(err, DC_ERR_INPUT, "%s: a symbolic link to nothing that exists (%s): -o writes "
-                                "the file a link names", path, strerror(errno));
+            return dc_error_set(err, DC_ERR_INPUT, "%s: a symbolic link that cannot be followed: %s", path,
+                                strerror(errno));
         int long_path = snprintf(dest, cap, "%s", target) >= (int)cap;
         free(target);
         if (long_path) return dc_error_set(err, DC_ERR_INPUT, "%s: path too long", path);

@@ -112,7 +112,7 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
                          const dc_run_options *opts, MPI_Comm comm, dc_error *err)
 {
     int rc = DC_OK, local = DC_OK, rank = 0, size = 1, action = DC_FILE_CREATE, hung = 0;
-    int own_stop = 0;
+    int own_stop = 0, n_failed = 0;
     void *trainer = NULL;
     dc_results *results = NULL;
     dc_results_row *rows = NULL;
@@ -202,16 +202,10 @@ int dc_coordinator_sweep(const dc_sweep *sweep, const dc_grid *grid, const dc_tr
         rc = DC_ERR_HUNG;
         goto cleanup;
     }
-    int n_pending = 0, n_failed = 0;
+    int n_pending = 0;
     if (rank == 0) {
         summary(&progress, sweep, grid, opts, results, rows, &coord, size, &n_pending, &n_failed);
         if (local == DC_OK && coord.stop_sig) local = interrupted(coord.stop_sig, n_pending, opts->output, err);
-        /* Recorded, and the sweep went on; but a job that ends with runs that could not train is
-         * a runtime failure (exit 1), as `status` says of the same file. Diverged runs are results. */
-        if (local == DC_OK && n_failed > 0)
-            local = dc_error_set(err, DC_ERR_RUNS_FAILED, "%s: %d run%s failed (their reasons are in /runs, "
-                                 "column error; `dcsweep run --retry-failed` trains them again)",
-                                 opts->output, n_failed, n_failed == 1 ? "" : "s");
     }
     if (local == DC_OK && w.ckpt_err.code != DC_OK)  /* every result is in: only resumability was lost */
         local = dc_error_set(err, DC_ERR_IO, "%s; training went on without checkpoints", w.ckpt_err.message);
@@ -237,6 +231,13 @@ cleanup:
         }
     }
     if (trainer && !hung) ops->destroy(trainer);
+    /* Recorded, and the sweep went on; but a job that ends with runs that could not train is a
+     * runtime failure (exit 1, on rank 0), as `status` says of the same file, once the file is
+     * closed and only when nothing worse happened. Diverged runs are results. */
+    if (rc == DC_OK && n_failed > 0)
+        rc = dc_error_set(err, DC_ERR_RUNS_FAILED, "%s: %d run%s failed (their reasons are in /runs, column "
+                          "error; the same command with --retry-failed trains them again)", opts->output,
+                          n_failed, n_failed == 1 ? "" : "s");
     if (rank == 0) dc_coord_free(&coord);
     if (rank == 0 && !hung && lock.path[0]) dc_checkpoint_remove_folder(opts->output);
     dc_lock_release(&lock);

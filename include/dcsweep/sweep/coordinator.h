@@ -28,8 +28,8 @@ typedef struct dc_run_options {
 } dc_run_options;
 
 /* Collective over comm (any size >= 1). Returns DC_OK when the sweep has no pending run left
- * (diverged runs are results), DC_ERR_RUNS_FAILED when it has none pending but failed ones (they are
- * recorded; --retry-failed trains them again), DC_ERR_INTERRUPTED after SIGINT/SIGTERM (runs
+ * (diverged runs are results), DC_ERR_RUNS_FAILED on rank 0 (DC_OK on the others) when it has none
+ * pending but failed ones (they are recorded; --retry-failed trains them again), DC_ERR_INTERRUPTED after SIGINT/SIGTERM (runs
  * in progress stay pending; rerun to resume), DC_ERR_INPUT for a results file of another sweep.
  * Every rank returns the same code; the message of the rank where the error arose is copied to
  * all, so the caller reports it on rank 0 only. */

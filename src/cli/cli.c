@@ -65,20 +65,12 @@ static int finish_output(const char *name, int status)
     return status ? status : 1;
 }
 
-/* Every command but `run` works alone, also under a launcher (each process does its own work: a
- * script may give each rank its own run or file). mpirun reports a non-zero exit status in lines
- * of its own after ours, so a failing process's last line says where its own end (as `run`'s
- * rank 0 does); with several processes, other ranks' lines may come between. */
+/* Every command but `run` works alone, also under a launcher: each process does its own work (a
+ * script may give each rank its own run or file). */
 static int run_alone(const dc_command *cmd, int argc, char **argv)
 {
     int status = finish_output(cmd->name, cmd->fn(argc, argv));
-    const char *size = getenv("OMPI_COMM_WORLD_SIZE"), *rank = getenv("OMPI_COMM_WORLD_RANK");
-    if (status != 0 && size && atoi(size) > 1)
-        fprintf(stderr, "(exit status %d on rank %s of %s, which ran %s alone: it does not use MPI; Open MPI's "
-                "report of it may follow)\n", status, rank ? rank : "?", size, cmd->name);
-    else if (status != 0 && size)
-        fprintf(stderr, "(exit status %d; the lines after this one, if any, are Open MPI's report of it)\n",
-                status);
+    dc_cli_launcher_hint(status, cmd->name);
     return status;
 }
 

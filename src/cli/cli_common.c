@@ -90,3 +90,15 @@ int dc_cli_report(const dc_error *err)
     fprintf(stderr, "dcsweep: %s\n", err->message);
     return dc_error_exit_status(err->code);
 }
+
+void dc_cli_launcher_hint(int status, const char *alone)
+{
+    const char *size = getenv("OMPI_COMM_WORLD_SIZE"), *rank = getenv("OMPI_COMM_WORLD_RANK");
+    if (status == 0 || !size) return;
+    if (alone && atoi(size) > 1)  /* other ranks' lines may come after this one */
+        fprintf(stderr, "(exit status %d on rank %s of %s, which ran %s alone: it does not use MPI; Open MPI's "
+                "report of it may follow)\n", status, rank ? rank : "?", size, alone);
+    else
+        fprintf(stderr, "(exit status %d; the lines after this one, if any, are Open MPI's report of it)\n", status);
+    fflush(stderr);
+}

@@ -101,13 +101,6 @@ typedef struct label_counts {
     int64_t forces;       /* all forces (with or without an energy): the force errors */
 } label_counts;
 
-static int frame_has_forces(const dc_dataset *ds, int f)
-{
-    for (int64_t k = 3 * ds->frame_start[f]; k < 3 * ds->frame_start[f + 1]; k++)
-        if (!isfinite(ds->forces[k])) return 0;
-    return 1;
-}
-
 /* The errors in the dataset's units, each over the frames that have its labels: energies over
  * those with an energy (a dissociation curve often has no forces), forces over those with
  * forces, EFwT over those with both. */
@@ -126,7 +119,8 @@ static int errors(const dc_dataset *ds, const double *energy, const double *forc
     if (!(mol = calloc((size_t)(most > 0 ? most : 1), sizeof *mol))) return -1;  /* one molecule: all 0 */
     for (int f = 0; f < ds->n_frames; f++) {
         int64_t a0 = ds->frame_start[f];
-        int na = (int)(ds->frame_start[f + 1] - a0), has_e = isfinite(ds->energy[f]), has_f = frame_has_forces(ds, f);
+        int na = (int)(ds->frame_start[f + 1] - a0), has_e = dc_frame_has_energy(ds, f),
+            has_f = dc_frame_has_forces(ds, f);
         if (has_e) dc_metrics_add(&acc_energy, 1, 0, mol, energy + f, ds->energy + f, NULL, NULL);
         if (has_f)  /* the energy term is the prediction against itself: only the force sums are read */
             dc_metrics_add(&acc_forces, 1, na, mol, energy + f, energy + f, forces + 3 * a0, ds->forces + 3 * a0);

@@ -129,17 +129,6 @@ static const char *launcher_rank(void)
     return NULL;
 }
 
-/* mpirun reports a non-zero exit status in about 11 lines of its own after ours, which it prints
- * once every rank has exited: nothing of ours can come after them. The job could only avoid them
- * by exiting 0, which would break the exit-status contract, so rank 0 says where ours end. Not a
- * "dcsweep: " line: the error itself stays the one such line. */
-static void launcher_hint(int status)
-{
-    if (!getenv("OMPI_COMM_WORLD_SIZE")) return;
-    fprintf(stderr, "(exit status %d; the lines after this one, if any, are Open MPI's report of it)\n", status);
-    fflush(stderr);
-}
-
 int dc_cmd_run_on(int argc, char **argv, MPI_Comm comm)
 {
     int rc = DC_OK, rank = 0;
@@ -210,7 +199,7 @@ hung:
      * silent one): the job cannot end collectively. MPI_Abort makes mpirun kill every rank, the
      * silent one included (SIGKILL reaches a stopped process). */
     dc_cli_report(err);
-    launcher_hint(1);
+    dc_cli_launcher_hint(1, NULL);
     fflush(stdout);
     fflush(stderr);
     MPI_Abort(comm, 1);
@@ -275,7 +264,7 @@ int dc_cmd_run(int argc, char **argv)
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     int status = dc_cmd_run_on(argc, argv, MPI_COMM_WORLD);
-    if (status != 0 && rank == 0) launcher_hint(status);
+    if (rank == 0) dc_cli_launcher_hint(status, NULL);
     fflush(stdout);
     fflush(stderr);
     watched = launched &&

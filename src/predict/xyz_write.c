@@ -11,12 +11,11 @@
 #include <unistd.h>
 
 #include "dcsweep/predict/predict.h"
+#include "dcsweep/results/results.h"
 
-/* Whether frame f of ds has a reference energy, and all its reference forces (a structure file
- * may have neither, a dissociation curve energies only). */
-static int has_energy(const dc_dataset *ds, int f) { return ds->energy && isfinite(ds->energy[f]); }
+int dc_frame_has_energy(const dc_dataset *ds, int f) { return ds->energy && isfinite(ds->energy[f]); }
 
-static int has_forces(const dc_dataset *ds, int f)
+int dc_frame_has_forces(const dc_dataset *ds, int f)
 {
     if (!ds->forces) return 0;
     for (int64_t k = 3 * ds->frame_start[f]; k < 3 * ds->frame_start[f + 1]; k++)
@@ -27,11 +26,11 @@ static int has_forces(const dc_dataset *ds, int f)
 static int write_frames(FILE *out, const dc_dataset *ds, const double *energy, const double *forces)
 {
     for (int f = 0; f < ds->n_frames; f++) {
-        int ref = has_forces(ds, f);
+        int ref = dc_frame_has_forces(ds, f);
         int64_t a0 = ds->frame_start[f], a1 = ds->frame_start[f + 1];
         fprintf(out, "%lld\nProperties=species:S:1:pos:R:3:forces:R:3%s energy=%.12g", (long long)(a1 - a0),
                 ref ? ":ref_forces:R:3" : "", energy[f]);
-        if (has_energy(ds, f)) fprintf(out, " ref_energy=%.12g", ds->energy[f]);
+        if (dc_frame_has_energy(ds, f)) fprintf(out, " ref_energy=%.12g", ds->energy[f]);
         fputs(" pbc=\"F F F\"\n", out);
         for (int64_t a = a0; a < a1; a++) {
             const char *sym = dc_element_symbol(ds->atomic_number[a]);
@@ -82,17 +81,6 @@ cleanup:
     return rc;
 }
 
-static int starts_as_hdf5(const char *path)
-{
-    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    unsigned char head[8] = {0};
-    FILE *in = fopen(path, "rb");
-    if (!in) return 0;
-    size_t got = fread(head, 1, sizeof head, in);
-    fclose(in);
-    return got == sizeof head && memcmp(head, sig, sizeof sig) == 0;
-}
-
 int dc_predict_output_check(const char *path, const char *results, char *dest, size_t cap, dc_error *err)
 {
     struct stat st, rs;
@@ -118,7 +106,7 @@ int dc_predict_output_check(const char *path, const char *results, char *dest, s
     if (results && stat(results, &rs) == 0 && rs.st_dev == st.st_dev && rs.st_ino == st.st_ino)
         return dc_error_set(err, DC_ERR_INPUT, "%s is the results file itself: -o would replace the sweep with "
                             "the predictions", path);
-    if (starts_as_hdf5(dest))
+    if (dc_results_is_hdf5(dest))
         return dc_error_set(err, DC_ERR_INPUT, "%s is an HDF5 file (a results file?), not an XYZ: -o does not "
                             "replace it", path);
     return DC_OK;

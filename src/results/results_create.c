@@ -170,15 +170,20 @@ static int check_path(const char *path, dc_error *err)
 /* H5Fopen refused a readable regular file: for a file given to read, the user's input either way
  * (not HDF5 at all, or an HDF5 file HDF5 cannot open: truncated, damaged); opening for writing
  * comes after a probe that read it, so it is a runtime failure. */
-static int open_failed(const char *path, int writable, dc_error *err)
+int dc_results_is_hdf5(const char *path)
 {
     static const unsigned char signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     unsigned char head[8] = {0};
-    if (writable) return dc_error_set(err, DC_ERR_IO, "%s: cannot open as an HDF5 file for writing", path);
     FILE *f = fopen(path, "rb");
     size_t n = f ? fread(head, 1, sizeof head, f) : 0;
     if (f) fclose(f);
-    if (n < sizeof head || memcmp(head, signature, sizeof head) != 0)
+    return n == sizeof head && memcmp(head, signature, sizeof head) == 0;
+}
+
+static int open_failed(const char *path, int writable, dc_error *err)
+{
+    if (writable) return dc_error_set(err, DC_ERR_IO, "%s: cannot open as an HDF5 file for writing", path);
+    if (!dc_results_is_hdf5(path))
         return dc_error_set(err, DC_ERR_INPUT, "%s: not a dcsweep results file (not HDF5)", path);
     return dc_error_set(err, DC_ERR_INPUT, "%s: cannot open as an HDF5 file", path);
 }

@@ -99,8 +99,9 @@ static void summary(dc_progress *progress, const dc_sweep *sweep, const dc_grid 
     for (int i = 0; i < grid->n_runs; i++)
         if (dc_shard_owns(&opts->shard, i)) rows[n++] = rows[i];
     for (int i = 0; i < n; i++) {
-        *n_pending += dc_results_status_parse(rows[i].status) == DC_RUN_PENDING;
-        *n_failed += dc_results_status_parse(rows[i].status) == DC_RUN_FAILED;
+        int status = dc_results_status_parse(rows[i].status);
+        *n_pending += status == DC_RUN_PENDING;
+        *n_failed += status == DC_RUN_FAILED;
     }
     dc_coord_costs costs;
     dc_coord_stats(c, &costs);

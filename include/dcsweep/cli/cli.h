@@ -41,6 +41,12 @@ int dc_cli_load_sweep(dc_sweep *sweep, const dc_cli_common *opts, dc_error *err)
 /* Prints "dcsweep: <message>" to stderr and returns the exit status for err->code. */
 int dc_cli_report(const dc_error *err);
 
+/* After a failure under Open MPI's mpirun (nothing otherwise), the line that says where ours end:
+ * mpirun reports a non-zero exit status in lines of its own, once every rank has exited. alone:
+ * the command that this process ran by itself, NULL for `run`'s rank 0, whose line is the job's
+ * last. */
+void dc_cli_launcher_hint(int status, const char *alone);
+
 typedef int (*dc_command_fn)(int argc, char **argv);
 
 int dc_cmd_plan(int argc, char **argv);

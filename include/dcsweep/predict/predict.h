@@ -55,6 +55,11 @@ int dc_predictor_dataset(dc_predictor *p, const dc_dataset *ds, double *energy, 
 int dc_predict_write_xyz(const char *path, const dc_dataset *ds, const double *energy,
                          const double *forces, dc_error *err);
 
+/* Whether frame f of ds has a reference energy, and all its reference forces (a structure file
+ * may have neither, a dissociation curve energies only). */
+int dc_frame_has_energy(const dc_dataset *ds, int f);
+int dc_frame_has_forces(const dc_dataset *ds, int f);
+
 /* Where -o path may be written, checked before any prediction: the file it names, through a
  * symbolic link (as a shell's > does), into dest[cap]. Refused (DC_ERR_INPUT) when it names
  * something that is not a regular file (a directory, device, FIFO, socket, a dangling link), the

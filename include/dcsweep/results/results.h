@@ -118,6 +118,9 @@ int dc_results_close(dc_results *res, dc_error *err);
  * check_path); DC_ERR_IO for a failure of the system. */
 int dc_results_probe(const char *path, dc_results_info *info, dc_error *err);
 
+/* Whether path starts with the HDF5 signature (0 when it cannot be read). */
+int dc_results_is_hdf5(const char *path);
+
 int dc_results_n_runs(const dc_results *res);
 int dc_results_epochs(const dc_results *res);
 
